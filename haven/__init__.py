@@ -1,0 +1,1 @@
+"""Haven: protection cases and documentation of violations, kept safe."""

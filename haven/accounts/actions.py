@@ -1,0 +1,185 @@
+"""Verb functions for accounts: each one transaction that also writes its audit entry."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import password_validation
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haven.accounts.models import (
+    Membership,
+    RecoveryCode,
+    RecoveryDevice,
+    Role,
+    Team,
+    User,
+    hash_recovery_code,
+)
+from haven.audit.actions import record
+
+# Unambiguous alphabet: no 0/O, 1/I/L.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def generate_password() -> str:
+    """A one-time password for a new or reset account: 20 characters, ~100 bits."""
+    return "-".join(
+        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5)) for _ in range(4)
+    )
+
+
+@transaction.atomic
+def create_user(
+    *,
+    email: str,
+    role: str = Role.CASEWORKER,
+    full_name: str = "",
+    password: str | None = None,
+    by: User | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[User, str]:
+    """Create an account with a one-time password that must be changed at first login.
+
+    Returns the user and the password, which is shown once and never stored in clear.
+    Raises ValueError for an e-mail already in use or an unknown role.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValueError(f"an account for {email} already exists")
+    password = password or generate_password()
+    user = User.objects.create_user(
+        email=email, password=password, role=role, full_name=full_name, must_change_password=True
+    )
+    record("user.created", request=request, actor=by, target=user, summary=f"role {role}")
+    return user, password
+
+
+@transaction.atomic
+def disable_user(user: User, *, by: User | None = None, request: HttpRequest | None = None):
+    """Refuse further sign-ins and end every session of the account."""
+    user.is_active = False
+    user.session_epoch += 1
+    user.save(update_fields=["is_active", "session_epoch"])
+    record("user.disabled", request=request, actor=by, target=user)
+
+
+@transaction.atomic
+def reset_second_factor(user: User, *, by: User | None = None, request: HttpRequest | None = None):
+    """Remove the authenticator and recovery codes; the next sign-in enrols anew."""
+    TOTPDevice.objects.filter(user=user).delete()
+    RecoveryDevice.objects.filter(user=user).delete()
+    user.session_epoch += 1
+    user.save(update_fields=["session_epoch"])
+    record("user.2fa_reset", request=request, actor=by, target=user)
+
+
+def unconfirmed_totp_device(user: User) -> TOTPDevice:
+    """The authenticator being enrolled, kept across reloads so the QR code is stable."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def confirmed_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@transaction.atomic
+def confirm_enrolment(user: User, device: TOTPDevice, *, request: HttpRequest) -> list[str]:
+    """Mark the authenticator confirmed and issue recovery codes (returned in clear once)."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    codes = _issue_recovery_codes(user)
+    record("otp.enrolled", request=request, target=user)
+    return codes
+
+
+@transaction.atomic
+def regenerate_recovery_codes(user: User, *, request: HttpRequest) -> list[str]:
+    codes = _issue_recovery_codes(user)
+    record("otp.recovery_codes_regenerated", request=request, target=user)
+    return codes
+
+
+def _issue_recovery_codes(user: User) -> list[str]:
+    from django.conf import settings
+
+    RecoveryDevice.objects.filter(user=user).delete()
+    device = RecoveryDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [
+        "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(4))
+        for _ in range(settings.HAVEN_RECOVERY_CODES)
+    ]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, code_hash=hash_recovery_code(code)) for code in codes
+    )
+    return codes
+
+
+@transaction.atomic
+def change_password(user: User, new_password: str, *, request: HttpRequest | None = None):
+    """Set a new password (validated) and end the user's other sessions.
+
+    Raises django.core.exceptions.ValidationError when the password is too weak.
+    """
+    password_validation.validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.session_epoch += 1
+    user.save(update_fields=["password", "must_change_password", "session_epoch"])
+    record("password.changed", request=request, actor=user, target=user)
+
+
+@transaction.atomic
+def end_all_sessions(user: User, *, request: HttpRequest | None = None):
+    """Sign out: this session and every other one of the user."""
+    user.session_epoch += 1
+    user.save(update_fields=["session_epoch"])
+    record("logout", request=request, actor=user, target=user)
+
+
+@transaction.atomic
+def set_language(user: User, language: str, *, request: HttpRequest | None = None):
+    user.language = language
+    user.save(update_fields=["language"])
+    record("user.language_changed", request=request, actor=user, target=user, summary=language)
+
+
+@transaction.atomic
+def create_team(name: str, *, by: User | None = None, request: HttpRequest | None = None) -> Team:
+    team = Team.objects.create(name=name)
+    record("team.created", request=request, actor=by, target=team)
+    return team
+
+
+@transaction.atomic
+def add_member(
+    team: Team,
+    user: User,
+    *,
+    access: str = Membership.Access.MEMBER,
+    by: User | None = None,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Membership:
+    """Grant a user access to a team's records; an administrator adding themself must say why."""
+    if by is not None and by == user and user.is_administrator and not reason.strip():
+        raise ValueError("an administrator adding themself to a team must give a reason")
+    membership, _created = Membership.objects.update_or_create(
+        team=team, user=user, defaults={"access": access}
+    )
+    record(
+        "team.member_added",
+        request=request,
+        actor=by,
+        target=team,
+        summary=f"user {user.uuid} as {access}" + (f"; reason: {reason[:200]}" if reason else ""),
+    )
+    return membership

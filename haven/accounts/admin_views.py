@@ -1,0 +1,156 @@
+"""Administrators' pages: accounts and teams (never case content)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from haven.accounts import actions
+from haven.accounts.models import Membership, Role, Team, User
+
+
+def administrator_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_administrator:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class NewUserForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
+    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(gettext_lazy("An account with this e-mail already exists."))
+        return email
+
+
+class NewTeamForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Team name"), max_length=100)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if Team.objects.filter(name__iexact=name).exists():
+            raise forms.ValidationError(gettext_lazy("A team with this name already exists."))
+        return name
+
+
+class MemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=gettext_lazy("User"), queryset=User.objects.none())
+    access = forms.ChoiceField(label=gettext_lazy("Access"), choices=Membership.Access.choices)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (required when adding yourself)"),
+        max_length=200,
+        required=False,
+    )
+
+    def __init__(self, *args, by=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by = by
+        self.fields["user"].queryset = User.objects.filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("user") == self.by and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Say why you are adding yourself: this is audited."))
+        return cleaned
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def users(request):
+    form = NewUserForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user, password = actions.create_user(**form.cleaned_data, by=request.user, request=request)
+            return render(request, "accounts/admin_user_created.html", {"new_user": user, "password": password})
+        status = 400
+    else:
+        status = 200
+    context = {"users": User.objects.order_by("email"), "form": form}
+    return render(request, "accounts/admin_users.html", context, status=status)
+
+
+@administrator_required
+@require_POST
+def user_disable(request, uuid):
+    user = get_object_or_404(User, uuid=uuid)
+    if user == request.user:
+        messages.error(request, _("You cannot disable your own account."))
+    else:
+        actions.disable_user(user, by=request.user, request=request)
+        messages.success(request, _("The account %(email)s is disabled.") % {"email": user.email})
+    return redirect("admin:users")
+
+
+@administrator_required
+@require_POST
+def user_reset_2fa(request, uuid):
+    user = get_object_or_404(User, uuid=uuid)
+    actions.reset_second_factor(user, by=request.user, request=request)
+    messages.success(
+        request,
+        _("The second factor of %(email)s is reset; they enrol again at their next sign-in.")
+        % {"email": user.email},
+    )
+    return redirect("admin:users")
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def teams(request):
+    form = NewTeamForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            actions.create_team(form.cleaned_data["name"], by=request.user, request=request)
+            messages.success(request, _("The team is created."))
+            return redirect("admin:teams")
+        status = 400
+    else:
+        status = 200
+    all_teams = Team.objects.prefetch_related("memberships__user")
+    return render(
+        request, "accounts/admin_teams.html", {"teams": all_teams, "form": form}, status=status
+    )
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def team(request, uuid):
+    team = get_object_or_404(Team, uuid=uuid)
+    form = MemberForm(request.POST or None, by=request.user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            actions.add_member(
+                team,
+                form.cleaned_data["user"],
+                access=form.cleaned_data["access"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                request=request,
+            )
+            messages.success(request, _("The member is added."))
+            return redirect("admin:team", uuid=team.uuid)
+        status = 400
+    memberships = team.memberships.select_related("user")
+    return render(
+        request,
+        "accounts/admin_team.html",
+        {"team": team, "memberships": memberships, "form": form},
+        status=status,
+    )
+

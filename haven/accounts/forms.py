@@ -1,0 +1,92 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail"), max_length=254, widget=forms.EmailInput(attrs={"autofocus": True})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Six-digit code from your authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not code.isdigit() or len(code) != 6:
+            raise ValidationError(_("Enter the six digits shown in your authenticator app."))
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label=_("Recovery code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters; common passwords are refused."),
+    )
+    new_password_again = forms.CharField(
+        label=_("New password, again"),
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current_password(self):
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Your current password is not correct."))
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        new, again = cleaned.get("new_password"), cleaned.get("new_password_again")
+        if new and again and new != again:
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        elif new:
+            if new == cleaned.get("current_password"):
+                self.add_error("new_password", _("Choose a password different from the current one."))
+            else:
+                try:
+                    password_validation.validate_password(new, self.user)
+                except ValidationError as exc:
+                    self.add_error("new_password", exc)
+        return cleaned

@@ -1,0 +1,101 @@
+"""Request-wide rules: deny by default, session timeouts, user language, no caching."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from haven.accounts.decorators import OPEN, PASSWORD_CHANGE, SECOND_FACTOR
+from haven.audit.actions import record
+
+LOGIN_AT = "haven_login_at"
+SEEN_AT = "haven_seen_at"
+
+
+class SessionTimeoutMiddleware:
+    """End a session idle for too long, or older than the absolute limit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = time.time()
+            login_at = request.session.get(LOGIN_AT, 0)
+            seen_at = request.session.get(SEEN_AT, login_at)
+            reason = None
+            if now - login_at > settings.HAVEN_SESSION_MAX_SECONDS:
+                reason = "maximum"
+            elif now - seen_at > settings.HAVEN_SESSION_IDLE_SECONDS:
+                reason = "idle"
+            if reason:
+                record("session.expired", request=request, target=user, summary=reason)
+                logout(request)
+                messages.info(request, _("Your session has expired. Please sign in again."))
+            elif now - seen_at > 30:
+                # Writing at most every 30 s keeps the idle clock honest without a
+                # database write on every request.
+                request.session[SEEN_AT] = now
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's saved language wins over the browser's preference."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+class DenyByDefaultMiddleware:
+    """Every view needs a password and a verified second factor unless marked otherwise."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        stage = getattr(view_func, "haven_access", None)
+        if stage == OPEN:
+            return None
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user.is_verified():
+            if stage == SECOND_FACTOR:
+                return None
+            return redirect("accounts:second_factor")
+        if stage == SECOND_FACTOR:
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        if user.must_change_password and stage != PASSWORD_CHANGE:
+            return redirect("accounts:password")
+        return None
+
+
+class NoStoreMiddleware:
+    """Pages may hold sensitive data: no browser or proxy keeps a copy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response

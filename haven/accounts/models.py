@@ -1,0 +1,166 @@
+"""Users, teams and what a login needs to stay safe (recovery codes, throttles)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    CASEWORKER = "caseworker", _("Caseworker")
+    LAWYER = "lawyer", _("Lawyer")
+    DOCUMENTER = "documenter", _("Documenter")
+    ANALYST = "analyst", _("Analyst")
+
+
+class UserManager(BaseUserManager["User"]):
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser):
+    """A person who signs in to Haven; identified by e-mail.
+
+    ``session_epoch`` is part of the session hash: raising it ends every session
+    of the user at their next request (logout everywhere, password change, 2FA reset).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("e-mail"), unique=True)
+    full_name = models.CharField(_("name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CASEWORKER)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    must_change_password = models.BooleanField(default=False)
+    session_epoch = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        key_salt = "haven.accounts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}|{self.session_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+
+class Team(models.Model):
+    """A group of users; records about people belong to one team (need-to-know)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Access(models.TextChoices):
+        MEMBER = "member", _("Member")
+        READ_ONLY = "read_only", _("Read-only")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    access = models.CharField(
+        _("access"), max_length=10, choices=Access.choices, default=Access.MEMBER
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="membership_unique_team_user")
+        ]
+        ordering = ["team__name", "user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.access})"
+
+
+def hash_recovery_code(code: str) -> str:
+    """Codes carry 80 random bits, so a plain SHA-256 of the normalised code suffices."""
+    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class RecoveryDevice(Device):
+    """The set of one-time recovery codes of one user, as a django-otp device.
+
+    Being a device lets a recovery code complete sign-in the same way a TOTP code
+    does (``otp_login``), so there is one notion of "verified" in the whole app.
+    """
+
+    def verify_token(self, token) -> bool:
+        if not isinstance(token, str) or not token.strip():
+            return False
+        # The conditional UPDATE makes a code usable once even under a race.
+        used = self.codes.filter(code_hash=hash_recovery_code(token), used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        return used == 1
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the authenticator is lost; only its hash is kept."""
+
+    device = models.ForeignKey(RecoveryDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted under a hashed key (account+address, or address).
+
+    Keyed by the pair so that an attacker at one address backs off only their own
+    attempts: the owner signing in from elsewhere is never locked out.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)

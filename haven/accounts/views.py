@@ -1,0 +1,287 @@
+"""Sign-in with a mandatory second factor, enrolment, password change, sign-out, language."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haven.accounts import actions, throttle
+from haven.accounts.decorators import open_view, password_change_view, second_factor_view
+from haven.accounts.forms import CodeForm, LoginForm, PasswordChangeForm, RecoveryCodeForm
+from haven.accounts.middleware import LOGIN_AT, SEEN_AT
+from haven.accounts.models import RecoveryDevice, User
+from haven.audit.actions import client_address, record
+
+NEXT = "haven_next"
+
+
+def _safe_next(request, candidate: str | None) -> str | None:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+@open_view
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            response = _attempt_login(request, form)
+            if response is not None:
+                return response
+            status = 429 if form.has_error("__all__", "throttled") else 400
+    next_url = _safe_next(request, request.GET.get("next"))
+    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+
+
+def _attempt_login(request, form):
+    email = form.cleaned_data["email"].strip().lower()
+    password = form.cleaned_data["password"]
+    address = client_address(request)
+    wait = throttle.seconds_to_wait(email, address)
+    if wait:
+        record("login.throttled", request=request, summary=f"wait {wait}s")
+        minutes = max(1, round(wait / 60))
+        form.add_error(
+            None,
+            forms_error(
+                ngettext(
+                    "Too many failed attempts. Wait %(minutes)d minute and try again.",
+                    "Too many failed attempts. Wait %(minutes)d minutes and try again.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                "throttled",
+            ),
+        )
+        return None
+    # authenticate() hashes the password even for an unknown e-mail, and the
+    # account lookup below runs on both paths, so both cost the same time.
+    user = authenticate(request, email=email, password=password)
+    known = User.objects.filter(email=email).first()
+    if user is None:
+        throttle.register_failure(email, address)
+        record(
+            "login.failed",
+            request=request,
+            target=known,
+            summary="wrong password" if known else "unknown account",
+        )
+        form.add_error(None, _("The e-mail or password is not correct."))
+        return None
+    throttle.register_success(email, address)
+    login(request, user)  # rotates the session key
+    request.session[LOGIN_AT] = request.session[SEEN_AT] = time.time()
+    next_url = _safe_next(request, request.POST.get("next"))
+    if next_url:
+        request.session[NEXT] = next_url
+    record("login.password_accepted", request=request, actor=user, target=user)
+    response = redirect("accounts:second_factor")
+    if user.language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+    return response
+
+
+def forms_error(message: str, code: str):
+    from django.core.exceptions import ValidationError
+
+    return ValidationError(message, code=code)
+
+
+def _after_verification(request):
+    user = request.user
+    if user.must_change_password:
+        messages.info(request, _("Choose your own password to finish setting up your account."))
+        return redirect("accounts:password")
+    return redirect(request.session.pop(NEXT, None) or settings.LOGIN_REDIRECT_URL)
+
+
+@second_factor_view
+@require_http_methods(["GET", "POST"])
+def second_factor(request):
+    user = request.user
+    device = actions.confirmed_totp_device(user)
+    if device is None:
+        return redirect("accounts:enroll")
+    form, recovery_form, status = CodeForm(), RecoveryCodeForm(), 200
+    if request.method == "POST" and "recovery_code" in request.POST:
+        status = 400
+        recovery_form = RecoveryCodeForm(request.POST)
+        if recovery_form.is_valid():
+            recovery = RecoveryDevice.objects.filter(user=user).first()
+            if recovery is not None and recovery.verify_token(
+                recovery_form.cleaned_data["recovery_code"]
+            ):
+                otp_login(request, recovery)
+                record("otp.recovery_code_used", request=request, target=user)
+                left = recovery.remaining()
+                messages.warning(
+                    request,
+                    ngettext(
+                        "Recovery code accepted. %(left)d code is left: "
+                        "set up a new authenticator or new codes in your account.",
+                        "Recovery code accepted. %(left)d codes are left: "
+                        "set up a new authenticator or new codes in your account.",
+                        left,
+                    )
+                    % {"left": left},
+                )
+                return _after_verification(request)
+            record("otp.failed", request=request, target=user, summary="recovery code")
+            recovery_form.add_error(None, _("That recovery code is not valid or was already used."))
+    elif request.method == "POST":
+        status = 400
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            with transaction.atomic():
+                device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+                allowed, _info = device.verify_is_allowed()
+                verified = allowed and device.verify_token(form.cleaned_data["code"])
+            if verified:
+                otp_login(request, device)
+                record("otp.verified", request=request, target=user)
+                return _after_verification(request)
+            if not allowed:
+                status = 429
+                record("otp.throttled", request=request, target=user)
+                form.add_error(None, _("Too many wrong codes. Wait a minute, then try again."))
+            else:
+                record("otp.failed", request=request, target=user, summary="authenticator code")
+                form.add_error(
+                    None,
+                    _(
+                        "This code is wrong, expired or was already used. "
+                        "Wait for the next code in your app and enter it."
+                    ),
+                )
+    return render(
+        request,
+        "accounts/second_factor.html",
+        {"form": form, "recovery_form": recovery_form},
+        status=status,
+    )
+
+
+@second_factor_view
+@require_http_methods(["GET", "POST"])
+def enroll(request):
+    user = request.user
+    if actions.confirmed_totp_device(user) is not None:
+        return redirect("accounts:second_factor")
+    device = actions.unconfirmed_totp_device(user)
+    form, status = CodeForm(request.POST or None), 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            with transaction.atomic():
+                device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+                verified = device.verify_token(form.cleaned_data["code"])
+            if verified:
+                codes = actions.confirm_enrolment(user, device, request=request)
+                otp_login(request, device)
+                return render(
+                    request, "accounts/recovery_codes.html", {"codes": codes, "first_time": True}
+                )
+            record("otp.failed", request=request, target=user, summary="enrolment")
+            form.add_error(
+                None,
+                _("This code does not match. Check the time on your phone and enter the newest code."),
+            )
+    secret = base64.b32encode(device.bin_key).decode()
+    qr = segno.make(device.config_url, error="m")
+    context = {
+        "form": form,
+        "qr_svg": qr.svg_inline(scale=5, border=2, dark="#111", light="#fff"),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
+    return render(request, "accounts/enroll.html", context, status=status)
+
+
+@require_GET
+def finish_setup(request):
+    """Where the recovery-codes page's Continue button leads."""
+    return _after_verification(request)
+
+
+@password_change_view
+@sensitive_post_parameters("current_password", "new_password", "new_password_again")
+@require_http_methods(["GET", "POST"])
+def password(request):
+    user = request.user
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            actions.change_password(user, form.cleaned_data["new_password"], request=request)
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password is changed; your other sessions have ended."))
+            return redirect(request.session.pop(NEXT, None) or settings.LOGIN_REDIRECT_URL)
+        return render(request, "accounts/password.html", {"form": form}, status=400)
+    return render(request, "accounts/password.html", {"form": form})
+
+
+@open_view
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        actions.end_all_sessions(request.user, request=request)
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+@require_http_methods(["GET"])
+def account(request):
+    user = request.user
+    context = {
+        "memberships": user.memberships.select_related("team"),
+        "recovery_left": RecoveryDevice.objects.filter(user=user).first(),
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@require_POST
+def recovery_codes(request):
+    codes = actions.regenerate_recovery_codes(request.user, request=request)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
+
+
+@open_view
+@require_POST
+def switch_language(request):
+    """Django's language switch, plus remembering the choice on the user's account."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and check_for_language(language) and user.language != language:
+        if language in dict(settings.LANGUAGES):
+            actions.set_language(user, language, request=request)
+    return response

@@ -1,0 +1,107 @@
+"""The one way to write to the audit log, and the check that it is intact."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.audit.models import GENESIS_HASH, AuditEntry
+
+# Any constant works; it names the PostgreSQL advisory lock that serialises appends.
+_APPEND_LOCK = 0x6861766E
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def describe(target: Model) -> tuple[str, str]:
+    """The (type, id) pair an entry stores for a record: its UUID where it has one."""
+    meta = target._meta
+    identifier = getattr(target, "uuid", None) or target.pk
+    return f"{meta.app_label}.{meta.model_name}", str(identifier)
+
+
+@transaction.atomic
+def record(
+    action: str,
+    *,
+    request: HttpRequest | None = None,
+    actor=None,
+    target: Model | None = None,
+    summary: str = "",
+) -> AuditEntry:
+    """Append one entry; call it inside the transaction of the change it describes.
+
+    ``actor`` defaults to the signed-in user of ``request``. Entries are numbered
+    without gaps: on PostgreSQL an advisory lock serialises appenders, on SQLite the
+    IMMEDIATE transaction mode already does.
+    """
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            actor = user
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK])
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    object_type, object_id = describe(target) if target is not None else ("", "")
+    entry = AuditEntry(
+        seq=seq,
+        at=timezone.now(),
+        actor=actor,
+        actor_label=actor.email if actor is not None else "",
+        ip=client_address(request),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        summary=summary[:300],
+        prev_hash=prev_hash,
+    )
+    entry.hash = entry.compute_hash()
+    entry.save(force_insert=True)
+    return entry
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    count: int
+    head: str
+    position: int | None = None
+    problem: str = ""
+
+
+def verify_chain(entries: Iterator[AuditEntry] | None = None) -> Verdict:
+    """Walk the log in order and report the first entry that breaks the chain.
+
+    An edited entry no longer matches its hash; a deleted, inserted or reordered
+    one breaks the numbering or the link to its predecessor.
+    """
+    if entries is None:
+        entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+    prev_hash = GENESIS_HASH
+    position = 0
+    for position, entry in enumerate(entries, start=1):
+        if entry.seq != position:
+            problem = (
+                f"expected entry number {position} but found {entry.seq}: "
+                "an entry was deleted, inserted or renumbered"
+            )
+            return Verdict(False, position - 1, prev_hash, position, problem)
+        if entry.prev_hash != prev_hash:
+            problem = "does not link to the entry before it: entries were removed or reordered"
+            return Verdict(False, position - 1, prev_hash, position, problem)
+        if entry.compute_hash() != entry.hash:
+            problem = "its content does not match its hash: the entry was edited"
+            return Verdict(False, position - 1, prev_hash, position, problem)
+        prev_hash = entry.hash
+    return Verdict(True, position, prev_hash)

@@ -1,0 +1,67 @@
+"""The audit log: an append-only chain of entries, each carrying its predecessor's hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(models.Model):
+    """One thing that happened: who did what to which record, when and from where.
+
+    ``summary`` never holds sensitive plaintext (names, contacts, narratives):
+    the log is read by administrators who are not on the record's team.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
+    def canonical(self) -> bytes:
+        """The bytes the hash covers: every field but the hash itself, in a fixed encoding."""
+        body = {
+            "seq": self.seq,
+            "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "actor_label": self.actor_label,
+            "ip": self.ip,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "summary": self.summary,
+            "prev_hash": self.prev_hash,
+        }
+        return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()

@@ -1,0 +1,44 @@
+"""The ``haven`` command: one entry point for running and looking after an instance."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "init": "Create or reuse the instance under var/: key, database, first administrator.",
+    "serve": "Serve Haven with gunicorn on HAVEN_BIND (default 127.0.0.1:8000).",
+    "user": "Manage accounts: add, disable, reset-2fa, list.",
+    "audit": "Check the tamper-evident audit log: verify.",
+    "manage": "Run any Django management command (migrate, shell, check ...).",
+}
+
+
+def usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = ["usage: haven COMMAND [options]", "", "commands:"]
+    lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items()]
+    lines += ["", "Run 'haven COMMAND --help' for the options of one command."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(usage())  # noqa: T201
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"haven: unknown command {name!r}\n\n{usage()}", file=sys.stderr)  # noqa: T201
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings")
+    # Keys, the database and uploads are for Haven's eyes only.
+    os.umask(0o077)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["haven", *rest] if name == "manage" else ["haven", name, *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

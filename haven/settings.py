@@ -1,0 +1,188 @@
+"""Haven's one settings module; every knob is a ``HAVEN_*`` environment variable.
+
+Defaults let a fresh clone run at once: SQLite under ``var/`` and a generated key.
+Behind TLS set ``HAVEN_HTTPS=1``: secure ``__Host-`` cookies, HSTS and redirects.
+"""
+
+from pathlib import Path
+
+from csp.constants import NONE, SELF
+from django.utils.translation import gettext_lazy as _
+
+from haven.lib.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_secret,
+    env_str,
+)
+from haven.lib.instance import load_or_create_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = env_path("HAVEN_VAR_DIR", BASE_DIR.parent / "var")
+
+DEBUG = env_bool("HAVEN_DEBUG", False)
+HTTPS = env_bool("HAVEN_HTTPS", False)
+
+SECRET_KEY = env_secret("HAVEN_SECRET_KEY") or load_or_create_secret_key(VAR_DIR / "secret_key")
+ALLOWED_HOSTS = env_list("HAVEN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("HAVEN_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+    "haven.accounts",
+    "haven.audit",
+    "haven.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "haven.accounts.middleware.SessionTimeoutMiddleware",
+    "haven.accounts.middleware.UserLanguageMiddleware",
+    "haven.accounts.middleware.DenyByDefaultMiddleware",
+    "haven.accounts.middleware.NoStoreMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "haven.urls"
+WSGI_APPLICATION = "haven.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("HAVEN_DATABASE_URL", f"sqlite:///{VAR_DIR / 'haven.sqlite3'}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- accounts -------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # argon2id
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+# Failures before back-off starts, per (account, address) pair and per address.
+HAVEN_LOGIN_FAILURES_BEFORE_BACKOFF = env_int("HAVEN_LOGIN_FAILURES", 10, minimum=1)
+HAVEN_ADDRESS_FAILURES_BEFORE_BACKOFF = env_int("HAVEN_ADDRESS_FAILURES", 50, minimum=1)
+HAVEN_SESSION_IDLE_SECONDS = env_int("HAVEN_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+HAVEN_SESSION_MAX_SECONDS = env_int("HAVEN_SESSION_MAX_HOURS", 12, minimum=1) * 3600
+OTP_TOTP_ISSUER = env_str("HAVEN_TOTP_ISSUER", "Haven")
+HAVEN_RECOVERY_CODES = 10
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = HAVEN_SESSION_MAX_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "haven.web.views.csrf_failure"
+
+# --- transport security ---------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure,
+    # has Path=/ and no Domain: a sibling subdomain cannot plant or read it.
+    SESSION_COOKIE_NAME = "__Host-haven-session"
+    CSRF_COOKIE_NAME = "__Host-haven-csrf"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("HAVEN_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("HAVEN_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HAVEN_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HAVEN_HSTS_PRELOAD", True)
+    if env_bool("HAVEN_BEHIND_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+else:
+    SESSION_COOKIE_NAME = "haven-session"
+    CSRF_COOKIE_NAME = "haven-csrf"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# --- language ---------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "haven-language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = HTTPS
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_str("HAVEN_TIME_ZONE", "UTC")
+
+# --- static files -----------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves the packaged static files straight from the apps, so an
+# instance needs no collectstatic step and cannot serve a stale copy.
+WHITENOISE_USE_FINDERS = True
+
+# Requests larger than this are refused with a 400 before they reach a view.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAVEN_MAX_FORM_BYTES", 2_621_440, minimum=1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("HAVEN_LOG_LEVEL", "WARNING")},
+    # Django logs a DisallowedHost with the offending header; keep it short.
+    "loggers": {"django.security.DisallowedHost": {"handlers": [], "propagate": False}},
+}

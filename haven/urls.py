@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("accounts/", include("haven.accounts.urls")),
+    path("audit/", include("haven.audit.urls")),
+    path("admin/", include("haven.accounts.admin_urls")),
+    path("", include("haven.web.urls")),
+]
+
+handler400 = "haven.web.views.bad_request"
+handler403 = "haven.web.views.permission_denied"
+handler404 = "haven.web.views.page_not_found"
+handler500 = "haven.web.views.server_error"

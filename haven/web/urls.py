@@ -1,0 +1,9 @@
+from django.urls import path
+
+from haven.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<slug:module>/", views.module, name="module"),
+]

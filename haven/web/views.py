@@ -1,0 +1,85 @@
+"""The dashboard, the modules' front pages, and error pages that never leak or crash."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from haven.audit.actions import record
+
+# The modules of DESIGN.md; each page says what it will hold until it arrives.
+MODULES = {
+    "cases": (
+        _("Cases"),
+        _("Requests for help, risk assessments, actions, petitions and consent."),
+    ),
+    "incidents": (
+        _("Incidents"),
+        _("Documented violations: acts, victims, perpetrators, places and dates."),
+    ),
+    "people": (
+        _("People"),
+        _("Persons at risk, relatives, perpetrators, witnesses and lawyers."),
+    ),
+    "sources": (
+        _("Sources"),
+        _("Testimonies, captured news pages and evidence files with their custody."),
+    ),
+    "search": (
+        _("Search"),
+        _("One search across scripts over everything you may see."),
+    ),
+    "reports": (
+        _("Reports"),
+        _("Statistics, charts and reports that expose no one."),
+    ),
+}
+
+
+@require_GET
+def home(request):
+    return render(request, "web/home.html", {"modules": MODULES})
+
+
+@require_GET
+def module(request, module: str):
+    if module not in MODULES:
+        raise Http404
+    title, description = MODULES[module]
+    return render(
+        request,
+        "web/module.html",
+        {"module": module, "title": title, "description": description},
+    )
+
+
+def _error(request, template: str, status: int, action: str | None = None, summary: str = ""):
+    if action:
+        record(action, request=request, summary=summary or request.path[:200])
+    return render(request, template, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(request, "errors/400.html", 400, "request.malformed")
+
+
+def permission_denied(request, exception=None):
+    return _error(request, "errors/403.html", 403, "access.denied")
+
+
+def page_not_found(request, exception=None):
+    return _error(request, "errors/404.html", 404)
+
+
+def server_error(request):
+    # No context processors and no database: this page must render even when they fail.
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+
+def csrf_failure(request, reason: str = ""):
+    return _error(request, "errors/csrf.html", 403, "csrf.failed", summary=reason[:200])
