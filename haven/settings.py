@@ -53,12 +53,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "haven.accounts.middleware.SessionTimeoutMiddleware",
     "haven.accounts.middleware.UserLanguageMiddleware",
     "haven.accounts.middleware.DenyByDefaultMiddleware",
     "haven.accounts.middleware.NoStoreMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -170,7 +170,6 @@ TIME_ZONE = env_str("HAVEN_TIME_ZONE", "UTC")
 
 # --- static files -----------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise serves the packaged static files straight from the apps, so an
 # instance needs no collectstatic step and cannot serve a stale copy.
 WHITENOISE_USE_FINDERS = True

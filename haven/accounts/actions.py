@@ -26,9 +26,7 @@ _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 def generate_password() -> str:
     """A one-time password for a new or reset account: 20 characters, ~100 bits."""
-    return "-".join(
-        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5)) for _ in range(4)
-    )
+    return "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(5)) for _ in range(4))
 
 
 @transaction.atomic

@@ -75,8 +75,14 @@ def users(request):
     form = NewUserForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            user, password = actions.create_user(**form.cleaned_data, by=request.user, request=request)
-            return render(request, "accounts/admin_user_created.html", {"new_user": user, "password": password})
+            user, password = actions.create_user(
+                **form.cleaned_data, by=request.user, request=request
+            )
+            return render(
+                request,
+                "accounts/admin_user_created.html",
+                {"new_user": user, "password": password},
+            )
         status = 400
     else:
         status = 200
@@ -153,4 +159,3 @@ def team(request, uuid):
         {"team": team, "memberships": memberships, "form": form},
         status=status,
     )
-

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 OPEN = "open"  # no sign-in needed: sign-in page, language switch
 SECOND_FACTOR = "second_factor"  # password accepted, second factor still to come
-PASSWORD_CHANGE = "password_change"  # verified, but a one-time password must be replaced
+PASSWORD_CHANGE = "password_change"  # noqa: S105 - verified, but a one-time password must be replaced
 
 
 def _mark(stage: str) -> Callable:

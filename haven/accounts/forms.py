@@ -83,7 +83,9 @@ class PasswordChangeForm(forms.Form):
             self.add_error("new_password_again", _("The two new passwords differ."))
         elif new:
             if new == cleaned.get("current_password"):
-                self.add_error("new_password", _("Choose a password different from the current one."))
+                self.add_error(
+                    "new_password", _("Choose a password different from the current one.")
+                )
             else:
                 try:
                     password_validation.validate_password(new, self.user)

@@ -152,6 +152,9 @@ class RecoveryCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} ({'used' if self.used_at else 'unused'})"
+
 
 class LoginThrottle(models.Model):
     """Failed sign-ins counted under a hashed key (account+address, or address).
@@ -164,3 +167,6 @@ class LoginThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"throttle {self.key[:8]}: {self.failures} failures"

@@ -9,12 +9,12 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language
+from django.utils.translation import check_for_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
@@ -68,14 +68,14 @@ def _attempt_login(request, form):
         minutes = max(1, round(wait / 60))
         form.add_error(
             None,
-            forms_error(
+            ValidationError(
                 ngettext(
                     "Too many failed attempts. Wait %(minutes)d minute and try again.",
                     "Too many failed attempts. Wait %(minutes)d minutes and try again.",
                     minutes,
                 )
                 % {"minutes": minutes},
-                "throttled",
+                code="throttled",
             ),
         )
         return None
@@ -109,12 +109,6 @@ def _attempt_login(request, form):
             secure=settings.LANGUAGE_COOKIE_SECURE,
         )
     return response
-
-
-def forms_error(message: str, code: str):
-    from django.core.exceptions import ValidationError
-
-    return ValidationError(message, code=code)
 
 
 def _after_verification(request):
@@ -214,7 +208,10 @@ def enroll(request):
             record("otp.failed", request=request, target=user, summary="enrolment")
             form.add_error(
                 None,
-                _("This code does not match. Check the time on your phone and enter the newest code."),
+                _(
+                    "This code does not match. "
+                    "Check the time on your phone and enter the newest code."
+                ),
             )
     secret = base64.b32encode(device.bin_key).decode()
     qr = segno.make(device.config_url, error="m")
@@ -242,7 +239,9 @@ def password(request):
         if form.is_valid():
             actions.change_password(user, form.cleaned_data["new_password"], request=request)
             update_session_auth_hash(request, user)
-            messages.success(request, _("Your password is changed; your other sessions have ended."))
+            messages.success(
+                request, _("Your password is changed; your other sessions have ended.")
+            )
             return redirect(request.session.pop(NEXT, None) or settings.LOGIN_REDIRECT_URL)
         return render(request, "accounts/password.html", {"form": form}, status=400)
     return render(request, "accounts/password.html", {"form": form})
@@ -281,7 +280,11 @@ def switch_language(request):
     response = set_language(request)
     language = request.POST.get("language", "")
     user = request.user
-    if user.is_authenticated and check_for_language(language) and user.language != language:
-        if language in dict(settings.LANGUAGES):
-            actions.set_language(user, language, request=request)
+    if (
+        user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and check_for_language(language)
+        and user.language != language
+    ):
+        actions.set_language(user, language, request=request)
     return response

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--admin-email",
             default=os.environ.get("HAVEN_ADMIN_EMAIL", "admin@localhost"),
-            help="e-mail of the first administrator (default: $HAVEN_ADMIN_EMAIL or admin@localhost)",
+            help="first administrator's e-mail (default: $HAVEN_ADMIN_EMAIL or admin@localhost)",
         )
 
     def handle(self, *args, admin_email, **options):
