@@ -170,6 +170,7 @@ TIME_ZONE = env_str("HAVEN_TIME_ZONE", "UTC")
 
 # --- static files -----------------------------------------------------------------------
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves the packaged static files straight from the apps, so an
 # instance needs no collectstatic step and cannot serve a stale copy.
 WHITENOISE_USE_FINDERS = True
