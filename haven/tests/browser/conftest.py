@@ -1,4 +1,4 @@
-"""Playwright driving the system Chromium against a live Haven; screenshots under test-artifacts/."""
+"""Playwright drives the system Chromium against a live Haven; screenshots go to test-artifacts."""
 
 import os
 from pathlib import Path
