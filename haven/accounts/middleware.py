@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -48,18 +49,19 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
-class UserLanguageMiddleware:
-    """A signed-in user's saved language wins over the browser's preference."""
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's language choice, except that a signed-in user's saved language wins.
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+    Placed after the authentication middleware so that it knows the user.
+    """
 
-    def __call__(self, request):
+    def process_request(self, request):
         user = request.user
         if user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
-        return self.get_response(request)
+        else:
+            super().process_request(request)
 
 
 class DenyByDefaultMiddleware:

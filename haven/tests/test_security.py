@@ -76,6 +76,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         "DJANGO_SETTINGS_MODULE": "haven.settings",
     }
     env.pop("HAVEN_DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "DEBUG"],
         capture_output=True,
@@ -153,8 +154,11 @@ def test_no_pending_migrations(db):
 
 
 def test_server_error_page_renders_without_context(rf):
+    from django.utils import translation
+
     from haven.web.views import server_error
 
-    response = server_error(rf.get("/"))
+    with translation.override("en"):
+        response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
