@@ -21,12 +21,12 @@ def forwards(apps, schema_editor):
     # SQLite has no users or grants to protect the file; the hash chain and signed
     # checkpoints are what detect tampering there.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -20,6 +20,9 @@ def raw(sql, params=()):
     """Run SQL as someone with write access to the database file or server would."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Run the deferred foreign-key checks first: PostgreSQL will not alter a
+            # table with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
