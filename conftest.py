@@ -37,6 +37,16 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_keyring():
+    """Each test opens the keyring anew: tables flushed by one test hold no cached key."""
+    from haven.keys.keyring import reset_keyring
+
+    reset_keyring()
+    yield
+    reset_keyring()
+
+
 def add_totp(user) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
 
@@ -93,3 +103,18 @@ def personas(db) -> Personas:
     for user in (administrator, member, read_only, outsider):
         add_totp(user)
     return Personas(administrator, member, read_only, outsider, team)
+
+
+@pytest.fixture
+def person(personas):
+    """A person on the personas' team, recorded by the member."""
+    from haven.people.actions import add_person
+
+    return add_person(
+        team=personas.team,
+        by=personas.member,
+        name="Ибрагим Селимханов",
+        other_names=["Ibragim Selimkhanov"],
+        contacts=[{"kind": "phone", "value": "+7 928 000-11-22"}],
+        notes="Detained in April 2020.",
+    )

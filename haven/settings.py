@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "csp",
     "haven.accounts",
     "haven.audit",
+    "haven.keys",
+    "haven.records",
+    "haven.people",
     "haven.web",
 ]
 
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "haven.accounts.middleware.LocaleMiddleware",
+    "haven.audit.actions.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "haven.accounts.middleware.SessionTimeoutMiddleware",
@@ -86,6 +90,10 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- keys -------------------------------------------------------------------------------
+# The key-encryption key: a key file, unless HAVEN_PASSPHRASE(_FILE) is set.
+HAVEN_KEY_FILE = env_path("HAVEN_KEY_FILE", VAR_DIR / "master.key")
 
 # --- accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

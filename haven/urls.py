@@ -4,6 +4,7 @@ urlpatterns = [
     path("accounts/", include("haven.accounts.urls")),
     path("audit/", include("haven.audit.urls")),
     path("admin/", include("haven.accounts.admin_urls")),
+    path("people/", include("haven.people.urls")),
     path("", include("haven.web.urls")),
 ]
 

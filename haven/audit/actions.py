@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -14,6 +15,22 @@ from haven.audit.models import GENESIS_HASH, AuditEntry
 
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends.
 _APPEND_LOCK = 0x6861766E
+
+# The request being served, so that entries written deep inside an action still
+# carry the user's address without every function passing the request along.
+_current_request: ContextVar[HttpRequest | None] = ContextVar("haven_request", default=None)
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
 
 
 def client_address(request: HttpRequest | None) -> str | None:
@@ -40,10 +57,12 @@ def record(
 ) -> AuditEntry:
     """Append one entry; call it inside the transaction of the change it describes.
 
-    ``actor`` defaults to the signed-in user of ``request``. Entries are numbered
-    without gaps: on PostgreSQL an advisory lock serialises appenders, on SQLite the
-    IMMEDIATE transaction mode already does.
+    ``request`` defaults to the one being served; ``actor`` to its signed-in user.
+    Entries are numbered without gaps: on PostgreSQL an advisory lock serialises
+    appenders, on SQLite the IMMEDIATE transaction mode already does.
     """
+    if request is None:
+        request = _current_request.get()
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -19,10 +19,6 @@ MODULES = {
         _("Incidents"),
         _("Documented violations: acts, victims, perpetrators, places and dates."),
     ),
-    "people": (
-        _("People"),
-        _("Persons at risk, relatives, perpetrators, witnesses and lawyers."),
-    ),
     "sources": (
         _("Sources"),
         _("Testimonies, captured news pages and evidence files with their custody."),

@@ -1,0 +1,57 @@
+"""Normalised forms of names and contacts, for blind-index lookups.
+
+Each function returns the terms a value is indexed under, as ``kind:term``
+strings; a query value goes through the same function, so ``+7 (900) 123-45-67``
+finds ``8 900 1234567`` and ``ИСАЕВ Ибрагим`` finds ``Исаев``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Unicode-normalised, case-folded, ё as е, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    return _SPACES.sub(" ", text).strip()
+
+
+def exact_terms(value: str) -> list[str]:
+    folded = fold(value)
+    return [f"exact:{folded}"] if folded else []
+
+
+def word_terms(value: str) -> list[str]:
+    return sorted({f"word:{word}" for word in _WORD.findall(fold(value)) if len(word) > 1})
+
+
+def phone_digits(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    # Russian numbers are written +7 or 8 before the ten digits of the subscriber.
+    if len(digits) == 11 and digits[0] in "78":
+        digits = "7" + digits[1:]
+    return digits
+
+
+def contact_terms(value: str) -> list[str]:
+    """A contact is an e-mail (case-insensitive), a phone (digits only) or a handle."""
+    value = value.strip()
+    if "@" in value and not value.startswith("@"):
+        return [f"email:{fold(value)}"]
+    digits = phone_digits(value)
+    if len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()+.-]", "", value)) - 1:
+        return [f"phone:{digits}"]
+    return [f"handle:{fold(value).lstrip('@')}"] if value.strip("@") else []
+
+
+def terms_for_all(values: Iterable[str], function) -> list[str]:
+    found: set[str] = set()
+    for value in values:
+        if value:
+            found.update(function(value))
+    return sorted(found)

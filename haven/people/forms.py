@@ -1,0 +1,79 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from haven.lib.normalize import contact_terms
+from haven.lib.partial_dates import PartialDate
+from haven.people.models import Person
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=300)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Person.Kind.choices)
+    other_names = forms.CharField(
+        label=_("Other name forms"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: Cyrillic, Latin spellings, nicknames."),
+    )
+    birth_date = forms.CharField(
+        label=_("Birth date"),
+        required=False,
+        max_length=10,
+        help_text=_("A year, a year and month, or a full date: 1998, 1998-05, 1998-05-17."),
+    )
+    contacts = forms.CharField(
+        label=_("Contacts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: phone numbers, e-mail addresses, Telegram or Signal handles."),
+    )
+    whereabouts = forms.CharField(
+        label=_("Whereabouts"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def clean_birth_date(self):
+        text = self.cleaned_data["birth_date"].strip()
+        if not text:
+            return None
+        try:
+            return PartialDate.parse(text)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Enter a year (1998), a month (1998-05) or a full date (1998-05-17).")
+            ) from None
+
+    def clean_other_names(self):
+        return _lines(self.cleaned_data["other_names"])
+
+    def clean_contacts(self):
+        contacts = []
+        for line in _lines(self.cleaned_data["contacts"]):
+            terms = contact_terms(line)
+            kind = terms[0].split(":", 1)[0] if terms else "handle"
+            contacts.append({"kind": kind, "value": line})
+        return contacts
+
+    @classmethod
+    def initial_from(cls, person: Person) -> dict:
+        return {
+            "name": person.name,
+            "kind": person.kind,
+            "other_names": "\n".join(person.other_names or []),
+            "birth_date": str(person.birth_date) if person.birth_date else "",
+            "contacts": "\n".join(contact["value"] for contact in person.contacts or []),
+            "whereabouts": person.whereabouts or "",
+            "notes": person.notes or "",
+        }
+
+
+class FindForm(forms.Form):
+    q = forms.CharField(
+        label=_("Find by exact phone, e-mail, handle or name word"), max_length=200, required=False
+    )

@@ -1,0 +1,74 @@
+"""People known to the organisation: persons at risk, relatives, perpetrators, witnesses."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from haven.keys.fields import (
+    EncryptedJSONField,
+    EncryptedPartialDateField,
+    EncryptedTextField,
+)
+from haven.lib.normalize import contact_terms, terms_for_all, word_terms
+from haven.records.access import getter_for
+from haven.records.models import SensitiveRecord
+
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_code() -> str:
+    """A pseudonymous code shown in lists instead of a name: P-XXXXXX."""
+    return "P-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+
+
+def _name_terms(value):
+    """Terms of a name, of a list of name forms, or of a query."""
+    return word_terms(value) if isinstance(value, str) else terms_for_all(value, word_terms)
+
+
+def _contact_terms(value):
+    """Terms of stored contacts (a list of dicts) or of a query (a string)."""
+    if isinstance(value, str):
+        return contact_terms(value)
+    return terms_for_all((contact["value"] for contact in value), contact_terms)
+
+
+class Person(SensitiveRecord):
+    """A human being or a group (a police unit, a family).
+
+    Everything that could identify or locate the person is encrypted; only the
+    pseudonymous code and the kind are stored in clear.
+    """
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        GROUP = "group", _("Group")
+
+    code = models.CharField(_("code"), max_length=12, unique=True, default=new_code)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    name = EncryptedTextField(_("name"), max_length=300, blank=False)
+    other_names = EncryptedJSONField(_("other name forms"), default=list)
+    birth_date = EncryptedPartialDateField(_("birth date"))
+    contacts = EncryptedJSONField(_("contacts"), default=list)
+    whereabouts = EncryptedTextField(_("whereabouts"))
+    notes = EncryptedTextField(_("notes"))
+
+    blind_indexes = {
+        "name": _name_terms,
+        "other_names": _name_terms,
+        "contacts": _contact_terms,
+    }
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+get_person_for_user = getter_for(Person)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from haven.people import views
+
+app_name = "people"
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("new/", views.person_new, name="new"),
+    path("<uuid:uuid>/", views.person_detail, name="detail"),
+    path("<uuid:uuid>/edit/", views.person_edit, name="edit"),
+    path("<uuid:uuid>/history/", views.person_history, name="history"),
+    path("<uuid:uuid>/history/<uuid:version>/restore/", views.person_restore, name="restore"),
+    path("<uuid:uuid>/delete/", views.person_delete, name="delete"),
+]

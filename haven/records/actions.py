@@ -1,0 +1,88 @@
+"""Saving, deleting, restoring and moving sensitive records: each one audited transaction."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from haven.audit.actions import record
+from haven.records import blind, history
+from haven.records.access import can_write
+from haven.records.models import RecordVersion
+
+
+def _versions(instance):
+    return RecordVersion.objects.filter(
+        object_type=instance._meta.label_lower, object_uuid=instance.uuid
+    )
+
+
+def latest_snapshot(instance) -> dict | None:
+    last = _versions(instance).order_by("-number").first()
+    return last.snapshot if last else None
+
+
+@transaction.atomic
+def save_record(instance, *, by, change: str | None = None, check: bool = True):
+    """Save ``instance`` and keep its history, blind index and audit entry in step.
+
+    ``by`` must be a writing member of the record's team (``check=False`` only
+    for imports and system jobs). Saving without a change records nothing.
+    """
+    creating = instance._state.adding
+    if check and not can_write(by, instance):
+        raise PermissionDenied
+    before = None if creating else latest_snapshot(instance)
+    after = history.snapshot(instance)
+    fields = history.changed(before, after)
+    if not creating and not fields and change is None:
+        return instance
+    instance.updated_at = timezone.now()
+    instance.full_clean()
+    instance.save()
+    change = change or (RecordVersion.Change.CREATED if creating else RecordVersion.Change.UPDATED)
+    number = (_versions(instance).aggregate(n=Max("number"))["n"] or 0) + 1
+    RecordVersion.objects.create(
+        object_type=instance._meta.label_lower,
+        object_uuid=instance.uuid,
+        number=number,
+        change=change,
+        changed_by=by,
+        changed_fields=fields,
+        snapshot=after,
+    )
+    blind.reindex(instance)
+    record(
+        f"{instance._meta.label_lower}.{change}",
+        actor=by,
+        target=instance,
+        summary=("fields: " + ", ".join(fields))[:300] if fields else "",
+    )
+    return instance
+
+
+@transaction.atomic
+def delete_record(instance, *, by):
+    """Soft delete: the record disappears from every list but keeps its history."""
+    instance.deleted_at = timezone.now()
+    return save_record(instance, by=by, change=RecordVersion.Change.DELETED)
+
+
+@transaction.atomic
+def restore_version(instance, version: RecordVersion, *, by):
+    """Bring back the content of an earlier version; itself a new change."""
+    if version.object_uuid != instance.uuid:
+        raise ValueError("that version belongs to another record")
+    history.apply_snapshot(instance, version.snapshot)
+    return save_record(instance, by=by, change=RecordVersion.Change.RESTORED)
+
+
+@transaction.atomic
+def move_record(instance, team, *, by):
+    """Hand a record to another team; ``by`` must be able to write in both."""
+    if not can_write(by, instance):
+        raise PermissionDenied
+    instance.team = team
+    return save_record(instance, by=by, change=RecordVersion.Change.MOVED)

@@ -1,0 +1,112 @@
+"""The base of every record about a person: owned by a team, versioned, soft-deleted.
+
+Need-to-know lives in ``RecordQuerySet.visible_to``/``writable_by`` and in
+``haven.records.access``; nothing else decides who sees a record.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from haven.keys.fields import EncryptedJSONField
+
+
+class RecordQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RecordQuerySet:
+        """Live records of the teams ``user`` belongs to; nothing for anyone else.
+
+        There is no administrator bypass: an administrator sees a team's records
+        only as a member of that team.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(deleted_at__isnull=True, team__memberships__user=user)
+
+    def writable_by(self, user) -> RecordQuerySet:
+        from haven.accounts.models import Membership
+
+        return self.visible_to(user).filter(team__memberships__access=Membership.Access.MEMBER)
+
+
+class SensitiveRecord(models.Model):
+    """Abstract base: a UUID, a team, timestamps and a soft-delete mark.
+
+    Subclasses may declare ``blind_indexes = {"field": term_function}``; the
+    function maps the field's value to terms (see ``haven.lib.normalize``).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="+", verbose_name=_("team")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = RecordQuerySet.as_manager()
+    blind_indexes: dict = {}
+    # Fields kept out of history snapshots (bookkeeping, not content).
+    history_exclude = ("id", "uuid", "created_at", "updated_at")
+
+    class Meta:
+        abstract = True
+
+
+class RecordVersion(models.Model):
+    """The state of a record after one change, encrypted like the record itself."""
+
+    class Change(models.TextChoices):
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
+        DELETED = "deleted", _("deleted")
+        RESTORED = "restored", _("restored an earlier version")
+        MOVED = "moved", _("moved to another team")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    object_type = models.CharField(max_length=64)
+    object_uuid = models.UUIDField()
+    number = models.PositiveIntegerField()
+    change = models.CharField(max_length=10, choices=Change.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_fields = models.JSONField(default=list)  # field names only, never values
+    snapshot = EncryptedJSONField()
+
+    class Meta:
+        ordering = ["object_type", "object_uuid", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["object_type", "object_uuid", "number"], name="record_version_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["object_type", "object_uuid"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_uuid} v{self.number}"
+
+
+class BlindTerm(models.Model):
+    """One blind-index token of one record: HMAC of a normalised term, never the term.
+
+    ``scope`` is ``app.model.field``; each scope has its own HMAC key.
+    """
+
+    scope = models.CharField(max_length=100)
+    token = models.CharField(max_length=32)
+    object_uuid = models.UUIDField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "token"]),
+            models.Index(fields=["object_uuid"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} term of {self.object_uuid}"
