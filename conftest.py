@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.middleware import LOGIN_AT, SEEN_AT
+from haven.accounts.models import Authenticator
 from haven.accounts.tests.factories import TeamFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
@@ -47,11 +47,11 @@ def _fresh_keyring():
     reset_keyring()
 
 
-def add_totp(user) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+def add_totp(user) -> Authenticator:
+    return Authenticator.objects.create(user=user, name="authenticator", confirmed=True)
 
 
-def totp_code(device: TOTPDevice, offset_steps: int = 0) -> str:
+def totp_code(device: Authenticator, offset_steps: int = 0) -> str:
     """The code the user's app shows now (or ``offset_steps`` steps later)."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = totp.time + offset_steps * device.step
@@ -62,7 +62,7 @@ def sign_in(client, user) -> None:
     """Sign ``user`` in on ``client`` with a verified second factor, as the login flow does."""
     import time
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or add_totp(user)
+    device = Authenticator.objects.filter(user=user, confirmed=True).first() or add_totp(user)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

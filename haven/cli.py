@@ -9,7 +9,8 @@ COMMANDS = {
     "init": "Create or reuse the instance under var/: key, database, first administrator.",
     "serve": "Serve Haven with gunicorn on HAVEN_BIND (default 127.0.0.1:8000).",
     "user": "Manage accounts: add, disable, reset-2fa, list.",
-    "audit": "Check the tamper-evident audit log: verify.",
+    "audit": "The tamper-evident audit log: verify, checkpoint.",
+    "keys": "Key management: rotate, rotate --reencrypt, public-key.",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 

@@ -7,9 +7,9 @@ import secrets
 from django.contrib.auth import password_validation
 from django.db import transaction
 from django.http import HttpRequest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import (
+    Authenticator,
     Membership,
     RecoveryCode,
     RecoveryDevice,
@@ -69,31 +69,31 @@ def disable_user(user: User, *, by: User | None = None, request: HttpRequest | N
 @transaction.atomic
 def reset_second_factor(user: User, *, by: User | None = None, request: HttpRequest | None = None):
     """Remove the authenticator and recovery codes; the next sign-in enrols anew."""
-    TOTPDevice.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     RecoveryDevice.objects.filter(user=user).delete()
     user.session_epoch += 1
     user.save(update_fields=["session_epoch"])
     record("user.2fa_reset", request=request, actor=by, target=user)
 
 
-def unconfirmed_totp_device(user: User) -> TOTPDevice:
+def unconfirmed_totp_device(user: User) -> Authenticator:
     """The authenticator being enrolled, kept across reloads so the QR code is stable."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = Authenticator.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        device = Authenticator.objects.create(user=user, name="authenticator", confirmed=False)
     return device
 
 
-def confirmed_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def confirmed_totp_device(user: User) -> Authenticator | None:
+    return Authenticator.objects.filter(user=user, confirmed=True).first()
 
 
 @transaction.atomic
-def confirm_enrolment(user: User, device: TOTPDevice, *, request: HttpRequest) -> list[str]:
+def confirm_enrolment(user: User, device: Authenticator, *, request: HttpRequest) -> list[str]:
     """Mark the authenticator confirmed and issue recovery codes (returned in clear once)."""
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    Authenticator.objects.filter(user=user).exclude(pk=device.pk).delete()
     codes = _issue_recovery_codes(user)
     record("otp.enrolled", request=request, target=user)
     return codes

@@ -19,13 +19,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts import actions, throttle
 from haven.accounts.decorators import open_view, password_change_view, second_factor_view
 from haven.accounts.forms import CodeForm, LoginForm, PasswordChangeForm, RecoveryCodeForm
 from haven.accounts.middleware import LOGIN_AT, SEEN_AT
-from haven.accounts.models import RecoveryDevice, User
+from haven.accounts.models import Authenticator, RecoveryDevice, User
 from haven.audit.actions import client_address, record
 
 NEXT = "haven_next"
@@ -157,7 +156,7 @@ def second_factor(request):
         form = CodeForm(request.POST)
         if form.is_valid():
             with transaction.atomic():
-                device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+                device = Authenticator.objects.select_for_update().get(pk=device.pk)
                 allowed, _info = device.verify_is_allowed()
                 verified = allowed and device.verify_token(form.cleaned_data["code"])
             if verified:
@@ -197,7 +196,7 @@ def enroll(request):
         status = 400
         if form.is_valid():
             with transaction.atomic():
-                device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+                device = Authenticator.objects.select_for_update().get(pk=device.pk)
                 verified = device.verify_token(form.cleaned_data["code"])
             if verified:
                 codes = actions.confirm_enrolment(user, device, request=request)

@@ -46,7 +46,7 @@ def test_pages_have_no_inline_scripts_or_styles(client, personas):
 
 def test_enrolment_qr_code_has_no_inline_style(client, personas):
     client.force_login(personas.outsider)
-    personas.outsider.totpdevice_set.all().delete()
+    personas.outsider.authenticator_set.all().delete()
     session = client.session
     import time
 

@@ -41,7 +41,7 @@ def test_disable_and_reset_second_factor(client, personas):
     sign_in(client, personas.administrator)
     client.post(reverse("admin:user_reset_2fa", kwargs={"uuid": personas.member.uuid}))
     assert last_action() == "user.2fa_reset"
-    assert not personas.member.totpdevice_set.exists()
+    assert not personas.member.authenticator_set.exists()
     client.post(reverse("admin:user_disable", kwargs={"uuid": personas.member.uuid}))
     personas.member.refresh_from_db()
     assert not personas.member.is_active

@@ -4,10 +4,9 @@ import re
 
 import pytest
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD, add_totp, totp_code
-from haven.accounts.models import RecoveryDevice, Role
+from haven.accounts.models import Authenticator, RecoveryDevice, Role
 from haven.accounts.tests.factories import UserFactory
 from haven.audit.models import AuditEntry
 
@@ -51,7 +50,7 @@ def test_first_login_enrols_totp_and_issues_ten_recovery_codes(client, user):
     page = client.get(ENROLL)
     assert page.status_code == 200
     assert b"<svg" in page.content  # the QR code
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = Authenticator.objects.get(user=user, confirmed=False)
     response = client.post(ENROLL, {"code": totp_code(device)})
     assert response.status_code == 200
     codes = re.findall(r"<code>([A-Z0-9-]{19})</code>", response.content.decode())
@@ -73,13 +72,13 @@ def test_enrolment_rejects_wrong_code_and_keeps_the_same_secret(client, user):
     assert response.status_code == 400
     assert "does not match" in response.content.decode()
     assert client.get(ENROLL).context["secret"] == first
-    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert not Authenticator.objects.filter(user=user, confirmed=True).exists()
 
 
 def test_login_with_totp_code(client, enrolled):
     password_step(client, enrolled.email)
     assert client.get(HOME).url == VERIFY  # password alone opens nothing
-    device = TOTPDevice.objects.get(user=enrolled)
+    device = Authenticator.objects.get(user=enrolled)
     response = client.post(VERIFY, {"code": totp_code(device)})
     assert response.status_code == 302
     assert response.url == HOME
@@ -88,7 +87,7 @@ def test_login_with_totp_code(client, enrolled):
 
 
 def test_a_code_is_accepted_only_once(client, enrolled):
-    device = TOTPDevice.objects.get(user=enrolled)
+    device = Authenticator.objects.get(user=enrolled)
     code = totp_code(device)
     password_step(client, enrolled.email)
     assert client.post(VERIFY, {"code": code}).status_code == 302
@@ -105,7 +104,7 @@ def test_wrong_code_gets_clear_message_and_audit(client, enrolled):
     response = client.post(VERIFY, {"code": "12345"})
     assert response.status_code == 400
     assert "six digits" in response.content.decode()
-    device = TOTPDevice.objects.get(user=enrolled)
+    device = Authenticator.objects.get(user=enrolled)
     wrong = f"{(int(totp_code(device)) + 1) % 1000000:06d}"
     response = client.post(VERIFY, {"code": wrong})
     assert response.status_code == 400
@@ -116,7 +115,7 @@ def test_wrong_code_gets_clear_message_and_audit(client, enrolled):
 def test_repeated_wrong_codes_are_throttled(client, enrolled):
     password_step(client, enrolled.email)
     client.post(VERIFY, {"code": "000000"})
-    device = TOTPDevice.objects.get(user=enrolled)
+    device = Authenticator.objects.get(user=enrolled)
     # Right after a failure the device refuses even the right code for a moment.
     response = client.post(VERIFY, {"code": totp_code(device)})
     assert response.status_code == 429
@@ -220,7 +219,7 @@ def test_next_is_kept_through_the_second_factor(client, enrolled):
     client.post(
         LOGIN + "?next=/audit/", {"email": enrolled.email, "password": PASSWORD, "next": "/audit/"}
     )
-    device = TOTPDevice.objects.get(user=enrolled)
+    device = Authenticator.objects.get(user=enrolled)
     assert client.post(VERIFY, {"code": totp_code(device)}).url == "/audit/"
 
 
@@ -228,7 +227,7 @@ def test_open_redirect_is_refused(client, enrolled):
     client.post(
         LOGIN, {"email": enrolled.email, "password": PASSWORD, "next": "https://evil.example/"}
     )
-    device = TOTPDevice.objects.get(user=enrolled)
+    device = Authenticator.objects.get(user=enrolled)
     assert client.post(VERIFY, {"code": totp_code(device)}).url == HOME
 
 
@@ -237,7 +236,7 @@ def test_one_time_password_must_be_changed_after_second_factor(client, db):
 
     user, password = create_user(email="new@example.org", role=Role.LAWYER)
     password_step(client, user.email, password)
-    device = TOTPDevice.objects.create(user=user, confirmed=True)
+    device = Authenticator.objects.create(user=user, confirmed=True)
     response = client.post(VERIFY, {"code": totp_code(device)})
     assert response.url == reverse("accounts:password")
     assert client.get(HOME).url == reverse("accounts:password")

@@ -3,11 +3,10 @@
 import base64
 
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD, add_totp, totp_code
 from haven.accounts.actions import create_user
-from haven.accounts.models import Role
+from haven.accounts.models import Authenticator, Role
 from haven.accounts.tests.factories import UserFactory
 
 NEW_PASSWORD = "a long passphrase of my own 2026"
@@ -78,7 +77,7 @@ def test_a_reused_code_is_refused(page, shoot, transactional_db):
     shoot(page, "refused")
     assert "/accounts/verify/" in page.url
     device.refresh_from_db()
-    assert TOTPDevice.objects.get(pk=device.pk).last_t >= 0
+    assert Authenticator.objects.get(pk=device.pk).last_t >= 0
 
 
 def test_language_switch_in_both_directions(page, shoot, transactional_db):

@@ -2,10 +2,11 @@ import os
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from haven.accounts import actions
 from haven.accounts.models import Role, User
+from haven.keys.keyring import WrongKeyError
 
 
 class Command(BaseCommand):
@@ -21,8 +22,11 @@ class Command(BaseCommand):
     def handle(self, *args, admin_email, **options):
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.stdout.write(f"Instance folder: {settings.VAR_DIR}")
-        call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("Database is up to date.")
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+        except WrongKeyError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write("Database is up to date; keys are in place.")
         if User.objects.exists():
             self.stdout.write(
                 f"Instance already initialised (accounts: {User.objects.count()}); "

@@ -14,6 +14,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind, workers, **options):
+        from django.core.management.base import CommandError
+
+        from haven.keys.keyring import WrongKeyError, get_keyring
+
+        try:
+            get_keyring()
+        except WrongKeyError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(f"Haven is serving on http://{bind}/ (Ctrl+C stops it)")
         self.stdout.flush()
         command = [

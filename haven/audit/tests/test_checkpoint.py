@@ -1,0 +1,81 @@
+"""Signed checkpoints catch what the chain alone cannot: the newest entries cut off."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from haven.audit.actions import record
+from haven.audit.models import AuditEntry
+
+TABLE = AuditEntry._meta.db_table
+
+
+def raw(sql):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")
+        cursor.execute(sql)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER USER")
+
+
+@pytest.fixture
+def checkpoint(db, tmp_path, capsys):
+    for n in range(5):
+        record("test.event", summary=str(n))
+    path = tmp_path / "checkpoint.json"
+    call_command("audit", "checkpoint", str(path))
+    capsys.readouterr()
+    return path
+
+
+def test_checkpoint_verifies_and_survives_growth(checkpoint, capsys):
+    record("test.later")
+    call_command("audit", "verify", "--checkpoint", str(checkpoint))
+    out = capsys.readouterr().out
+    assert "Checkpoint OK" in out and "OK: 6 entries" in out
+
+
+def test_truncation_of_newest_entries_is_caught(checkpoint):
+    raw(f"DELETE FROM {TABLE} WHERE seq >= 4")
+    call_command("audit", "verify")  # the shorter chain alone still looks fine
+    with pytest.raises(CommandError, match="shorter than the checkpoint"):
+        call_command("audit", "verify", "--checkpoint", str(checkpoint))
+
+
+def test_rewritten_history_is_caught(checkpoint):
+    # Drop the tail and append new entries: the chain is valid, the count is back,
+    # but entry 5 is no longer the one the checkpoint signed.
+    raw(f"DELETE FROM {TABLE} WHERE seq >= 4")
+    for n in range(3):
+        record("test.forged", summary=str(n))
+    call_command("audit", "verify")
+    with pytest.raises(CommandError, match="diverges"):
+        call_command("audit", "verify", "--checkpoint", str(checkpoint))
+
+
+def test_forged_checkpoint_is_refused(checkpoint):
+    document = json.loads(checkpoint.read_text())
+    document["count"] = 1
+    checkpoint.write_text(json.dumps(document))
+    with pytest.raises(CommandError, match="not signed by this instance"):
+        call_command("audit", "verify", "--checkpoint", str(checkpoint))
+
+
+def test_unreadable_checkpoint_is_a_clear_error(db, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("not json")
+    with pytest.raises(CommandError, match="not a readable checkpoint"):
+        call_command("audit", "verify", "--checkpoint", str(bad))
+
+
+def test_broken_log_is_not_signed(db, tmp_path):
+    record("test.a")
+    record("test.b")
+    raw(f"UPDATE {TABLE} SET summary = 'x' WHERE seq = 1")
+    with pytest.raises(CommandError, match="not signing"):
+        call_command("audit", "checkpoint", str(tmp_path / "cp.json"))
