@@ -181,3 +181,18 @@ def add_member(
         summary=f"user {user.uuid} as {access}" + (f"; reason: {reason[:200]}" if reason else ""),
     )
     return membership
+
+
+@transaction.atomic
+def remove_member(team: Team, user: User, *, by: User | None = None, request=None) -> bool:
+    """Revoke a user's access to a team's records; effective on their next request."""
+    removed, _detail = Membership.objects.filter(team=team, user=user).delete()
+    if removed:
+        record(
+            "team.member_removed",
+            request=request,
+            actor=by,
+            target=team,
+            summary=f"user {user.uuid}",
+        )
+    return bool(removed)

@@ -9,4 +9,9 @@ urlpatterns = [
     path("users/<uuid:uuid>/reset-2fa/", admin_views.user_reset_2fa, name="user_reset_2fa"),
     path("teams/", admin_views.teams, name="teams"),
     path("teams/<uuid:uuid>/", admin_views.team, name="team"),
+    path(
+        "teams/<uuid:uuid>/members/<uuid:user>/remove/",
+        admin_views.member_remove,
+        name="member_remove",
+    ),
 ]

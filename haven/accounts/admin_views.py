@@ -159,3 +159,13 @@ def team(request, uuid):
         {"team": team, "memberships": memberships, "form": form},
         status=status,
     )
+
+
+@administrator_required
+@require_POST
+def member_remove(request, uuid, user):
+    team = get_object_or_404(Team, uuid=uuid)
+    member = get_object_or_404(User, uuid=user)
+    if actions.remove_member(team, member, by=request.user, request=request):
+        messages.success(request, _("%(email)s no longer has access.") % {"email": member.email})
+    return redirect("admin:team", uuid=team.uuid)

@@ -23,14 +23,19 @@ class RecordQuerySet(models.QuerySet):
         There is no administrator bypass: an administrator sees a team's records
         only as a member of that team.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        return self.filter(deleted_at__isnull=True, team__memberships__user=user)
+        return self._for_members(user)
 
     def writable_by(self, user) -> RecordQuerySet:
         from haven.accounts.models import Membership
 
-        return self.visible_to(user).filter(team__memberships__access=Membership.Access.MEMBER)
+        return self._for_members(user, team__memberships__access=Membership.Access.MEMBER)
+
+    def _for_members(self, user, **membership) -> RecordQuerySet:
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        # One filter() call, so that the user and the access level are conditions
+        # on the same membership row rather than on any two memberships of the team.
+        return self.filter(deleted_at__isnull=True, team__memberships__user=user, **membership)
 
 
 class SensitiveRecord(models.Model):

@@ -67,6 +67,16 @@ def test_teams_and_members(client, personas):
     assert last_action() == "team.member_added"
 
 
+def test_remove_member(client, personas):
+    sign_in(client, personas.administrator)
+    url = reverse(
+        "admin:member_remove", kwargs={"uuid": personas.team.uuid, "user": personas.member.uuid}
+    )
+    assert client.post(url).status_code == 302
+    assert not Membership.objects.filter(user=personas.member, team=personas.team).exists()
+    assert last_action() == "team.member_removed"
+
+
 def test_administrator_adding_themself_must_give_a_reason(client, personas):
     sign_in(client, personas.administrator)
     url = reverse("admin:team", kwargs={"uuid": personas.team.uuid})

@@ -1,0 +1,124 @@
+"""Fifty distinctive values planted through the action functions, then searched for.
+
+Used by the proof test that nothing sensitive is readable at rest.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+CYRILLIC_NAMES = [
+    f"{first} {last}"
+    for first, last in [
+        ("Зелимхан", "Канарейкин"),
+        ("Ибрагим", "Щеглов"),
+        ("Халид", "Жаворонков"),
+        ("Муслим", "Соловейкин"),
+        ("Аслан", "Скворцович"),
+        ("Рамзан", "Зябликов"),
+        ("Магомед", "Чижиков"),
+        ("Адам", "Снегирёв"),
+        ("Ислам", "Свиристелев"),
+        ("Тимур", "Овсянкин"),
+    ]
+]
+LATIN_NAMES = [
+    "Zelimkhan Kanareykin",
+    "Ibragim Shcheglov",
+    "Khalid Zhavoronkov",
+    "Muslim Soloveykin",
+    "Aslan Skvortsovich",
+    "Ramzan Zyablikov",
+    "Magomed Chizhikov",
+    "Adam Snegiryov",
+    "Islam Sviristelev",
+    "Timur Ovsyankin",
+]
+PHONES = [f"+7 928 {n:03d}-{n + 17:02d}-{n + 41:02d}" for n in range(311, 321)]
+ADDRESSES = [
+    f"ул. Канареечная, д. {n}, кв. {n * 3}, Грозный"
+    if n % 2
+    else f"{n} Linnet Lane, flat {n * 3}, Nizhny Novgorod"
+    for n in range(21, 31)
+]
+SENTENCES = [
+    f"Witness {n} saw the grey minibus stop by the bakery on Sunzha embankment at dawn."
+    if n % 2
+    else f"Свидетель {n} видел, как серый микроавтобус остановился у пекарни на набережной."
+    for n in range(1, 11)
+]
+CANARIES = CYRILLIC_NAMES + LATIN_NAMES + PHONES + ADDRESSES + SENTENCES
+assert len(CANARIES) == 50
+
+
+def forms_of(value: str) -> list[bytes]:
+    """Every spelling of a canary that must not be found: as is, case-folded, UTF-16."""
+    texts = {value, value.lower(), value.upper(), value.casefold()}
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if value.startswith("+") and len(digits) >= 10:
+        texts.add(digits)
+    found = set()
+    for text in texts:
+        found.add(text.encode("utf-8"))
+        found.add(text.encode("utf-16-le"))
+        found.add(text.encode("utf-16-be"))
+    return sorted(found)
+
+
+def leaks(data: bytes) -> list[str]:
+    return [value for value in CANARIES if any(form in data for form in forms_of(value))]
+
+
+def plant(team, member) -> list:
+    """Record the canaries as people, edit them, view them and look them up."""
+    from haven.people import actions
+    from haven.people.models import Person, get_person_for_user
+    from haven.records import blind
+
+    people = []
+    for n in range(10):
+        person = actions.add_person(
+            team=team,
+            by=member,
+            name=CYRILLIC_NAMES[n],
+            other_names=[LATIN_NAMES[n]],
+            contacts=[{"kind": "phone", "value": PHONES[n]}],
+            whereabouts=ADDRESSES[n],
+        )
+        actions.update_person(person, by=member, notes=SENTENCES[n])
+        get_person_for_user(member, person.uuid)
+        people.append(person)
+    visible = Person.objects.visible_to(member)
+    assert blind.matching(visible, "contacts", PHONES[3]).count() == 1
+    assert blind.matching(visible, "name", CYRILLIC_NAMES[4].split()[1]).count() == 1
+    return people
+
+
+def main(snapshot: str) -> None:
+    """Run in a fresh instance: plant, then copy the database and its WAL while open."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    from haven.accounts.actions import add_member, create_team, create_user
+    from haven.accounts.models import Role
+
+    member, _password = create_user(email="canary@example.org", role=Role.CASEWORKER)
+    team = create_team("Canary desk")
+    add_member(team, member)
+    plant(team, member)
+    connection.ensure_connection()  # keep it open: closing would fold the WAL away
+    target = Path(snapshot)
+    target.mkdir(parents=True, exist_ok=True)
+    for path in Path(settings.VAR_DIR).iterdir():
+        if path.is_file():
+            shutil.copy(path, target / path.name)
+    print("planted", file=sys.stderr)  # noqa: T201
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
