@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -65,7 +66,9 @@ class Keyring:
     def __init__(self, kek: bytes):
         self._kek = kek
         self._keys: dict[int, bytes] = {}
+        self._ciphers: dict[int, AESGCM] = {}
         self._active: dict[str, int] = {}
+        self._uncommitted: set[int] = set()  # keys this process made, not yet committed
         self._lock = threading.Lock()
 
     # --- opening -------------------------------------------------------------------
@@ -152,23 +155,36 @@ class Keyring:
                 key = crypto.new_key()
                 row = DataKey.objects.create(label=label, wrapped=self.wrap(label, key))
                 self._keys[row.id] = key
+                self._uncommitted.add(row.id)
+                # Remember it only once committed: a key made in a transaction that
+                # rolls back must never seal anything after that.
+                transaction.on_commit(lambda: self._committed(label, row.id))
             else:
                 key = self.key(row.id)
-        # Remember it only once committed: a key made in a transaction that rolls
-        # back must never seal anything.
-        transaction.on_commit(lambda: self._active.__setitem__(label, row.id))
+                if row.id not in self._uncommitted:
+                    self._active[label] = row.id
         return row.id, key
+
+    def _committed(self, label: str, key_id: int) -> None:
+        self._uncommitted.discard(key_id)
+        self._active[label] = key_id
 
     def forget_active(self) -> None:
         self._active.clear()
 
     # --- operations --------------------------------------------------------------------
+    def cipher(self, key_id: int) -> AESGCM:
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            cipher = self._ciphers[key_id] = AESGCM(self.key(key_id))
+        return cipher
+
     def seal(self, label: str, plaintext: bytes, associated: bytes) -> bytes:
-        key_id, key = self.active_key(label)
-        return crypto.seal(key, key_id, plaintext, associated)
+        key_id, _key = self.active_key(label)
+        return crypto.seal(self.cipher(key_id), key_id, plaintext, associated)
 
     def open(self, sealed: bytes, associated: bytes) -> bytes:
-        return crypto.open_sealed(self.key, sealed, associated)
+        return crypto.open_sealed(self.cipher, sealed, associated)
 
     def index_key(self, scope: str) -> bytes:
         """The blind-index key of one scope (``people.person.phone``), derived per field."""
@@ -216,7 +232,8 @@ def reset_keyring() -> None:
 
 
 def ensure_data_keys(**kwargs) -> None:
-    """After migrate: every permanent key exists, so no request has to create one."""
+    """After migrate: every data key exists, so no request has to create one."""
+    reset_keyring()
     keyring = get_keyring()
-    for label in PERMANENT_LABELS:
+    for label in (*PERMANENT_LABELS, *sorted(SEALED_LABELS)):
         keyring.active_key(label)

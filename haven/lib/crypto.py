@@ -45,10 +45,12 @@ def new_key() -> bytes:
     return os.urandom(KEY_BYTES)
 
 
-def seal(key: bytes, key_id: int, plaintext: bytes, associated: bytes) -> bytes:
+def seal(key: bytes | AESGCM, key_id: int, plaintext: bytes, associated: bytes) -> bytes:
+    """Encrypt ``plaintext``; ``key`` may be raw bytes or a ready AESGCM (faster)."""
+    cipher = key if isinstance(key, AESGCM) else AESGCM(key)
     header = _HEADER.pack(VERSION, key_id)
     nonce = os.urandom(NONCE_BYTES)
-    return header + nonce + AESGCM(key).encrypt(nonce, plaintext, header + associated)
+    return header + nonce + cipher.encrypt(nonce, plaintext, header + associated)
 
 
 def sealed_key_id(sealed: bytes) -> int:
@@ -61,16 +63,20 @@ def sealed_key_id(sealed: bytes) -> int:
     return key_id
 
 
-def open_sealed(key_for: Callable[[int], bytes], sealed: bytes, associated: bytes) -> bytes:
-    """Decrypt ``sealed``; ``key_for(key_id)`` returns the data key it names."""
+def open_sealed(
+    key_for: Callable[[int], bytes | AESGCM], sealed: bytes, associated: bytes
+) -> bytes:
+    """Decrypt ``sealed``; ``key_for(key_id)`` returns the data key it names (or its AESGCM)."""
     key_id = sealed_key_id(sealed)
     header, nonce, body = (
         sealed[:HEADER_BYTES],
         sealed[HEADER_BYTES : HEADER_BYTES + NONCE_BYTES],
         sealed[HEADER_BYTES + NONCE_BYTES :],
     )
+    key = key_for(key_id)
+    cipher = key if isinstance(key, AESGCM) else AESGCM(key)
     try:
-        return AESGCM(key_for(key_id)).decrypt(nonce, body, header + associated)
+        return cipher.decrypt(nonce, body, header + associated)
     except InvalidTag:
         raise DecryptionError(
             "the encrypted value was altered, truncated or belongs to another record"
