@@ -30,13 +30,16 @@ def test_compiled_catalogue_matches_the_source(tmp_path):
     )
 
 
-def test_russian_pages_show_no_english_text(client, personas):
+def test_russian_pages_show_no_english_text(client, personas, person):
     """Every English sentence of the catalogue is absent from the Russian pages."""
     english = [
         entry.msgid
         for entry in polib.pofile(str(PO))
         if len(entry.msgid) > 12 and "%" not in entry.msgid and entry.msgid != entry.msgstr
     ]
+    from haven.accounts.actions import add_member
+
+    add_member(personas.team, personas.administrator, by=personas.administrator, reason="test")
     personas.administrator.language = "ru"
     personas.administrator.save()
     sign_in(client, personas.administrator)
@@ -47,8 +50,16 @@ def test_russian_pages_show_no_english_text(client, personas):
         "admin:users",
         "admin:teams",
         "audit:log",
+        "people:list",
+        "people:new",
     ]
-    for name in pages:
-        html = client.get(reverse(name)).content.decode()
+    urls = [reverse(name) for name in pages] + [
+        reverse(name, kwargs={"uuid": person.uuid})
+        for name in ("people:detail", "people:edit", "people:history")
+    ]
+    for name in urls:
+        response = client.get(name)
+        assert response.status_code == 200, name
+        html = response.content.decode()
         for sentence in english:
             assert sentence not in html, f"{name} shows untranslated {sentence!r}"
