@@ -169,6 +169,7 @@ def main() -> None:
     from django.urls import clear_url_caches, path
 
     from haven import urls
+    from haven.people.forms import FindForm
     from haven.people.views import _writable_teams
 
     def plain_list(request):
@@ -181,7 +182,8 @@ def main() -> None:
             .order_by("code")[:200]
         )
         can_add = _writable_teams(request.user).exists()
-        return render(request, "people/list.html", {"people": rows, "can_add": can_add})
+        context = {"people": rows, "can_add": can_add, "find": FindForm(request.GET or None)}
+        return render(request, "people/list.html", context)
 
     urls.urlpatterns.insert(0, path("bench-plain/", plain_list))
     clear_url_caches()
