@@ -93,7 +93,7 @@ class Personas:
 def personas(db) -> Personas:
     from haven.accounts.models import Membership, Role
 
-    team = TeamFactory(name="North Caucasus desk")
+    team = TeamFactory(name="Test desk")
     administrator = UserFactory(email="admin@example.org", role=Role.ADMINISTRATOR)
     member = UserFactory(email="member@example.org", role=Role.CASEWORKER)
     read_only = UserFactory(email="reader@example.org", role=Role.LAWYER)

@@ -11,6 +11,7 @@ COMMANDS = {
     "user": "Manage accounts: add, disable, reset-2fa, list.",
     "audit": "The tamper-evident audit log: verify, checkpoint.",
     "keys": "Key management: rotate, rotate --reencrypt, public-key.",
+    "demo": "Load fictional demo data: the seed story and about fifty cases.",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 

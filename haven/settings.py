@@ -42,7 +42,9 @@ INSTALLED_APPS = [
     "haven.audit",
     "haven.keys",
     "haven.records",
+    "haven.vocab",
     "haven.people",
+    "haven.cases",
     "haven.web",
 ]
 

@@ -5,6 +5,8 @@ urlpatterns = [
     path("audit/", include("haven.audit.urls")),
     path("admin/", include("haven.accounts.admin_urls")),
     path("people/", include("haven.people.urls")),
+    path("cases/", include("haven.cases.urls")),
+    path("vocabularies/", include("haven.vocab.urls")),
     path("", include("haven.web.urls")),
 ]
 

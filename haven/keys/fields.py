@@ -19,6 +19,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.text import capfirst
 
 from haven.keys.keyring import SEALED_LABELS, get_keyring
 from haven.lib.partial_dates import PartialDate
@@ -80,7 +81,8 @@ class EncryptedField(models.BinaryField):
 
     def contribute_to_class(self, cls, name, **kwargs):
         super().contribute_to_class(cls, name, **kwargs)
-        if not cls._meta.abstract:
+        # Historical models built by migrations live in the module "__fake__".
+        if not cls._meta.abstract and cls.__module__ != "__fake__":
             SEALED_LABELS.add(cls._meta.label_lower)
         setattr(cls, self.attname, _Descriptor(self))
 
@@ -115,6 +117,8 @@ class EncryptedField(models.BinaryField):
         return self.seal(instance, value)
 
     def get_db_prep_value(self, value, connection, prepared=False):
+        if isinstance(value, str | list | dict) and not value:
+            value = None  # empty values are stored as NULL (a migration's default, too)
         if value is None or isinstance(value, bytes | bytearray | memoryview):
             return super().get_db_prep_value(value, connection, prepared)
         raise TypeError(
@@ -144,16 +148,23 @@ class EncryptedTextField(EncryptedField):
         return data.decode()
 
     def formfield(self, **kwargs):
-        return forms.CharField(
-            label=self.verbose_name,
-            required=not self.blank,
-            max_length=self.plain_max_length,
-            widget=forms.Textarea if self.plain_max_length is None else forms.TextInput,
-            **kwargs,
-        )
+        defaults = {
+            "label": capfirst(self.verbose_name),
+            "required": not self.blank,
+            "max_length": self.plain_max_length,
+            "widget": forms.Textarea(attrs={"rows": 3})
+            if self.plain_max_length is None
+            else forms.TextInput,
+            "help_text": self.help_text,
+        }
+        defaults.update(kwargs)
+        return forms.CharField(**defaults)
 
 
 class EncryptedJSONField(EncryptedField):
+    def from_db_value(self, value, expression, connection):
+        return self.get_default() if value is None else Sealed(bytes(value))
+
     def to_bytes(self, value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
 
@@ -179,7 +190,9 @@ class EncryptedDateField(EncryptedField):
         return date.fromisoformat(data.decode())
 
     def formfield(self, **kwargs):
-        return forms.DateField(label=self.verbose_name, required=not self.blank, **kwargs)
+        defaults = {"label": capfirst(self.verbose_name), "required": not self.blank}
+        defaults.update(kwargs)
+        return forms.DateField(**defaults)
 
 
 class EncryptedPartialDateField(EncryptedField):

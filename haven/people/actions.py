@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from haven.people.models import Person
+from haven.people.models import Person, Relationship
 from haven.records.actions import delete_record, save_record
 
 
@@ -24,3 +24,20 @@ def update_person(person: Person, *, by, **fields) -> Person:
 @transaction.atomic
 def remove_person(person: Person, *, by) -> Person:
     return delete_record(person, by=by)
+
+
+@transaction.atomic
+def record_move(person: Person, *, by, place: str, since: str = "", note: str = "") -> Person:
+    """Add a move to the person's whereabouts ("moved to Nizhny Novgorod", 2020-05)."""
+    person.whereabouts = [*person.whereabouts, {"place": place, "since": since, "note": note}]
+    return save_record(person, by=by)
+
+
+@transaction.atomic
+def relate(person: Person, other: Person, *, kind, by, note: str = "") -> Relationship:
+    if person.pk == other.pk:
+        raise ValueError("a person cannot be related to themself")
+    if person.team_id != other.team_id:
+        raise ValueError("both people must belong to the same team")
+    relationship = Relationship(person=person, other=other, kind=kind, team=person.team, note=note)
+    return save_record(relationship, by=by)

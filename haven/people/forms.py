@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.lib.normalize import contact_terms
 from haven.lib.partial_dates import PartialDate
 from haven.people.models import Person
+from haven.vocab.models import Term, Vocabulary
 
 
 def _lines(text: str) -> list[str]:
@@ -31,8 +32,21 @@ class PersonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One per line: phone numbers, e-mail addresses, Telegram or Signal handles."),
     )
-    whereabouts = forms.CharField(
-        label=_("Whereabouts"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    nicknames = forms.CharField(
+        label=_("Nicknames"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line."),
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"), required=False, choices=[("", "—"), *Person.Gender.choices]
+    )
+    nationality = forms.CharField(label=_("Nationality"), required=False, max_length=100)
+    languages = forms.CharField(
+        label=_("Languages"),
+        required=False,
+        max_length=300,
+        help_text=_("Separated by commas: Chechen, Russian."),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -52,6 +66,12 @@ class PersonForm(forms.Form):
     def clean_other_names(self):
         return _lines(self.cleaned_data["other_names"])
 
+    def clean_nicknames(self):
+        return _lines(self.cleaned_data["nicknames"])
+
+    def clean_languages(self):
+        return [part.strip() for part in self.cleaned_data["languages"].split(",") if part.strip()]
+
     def clean_contacts(self):
         contacts = []
         for line in _lines(self.cleaned_data["contacts"]):
@@ -66,9 +86,12 @@ class PersonForm(forms.Form):
             "name": person.name,
             "kind": person.kind,
             "other_names": "\n".join(person.other_names or []),
+            "nicknames": "\n".join(person.nicknames or []),
+            "gender": person.gender or "",
+            "nationality": person.nationality or "",
+            "languages": ", ".join(person.languages or []),
             "birth_date": str(person.birth_date) if person.birth_date else "",
             "contacts": "\n".join(contact["value"] for contact in person.contacts or []),
-            "whereabouts": person.whereabouts or "",
             "notes": person.notes or "",
         }
 
@@ -77,3 +100,39 @@ class FindForm(forms.Form):
     q = forms.CharField(
         label=_("Find by exact phone, e-mail, handle or name word"), max_length=200, required=False
     )
+
+
+class MoveForm(forms.Form):
+    place = forms.CharField(label=_("Where"), max_length=300)
+    since = forms.CharField(
+        label=_("Since"),
+        required=False,
+        max_length=10,
+        help_text=_("A year, a month or a day: 2021, 2021-02, 2021-02-04."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def clean_since(self):
+        text = self.cleaned_data["since"].strip()
+        if not text:
+            return ""
+        try:
+            return str(PartialDate.parse(text))
+        except ValueError:
+            raise forms.ValidationError(
+                _("Enter a year (2021), a month (2021-02) or a full date (2021-02-04).")
+            ) from None
+
+
+class RelationshipForm(forms.Form):
+    kind = forms.ModelChoiceField(label=_("Relationship"), queryset=Term.objects.none())
+    other = forms.ModelChoiceField(label=_("Other person"), queryset=Person.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, person, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = Term.objects.of(Vocabulary.RELATIONSHIP).current()
+        self.fields["other"].queryset = (
+            Person.objects.visible_to(user).filter(team_id=person.team_id).exclude(pk=person.pk)
+        )
+        self.fields["other"].label_from_instance = lambda other: f"{other.code} {other.name}"

@@ -47,18 +47,30 @@ class Person(SensitiveRecord):
         INDIVIDUAL = "individual", _("Individual")
         GROUP = "group", _("Group")
 
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
+        UNKNOWN = "unknown", _("Unknown")
+
     code = models.CharField(_("code"), max_length=12, unique=True, default=new_code)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INDIVIDUAL)
     name = EncryptedTextField(_("name"), max_length=300, blank=False)
     other_names = EncryptedJSONField(_("other name forms"), default=list)
+    nicknames = EncryptedJSONField(_("nicknames"), default=list)
+    gender = EncryptedTextField(_("gender"), max_length=10)
     birth_date = EncryptedPartialDateField(_("birth date"))
+    nationality = EncryptedTextField(_("nationality"), max_length=100)
+    languages = EncryptedJSONField(_("languages"), default=list)
     contacts = EncryptedJSONField(_("contacts"), default=list)
-    whereabouts = EncryptedTextField(_("whereabouts"))
+    # Moves, oldest first: {"place": ..., "since": "2020-05" or "", "note": ...}
+    whereabouts = EncryptedJSONField(_("whereabouts"), default=list)
     notes = EncryptedTextField(_("notes"))
 
     blind_indexes = {
         "name": _name_terms,
         "other_names": _name_terms,
+        "nicknames": _name_terms,
         "contacts": _contact_terms,
     }
 
@@ -69,6 +81,35 @@ class Person(SensitiveRecord):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def current_whereabouts(self) -> dict | None:
+        return self.whereabouts[-1] if self.whereabouts else None
+
+    def get_gender_display(self) -> str:
+        return dict(self.Gender.choices).get(self.gender or "", "")
+
+
+class Relationship(SensitiveRecord):
+    """``person`` is ``kind`` of ``other``: a relative, a lawyer, a member of a group."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="relationships")
+    other = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    kind = models.ForeignKey(
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"vocabulary": "relationship"},
+        verbose_name=_("relationship"),
+    )
+    note = EncryptedTextField(_("note"), max_length=500)
+
+    class Meta:
+        verbose_name = _("relationship")
+        verbose_name_plural = _("relationships")
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.kind.code} {self.other}"
 
 
 get_person_for_user = getter_for(Person)

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from haven.accounts.models import Membership, Team
 from haven.audit.actions import record
 from haven.people import actions
-from haven.people.forms import FindForm, PersonForm
-from haven.people.models import Person, get_person_for_user
+from haven.people.forms import FindForm, MoveForm, PersonForm, RelationshipForm
+from haven.people.models import Person, Relationship, get_person_for_user
 from haven.records import blind, history
+from haven.records.access import can_write
 from haven.records.actions import restore_version
 from haven.records.models import RecordVersion
 
@@ -71,10 +72,54 @@ def person_new(request):
     return render(request, "people/form.html", {"form": form})
 
 
+def _detail(request, person, status=200, move_form=None, relationship_form=None):
+    relationships = (
+        Relationship.objects.visible_to(request.user)
+        .filter(person=person)
+        .select_related("kind", "other")
+    )
+    context = {
+        "person": person,
+        "relationships": relationships,
+        "move_form": move_form or MoveForm(),
+        "relationship_form": relationship_form
+        or RelationshipForm(person=person, user=request.user),
+        "can_write": can_write(request.user, person),
+    }
+    return render(request, "people/detail.html", context, status=status)
+
+
 @require_GET
 def person_detail(request, uuid):
-    person = get_person_for_user(request.user, uuid)
-    return render(request, "people/detail.html", {"person": person})
+    return _detail(request, get_person_for_user(request.user, uuid))
+
+
+@require_POST
+def person_move(request, uuid):
+    person = get_person_for_user(request.user, uuid, write=True)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, person, status=400, move_form=form)
+    actions.record_move(person, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Whereabouts updated."))
+    return redirect("people:detail", uuid=person.uuid)
+
+
+@require_POST
+def person_relate(request, uuid):
+    person = get_person_for_user(request.user, uuid, write=True)
+    form = RelationshipForm(request.POST, person=person, user=request.user)
+    if not form.is_valid():
+        return _detail(request, person, status=400, relationship_form=form)
+    actions.relate(
+        person,
+        form.cleaned_data["other"],
+        kind=form.cleaned_data["kind"],
+        note=form.cleaned_data["note"],
+        by=request.user,
+    )
+    messages.success(request, _("Relationship recorded."))
+    return redirect("people:detail", uuid=person.uuid)
 
 
 @require_http_methods(["GET", "POST"])

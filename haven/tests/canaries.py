@@ -85,7 +85,7 @@ def plant(team, member) -> list:
             name=CYRILLIC_NAMES[n],
             other_names=[LATIN_NAMES[n]],
             contacts=[{"kind": "phone", "value": PHONES[n]}],
-            whereabouts=ADDRESSES[n],
+            whereabouts=[{"place": ADDRESSES[n], "since": "2021-02", "note": ""}],
         )
         actions.update_person(person, by=member, notes=SENTENCES[n])
         get_person_for_user(member, person.uuid)

@@ -11,10 +11,6 @@ from haven.audit.actions import record
 
 # The modules of DESIGN.md; each page says what it will hold until it arrives.
 MODULES = {
-    "cases": (
-        _("Cases"),
-        _("Requests for help, risk assessments, actions, petitions and consent."),
-    ),
     "incidents": (
         _("Incidents"),
         _("Documented violations: acts, victims, perpetrators, places and dates."),
@@ -36,7 +32,9 @@ MODULES = {
 
 @require_GET
 def home(request):
-    return render(request, "web/home.html", {"modules": MODULES})
+    from haven.cases.views import dashboard_context
+
+    return render(request, "web/home.html", {"modules": MODULES, **dashboard_context(request.user)})
 
 
 @require_GET

@@ -33,13 +33,13 @@ def test_console_script_runs():
 
 
 def test_init_creates_administrator_once(db, capsys):
-    call_command("init", admin_email="boss@example.org")
+    call_command("init", admin_email="boss@example.org", demo=False)
     out = capsys.readouterr().out
     admin = User.objects.get()
     assert admin.role == Role.ADMINISTRATOR and admin.must_change_password
     password = out.split("password: ")[1].split()[0]
     assert admin.check_password(password)
-    call_command("init", admin_email="boss@example.org")
+    call_command("init", admin_email="boss@example.org", demo=False)
     out = capsys.readouterr().out
     assert "nothing was overwritten" in out
     assert "password:" not in out

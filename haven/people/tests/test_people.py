@@ -169,3 +169,37 @@ def test_list_queries_do_not_grow(client, personas, django_assert_max_num_querie
     sign_in(client, personas.member)
     with django_assert_max_num_queries(15):
         assert client.get(reverse("people:list")).status_code == 200
+
+
+def test_move_and_relate_by_persona(personas, person):
+    for name in ("people:move", "people:relate"):
+        target = reverse(name, kwargs={"uuid": person.uuid})
+        check_access(personas, name, target, {"member": 405, "read_only": 405})
+        check_access(personas, name, target, {"read_only": 403, **NOT_THEIRS}, method="post")
+
+
+def test_whereabouts_history_and_relationships(client, personas, person):
+    from haven.people.actions import add_person
+    from haven.vocab.models import term
+
+    uncle = add_person(team=personas.team, by=personas.member, name="Руслан")
+    sign_in(client, personas.member)
+    bad = client.post(
+        reverse("people:move", kwargs={"uuid": person.uuid}),
+        {"place": "Нижний Новгород", "since": "summer"},
+    )
+    assert bad.status_code == 400
+    assert "Enter a year" in bad.content.decode()
+    for place, since in [("Нижний Новгород", "2020-06"), ("Грозный", "2021-02")]:
+        client.post(
+            reverse("people:move", kwargs={"uuid": person.uuid}), {"place": place, "since": since}
+        )
+    person = Person.objects.get(pk=person.pk)
+    assert [m["place"] for m in person.whereabouts] == ["Нижний Новгород", "Грозный"]
+    assert person.current_whereabouts["since"] == "2021-02"
+    client.post(
+        reverse("people:relate", kwargs={"uuid": uncle.uuid}),
+        {"kind": term("relationship", "relative").pk, "other": person.pk, "note": "uncle"},
+    )
+    html = client.get(reverse("people:detail", kwargs={"uuid": uncle.uuid})).content.decode()
+    assert person.code in html and "uncle" in html

@@ -18,6 +18,13 @@ class Command(BaseCommand):
             default=os.environ.get("HAVEN_ADMIN_EMAIL", "admin@localhost"),
             help="first administrator's e-mail (default: $HAVEN_ADMIN_EMAIL or admin@localhost)",
         )
+        parser.add_argument(
+            "--no-demo",
+            dest="demo",
+            action="store_false",
+            default=os.environ.get("HAVEN_DEMO", "1") not in {"0", "false", "no", "off"},
+            help="do not load the demo data on a new instance (or set HAVEN_DEMO=0)",
+        )
 
     def handle(self, *args, admin_email, **options):
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -36,6 +43,8 @@ class Command(BaseCommand):
         user, password = actions.create_user(
             email=admin_email, role=Role.ADMINISTRATOR, full_name="Administrator"
         )
+        if options["demo"]:
+            call_command("demo", admin=user.email, stdout=self.stdout)
         self.stdout.write(
             self.style.WARNING(
                 "\nFirst administrator created. This password is shown only once and must be\n"

@@ -1,0 +1,140 @@
+"""A case's story in time order, and its picture: one lane per kind of event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from haven.records.models import RecordVersion
+
+KINDS = [
+    ("request", gettext_lazy("Requests")),
+    ("status", gettext_lazy("Status")),
+    ("risk", gettext_lazy("Risk")),
+    ("action", gettext_lazy("Actions")),
+    ("petition", gettext_lazy("Petitions")),
+    ("decision", gettext_lazy("Decisions")),
+    ("note", gettext_lazy("Notes")),
+]
+WIDTH, LEFT, RIGHT, LANE, TOP = 1000, 110, 20, 34, 30
+
+
+@dataclass
+class Event:
+    day: date
+    kind: str
+    label: str
+    detail: str = ""
+    css: str = ""
+    x: float = 0
+    y: float = 0
+
+
+def _day(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date()
+    return value
+
+
+def case_events(case) -> list[Event]:
+    events: list[Event] = []
+    for request in case.requests.filter(deleted_at__isnull=True).select_related("channel"):
+        events.append(
+            Event(
+                _day(request.received_at),
+                "request",
+                _("Request by %(channel)s") % {"channel": request.channel.label},
+                request.summary,
+            )
+        )
+    versions = RecordVersion.objects.filter(
+        object_type="cases.case", object_uuid=case.uuid
+    ).order_by("number")
+    previous = None
+    for version in versions:
+        status = version.snapshot.get("status")
+        if status != previous:
+            label = dict(case.Status.choices).get(status, status)
+            events.append(Event(_day(version.changed_at), "status", str(label)))
+            previous = status
+    for assessment in case.assessments.filter(deleted_at__isnull=True):
+        events.append(
+            Event(
+                assessment.assessed_on,
+                "risk",
+                _("Risk: %(level)s") % {"level": assessment.get_level_display()},
+                assessment.narrative or "",
+                css=f"risk-{assessment.level}",
+            )
+        )
+    for action in case.actions.filter(deleted_at__isnull=True).select_related("kind"):
+        if action.is_petition:
+            day = action.filed_on or _day(action.created_at)
+            events.append(Event(day, "petition", action.title, action.kind.label))
+            if action.decision_on:
+                events.append(
+                    Event(
+                        action.decision_on,
+                        "decision",
+                        action.get_decision_display(),
+                        action.measures or "",
+                        css=f"decision-{action.decision}",
+                    )
+                )
+        else:
+            events.append(
+                Event(
+                    _day(action.created_at),
+                    "action",
+                    action.title,
+                    f"{action.kind.label} · {action.get_status_display()}",
+                )
+            )
+    for note in case.notes.filter(deleted_at__isnull=True):
+        events.append(Event(_day(note.written_at), "note", note.text[:80], note.text))
+    events.sort(key=lambda event: (event.day, [k for k, _l in KINDS].index(event.kind)))
+    return events
+
+
+def picture(events: list[Event]) -> dict:
+    """Positions for the SVG: x by date across the case's span, y by lane."""
+    lanes = [kind for kind, _label in KINDS]
+    height = TOP + LANE * len(lanes) + 30
+    if not events:
+        return {"events": [], "lanes": [], "ticks": [], "height": height, "width": WIDTH}
+    first, last = events[0].day, max(event.day for event in events)
+    if last == first:
+        first, last = first - timedelta(days=15), last + timedelta(days=15)
+    span = (last - first).days
+    usable = WIDTH - LEFT - RIGHT
+
+    def x_of(day):
+        return LEFT + usable * (day - first).days / span
+
+    for event in events:
+        event.x = round(x_of(event.day), 1)
+        event.y = TOP + LANE * lanes.index(event.kind) + LANE / 2
+    ticks = []
+    step_months = max(1, span // 30 // 8)
+    month = date(first.year, first.month, 1)
+    while month <= last:
+        if month >= first:
+            ticks.append({"x": round(x_of(month), 1), "label": month.strftime("%Y-%m")})
+        total = month.month - 1 + step_months
+        month = date(month.year + total // 12, total % 12 + 1, 1)
+    lane_rows = [
+        {"label": label, "y": TOP + LANE * i + LANE / 2, "top": TOP + LANE * i}
+        for i, (_kind, label) in enumerate(KINDS)
+    ]
+    return {
+        "events": events,
+        "lanes": lane_rows,
+        "ticks": ticks,
+        "height": height,
+        "width": WIDTH,
+        "axis_y": TOP + LANE * len(lanes) + 4,
+    }

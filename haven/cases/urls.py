@@ -1,0 +1,25 @@
+from django.urls import path
+
+from haven.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_new, name="new"),
+    path("requests/", views.request_list, name="requests"),
+    path("requests/new/", views.request_new, name="request_new"),
+    path("requests/<uuid:uuid>/", views.request_detail, name="request_detail"),
+    path("requests/<uuid:uuid>/convert/", views.request_convert, name="request_convert"),
+    path("requests/<uuid:uuid>/join/", views.request_join, name="request_join"),
+    path("<uuid:uuid>/", views.case_detail, name="detail"),
+    path("<uuid:uuid>/edit/", views.case_edit, name="edit"),
+    path("<uuid:uuid>/status/", views.case_status, name="status"),
+    path("<uuid:uuid>/persons/", views.case_add_person, name="add_person"),
+    path("<uuid:uuid>/risk/", views.risk_new, name="risk_new"),
+    path("<uuid:uuid>/actions/new/", views.action_new, name="action_new"),
+    path("<uuid:uuid>/petitions/new/", views.petition_new, name="petition_new"),
+    path("<uuid:uuid>/actions/<uuid:action>/", views.action_edit, name="action_edit"),
+    path("<uuid:uuid>/actions/<uuid:action>/decision/", views.decision, name="decision"),
+    path("<uuid:uuid>/consents/new/", views.consent_new, name="consent_new"),
+    path("<uuid:uuid>/notes/", views.note_new, name="note_new"),
+]

@@ -1,0 +1,105 @@
+"""Vocabularies: seeded, edited by administrators only, retired rather than deleted in use."""
+
+from django.urls import reverse
+
+from conftest import sign_in
+from haven.cases import actions
+from haven.tests.access import check_access
+from haven.vocab.models import Term, term
+from haven.vocab.seed import DEFAULT_TERMS
+
+ADMIN_ONLY = {"administrator": 200, "member": 403, "read_only": 403, "outsider": 403}
+
+
+def test_every_default_term_is_seeded_with_both_labels(db):
+    for vocabulary, terms in DEFAULT_TERMS.items():
+        for code, _en, _ru in terms:
+            seeded = term(vocabulary, code)
+            assert seeded.label_en and seeded.label_ru
+
+
+def test_label_follows_the_language(db):
+    from django.utils import translation
+
+    hotline = term("channel", "hotline")
+    with translation.override("ru"):
+        assert hotline.label == "Горячая линия"
+    with translation.override("en"):
+        assert hotline.label == "Hotline"
+
+
+def test_pages_by_persona(personas):
+    hotline = term("channel", "hotline")
+    check_access(personas, "vocab:list", reverse("vocab:list"), ADMIN_ONLY)
+    check_access(
+        personas,
+        "vocab:term_new",
+        reverse("vocab:term_new", kwargs={"vocabulary": "channel"}),
+        ADMIN_ONLY,
+    )
+    check_access(
+        personas,
+        "vocab:term_edit",
+        reverse("vocab:term_edit", kwargs={"pk": hotline.pk}),
+        ADMIN_ONLY,
+    )
+    for name in ("vocab:term_retire", "vocab:term_delete"):
+        check_access(
+            personas,
+            name,
+            reverse(name, kwargs={"pk": hotline.pk}),
+            {**ADMIN_ONLY, "administrator": 405},
+        )
+        check_access(
+            personas,
+            name,
+            reverse(name, kwargs={"pk": hotline.pk}),
+            {"member": 403, "outsider": 403},
+            method="post",
+        )
+
+
+def test_add_edit_retire_and_delete(client, personas):
+    sign_in(client, personas.administrator)
+    response = client.post(
+        reverse("vocab:term_new", kwargs={"vocabulary": "channel"}),
+        {"code": "whatsapp", "label_en": "WhatsApp", "label_ru": "WhatsApp", "position": 70},
+    )
+    assert response.status_code == 302
+    added = term("channel", "whatsapp")
+    duplicate = client.post(
+        reverse("vocab:term_new", kwargs={"vocabulary": "channel"}),
+        {"code": "whatsapp", "label_en": "x", "label_ru": "x", "position": 1},
+    )
+    assert duplicate.status_code == 400
+    client.post(
+        reverse("vocab:term_edit", kwargs={"pk": added.pk}),
+        {
+            "code": "changed",
+            "label_en": "WhatsApp messenger",
+            "label_ru": "WhatsApp",
+            "position": 70,
+        },
+    )
+    added.refresh_from_db()
+    assert (added.code, added.label_en) == ("whatsapp", "WhatsApp messenger")  # code is stable
+    client.post(reverse("vocab:term_delete", kwargs={"pk": added.pk}))
+    assert not Term.objects.filter(pk=added.pk).exists()
+
+
+def test_term_in_use_is_retired_not_deleted(client, personas, person):
+    used = term("channel", "signal")
+    actions.record_request(team=personas.team, by=personas.member, channel=used, summary="x")
+    sign_in(client, personas.administrator)
+    response = client.post(reverse("vocab:term_delete", kwargs={"pk": used.pk}), follow=True)
+    assert "in use" in response.content.decode()
+    assert Term.objects.filter(pk=used.pk).exists()
+    client.post(reverse("vocab:term_retire", kwargs={"pk": used.pk}))
+    used.refresh_from_db()
+    assert used.retired
+    assert used not in Term.objects.of("channel").current()
+
+
+def test_unknown_vocabulary_is_404(client, personas):
+    sign_in(client, personas.administrator)
+    assert client.get(reverse("vocab:term_new", kwargs={"vocabulary": "nope"})).status_code == 404
