@@ -36,7 +36,7 @@ DEFAULT_TERMS = {
         ("psychological", "Psychological help", "Психологическая помощь"),
         ("financial", "Financial help", "Финансовая помощь"),
         ("referral", "Referral", "Направление"),
-        ("petition", "Petition or complaint", "Обращение или жалоба"),
+        ("petition", "Petition or complaint", "Ходатайство или жалоба"),
         ("follow_up", "Follow-up", "Контроль исполнения"),
     ],
     "petition_type": [

@@ -56,4 +56,18 @@ def shoot(request):
         page.screenshot(path=str(path), full_page=True)
         return path
 
+    take.folder = ARTIFACTS
     return take
+
+
+def sign_in_through_page(page, user, device, password="correct horse battery staple"):
+    """Sign in as a person would: e-mail and password, then the authenticator's code."""
+    from conftest import totp_code
+
+    page.goto("/accounts/login/")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Six-digit code from your authenticator app").fill(totp_code(device))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url("**/")
