@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "haven.vocab",
     "haven.people",
     "haven.cases",
+    "haven.locations",
+    "haven.sources",
+    "haven.incidents",
     "haven.web",
 ]
 

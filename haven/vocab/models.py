@@ -20,6 +20,7 @@ class Vocabulary(models.TextChoices):
     AUTHORITY = "authority", _("Authorities")
     CONSENT_PURPOSE = "consent_purpose", _("Consent purposes")
     RELATIONSHIP = "relationship", _("Relationships")
+    ACT_TYPE = "act_type", _("Types of act")
 
 
 class TermQuerySet(models.QuerySet):

@@ -65,6 +65,33 @@ DEFAULT_TERMS = {
         ("publication", "Publication", "Публикация"),
         ("statistics", "Statistics", "Статистика"),
     ],
+    # After HURIDOCS' micro-thesaurus of types of acts, narrowed to this work.
+    "act_type": [
+        ("arbitrary_detention", "Arbitrary detention", "Произвольное задержание"),
+        ("torture", "Torture", "Пытки"),
+        ("ill_treatment", "Ill-treatment", "Жестокое обращение"),
+        (
+            "enforced_disappearance",
+            "Enforced disappearance or abduction",
+            "Насильственное исчезновение или похищение",
+        ),
+        ("forced_return", "Forced return", "Принудительное возвращение"),
+        ("threat", "Threat", "Угроза"),
+        (
+            "threat_killing_relatives",
+            "Threat of killing by relatives",
+            "Угроза убийством со стороны родственников",
+        ),
+        ("forced_outing", "Forced outing", "Принудительный аутинг"),
+        ("extortion", "Extortion", "Вымогательство"),
+        ("killing", "Killing", "Убийство"),
+        ("unlawful_search", "Unlawful search or seizure", "Незаконный обыск или изъятие"),
+        (
+            "forced_confession",
+            "Forced confession or video apology",
+            "Принудительное признание или видеоизвинение",
+        ),
+    ],
     "relationship": [
         ("relative", "Relative of", "Родственник"),
         ("partner", "Partner of", "Партнёр"),

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncidentsConfig(AppConfig):
+    """Documented violations on the HURIDOCS Events Standard Formats."""
+
+    name = "haven.incidents"
+    label = "incidents"
+    verbose_name = _("Incidents")

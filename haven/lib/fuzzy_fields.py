@@ -1,0 +1,71 @@
+"""Storing fuzzy dates in plain columns: the range of days and the precision.
+
+The range columns are indexed, so filters ("possibly in April 2020") are SQL
+range conditions. Dates of events are kept in clear for that reason; they say
+when, not who.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from haven.lib.fuzzy_dates import PRECISIONS, FuzzyDate
+
+
+def get_fuzzy(instance, prefix: str) -> FuzzyDate | None:
+    earliest = getattr(instance, f"{prefix}_earliest")
+    if earliest is None:
+        return None
+    return FuzzyDate(
+        earliest,
+        getattr(instance, f"{prefix}_latest"),
+        getattr(instance, f"{prefix}_precision"),
+        getattr(instance, f"{prefix}_estimated"),
+    )
+
+
+def set_fuzzy(instance, prefix: str, value: FuzzyDate | None) -> None:
+    setattr(instance, f"{prefix}_earliest", value.earliest if value else None)
+    setattr(instance, f"{prefix}_latest", value.latest if value else None)
+    setattr(instance, f"{prefix}_precision", value.precision if value else "")
+    setattr(instance, f"{prefix}_estimated", value.estimated if value else False)
+
+
+class FuzzyPeriod(models.Model):
+    """Abstract: a start and an optional end, each a fuzzy date."""
+
+    start_earliest = models.DateField(_("start"), null=True, blank=True, db_index=True)
+    start_latest = models.DateField(null=True, blank=True, db_index=True)
+    start_precision = models.CharField(max_length=8, choices=PRECISIONS, blank=True)
+    start_estimated = models.BooleanField(default=False)
+    end_earliest = models.DateField(_("end"), null=True, blank=True)
+    end_latest = models.DateField(null=True, blank=True, db_index=True)
+    end_precision = models.CharField(max_length=8, choices=PRECISIONS, blank=True)
+    end_estimated = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def start(self) -> FuzzyDate | None:
+        return get_fuzzy(self, "start")
+
+    @start.setter
+    def start(self, value: FuzzyDate | None) -> None:
+        set_fuzzy(self, "start", value)
+
+    @property
+    def end(self) -> FuzzyDate | None:
+        return get_fuzzy(self, "end")
+
+    @end.setter
+    def end(self, value: FuzzyDate | None) -> None:
+        set_fuzzy(self, "end", value)
+
+    def check_period(self) -> dict:
+        """Errors for an end that is certainly before the start."""
+        start, end = self.start, self.end
+        if start and end and end.latest < start.earliest:
+            return {"end_earliest": _("The end is before the start.")}
+        return {}

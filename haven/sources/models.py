@@ -1,0 +1,82 @@
+"""Sources of information: testimonies, media reports, official papers, posts, NGO reports."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from haven.keys.fields import EncryptedTextField
+from haven.lib.fuzzy_dates import PRECISIONS
+from haven.lib.fuzzy_fields import get_fuzzy
+from haven.records.access import getter_for
+from haven.records.models import SensitiveRecord
+
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_source_code() -> str:
+    return "S-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+
+
+class Reliability(models.TextChoices):
+    """Admiralty scale, the source: A completely reliable … F cannot be judged."""
+
+    A = "A", _("A — completely reliable")
+    B = "B", _("B — usually reliable")
+    C = "C", _("C — fairly reliable")
+    D = "D", _("D — not usually reliable")
+    E = "E", _("E — unreliable")
+    F = "F", _("F — reliability cannot be judged")
+
+
+class Credibility(models.TextChoices):
+    """Admiralty scale, the information: 1 confirmed … 6 truth cannot be judged."""
+
+    CONFIRMED = "1", _("1 — confirmed by other sources")
+    PROBABLE = "2", _("2 — probably true")
+    POSSIBLE = "3", _("3 — possibly true")
+    DOUBTFUL = "4", _("4 — doubtful")
+    IMPROBABLE = "5", _("5 — improbable")
+    UNKNOWN = "6", _("6 — truth cannot be judged")
+
+
+class Source(SensitiveRecord):
+    class Kind(models.TextChoices):
+        TESTIMONY = "testimony", _("Testimony")
+        MEDIA = "media", _("Media report")
+        OFFICIAL = "official", _("Official document")
+        SOCIAL = "social", _("Social-media post")
+        NGO = "ngo", _("NGO report")
+
+    code = models.CharField(_("code"), max_length=12, unique=True, default=new_source_code)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    title = EncryptedTextField(_("title"), max_length=300, blank=False)
+    author = EncryptedTextField(_("author or publisher"), max_length=300)
+    url = EncryptedTextField(_("address (URL)"), max_length=2000)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    published_earliest = models.DateField(_("published"), null=True, blank=True)
+    published_latest = models.DateField(null=True, blank=True)
+    published_precision = models.CharField(max_length=8, choices=PRECISIONS, blank=True)
+    published_estimated = models.BooleanField(default=False)
+    reliability = models.CharField(
+        _("reliability of the source"), max_length=1, choices=Reliability.choices, default="F"
+    )
+    text = EncryptedTextField(_("text"))  # a testimony, or the captured article
+    notes = EncryptedTextField(_("notes"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def published(self):
+        return get_fuzzy(self, "published")
+
+
+get_source_for_user = getter_for(Source)
