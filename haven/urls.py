@@ -6,6 +6,8 @@ urlpatterns = [
     path("admin/", include("haven.accounts.admin_urls")),
     path("people/", include("haven.people.urls")),
     path("cases/", include("haven.cases.urls")),
+    path("incidents/", include("haven.incidents.urls")),
+    path("sources/", include("haven.sources.urls")),
     path("vocabularies/", include("haven.vocab.urls")),
     path("", include("haven.web.urls")),
 ]

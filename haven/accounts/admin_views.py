@@ -72,7 +72,7 @@ class MemberForm(forms.Form):
 @administrator_required
 @require_http_methods(["GET", "POST"])
 def users(request):
-    form = NewUserForm(request.POST or None)
+    form = NewUserForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             user, password = actions.create_user(
@@ -118,7 +118,7 @@ def user_reset_2fa(request, uuid):
 @administrator_required
 @require_http_methods(["GET", "POST"])
 def teams(request):
-    form = NewTeamForm(request.POST or None)
+    form = NewTeamForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             actions.create_team(form.cleaned_data["name"], by=request.user, request=request)
@@ -137,7 +137,7 @@ def teams(request):
 @require_http_methods(["GET", "POST"])
 def team(request, uuid):
     team = get_object_or_404(Team, uuid=uuid)
-    form = MemberForm(request.POST or None, by=request.user)
+    form = MemberForm(request.POST if request.method == "POST" else None, by=request.user)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -44,7 +44,7 @@ def _safe_next(request, candidate: str | None) -> str | None:
 def login_view(request):
     if request.user.is_authenticated and request.user.is_verified():
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = LoginForm(request.POST or None)
+    form = LoginForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
@@ -191,7 +191,7 @@ def enroll(request):
     if actions.confirmed_totp_device(user) is not None:
         return redirect("accounts:second_factor")
     device = actions.unconfirmed_totp_device(user)
-    form, status = CodeForm(request.POST or None), 200
+    form, status = CodeForm(request.POST if request.method == "POST" else None), 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -233,7 +233,7 @@ def finish_setup(request):
 @require_http_methods(["GET", "POST"])
 def password(request):
     user = request.user
-    form = PasswordChangeForm(user, request.POST or None)
+    form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             actions.change_password(user, form.cleaned_data["new_password"], request=request)

@@ -103,7 +103,13 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 
 @transaction.atomic
-def load_demo(admin: User | None = None, *, extra_cases: int = 50, seed: int = 2020) -> Team:
+def load_demo(
+    admin: User | None = None,
+    *,
+    extra_cases: int = 50,
+    extra_incidents: int = 300,
+    seed: int = 2020,
+) -> Team:
     """Create the demo team, its staff, the seed story and ``extra_cases`` more cases."""
     if Team.objects.filter(name=DEMO_TEAM).exists():
         raise ValueError("the demo data is already loaded")
@@ -124,12 +130,16 @@ def load_demo(admin: User | None = None, *, extra_cases: int = 50, seed: int = 2
         add_member(team, user, by=admin)
     if admin is not None:
         add_member(team, admin, by=admin, reason="to look at the demo data")
-    story(team, caseworker, lawyer)
+    case, victims, uncle, unit = story(team, caseworker, lawyer)
     varied_cases(team, [caseworker, lawyer, *([admin] if admin else [])], extra_cases, seed)
+    from haven.incidents import demo as incidents_demo
+
+    incidents_demo.story(team, caseworker, case, victims, uncle, unit)
+    incidents_demo.varied(team, caseworker, extra_incidents, seed)
     return team
 
 
-def story(team: Team, caseworker: User, lawyer: User) -> Case:
+def story(team: Team, caseworker: User, lawyer: User):
     by = caseworker
     salman = add_person(
         team=team,
@@ -164,7 +174,7 @@ def story(team: Team, caseworker: User, lawyer: User) -> Case:
         gender="male",
         notes="Salman's uncle; threatened an 'honour killing'.",
     )
-    add_person(
+    unit = add_person(
         team=team,
         by=by,
         kind="group",
@@ -317,7 +327,7 @@ def story(team: Team, caseworker: User, lawyer: User) -> Case:
         text="It is not yet clear what kind of protection they "
         "will receive. Ask the Investigative Committee in writing.",
     )
-    return case
+    return case, (salman, islam), uncle, unit
 
 
 def varied_cases(team: Team, staff: list[User], count: int, seed: int) -> None:

@@ -100,9 +100,9 @@ def case_events(case) -> list[Event]:
     return events
 
 
-def picture(events: list[Event]) -> dict:
-    """Positions for the SVG: x by date across the case's span, y by lane."""
-    lanes = [kind for kind, _label in KINDS]
+def picture(events: list[Event], kinds=KINDS) -> dict:
+    """Positions for the SVG: x by date across the events' span, y by lane (kind)."""
+    lanes = [kind for kind, _label in kinds]
     height = TOP + LANE * len(lanes) + 30
     if not events:
         return {"events": [], "lanes": [], "ticks": [], "height": height, "width": WIDTH}
@@ -128,7 +128,7 @@ def picture(events: list[Event]) -> dict:
         month = date(month.year + total // 12, total % 12 + 1, 1)
     lane_rows = [
         {"label": label, "y": TOP + LANE * i + LANE / 2, "top": TOP + LANE * i}
-        for i, (_kind, label) in enumerate(KINDS)
+        for i, (_kind, label) in enumerate(kinds)
     ]
     return {
         "events": events,

@@ -153,7 +153,7 @@ def request_new(request):
     if not _can_create(request.user):
         raise PermissionDenied
     form = RequestForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         user=request.user,
         initial={"received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
     )
@@ -223,7 +223,11 @@ def request_join(request, uuid):
 def case_new(request):
     if not _can_create(request.user):
         raise PermissionDenied
-    form = NewCaseForm(request.POST or None, user=request.user, initial={"lead": request.user})
+    form = NewCaseForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        initial={"lead": request.user},
+    )
     if request.method == "POST" and form.is_valid():
         if not once.consume(request):
             return _duplicate(request)
@@ -280,7 +284,9 @@ def case_detail(request, uuid):
 @require_http_methods(["GET", "POST"])
 def case_edit(request, uuid):
     case = get_case_for_user(request.user, uuid, write=True)
-    form = CaseForm(request.POST or None, instance=case, team=case.team)
+    form = CaseForm(
+        request.POST if request.method == "POST" else None, instance=case, team=case.team
+    )
     if request.method == "POST" and form.is_valid():
         case = get_case_for_user(request.user, uuid, write=True)
         actions.update_case(case, by=request.user, **form.cleaned_data)
@@ -333,7 +339,10 @@ def note_new(request, uuid):
 @require_http_methods(["GET", "POST"])
 def risk_new(request, uuid):
     case = get_case_for_user(request.user, uuid, write=True)
-    form = RiskForm(request.POST or None, instance=RiskAssessment(case=case, team=case.team))
+    form = RiskForm(
+        request.POST if request.method == "POST" else None,
+        instance=RiskAssessment(case=case, team=case.team),
+    )
     if request.method == "POST" and form.is_valid():
         if not once.consume(request):
             return _duplicate(request, case)
@@ -359,7 +368,9 @@ def _action_form(request, uuid, form_class, title, kind_code=None):
         from haven.vocab.models import term
 
         instance.kind = term("action_type", kind_code)
-    form = form_class(request.POST or None, instance=instance, case=case)
+    form = form_class(
+        request.POST if request.method == "POST" else None, instance=instance, case=case
+    )
     if request.method == "POST" and form.is_valid():
         if not once.consume(request):
             return _duplicate(request, case)
@@ -397,7 +408,9 @@ def _get_action(request, uuid, action_uuid):
 def action_edit(request, uuid, action):
     case, action = _get_action(request, uuid, action)
     form_class = PetitionForm if action.is_petition else ActionForm
-    form = form_class(request.POST or None, instance=action, case=case)
+    form = form_class(
+        request.POST if request.method == "POST" else None, instance=action, case=case
+    )
     if request.method == "POST" and form.is_valid():
         data = _model_fields(form, exclude=("kind",))
         if _apply(form, lambda: actions.update_action(action, by=request.user, **data)):
@@ -411,7 +424,7 @@ def decision(request, uuid, action):
     case, petition = _get_action(request, uuid, action)
     if not petition.is_petition:
         raise Http404
-    form = DecisionForm(request.POST or None, instance=petition)
+    form = DecisionForm(request.POST if request.method == "POST" else None, instance=petition)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
@@ -439,7 +452,11 @@ def decision(request, uuid, action):
 @require_http_methods(["GET", "POST"])
 def consent_new(request, uuid):
     case = get_case_for_user(request.user, uuid, write=True)
-    form = ConsentForm(request.POST or None, instance=Consent(case=case, team=case.team), case=case)
+    form = ConsentForm(
+        request.POST if request.method == "POST" else None,
+        instance=Consent(case=case, team=case.team),
+        case=case,
+    )
     if request.method == "POST" and form.is_valid():
         if not once.consume(request):
             return _duplicate(request, case)

@@ -47,19 +47,6 @@ class Location(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return self.name_ru if translation.get_language() == "ru" else self.name_en
-
-    def ancestors(self) -> list[Location]:
-        ids = [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
-        found = {loc.pk: loc for loc in Location.objects.filter(pk__in=ids)}
-        return [found[pk] for pk in ids if pk in found]
-
-    @property
-    def full_name(self) -> str:
-        return " › ".join(loc.name for loc in [*self.ancestors(), self])
-
     @transaction.atomic
     def save(self, *args, **kwargs):
         if (
@@ -77,6 +64,19 @@ class Location(models.Model):
                 for child in Location.objects.filter(path__startswith=old).exclude(pk=self.pk):
                     child.path = self.path + child.path[len(old) :]
                     Location.objects.filter(pk=child.pk).update(path=child.path)
+
+    @property
+    def name(self) -> str:
+        return self.name_ru if translation.get_language() == "ru" else self.name_en
+
+    def ancestors(self) -> list[Location]:
+        ids = [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
+        found = {loc.pk: loc for loc in Location.objects.filter(pk__in=ids)}
+        return [found[pk] for pk in ids if pk in found]
+
+    @property
+    def full_name(self) -> str:
+        return " › ".join(loc.name for loc in [*self.ancestors(), self])
 
 
 def within(location: Location):

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from haven.accounts.models import Membership, Team
 from haven.audit.actions import record
+from haven.cases.timeline import Event, picture
+from haven.incidents.views import person_acts
 from haven.people import actions
 from haven.people.forms import FindForm, MoveForm, PersonForm, RelationshipForm
 from haven.people.models import Person, Relationship, get_person_for_user
@@ -15,6 +17,11 @@ from haven.records import blind, history
 from haven.records.access import can_write
 from haven.records.actions import restore_version
 from haven.records.models import RecordVersion
+
+PERSON_LANES = [
+    ("victim", gettext_lazy("As victim")),
+    ("perpetrator", gettext_lazy("As perpetrator")),
+]
 
 
 def _writable_teams(user):
@@ -60,7 +67,7 @@ class NewPersonForm(PersonForm):
 def person_new(request):
     if not _writable_teams(request.user).exists():
         raise PermissionDenied
-    form = NewPersonForm(request.POST or None, user=request.user)
+    form = NewPersonForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -78,8 +85,21 @@ def _detail(request, person, status=200, move_form=None, relationship_form=None)
         .filter(person=person)
         .select_related("kind", "other")
     )
+    acts = person_acts(request.user, person)
+    events = [
+        Event(
+            act.when.earliest,
+            role,
+            f"{act.act_type.label} ({act.incident.code})",
+            css=f"role-{role}",
+        )
+        for act, role in acts
+        if act.when
+    ]
     context = {
         "person": person,
+        "acts": acts,
+        "timeline": picture(events, kinds=PERSON_LANES),
         "relationships": relationships,
         "move_form": move_form or MoveForm(),
         "relationship_form": relationship_form
@@ -125,7 +145,9 @@ def person_relate(request, uuid):
 @require_http_methods(["GET", "POST"])
 def person_edit(request, uuid):
     person = get_person_for_user(request.user, uuid, write=True)
-    form = PersonForm(request.POST or None, initial=PersonForm.initial_from(person))
+    form = PersonForm(
+        request.POST if request.method == "POST" else None, initial=PersonForm.initial_from(person)
+    )
     if request.method == "POST":
         if form.is_valid():
             actions.update_person(person, by=request.user, **form.cleaned_data)

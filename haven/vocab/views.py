@@ -43,7 +43,9 @@ def vocabulary_list(request):
 def term_new(request, vocabulary):
     if vocabulary not in Vocabulary.values:
         raise Http404
-    form = TermForm(request.POST or None, instance=Term(vocabulary=vocabulary))
+    form = TermForm(
+        request.POST if request.method == "POST" else None, instance=Term(vocabulary=vocabulary)
+    )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             term = form.save()
@@ -63,7 +65,7 @@ def term_new(request, vocabulary):
 @require_http_methods(["GET", "POST"])
 def term_edit(request, pk):
     term = get_object_or_404(Term, pk=pk)
-    form = TermForm(request.POST or None, instance=term)
+    form = TermForm(request.POST if request.method == "POST" else None, instance=term)
     form.fields["code"].disabled = True  # codes are stable: records and exports refer to them
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

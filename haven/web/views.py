@@ -11,14 +11,6 @@ from haven.audit.actions import record
 
 # The modules of DESIGN.md; each page says what it will hold until it arrives.
 MODULES = {
-    "incidents": (
-        _("Incidents"),
-        _("Documented violations: acts, victims, perpetrators, places and dates."),
-    ),
-    "sources": (
-        _("Sources"),
-        _("Testimonies, captured news pages and evidence files with their custody."),
-    ),
     "search": (
         _("Search"),
         _("One search across scripts over everything you may see."),

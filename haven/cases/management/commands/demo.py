@@ -12,22 +12,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=50, help="how many extra cases")
+        parser.add_argument("--incidents", type=int, default=300, help="how many extra incidents")
         parser.add_argument(
             "--admin", help="administrator to add to the demo team (default: the first one)"
         )
 
-    def handle(self, *args, cases, admin, **options):
+    def handle(self, *args, cases, incidents, admin, **options):
         if admin:
             user = User.objects.filter(email__iexact=admin).first()
             if user is None:
                 raise CommandError(f"no account with e-mail {admin}")
         else:
             user = User.objects.filter(role=Role.ADMINISTRATOR).order_by("created_at").first()
-        sys.stdout.write(f"Loading demo data ({cases} cases beside the seed story)... ")
+        sys.stdout.write(
+            f"Loading demo data (the seed story, {cases} cases, {incidents} incidents)... "
+        )
         sys.stdout.flush()
         start = time.monotonic()
         try:
-            load_demo(user, extra_cases=cases)
+            load_demo(user, extra_cases=cases, extra_incidents=incidents)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"done in {time.monotonic() - start:.0f} s.")

@@ -1,0 +1,275 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from haven.cases.models import Case, CaseAction
+from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
+from haven.lib.fuzzy_dates import FuzzyDate
+from haven.locations.models import Location
+from haven.people.models import Person
+from haven.sources.models import Source
+from haven.vocab.models import Term, Vocabulary
+
+DATE_HELP = _(
+    "2020-04-15, 2020-04, summer 2020, 2020, before 2020-04, after 2019; ~ for an estimate"
+)
+
+
+class FuzzyDateField(forms.CharField):
+    """A vague date typed as text and read into a FuzzyDate."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("help_text", DATE_HELP)
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        return value.machine() if isinstance(value, FuzzyDate) else value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return FuzzyDate.parse(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def _location_field(label, required=False):
+    field = forms.ModelChoiceField(label=label, queryset=Location.objects.all(), required=required)
+    field.label_from_instance = lambda place: "\u2003" * (place.path.count("/") - 2) + place.name
+    return field
+
+
+def _people(user, team_id):
+    return Person.objects.visible_to(user).filter(team_id=team_id)
+
+
+def _person_label(person):
+    return f"{person.code} {person.name}"
+
+
+class PeriodForm(forms.Form):
+    start = FuzzyDateField(label=_("When (start)"))
+    end = FuzzyDateField(label=_("Until (end)"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end.latest < start.earliest:
+            self.add_error("end", _("The end is before the start."))
+        return cleaned
+
+
+class IncidentForm(PeriodForm):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    location = _location_field(_("Place"))
+    description = forms.CharField(
+        label=_("What happened"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    stated_grounds = forms.CharField(
+        label=_("Stated grounds"),
+        required=False,
+        max_length=1000,
+        help_text=_("The reason the authorities gave."),
+    )
+    documented_motive = forms.CharField(
+        label=_("Documented motive"),
+        required=False,
+        max_length=1000,
+        help_text=_("The reason the documentation shows."),
+    )
+    violation_status = forms.ChoiceField(
+        label=_("Violation status"), choices=Incident.ViolationStatus.choices
+    )
+    confidentiality = forms.ChoiceField(
+        label=_("Confidentiality"), choices=Incident.Confidentiality.choices
+    )
+    field_order = [
+        "title",
+        "start",
+        "end",
+        "location",
+        "description",
+        "stated_grounds",
+        "documented_motive",
+        "violation_status",
+        "confidentiality",
+    ]
+
+    @classmethod
+    def initial_from(cls, incident):
+        return {
+            "title": incident.title,
+            "start": incident.start,
+            "end": incident.end,
+            "location": incident.location_id,
+            "description": incident.description or "",
+            "stated_grounds": incident.stated_grounds or "",
+            "documented_motive": incident.documented_motive or "",
+            "violation_status": incident.violation_status,
+            "confidentiality": incident.confidentiality,
+        }
+
+
+class NewIncidentForm(IncidentForm):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    field_order = ["team", *IncidentForm.field_order]
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class ActForm(PeriodForm):
+    act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=Term.objects.none())
+    victim = forms.ModelChoiceField(label=_("Victim"), queryset=Person.objects.none())
+    location = _location_field(_("Place, if different"))
+    victim_status = forms.ChoiceField(
+        label=_("Victim's status at the end"), choices=Act.VictimStatus.choices
+    )
+    consequences = forms.CharField(
+        label=_("Consequences"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    field_order = [
+        "act_type",
+        "victim",
+        "start",
+        "end",
+        "location",
+        "victim_status",
+        "consequences",
+    ]
+
+    def __init__(self, *args, incident, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["act_type"].queryset = Term.objects.of(Vocabulary.ACT_TYPE).current()
+        self.fields["victim"].queryset = _people(user, incident.team_id).filter(
+            kind=Person.Kind.INDIVIDUAL
+        )
+        self.fields["victim"].label_from_instance = _person_label
+        self.fields["start"].required = False
+        self.fields["start"].help_text = _("Leave empty when it is the incident's date.")
+
+
+class InvolvementForm(forms.Form):
+    perpetrator = forms.ModelChoiceField(
+        label=_("Perpetrator (person or group)"), queryset=Person.objects.none()
+    )
+    degree = forms.ChoiceField(label=_("Degree"), choices=Involvement.Degree.choices)
+    affiliation = forms.CharField(
+        label=_("Affiliation at the time"),
+        required=False,
+        max_length=300,
+        help_text=_("For example a named special police unit."),
+    )
+
+    def __init__(self, *args, incident, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["perpetrator"].queryset = _people(user, incident.team_id)
+        self.fields["perpetrator"].label_from_instance = _person_label
+
+
+class ChainForm(forms.Form):
+    relation = forms.ChoiceField(label=_("This incident"), choices=Chain.Relation.choices)
+    target = forms.ModelChoiceField(label=_("Incident"), queryset=Incident.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, incident, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = (
+            Incident.objects.visible_to(user)
+            .filter(team_id=incident.team_id)
+            .exclude(pk=incident.pk)
+        )
+        self.fields["target"].label_from_instance = lambda i: f"{i.code} {i.title}"
+
+
+class CiteForm(forms.Form):
+    source = forms.ModelChoiceField(label=_("Source"), queryset=Source.objects.none())
+    connection = forms.ChoiceField(
+        label=_("The source's connection"), choices=InformationLink.Connection.choices
+    )
+    reliability = forms.ChoiceField(
+        label=_("Reliability of the source"),
+        choices=InformationLink._meta.get_field("reliability").choices,
+    )
+    credibility = forms.ChoiceField(
+        label=_("Credibility of the information"),
+        choices=InformationLink._meta.get_field("credibility").choices,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, incident, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = Source.objects.visible_to(user).filter(
+            team_id=incident.team_id
+        )
+        self.fields["source"].label_from_instance = lambda s: f"{s.code} {s.title}"
+
+
+class LinkCaseForm(forms.Form):
+    case = forms.ModelChoiceField(label=_("Case"), queryset=Case.objects.none(), required=False)
+    action = forms.ModelChoiceField(
+        label=_("Or a petition or action of a case"),
+        queryset=CaseAction.objects.none(),
+        required=False,
+    )
+
+    def __init__(self, *args, incident, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = Case.objects.visible_to(user).filter(
+            team_id=incident.team_id
+        )
+        self.fields["case"].label_from_instance = lambda c: f"{c.code} {c.title}"
+        self.fields["action"].queryset = (
+            CaseAction.objects.visible_to(user)
+            .filter(team_id=incident.team_id)
+            .select_related("case")
+        )
+        self.fields["action"].label_from_instance = lambda a: f"{a.case.code}: {a.title}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("case") and not cleaned.get("action"):
+            raise forms.ValidationError(_("Choose a case or one of its actions."))
+        return cleaned
+
+
+class IncidentFilterForm(forms.Form):
+    act_type = forms.ModelChoiceField(
+        label=_("Type of act"), required=False, queryset=Term.objects.none()
+    )
+    region = _location_field(_("Region (with everything in it)"))
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    perpetrator = forms.ModelChoiceField(
+        label=_("Perpetrator"), required=False, queryset=Person.objects.none()
+    )
+    victim_gender = forms.ChoiceField(
+        label=_("Victim's gender"), required=False, choices=[("", _("Any")), *Person.Gender.choices]
+    )
+    case = forms.ModelChoiceField(label=_("Case"), required=False, queryset=Case.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["act_type"].queryset = Term.objects.of(Vocabulary.ACT_TYPE)
+        self.fields["perpetrator"].queryset = (
+            Person.objects.visible_to(user).filter(involvements__isnull=False).distinct()
+        )
+        self.fields["perpetrator"].label_from_instance = _person_label
+        self.fields["case"].queryset = (
+            Case.objects.visible_to(user).filter(incidents__isnull=False).distinct()
+        )
+        self.fields["case"].label_from_instance = lambda c: f"{c.code} {c.title}"
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date is before the start date."))
+        return cleaned
