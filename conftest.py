@@ -38,6 +38,11 @@ def _fast_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _evidence_in_tmp(settings, tmp_path):
+    settings.HAVEN_EVIDENCE_DIR = tmp_path / "evidence"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_keyring():
     """Each test opens the keyring anew: tables flushed by one test hold no cached key."""
     from haven.keys.keyring import reset_keyring

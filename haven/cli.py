@@ -12,6 +12,7 @@ COMMANDS = {
     "audit": "The tamper-evident audit log: verify, checkpoint.",
     "keys": "Key management: rotate, rotate --reencrypt, public-key.",
     "demo": "Load fictional demo data: the seed story and about fifty cases.",
+    "evidence": "The evidence vault: add, verify, verify-bundle.",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 

@@ -186,6 +186,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # instance needs no collectstatic step and cannot serve a stale copy.
 WHITENOISE_USE_FINDERS = True
 
+# --- evidence -----------------------------------------------------------------------------
+HAVEN_EVIDENCE_DIR = env_path("HAVEN_EVIDENCE_DIR", VAR_DIR / "evidence")
+HAVEN_EVIDENCE_MAX_BYTES = env_int("HAVEN_EVIDENCE_MAX_MB", 200, minimum=1) * 1024 * 1024
+HAVEN_CAPTURE_MAX_BYTES = env_int("HAVEN_CAPTURE_MAX_MB", 10, minimum=1) * 1024 * 1024
+HAVEN_CAPTURE_TIMEOUT = env_int("HAVEN_CAPTURE_TIMEOUT", 20, minimum=1)
+# Only tests set this: web capture then may fetch from loopback addresses.
+HAVEN_CAPTURE_ALLOW_PRIVATE = False
+
 # Requests larger than this are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAVEN_MAX_FORM_BYTES", 2_621_440, minimum=1024)
 

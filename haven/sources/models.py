@@ -80,3 +80,38 @@ class Source(SensitiveRecord):
 
 
 get_source_for_user = getter_for(Source)
+
+
+class EvidenceFile(SensitiveRecord):
+    """An original file, stored encrypted and never modified.
+
+    Its name, its per-file key and its SHA-256 are encrypted too: the hash of a
+    known photo would otherwise tell whoever holds the database that we have it.
+    """
+
+    class Role(models.TextChoices):
+        ORIGINAL = "original", _("Original file")
+        CAPTURED_PAGE = "captured_page", _("Captured web page")
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="files")
+    name = EncryptedTextField(_("file name"), max_length=255, blank=False)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.BigIntegerField(_("size in bytes"))
+    sha256 = EncryptedTextField(_("SHA-256"), max_length=64, blank=False)
+    file_key = EncryptedTextField(max_length=64, blank=False)
+    role = models.CharField(_("role"), max_length=14, choices=Role.choices, default=Role.ORIGINAL)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return f"file {self.uuid}"
+
+    @property
+    def key(self) -> bytes:
+        return bytes.fromhex(self.file_key)

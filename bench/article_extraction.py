@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""How much of each page's article ``extract_article`` keeps, and how much chrome it lets in.
+
+Runs ``haven.lib.capture.extract_article`` on every page of the article-extraction
+benchmark set (``html/<id>.html.gz``, the raw bytes as fetched) and scores the text
+against the page's true ``articleBody`` in ``ground-truth.json``. Prints mean precision,
+recall and F1 and pages per second, with the published trafilatura figure beside them.
+
+    .venv/bin/python bench/article_extraction.py [--data DIR] [--variants]
+
+``--data`` defaults to ``../shared/data/article-extraction`` beside the repository; when
+that folder is absent the script says so and exits 0. ``--variants`` also scores
+``extract_article`` without its figure captions (the true bodies leave captions out, so
+each kept caption counts against precision) and plain trafilatura with a few option sets
+(its defaults as the benchmark ran it, favor_precision, favor_recall, with and without
+tables), to show what each choice costs.
+
+Scoring is the benchmark authors' (``evaluate.py`` in scrapinghub/article-extraction-
+benchmark), re-implemented here: the text is cut into ``\\w+`` tokens (case kept, so
+punctuation and whitespace only separate tokens), tokens are grouped into overlapping
+4-token shingles (a text shorter than four tokens is one shingle), and the shingles of
+the extraction and of the truth are compared as multisets: true positives are the
+shingles both hold, false positives the extra ones extracted, false negatives the ones
+missed. Precision is averaged over the pages where something was extracted, recall over
+the pages with a true body, and F1 is the harmonic mean of the two averages. A page on
+which extraction fails counts as an empty extraction (recall 0, no precision).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from unittest import mock
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from haven.lib import capture  # noqa: E402
+from haven.lib.capture import CaptureError, extract_article  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "article-extraction"
+# Published F1 of trafilatura 2.0 on the benchmark's full 181-page set.
+PUBLISHED_TRAFILATURA_F1 = 0.958
+SHINGLE_SIZE = 4
+_TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text or "")
+    if not tokens:
+        return Counter()
+    count = max(1, len(tokens) - SHINGLE_SIZE + 1)
+    return Counter(tuple(tokens[start : start + SHINGLE_SIZE]) for start in range(count))
+
+
+def overlap(truth: str, extracted: str) -> tuple[int, int, int]:
+    """True positives, false positives and false negatives, in shingles."""
+    expected, found = shingles(truth), shingles(extracted)
+    true_positives = sum((expected & found).values())
+    return (
+        true_positives,
+        sum(found.values()) - true_positives,
+        sum(expected.values()) - true_positives,
+    )
+
+
+def page_precision(tp: int, fp: int, fn: int) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return tp / (tp + fp) if tp + fp else 0.0
+
+
+def page_recall(tp: int, fp: int, fn: int) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return tp / (tp + fn) if tp + fn else 0.0
+
+
+def summary(counts: list[tuple[int, int, int]]) -> tuple[float, float, float]:
+    precision = statistics.mean(page_precision(*c) for c in counts if c[0] + c[1] > 0)
+    recall = statistics.mean(page_recall(*c) for c in counts if c[0] + c[2] > 0)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def load_pages(data: Path) -> list[tuple[bytes, str, str | None]]:
+    truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for page_id, record in sorted(truth.items()):
+        raw = gzip.decompress((data / "html" / f"{page_id}.html.gz").read_bytes())
+        pages.append((raw, record.get("articleBody") or "", record.get("url")))
+    return pages
+
+
+def haven_extractor(raw: bytes, url: str | None) -> str:
+    try:
+        return extract_article(raw, url).text
+    except CaptureError:
+        return ""
+
+
+def haven_without_captions(raw: bytes, url: str | None) -> str:
+    with mock.patch.object(capture, "_captions", return_value=[]):
+        return haven_extractor(raw, url)
+
+
+def haven_without_tables(raw: bytes, url: str | None) -> str:
+    original = capture.trafilatura.bare_extraction
+
+    def without_tables(*args, **options):
+        return original(*args, **{**options, "include_tables": False})
+
+    with mock.patch.object(capture.trafilatura, "bare_extraction", without_tables):
+        return haven_extractor(raw, url)
+
+
+def trafilatura_extractor(**options) -> Callable[[bytes, str | None], str]:
+    """Plain trafilatura with ``options``, on the page decoded as UTF-8 as its authors do."""
+    import trafilatura
+
+    def run(raw: bytes, url: str | None) -> str:
+        html = raw.decode("utf-8", errors="replace")
+        return trafilatura.extract(html, url=url, include_comments=False, **options) or ""
+
+    return run
+
+
+def measure(name: str, extractor, pages, reference: bool = False) -> None:
+    first_raw, _, first_url = pages[0]
+    extractor(first_raw, first_url)  # the first call loads date parsers and word lists
+    counts = []
+    empty = 0
+    started = time.perf_counter()
+    for raw, truth, url in pages:
+        extracted = extractor(raw, url)
+        empty += not extracted
+        counts.append(overlap(truth, extracted))
+    elapsed = time.perf_counter() - started
+    precision, recall, f1 = summary(counts)
+    print(
+        f"{name:<40} precision={precision:.3f} recall={recall:.3f} F1={f1:.3f}"
+        f"  {len(pages) / elapsed:5.1f} pages/s  {empty} empty"
+        + (f"  (published trafilatura F1 {PUBLISHED_TRAFILATURA_F1:.3f})" if reference else "")
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--variants", action="store_true", help="also score option variants")
+    args = parser.parse_args()
+    if not (args.data / "ground-truth.json").is_file():
+        print(f"No benchmark data at {args.data}: nothing measured.")
+        print("It is the article-extraction set described in ../shared/data/README.md.")
+        return 0
+
+    pages = load_pages(args.data)
+    print(f"{len(pages)} pages from {args.data}")
+    print(
+        f"reference: trafilatura 2.0, published F1 {PUBLISHED_TRAFILATURA_F1:.3f} on the "
+        "benchmark's full 181-page set, of which these pages are a third"
+    )
+    measure("haven extract_article", haven_extractor, pages, reference=True)
+    if args.variants:
+        variants = {
+            "haven, captions left out": haven_without_captions,
+            "haven, tables left out": haven_without_tables,
+            "trafilatura defaults (as benchmarked)": trafilatura_extractor(),
+            "trafilatura favor_precision": trafilatura_extractor(favor_precision=True),
+            "trafilatura favor_precision, no tables": trafilatura_extractor(
+                favor_precision=True, include_tables=False
+            ),
+            "trafilatura favor_recall": trafilatura_extractor(favor_recall=True),
+            "trafilatura favor_recall, no tables": trafilatura_extractor(
+                favor_recall=True, include_tables=False
+            ),
+            "trafilatura no tables": trafilatura_extractor(include_tables=False),
+        }
+        for name, extractor in variants.items():
+            measure(name, extractor, pages)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,439 @@
+"""Article extraction from captured pages: the report stays, the publisher's chrome goes.
+
+The pages in ``pages/`` are fictional news stories written for these tests. Each marks
+its article paragraphs' container ``data-test="body"`` and each block of page chrome
+``data-test="chrome"``, so the expectations are read from the page itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import html
+import random
+import socket
+import sys
+from pathlib import Path
+
+import lxml.html
+import pytest
+from trafilatura.settings import Document
+
+from haven.lib import capture
+from haven.lib.capture import MAX_PAGE_BYTES, Article, CaptureError, extract_article
+
+test_module = sys.modules[__name__]
+PAGES = Path(__file__).resolve().parent / "pages"
+SEED = Path(__file__).resolve().parents[3].parent / "shared" / "seed" / "article.txt"
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _expected(page: bytes) -> tuple[list[str], list[str], list[str]]:
+    """The page's article paragraphs, its figure captions and its chrome lines."""
+    tree = lxml.html.fromstring(page)
+    paragraphs = [_words(p.text_content()) for p in tree.xpath("//*[@data-test='body']/p")]
+    captions = [_words(c.text_content()) for c in tree.iter("figcaption")]
+    chrome = [
+        _words(piece)
+        for block in tree.xpath("//*[@data-test='chrome']")
+        for piece in block.itertext()
+        if piece.strip()
+    ]
+    return paragraphs, captions, chrome
+
+
+def _assert_article_without_chrome(
+    text: str, paragraphs: list[str], captions: list[str], chrome: list[str]
+) -> None:
+    found = _words(text)
+    missing = [p for p in paragraphs + captions if p not in found]
+    assert not missing, f"article text lost: {missing}"
+    leaked = [line for line in chrome if line in found]
+    assert not leaked, f"page chrome kept: {leaked}"
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fails the test if extraction tries to connect anywhere, loopback included."""
+    attempts: list[object] = []
+
+    def refuse(self, address):
+        attempts.append(address)
+        raise OSError("extraction must not use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    yield attempts
+    assert attempts == []
+
+
+# --- fictional news pages -------------------------------------------------------------
+
+
+def test_english_page_keeps_article_and_caption_and_drops_chrome(no_network):
+    page = (PAGES / "news_en.html").read_bytes()
+    paragraphs, captions, chrome = _expected(page)
+    assert len(paragraphs) >= 6 and len(captions) == 1 and len(chrome) > 20
+
+    article = extract_article(page, "https://courier.example/world/2024/05/16/karsk")
+
+    _assert_article_without_chrome(article.text, paragraphs, captions, chrome)
+    assert article.title == "Families of detained farmers in Karsk petition UN rights body"
+    assert article.author == "Mira Okonkwo-Lind"
+    assert article.date == "2024-05-16"
+    assert article.site == "The Meridian Courier"
+    assert article.language == "en"
+    # The caption is where the photo was: before the first paragraph.
+    assert article.text.index(captions[0]) < article.text.index(paragraphs[0][:40])
+
+
+def test_russian_page_keeps_article_and_caption_and_drops_chrome(no_network):
+    page = (PAGES / "news_ru.html").read_bytes()
+    paragraphs, captions, chrome = _expected(page)
+    assert len(paragraphs) >= 6 and len(captions) == 1 and len(chrome) > 15
+
+    article = extract_article(page)
+
+    _assert_article_without_chrome(article.text, paragraphs, captions, chrome)
+    assert article.title == "Правозащитники добились свидания с задержанной журналисткой из Заречья"
+    assert article.author == "Дарья Лесовая"
+    assert article.date == "2023-11-03"
+    assert article.site == "Вечерний вестник"
+    assert article.language == "ru"
+
+
+def test_date_comes_from_the_pages_markup_not_from_its_chrome():
+    page = (PAGES / "news_en.html").read_text(encoding="utf-8")
+    tree = lxml.html.fromstring(page)
+    for element in tree.xpath("//meta[@property='article:published_time'] | //time | //link"):
+        element.drop_tree()
+    # The banner and the related links still carry dates: 1 March 2023, /2024/01/20/.
+    undated = lxml.html.tostring(tree, encoding="unicode").replace("in March", "on 1 March")
+
+    assert extract_article(undated).date is None
+    assert extract_article(undated, "https://courier.example/2024/05/16/karsk").date == "2024-05-16"
+
+
+def test_text_has_one_paragraph_per_line():
+    page = (PAGES / "news_en.html").read_bytes()
+    paragraphs, captions, _ = _expected(page)
+
+    lines = extract_article(page).text.splitlines()
+
+    assert [_words(line) for line in lines if line.strip()] == captions + paragraphs
+
+
+def test_article_is_frozen():
+    article = extract_article((PAGES / "news_en.html").read_bytes())
+
+    assert isinstance(article, Article)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        article.text = "edited"  # type: ignore[misc]
+
+
+def test_str_input_gives_the_same_article_as_bytes():
+    page = (PAGES / "news_ru.html").read_bytes()
+
+    assert extract_article(page.decode("utf-8")) == extract_article(page)
+
+
+# --- decoding -------------------------------------------------------------------------
+
+
+def _russian_page_in(encoding: str, declared: str | None) -> bytes:
+    page = (PAGES / "news_ru.html").read_text(encoding="utf-8")
+    meta = f'<meta charset="{declared}">' if declared else ""
+    return page.replace('<meta charset="utf-8">', meta).encode(encoding)
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<meta charset="windows-1251">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">',
+        "<META CHARSET=CP1251>",
+    ],
+)
+def test_bytes_are_decoded_by_their_meta_charset(declaration):
+    utf8 = extract_article((PAGES / "news_ru.html").read_bytes())
+    page = (PAGES / "news_ru.html").read_text(encoding="utf-8")
+    cp1251 = page.replace('<meta charset="utf-8">', declaration).encode("cp1251")
+
+    assert extract_article(cp1251).text == utf8.text
+
+
+def test_undeclared_legacy_encoding_is_guessed():
+    utf8 = extract_article((PAGES / "news_ru.html").read_bytes())
+
+    assert extract_article(_russian_page_in("cp1251", declared=None)).text == utf8.text
+
+
+def test_byte_order_mark_wins():
+    page = (PAGES / "news_ru.html").read_text(encoding="utf-8")
+
+    article = extract_article(page.encode("utf-16"))
+
+    assert "Адвокату журналистки Анны Ветровой" in article.text
+
+
+@pytest.mark.parametrize("label", ["zlib", "rot13", "no-such-charset", "utf-16"])
+def test_unusable_meta_charset_falls_back_to_utf8(label):
+    utf8 = extract_article((PAGES / "news_ru.html").read_bytes())
+
+    assert extract_article(_russian_page_in("utf-8", declared=label)).text == utf8.text
+
+
+def test_invalid_utf8_bytes_are_replaced_not_fatal():
+    page = (PAGES / "news_en.html").read_bytes()
+    damaged = page.replace(b"candlelit vigil", b"candlelit \xff\xfe vigil")
+
+    article = extract_article(damaged)
+
+    assert "The relatives of four farmers" in article.text
+
+
+# --- the seed story -------------------------------------------------------------------
+
+# Which lines of ../shared/seed/article.txt are the publisher's, not the report's: the
+# ad-free notice and support banner above the headline, the "small favour" appeal with
+# its buttons below the last paragraph, and the "Read more" heading of the related list.
+SEED_CHROME_PREFIXES = (
+    "Enjoying ad-free content",
+    "Since July 1, 2024, we have disabled",
+    "This commitment costs us",
+    "Support us",
+    "Our journalism is banned",
+    "… we have a small favor",
+    "We, the journalists of",
+    "Your support, no matter how small",
+    "paiment methods",
+    "Not ready to support today",
+    "Remind me later",
+    "Read more",
+)
+# Of the report's lines, the first is the headline and the second the lead photo's caption
+# (it ends with the photo credit); the rest are the paragraphs.
+SEED_HEADLINE, SEED_CAPTION = 0, 1
+
+
+def _seed_lines() -> tuple[list[str], list[str], list[str]]:
+    """The seed's chrome lines above the headline, its report lines, its chrome below."""
+    if not SEED.is_file():
+        pytest.skip("../shared/seed/article.txt not present")
+    above: list[str] = []
+    report: list[str] = []
+    below: list[str] = []
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith(SEED_CHROME_PREFIXES):
+            (below if report else above).append(line)
+        else:
+            report.append(line)
+    return above, report, below
+
+
+def _seed_page(appeal_markup: str) -> tuple[str, list[str], list[str]]:
+    above, report, below = _seed_lines()
+    escape = html.escape
+    headline, caption = report[SEED_HEADLINE], report[SEED_CAPTION]
+    paragraphs = report[SEED_CAPTION + 1 :]
+    read_more = [line for line in below if line.startswith("Read more")]
+    appeal = [line for line in below if line not in read_more]
+    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    banner = "\n".join(f"<p>{escape(line)}</p>" for line in above)
+    appeal_box = appeal_markup.format("\n".join(f"<p>{escape(line)}</p>" for line in appeal))
+    related = "\n".join(
+        f'<li><a href="/news/2021/{n}">Another story from the region, part {n}</a></li>'
+        for n in range(1, 4)
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{escape(headline)} - The Moscow Times</title>
+<meta property="og:site_name" content="The Moscow Times"></head>
+<body>
+<header><nav class="main-menu"><a href="/news">News</a> <a href="/opinion">Opinion</a>
+<a href="/business">Business</a> <a href="/arts">Arts and Life</a></nav></header>
+<div class="top-banner">{banner}</div>
+<main>
+<article class="article">
+<h1>{escape(headline)}</h1>
+<figure class="article__featured-image">
+<img src="/media/photo.jpg" alt="">
+<figcaption>{escape(caption)}</figcaption>
+</figure>
+<div class="article__content">
+{body}
+</div>
+{appeal_box}
+<section class="related-articles"><h3>{escape(read_more[0])}</h3><ul>{related}</ul></section>
+</article>
+</main>
+<footer><p>Footer links and copyright</p></footer>
+</body></html>"""
+    return page, [caption, *paragraphs], above + below
+
+
+@pytest.mark.parametrize(
+    "appeal_markup",
+    [
+        '<div class="contribution-box">{}</div>',
+        '<aside class="support-appeal">{}</aside>',
+        '<div class="donation-prompt">{}</div>',
+    ],
+)
+def test_seed_story_keeps_report_and_drops_publisher_chrome(appeal_markup, no_network):
+    page, report, chrome = _seed_page(appeal_markup)
+    assert chrome and len(report) >= 6
+
+    article = extract_article(page.encode("utf-8"))
+
+    _assert_article_without_chrome(article.text, report, [], chrome)
+    assert article.title == _seed_lines()[1][SEED_HEADLINE]
+    # The page gives no date; "Since July 1, 2024" in the ad-free notice is not the story's.
+    assert article.date is None
+
+
+def test_seed_story_is_skipped_where_shared_folder_is_absent(monkeypatch, tmp_path):
+    monkeypatch.setattr(test_module, "SEED", tmp_path / "article.txt")
+
+    with pytest.raises(pytest.skip.Exception, match=r"\.\./shared/seed/article\.txt not present"):
+        _seed_lines()
+
+
+# --- bad input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", [b"", "", "   \n\t ", b"\n\n"])
+def test_empty_page_is_refused(page):
+    with pytest.raises(CaptureError, match="The page is empty"):
+        extract_article(page)
+
+
+def test_oversized_page_is_refused_before_parsing(monkeypatch):
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("an oversized page was parsed")
+
+    monkeypatch.setattr(capture.trafilatura, "load_html", must_not_parse)
+    page = b"<html><body>" + b"<p>text</p>" * (MAX_PAGE_BYTES // 11 + 1) + b"</body></html>"
+
+    with pytest.raises(CaptureError, match=r"too large to capture: 10\.0 MB \(the limit is 10\.0"):
+        extract_article(page)
+    with pytest.raises(CaptureError, match="too large"):
+        extract_article(page.decode("ascii"))
+
+
+def test_size_limit_counts_utf8_bytes_of_text():
+    page = (PAGES / "news_ru.html").read_text(encoding="utf-8")
+    limit = len(page) + 10  # more characters than the page has, fewer bytes
+
+    with pytest.raises(CaptureError, match="too large"):
+        extract_article(page, max_bytes=limit)
+    assert extract_article(page, max_bytes=len(page.encode("utf-8"))).language == "ru"
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        random.Random(7).randbytes(50_000),
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + random.Random(8).randbytes(5_000),
+        gzip.compress((PAGES / "news_en.html").read_bytes(), mtime=0),
+        bytes(range(1, 32)) * 100,
+        "".join(chr(c) for c in range(1, 9)) * 500,
+    ],
+    ids=["random", "png", "gzip", "control-bytes", "control-text"],
+)
+def test_binary_file_is_refused(garbage):
+    with pytest.raises(CaptureError, match="does not look like a web page"):
+        extract_article(garbage)
+
+
+def test_plain_text_is_refused():
+    with pytest.raises(CaptureError, match="No article text could be found"):
+        extract_article("Just a line of plain text, not a web page at all.")
+
+
+def test_page_with_only_chrome_is_refused():
+    page = (PAGES / "news_en.html").read_text(encoding="utf-8")
+    tree = lxml.html.fromstring(page)
+    for element in tree.xpath("//*[@data-test='body']/p | //h1 | //figure"):
+        element.drop_tree()
+    chrome_only = lxml.html.tostring(tree, encoding="unicode")
+    assert "Donate now" in chrome_only and "farmers who have been held" not in chrome_only
+
+    with pytest.raises(CaptureError, match="No article text could be found on this page"):
+        extract_article(chrome_only)
+
+
+def test_library_failure_becomes_capture_error(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(capture.trafilatura, "bare_extraction", broken)
+
+    with pytest.raises(CaptureError, match=r"could not be read \(RuntimeError\)"):
+        extract_article((PAGES / "news_en.html").read_bytes())
+
+
+def test_capture_error_is_a_value_error():
+    with pytest.raises(ValueError, match="empty"):
+        extract_article(b"")
+
+
+def test_wrong_type_is_refused():
+    with pytest.raises(CaptureError, match="not int"):
+        extract_article(12345)  # type: ignore[arg-type]
+
+
+# --- precise and balanced extraction --------------------------------------------------
+
+
+def _fake_modes(monkeypatch, precise: str | None, balanced: str | None) -> list[bool]:
+    """Replace trafilatura's two modes with canned texts; returns the modes asked for."""
+    asked: list[bool] = []
+
+    def run(tree, url, *, favor_precision):
+        asked.append(favor_precision)
+        text = precise if favor_precision else balanced
+        return None if text is None else Document(text=text)
+
+    monkeypatch.setattr(capture, "_run_trafilatura", run)
+    return asked
+
+
+def test_balanced_mode_recovers_article_the_precise_mode_cut_short(monkeypatch):
+    article = "A paragraph of the article that the precise mode threw away. " * 20
+    asked = _fake_modes(monkeypatch, precise="This copy is for personal use.", balanced=article)
+
+    assert extract_article((PAGES / "news_en.html").read_bytes()).text == article.strip()
+    assert asked == [True, False]
+
+
+def test_balanced_mode_is_not_asked_when_the_precise_mode_finds_an_article(monkeypatch):
+    article = "A paragraph of the article. " * 30
+    asked = _fake_modes(monkeypatch, precise=article, balanced="more " * 500)
+
+    assert extract_article((PAGES / "news_en.html").read_bytes()).text == article.strip()
+    assert asked == [True]
+
+
+def test_balanced_mode_is_not_asked_when_the_precise_mode_finds_nothing(monkeypatch):
+    asked = _fake_modes(monkeypatch, precise=None, balanced="Donate now. Sign me up. " * 40)
+
+    with pytest.raises(CaptureError, match="No article text could be found on this page"):
+        extract_article((PAGES / "news_en.html").read_bytes())
+    assert asked == [True]
+
+
+def test_list_of_links_is_no_article():
+    page = (PAGES / "news_en.html").read_text(encoding="utf-8")
+    tree = lxml.html.fromstring(page)
+    for element in tree.xpath("//article/header | //*[@data-test='body']/p | //figure"):
+        element.drop_tree()
+
+    with pytest.raises(CaptureError, match="No article text could be found on this page"):
+        extract_article(lxml.html.tostring(tree, encoding="unicode"))

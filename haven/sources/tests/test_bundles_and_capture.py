@@ -1,0 +1,232 @@
+"""Evidence bundles that verify offline, and web capture without the page chrome."""
+
+import hashlib
+import http.server
+import io
+import shutil
+import subprocess
+import threading
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from conftest import sign_in
+from haven.sources import bundle
+from haven.sources.actions import add_source
+from haven.sources.models import EvidenceFile, Source
+
+PDF = b"%PDF-1.4\n" + b"statement " * 300
+
+ARTICLE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Two men granted protection | Example News</title>
+<meta name="author" content="A. Reporter"><meta property="article:published_time" content="2021-03-18">
+</head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<div class="support">Our journalism is banned. Support us monthly from just $2.</div>
+<article><h1>Two men granted protection</h1>
+<p>Authorities have granted state protection to two young men who were forcibly returned to their home region, a news website reported on Thursday.</p>
+<p>The men had fled to another city last summer after they were allegedly tortured by police, and were seized and brought back earlier this year.</p>
+<p>A rights group that had helped them petitioned the regional investigators, saying the men were at risk of being killed by their relatives.</p>
+<p>It is not yet clear what kind of protection the two men will receive, their lawyer said.</p>
+</article>
+<aside><h2>Read more</h2><ul><li><a href="/a">Another story entirely</a></li></ul></aside>
+<footer>Subscribe to our newsletter. All rights reserved.</footer>
+</body></html>"""
+
+
+@pytest.fixture
+def source_with_file(client, personas):
+    source = add_source(
+        team=personas.team,
+        by=personas.member,
+        kind="official",
+        title="Decision on state protection",
+    )
+    sign_in(client, personas.member)
+    client.post(
+        reverse("sources:upload", kwargs={"uuid": source.uuid}),
+        {"file": SimpleUploadedFile("decision.pdf", PDF)},
+    )
+    return source
+
+
+def get_bundle(client, personas, source):
+    sign_in(client, personas.read_only)  # a lawyer
+    response = client.post(reverse("sources:bundle"), {"source": str(source.uuid)})
+    assert response.status_code == 200, response.status_code
+    return response.content
+
+
+def test_bundle_verifies_here_and_with_standard_tools(client, personas, source_with_file, tmp_path):
+    data = get_bundle(client, personas, source_with_file)
+    assert bundle.verify(data) == []
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert {
+        "manifest.json",
+        "SHA256SUMS",
+        "SHA256SUMS.sig",
+        "haven-public-key.pem",
+        "README.txt",
+    } <= set(archive.namelist())
+    manifest = archive.read("manifest.json").decode()
+    assert hashlib.sha256(PDF).hexdigest() in manifest and "evidence.uploaded" in manifest
+    archive.extractall(tmp_path)
+    if shutil.which("sha256sum"):
+        check = subprocess.run(
+            ["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+    if shutil.which("openssl"):
+        signature = subprocess.run(
+            [
+                "openssl",
+                "pkeyutl",
+                "-verify",
+                "-pubin",
+                "-inkey",
+                "haven-public-key.pem",
+                "-rawin",
+                "-in",
+                "SHA256SUMS",
+                "-sigfile",
+                "SHA256SUMS.sig",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert "Signature Verified Successfully" in signature.stdout, signature.stderr
+    exported = EvidenceFile.objects.get()
+    from haven.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(
+        object_id=str(exported.uuid), action="evidence.exported"
+    ).exists()
+
+
+def test_tampered_bundle_fails(client, personas, source_with_file, tmp_path, capsys):
+    data = get_bundle(client, personas, source_with_file)
+    original = zipfile.ZipFile(io.BytesIO(data))
+    tampered = io.BytesIO()
+    with zipfile.ZipFile(tampered, "w") as out:
+        for name in original.namelist():
+            content = original.read(name)
+            if name.startswith("files/"):
+                content = content.replace(b"statement", b"statemenT", 1)
+            out.writestr(name, content)
+    good, bad = tmp_path / "good.zip", tmp_path / "bad.zip"
+    good.write_bytes(data)
+    bad.write_bytes(tampered.getvalue())
+    call_command("evidence", "verify-bundle", str(good))
+    assert "OK" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="does not match its checksum"):
+        call_command("evidence", "verify-bundle", str(bad))
+
+
+def test_bundle_needs_consent(client, personas, source_with_file, person):
+    from haven.cases.actions import record_consent
+    from haven.incidents import actions as incidents
+    from haven.lib.fuzzy_dates import FuzzyDate
+    from haven.vocab.models import term
+
+    incident = incidents.record_incident(
+        team=personas.team, by=personas.member, title="x", start=FuzzyDate.parse("2020")
+    )
+    incidents.record_act(
+        incident, by=personas.member, act_type=term("act_type", "threat"), victim=person
+    )
+    incidents.cite_source(
+        incident,
+        source_with_file,
+        by=personas.member,
+        connection="official",
+        reliability="A",
+        credibility="1",
+    )
+    record_consent(
+        person,
+        by=personas.member,
+        status="refused",
+        purpose=term("consent_purpose", "legal_action"),
+    )
+    sign_in(client, personas.read_only)
+    response = client.post(
+        reverse("sources:bundle"), {"source": str(source_with_file.uuid)}, follow=True
+    )
+    assert "has not consented to legal use" in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_capture_a_saved_page(client, personas):
+    sign_in(client, personas.member)
+    response = client.post(
+        reverse("sources:capture"),
+        {
+            "team": personas.team.pk,
+            "page": SimpleUploadedFile("news.html", ARTICLE.encode(), content_type="text/html"),
+        },
+    )
+    assert response.status_code == 302
+    source = Source.objects.get()
+    assert source.title.startswith("Two men granted protection")
+    assert "not yet clear what kind of protection" in source.text
+    for chrome in ("Support us monthly", "Read more", "Another story", "newsletter", "Home"):
+        assert chrome not in source.text
+    page = EvidenceFile.objects.get(source=source)
+    assert page.role == "captured_page"
+    assert page.sha256 == hashlib.sha256(ARTICLE.encode()).hexdigest()
+
+
+class _Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - the standard library's name
+        body = ARTICLE.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_site():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/news/protection"
+    server.shutdown()
+
+
+def test_capture_from_an_address(client, personas, local_site, settings):
+    settings.HAVEN_CAPTURE_ALLOW_PRIVATE = True
+    sign_in(client, personas.member)
+    response = client.post(
+        reverse("sources:capture"), {"team": personas.team.pk, "url": local_site}
+    )
+    assert response.status_code == 302
+    source = Source.objects.get()
+    assert source.url == local_site
+    assert "petitioned the regional investigators" in source.text
+
+
+def test_capture_refuses_local_addresses(client, personas, local_site):
+    sign_in(client, personas.member)
+    response = client.post(
+        reverse("sources:capture"), {"team": personas.team.pk, "url": local_site}
+    )
+    assert response.status_code == 400
+    assert "private or local addresses" in response.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_capture_needs_an_address_or_a_page(client, personas):
+    sign_in(client, personas.member)
+    response = client.post(reverse("sources:capture"), {"team": personas.team.pk})
+    assert response.status_code == 400
+    assert "Give an address or a saved page" in response.content.decode()

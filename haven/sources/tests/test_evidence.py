@@ -1,0 +1,203 @@
+"""The evidence vault through its pages: upload, custody, download, hostile files."""
+
+import hashlib
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from conftest import sign_in
+from haven.audit.models import AuditEntry
+from haven.sources.actions import add_source
+from haven.sources.models import EvidenceFile
+from haven.sources.vault import EncryptingUploadHandler, stored_path, vault_dir
+from haven.tests.access import check_access
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"Testimony of Zelimkhan K. " * 200
+NOT_THEIRS = {"administrator": 404, "outsider": 404}
+
+
+@pytest.fixture
+def source(personas):
+    return add_source(
+        team=personas.team,
+        by=personas.member,
+        kind="testimony",
+        title="Testimony about the April detention",
+    )
+
+
+def upload(client, source, name, data):
+    return client.post(
+        reverse("sources:upload", kwargs={"uuid": source.uuid}),
+        {"file": SimpleUploadedFile(name, data)},
+    )
+
+
+def stored_files():
+    return [p for p in vault_dir().rglob("*") if p.is_file()]
+
+
+def test_upload_download_and_custody(client, personas, source):
+    sign_in(client, personas.member)
+    response = upload(client, source, "testimony.pdf", PDF)
+    assert response.status_code == 302
+    evidence = EvidenceFile.objects.get()
+    assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert evidence.size == len(PDF)
+    on_disk = stored_path(str(evidence.uuid)).read_bytes()
+    assert b"Zelimkhan" not in on_disk and b"%PDF" not in on_disk
+    assert [p.suffix for p in stored_files()] == [".hev"]
+    sign_in(client, personas.read_only)
+    download = client.get(
+        reverse("sources:download", kwargs={"uuid": source.uuid, "file_uuid": evidence.uuid})
+    )
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert download["Content-Type"] == "application/octet-stream"
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download["Content-Security-Policy"]
+    actions = list(
+        AuditEntry.objects.filter(object_id=str(evidence.uuid)).values_list("action", flat=True)
+    )
+    assert "evidence.uploaded" in actions and "evidence.downloaded" in actions
+    page = client.get(reverse("sources:detail", kwargs={"uuid": source.uuid})).content.decode()
+    assert "evidence.downloaded" in page and evidence.sha256 in page
+
+
+def test_routes_by_persona(personas, source):
+    sign_in_url = reverse("sources:upload", kwargs={"uuid": source.uuid})
+    check_access(
+        personas, "sources:upload", sign_in_url, {"member": 405, "read_only": 405, "outsider": 405}
+    )
+    check_access(
+        personas, "sources:upload", sign_in_url, {"read_only": 403, **NOT_THEIRS}, method="post"
+    )
+    check_access(
+        personas,
+        "sources:capture",
+        reverse("sources:capture"),
+        {"member": 200, "read_only": 403, "outsider": 403, "administrator": 403},
+    )
+    check_access(
+        personas, "sources:bundle", reverse("sources:bundle"), {"member": 405, "read_only": 405}
+    )
+    check_access(
+        personas,
+        "sources:bundle",
+        reverse("sources:bundle"),
+        {"member": 403, "read_only": 200, "outsider": 403, "administrator": 403},
+        method="post",
+        data={"source": str(source.uuid)},
+    )
+
+
+def test_download_is_404_for_outsiders(client, personas, source):
+    sign_in(client, personas.member)
+    upload(client, source, "testimony.pdf", PDF)
+    evidence = EvidenceFile.objects.get()
+    url = reverse("sources:download", kwargs={"uuid": source.uuid, "file_uuid": evidence.uuid})
+    check_access(personas, "sources:download", url, {"member": 200, "read_only": 200, **NOT_THEIRS})
+
+
+def test_file_larger_than_the_limit_is_refused(client, personas, source, settings):
+    settings.HAVEN_EVIDENCE_MAX_BYTES = 1000
+    sign_in(client, personas.member)
+    response = upload(client, source, "big.pdf", PDF)
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+    assert not EvidenceFile.objects.exists()
+    assert stored_files() == []
+
+
+def test_path_traversal_names_are_flattened(client, personas, source):
+    sign_in(client, personas.member)
+    upload(client, source, "../../../etc/cron.d/notes.txt", b"plain notes about the case")
+    assert EvidenceFile.objects.get().name == "notes.txt"
+
+
+def test_a_lying_extension_is_refused(client, personas, source):
+    sign_in(client, personas.member)
+    response = upload(client, source, "report.pdf", b"<!doctype html><script>alert(1)</script>")
+    assert response.status_code == 400
+    assert "name says application/pdf but its content is text/html" in response.content.decode()
+    assert not EvidenceFile.objects.exists() and stored_files() == []
+
+
+def test_executables_are_refused(client, personas, source):
+    sign_in(client, personas.member)
+    response = upload(client, source, "tool", b"\x7fELF\x02\x01\x01" + bytes(200))
+    assert response.status_code == 400
+    assert "not accepted" in response.content.decode()
+    assert stored_files() == []
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("page.html", b"<!doctype html><html><script>fetch('/admin')</script></html>"),
+        ("map.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    ],
+)
+def test_active_content_is_kept_inert(client, personas, source, name, data):
+    sign_in(client, personas.member)
+    assert upload(client, source, name, data).status_code == 302
+    evidence = EvidenceFile.objects.get()
+    response = client.get(
+        reverse("sources:download", kwargs={"uuid": source.uuid, "file_uuid": evidence.uuid})
+    )
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_zip_bomb_is_stored_opaque_and_never_unpacked(client, personas, source):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("zeros.bin", bytes(50 * 1024 * 1024))
+    bomb = buffer.getvalue()
+    assert len(bomb) < 200_000
+    sign_in(client, personas.member)
+    assert upload(client, source, "photos.zip", bomb).status_code == 302
+    evidence = EvidenceFile.objects.get()
+    assert evidence.size == len(bomb)  # kept as the small archive it is
+    assert evidence.sha256 == hashlib.sha256(bomb).hexdigest()
+
+
+def test_interrupted_upload_leaves_nothing(rf, db, settings):
+    request = rf.post("/")
+    handler = EncryptingUploadHandler(request)
+    with pytest.raises(Exception, match="StopFutureHandlers|"):
+        handler.new_file("file", "cut.pdf", "application/pdf", None)
+    handler.receive_data_chunk(PDF[:100], 0)
+    assert len(stored_files()) == 1  # the encrypted part file
+    handler.upload_interrupted()
+    assert stored_files() == []
+
+
+def test_verify_command_finds_a_one_byte_change(client, personas, source, capsys):
+    sign_in(client, personas.member)
+    upload(client, source, "testimony.pdf", PDF)
+    call_command("evidence", "verify")
+    assert "OK: 1 files verified" in capsys.readouterr().out
+    path = stored_path(str(EvidenceFile.objects.get().uuid))
+    blob = bytearray(path.read_bytes())
+    blob[100] ^= 0x01
+    path.write_bytes(bytes(blob))
+    with pytest.raises(CommandError, match="1 of 1 files failed"):
+        call_command("evidence", "verify")
+    assert "MISMATCH" in capsys.readouterr().out
+
+
+def test_cli_add(personas, source, tmp_path, capsys):
+    original = tmp_path / "photo.txt"
+    original.write_bytes(b"a photo description")
+    call_command("evidence", "add", source.code, str(original), "--by", personas.member.email)
+    assert EvidenceFile.objects.get().sha256 == hashlib.sha256(b"a photo description").hexdigest()
+    with pytest.raises(CommandError, match="no such source"):
+        call_command("evidence", "add", source.code, str(original), "--by", personas.outsider.email)
