@@ -219,7 +219,7 @@ def capture(request):
 
 @csrf_protect
 def _capture(request):
-    from haven.lib.capture import CaptureError, extract_article
+    from haven.lib.capture import CaptureError
 
     teams = _writable_teams(request.user)
     if not teams.exists():
@@ -246,11 +246,9 @@ def _capture(request):
         form.add_error("url", str(exc))
         return render(request, "sources/capture.html", {"form": form}, status=400)
     try:
-        article = extract_article(html, url=url or None)
+        article, problem = _extract_in_time(html, url), None
     except CaptureError as exc:
         article, problem = None, str(exc)
-    else:
-        problem = None
     published = None
     if article and article.date:
         try:
@@ -283,6 +281,29 @@ def _capture(request):
     else:
         messages.success(request, _("Page captured; the article's text was extracted."))
     return redirect("sources:detail", uuid=source.uuid)
+
+
+def _extract_in_time(html: bytes, url: str):
+    """Extract in a separate process with a time limit: a page crafted to be slow to
+    parse must not hold a server worker (or run into its timeout)."""
+    import concurrent.futures
+    import multiprocessing
+
+    from django.conf import settings
+
+    from haven.lib.capture import CaptureError, extract_article
+
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        future = pool.submit(extract_article, html, url or None)
+        try:
+            return future.result(timeout=settings.HAVEN_CAPTURE_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            for process in pool._processes.values():
+                process.terminate()
+            raise CaptureError(
+                _("the page took too long to read, so no text was extracted.")
+            ) from None
 
 
 def read_plaintext_upload(upload: SealedUpload):

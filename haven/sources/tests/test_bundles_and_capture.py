@@ -230,3 +230,20 @@ def test_capture_needs_an_address_or_a_page(client, personas):
     response = client.post(reverse("sources:capture"), {"team": personas.team.pk})
     assert response.status_code == 400
     assert "Give an address or a saved page" in response.content.decode()
+
+
+def test_slow_extraction_keeps_the_page_without_text(client, personas, settings):
+    settings.HAVEN_CAPTURE_TIMEOUT = 0.001  # no page can be read this fast
+    sign_in(client, personas.member)
+    response = client.post(
+        reverse("sources:capture"),
+        {
+            "team": personas.team.pk,
+            "page": SimpleUploadedFile("news.html", ARTICLE.encode(), content_type="text/html"),
+        },
+        follow=True,
+    )
+    assert "took too long to read" in response.content.decode()
+    source = Source.objects.get()
+    assert not source.text
+    assert EvidenceFile.objects.filter(source=source, role="captured_page").exists()

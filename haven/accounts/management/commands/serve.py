@@ -35,6 +35,8 @@ class Command(BaseCommand):
             str(workers),
             "--threads",
             "4",
+            "--timeout",
+            "90",
             "--access-logfile",
             "-",
         ]
