@@ -127,7 +127,11 @@ def _max_mb():
 
 @require_GET
 def source_detail(request, uuid):
-    return _detail(request, get_source_for_user(request.user, uuid))
+    source = get_source_for_user(request.user, uuid)
+    # Seeing a file's details on this page is part of its custody record too.
+    for evidence in source.files.filter(deleted_at__isnull=True):
+        actions.custody(evidence, "viewed", by=request.user)
+    return _detail(request, source)
 
 
 @csrf_exempt
