@@ -1,0 +1,309 @@
+"""Finding people's names across scripts, transliterations and typos, through blind indexes.
+
+A name token in either script is reduced to a Latin *skeleton*: Cyrillic is transliterated
+with one iuliia schema, then Latin of any origin goes through the same folding, so the
+spellings that transliteration systems and everyday use give for one Cyrillic name collapse:
+
+    Магамадов, Magamadov, Magamadow, Magamadoff  -> magamadov
+    Исаев, Isaev, Isayev, Isaiev, Isajev           -> isaev
+    Зелимхан, Zelimkhan, Zelimhan                  -> zelimhan
+    Щукин, Shchukin, Schukin, Šukin, Ščukin        -> wukin
+
+The skeleton alphabet is Latin with four letters given one meaning each, so that one sound
+is one letter and a typo costs one edit: ``w`` is ш/щ (sh, sch, shch, š), ``c`` is ч (ch,
+tch, č), ``j`` is ж/дж (zh, dzh, dj, ž), ``q`` is ц (ts, tz). A few Latin letters read
+differently by system -- a bare c is к/с in Victor and Alexander but ц in Kuznecov, x is кс
+or х (Xalid), j is й or ж/дж (John, Janna) -- so a Latin token can have up to two more
+*readings* besides its skeleton.
+
+Terms (``name_terms``), per token with a skeleton of two letters or more:
+
+- ``sk:<skeleton>``, and ``sk:`` for each other reading of a Latin token;
+- ``sd:`` for the skeleton's head (first ``SD_SPAN`` letters) and every string made by
+  deleting one letter of it. Strings within one edit (insertion, deletion, substitution,
+  transposition) share a ``sd:`` key -- symmetric deletion, done on the skeleton so that a
+  typo on top of a transliteration variant is still one edit. A typo past the head leaves
+  the head whole, which caps the terms of a token at ``SD_SPAN + 4`` (12).
+
+A query (``query_terms``) looks up more than it would index: the full terms of each of its
+readings, and of each longer token with one letter deleted or two neighbours swapped, which
+turns many two-edit cases (an extra letter and a wrong one; a broken "kh") into one edit.
+The index holds no more for it. Candidates that share any term are decrypted (only those
+the user may see) and ranked by ``score``.
+
+What the terms reveal to someone holding the database but not the key, within one field's
+scope (terms are HMAC'd per scope, so nothing links them across fields):
+
+- ``sk:`` -- which records share a name token up to transliteration (like ``word:``, but
+  across scripts and spellings), and how often each skeleton occurs: frequent surnames
+  stand out and can be guessed from outside knowledge of a region's names. A reading term
+  also tells that a Latin token has a bare c, an x or a j.
+- ``sd:`` -- which records have *similar* name tokens (within one edit of the head): a
+  similarity graph between records, finer than ``sk:``'s equality. The number of a
+  token's ``sd:`` terms gives the length of its skeleton up to ``SD_SPAN``. Short deletion
+  variants are shared by many unrelated names, so their frequencies say little.
+- the count of terms per record: roughly how many tokens its names have, and how long.
+
+The trade-off: more fuzzy keys find more typos, but return more candidates per query (each
+to decrypt and check) and link more records as similar. Deletions at distance one cost
+``len + 1`` keys per token and keep candidates to tens in a pool of 20,000 name tokens;
+distance two would cost ``~len**2 / 2`` keys and reveal a much denser similarity graph.
+Prefix or n-gram keys were not used: they link every name that starts alike (all the
+Magomed- names) and return hundreds of candidates. Two typos are found when the query's
+repairs or the head cap bring them down to one edit (see bench/name_search.py for rates).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import iuliia
+from rapidfuzz.distance import OSA, Indel
+
+from haven.lib.normalize import fold
+
+__all__ = ["SD_SPAN", "name_terms", "query_terms", "score", "skeleton", "tokens"]
+
+# The schema only decides how Cyrillic enters the folding below; wikipedia's is the
+# spelling closest to what people type (Isayev, Yevgeny, Zelimkhan, Shchukin).
+SCHEMA = iuliia.WIKIPEDIA
+SD_SPAN = 8
+MIN_REPAIR = 4  # shortest query token whose deletion and swap variants are looked up
+
+# Words are split at anything but letters, digits, combining marks (ALA-LC's i͡a) and the
+# apostrophes and primes that systems write inside a word (Il'yas, Ilʹi͡as, Il`yas).
+_SPLIT = re.compile(r"[^\w\u0300-\u036f'\"`ʹʺʼʻ’‘”“·]+|_")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z]")
+_NOT_LETTER = re.compile(r"[^a-z]")
+# Apostrophes, soft/hard-sign marks of scholarly systems, and the Chechen palochka; in
+# Cyrillic the soft and hard signs themselves, which most systems drop (the vowel letters
+# after them carry the glide: Ильяс is Ilyas, Ilias, Il'yas).
+_MARKS = str.maketrans("", "", "'\"`ʹʺʼʻ’‘”“·\u04c0\u04cfьъ")
+# Letters that look alike, for tokens typed with a keyboard layout switched mid-word.
+_TO_CYRILLIC = str.maketrans("aeopcxyk", "аеорсхук")
+_TO_LATIN = str.maketrans("аеорсхук", "aeopcxyk")
+# Letters whose sound has its own spelling in the folding: stripping the mark would lose it.
+_LETTERS = str.maketrans(
+    {
+        "š": "sh",
+        "ş": "sh",
+        "ŝ": "shch",
+        "ž": "zh",
+        "č": "ch",
+        "ć": "ch",
+        "ü": "iu",
+        "ű": "iu",
+        "ö": "e",
+        "ő": "e",
+        "ä": "e",
+        "ñ": "ni",
+        "â": "ia",  # я and ю in GOST 7.79 and ISO 9:1995
+        "û": "iu",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "e",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+    }
+)
+
+# Each rule folds the spellings that transliteration systems, other languages' spellings
+# of the same sound and everyday use give for one Russian sound. Capitals stand for the
+# single-letter sounds until the end (W ш/щ, C ч, J ж/дж, Q ц), so later rules cannot
+# take them apart.
+_HEAD = [
+    (r"w", "v"),  # Magamadow
+    (r"qu(?=[aou])", "kv"),
+    (r"q", "k"),
+    (r"ph", "f"),
+    (r"(?<=[tg])h", ""),  # Ligthart, Ghassan; rh stays: Arhip is Архип
+    (r"(tsch|tch)", "C"),  # Tschechow, Kourotchkine
+    (r"(shch|shh|sch|sh)", "W"),  # shch (passports), shh (GOST 7034), sch (mosmetro, German)
+    (r"ch", "C"),
+    (r"(dzh|zh)", "J"),  # Dzhabrail, Zhanna
+    (r"(ts|tz)", "Q"),
+]
+# Some Latin letters read differently in everyday and Western spellings (Victor, Alexander,
+# Czarnecki, Djabrail) and in the scholarly systems (Kuznecov, Xalid, Konovalecz, Djurin):
+# the first reading is the skeleton, the others one more ``sk:`` term each and query readings.
+_EVERYDAY = [
+    (r"ck", "k"),
+    (r"cz", "C"),
+    (r"dj", "J"),
+    (r"x", "ks"),
+    (r"c(?=[eiy])", "s"),
+    (r"c", "k"),
+]
+_SCHOLARLY = [(r"cz", "Q"), (r"x", "h"), (r"c", "Q")]
+_TAIL = [
+    (r"kh", "h"),  # Zelimkhan, Zelimhan
+    (r"[yj]", "i"),  # й and vowel glides: y, j, i, ĭ (Yury, Jurij, Iurii)
+    (r"gu(?=[ei])", "g"),  # Serguei, Miguel
+    (r"ou", "u"),  # Iouri, Aioub (French)
+    (r"(?<=[^aeiou])i(?=u)", ""),  # Lyudmila, Ludmila
+    (r"i+[eo]", "e"),  # ye/ie/je and yo/io/jo for е and ё: Yevgeny, Isayev, Fyodor, Dmitriyev
+    # Avvakum, Harris, Yurii, Mayya. Other doubled vowels stay: Андреев is Andreev, and a
+    # letter dropped between two vowels (Magaadov) is then one edit, not two.
+    (r"([^aeou])\1+", r"\1"),
+    (r"(?<=[oe])f$", "v"),  # Smirnoff, Magamadoff
+]
+
+
+def _compile(rules: list[tuple[str, str]]) -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(pattern), replacement) for pattern, replacement in rules]
+
+
+# English, French and chat spellings write ж and дж as j (John, Jeanne, Janna): a third reading.
+_WESTERN = [(r"j", "J"), *_EVERYDAY]
+_READINGS = tuple(_compile(_HEAD + rules + _TAIL) for rules in (_EVERYDAY, _SCHOLARLY, _WESTERN))
+
+
+def _latin(token: str) -> str:
+    """The token as lower-case ASCII letters: Cyrillic transliterated, marks dropped."""
+    text = fold(token).translate(_MARKS)
+    cyrillic = len(_CYRILLIC.findall(text))
+    if cyrillic:
+        if cyrillic >= len(_LATIN.findall(text)):
+            text = SCHEMA.translate(text.translate(_TO_CYRILLIC)).lower()
+        else:
+            text = text.translate(_TO_LATIN)
+    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return _NOT_LETTER.sub("", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def _fold(text: str, rules: list[tuple[re.Pattern[str], str]]) -> str:
+    for pattern, replacement in rules:
+        text = pattern.sub(replacement, text)
+    return text.lower()
+
+
+def _readings(token: str) -> list[str]:
+    """The token's skeleton, then any other reading of its Latin letters (bare c, x, j)."""
+    text = _latin(token)
+    return list(dict.fromkeys(_fold(text, rules) for rules in _READINGS))
+
+
+def skeleton(token: str) -> str:
+    """The canonical Latin skeleton of one name token in either script.
+
+    Returns "" for a token with no letters. Digits and punctuation are ignored, so a
+    token should be one word: ``tokens`` splits a name.
+    """
+    return _fold(_latin(token), _READINGS[0])
+
+
+def tokens(value: str) -> list[str]:
+    """The words of a name that have a letter, split at spaces, hyphens and punctuation."""
+    return [part for part in _SPLIT.split(value) if any(c.isalpha() for c in part)]
+
+
+def _neighbourhood(text: str) -> set[str]:
+    """The text's head and the head with any one letter deleted (no single letters)."""
+    head = text[:SD_SPAN]
+    found = {head}
+    found.update(head[:i] + head[i + 1 :] for i in range(len(head)))
+    return {variant for variant in found if len(variant) >= 2}
+
+
+def _token_terms(skeleton_: str) -> set[str]:
+    found = {f"sk:{skeleton_}"}
+    found.update(f"sd:{variant}" for variant in _neighbourhood(skeleton_))
+    return found
+
+
+def name_terms(value: str) -> list[str]:
+    """The blind-index terms of a name (any number of tokens), sorted and deduplicated.
+
+    Per token with a skeleton of two letters or more: ``sk:`` for the skeleton and for the
+    other readings of a Latin token's bare c, x or j (Kuznecov is also Кузнецов), and
+    ``sd:`` for the skeleton's head and its one-letter deletions -- at most ``SD_SPAN + 4``
+    terms.
+    Empty or letterless input gives [].
+    """
+    found: set[str] = set()
+    for token in tokens(value):
+        first, *others = _readings(token)
+        if len(first) < 2:
+            continue
+        found |= _token_terms(first)
+        found.update(f"sk:{other}" for other in others if len(other) >= 2)
+    return sorted(found)
+
+
+def _repairs(token: str) -> set[str]:
+    """The token, and for longer tokens the token with one letter deleted or two swapped."""
+    text = fold(token)
+    found = {text}
+    if len(text) >= MIN_REPAIR:
+        found.update(text[:i] + text[i + 1 :] for i in range(len(text)))
+        found.update(text[:i] + text[i + 1] + text[i] + text[i + 2 :] for i in range(len(text) - 1))
+    return found
+
+
+def query_terms(query: str) -> list[str]:
+    """The terms to look up for a query: a superset of what ``name_terms`` gives for it.
+
+    Besides the query's own terms: the full terms of the other readings of a bare c, x or j
+    (so "Kuznecov" with a typo still finds Кузнецов), and of each longer token with one
+    letter deleted or two neighbours swapped -- a typo of the query that changed two letters
+    of the skeleton (a broken "kh", a merged double) is often one edit away after that.
+    These are lookups only: the index holds no more for it.
+    """
+    found: set[str] = set()
+    for token in tokens(query):
+        for variant in _repairs(token):
+            for reading in _readings(variant):
+                if len(reading) >= 2:
+                    found |= _token_terms(reading)
+    return sorted(found)
+
+
+def _forms(value: str) -> list[tuple[list[str], str]]:
+    """Per token of two letters or more: its skeleton readings and its letters as typed."""
+    found = []
+    for token in tokens(value):
+        text = _latin(token)
+        readings = list(dict.fromkeys(_fold(text, rules) for rules in _READINGS))
+        if len(readings[0]) >= 2:
+            found.append((readings, text))
+    return found
+
+
+def score(query: str, name_forms: list[str]) -> float:
+    """How well a person's name forms match a query, in [0, 1].
+
+    Each query token is paired with its most similar token of a name form, in any order
+    ("Ибрагим Исаев" matches "isaev ibragim"), and the pairs' similarities are averaged,
+    weighted by the length of the query tokens' skeletons; the best form counts. Name
+    tokens the query does not mention cost nothing, so "Isaev" scores as high against
+    "Исаев Ибрагим" as against "Исаев". Similarity is 0.85 of the optimal-string-alignment
+    similarity of the skeletons (a transposition is one edit; the best pair of
+    readings) and 0.15 of the Indel similarity of the letters as typed, so that
+    among names with one skeleton the closest spelling comes first: equal skeletons score
+    at least 0.85, identical spellings 1. Initials and other one-letter tokens are left
+    out, as in the index; 0 when nothing is left of the query or of every form.
+    """
+    query_tokens = _forms(query)
+    if not query_tokens:
+        return 0.0
+    weights = [len(readings[0]) for readings, _ in query_tokens]
+    best = 0.0
+    for form in name_forms:
+        form_tokens = _forms(form)
+        if not form_tokens:
+            continue
+        total = 0.0
+        for (readings, typed), weight in zip(query_tokens, weights, strict=True):
+            total += weight * max(
+                0.85 * max(OSA.normalized_similarity(a, b) for a in readings for b in name)
+                + 0.15 * Indel.normalized_similarity(typed, name_typed)
+                for name, name_typed in form_tokens
+            )
+        best = max(best, total / sum(weights))
+    return min(1.0, best)
