@@ -13,6 +13,8 @@ COMMANDS = {
     "keys": "Key management: rotate, rotate --reencrypt, public-key.",
     "demo": "Load fictional demo data: the seed story and about fifty cases.",
     "evidence": "The evidence vault: add, verify, verify-bundle.",
+    "search": "Search index upkeep: reindex.",
+    "people": "People: duplicates (candidate pairs with scores and reasons).",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "haven.locations",
     "haven.sources",
     "haven.incidents",
+    "haven.search",
     "haven.web",
 ]
 

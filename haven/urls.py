@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/", include("haven.cases.urls")),
     path("incidents/", include("haven.incidents.urls")),
     path("sources/", include("haven.sources.urls")),
+    path("search/", include("haven.search.urls")),
     path("vocabularies/", include("haven.vocab.urls")),
     path("locations/", include("haven.locations.urls")),
     path("", include("haven.web.urls")),

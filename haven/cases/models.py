@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.keys.fields import EncryptedTextField
+from haven.lib.normalize import NAME_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 from haven.vocab.models import Vocabulary
@@ -76,6 +77,8 @@ class Case(SensitiveRecord):
         related_name="cases",
         verbose_name=_("persons at risk"),
     )
+
+    blind_indexes = {"title": NAME_INDEX}
 
     class Meta:
         ordering = ["-opened_on", "code"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.keys.fields import EncryptedTextField
 from haven.lib.fuzzy_fields import FuzzyPeriod
+from haven.lib.normalize import NAME_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 from haven.sources.models import Credibility, Reliability
@@ -74,6 +75,8 @@ class Incident(FuzzyPeriod, SensitiveRecord):
         related_name="incidents",
         verbose_name=_("interventions (petitions and actions)"),
     )
+
+    blind_indexes = {"title": NAME_INDEX}
 
     class Meta:
         ordering = ["-start_earliest", "code"]

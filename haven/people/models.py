@@ -12,7 +12,7 @@ from haven.keys.fields import (
     EncryptedPartialDateField,
     EncryptedTextField,
 )
-from haven.lib.normalize import contact_terms, terms_for_all, word_terms
+from haven.lib.normalize import NAME_INDEX, contact_terms, terms_for_all
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 
@@ -22,11 +22,6 @@ _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 def new_code() -> str:
     """A pseudonymous code shown in lists instead of a name: P-XXXXXX."""
     return "P-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
-
-
-def _name_terms(value):
-    """Terms of a name, of a list of name forms, or of a query."""
-    return word_terms(value) if isinstance(value, str) else terms_for_all(value, word_terms)
 
 
 def _contact_terms(value):
@@ -68,9 +63,9 @@ class Person(SensitiveRecord):
     notes = EncryptedTextField(_("notes"))
 
     blind_indexes = {
-        "name": _name_terms,
-        "other_names": _name_terms,
-        "nicknames": _name_terms,
+        "name": NAME_INDEX,
+        "other_names": NAME_INDEX,
+        "nicknames": NAME_INDEX,
         "contacts": _contact_terms,
     }
 

@@ -30,10 +30,11 @@ def _writable_teams(user):
     ).order_by("name")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def person_list(request):
+    # A lookup is POSTed so that a phone number or a name never appears in a URL.
     people = Person.objects.visible_to(request.user).select_related("team")
-    find = FindForm(request.GET or None)
+    find = FindForm(request.POST if request.method == "POST" else None)
     query = ""
     if find.is_valid() and find.cleaned_data["q"].strip():
         query = find.cleaned_data["q"].strip()

@@ -20,8 +20,15 @@ def scope_of(model, field: str) -> str:
     return f"{model._meta.label_lower}.{field}"
 
 
-def tokens(model, field: str, value) -> set[str]:
-    function = model.blind_indexes[field]
+def term_functions(model, field: str):
+    """(index function, query function) of a field; one function serves both unless a
+    pair is declared (a query may look up more forms than a value is stored under)."""
+    entry = model.blind_indexes[field]
+    return entry if isinstance(entry, tuple) else (entry, entry)
+
+
+def tokens(model, field: str, value, *, query: bool = False) -> set[str]:
+    function = term_functions(model, field)[1 if query else 0]
     key = get_keyring().index_key(scope_of(model, field))
     return {blind_token(key, term) for term in function(value)} if value else set()
 
@@ -42,7 +49,7 @@ def reindex(instance) -> None:
 def matching(queryset: QuerySet, field: str, query) -> QuerySet:
     """Narrow ``queryset`` to records whose ``field`` shares a term with ``query``."""
     model = queryset.model
-    wanted = tokens(model, field, query)
+    wanted = tokens(model, field, query, query=True)
     if not wanted:
         return queryset.none()
     uuids = BlindTerm.objects.filter(scope=scope_of(model, field), token__in=wanted).values(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.keys.fields import EncryptedTextField
 from haven.lib.fuzzy_dates import PRECISIONS
 from haven.lib.fuzzy_fields import get_fuzzy
+from haven.lib.normalize import NAME_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 
@@ -65,6 +66,8 @@ class Source(SensitiveRecord):
     )
     text = EncryptedTextField(_("text"))  # a testimony, or the captured article
     notes = EncryptedTextField(_("notes"))
+
+    blind_indexes = {"title": NAME_INDEX}
 
     class Meta:
         ordering = ["-created_at"]

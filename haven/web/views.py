@@ -11,10 +11,6 @@ from haven.audit.actions import record
 
 # The modules of DESIGN.md; each page says what it will hold until it arrives.
 MODULES = {
-    "search": (
-        _("Search"),
-        _("One search across scripts over everything you may see."),
-    ),
     "reports": (
         _("Reports"),
         _("Statistics, charts and reports that expose no one."),

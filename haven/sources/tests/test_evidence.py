@@ -67,8 +67,9 @@ def test_upload_download_and_custody(client, personas, source):
     )
     assert "evidence.uploaded" in actions and "evidence.downloaded" in actions
     client.get(reverse("sources:detail", kwargs={"uuid": source.uuid}))
-    assert AuditEntry.objects.filter(object_id=str(evidence.uuid),
-                                     action="evidence.viewed").exists()
+    assert AuditEntry.objects.filter(
+        object_id=str(evidence.uuid), action="evidence.viewed"
+    ).exists()
     page = client.get(reverse("sources:detail", kwargs={"uuid": source.uuid})).content.decode()
     assert "evidence.downloaded" in page and evidence.sha256 in page
 

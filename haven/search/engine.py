@@ -1,0 +1,147 @@
+"""Search over encrypted records: blind-index lookups, then the policy layer, then ranking.
+
+1. The query goes through each indexed field's query-term function (words,
+   transliteration skeletons, one-edit keys) and is hashed with that field's key.
+2. Matching tokens give candidate record ids; only records the user may see are
+   loaded (``visible_to``), so a restricted record never reaches a count.
+3. The candidates' fields are decrypted and ranked with ``haven.lib.names.score``.
+
+Each searchable kind registers itself in ``KINDS`` in one place (below).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from haven.lib.names import score
+from haven.records.blind import scope_of, tokens
+from haven.records.models import BlindTerm
+
+MIN_SCORE = 0.72
+LIMIT = 200
+
+
+@dataclass
+class Kind:
+    code: str
+    label: str
+    model_path: str
+    fields: list[str]
+    url_name: str
+    texts: object  # record -> list of strings to rank against
+
+    @property
+    def model(self):
+        from django.apps import apps
+
+        return apps.get_model(self.model_path)
+
+
+def _person_texts(person):
+    return [person.name, *(person.other_names or []), *(person.nicknames or [])]
+
+
+def _title(record):
+    return [record.title]
+
+
+KINDS = [
+    Kind(
+        "person",
+        _("People"),
+        "people.Person",
+        ["name", "other_names", "nicknames"],
+        "people:detail",
+        _person_texts,
+    ),
+    Kind("case", _("Cases"), "cases.Case", ["title"], "cases:detail", _title),
+    Kind("incident", _("Incidents"), "incidents.Incident", ["title"], "incidents:detail", _title),
+    Kind("source", _("Sources"), "sources.Source", ["title"], "sources:detail", _title),
+]
+
+
+@dataclass
+class Hit:
+    kind: Kind
+    record: object
+    score: float
+    facets: dict = field(default_factory=dict)
+
+
+def candidates(kind: Kind, query: str, user):
+    """Records of ``kind`` the user may see that share an index term with the query."""
+    model = kind.model
+    uuids = set()
+    for name in kind.fields:
+        wanted = tokens(model, name, query, query=True)
+        if wanted:
+            uuids.update(
+                BlindTerm.objects.filter(scope=scope_of(model, name), token__in=wanted).values_list(
+                    "object_uuid", flat=True
+                )
+            )
+    if not uuids:
+        return model.objects.none()
+    return model.objects.visible_to(user).filter(uuid__in=uuids)
+
+
+def _facets(kind: Kind, record) -> dict:
+    facets = {"kind": kind.code}
+    if kind.code == "case":
+        facets["status"] = record.status
+    if kind.code == "incident":
+        region = _region(record.location)
+        if region:
+            facets["region"] = region.name
+        facets["act_type"] = sorted({act.act_type.code for act in record.acts.all()})
+        if record.start_earliest:
+            facets["year"] = record.start_earliest.year
+    return facets
+
+
+def _region(location):
+    if location is None:
+        return None
+    ids = [int(part) for part in location.path.strip("/").split("/") if part]
+    from haven.locations.models import Location
+
+    for place in Location.objects.filter(pk__in=ids, kind="region"):
+        return place
+    return None
+
+
+def search(query: str, user, only: str | None = None) -> list[Hit]:
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    hits: list[Hit] = []
+    for kind in KINDS:
+        if only and kind.code != only:
+            continue
+        found = candidates(kind, query, user)
+        if kind.code == "incident":
+            found = found.select_related("location").prefetch_related("acts__act_type")
+        for record in found[:LIMIT]:
+            value = score(query, [text for text in kind.texts(record) if text])
+            if value >= MIN_SCORE:
+                hits.append(Hit(kind, record, value, _facets(kind, record)))
+    hits.sort(key=lambda hit: -hit.score)
+    return hits
+
+
+def facet_counts(hits: list[Hit]) -> dict[str, Counter]:
+    counts: dict[str, Counter] = {
+        "kind": Counter(),
+        "status": Counter(),
+        "region": Counter(),
+        "act_type": Counter(),
+        "year": Counter(),
+    }
+    for hit in hits:
+        for name, value in hit.facets.items():
+            for item in value if isinstance(value, list) else [value]:
+                counts[name][item] += 1
+    return counts

@@ -1,0 +1,166 @@
+"""One search across scripts: cross-script names with typos, every kind, facets, and
+nothing from records the user may not see."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from conftest import sign_in
+from haven.accounts.models import Membership
+from haven.accounts.tests.factories import TeamFactory
+from haven.audit.models import AuditEntry
+from haven.cases import actions as cases
+from haven.incidents import actions as incidents
+from haven.lib.fuzzy_dates import FuzzyDate
+from haven.locations.models import Location
+from haven.people.actions import add_person
+from haven.records.models import BlindTerm
+from haven.sources.actions import add_source
+from haven.tests.access import check_access
+from haven.vocab.models import term
+
+SEARCH = reverse("search:search")
+
+
+@pytest.fixture
+def world(personas):
+    by, team = personas.member, personas.team
+    salekh = add_person(team=team, by=by, name="Салех Магамадов")
+    ismail = add_person(team=team, by=by, name="Ismail Isayev", other_names=["Исмаил Исаев"])
+    case = cases.open_case(
+        team=team, by=by, title="Protection for Magamadov and Isayev", persons=[salekh, ismail]
+    )
+    incident = incidents.record_incident(
+        team=team,
+        by=by,
+        title="Abduction of Magamadov in Nizhny Novgorod",
+        start=FuzzyDate.parse("2021-02-04"),
+        location=Location.objects.get(name_en="Nizhny Novgorod"),
+    )
+    incidents.record_act(
+        incident, by=by, act_type=term("act_type", "enforced_disappearance"), victim=salekh
+    )
+    source = add_source(
+        team=team, by=by, kind="media", title="Magamadov and Isayev granted state protection"
+    )
+    return {
+        "salekh": salekh,
+        "ismail": ismail,
+        "case": case,
+        "incident": incident,
+        "source": source,
+    }
+
+
+def results(client, q, **facets):
+    response = client.post(SEARCH, {"q": q, **facets})
+    assert response.status_code == 200
+    return response.context["hits"], response.context["facets"], response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Magamadov",
+        "Magamadow",
+        "Магамадов",
+        "Magamadv",
+        "magomadov",
+        "Салех Магамадов",
+        "Salekh Magamadov",
+    ],
+)
+def test_person_found_across_scripts_and_typos(client, personas, world, query):
+    sign_in(client, personas.member)
+    hits, _facets, _html = results(client, query, kind="person")
+    assert world["salekh"] in [hit.record for hit, _url, _text in hits]
+
+
+@pytest.mark.parametrize("query", ["Исаев", "Isaev", "Isayev", "Исмаил", "Ismail Isaev"])
+def test_latin_and_cyrillic_forms_both_find(client, personas, world, query):
+    sign_in(client, personas.member)
+    hits, _facets, _html = results(client, query, kind="person")
+    assert world["ismail"] in [hit.record for hit, _url, _text in hits]
+
+
+def test_one_search_finds_every_kind(client, personas, world):
+    sign_in(client, personas.member)
+    hits, facets, _html = results(client, "Магамадов")
+    kinds = {hit.kind.code for hit, _url, _text in hits}
+    assert kinds == {"person", "case", "incident", "source"}
+    assert dict((value, count) for value, _label, count in dict(facets)["kind"]) == {
+        "person": 1,
+        "case": 1,
+        "incident": 1,
+        "source": 1,
+    }
+
+
+def test_facets_narrow_the_results(client, personas, world):
+    sign_in(client, personas.member)
+    hits, facets, _html = results(client, "Magamadov", act_type="enforced_disappearance")
+    assert [hit.record for hit, _u, _t in hits] == [world["incident"]]
+    hits, _f, _h = results(client, "Magamadov", region="Nizhny Novgorod Oblast")
+    assert [hit.record for hit, _u, _t in hits] == [world["incident"]]
+    hits, _f, _h = results(client, "Magamadov", year="2021")
+    assert [hit.record for hit, _u, _t in hits] == [world["incident"]]
+    hits, _f, _h = results(client, "Magamadov", status="intake")
+    assert [hit.record for hit, _u, _t in hits] == [world["case"]]
+
+
+def test_restricted_records_change_no_result_and_no_count(client, personas, world):
+    sign_in(client, personas.member)
+    _hits, before, _html = results(client, "Magamadov")
+    other = TeamFactory(name="Other desk")
+    Membership.objects.create(team=other, user=personas.outsider)
+    add_person(team=other, by=personas.outsider, name="Zaurbek Magamadov Qwertyuiop")
+    incidents.record_incident(
+        team=other, by=personas.outsider, title="Magamadov elsewhere", start=FuzzyDate.parse("2020")
+    )
+    hits, after, _html = results(client, "Qwertyuiop")
+    assert hits == []
+    _hits, after, _html = results(client, "Magamadov")
+    assert after == before
+    sign_in(client, personas.outsider)
+    hits, _f, _h = results(client, "Qwertyuiop")
+    assert len(hits) == 1
+
+
+def test_administrator_outside_the_team_finds_nothing(client, personas, world):
+    sign_in(client, personas.administrator)
+    hits, facets, _html = results(client, "Magamadov")
+    assert hits == [] and facets == []
+
+
+def test_query_stays_out_of_urls_and_the_audit_log(client, personas, world):
+    sign_in(client, personas.member)
+    html = client.get(SEARCH).content.decode()
+    assert 'method="post"' in html
+    results(client, "Магамадов")
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry.action == "search.performed" and "Магамадов" not in entry.summary
+
+
+def test_no_plaintext_in_the_index(world):
+    tokens = " ".join(BlindTerm.objects.values_list("token", flat=True))
+    assert "magamad" not in tokens.lower() and "магамад" not in tokens.lower()
+
+
+def test_bad_query_is_a_clear_400(client, personas):
+    sign_in(client, personas.member)
+    response = client.post(SEARCH, {"q": "x"})
+    assert response.status_code == 400
+    assert "at least 2 characters" in response.content.decode()
+
+
+def test_page_by_persona(personas):
+    everyone = {"member": 200, "read_only": 200, "outsider": 200, "administrator": 200}
+    check_access(personas, "search:search", SEARCH, everyone)
+
+
+def test_reindex_rebuilds_the_index(personas, world, capsys):
+    before = BlindTerm.objects.count()
+    BlindTerm.objects.all().delete()
+    call_command("search", "reindex")
+    assert BlindTerm.objects.count() == before
+    assert "Reindexed" in capsys.readouterr().out

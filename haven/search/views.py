@@ -1,0 +1,88 @@
+"""The search page. Queries travel in POST bodies, never in URLs: a name typed here must
+not end up in an access log, a browser history or a referrer."""
+
+from __future__ import annotations
+
+from django import forms
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from haven.audit.actions import record
+from haven.search.engine import KINDS, facet_counts, search
+from haven.vocab.models import Term, Vocabulary
+
+FACETS = ["kind", "status", "region", "act_type", "year"]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=200, min_length=2)
+    kind = forms.CharField(required=False, max_length=20)
+    status = forms.CharField(required=False, max_length=20)
+    region = forms.CharField(required=False, max_length=150)
+    act_type = forms.CharField(required=False, max_length=60)
+    year = forms.CharField(required=False, max_length=4)
+
+
+@require_http_methods(["GET", "POST"])
+def search_page(request):
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    context = {"form": form, "hits": None}
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    elif form.is_bound:
+        data = dict(form.cleaned_data)
+        if request.POST.get("clear"):
+            data.update(dict.fromkeys(FACETS, ""))
+        hits = search(data["q"], request.user, only=data["kind"] or None)
+        chosen = {name: data[name] for name in FACETS if data[name]}
+        for name, value in chosen.items():
+            if name == "kind":
+                continue
+            hits = [hit for hit in hits if _matches(hit.facets.get(name), value)]
+        counts = facet_counts(hits)
+        labels = {
+            "kind": {kind.code: kind.label for kind in KINDS},
+            "act_type": dict(Term.objects.of(Vocabulary.ACT_TYPE).values_list("code", "label_en"))
+            if request.LANGUAGE_CODE != "ru"
+            else dict(Term.objects.of(Vocabulary.ACT_TYPE).values_list("code", "label_ru")),
+        }
+        from haven.cases.models import Case
+
+        labels["status"] = dict(Case.Status.choices)
+        facets = [
+            (
+                name,
+                [
+                    (value, labels.get(name, {}).get(value, value), count)
+                    for value, count in counts[name].most_common(12)
+                ],
+            )
+            for name in FACETS
+            if counts[name]
+        ]
+        record("search.performed", summary=f"{len(hits)} results")
+        context.update(
+            {
+                "hits": [
+                    (
+                        hit,
+                        reverse(hit.kind.url_name, kwargs={"uuid": hit.record.uuid}),
+                        " · ".join(t for t in hit.kind.texts(hit.record) if t),
+                    )
+                    for hit in hits[:100]
+                ],
+                "total": len(hits),
+                "facets": facets,
+                "chosen": chosen,
+            }
+        )
+    return render(request, "search/search.html", context, status=status)
+
+
+def _matches(value, wanted) -> bool:
+    if isinstance(value, list):
+        return wanted in value
+    return str(value) == str(wanted)
