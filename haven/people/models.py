@@ -108,3 +108,23 @@ class Relationship(SensitiveRecord):
 
 
 get_person_for_user = getter_for(Person)
+
+
+class Merge(SensitiveRecord):
+    """Two records found to be one person: ``merged`` now points to ``kept``.
+
+    ``moved`` lists the references that were re-pointed ([model, id, field]) so that
+    the merge can be undone exactly; nothing is deleted by a merge.
+    """
+
+    kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    moved = models.JSONField(default=list, blank=True)
+    kept_name_forms = EncryptedJSONField(default=list)  # before the merge, for undo
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} into {self.kept_id}"

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +13,7 @@ from haven.cases.timeline import Event, picture
 from haven.incidents.views import person_acts
 from haven.people import actions
 from haven.people.forms import FindForm, MoveForm, PersonForm, RelationshipForm
-from haven.people.models import Person, Relationship, get_person_for_user
+from haven.people.models import Merge, Person, Relationship, get_person_for_user
 from haven.records import blind, history
 from haven.records.access import can_write
 from haven.records.actions import restore_version
@@ -193,3 +194,50 @@ def person_delete(request, uuid):
         request, _("Person %(code)s deleted; the history is kept.") % {"code": person.code}
     )
     return redirect("people:list")
+
+
+@require_GET
+def duplicates(request):
+    from haven.people.duplicates import find
+
+    people = Person.objects.writable_by(request.user)
+    candidates = find(people)[:100]
+    merges = Merge.objects.visible_to(request.user).select_related("kept", "merged")[:50]
+    record("people.duplicates.listed", summary=f"{len(candidates)} candidate pairs")
+    return render(request, "people/duplicates.html", {"candidates": candidates, "merges": merges})
+
+
+@require_POST
+def merge(request):
+    from haven.people.duplicates import merge as merge_people
+
+    kept = get_person_for_user(request.user, request.POST.get("kept", ""), write=True)
+    merged = get_person_for_user(request.user, request.POST.get("merged", ""), write=True)
+    try:
+        merge_people(kept, merged, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            _("%(merged)s is merged into %(kept)s; this can be undone.")
+            % {"merged": merged.code, "kept": kept.code},
+        )
+    return redirect("people:duplicates")
+
+
+@require_POST
+def unmerge(request, uuid):
+    from haven.people.duplicates import undo
+
+    result = Merge.objects.visible_to(request.user).filter(uuid=uuid).first()
+    if result is None:
+        record("access.denied", summary=f"people.merge {str(uuid)[:40]}")
+        raise Http404
+    try:
+        undo(result, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("The merge is undone."))
+    return redirect("people:duplicates")

@@ -1,0 +1,179 @@
+"""Finding records that may be the same person, and merging them (reversibly).
+
+Candidates come from the blind index: two people of one team who share name keys
+(the same skeleton across scripts, or one edit apart) or a contact token. Each
+pair is then scored on the decrypted names, birth years, shared contacts and
+shared relatives, and the reasons are kept to show a reviewer why.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from haven.audit.actions import record
+from haven.lib.names import score as name_score
+from haven.people.models import Merge, Person, Relationship
+from haven.records.access import can_write
+from haven.records.actions import save_record
+from haven.records.blind import scope_of
+from haven.records.models import BlindTerm
+
+NAME_FIELDS = ("name", "other_names", "nicknames")
+COMMON = 60  # a key shared by more people than this says little; skip it
+MIN_SCORE = 0.75
+
+
+@dataclass
+class Candidate:
+    a: Person
+    b: Person
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def _forms(person) -> list[str]:
+    return [person.name, *(person.other_names or []), *(person.nicknames or [])]
+
+
+def candidate_pairs(people) -> dict[tuple, dict]:
+    """Pairs of people (by id) in one team sharing name keys or contacts, with counts."""
+    by_uuid = {p.uuid: p for p in people}
+    name_scopes = [scope_of(Person, name) for name in NAME_FIELDS]
+    contact_scope = scope_of(Person, "contacts")
+    groups: dict[tuple, set] = defaultdict(set)
+    rows = BlindTerm.objects.filter(
+        scope__in=[*name_scopes, contact_scope], object_uuid__in=list(by_uuid)
+    ).values_list("scope", "token", "object_uuid")
+    for scope, token, uuid in rows.iterator(chunk_size=5000):
+        kind = "contact" if scope == contact_scope else "name"
+        groups[(kind, token)].add(uuid)
+    pairs: dict[tuple, dict] = defaultdict(lambda: {"name": 0, "contact": 0})
+    for (kind, _token), members in groups.items():
+        if len(members) < 2 or len(members) > COMMON:
+            continue
+        for one, two in combinations(sorted(members, key=str), 2):
+            a, b = by_uuid[one], by_uuid[two]
+            if a.team_id == b.team_id:
+                pairs[(a.pk, b.pk)][kind] += 1
+    return pairs
+
+
+def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
+    people = list(people)
+    by_pk = {p.pk: p for p in people}
+    relatives: dict[int, set] = defaultdict(set)
+    for person_id, other_id in Relationship.objects.filter(
+        deleted_at__isnull=True, person_id__in=list(by_pk)
+    ).values_list("person_id", "other_id"):
+        relatives[person_id].add(other_id)
+        relatives[other_id].add(person_id)
+    found = []
+    for (pa, pb), shared in candidate_pairs(people).items():
+        if shared["name"] < 2 and not shared["contact"]:
+            continue
+        a, b = by_pk[pa], by_pk[pb]
+        names = max(name_score(form, _forms(b)) for form in _forms(a) if form)
+        value, reasons = names, []
+        if names >= 0.8:
+            reasons.append(_("names match across scripts (%(score).2f)") % {"score": names})
+        if shared["contact"]:
+            value += 0.25
+            reasons.append(_("share a contact"))
+        if a.birth_date and b.birth_date:
+            if a.birth_date.year == b.birth_date.year:
+                value += 0.1
+                reasons.append(_("same birth year %(year)s") % {"year": a.birth_date.year})
+            else:
+                value -= 0.3
+                reasons.append(_("different birth years"))
+        common = (relatives[a.pk] & relatives[b.pk]) - {a.pk, b.pk}
+        if common:
+            value += 0.1
+            codes = ", ".join(sorted(by_pk[c].code for c in common if c in by_pk))
+            reasons.append(_("related to the same people: %(codes)s") % {"codes": codes})
+        if value >= min_score:
+            found.append(Candidate(a, b, round(min(value, 1.0), 2), reasons))
+    found.sort(key=lambda c: -c.score)
+    return found
+
+
+def _references(person):
+    """(model, field name) of every foreign key that can point at a person."""
+    for relation in Person._meta.related_objects:
+        if relation.one_to_many and relation.related_model is not Merge:
+            yield relation.related_model, relation.field.name
+
+
+@transaction.atomic
+def merge(kept: Person, merged: Person, *, by) -> Merge:
+    """Point everything about ``merged`` at ``kept`` and retire ``merged`` (soft delete)."""
+    if kept.pk == merged.pk or kept.team_id != merged.team_id:
+        raise ValidationError(_("Only two different people of one team can be merged."))
+    if not (can_write(by, kept) and can_write(by, merged)):
+        raise PermissionDenied
+    from haven.cases.models import CasePerson
+
+    moved = []
+    for model, name in _references(merged):
+        for row in model._base_manager.filter(**{name: merged}):
+            if (
+                model is CasePerson
+                and CasePerson.objects.filter(case=row.case, person=kept).exists()
+            ):
+                # Both were on the case: drop the second link, remember to bring it back.
+                moved.append({"case_link": row.case_id})
+                row.delete()
+                continue
+            model._base_manager.filter(pk=row.pk).update(**{name: kept})
+            moved.append({"model": model._meta.label_lower, "pk": row.pk, "field": name})
+    before = list(kept.other_names or [])
+    additions = [f for f in _forms(merged) if f and f not in _forms(kept)]
+    kept.other_names = before + additions
+    save_record(kept, by=by)
+    merged.deleted_at = timezone.now()
+    save_record(merged, by=by, change="deleted")
+    result = Merge(team=kept.team, kept=kept, merged=merged, moved=moved, kept_name_forms=before)
+    save_record(result, by=by)
+    record(
+        "people.person.merged",
+        actor=by,
+        target=kept,
+        summary=f"{merged.code} into {kept.code}; {len(moved)} references moved",
+    )
+    return result
+
+
+@transaction.atomic
+def undo(result: Merge, *, by) -> None:
+    from django.apps import apps
+
+    from haven.cases.models import CasePerson
+
+    if result.undone_at:
+        raise ValidationError(_("This merge was already undone."))
+    kept = Person.objects.get(pk=result.kept_id)
+    merged = Person._base_manager.get(pk=result.merged_id)
+    if not can_write(by, kept):
+        raise PermissionDenied
+    for item in result.moved:
+        if "case_link" in item:
+            CasePerson.objects.get_or_create(case_id=item["case_link"], person=merged)
+            continue
+        model = apps.get_model(item["model"])
+        model._base_manager.filter(pk=item["pk"], **{item["field"]: kept}).update(
+            **{item["field"]: merged}
+        )
+    kept.other_names = result.kept_name_forms
+    save_record(kept, by=by)
+    merged.deleted_at = None
+    save_record(merged, by=by, change="restored")
+    result.undone_at = timezone.now()
+    save_record(result, by=by)
+    record("people.person.unmerged", actor=by, target=kept, summary=f"{merged.code} restored")

@@ -1,0 +1,37 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from haven.accounts.models import Team
+from haven.people.duplicates import MIN_SCORE, find
+from haven.people.models import Person
+
+
+class Command(BaseCommand):
+    help = "People: list likely duplicates (codes, scores and reasons; no names)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="verb", required=True)
+        dup = sub.add_parser("duplicates", help="candidate pairs of the same person")
+        dup.add_argument("--team", help="only this team (default: every team)")
+        dup.add_argument("--min-score", type=float, default=MIN_SCORE)
+        dup.add_argument("--limit", type=int, default=100)
+
+    def handle(self, *args, verb, team, min_score, limit, **options):
+        people = Person.objects.filter(deleted_at__isnull=True)
+        if team:
+            chosen = Team.objects.filter(name=team).first()
+            if chosen is None:
+                raise CommandError(f"no team named {team!r}")
+            people = people.filter(team=chosen)
+        start = time.monotonic()
+        candidates = find(people, min_score=min_score)
+        for candidate in candidates[:limit]:
+            self.stdout.write(
+                f"{candidate.a.code}\t{candidate.b.code}\t{candidate.score:.2f}\t"
+                + "; ".join(candidate.reasons)
+            )
+        self.stdout.write(
+            f"{len(candidates)} candidate pairs among {people.count()} people "
+            f"in {time.monotonic() - start:.1f} s"
+        )

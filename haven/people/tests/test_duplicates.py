@@ -1,0 +1,140 @@
+"""Duplicate people: found across scripts with reasons, merged keeping everything, undone."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from conftest import sign_in
+from haven.cases import actions as cases
+from haven.incidents import actions as incidents
+from haven.incidents.models import Act
+from haven.lib.fuzzy_dates import FuzzyDate
+from haven.people.actions import add_person, relate
+from haven.people.duplicates import find, merge, undo
+from haven.people.models import Person
+from haven.records.models import RecordVersion
+from haven.tests.access import check_access
+from haven.vocab.models import term
+
+
+@pytest.fixture
+def pair(personas):
+    by, team = personas.member, personas.team
+    cyrillic = add_person(
+        team=team,
+        by=by,
+        name="Салех Магамадов",
+        birth_date="1999",
+        contacts=[{"kind": "phone", "value": "+7 928 111-22-33"}],
+    )
+    latin = add_person(
+        team=team,
+        by=by,
+        name="Salekh Magamadow",
+        birth_date="1999-05",
+        contacts=[{"kind": "phone", "value": "89281112233"}],
+    )
+    add_person(team=team, by=by, name="Ismail Isayev")
+    return cyrillic, latin
+
+
+def test_pair_found_with_reasons(personas, pair):
+    candidates = find(Person.objects.all())
+    assert len(candidates) == 1
+    found = candidates[0]
+    assert {found.a, found.b} == set(pair)
+    reasons = " ".join(found.reasons)
+    assert "names match across scripts" in reasons
+    assert "share a contact" in reasons and "same birth year 1999" in reasons
+
+
+def test_different_birth_years_lower_the_score(personas):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Ислам Келоев", birth_date="1980")
+    add_person(team=team, by=by, name="Islam Keloev", birth_date="2002")
+    assert find(Person.objects.all()) == []
+
+
+def test_other_teams_are_never_paired(personas, pair):
+    from haven.accounts.models import Membership
+    from haven.accounts.tests.factories import TeamFactory
+
+    other = TeamFactory()
+    Membership.objects.create(team=other, user=personas.outsider)
+    add_person(team=other, by=personas.outsider, name="Салех Магамадов", birth_date="1999")
+    assert len(find(Person.objects.all())) == 1
+
+
+def test_merge_keeps_everything_and_undo_restores_it(personas, pair, person):
+    kept, merged = pair
+    by = personas.member
+    case = cases.open_case(team=personas.team, by=by, title="Case", persons=[kept, merged])
+    incident = incidents.record_incident(
+        team=personas.team, by=by, title="Detention", start=FuzzyDate.parse("2020-04")
+    )
+    act = incidents.record_act(incident, by=by, act_type=term("act_type", "torture"), victim=merged)
+    relate(person, merged, kind=term("relationship", "relative"), by=by)
+    result = merge(kept, merged, by=by)
+    assert Act.objects.get(pk=act.pk).victim == kept
+    assert list(case.persons.all()) == [kept]
+    kept = Person.objects.get(pk=kept.pk)
+    assert "Salekh Magamadow" in kept.other_names
+    assert not Person.objects.visible_to(by).filter(pk=merged.pk).exists()
+    assert RecordVersion.objects.filter(object_uuid=merged.uuid).exists()  # history kept
+    undo(result, by=by)
+    assert Act.objects.get(pk=act.pk).victim == merged
+    assert set(case.persons.all()) == {kept, merged}
+    assert Person.objects.visible_to(by).filter(pk=merged.pk).exists()
+    assert "Salekh Magamadow" not in Person.objects.get(pk=kept.pk).other_names
+
+
+def test_review_page_merge_and_undo(client, personas, pair):
+    kept, merged = pair
+    sign_in(client, personas.member)
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert kept.code in html and merged.code in html and "names match" in html
+    client.post(reverse("people:merge"), {"kept": kept.uuid, "merged": merged.uuid})
+    assert not Person.objects.visible_to(personas.member).filter(pk=merged.pk).exists()
+    from haven.people.models import Merge
+
+    result = Merge.objects.get()
+    client.post(reverse("people:unmerge", kwargs={"uuid": result.uuid}))
+    assert Person.objects.visible_to(personas.member).filter(pk=merged.pk).exists()
+    again = client.post(reverse("people:unmerge", kwargs={"uuid": result.uuid}), follow=True)
+    assert "already undone" in again.content.decode()
+
+
+def test_pages_by_persona(personas, pair):
+    from haven.people.models import Merge
+
+    check_access(
+        personas,
+        "people:duplicates",
+        reverse("people:duplicates"),
+        {"member": 200, "read_only": 200, "outsider": 200, "administrator": 200},
+    )
+    check_access(
+        personas,
+        "people:merge",
+        reverse("people:merge"),
+        {"read_only": 403, "outsider": 404, "administrator": 404},
+        method="post",
+        data={"kept": pair[0].uuid, "merged": pair[1].uuid},
+    )
+    result = merge(pair[0], pair[1], by=personas.member)
+    url = reverse("people:unmerge", kwargs={"uuid": Merge.objects.get(pk=result.pk).uuid})
+    check_access(personas, "people:unmerge", url, {"member": 405, "outsider": 405})
+    check_access(
+        personas,
+        "people:unmerge",
+        url,
+        {"outsider": 404, "administrator": 404, "read_only": 403},
+        method="post",
+    )
+
+
+def test_cli_lists_codes_not_names(personas, pair, capsys):
+    call_command("people", "duplicates")
+    out = capsys.readouterr().out
+    assert pair[0].code in out and pair[1].code in out and "1 candidate pairs" in out
+    assert "Магамадов" not in out and "Magamadow" not in out
