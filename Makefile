@@ -26,7 +26,7 @@ format: $(VENV)/.test-installed
 	$(BIN)/ruff format .
 
 bench: $(VENV)/.test-installed
-	@for script in bench/*.py; do [ -e "$$script" ] && $(BIN)/python "$$script"; done; true
+	@for script in bench/[a-z]*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
 
 # PostgreSQL and Chromium come from the system's packages.
 system-deps:
