@@ -10,7 +10,9 @@ class SourceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Source.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=300)
     author = forms.CharField(label=_("Author or publisher"), max_length=300, required=False)
-    url = forms.URLField(label=_("Address (URL)"), max_length=2000, required=False)
+    url = forms.URLField(
+        label=_("Address (URL)"), max_length=2000, required=False, assume_scheme="https"
+    )
     language = forms.CharField(
         label=_("Language"), max_length=8, required=False, help_text=_("A code: ru, en, ce.")
     )

@@ -199,7 +199,12 @@ def file_download(request, uuid, file_uuid):
 
 class CaptureForm(forms.Form):
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=None)
-    url = forms.URLField(label=gettext_lazy("Address of the page"), required=False, max_length=2000)
+    url = forms.URLField(
+        label=gettext_lazy("Address of the page"),
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+    )
     page = forms.FileField(label=gettext_lazy("Or a saved page (.html)"), required=False)
 
     def __init__(self, *args, teams, **kwargs):
