@@ -119,6 +119,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failures before back-off starts, per (account, address) pair and per address.
 HAVEN_LOGIN_FAILURES_BEFORE_BACKOFF = env_int("HAVEN_LOGIN_FAILURES", 10, minimum=1)
 HAVEN_ADDRESS_FAILURES_BEFORE_BACKOFF = env_int("HAVEN_ADDRESS_FAILURES", 50, minimum=1)
+# Behind a reverse proxy, the request header that carries the client's address
+# (e.g. HTTP_X_FORWARDED_FOR); empty means REMOTE_ADDR is the client.
+HAVEN_CLIENT_IP_HEADER = env_str("HAVEN_CLIENT_IP_HEADER", "")
 HAVEN_SESSION_IDLE_SECONDS = env_int("HAVEN_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 HAVEN_SESSION_MAX_SECONDS = env_int("HAVEN_SESSION_MAX_HOURS", 12, minimum=1) * 3600
 OTP_TOTP_ISSUER = env_str("HAVEN_TOTP_ISSUER", "Haven")
@@ -131,6 +134,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "haven.web.views.csrf_failure"
+# Messages can quote what was saved: keep them server-side, not in a readable cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- transport security ---------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -20,6 +20,8 @@ from haven.accounts.models import LoginThrottle
 
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
+# Failures older than this, with no lock in force, are forgotten.
+WINDOW = timedelta(hours=1)
 
 
 def _keys(email: str, address: str | None) -> list[tuple[str, int]]:
@@ -49,6 +51,10 @@ def register_failure(email: str, address: str | None) -> None:
     now = timezone.now()
     for key, limit in _keys(email, address):
         throttle, _created = LoginThrottle.objects.get_or_create(key=key)
+        idle = now - throttle.updated_at > WINDOW
+        unlocked = throttle.locked_until is None or throttle.locked_until <= now
+        if idle and unlocked:
+            LoginThrottle.objects.filter(pk=throttle.pk).update(failures=0, locked_until=None)
         LoginThrottle.objects.filter(pk=throttle.pk).update(
             failures=F("failures") + 1, updated_at=now
         )

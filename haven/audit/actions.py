@@ -34,8 +34,21 @@ class AuditContextMiddleware:
 
 
 def client_address(request: HttpRequest | None) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind a proxy the last address that the
+    proxy appended to the header named by HAVEN_CLIENT_IP_HEADER."""
     if request is None:
         return None
+    from django.conf import settings
+
+    header = settings.HAVEN_CLIENT_IP_HEADER
+    if header and request.META.get(header):
+        candidate = request.META[header].split(",")[-1].strip()
+        try:
+            import ipaddress
+
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -69,21 +69,8 @@ def _encrypted_fields(model) -> list[EncryptedField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
 
 
-def reencrypt_all(progress: Progress | None = None, batch: int = 500) -> int:
-    """Seal every value again under fresh data keys, then drop the old keys.
-
-    Each batch is one transaction; an interrupted run resumes where it stopped,
-    because rows already sealed with the newest key are skipped.
-    """
-    keyring = get_keyring()
-    now = timezone.now()
-    labels = sorted(SEALED_LABELS)
-    with transaction.atomic():
-        for label in labels:
-            live = DataKey.objects.filter(label=label, retired_at__isnull=True)
-            if not DataKey.objects.filter(label=label, retired_at__isnull=False).exists():
-                live.update(retired_at=now)  # a new run: retire, a new key follows
-    keyring.forget_active()
+def _reseal_pass(keyring, progress: Progress | None, batch: int) -> int:
+    """Seal again every value whose key is not its label's active key; returns how many."""
     total = 0
     for model in _sealed_models():
         label = model._meta.label_lower
@@ -115,6 +102,29 @@ def reencrypt_all(progress: Progress | None = None, batch: int = 500) -> int:
                 progress(label, done, count)
         if progress and count == 0:
             progress(label, 0, 0)
+    return total
+
+
+def reencrypt_all(progress: Progress | None = None, batch: int = 500) -> int:
+    """Seal every value again under fresh data keys, then drop the old keys.
+
+    Each batch is one transaction; an interrupted run resumes where it stopped,
+    because rows already sealed with the newest key are skipped. Run it with the
+    server stopped: a running server keeps sealing with the key it has in memory.
+    """
+    keyring = get_keyring()
+    now = timezone.now()
+    labels = sorted(SEALED_LABELS)
+    with transaction.atomic():
+        for label in labels:
+            live = DataKey.objects.filter(label=label, retired_at__isnull=True)
+            if not DataKey.objects.filter(label=label, retired_at__isnull=False).exists():
+                live.update(retired_at=now)  # a new run: retire, a new key follows
+    keyring.forget_active()
+    total = _reseal_pass(keyring, progress, batch)
+    # A second pass catches values sealed with an old key while the first one ran (by
+    # a server still running: stop it for the rotation). Old keys go only after it.
+    total += _reseal_pass(keyring, None, batch)
     with transaction.atomic():
         retired = DataKey.objects.filter(retired_at__isnull=False).exclude(
             label__in=PERMANENT_LABELS

@@ -106,7 +106,8 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
 
 def _references(person):
     """(model, field name) of every foreign key that can point at a person."""
-    for relation in Person._meta.related_objects:
+    # include_hidden: relations declared with related_name="+" count too.
+    for relation in Person._meta.get_fields(include_hidden=True):
         if relation.one_to_many and relation.related_model is not Merge:
             yield relation.related_model, relation.field.name
 

@@ -87,6 +87,44 @@ class SealedUpload(UploadedFile):
         self.sealer.discard()
 
 
+def track(request, sealer: Sealer) -> None:
+    """Remember a sealer made for this request, so ``discard_unstored`` can clean up."""
+    if request is not None:
+        if not hasattr(request, "haven_sealers"):
+            request.haven_sealers = []
+        request.haven_sealers.append(sealer)
+
+
+def discard_unstored(view):
+    """After the view, whatever happened (a refusal, a CSRF failure, an error), remove
+    every sealed upload of the request that did not make it into the vault."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            for sealer in getattr(request, "haven_sealers", []):
+                sealer.discard()
+
+    return wrapper
+
+
+def remove_stale_parts(older_than_seconds: int = 3600) -> int:
+    """Remove encrypted part files left by a crashed process; returns how many."""
+    import time
+
+    removed = 0
+    folder = vault_dir() / "incoming"
+    if folder.exists():
+        for part in folder.glob("*.part"):
+            if time.time() - part.stat().st_mtime > older_than_seconds:
+                part.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 def seal_bytes(data: bytes, name: str, content_type: str = "") -> SealedUpload:
     sealer = Sealer()
     sealer.write(data)
@@ -104,6 +142,7 @@ class EncryptingUploadHandler(FileUploadHandler):
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self.sealer = Sealer()
+        track(self.request, self.sealer)
         raise StopFutureHandlers()
 
     def receive_data_chunk(self, raw_data, start):

@@ -26,8 +26,10 @@ from haven.sources.models import EvidenceFile, Reliability, Source, get_source_f
 from haven.sources.vault import (
     EncryptingUploadHandler,
     SealedUpload,
+    discard_unstored,
     read_plaintext,
     seal_bytes,
+    track,
 )
 from haven.web import once
 
@@ -136,6 +138,7 @@ def source_detail(request, uuid):
 
 @csrf_exempt
 @require_POST
+@discard_unstored
 def file_upload(request, uuid):
     # The encrypting handler must be in place before anything reads the body, so the
     # CSRF check runs inside, once the handlers are set.
@@ -220,6 +223,7 @@ class CaptureForm(forms.Form):
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@discard_unstored
 def capture(request):
     if request.method == "POST":
         request.upload_handlers = [EncryptingUploadHandler(request)]
@@ -251,6 +255,7 @@ def _capture(request):
             url = form.cleaned_data["url"]
             body, url, _content_type = fetch(url)
             html, raw = body, seal_bytes(body, "captured-page.html", "text/html")
+            track(request, raw.sealer)
     except FetchError as exc:
         form.add_error("url", str(exc))
         return render(request, "sources/capture.html", {"form": form}, status=400)

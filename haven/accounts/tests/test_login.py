@@ -259,3 +259,33 @@ def test_malformed_login_post_is_a_clear_400(client, db):
     response = client.post(LOGIN, {"email": "not an e-mail", "password": ""})
     assert response.status_code == 400
     assert "valid email" in response.content.decode().lower()
+
+
+def test_old_failures_are_forgotten(client, enrolled, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from haven.accounts.models import LoginThrottle
+
+    settings.HAVEN_ADDRESS_FAILURES_BEFORE_BACKOFF = 3
+    for n in range(2):
+        password_step(client, f"someone{n}@example.org", "guess", REMOTE_ADDR="203.0.113.20")
+    LoginThrottle.objects.update(updated_at=timezone.now() - timedelta(hours=2))
+    password_step(client, "someone9@example.org", "guess", REMOTE_ADDR="203.0.113.20")
+    assert (
+        password_step(client, enrolled.email, PASSWORD, REMOTE_ADDR="203.0.113.20").status_code
+        == 302
+    )
+
+
+def test_client_address_behind_a_proxy(client, db, settings):
+    settings.HAVEN_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    password_step(
+        client,
+        "nobody@example.org",
+        "x",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.9",
+    )
+    assert AuditEntry.objects.order_by("-seq").first().ip == "198.51.100.9"

@@ -138,3 +138,23 @@ def test_cli_lists_codes_not_names(personas, pair, capsys):
     out = capsys.readouterr().out
     assert pair[0].code in out and pair[1].code in out and "1 candidate pairs" in out
     assert "Магамадов" not in out and "Magamadow" not in out
+
+
+def test_merge_moves_references_declared_without_a_reverse_name(personas, pair):
+    from haven.cases.models import Request
+
+    kept, merged = pair
+    request = cases.record_request(
+        team=personas.team,
+        by=personas.member,
+        channel=term("channel", "hotline"),
+        requester=merged,
+        summary="call",
+    )
+    other = add_person(team=personas.team, by=personas.member, name="Friend")
+    relation = relate(other, merged, kind=term("relationship", "friend"), by=personas.member)
+    merge(kept, merged, by=personas.member)
+    assert Request.objects.get(pk=request.pk).requester == kept
+    from haven.people.models import Relationship
+
+    assert Relationship.objects.get(pk=relation.pk).other == kept

@@ -205,3 +205,38 @@ def test_cli_add(personas, source, tmp_path, capsys):
     assert EvidenceFile.objects.get().sha256 == hashlib.sha256(b"a photo description").hexdigest()
     with pytest.raises(CommandError, match="no such source"):
         call_command("evidence", "add", source.code, str(original), "--by", personas.outsider.email)
+
+
+def test_files_under_other_field_names_leave_nothing(client, personas, source):
+    sign_in(client, personas.member)
+    client.post(
+        reverse("sources:upload", kwargs={"uuid": source.uuid}),
+        {
+            "file": SimpleUploadedFile("a.pdf", PDF),
+            "other": SimpleUploadedFile("b.pdf", PDF),
+        },
+    )
+    assert [p.suffix for p in stored_files()] == [".hev"]
+
+
+def test_a_csrf_failure_leaves_nothing(personas, source):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, personas.member)
+    response = client.post(
+        reverse("sources:upload", kwargs={"uuid": source.uuid}),
+        {"file": SimpleUploadedFile("a.pdf", PDF), "csrfmiddlewaretoken": "forged"},
+    )
+    assert response.status_code == 403
+    assert stored_files() == []
+
+
+def test_an_invalid_capture_form_leaves_nothing(client, personas):
+    sign_in(client, personas.member)
+    response = client.post(
+        reverse("sources:capture"),
+        {"team": 999999, "page": SimpleUploadedFile("news.html", b"<html><p>x</p></html>")},
+    )
+    assert response.status_code == 400
+    assert stored_files() == []

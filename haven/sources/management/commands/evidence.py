@@ -52,6 +52,11 @@ class Command(BaseCommand):
         )
 
     def verify(self, **options):
+        from haven.sources.vault import remove_stale_parts
+
+        stale = remove_stale_parts()
+        if stale:
+            self.stdout.write(f"Removed {stale} unfinished upload parts (encrypted, unused).")
         files = list(EvidenceFile.objects.order_by("pk"))
         bad = 0
         for index, evidence in enumerate(files, start=1):
