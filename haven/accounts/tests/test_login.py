@@ -112,7 +112,8 @@ def test_wrong_code_gets_clear_message_and_audit(client, enrolled):
     assert actions_logged()[-1] == "otp.failed"
 
 
-def test_repeated_wrong_codes_are_throttled(client, enrolled):
+def test_repeated_wrong_codes_are_throttled(client, enrolled, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 60  # long enough that a slow machine cannot outwait it
     password_step(client, enrolled.email)
     client.post(VERIFY, {"code": "000000"})
     device = Authenticator.objects.get(user=enrolled)
