@@ -18,14 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit.actions import record
+from haven.lib.names import name_terms, skeleton, tokens
 from haven.lib.names import score as name_score
+from haven.lib.normalize import contact_terms
 from haven.people.models import Merge, Person, Relationship
 from haven.records.access import can_write
 from haven.records.actions import save_record
-from haven.records.blind import scope_of
-from haven.records.models import BlindTerm
 
-NAME_FIELDS = ("name", "other_names", "nicknames")
 COMMON = 60  # a key shared by more people than this says little; skip it
 MIN_SCORE = 0.75
 
@@ -42,26 +41,54 @@ def _forms(person) -> list[str]:
     return [person.name, *(person.other_names or []), *(person.nicknames or [])]
 
 
+def _name_keys(person) -> dict[str, set[int]]:
+    """key -> which words of the person's names carry it (words numbered across forms)."""
+    keys: dict[str, set[int]] = defaultdict(set)
+    for number, word in enumerate(w for form in _forms(person) if form for w in tokens(form)):
+        for key in name_terms(word):
+            keys[key].add(number)
+    return keys
+
+
+def _words(person) -> int:
+    return len({skeleton(w) for form in _forms(person) if form for w in tokens(form)})
+
+
 def candidate_pairs(people) -> dict[tuple, dict]:
-    """Pairs of people (by id) in one team sharing name keys or contacts, with counts."""
-    by_uuid = {p.uuid: p for p in people}
-    name_scopes = [scope_of(Person, name) for name in NAME_FIELDS]
-    contact_scope = scope_of(Person, "contacts")
-    groups: dict[tuple, set] = defaultdict(set)
-    rows = BlindTerm.objects.filter(
-        scope__in=[*name_scopes, contact_scope], object_uuid__in=list(by_uuid)
-    ).values_list("scope", "token", "object_uuid")
-    for scope, token, uuid in rows.iterator(chunk_size=5000):
-        kind = "contact" if scope == contact_scope else "name"
-        groups[(kind, token)].add(uuid)
-    pairs: dict[tuple, dict] = defaultdict(lambda: {"name": 0, "contact": 0})
-    for (kind, _token), members in groups.items():
+    """Pairs of people of one team that share a contact, or whose names share keys on at
+    least two different words (a shared first name alone is not enough).
+
+    The keys are the blind index's (``haven.lib.names``), computed here in memory from
+    the names that are decrypted for scoring anyway, never stored in clear.
+    """
+    groups: dict[tuple, list] = defaultdict(list)
+    words: dict[int, int] = {}
+    for person in people:
+        words[person.pk] = _words(person)
+        for key, numbers in _name_keys(person).items():
+            groups[(person.team_id, "name", key)].append((person.pk, frozenset(numbers)))
+        for contact in person.contacts or []:
+            for key in contact_terms(contact.get("value", "")):
+                groups[(person.team_id, "contact", key)].append((person.pk, frozenset()))
+    matched: dict[tuple, dict] = defaultdict(lambda: {"a": set(), "b": set(), "contact": 0})
+    for (_team, kind, _key), members in groups.items():
         if len(members) < 2 or len(members) > COMMON:
             continue
-        for one, two in combinations(sorted(members, key=str), 2):
-            a, b = by_uuid[one], by_uuid[two]
-            if a.team_id == b.team_id:
-                pairs[(a.pk, b.pk)][kind] += 1
+        for (pa, wa), (pb, wb) in combinations(sorted(members), 2):
+            if pa == pb:
+                continue
+            pair = matched[(pa, pb)]
+            if kind == "contact":
+                pair["contact"] += 1
+            else:
+                pair["a"] |= wa
+                pair["b"] |= wb
+    pairs = {}
+    for (pa, pb), pair in matched.items():
+        need = min(2, words[pa], words[pb])
+        enough = len(pair["a"]) >= need and len(pair["b"]) >= need
+        if pair["contact"] or enough:
+            pairs[(pa, pb)] = {"name": len(pair["a"]) if enough else 0, "contact": pair["contact"]}
     return pairs
 
 
@@ -76,8 +103,6 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         relatives[other_id].add(person_id)
     found = []
     for (pa, pb), shared in candidate_pairs(people).items():
-        if shared["name"] < 2 and not shared["contact"]:
-            continue
         a, b = by_pk[pa], by_pk[pb]
         names = max(name_score(form, _forms(b)) for form in _forms(a) if form)
         value, reasons = names, []

@@ -21,7 +21,10 @@ from haven.records.blind import scope_of, tokens
 from haven.records.models import BlindTerm
 
 MIN_SCORE = 0.72
-LIMIT = 200
+# Only the records sharing the most query terms are decrypted and ranked: a common
+# first name can match thousands of records, and decrypting them all is what costs.
+RANKED = 60
+CHUNK = 5000
 
 
 @dataclass
@@ -72,20 +75,30 @@ class Hit:
 
 
 def candidates(kind: Kind, query: str, user):
-    """Records of ``kind`` the user may see that share an index term with the query."""
+    """Records of ``kind`` the user may see that share index terms with the query: the
+    ``RANKED`` that share the most distinct terms (records the user may not see never
+    take a place)."""
     model = kind.model
-    uuids = set()
+    shared: set = set()
     for name in kind.fields:
         wanted = tokens(model, name, query, query=True)
         if wanted:
-            uuids.update(
-                BlindTerm.objects.filter(scope=scope_of(model, name), token__in=wanted).values_list(
-                    "object_uuid", flat=True
-                )
-            )
-    if not uuids:
+            rows = BlindTerm.objects.filter(scope=scope_of(model, name), token__in=wanted)
+            shared.update(rows.values_list("object_uuid", "token"))
+    if not shared:
         return model.objects.none()
-    return model.objects.visible_to(user).filter(uuid__in=uuids)
+    by_uuid: Counter = Counter(uuid for uuid, _token in shared)
+    ranked = [uuid for uuid, _count in by_uuid.most_common()]
+    visible: list = []
+    for start in range(0, len(ranked), CHUNK):
+        part = ranked[start : start + CHUNK]
+        allowed = set(
+            model.objects.visible_to(user).filter(uuid__in=part).values_list("uuid", flat=True)
+        )
+        visible += [uuid for uuid in part if uuid in allowed]
+        if len(visible) >= RANKED:
+            break
+    return model.objects.filter(uuid__in=visible[:RANKED])
 
 
 def _facets(kind: Kind, record) -> dict:
@@ -124,7 +137,7 @@ def search(query: str, user, only: str | None = None) -> list[Hit]:
         found = candidates(kind, query, user)
         if kind.code == "incident":
             found = found.select_related("location").prefetch_related("acts__act_type")
-        for record in found[:LIMIT]:
+        for record in found:
             value = score(query, [text for text in kind.texts(record) if text])
             if value >= MIN_SCORE:
                 hits.append(Hit(kind, record, value, _facets(kind, record)))
