@@ -1,9 +1,11 @@
 """Finding records that may be the same person, and merging them (reversibly).
 
-Candidates come from the blind index: two people of one team who share name keys
-(the same skeleton across scripts, or one edit apart) or a contact token. Each
-pair is then scored on the decrypted names, birth years, shared contacts and
-shared relatives, and the reasons are kept to show a reviewer why.
+Candidates are people of one team who share a contact, or whose names share the
+search keys of ``haven.lib.names`` (the same skeleton across scripts, or one edit
+apart) on two different words. The keys are computed in memory from the names,
+which are decrypted to score the pairs anyway. Each pair is scored on its names,
+birth years, shared contacts and shared relatives, and the reasons are kept to
+show a reviewer why.
 """
 
 from __future__ import annotations
