@@ -28,6 +28,7 @@ from haven.records.access import can_write
 from haven.records.actions import save_record
 
 COMMON = 60  # a key shared by more people than this says little; skip it
+COMMON_EDIT = 12
 MIN_SCORE = 0.75
 
 
@@ -73,8 +74,10 @@ def candidate_pairs(people) -> dict[tuple, dict]:
             for key in contact_terms(contact.get("value", "")):
                 groups[(person.team_id, "contact", key)].append((person.pk, frozenset()))
     matched: dict[tuple, dict] = defaultdict(lambda: {"a": set(), "b": set(), "contact": 0})
-    for (_team, kind, _key), members in groups.items():
-        if len(members) < 2 or len(members) > COMMON:
+    for (_team, kind, key), members in groups.items():
+        # One-edit keys are for typos: a key shared by many names is just a common stem.
+        limit = COMMON_EDIT if key.startswith("sd:") else COMMON
+        if len(members) < 2 or len(members) > limit:
             continue
         for (pa, wa), (pb, wb) in combinations(sorted(members), 2):
             if pa == pb:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from haven.lib.names import score
@@ -25,6 +26,10 @@ MIN_SCORE = 0.72
 # first name can match thousands of records, and decrypting them all is what costs.
 RANKED = 60
 CHUNK = 5000
+# A term carried by more records than this says little about which one is meant
+# (a common first name, a word of many titles); it is left out of the lookup unless
+# every term of the query is that common.
+COMMON_TERM = 300
 
 
 @dataclass
@@ -83,7 +88,17 @@ def candidates(kind: Kind, query: str, user):
     for name in kind.fields:
         wanted = tokens(model, name, query, query=True)
         if wanted:
-            rows = BlindTerm.objects.filter(scope=scope_of(model, name), token__in=wanted)
+            scope = scope_of(model, name)
+            frequency = dict(
+                BlindTerm.objects.filter(scope=scope, token__in=wanted)
+                .values("token")
+                .annotate(n=Count("id"))
+                .values_list("token", "n")
+            )
+            useful = [t for t, n in frequency.items() if n <= COMMON_TERM]
+            if not useful:
+                useful = sorted(frequency, key=frequency.get)[:3]
+            rows = BlindTerm.objects.filter(scope=scope, token__in=useful)
             shared.update(rows.values_list("object_uuid", "token"))
     if not shared:
         return model.objects.none()
