@@ -289,13 +289,21 @@ def score(query: str, name_forms: list[str]) -> float:
     at least 0.85, identical spellings 1. Initials and other one-letter tokens are left
     out, as in the index; 0 when nothing is left of the query or of every form.
     """
-    query_tokens = _forms(query)
+    return score_parsed(parse(query), [parse(form) for form in name_forms])
+
+
+def parse(value: str) -> tuple:
+    """A name prepared for ``score_parsed``: parse each name once when comparing many."""
+    return tuple(_forms(value))
+
+
+def score_parsed(query_tokens: tuple, parsed_forms: list[tuple]) -> float:
+    """``score`` on names already passed through ``parse``."""
     if not query_tokens:
         return 0.0
     weights = [len(readings[0]) for readings, _ in query_tokens]
     best = 0.0
-    for form in name_forms:
-        form_tokens = _forms(form)
+    for form_tokens in parsed_forms:
         if not form_tokens:
             continue
         total = 0.0

@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit.actions import record
-from haven.lib.names import name_terms, skeleton, tokens
-from haven.lib.names import score as name_score
+from haven.lib.names import name_terms, parse, score_parsed, skeleton, tokens
 from haven.lib.normalize import contact_terms
 from haven.people.models import Merge, Person, Relationship
 from haven.records.access import can_write
@@ -107,9 +106,11 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         relatives[person_id].add(other_id)
         relatives[other_id].add(person_id)
     found = []
+    # Each name is parsed once here, not once per pair it appears in.
+    parsed = {p.pk: [parse(form) for form in _forms(p) if form] for p in people}
     for (pa, pb), shared in candidate_pairs(people).items():
         a, b = by_pk[pa], by_pk[pb]
-        names = max(name_score(form, _forms(b)) for form in _forms(a) if form)
+        names = max(score_parsed(form, parsed[pb]) for form in parsed[pa])
         value, reasons = names, []
         if names >= 0.8:
             reasons.append(_("names match across scripts (%(score).2f)") % {"score": names})
