@@ -169,8 +169,8 @@ def main() -> None:
     from django.urls import clear_url_caches, path
 
     from haven import urls
+    from haven.accounts.models import writable_teams
     from haven.people.forms import FindForm
-    from haven.people.views import _writable_teams
 
     def plain_list(request):
         # The same need-to-know filter and queries as the real view; no crypto, no audit.
@@ -181,7 +181,7 @@ def main() -> None:
             .select_related("team")
             .order_by("code")[:200]
         )
-        can_add = _writable_teams(request.user).exists()
+        can_add = writable_teams(request.user).exists()
         context = {"people": rows, "can_add": can_add, "find": FindForm(request.GET or None)}
         return render(request, "people/list.html", context)
 

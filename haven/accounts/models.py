@@ -246,3 +246,10 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
             }
         )
         return f"otpauth://totp/{quote(label)}?{params}&issuer={quote(issuer)}"
+
+
+def writable_teams(user):
+    """The teams whose records ``user`` may create and change (member, not read-only)."""
+    return Team.objects.filter(
+        memberships__user=user, memberships__access=Membership.Access.MEMBER
+    ).order_by("name")

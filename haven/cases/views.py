@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.accounts.models import Membership
+from haven.accounts.models import writable_teams
 from haven.audit.actions import record
 from haven.cases import actions
 from haven.cases.forms import (
@@ -42,10 +42,11 @@ from haven.cases.models import (
 from haven.cases.timeline import case_events, picture
 from haven.records.access import can_write
 from haven.web import once
+from haven.web.forms import apply_action
 
 
 def _can_create(user) -> bool:
-    return Membership.objects.filter(user=user, access=Membership.Access.MEMBER).exists()
+    return writable_teams(user).exists()
 
 
 def _duplicate(request, case=None):
@@ -62,20 +63,6 @@ def _form_page(request, title, form, *, case=None, status=200, submit=None, intr
         {"title": title, "form": form, "case": case, "submit": submit or _("Save"), "intro": intro},
         status=status,
     )
-
-
-def _apply(form, call):
-    """Run an action; turn its ValidationError into form errors. True when it worked."""
-    try:
-        call()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-        return False
-    return True
 
 
 def _model_fields(form, exclude=()):
@@ -210,7 +197,7 @@ def request_join(request, uuid):
     form = JoinRequestForm(request.POST, request_obj=intake, user=request.user)
     if form.is_valid():
         case = form.cleaned_data["case"]
-        if _apply(form, lambda: actions.join_request_to_case(intake, case, by=request.user)):
+        if apply_action(form, lambda: actions.join_request_to_case(intake, case, by=request.user)):
             messages.success(request, _("Request added to case %(code)s.") % {"code": case.code})
             return redirect("cases:detail", uuid=case.uuid)
     return _request_page(request, intake, join=form, status=400)
@@ -380,7 +367,7 @@ def _action_form(request, uuid, form_class, title, kind_code=None):
         def make():
             actions.plan_action(case, by=request.user, kind=kind, **data)
 
-        if _apply(form, make):
+        if apply_action(form, make):
             messages.success(request, _("Saved."))
             return redirect("cases:detail", uuid=case.uuid)
     return _form_page(request, title, form, case=case, status=400 if form.is_bound else 200)
@@ -413,7 +400,7 @@ def action_edit(request, uuid, action):
     )
     if request.method == "POST" and form.is_valid():
         data = _model_fields(form, exclude=("kind",))
-        if _apply(form, lambda: actions.update_action(action, by=request.user, **data)):
+        if apply_action(form, lambda: actions.update_action(action, by=request.user, **data)):
             messages.success(request, _("Changes saved."))
             return redirect("cases:detail", uuid=case.uuid)
     return _form_page(request, action.title, form, case=case, status=400 if form.is_bound else 200)
@@ -431,7 +418,7 @@ def decision(request, uuid, action):
         def make():
             actions.record_decision(petition, by=request.user, **data)
 
-        if _apply(form, make):
+        if apply_action(form, make):
             messages.success(request, _("Decision recorded."))
             return redirect("cases:detail", uuid=case.uuid)
     intro = _("Petition: %(title)s, filed on %(date)s with %(authority)s.") % {

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from haven.accounts.models import Membership, Team
+from haven.accounts.models import writable_teams
 from haven.audit.actions import record
 from haven.incidents import actions
 from haven.incidents.forms import (
@@ -29,23 +29,7 @@ from haven.incidents.models import Act, Chain, Incident, Involvement, get_incide
 from haven.incidents.stats import acts_per_month, acts_per_region
 from haven.records.access import can_write
 from haven.web import once
-
-
-def _writable_teams(user):
-    return Team.objects.filter(memberships__user=user, memberships__access=Membership.Access.MEMBER)
-
-
-def _apply(form, call) -> bool:
-    try:
-        call()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-        return False
-    return True
+from haven.web.forms import apply_action
 
 
 def _fields(form, *names):
@@ -126,7 +110,7 @@ def incident_list(request):
             "incidents": incidents,
             "filters": filters,
             "possible": possible,
-            "can_add": _writable_teams(user).exists(),
+            "can_add": writable_teams(user).exists(),
         },
         status=status,
     )
@@ -139,7 +123,7 @@ def _certainly_within(incident, since, until) -> bool:
 
 @require_http_methods(["GET", "POST"])
 def incident_new(request):
-    teams = _writable_teams(request.user)
+    teams = writable_teams(request.user)
     if not teams.exists():
         raise PermissionDenied
     form = NewIncidentForm(request.POST if request.method == "POST" else None, teams=teams)
@@ -265,7 +249,7 @@ def _part_form(request, uuid, form_class, title, make, *, repeatable=True):
         if repeatable and not once.consume(request):
             messages.warning(request, _("This form was already sent; nothing was saved twice."))
             return redirect("incidents:detail", uuid=incident.uuid)
-        if _apply(form, lambda: make(incident, form.cleaned_data)):
+        if apply_action(form, lambda: make(incident, form.cleaned_data)):
             messages.success(request, _("Saved."))
             return redirect("incidents:detail", uuid=incident.uuid)
     return _form_page(request, title, form, incident, status=400 if form.is_bound else 200)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.accounts.models import Membership, Team
+from haven.accounts.models import Team, writable_teams
 from haven.audit.actions import record
 from haven.cases.timeline import Event, picture
 from haven.incidents.views import person_acts
@@ -23,12 +23,6 @@ PERSON_LANES = [
     ("victim", gettext_lazy("As victim")),
     ("perpetrator", gettext_lazy("As perpetrator")),
 ]
-
-
-def _writable_teams(user):
-    return Team.objects.filter(
-        memberships__user=user, memberships__access=Membership.Access.MEMBER
-    ).order_by("name")
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,7 +46,7 @@ def person_list(request):
             "people": people,
             "find": find,
             "query": query,
-            "can_add": _writable_teams(request.user).exists(),
+            "can_add": writable_teams(request.user).exists(),
         },
     )
 
@@ -62,12 +56,12 @@ class NewPersonForm(PersonForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = _writable_teams(user)
+        self.fields["team"].queryset = writable_teams(user)
 
 
 @require_http_methods(["GET", "POST"])
 def person_new(request):
-    if not _writable_teams(request.user).exists():
+    if not writable_teams(request.user).exists():
         raise PermissionDenied
     form = NewPersonForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.accounts.models import Membership, Role, Team
+from haven.accounts.models import Role, writable_teams
 from haven.audit.actions import record
 from haven.audit.models import AuditEntry
 from haven.lib.fuzzy_dates import FuzzyDate
@@ -34,10 +34,6 @@ from haven.sources.vault import (
 from haven.web import once
 
 BUNDLE_ROLES = {Role.COORDINATOR, Role.LAWYER, Role.DOCUMENTER}
-
-
-def _writable_teams(user):
-    return Team.objects.filter(memberships__user=user, memberships__access=Membership.Access.MEMBER)
 
 
 class SourceFilterForm(forms.Form):
@@ -74,7 +70,7 @@ def source_list(request):
         {
             "sources": sources,
             "filters": filters,
-            "can_add": _writable_teams(request.user).exists(),
+            "can_add": writable_teams(request.user).exists(),
             "can_bundle": request.user.role in BUNDLE_ROLES,
         },
     )
@@ -82,7 +78,7 @@ def source_list(request):
 
 @require_http_methods(["GET", "POST"])
 def source_new(request):
-    teams = _writable_teams(request.user)
+    teams = writable_teams(request.user)
     if not teams.exists():
         raise PermissionDenied
     form = SourceForm(request.POST if request.method == "POST" else None, teams=teams)
@@ -234,7 +230,7 @@ def capture(request):
 def _capture(request):
     from haven.lib.capture import CaptureError
 
-    teams = _writable_teams(request.user)
+    teams = writable_teams(request.user)
     if not teams.exists():
         raise PermissionDenied
     form = CaptureForm(
