@@ -11,6 +11,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from haven.lib.fuzzy_dates import DAY, MONTH
+from haven.locations.models import regions_of
 
 PALETTE = ["#1d4e89", "#e85d04", "#2a9d8f", "#7b2cbf", "#a4161a", "#ffba08", "#6c757d"]
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 1000, 320, 40, 40, 10
@@ -98,27 +99,13 @@ def acts_per_month(acts) -> dict:
     }
 
 
-def _region_of(location):
-    if location is None:
-        return None
-    for place in [*location.ancestors(), location]:
-        if place.kind == "region":
-            return place
-    return location
-
-
 def acts_per_region(acts) -> dict:
     """Horizontal bars: acts per federal subject (the place's region)."""
-    cache: dict[int, object] = {}
+    regions = regions_of([act.where for act in acts])
     counts: Counter = Counter()
     for act in acts:
         where = act.where
-        if where is None:
-            counts[_("Place unknown")] += 1
-            continue
-        if where.pk not in cache:
-            cache[where.pk] = _region_of(where)
-        counts[cache[where.pk].name] += 1
+        counts[regions[where.pk].name if where else _("Place unknown")] += 1
     rows = counts.most_common(15)
     if not rows:
         return {"rows": [], "height": 0}

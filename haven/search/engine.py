@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from haven.lib.names import score
+from haven.locations.models import regions_of
 from haven.records.blind import scope_of, tokens
 from haven.records.models import BlindTerm
 
@@ -116,29 +117,18 @@ def candidates(kind: Kind, query: str, user):
     return model.objects.filter(uuid__in=visible[:RANKED])
 
 
-def _facets(kind: Kind, record) -> dict:
+def _facets(kind: Kind, record, regions: dict) -> dict:
     facets = {"kind": kind.code}
     if kind.code == "case":
         facets["status"] = record.status
     if kind.code == "incident":
-        region = _region(record.location)
+        region = regions.get(record.location_id)
         if region:
             facets["region"] = region.name
         facets["act_type"] = sorted({act.act_type.code for act in record.acts.all()})
         if record.start_earliest:
             facets["year"] = record.start_earliest.year
     return facets
-
-
-def _region(location):
-    if location is None:
-        return None
-    ids = [int(part) for part in location.path.strip("/").split("/") if part]
-    from haven.locations.models import Location
-
-    for place in Location.objects.filter(pk__in=ids, kind="region"):
-        return place
-    return None
 
 
 def search(query: str, user, only: str | None = None) -> list[Hit]:
@@ -150,12 +140,14 @@ def search(query: str, user, only: str | None = None) -> list[Hit]:
         if only and kind.code != only:
             continue
         found = candidates(kind, query, user)
+        regions = {}
         if kind.code == "incident":
-            found = found.select_related("location").prefetch_related("acts__act_type")
+            found = list(found.select_related("location").prefetch_related("acts__act_type"))
+            regions = regions_of([record.location for record in found])
         for record in found:
             value = score(query, [text for text in kind.texts(record) if text])
             if value >= MIN_SCORE:
-                hits.append(Hit(kind, record, value, _facets(kind, record)))
+                hits.append(Hit(kind, record, value, _facets(kind, record, regions)))
     hits.sort(key=lambda hit: -hit.score)
     return hits
 

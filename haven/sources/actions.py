@@ -11,7 +11,7 @@ from django.db import transaction
 from haven.audit.actions import record
 from haven.lib.crypto import DecryptionError
 from haven.lib.fuzzy_fields import set_fuzzy
-from haven.records.access import can_write  # noqa: F401 - used by views too
+from haven.records.access import can_write
 from haven.records.actions import save_record
 from haven.sources import filetypes
 from haven.sources.models import EvidenceFile, Source

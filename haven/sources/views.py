@@ -19,6 +19,7 @@ from haven.accounts.models import Role, writable_teams
 from haven.audit.actions import record
 from haven.audit.models import AuditEntry
 from haven.lib.fuzzy_dates import FuzzyDate
+from haven.records.access import can_write
 from haven.sources import actions, bundle
 from haven.sources.fetch import FetchError, fetch
 from haven.sources.forms import SourceForm
@@ -109,7 +110,7 @@ def _detail(request, source, status=200, upload_error=None):
             "files": files,
             "custody": [(entry, names.get(entry.object_id, "")) for entry in custody],
             "links": source.information.filter(deleted_at__isnull=True).select_related("incident"),
-            "can_write": actions.can_write(request.user, source),
+            "can_write": can_write(request.user, source),
             "upload_error": upload_error,
             "max_mb": _max_mb(),
         },
