@@ -32,8 +32,7 @@ def bulk_people(team, rows, batch=2000) -> list:
     from django.db import transaction
 
     from haven.people.models import Person
-    from haven.records.blind import scope_of, tokens
-    from haven.records.models import BlindTerm
+    from haven.records.blind import index_new
 
     created = []
     for start in range(0, len(rows), batch):
@@ -41,15 +40,6 @@ def bulk_people(team, rows, batch=2000) -> list:
             people = Person.objects.bulk_create(
                 Person(team=team, **row) for row in rows[start : start + batch]
             )
-            terms = []
-            for person in people:
-                for field in Person.blind_indexes:
-                    for token in tokens(Person, field, getattr(person, field)):
-                        terms.append(
-                            BlindTerm(
-                                scope=scope_of(Person, field), token=token, object_uuid=person.uuid
-                            )
-                        )
-            BlindTerm.objects.bulk_create(terms, batch_size=5000)
+            index_new(people)
         created += people
     return created

@@ -185,7 +185,7 @@ def main() -> None:
     from haven.accounts.middleware import LOGIN_AT, SEEN_AT
     from haven.incidents.models import Incident
     from haven.people.models import Person
-    from haven.records.blind import scope_of, tokens
+    from haven.records.blind import index_new, tokens
     from haven.records.models import BlindTerm
 
     rng = random.Random(7)
@@ -219,14 +219,7 @@ def main() -> None:
                 )
                 for n in range(start, min(start + batch, args.incidents))
             )
-            BlindTerm.objects.bulk_create(
-                [
-                    BlindTerm(scope=scope_of(Incident, "title"), token=token, object_uuid=i.uuid)
-                    for i in made
-                    for token in tokens(Incident, "title", i.title)
-                ],
-                batch_size=5000,
-            )
+            index_new(made)
         sys.stdout.write(f"\rincidents: {min(start + batch, args.incidents):,}   ")
         sys.stdout.flush()
     sys.stdout.write("\n")

@@ -107,6 +107,13 @@ def key_check(key: bytes) -> str:
     return hmac.new(key, b"haven key check v1", hashlib.sha256).hexdigest()
 
 
-def blind_token(key: bytes, term: str) -> str:
-    """Keyed HMAC-SHA256 of a normalised term, cut to 128 bits (hex)."""
-    return hmac.new(key, term.encode(), hashlib.sha256).hexdigest()[:32]
+def blind_token(key: bytes, term: str) -> int:
+    """Keyed HMAC-SHA256 of a normalised term, cut to its first 64 bits (a signed integer,
+    as database integer columns hold them).
+
+    64 bits keep the index small and its lookups fast; two different terms share a token
+    with a chance of about 2**-64 per pair, and every search checks its candidates against
+    the decrypted values anyway.
+    """
+    digest = hmac.new(key, term.encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)

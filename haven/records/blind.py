@@ -9,6 +9,9 @@ the term function return more ``kind:term`` strings; see docs/blind-indexes.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from haven.keys.keyring import get_keyring
@@ -27,10 +30,26 @@ def term_functions(model, field: str):
     return entry if isinstance(entry, tuple) else (entry, entry)
 
 
-def tokens(model, field: str, value, *, query: bool = False) -> set[str]:
+def tokens(model, field: str, value, *, query: bool = False) -> set[int]:
     function = term_functions(model, field)[1 if query else 0]
+    return hashed(model, field, function(value)) if value else set()
+
+
+def hashed(model, field: str, terms: Iterable[str]) -> set[int]:
+    """The tokens of terms already computed for ``field``."""
     key = get_keyring().index_key(scope_of(model, field))
-    return {blind_token(key, term) for term in function(value)} if value else set()
+    return {blind_token(key, term) for term in terms}
+
+
+def terms_of(instance) -> list[BlindTerm]:
+    """The index rows of a record's current values (not saved)."""
+    model = type(instance)
+    kind = ContentType.objects.get_for_model(model)
+    return [
+        BlindTerm(token=token, team_id=instance.team_id, kind=kind, record_id=instance.pk)
+        for field in model.blind_indexes
+        for token in sorted(tokens(model, field, getattr(instance, field)))
+    ]
 
 
 def reindex(instance) -> None:
@@ -38,12 +57,15 @@ def reindex(instance) -> None:
     model = type(instance)
     if not model.blind_indexes:
         return
-    BlindTerm.objects.filter(object_uuid=instance.uuid).delete()
-    BlindTerm.objects.bulk_create(
-        BlindTerm(scope=scope_of(model, field), token=token, object_uuid=instance.uuid)
-        for field in model.blind_indexes
-        for token in sorted(tokens(model, field, getattr(instance, field)))
-    )
+    kind = ContentType.objects.get_for_model(model)
+    BlindTerm.objects.filter(kind=kind, record_id=instance.pk).delete()
+    BlindTerm.objects.bulk_create(terms_of(instance))
+
+
+def index_new(records: Iterable, batch_size: int = 5000) -> None:
+    """Index records that have no tokens yet, in bulk (imports, re-indexing)."""
+    rows = [row for record in records for row in terms_of(record)]
+    BlindTerm.objects.bulk_create(rows, batch_size=batch_size)
 
 
 def matching(queryset: QuerySet, field: str, query) -> QuerySet:
@@ -52,7 +74,7 @@ def matching(queryset: QuerySet, field: str, query) -> QuerySet:
     wanted = tokens(model, field, query, query=True)
     if not wanted:
         return queryset.none()
-    uuids = BlindTerm.objects.filter(scope=scope_of(model, field), token__in=wanted).values(
-        "object_uuid"
-    )
-    return queryset.filter(uuid__in=uuids)
+    ids = BlindTerm.objects.filter(
+        token__in=wanted, kind=ContentType.objects.get_for_model(model)
+    ).values("record_id")
+    return queryset.filter(pk__in=ids)

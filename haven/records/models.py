@@ -100,18 +100,37 @@ class RecordVersion(models.Model):
 class BlindTerm(models.Model):
     """One blind-index token of one record: HMAC of a normalised term, never the term.
 
-    ``scope`` is ``app.model.field``; each scope has its own HMAC key.
+    Each field (``app.model.field``, its *scope*) has its own HMAC key, so a token
+    belongs to one scope without naming it. ``team`` is the record's team, kept here
+    so that a lookup reads only the part of the index the user's teams own (the
+    record itself is still checked by ``visible_to`` before anything is shown);
+    ``kind`` and ``record_id`` name the record for re-indexing.
     """
 
-    scope = models.CharField(max_length=100)
-    token = models.CharField(max_length=32)
-    object_uuid = models.UUIDField()
+    token = models.BigIntegerField()
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    kind = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    record_id = models.BigIntegerField()
 
     class Meta:
         indexes = [
-            models.Index(fields=["scope", "token"]),
-            models.Index(fields=["object_uuid"]),
+            # Covers the search lookup: token and team narrow it, the record is read
+            # from the index itself.
+            models.Index(fields=["token", "team", "record_id"], name="blind_lookup"),
+            models.Index(fields=["kind", "record_id"], name="blind_record"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.scope} term of {self.object_uuid}"
+        return f"index term of {self.kind_id}/{self.record_id}"

@@ -17,20 +17,16 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from haven.accounts.models import Membership
 from haven.lib.names import score
 from haven.locations.models import regions_of
-from haven.records.blind import scope_of, tokens
+from haven.records.blind import hashed, term_functions
 from haven.records.models import BlindTerm
 
 MIN_SCORE = 0.72
 # Only the records sharing the most query terms are decrypted and ranked: a common
 # first name can match thousands of records, and decrypting them all is what costs.
 RANKED = 60
-CHUNK = 5000
-# A term carried by more records than this says little about which one is meant
-# (a common first name, a word of many titles); it is left out of the lookup unless
-# every term of the query is that common.
-COMMON_TERM = 300
 
 
 @dataclass
@@ -80,41 +76,35 @@ class Hit:
     facets: dict = field(default_factory=dict)
 
 
-def candidates(kind: Kind, query: str, user):
-    """Records of ``kind`` the user may see that share index terms with the query: the
-    ``RANKED`` that share the most distinct terms (records the user may not see never
-    take a place)."""
+def query_tokens(kind: Kind, query: str, terms: dict) -> set[int]:
+    """The index tokens a query looks up in ``kind``'s fields; ``terms`` keeps each term
+    function's output for the next kind (all name fields share one)."""
     model = kind.model
-    shared: set = set()
+    wanted: set[int] = set()
     for name in kind.fields:
-        wanted = tokens(model, name, query, query=True)
-        if wanted:
-            scope = scope_of(model, name)
-            frequency = dict(
-                BlindTerm.objects.filter(scope=scope, token__in=wanted)
-                .values("token")
-                .annotate(n=Count("id"))
-                .values_list("token", "n")
-            )
-            useful = [t for t, n in frequency.items() if n <= COMMON_TERM]
-            if not useful:
-                useful = sorted(frequency, key=frequency.get)[:3]
-            rows = BlindTerm.objects.filter(scope=scope, token__in=useful)
-            shared.update(rows.values_list("object_uuid", "token"))
-    if not shared:
+        function = term_functions(model, name)[1]
+        if function not in terms:
+            terms[function] = function(query)
+        wanted |= hashed(model, name, terms[function])
+    return wanted
+
+
+def candidates(kind: Kind, wanted: set[int], user, teams: list[int]):
+    """Records of ``kind`` the user may see that share index tokens with the query: the
+    ``RANKED`` that share the most. Only the index rows of the user's teams are read,
+    and records the user may not see never take a place."""
+    model = kind.model
+    if not wanted or not teams:
         return model.objects.none()
-    by_uuid: Counter = Counter(uuid for uuid, _token in shared)
-    ranked = [uuid for uuid, _count in by_uuid.most_common()]
-    visible: list = []
-    for start in range(0, len(ranked), CHUNK):
-        part = ranked[start : start + CHUNK]
-        allowed = set(
-            model.objects.visible_to(user).filter(uuid__in=part).values_list("uuid", flat=True)
-        )
-        visible += [uuid for uuid in part if uuid in allowed]
-        if len(visible) >= RANKED:
-            break
-    return model.objects.filter(uuid__in=visible[:RANKED])
+    ranked = list(
+        BlindTerm.objects.filter(token__in=wanted, team_id__in=teams)
+        .values("record_id")
+        .annotate(shared=Count("*"))
+        .order_by("-shared", "record_id")
+        .values_list("record_id", flat=True)[: RANKED * 2]
+    )
+    visible = set(model.objects.visible_to(user).filter(pk__in=ranked).values_list("pk", flat=True))
+    return model.objects.filter(pk__in=[pk for pk in ranked if pk in visible][:RANKED])
 
 
 def _facets(kind: Kind, record, regions: dict) -> dict:
@@ -136,10 +126,16 @@ def search(query: str, user, only: str | None = None) -> list[Hit]:
     if len(query) < 2:
         return []
     hits: list[Hit] = []
+    terms: dict = {}
+    teams = (
+        list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
+        if user.is_authenticated
+        else []
+    )
     for kind in KINDS:
         if only and kind.code != only:
             continue
-        found = candidates(kind, query, user)
+        found = candidates(kind, query_tokens(kind, query, terms), user, teams)
         regions = {}
         if kind.code == "incident":
             found = list(found.select_related("location").prefetch_related("acts__act_type"))

@@ -1,10 +1,14 @@
 import sys
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from haven.records.blind import reindex
+from haven.records.blind import index_new
+from haven.records.models import BlindTerm
+
+BATCH = 1000
 
 
 class Command(BaseCommand):
@@ -19,14 +23,23 @@ class Command(BaseCommand):
         for model in apps.get_models():
             if not getattr(model, "blind_indexes", None):
                 continue
-            rows = model._base_manager.order_by("pk")
-            count = rows.count()
-            for done, record in enumerate(rows.iterator(chunk_size=500), start=1):
+            kind = ContentType.objects.get_for_model(model)
+            count = model._base_manager.count()
+            last, done = 0, 0
+            # Batches by primary key, each in one transaction: an interrupted run leaves
+            # every record either with its old tokens or with its new ones.
+            while True:
+                batch = list(model._base_manager.filter(pk__gt=last).order_by("pk")[:BATCH])
+                if not batch:
+                    break
                 with transaction.atomic():
-                    reindex(record)
-                if done % 200 == 0 or done == count:
-                    sys.stdout.write(f"\r{model._meta.label_lower}: {done}/{count}   ")
-                    sys.stdout.flush()
+                    BlindTerm.objects.filter(
+                        kind=kind, record_id__gt=last, record_id__lte=batch[-1].pk
+                    ).delete()
+                    index_new(batch)
+                last, done = batch[-1].pk, done + len(batch)
+                sys.stdout.write(f"\r{model._meta.label_lower}: {done}/{count}   ")
+                sys.stdout.flush()
             if count:
                 sys.stdout.write("\n")
             total += count
