@@ -12,9 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
 
-def start() -> Path:
+def start(workdir: Path | None = None) -> Path:
+    """Set Haven up on a new instance, or on the one left in ``workdir`` by an earlier run."""
     sys.path.insert(0, str(ROOT))
-    workdir = Path(tempfile.mkdtemp(prefix="haven-bench-"))
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="haven-bench-"))
     os.environ.setdefault("HAVEN_VAR_DIR", str(workdir))
     os.environ.setdefault("HAVEN_DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "haven.settings"
