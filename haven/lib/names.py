@@ -63,7 +63,7 @@ from rapidfuzz.distance import OSA, Indel
 
 from haven.lib.normalize import fold
 
-__all__ = ["SD_SPAN", "name_terms", "query_terms", "score", "skeleton", "tokens"]
+__all__ = ["SD_SPAN", "Parser", "name_terms", "query_terms", "score", "skeleton", "tokens"]
 
 # The schema only decides how Cyrillic enters the folding below; wikipedia's is the
 # spelling closest to what people type (Isayev, Yevgeny, Zelimkhan, Shchukin).
@@ -264,15 +264,16 @@ def query_terms(query: str) -> list[str]:
     return sorted(found)
 
 
+def _token_form(token: str) -> tuple[list[str], str] | None:
+    """A token's skeleton readings and its letters as typed; None under two letters."""
+    text = _latin(token)
+    readings = list(dict.fromkeys(_fold(text, rules) for rules in _READINGS))
+    return (readings, text) if len(readings[0]) >= 2 else None
+
+
 def _forms(value: str) -> list[tuple[list[str], str]]:
     """Per token of two letters or more: its skeleton readings and its letters as typed."""
-    found = []
-    for token in tokens(value):
-        text = _latin(token)
-        readings = list(dict.fromkeys(_fold(text, rules) for rules in _READINGS))
-        if len(readings[0]) >= 2:
-            found.append((readings, text))
-    return found
+    return [form for form in map(_token_form, tokens(value)) if form]
 
 
 def score(query: str, name_forms: list[str]) -> float:
@@ -295,6 +296,24 @@ def score(query: str, name_forms: list[str]) -> float:
 def parse(value: str) -> tuple:
     """A name prepared for ``score_parsed``: parse each name once when comparing many."""
     return tuple(_forms(value))
+
+
+class Parser:
+    """``parse`` that works each distinct word out once: for scoring many names in one go
+    (a search's candidates, a team's people), where the same words recur. Keep one only
+    as long as that job: it holds the words it has seen."""
+
+    def __init__(self) -> None:
+        self._forms: dict[str, tuple[list[str], str] | None] = {}
+
+    def __call__(self, value: str) -> tuple:
+        found = []
+        for token in tokens(value):
+            if token not in self._forms:
+                self._forms[token] = _token_form(token)
+            if self._forms[token]:
+                found.append(self._forms[token])
+        return tuple(found)
 
 
 def score_parsed(query_tokens: tuple, parsed_forms: list[tuple]) -> float:

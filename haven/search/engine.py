@@ -4,7 +4,8 @@
    transliteration skeletons, one-edit keys) and is hashed with that field's key.
 2. Matching tokens give candidate record ids; only records the user may see are
    loaded (``visible_to``), so a restricted record never reaches a count.
-3. The candidates' fields are decrypted and ranked with ``haven.lib.names.score``.
+3. The candidates' fields are decrypted and ranked with ``haven.lib.names.score``
+   (through ``parse``/``score_parsed``: the query and each distinct name parsed once).
 
 Each searchable kind registers itself in ``KINDS`` in one place (below).
 """
@@ -18,7 +19,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import Membership
-from haven.lib.names import score
+from haven.lib.names import Parser, parse, score_parsed
 from haven.locations.models import regions_of
 from haven.records.blind import hashed, term_functions
 from haven.records.models import BlindTerm
@@ -127,6 +128,8 @@ def search(query: str, user, only: str | None = None) -> list[Hit]:
         return []
     hits: list[Hit] = []
     terms: dict = {}
+    wanted = parse(query)
+    parsed = Parser()  # names recur across records: each word is worked out once
     teams = (
         list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
         if user.is_authenticated
@@ -141,7 +144,7 @@ def search(query: str, user, only: str | None = None) -> list[Hit]:
             found = list(found.select_related("location").prefetch_related("acts__act_type"))
             regions = regions_of([record.location for record in found])
         for record in found:
-            value = score(query, [text for text in kind.texts(record) if text])
+            value = score_parsed(wanted, [parsed(text) for text in kind.texts(record) if text])
             if value >= MIN_SCORE:
                 hits.append(Hit(kind, record, value, _facets(kind, record, regions)))
     hits.sort(key=lambda hit: -hit.score)
