@@ -20,14 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit.actions import record
-from haven.lib.names import name_terms, parse, score_parsed, skeleton, tokens
+from haven.lib.names import Parser, name_terms, score_parsed, tokens
 from haven.lib.normalize import contact_terms
 from haven.people.models import Merge, Person, Relationship
 from haven.records.access import can_write
 from haven.records.actions import save_record
 
-COMMON = 60  # a key shared by more people than this says little; skip it
-COMMON_EDIT = 12
+COMMON = 100  # a key shared by more people of a team than this says little; skip it
 MIN_SCORE = 0.75
 
 
@@ -43,56 +42,90 @@ def _forms(person) -> list[str]:
     return [person.name, *(person.other_names or []), *(person.nicknames or [])]
 
 
-def _name_keys(person) -> dict[str, set[int]]:
-    """key -> which words of the person's names carry it (words numbered across forms)."""
-    keys: dict[str, set[int]] = defaultdict(set)
-    for number, word in enumerate(w for form in _forms(person) if form for w in tokens(form)):
-        for key in name_terms(word):
-            keys[key].add(number)
-    return keys
+class _Keys:
+    """Blocking keys of people's names, each distinct word worked out once per run."""
 
+    def __init__(self) -> None:
+        self._words: dict[str, tuple[frozenset, frozenset]] = {}
 
-def _words(person) -> int:
-    return len({skeleton(w) for form in _forms(person) if form for w in tokens(form)})
+    def word(self, word: str) -> tuple[frozenset, frozenset]:
+        """(exact keys, one-edit keys) of one word: its skeleton readings (``sk:``) and
+        the one-edit keys of its skeleton (``sd:``)."""
+        if word not in self._words:
+            terms = name_terms(word)
+            self._words[word] = (
+                frozenset(t for t in terms if t.startswith("sk:")),
+                frozenset(t for t in terms if t.startswith("sd:")),
+            )
+        return self._words[word]
+
+    def person(self, person) -> tuple[set, set]:
+        """The person's pair keys and word keys.
+
+        A pair key stands for two different words of the names: both spelt alike up to
+        transliteration, or one of them within one edit. Pairs of words keep the groups
+        small where single words would not (a team may have hundreds of Tagirovs, but
+        few Salman Tagirovs). Word keys (a word spelt alike or within one edit) are for
+        pairing with a person whose name has one word only.
+        """
+        words: dict[frozenset, frozenset] = {}
+        for form in _forms(person):
+            for word in tokens(form or ""):
+                exact, fuzzy = self.word(word)
+                if exact:
+                    words[exact] = words.get(exact, frozenset()) | fuzzy
+        pair_keys = set()
+        for (exact_a, fuzzy_a), (exact_b, fuzzy_b) in combinations(words.items(), 2):
+            for a in exact_a:
+                pair_keys.update((min(a, b), max(a, b)) for b in exact_b | fuzzy_b)
+            for b in exact_b:
+                pair_keys.update((min(a, b), max(a, b)) for a in fuzzy_a)
+        word_keys = set()
+        for exact, fuzzy in words.items():
+            word_keys |= exact | fuzzy
+        return pair_keys, word_keys
 
 
 def candidate_pairs(people) -> dict[tuple, dict]:
-    """Pairs of people of one team that share a contact, or whose names share keys on at
-    least two different words (a shared first name alone is not enough).
+    """Pairs of people of one team that share a contact, or whose names agree on two
+    different words (a shared first name or surname alone is not enough), or, for a
+    name of one word, on that word.
 
     The keys are the blind index's (``haven.lib.names``), computed here in memory from
     the names that are decrypted for scoring anyway, never stored in clear.
     """
     groups: dict[tuple, list] = defaultdict(list)
-    words: dict[int, int] = {}
+    keys = _Keys()
+    word_keys: dict[int, set] = {}
+    single: set[int] = set()
     for person in people:
-        words[person.pk] = _words(person)
-        for key, numbers in _name_keys(person).items():
-            groups[(person.team_id, "name", key)].append((person.pk, frozenset(numbers)))
+        pair_keys, word_keys[person.pk] = keys.person(person)
+        if not pair_keys and word_keys[person.pk]:
+            single.add(person.pk)
+        for key in pair_keys:
+            groups[(person.team_id, "name", key)].append(person.pk)
         for contact in person.contacts or []:
             for key in contact_terms(contact.get("value", "")):
-                groups[(person.team_id, "contact", key)].append((person.pk, frozenset()))
-    matched: dict[tuple, dict] = defaultdict(lambda: {"a": set(), "b": set(), "contact": 0})
-    for (_team, kind, key), members in groups.items():
-        # One-edit keys are for typos: a key shared by many names is just a common stem.
-        limit = COMMON_EDIT if key.startswith("sd:") else COMMON
-        if len(members) < 2 or len(members) > limit:
+                groups[(person.team_id, "contact", key)].append(person.pk)
+    # Word keys only where a one-word name carries them: others pair on two words.
+    team_of = {person.pk: person.team_id for person in people}
+    wanted = {(team_of[pk], key) for pk in single for key in word_keys[pk]}
+    for pk, found in word_keys.items():
+        for key in found:
+            if (team_of[pk], key) in wanted:
+                groups[(team_of[pk], "word", key)].append(pk)
+    pairs: dict[tuple, dict] = {}
+    for (_team, kind, _key), members in groups.items():
+        if len(members) < 2 or len(members) > COMMON:
             continue
-        for (pa, wa), (pb, wb) in combinations(sorted(members), 2):
-            if pa == pb:
+        for pa, pb in combinations(sorted(set(members)), 2):
+            if kind == "word" and pa not in single and pb not in single:
                 continue
-            pair = matched[(pa, pb)]
+            pair = pairs.setdefault((pa, pb), {"name": False, "contact": 0})
             if kind == "contact":
                 pair["contact"] += 1
             else:
-                pair["a"] |= wa
-                pair["b"] |= wb
-    pairs = {}
-    for (pa, pb), pair in matched.items():
-        need = min(2, words[pa], words[pb])
-        enough = len(pair["a"]) >= need and len(pair["b"]) >= need
-        if pair["contact"] or enough:
-            pairs[(pa, pb)] = {"name": len(pair["a"]) if enough else 0, "contact": pair["contact"]}
+                pair["name"] = True
     return pairs
 
 
@@ -107,6 +140,7 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         relatives[other_id].add(person_id)
     found = []
     # Each name is parsed once here, not once per pair it appears in.
+    parse = Parser()
     parsed = {p.pk: [parse(form) for form in _forms(p) if form] for p in people}
     for (pa, pb), shared in candidate_pairs(people).items():
         a, b = by_pk[pa], by_pk[pb]

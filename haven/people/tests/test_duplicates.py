@@ -10,7 +10,7 @@ from haven.incidents import actions as incidents
 from haven.incidents.models import Act
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.people.actions import add_person, relate
-from haven.people.duplicates import find, merge, undo
+from haven.people.duplicates import candidate_pairs, find, merge, undo
 from haven.people.models import Person
 from haven.records.models import RecordVersion
 from haven.tests.access import check_access
@@ -158,3 +158,27 @@ def test_merge_moves_references_declared_without_a_reverse_name(personas, pair):
     from haven.people.models import Relationship
 
     assert Relationship.objects.get(pk=relation.pk).other == kept
+
+
+def test_one_shared_word_pairs_only_a_one_word_name(personas):
+    by, team = personas.member, personas.team
+    salman = add_person(team=team, by=by, name="Салман Тагиров", other_names=["Salman Tagirov"])
+    adam = add_person(team=team, by=by, name="Адам Тагиров", other_names=["Adam Tagirov"])
+    alone = add_person(team=team, by=by, name="Тагирофф")
+    pairs = candidate_pairs(list(Person.objects.all()))
+    # The surname written in two scripts is still one word: Salman and Adam are not paired.
+    assert (min(salman.pk, adam.pk), max(salman.pk, adam.pk)) not in pairs
+    assert {(min(alone.pk, other.pk), max(alone.pk, other.pk)) for other in (salman, adam)} <= set(
+        pairs
+    )
+
+
+def test_a_typo_in_either_word_still_pairs(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Зелимхан Дакаев")
+    b = add_person(team=team, by=by, name="Zelimkhan Dakayef")
+    c = add_person(team=team, by=by, name="Zelimhan Dakaev")
+    d = add_person(team=team, by=by, name="Zelimkan Dakaev")
+    pairs = candidate_pairs(list(Person.objects.all()))
+    for x, y in ((a, b), (a, c), (a, d), (b, d)):
+        assert (min(x.pk, y.pk), max(x.pk, y.pk)) in pairs
