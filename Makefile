@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 RUNTIME_DEPS := Django>=5.2,<5.3 django-otp>=1.7 django-csp>=4.0 argon2-cffi>=25.1 \
 	cryptography>=46 gunicorn>=23 whitenoise>=6.9 segno>=1.6 psycopg[binary]>=3.2 \
 	trafilatura>=2.0 lxml_html_clean>=0.4 filetype>=1.2 iuliia>=0.13 rapidfuzz>=3.9
+BENCH_DEPS := pyarrow>=18
+BENCH_NAMES := pyarrow
+space := $(subst ,, )
 TEST_DEPS := pytest>=8 pytest-django>=4.9 factory-boy>=3.3 hypothesis>=6.100 \
 	playwright>=1.50 polib>=1.2 ruff>=0.9
 
@@ -25,7 +28,7 @@ format: $(VENV)/.test-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.test-installed
+bench: $(VENV)/.bench-installed
 	@for script in bench/[a-z]*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
 
 # PostgreSQL and Chromium come from the system's packages.
@@ -52,6 +55,11 @@ $(VENV)/.test-installed: requirements/test.txt $(VENV)/.run-installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/test.txt
 	touch $@
 
+# Benchmarks also read Parquet data sets (pyarrow); the application never does.
+$(VENV)/.bench-installed: requirements/bench.txt $(VENV)/.test-installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/bench.txt
+	touch $@
+
 # Re-resolve the pinned versions in a throwaway environment.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
@@ -59,6 +67,8 @@ lock:
 	{ echo "# Pinned runtime dependencies; regenerate with 'make lock'."; .lock-venv/bin/pip freeze; } > requirements/run.txt
 	.lock-venv/bin/pip install --quiet $(foreach d,$(TEST_DEPS),'$(d)')
 	{ echo "# Pinned test dependencies (runtime ones included); regenerate with 'make lock'."; .lock-venv/bin/pip freeze; } > requirements/test.txt
+	.lock-venv/bin/pip install --quiet $(foreach d,$(BENCH_DEPS),'$(d)')
+	{ echo "# Pinned benchmark-only dependencies; regenerate with 'make lock'."; .lock-venv/bin/pip freeze | grep -i -E '^($(subst $(space),|,$(BENCH_NAMES)))=='; } > requirements/bench.txt
 	rm -rf .lock-venv
 
 clean:
