@@ -42,7 +42,7 @@ def historical_50k():
         yield record["unique_id"], record["cluster"], record
 
 
-def people_rows(records):
+def people_rows(records, prefix):
     """Haven people from linkage records: name, birth date, e-mail; the true clusters."""
     from haven.lib.partial_dates import PartialDate
 
@@ -51,7 +51,7 @@ def people_rows(records):
         name = " ".join(part for part in (record["first_name"], record["surname"]) if part)
         if not name:
             continue
-        row = {"name": name, "code": f"P-{number:06d}"}
+        row = {"name": name, "code": f"{prefix}-{number:06d}"}
         if record.get("dob"):
             # Historical dates with injected errors may not exist (month 86): left out.
             with contextlib.suppress(ValueError):
@@ -63,12 +63,12 @@ def people_rows(records):
     return rows, cluster_of
 
 
-def evaluate(title, records):
+def evaluate(title, prefix, records):
     from haven.accounts.actions import create_team
     from haven.people.duplicates import find
     from haven.people.models import Person
 
-    rows, cluster_of = people_rows(records)
+    rows, cluster_of = people_rows(records, prefix)
     team = create_team(title)
     _instance.bulk_people(team, rows)
     members = defaultdict(list)
@@ -103,13 +103,13 @@ def main() -> None:
         print(f"{LINKAGE} is not present: nothing to measure (it lives beside the project).")
         return
     _instance.start()
-    evaluate("fake_1000", fake_1000())
+    evaluate("fake_1000", "F", fake_1000())
     try:
         import pyarrow  # noqa: F401
     except ImportError:
         print("\nhistorical_50k skipped: pyarrow is not installed (make bench installs it).")
     else:
-        evaluate("historical_50k", historical_50k())
+        evaluate("historical_50k", "H", historical_50k())
     print(
         "\nPublished anchor: Splink links about a million records on a laptop in about a "
         "minute (a different method and data set)."

@@ -144,7 +144,11 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     parsed = {p.pk: [parse(form) for form in _forms(p) if form] for p in people}
     for (pa, pb), shared in candidate_pairs(people).items():
         a, b = by_pk[pa], by_pk[pb]
-        names = max(score_parsed(form, parsed[pb]) for form in parsed[pa])
+        # Both ways round: "Davis" matches "John Davis" fully, but not the other way.
+        names = (
+            max(score_parsed(form, parsed[pb]) for form in parsed[pa])
+            + max(score_parsed(form, parsed[pa]) for form in parsed[pb])
+        ) / 2
         value, reasons = names, []
         if names >= 0.8:
             reasons.append(_("names match across scripts (%(score).2f)") % {"score": names})
