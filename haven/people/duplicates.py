@@ -139,16 +139,22 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         relatives[person_id].add(other_id)
         relatives[other_id].add(person_id)
     found = []
-    # Each name is parsed once here, not once per pair it appears in.
+    # Each name is parsed once, and each pair of names scored once: namesakes are common.
     parse = Parser()
-    parsed = {p.pk: [parse(form) for form in _forms(p) if form] for p in people}
+    forms = {p.pk: tuple(form for form in _forms(p) if form) for p in people}
+    parsed = {names: [parse(form) for form in names] for names in set(forms.values())}
+    scored: dict[tuple, float] = {}
     for (pa, pb), shared in candidate_pairs(people).items():
         a, b = by_pk[pa], by_pk[pb]
-        # Both ways round: "Davis" matches "John Davis" fully, but not the other way.
-        names = (
-            max(score_parsed(form, parsed[pb]) for form in parsed[pa])
-            + max(score_parsed(form, parsed[pa]) for form in parsed[pb])
-        ) / 2
+        key = (forms[pa], forms[pb]) if forms[pa] <= forms[pb] else (forms[pb], forms[pa])
+        if key not in scored:
+            one, other = parsed[key[0]], parsed[key[1]]
+            # Both ways round: "Davis" matches "John Davis" fully, but not the other way.
+            scored[key] = (
+                max((score_parsed(form, other) for form in one), default=0.0)
+                + max((score_parsed(form, one) for form in other), default=0.0)
+            ) / 2
+        names = scored[key]
         value, reasons = names, []
         if names >= 0.8:
             reasons.append(_("names match across scripts (%(score).2f)") % {"score": names})
