@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from haven.lib.names import SD_SPAN, name_terms, query_terms, score, skeleton, tokens
+from haven.lib.names import SD_SPAN, Parser, name_terms, parse, query_terms, score, skeleton, tokens
 
 # Latin spellings (passport, BGN/PCGN, everyday, scholarly) beside the Cyrillic name: each
 # has the Cyrillic name's skeleton.
@@ -218,3 +218,10 @@ def test_any_one_deletion_or_substitution_still_shares_a_key(word, position, let
     assume(typo != word and no_doubles(typo))
     assert shares_term(typo, word)
     assert shares_term(word, typo)
+
+
+@given(st.lists(st.sampled_from(["Салех", "Magamadov", "Исаев", "ibragim", "x", "1999", ""])))
+def test_a_parser_gives_what_parse_gives(words):
+    parser = Parser()
+    for value in (" ".join(words), " ".join(reversed(words))):
+        assert parser(value) == parse(value)
