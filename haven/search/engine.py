@@ -90,13 +90,22 @@ def query_tokens(kind: Kind, query: str, terms: dict) -> set[int]:
     return wanted
 
 
+class Results(list):
+    """Hits, best first; ``capped`` names the kinds that had more candidates than
+    ``RANKED`` (only the closest were ranked: a longer query narrows them)."""
+
+    def __init__(self, hits=(), capped=()):
+        super().__init__(hits)
+        self.capped = set(capped)
+
+
 def candidates(kind: Kind, wanted: set[int], user, teams: list[int]):
     """Records of ``kind`` the user may see that share index tokens with the query: the
-    ``RANKED`` that share the most. Only the index rows of the user's teams are read,
-    and records the user may not see never take a place."""
+    ``RANKED`` that share the most, and whether there were more. Only the index rows of
+    the user's teams are read, and records the user may not see never take a place."""
     model = kind.model
     if not wanted or not teams:
-        return model.objects.none()
+        return model.objects.none(), False
     ranked = list(
         BlindTerm.objects.filter(token__in=wanted, team_id__in=teams)
         .values("record_id")
@@ -105,7 +114,9 @@ def candidates(kind: Kind, wanted: set[int], user, teams: list[int]):
         .values_list("record_id", flat=True)[: RANKED * 2]
     )
     visible = set(model.objects.visible_to(user).filter(pk__in=ranked).values_list("pk", flat=True))
-    return model.objects.filter(pk__in=[pk for pk in ranked if pk in visible][:RANKED])
+    chosen = [pk for pk in ranked if pk in visible]
+    more = len(chosen) > RANKED or len(ranked) == RANKED * 2
+    return model.objects.filter(pk__in=chosen[:RANKED]), more
 
 
 def _facets(kind: Kind, record, regions: dict) -> dict:
@@ -122,11 +133,11 @@ def _facets(kind: Kind, record, regions: dict) -> dict:
     return facets
 
 
-def search(query: str, user, only: str | None = None) -> list[Hit]:
+def search(query: str, user, only: str | None = None) -> Results:
     query = query.strip()
+    hits = Results()
     if len(query) < 2:
-        return []
-    hits: list[Hit] = []
+        return hits
     terms: dict = {}
     wanted = parse(query)
     parsed = Parser()  # names recur across records: each word is worked out once
@@ -138,7 +149,9 @@ def search(query: str, user, only: str | None = None) -> list[Hit]:
     for kind in KINDS:
         if only and kind.code != only:
             continue
-        found = candidates(kind, query_tokens(kind, query, terms), user, teams)
+        found, more = candidates(kind, query_tokens(kind, query, terms), user, teams)
+        if more:
+            hits.capped.add(kind.code)
         regions = {}
         if kind.code == "incident":
             found = list(found.select_related("location").prefetch_related("acts__act_type"))

@@ -14,6 +14,7 @@ from haven.search.engine import KINDS, facet_counts, search
 from haven.vocab.models import Term, Vocabulary
 
 FACETS = ["kind", "status", "region", "act_type", "year"]
+SHOWN = 100
 
 
 class SearchForm(forms.Form):
@@ -37,6 +38,7 @@ def search_page(request):
         if request.POST.get("clear"):
             data.update(dict.fromkeys(FACETS, ""))
         hits = search(data["q"], request.user, only=data["kind"] or None)
+        capped = bool(hits.capped)
         chosen = {name: data[name] for name in FACETS if data[name]}
         for name, value in chosen.items():
             if name == "kind":
@@ -72,9 +74,11 @@ def search_page(request):
                         reverse(hit.kind.url_name, kwargs={"uuid": hit.record.uuid}),
                         " · ".join(t for t in hit.kind.texts(hit.record) if t),
                     )
-                    for hit in hits[:100]
+                    for hit in hits[:SHOWN]
                 ],
                 "total": len(hits),
+                # Only the closest candidates of a kind were ranked, or not all are listed.
+                "capped": capped or len(hits) > SHOWN,
                 "facets": facets,
                 "chosen": chosen,
             }

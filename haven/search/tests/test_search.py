@@ -185,3 +185,18 @@ def test_a_moved_record_is_found_by_its_new_team_only(client, personas, world):
     sign_in(client, personas.read_only)
     hits, _facets, _html = results(client, "Исаев", kind="person")
     assert hits == []
+
+
+def test_more_candidates_than_are_ranked_says_so(client, personas, world, monkeypatch):
+    from haven.search import engine
+
+    monkeypatch.setattr(engine, "RANKED", 2)
+    for first in ("Адам", "Ислам", "Тимур"):
+        add_person(team=personas.team, by=personas.member, name=f"{first} Хасанов")
+    sign_in(client, personas.member)
+    hits, _facets, html = results(client, "Hasanov", kind="person")
+    assert len(hits) == 2 and "data-capped" in html
+    hits, _facets, html = results(client, "Timur Hasanov", kind="person")
+    assert hits[0][0].record.name == "Тимур Хасанов"
+    _hits, _facets, html = results(client, "Magamadov", kind="person")
+    assert "data-capped" not in html
