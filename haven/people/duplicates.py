@@ -68,20 +68,29 @@ class _Keys:
         few Salman Tagirovs). Word keys (a word spelt alike or within one edit) are for
         pairing with a person whose name has one word only.
         """
-        words: dict[frozenset, frozenset] = {}
+        # One entry per word, whatever the script or spelling: Юсуп and Yusuf (one edit
+        # apart) are one word of the name, not two.
+        words: list[tuple[set, set]] = []
         for form in _forms(person):
             for word in tokens(form or ""):
                 exact, fuzzy = self.word(word)
-                if exact:
-                    words[exact] = words.get(exact, frozenset()) | fuzzy
+                if not exact:
+                    continue
+                for known_exact, known_fuzzy in words:
+                    if known_exact & exact or known_fuzzy & fuzzy:
+                        known_exact |= exact
+                        known_fuzzy |= fuzzy
+                        break
+                else:
+                    words.append((set(exact), set(fuzzy)))
         pair_keys = set()
-        for (exact_a, fuzzy_a), (exact_b, fuzzy_b) in combinations(words.items(), 2):
+        for (exact_a, fuzzy_a), (exact_b, fuzzy_b) in combinations(words, 2):
             for a in exact_a:
                 pair_keys.update((min(a, b), max(a, b)) for b in exact_b | fuzzy_b)
             for b in exact_b:
                 pair_keys.update((min(a, b), max(a, b)) for a in fuzzy_a)
         word_keys = set()
-        for exact, fuzzy in words.items():
+        for exact, fuzzy in words:
             word_keys |= exact | fuzzy
         return pair_keys, word_keys
 

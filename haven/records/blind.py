@@ -42,8 +42,11 @@ def hashed(model, field: str, terms: Iterable[str]) -> set[int]:
 
 
 def terms_of(instance) -> list[BlindTerm]:
-    """The index rows of a record's current values (not saved)."""
+    """The index rows of a record's current values (not saved); none for a deleted record,
+    which no search may find (restoring it indexes it again)."""
     model = type(instance)
+    if getattr(instance, "deleted_at", None):
+        return []
     kind = ContentType.objects.get_for_model(model)
     return [
         BlindTerm(token=token, team_id=instance.team_id, kind=kind, record_id=instance.pk)

@@ -28,14 +28,21 @@ class RecordQuerySet(models.QuerySet):
     def writable_by(self, user) -> RecordQuerySet:
         from haven.accounts.models import Membership
 
-        return self._for_members(user, team__memberships__access=Membership.Access.MEMBER)
+        return self._for_members(user, access=Membership.Access.MEMBER)
 
     def _for_members(self, user, **membership) -> RecordQuerySet:
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        # One filter() call, so that the user and the access level are conditions
-        # on the same membership row rather than on any two memberships of the team.
-        return self.filter(deleted_at__isnull=True, team__memberships__user=user, **membership)
+        return self.filter(deleted_at__isnull=True, team__in=member_teams(user, **membership))
+
+
+def member_teams(user, **membership) -> models.QuerySet:
+    """Ids of the teams whose live records ``user`` may see (with ``access=...``: only
+    those where the membership has that access); none for anyone not signed in or
+    disabled. ``visible_to`` and the search's index lookup both use it."""
+    from haven.accounts.models import Membership
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Membership.objects.none().values("team_id")
+    return Membership.objects.filter(user=user, **membership).order_by().values("team_id")
 
 
 class SensitiveRecord(models.Model):

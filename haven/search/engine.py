@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from haven.accounts.models import Membership
 from haven.lib.names import Parser, parse, score_parsed
 from haven.locations.models import regions_of
 from haven.records.blind import hashed, term_functions
-from haven.records.models import BlindTerm
+from haven.records.models import BlindTerm, member_teams
 
 MIN_SCORE = 0.72
 # Only the records sharing the most query terms are decrypted and ranked: a common
@@ -102,7 +101,8 @@ class Results(list):
 def candidates(kind: Kind, wanted: set[int], user, teams: list[int]):
     """Records of ``kind`` the user may see that share index tokens with the query: the
     ``RANKED`` that share the most, and whether there were more. Only the index rows of
-    the user's teams are read, and records the user may not see never take a place."""
+    the user's teams (``member_teams``) are read, deleted records have none, and
+    ``visible_to`` has the last word on every candidate."""
     model = kind.model
     if not wanted or not teams:
         return model.objects.none(), False
@@ -141,11 +141,7 @@ def search(query: str, user, only: str | None = None) -> Results:
     terms: dict = {}
     wanted = parse(query)
     parsed = Parser()  # names recur across records: each word is worked out once
-    teams = (
-        list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
-        if user.is_authenticated
-        else []
-    )
+    teams = list(member_teams(user).values_list("team_id", flat=True))
     for kind in KINDS:
         if only and kind.code != only:
             continue

@@ -182,3 +182,10 @@ def test_a_typo_in_either_word_still_pairs(personas):
     pairs = candidate_pairs(list(Person.objects.all()))
     for x, y in ((a, b), (a, c), (a, d), (b, d)):
         assert (min(x.pk, y.pk), max(x.pk, y.pk)) in pairs
+
+
+def test_one_word_spelt_two_ways_is_still_one_word(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Юсуп Ахмедов", other_names=["Yusuf Akhmedov"])
+    b = add_person(team=team, by=by, name="Юсуп Байсаров", other_names=["Yusuf Baysarov"])
+    assert (min(a.pk, b.pk), max(a.pk, b.pk)) not in candidate_pairs(list(Person.objects.all()))

@@ -17,27 +17,41 @@ def convert(apps, schema_editor):
         try:
             model = apps.get_model(app_label, model_name)
         except LookupError:
-            BlindTerm.objects.filter(scope=scope).delete()
-            continue
+            continue  # no such model any more: its rows are dropped below
         kind, _created = ContentType.objects.get_or_create(app_label=app_label, model=model_name)
+        # Live records only: a deleted record has no index rows now.
         records = {
             uuid: (pk, team_id)
-            for uuid, pk, team_id in model._base_manager.values_list("uuid", "pk", "team_id")
+            for uuid, pk, team_id in model._base_manager.filter(
+                deleted_at__isnull=True
+            ).values_list("uuid", "pk", "team_id")
         }
-        rows, orphans = [], []
-        for row in BlindTerm.objects.filter(scope=scope).iterator(chunk_size=5000):
-            found = records.get(row.object_uuid)
-            if found is None:
-                orphans.append(row.pk)
-                continue
-            row.new_token = int.from_bytes(bytes.fromhex(row.token[:16]), "big", signed=True)
-            row.record_id, row.team_id = found
-            row.kind_id = kind.pk
-            rows.append(row)
-        BlindTerm.objects.bulk_update(
-            rows, ["new_token", "record_id", "team_id", "kind_id"], batch_size=2000
-        )
-        BlindTerm.objects.filter(pk__in=orphans).delete()
+        last = 0
+        while True:
+            rows = list(
+                BlindTerm.objects.filter(scope=scope, pk__gt=last).order_by("pk")[:5000]
+            )
+            if not rows:
+                break
+            last = rows[-1].pk
+            found = []
+            for row in rows:
+                if row.object_uuid in records:
+                    row.new_token = int.from_bytes(
+                        bytes.fromhex(row.token[:16]), "big", signed=True
+                    )
+                    row.record_id, row.team_id = records[row.object_uuid]
+                    row.kind_id = kind.pk
+                    found.append(row)
+            BlindTerm.objects.bulk_update(found, ["new_token", "record_id", "team_id", "kind_id"])
+    # Rows of records that are gone or deleted, or of models that are gone.
+    BlindTerm.objects.filter(record_id__isnull=True).delete()
+
+
+def drop_all(apps, schema_editor):
+    """Going back: the old rows cannot be rebuilt without the keys. Run
+    ``haven search reindex`` after downgrading Haven."""
+    apps.get_model("records", "BlindTerm").objects.all().delete()
 
 
 class Migration(migrations.Migration):
@@ -116,4 +130,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             "blindterm", models.Index(fields=["kind", "record_id"], name="blind_record")
         ),
+        # Last, so that going back empties the table before the old columns return.
+        migrations.RunPython(migrations.RunPython.noop, drop_all),
     ]

@@ -11,6 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from haven.keys.keyring import get_keyring
 from haven.people.actions import add_person
 from haven.people.models import Person
+from haven.records.actions import delete_record
 from haven.records.blind import matching, scope_of
 from haven.records.models import BlindTerm
 
@@ -21,6 +22,8 @@ AFTER = [("records", "0002_compact_blind_index")]
 @pytest.mark.django_db(transaction=True)
 def test_old_index_rows_are_converted_without_the_keys(personas):
     person = add_person(team=personas.team, by=personas.member, name="Салех Магамадов")
+    gone = add_person(team=personas.team, by=personas.member, name="Салех Магамадов")
+    delete_record(gone, by=personas.member)
     key = get_keyring().index_key(scope_of(Person, "name"))
     term = "sk:magamadov"
     old_token = hmac.new(key, term.encode(), hashlib.sha256).hexdigest()[:32]
@@ -31,12 +34,27 @@ def test_old_index_rows_are_converted_without_the_keys(personas):
     old = executor.loader.project_state(BEFORE).apps.get_model("records", "BlindTerm")
     old.objects.create(scope="people.person.name", token=old_token, object_uuid=person.uuid)
     old.objects.create(scope="people.person.name", token="ab" * 16, object_uuid=uuid.uuid4())
+    old.objects.create(scope="people.person.name", token=old_token, object_uuid=gone.uuid)
+    old.objects.create(scope="gone.model.name", token=old_token, object_uuid=person.uuid)
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(AFTER)
 
-    row = BlindTerm.objects.get()  # the orphan row (no such record) is gone
+    # Rows of no record, of a deleted record and of a model that is gone are dropped.
+    row = BlindTerm.objects.get()
     assert (row.record_id, row.team_id) == (person.pk, personas.team.pk)
     visible = Person.objects.visible_to(personas.member)
     assert list(matching(visible, "name", "Magamadov")) == [person]
+
+    # Going back empties the index (it cannot be rebuilt without the keys); forward again.
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    assert (
+        not executor.loader.project_state(BEFORE)
+        .apps.get_model("records", "BlindTerm")
+        .objects.exists()
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(AFTER)

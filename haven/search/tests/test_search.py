@@ -14,7 +14,8 @@ from haven.incidents import actions as incidents
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.locations.models import Location
 from haven.people.actions import add_person
-from haven.records.actions import move_record
+from haven.people.models import Person
+from haven.records.actions import delete_record, move_record, save_record
 from haven.records.models import BlindTerm
 from haven.sources.actions import add_source
 from haven.tests.access import check_access
@@ -200,3 +201,24 @@ def test_more_candidates_than_are_ranked_says_so(client, personas, world, monkey
     assert hits[0][0].record.name == "Тимур Хасанов"
     _hits, _facets, html = results(client, "Magamadov", kind="person")
     assert "data-capped" not in html
+
+
+def test_deleted_records_take_no_place(client, personas, world, monkeypatch):
+    from haven.search import engine
+
+    monkeypatch.setattr(engine, "RANKED", 2)
+    gone = [
+        add_person(team=personas.team, by=personas.member, name="Тимур Хасанов") for _ in range(4)
+    ]
+    live = add_person(team=personas.team, by=personas.member, name="Тимур Хасанов")
+    for person in gone:
+        delete_record(person, by=personas.member)
+    sign_in(client, personas.member)
+    hits, _facets, html = results(client, "Timur Hasanov", kind="person")
+    assert [hit.record for hit, _url, _text in hits] == [live]
+    assert "data-capped" not in html
+    back = Person._base_manager.get(pk=gone[0].pk)
+    back.deleted_at = None  # as undoing a merge brings the merged person back
+    save_record(back, by=personas.member, change="restored")
+    hits, _facets, _html = results(client, "Timur Hasanov", kind="person")
+    assert {hit.record for hit, _url, _text in hits} == {live, gone[0]}

@@ -40,6 +40,8 @@ class Command(BaseCommand):
                 last, done = batch[-1].pk, done + len(batch)
                 sys.stdout.write(f"\r{model._meta.label_lower}: {done}/{count}   ")
                 sys.stdout.flush()
+            # Rows of records that no longer exist, above the last one.
+            BlindTerm.objects.filter(kind=kind, record_id__gt=last).delete()
             if count:
                 sys.stdout.write("\n")
             total += count
