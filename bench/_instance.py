@@ -15,6 +15,8 @@ SHARED = ROOT.parent / "shared" / "data"
 def start(workdir: Path | None = None) -> Path:
     """Set Haven up on a new instance, or on the one left in ``workdir`` by an earlier run."""
     sys.path.insert(0, str(ROOT))
+    if workdir is None and os.environ.get("HAVEN_VAR_DIR"):
+        workdir = Path(os.environ["HAVEN_VAR_DIR"])
     workdir = workdir or Path(tempfile.mkdtemp(prefix="haven-bench-"))
     os.environ.setdefault("HAVEN_VAR_DIR", str(workdir))
     os.environ.setdefault("HAVEN_DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")

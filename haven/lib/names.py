@@ -70,6 +70,7 @@ __all__ = ["SD_SPAN", "Parser", "name_terms", "query_terms", "score", "skeleton"
 SCHEMA = iuliia.WIKIPEDIA
 SD_SPAN = 8
 MIN_REPAIR = 4  # shortest query token whose deletion and swap variants are looked up
+MIN_PART = 3  # shortest word looked for inside a longer query token (words run together)
 
 # Words are split at anything but letters, digits, combining marks (ALA-LC's i͡a) and the
 # apostrophes and primes that systems write inside a word (Il'yas, Ilʹi͡as, Il`yas).
@@ -261,7 +262,20 @@ def query_terms(query: str) -> list[str]:
             for reading in _readings(variant):
                 if len(reading) >= 2:
                     found |= _token_terms(reading)
+        found |= _split_terms(token)
     return sorted(found)
+
+
+def _split_terms(token: str) -> set[str]:
+    """``sk:`` terms of the two halves of a long token cut anywhere: two words typed
+    without a space between them (SalmanTagirov, МагамадовСалех)."""
+    text = fold(token)
+    found = set()
+    if len(text) >= 2 * MIN_PART:
+        for cut in range(MIN_PART, len(text) - MIN_PART + 1):
+            for part in (text[:cut], text[cut:]):
+                found.update(f"sk:{r}" for r in _readings(part) if len(r) >= MIN_PART)
+    return found
 
 
 def _token_form(token: str) -> tuple[list[str], str] | None:
@@ -326,11 +340,28 @@ def score_parsed(query_tokens: tuple, parsed_forms: list[tuple]) -> float:
         if not form_tokens:
             continue
         total = 0.0
+        joined = None
         for (readings, typed), weight in zip(query_tokens, weights, strict=True):
+            candidates = form_tokens
+            if len(readings[0]) >= 2 * MIN_PART and len(form_tokens) > 1:
+                # A long query word may be two words typed without a space (SalmanTagirov).
+                if joined is None:
+                    joined = _joined(form_tokens)
+                candidates = (*form_tokens, *joined)
             total += weight * max(
                 0.85 * max(OSA.normalized_similarity(a, b) for a in readings for b in name)
                 + 0.15 * Indel.normalized_similarity(typed, name_typed)
-                for name, name_typed in form_tokens
+                for name, name_typed in candidates
             )
         best = max(best, total / sum(weights))
     return min(1.0, best)
+
+
+def _joined(form_tokens: tuple) -> list[tuple[list[str], str]]:
+    """Each two neighbouring words of a parsed name as one word, in either order (the
+    surname first or last); first readings only."""
+    joined = []
+    for first, second in zip(form_tokens, form_tokens[1:], strict=False):
+        joined.append(([first[0][0] + second[0][0]], first[1] + second[1]))
+        joined.append(([second[0][0] + first[0][0]], second[1] + first[1]))
+    return joined

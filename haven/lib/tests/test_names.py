@@ -225,3 +225,17 @@ def test_a_parser_gives_what_parse_gives(words):
     parser = Parser()
     for value in (" ".join(words), " ".join(reversed(words))):
         assert parser(value) == parse(value)
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("NikolaiIsaev", "Николай Исаев"),
+        ("SalmanTagirov", "Салман Тагиров"),
+        ("МагамадовСалех", "Salekh Magamadov"),
+    ],
+)
+def test_two_words_typed_without_a_space_still_find_the_name(query, name):
+    assert set(query_terms(query)) & set(name_terms(name.split()[-1]))
+    assert score(query, [name]) >= 0.85
+    assert score(query.replace("Isaev", "Ivanov"), ["Николай Исаев"]) < 0.85
