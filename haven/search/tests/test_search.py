@@ -70,6 +70,7 @@ def results(client, q, **facets):
         "magomadov",
         "Салех Магамадов",
         "Salekh Magamadov",
+        "SalekhMagamadov",
     ],
 )
 def test_person_found_across_scripts_and_typos(client, personas, world, query):
