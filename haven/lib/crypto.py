@@ -115,5 +115,15 @@ def blind_token(key: bytes, term: str) -> int:
     with a chance of about 2**-64 per pair, and every search checks its candidates against
     the decrypted values anyway.
     """
-    digest = hmac.new(key, term.encode(), hashlib.sha256).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    return next(iter(blind_tokens(key, [term])))
+
+
+def blind_tokens(key: bytes, terms) -> set[int]:
+    """``blind_token`` of many terms under one key (the keyed state is set up once)."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    found = set()
+    for term in terms:
+        mac = keyed.copy()
+        mac.update(term.encode())
+        found.add(int.from_bytes(mac.digest()[:8], "big", signed=True))
+    return found

@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from haven.keys.keyring import get_keyring
-from haven.lib.crypto import blind_token
+from haven.lib.crypto import blind_tokens
 from haven.records.models import BlindTerm
 
 
@@ -37,8 +37,7 @@ def tokens(model, field: str, value, *, query: bool = False) -> set[int]:
 
 def hashed(model, field: str, terms: Iterable[str]) -> set[int]:
     """The tokens of terms already computed for ``field``."""
-    key = get_keyring().index_key(scope_of(model, field))
-    return {blind_token(key, term) for term in terms}
+    return blind_tokens(get_keyring().index_key(scope_of(model, field)), terms)
 
 
 def terms_of(instance) -> list[BlindTerm]:
