@@ -14,7 +14,7 @@ so every name is shared by many people: the hard case for both.
     .venv/bin/python bench/search_scale.py --instance DIR   # measure DIR's data again
 
 The full scale is --people 300000 --incidents 1000000 (about 40 minutes to generate
-on two cores, 45 million index rows, 5 GB in SQLite); the defaults are a tenth of that.
+on two cores, 45 million index rows, 3.7 GB in SQLite); the defaults are a tenth of that.
 On PostgreSQL, through scripts/with-postgres (see the README).
 """
 
