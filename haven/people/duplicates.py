@@ -103,6 +103,7 @@ def candidate_pairs(people) -> dict[tuple, dict]:
     The keys are the blind index's (``haven.lib.names``), computed here in memory from
     the names that are decrypted for scoring anyway, never stored in clear.
     """
+    people = list(people)
     groups: dict[tuple, list] = defaultdict(list)
     keys = _Keys()
     word_keys: dict[int, set] = {}
