@@ -343,7 +343,7 @@ def score_parsed(query_tokens: tuple, parsed_forms: list[tuple]) -> float:
         joined = None
         for (readings, typed), weight in zip(query_tokens, weights, strict=True):
             candidates = form_tokens
-            if len(readings[0]) >= 2 * MIN_PART and len(form_tokens) > 1:
+            if len(readings[0]) >= 2 * MIN_PART and len(form_tokens) > len(query_tokens):
                 # A long query word may be two words typed without a space (SalmanTagirov).
                 if joined is None:
                     joined = _joined(form_tokens)
