@@ -27,8 +27,9 @@ Terms (``name_terms``), per token with a skeleton of two letters or more:
 
 A query (``query_terms``) looks up more than it would index: the full terms of each of its
 readings, and of each longer token with one letter deleted or two neighbours swapped, which
-turns many two-edit cases (an extra letter and a wrong one; a broken "kh") into one edit.
-The index holds no more for it. Candidates that share any term are decrypted (only those
+turns many two-edit cases (an extra letter and a wrong one; a broken "kh") into one edit,
+and the ``sk:`` terms of the halves of a long token cut anywhere (two names typed without
+a space). The index holds no more for it. Candidates that share any term are decrypted (only those
 the user may see) and ranked by ``score``.
 
 What the terms reveal to someone holding the database but not the key, within one field's
