@@ -58,9 +58,14 @@ def value_from_snapshot(field: models.Field, value: Any) -> Any:
     return field.to_python(value)
 
 
+# Restoring brings back content only: whether a record is deleted, and which team holds
+# it, change through their own actions (a move needs write access to both teams).
+NOT_RESTORED = {"deleted_at", "team"}
+
+
 def apply_snapshot(instance, data: dict[str, Any]) -> None:
     for field in content_fields(type(instance)):
-        if field.name in data and field.name != "deleted_at":
+        if field.name in data and field.name not in NOT_RESTORED:
             setattr(instance, field.attname, value_from_snapshot(field, data[field.name]))
 
 

@@ -203,3 +203,18 @@ def test_whereabouts_history_and_relationships(client, personas, person):
     )
     html = client.get(reverse("people:detail", kwargs={"uuid": uncle.uuid})).content.decode()
     assert person.code in html and "uncle" in html
+
+
+def test_restoring_a_version_from_before_a_move_keeps_the_team(personas, person):
+    from haven.accounts.models import Membership
+    from haven.accounts.tests.factories import TeamFactory
+    from haven.records.actions import move_record, restore_version
+
+    other = TeamFactory(name="Other desk")
+    Membership.objects.create(team=other, user=personas.member)
+    move_record(person, other, by=personas.member)
+    first = RecordVersion.objects.get(object_uuid=person.uuid, number=1)
+    restore_version(Person.objects.get(pk=person.pk), first, by=personas.member)
+    person = Person.objects.get(pk=person.pk)
+    assert person.team == other
+    assert RecordVersion.objects.get(object_uuid=person.uuid, number=3).change == "restored"
