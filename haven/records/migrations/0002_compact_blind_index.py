@@ -1,5 +1,5 @@
-"""Blind-index rows become (64-bit token, team, record): a third of the size, and a
-search reads only its teams' part of the index.
+"""Blind-index rows become (64-bit token, team, record) instead of (scope text, hex
+token, UUID): integers only, and a search reads only its teams' part of the index.
 
 The new token is the first 64 bits of the same HMAC, so existing rows are converted
 without the keys; rows of records that no longer exist are dropped.
