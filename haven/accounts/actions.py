@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib.auth import password_validation
 from django.db import transaction
 from django.http import HttpRequest
@@ -19,14 +17,12 @@ from haven.accounts.models import (
     hash_recovery_code,
 )
 from haven.audit.actions import record
-
-# Unambiguous alphabet: no 0/O, 1/I/L.
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+from haven.lib.codes import random_chars
 
 
 def generate_password() -> str:
     """A one-time password for a new or reset account: 20 characters, ~100 bits."""
-    return "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(5)) for _ in range(4))
+    return "-".join(random_chars(5) for _ in range(4))
 
 
 @transaction.atomic
@@ -112,8 +108,7 @@ def _issue_recovery_codes(user: User) -> list[str]:
     RecoveryDevice.objects.filter(user=user).delete()
     device = RecoveryDevice.objects.create(user=user, name="recovery codes", confirmed=True)
     codes = [
-        "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(4))
-        for _ in range(settings.HAVEN_RECOVERY_CODES)
+        "-".join(random_chars(4) for _ in range(4)) for _ in range(settings.HAVEN_RECOVERY_CODES)
     ]
     RecoveryCode.objects.bulk_create(
         RecoveryCode(device=device, code_hash=hash_recovery_code(code)) for code in codes

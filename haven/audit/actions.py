@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -16,9 +17,56 @@ from haven.audit.models import GENESIS_HASH, AuditEntry
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends.
 _APPEND_LOCK = 0x6861766E
 
-# The request being served, so that entries written deep inside an action still
-# carry the user's address without every function passing the request along.
-_current_request: ContextVar[HttpRequest | None] = ContextVar("haven_request", default=None)
+
+class Channel:
+    """The ways into Haven; each entry says which one it came through."""
+
+    WEB = "web"
+    API = "api"
+    CLI = "cli"
+    JOB = "job"
+    INTAKE = "intake"
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who is acting, from where and through which interface.
+
+    Each interface sets one around its work (the web middleware per request, the
+    ``haven`` command per run, a job per task), so that entries written deep inside
+    an action carry it without every function passing it along. ``actor`` is a
+    user; an anonymous submitter (the public request form) has none and is named
+    by ``submitter`` instead, never by anything that identifies them.
+    """
+
+    channel: str
+    actor: object | None = None
+    address: str | None = None
+    submitter: str = ""
+    request: HttpRequest | None = None
+
+    def current_actor(self):
+        if self.actor is not None:
+            return self.actor
+        user = getattr(self.request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+
+_current: ContextVar[AuditContext | None] = ContextVar("haven_audit_context", default=None)
+
+
+@contextmanager
+def audit_context(channel: str, *, actor=None, address=None, submitter="", request=None):
+    """Entries written inside carry this channel, actor and address (unless given)."""
+    token = _current.set(AuditContext(channel, actor, address, submitter, request))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current_context() -> AuditContext | None:
+    return _current.get()
 
 
 class AuditContextMiddleware:
@@ -26,11 +74,8 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _current_request.set(request)
-        try:
+        with audit_context(Channel.WEB, address=client_address(request), request=request):
             return self.get_response(request)
-        finally:
-            _current_request.reset(token)
 
 
 def client_address(request: HttpRequest | None) -> str | None:
@@ -67,35 +112,42 @@ def record(
     actor=None,
     target: Model | None = None,
     summary: str = "",
+    records: Iterable[Model] = (),
 ) -> AuditEntry:
     """Append one entry; call it inside the transaction of the change it describes.
 
-    ``request`` defaults to the one being served; ``actor`` to its signed-in user.
+    The actor, address and channel come from the current ``AuditContext`` unless
+    given (``request`` stands for a web context of its own). ``records`` lists what
+    a bulk read (an export, a report) read: one entry for all of them, not one each.
     Entries are numbered without gaps: on PostgreSQL an advisory lock serialises
     appenders, on SQLite the IMMEDIATE transaction mode already does.
     """
-    if request is None:
-        request = _current_request.get()
-    if actor is None and request is not None:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            actor = user
+    context = current_context()
+    if request is not None:
+        context = AuditContext(Channel.WEB, address=client_address(request), request=request)
+    if actor is None and context is not None:
+        actor = context.current_actor()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK])
     last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     object_type, object_id = describe(target) if target is not None else ("", "")
+    actor_label = actor.email if actor is not None else ""
+    if actor is None and context is not None and context.submitter:
+        actor_label = context.submitter
     entry = AuditEntry(
         seq=seq,
         at=timezone.now(),
         actor=actor,
-        actor_label=actor.email if actor is not None else "",
-        ip=client_address(request),
+        actor_label=actor_label,
+        ip=context.address if context is not None else None,
+        channel=context.channel if context is not None else "",
         action=action,
         object_type=object_type,
         object_id=object_id,
         summary=summary[:300],
+        records=[":".join(describe(item)) for item in records],
         prev_hash=prev_hash,
     )
     entry.hash = entry.compute_hash()

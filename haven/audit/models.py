@@ -32,10 +32,13 @@ class AuditEntry(models.Model):
     )
     actor_label = models.CharField(max_length=254, blank=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=8, blank=True, default="")
     action = models.CharField(_("action"), max_length=64, db_index=True)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object"), max_length=64, blank=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
+    # What one bulk read (an export, a report) read, as "app.model:id" strings.
+    records = models.JSONField(default=list, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -61,6 +64,11 @@ class AuditEntry(models.Model):
             "summary": self.summary,
             "prev_hash": self.prev_hash,
         }
+        # Added later: covered when set, so entries written before keep their hashes.
+        if self.channel:
+            body["channel"] = self.channel
+        if self.records:
+            body["records"] = self.records
         return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
     def compute_hash(self) -> str:

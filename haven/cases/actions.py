@@ -109,9 +109,7 @@ def assess_risk(case: Case, *, by, threat_sources=(), threat_types=(), **fields)
     save_record(assessment, by=by)
     assessment.threat_sources.set(threat_sources)
     assessment.threat_types.set(threat_types)
-    latest = case.assessments.filter(deleted_at__isnull=True).order_by(
-        "-assessed_on", "-created_at"
-    )
+    latest = case.assessments.live().order_by("-assessed_on", "-created_at")
     level = latest.values_list("level", flat=True).first()
     if level != case.risk_level:
         case.risk_level = level

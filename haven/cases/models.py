@@ -7,8 +7,6 @@ describes a person or what happened to them is encrypted.
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,16 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.keys.fields import EncryptedTextField
-from haven.lib.normalize import NAME_INDEX
+from haven.lib.codes import new_code
+from haven.lib.names import NAME_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 from haven.vocab.models import Vocabulary
 
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
 
 def new_case_code() -> str:
-    return "C-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+    return new_code("C")
 
 
 def _term(vocabulary: str, **kwargs):

@@ -42,7 +42,7 @@ def _day(value) -> date:
 
 def case_events(case) -> list[Event]:
     events: list[Event] = []
-    for request in case.requests.filter(deleted_at__isnull=True).select_related("channel"):
+    for request in case.requests.live().select_related("channel"):
         events.append(
             Event(
                 _day(request.received_at),
@@ -61,7 +61,7 @@ def case_events(case) -> list[Event]:
             label = dict(case.Status.choices).get(status, status)
             events.append(Event(_day(version.changed_at), "status", str(label)))
             previous = status
-    for assessment in case.assessments.filter(deleted_at__isnull=True):
+    for assessment in case.assessments.live():
         events.append(
             Event(
                 assessment.assessed_on,
@@ -71,7 +71,7 @@ def case_events(case) -> list[Event]:
                 css=f"risk-{assessment.level}",
             )
         )
-    for action in case.actions.filter(deleted_at__isnull=True).select_related("kind"):
+    for action in case.actions.live().select_related("kind"):
         if action.is_petition:
             day = action.filed_on or _day(action.created_at)
             events.append(Event(day, "petition", action.title, action.kind.label))
@@ -94,7 +94,7 @@ def case_events(case) -> list[Event]:
                     f"{action.kind.label} · {action.get_status_display()}",
                 )
             )
-    for note in case.notes.filter(deleted_at__isnull=True):
+    for note in case.notes.live():
         events.append(Event(_day(note.written_at), "note", note.text[:80], note.text))
     events.sort(key=lambda event: (event.day, [k for k, _l in KINDS].index(event.kind)))
     return events

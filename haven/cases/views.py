@@ -234,25 +234,19 @@ def _case_page(request, case, status=200, **forms):
     user = request.user
     events = case_events(case)
     actions_list = list(
-        case.actions.filter(deleted_at__isnull=True).select_related(
-            "kind", "owner", "authority", "petition_type", "person"
-        )
+        case.actions.live().select_related("kind", "owner", "authority", "petition_type", "person")
     )
     context = {
         "case": case,
-        "persons": list(case.persons.filter(deleted_at__isnull=True)),
-        "requests": list(case.requests.filter(deleted_at__isnull=True).select_related("channel")),
+        "persons": list(case.persons.live()),
+        "requests": list(case.requests.live().select_related("channel")),
         "assessments": list(
-            case.assessments.filter(deleted_at__isnull=True).prefetch_related(
-                "threat_sources", "threat_types"
-            )
+            case.assessments.live().prefetch_related("threat_sources", "threat_types")
         ),
         "actions": [a for a in actions_list if not a.is_petition],
         "petitions": [a for a in actions_list if a.is_petition],
-        "consents": list(
-            case.consents.filter(deleted_at__isnull=True).select_related("person", "purpose")
-        ),
-        "notes": list(case.notes.filter(deleted_at__isnull=True).select_related("author")),
+        "consents": list(case.consents.live().select_related("person", "purpose")),
+        "notes": list(case.notes.live().select_related("author")),
         "events": events,
         "timeline": picture(events),
         "can_write": can_write(user, case),

@@ -8,25 +8,22 @@ in clear so that filters and statistics work without decrypting every record.
 
 from __future__ import annotations
 
-import secrets
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from haven.keys.fields import EncryptedTextField
+from haven.lib.codes import new_code
 from haven.lib.fuzzy_fields import FuzzyPeriod
-from haven.lib.normalize import NAME_INDEX
+from haven.lib.names import NAME_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 from haven.sources.models import Credibility, Reliability
 from haven.vocab.models import Vocabulary
 
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
 
 def new_incident_code() -> str:
-    return "I-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+    return new_code("I")
 
 
 class Incident(FuzzyPeriod, SensitiveRecord):

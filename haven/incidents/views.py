@@ -98,7 +98,7 @@ def incident_list(request):
         incidents.prefetch_related(
             Prefetch(
                 "acts",
-                queryset=Act.objects.filter(deleted_at__isnull=True).select_related("act_type"),
+                queryset=Act.objects.live().select_related("act_type"),
             )
         )[:300]
     )
@@ -141,14 +141,12 @@ def incident_new(request):
 
 def _detail_context(request, incident):
     acts = list(
-        incident.acts.filter(deleted_at__isnull=True)
+        incident.acts.live()
         .select_related("act_type", "victim", "location")
         .prefetch_related(
             Prefetch(
                 "involvements",
-                queryset=Involvement.objects.filter(deleted_at__isnull=True).select_related(
-                    "perpetrator"
-                ),
+                queryset=Involvement.objects.live().select_related("perpetrator"),
             )
         )
     )
@@ -163,13 +161,9 @@ def _detail_context(request, incident):
         "chains_out": [c for c in chains if c.source_id == incident.pk],
         "chains_in": [c for c in chains if c.target_id == incident.pk],
         "chain_path": chain_path(incident),
-        "information": list(
-            incident.information.filter(deleted_at__isnull=True).select_related("source")
-        ),
-        "cases": list(incident.cases.filter(deleted_at__isnull=True)),
-        "interventions": list(
-            incident.interventions.filter(deleted_at__isnull=True).select_related("case", "kind")
-        ),
+        "information": list(incident.information.live().select_related("source")),
+        "cases": list(incident.cases.live()),
+        "interventions": list(incident.interventions.live().select_related("case", "kind")),
         "can_write": can_write(request.user, incident),
     }
 

@@ -62,7 +62,7 @@ import unicodedata
 import iuliia
 from rapidfuzz.distance import OSA, Indel
 
-from haven.lib.normalize import fold
+from haven.lib.normalize import fold, terms_for_all, word_terms
 
 __all__ = ["SD_SPAN", "Parser", "name_terms", "query_terms", "score", "skeleton", "tokens"]
 
@@ -366,3 +366,17 @@ def _joined(form_tokens: tuple) -> list[tuple[list[str], str]]:
         joined.append(([first[0][0] + second[0][0]], first[1] + second[1]))
         joined.append(([second[0][0] + first[0][0]], second[1] + first[1]))
     return joined
+
+
+def name_and_word_terms(value) -> list[str]:
+    """Terms of a name or a title, or of a list of name forms: its words, and the
+    cross-script keys of ``haven.lib.names`` (transliterations, one-edit variants)."""
+    values = [value] if isinstance(value, str) else list(value or [])
+    return terms_for_all(values, lambda text: word_terms(text) + name_terms(text))
+
+
+def name_query_terms(query: str) -> list[str]:
+    return sorted(set(word_terms(query)) | set(query_terms(query)))
+
+
+NAME_INDEX = (name_and_word_terms, name_query_terms)

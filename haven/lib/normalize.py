@@ -55,21 +55,3 @@ def terms_for_all(values: Iterable[str], function) -> list[str]:
         if value:
             found.update(function(value))
     return sorted(found)
-
-
-def name_and_word_terms(value) -> list[str]:
-    """Terms of a name or a title, or of a list of name forms: its words, and the
-    cross-script keys of ``haven.lib.names`` (transliterations, one-edit variants)."""
-    from haven.lib.names import name_terms
-
-    values = [value] if isinstance(value, str) else list(value or [])
-    return terms_for_all(values, lambda text: word_terms(text) + name_terms(text))
-
-
-def name_query_terms(query: str) -> list[str]:
-    from haven.lib.names import query_terms
-
-    return sorted(set(word_terms(query)) | set(query_terms(query)))
-
-
-NAME_INDEX = (name_and_word_terms, name_query_terms)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,16 +10,16 @@ from haven.keys.fields import (
     EncryptedPartialDateField,
     EncryptedTextField,
 )
-from haven.lib.normalize import NAME_INDEX, contact_terms, terms_for_all
+from haven.lib import codes
+from haven.lib.names import NAME_INDEX
+from haven.lib.normalize import contact_terms, terms_for_all
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
-
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
 def new_code() -> str:
     """A pseudonymous code shown in lists instead of a name: P-XXXXXX."""
-    return "P-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+    return codes.new_code("P")
 
 
 def _contact_terms(value):

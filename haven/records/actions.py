@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from collections.abc import Collection
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from haven.audit.actions import record
 from haven.records import blind, history
-from haven.records.access import can_write
+from haven.records.access import require_write
 from haven.records.models import RecordVersion
 
 
@@ -17,6 +19,24 @@ def _versions(instance):
     return RecordVersion.objects.filter(
         object_type=instance._meta.label_lower, object_uuid=instance.uuid
     )
+
+
+def assign(instance, fields: dict, editable: Collection[str]) -> None:
+    """Set ``fields`` on ``instance``, refusing any name outside ``editable``.
+
+    Update verbs use it so that no caller (a form, an import row, an API body) can
+    change what has a verb of its own: the team only moves through ``move_record``,
+    deletion only through ``delete_record``. A refused name is a programming error
+    in the interface, reported like an unexpected keyword argument.
+    """
+    refused = sorted(set(fields) - set(editable))
+    if refused:
+        raise TypeError(
+            f"cannot set {', '.join(refused)} on a {instance._meta.model_name} here; "
+            f"editable: {', '.join(sorted(editable))}"
+        )
+    for name, value in fields.items():
+        setattr(instance, name, value)
 
 
 def latest_snapshot(instance) -> dict | None:
@@ -32,8 +52,8 @@ def save_record(instance, *, by, change: str | None = None, check: bool = True):
     for imports and system jobs). Saving without a change records nothing.
     """
     creating = instance._state.adding
-    if check and not can_write(by, instance):
-        raise PermissionDenied
+    if check:
+        require_write(by, instance)
     before = None if creating else latest_snapshot(instance)
     after = history.snapshot(instance)
     fields = history.changed(before, after)
@@ -74,7 +94,7 @@ def delete_record(instance, *, by):
 def restore_version(instance, version: RecordVersion, *, by):
     """Bring back the content of an earlier version; itself a new change."""
     if version.object_uuid != instance.uuid:
-        raise ValueError("that version belongs to another record")
+        raise ValidationError("That version belongs to another record.")
     history.apply_snapshot(instance, version.snapshot)
     return save_record(instance, by=by, change=RecordVersion.Change.RESTORED)
 
@@ -82,7 +102,6 @@ def restore_version(instance, version: RecordVersion, *, by):
 @transaction.atomic
 def move_record(instance, team, *, by):
     """Hand a record to another team; ``by`` must be able to write in both."""
-    if not can_write(by, instance):
-        raise PermissionDenied
+    require_write(by, instance)
     instance.team = team
     return save_record(instance, by=by, change=RecordVersion.Change.MOVED)

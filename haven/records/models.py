@@ -17,6 +17,10 @@ from haven.keys.fields import EncryptedJSONField
 
 
 class RecordQuerySet(models.QuerySet):
+    def live(self) -> RecordQuerySet:
+        """Records that are not (soft-)deleted: what every list and lookup shows."""
+        return self.filter(deleted_at__isnull=True)
+
     def visible_to(self, user) -> RecordQuerySet:
         """Live records of the teams ``user`` belongs to; nothing for anyone else.
 
@@ -31,7 +35,7 @@ class RecordQuerySet(models.QuerySet):
         return self._for_members(user, access=Membership.Access.MEMBER)
 
     def _for_members(self, user, **membership) -> RecordQuerySet:
-        return self.filter(deleted_at__isnull=True, team__in=member_teams(user, **membership))
+        return self.live().filter(team__in=member_teams(user, **membership))
 
 
 def member_teams(user, **membership) -> models.QuerySet:

@@ -99,7 +99,7 @@ def build(sources, *, by) -> bytes:
                 "reliability": source.reliability,
                 "files": [],
             }
-            for evidence in source.files.filter(deleted_at__isnull=True):
+            for evidence in source.files.live():
                 path = f"files/{source.code}/{evidence.uuid}-{safe_name(evidence.name)}"
                 total += evidence.size
                 if total > limit:

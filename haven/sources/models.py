@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from haven.keys.fields import EncryptedTextField
+from haven.lib.codes import new_code
 from haven.lib.fuzzy_dates import PRECISIONS
 from haven.lib.fuzzy_fields import get_fuzzy
-from haven.lib.normalize import NAME_INDEX
+from haven.lib.names import NAME_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
 
 def new_source_code() -> str:
-    return "S-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+    return new_code("S")
 
 
 class Reliability(models.TextChoices):

@@ -97,7 +97,7 @@ def source_new(request):
 
 
 def _detail(request, source, status=200, upload_error=None):
-    files = list(source.files.filter(deleted_at__isnull=True).select_related("uploaded_by"))
+    files = list(source.files.live().select_related("uploaded_by"))
     custody = AuditEntry.objects.filter(
         object_type="sources.evidencefile", object_id__in=[str(f.uuid) for f in files]
     ).order_by("-seq")[:200]
@@ -109,7 +109,7 @@ def _detail(request, source, status=200, upload_error=None):
             "source": source,
             "files": files,
             "custody": [(entry, names.get(entry.object_id, "")) for entry in custody],
-            "links": source.information.filter(deleted_at__isnull=True).select_related("incident"),
+            "links": source.information.live().select_related("incident"),
             "can_write": can_write(request.user, source),
             "upload_error": upload_error,
             "max_mb": _max_mb(),
@@ -128,7 +128,7 @@ def _max_mb():
 def source_detail(request, uuid):
     source = get_source_for_user(request.user, uuid)
     # Seeing a file's details on this page is part of its custody record too.
-    for evidence in source.files.filter(deleted_at__isnull=True):
+    for evidence in source.files.live():
         actions.custody(evidence, "viewed", by=request.user)
     return _detail(request, source)
 
@@ -346,7 +346,7 @@ def bundle_download(request):
         messages.error(request, str(exc))
         return redirect("sources:list")
     for source in sources:
-        for evidence in source.files.filter(deleted_at__isnull=True):
+        for evidence in source.files.live():
             actions.custody(evidence, "exported", by=user, summary="evidence bundle")
     record("sources.bundle.exported", summary=", ".join(s.code for s in sources)[:300])
     response = HttpResponse(data, content_type="application/zip")

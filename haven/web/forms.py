@@ -1,10 +1,20 @@
-"""What every module's form views share."""
+"""What every module's form views share: one form view, one form template, errors
+from actions shown on the form, and the guard against a form sent twice."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from haven.web import once
+
+FORM_TEMPLATE = "web/form.html"
 
 
 def apply_action(form, call: Callable[[], object]) -> bool:
@@ -22,3 +32,53 @@ def apply_action(form, call: Callable[[], object]) -> bool:
             form.add_error(None, exc)
         return False
     return True
+
+
+def form_view(
+    request,
+    form,
+    *,
+    title: str,
+    save: Callable[[dict], HttpResponse],
+    creates: bool = False,
+    back: tuple[str, str] | None = None,
+    submit: str | None = None,
+    intro: str = "",
+    template: str = FORM_TEMPLATE,
+    context: dict | None = None,
+) -> HttpResponse:
+    """The one form page: GET shows ``form``; a POST that is valid calls ``save`` (which
+    calls an action with the cleaned data and returns the redirect), anything else
+    answers 400 with the form and what to fix.
+
+    ``creates=True`` guards against a form sent twice (a double click, a resend on a
+    slow connection): the second submission saves nothing, says so, and goes where
+    ``back`` points. An action's ``ValidationError`` lands on the form and rolls back
+    whatever ``save`` did before it.
+    """
+    if request.method == "POST":
+        if form.is_valid():
+            if creates and not once.consume(request):
+                messages.warning(request, _("This form was already sent; nothing was saved twice."))
+                return redirect(back[0] if back else "web:home")
+            response: list[HttpResponse] = []
+
+            def run():
+                with transaction.atomic():
+                    response.append(save(form.cleaned_data))
+
+            if apply_action(form, run):
+                return response[0]
+        status = 400
+    else:
+        status = 200
+    page = {
+        "title": title,
+        "form": form,
+        "back": back,
+        "submit": submit or _("Save"),
+        "intro": intro,
+        "multipart": form.is_multipart(),
+        **(context or {}),
+    }
+    return render(request, template, page, status=status)

@@ -66,8 +66,8 @@ def test_insertion_is_found(chain):
     raw(f"UPDATE {TABLE} SET seq = seq + 1000 WHERE seq >= 3")
     raw(f"UPDATE {TABLE} SET seq = seq - 999 WHERE seq >= 1000")
     raw(
-        f"INSERT INTO {TABLE} (seq, at, actor_label, action, object_type, object_id, summary,"
-        " prev_hash, hash) VALUES (3, %s, '', %s, '', '', '', %s, %s)",
+        f"INSERT INTO {TABLE} (seq, at, actor_label, channel, action, object_type, object_id,"
+        " summary, records, prev_hash, hash) VALUES (3, %s, '', '', %s, '', '', '', '[]', %s, %s)",
         [forged.at, forged.action, forged.prev_hash, forged.compute_hash()],
     )
     verdict = verify_chain()

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         dup.add_argument("--limit", type=int, default=100)
 
     def handle(self, *args, verb, team, min_score, limit, **options):
-        people = Person.objects.filter(deleted_at__isnull=True)
+        people = Person.objects.live()
         if team:
             chosen = Team.objects.filter(name=team).first()
             if chosen is None:
