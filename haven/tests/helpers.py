@@ -1,0 +1,52 @@
+"""What tests of every app share: the statuses each persona gets, and form helpers.
+
+The personas themselves are defined once, in ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from haven.web import once
+
+# The statuses a persona gets on a page of one team's record: outsiders and
+# administrators (who are not on the team) never learn that it exists.
+NOT_THEIRS = {"administrator": 404, "outsider": 404}
+READERS = {"member": 200, "read_only": 200, **NOT_THEIRS}
+WRITERS = {"member": 200, "read_only": 403, **NOT_THEIRS}
+# Pages anyone signed in may open, and creation pages (a writing member of some team).
+EVERYONE = {"administrator": 200, "member": 200, "read_only": 200, "outsider": 200}
+CREATORS = {"member": 200, "read_only": 403, "outsider": 403, "administrator": 403}
+ADMIN_ONLY = {"administrator": 200, "member": 403, "read_only": 403, "outsider": 403}
+
+
+class _OnceFinder(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tokens: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "input" and values.get("name") == once.FIELD:
+            self.tokens.append(values.get("value") or "")
+
+
+def once_tokens(page) -> list[str]:
+    """The double-submit tokens of the forms on ``page`` (a response or its HTML)."""
+    html = page if isinstance(page, str) else page.content.decode()
+    finder = _OnceFinder()
+    finder.feed(html)
+    return finder.tokens
+
+
+def once_token(page) -> str:
+    """The one form's double-submit token; fails when the page has none."""
+    tokens = once_tokens(page)
+    assert tokens, "the page has no form with a double-submit token"
+    return tokens[0]
+
+
+def post_form(client, url: str, data: dict, *, token_from: str | None = None):
+    """Open the form page (or ``token_from``) and post ``data`` with its token, as a browser would."""
+    token = once_token(client.get(token_from or url))
+    return client.post(url, {**data, once.FIELD: token})
