@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from haven.accounts.admin_views import administrator_required
+from haven.accounts.decorators import administrator_required
 from haven.audit.models import AuditEntry
 
 

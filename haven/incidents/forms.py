@@ -3,36 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.cases.models import Case, CaseAction
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
-from haven.lib.fuzzy_dates import FuzzyDate
+from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
 from haven.people.models import Person
 from haven.sources.models import Source
 from haven.vocab.models import Term, Vocabulary
-
-DATE_HELP = _(
-    "2020-04-15, 2020-04, summer 2020, 2020, before 2020-04, after 2019; ~ for an estimate"
-)
-
-
-class FuzzyDateField(forms.CharField):
-    """A vague date typed as text and read into a FuzzyDate."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 40)
-        kwargs.setdefault("help_text", DATE_HELP)
-        super().__init__(*args, **kwargs)
-
-    def prepare_value(self, value):
-        return value.machine() if isinstance(value, FuzzyDate) else value
-
-    def clean(self, value):
-        text = super().clean(value)
-        if not text:
-            return None
-        try:
-            return FuzzyDate.parse(text)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
 
 
 def _location_field(label, required=False):

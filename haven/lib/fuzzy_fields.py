@@ -7,6 +7,7 @@ when, not who.
 
 from __future__ import annotations
 
+from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -69,3 +70,29 @@ class FuzzyPeriod(models.Model):
         if start and end and end.latest < start.earliest:
             return {"end_earliest": _("The end is before the start.")}
         return {}
+
+
+DATE_HELP = _(
+    "2020-04-15, 2020-04, summer 2020, 2020, before 2020-04, after 2019; ~ for an estimate"
+)
+
+
+class FuzzyDateField(forms.CharField):
+    """A vague date typed as text and read into a FuzzyDate."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("help_text", DATE_HELP)
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        return value.machine() if isinstance(value, FuzzyDate) else value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return FuzzyDate.parse(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None

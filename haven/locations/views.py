@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from haven.accounts.admin_views import administrator_required
+from haven.accounts.decorators import administrator_required
 from haven.audit.actions import record
 from haven.locations.models import Location
 

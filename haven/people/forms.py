@@ -7,6 +7,31 @@ from haven.people.models import Person
 from haven.vocab.models import Term, Vocabulary
 
 
+def person_label(person) -> str:
+    """How a person is named in a choice list: code and name."""
+    return f"{person.code} {person.name}"
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice of person, shown by code and name (the queryset is set by the form)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Person.objects.none())
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
+class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Person.objects.none())
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from haven.accounts.models import Team, writable_teams
 from haven.audit.actions import record
-from haven.cases.timeline import Event, picture
 from haven.incidents.views import person_acts
+from haven.lib.timeline import Event, picture
 from haven.people import actions
 from haven.people.forms import FindForm, MoveForm, PersonForm, RelationshipForm
 from haven.people.models import Merge, Person, Relationship, get_person_for_user

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haven.incidents.forms import FuzzyDateField
+from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.sources.models import Reliability, Source
 
 

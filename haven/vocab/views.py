@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.accounts.admin_views import administrator_required
+from haven.accounts.decorators import administrator_required
 from haven.audit.actions import record
 from haven.vocab.models import Term, Vocabulary
 
