@@ -91,7 +91,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": database_from_url(
-        env_str("HAVEN_DATABASE_URL", f"sqlite:///{VAR_DIR / 'haven.sqlite3'}")
+        # The URL may carry a password, so it can come from a file (HAVEN_DATABASE_URL_FILE).
+        env_secret("HAVEN_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'haven.sqlite3'}"
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
