@@ -41,7 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["haven", *rest] if name == "manage" else ["haven", name, *rest])
+    from haven.audit.context import Channel, audit_context
+
+    command = ["haven", *rest] if name == "manage" else ["haven", name, *rest]
+    if name == "serve":  # the web server's requests set their own context
+        execute_from_command_line(command)
+    else:
+        with audit_context(Channel.CLI):
+            execute_from_command_line(command)
     return 0
 
 

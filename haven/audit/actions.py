@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -12,61 +10,13 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
+from haven.audit.context import AuditContext, Channel, audit_context, current_context
 from haven.audit.models import GENESIS_HASH, AuditEntry
+
+__all__ = ["AuditContext", "Channel", "audit_context", "current_context", "record"]
 
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends.
 _APPEND_LOCK = 0x6861766E
-
-
-class Channel:
-    """The ways into Haven; each entry says which one it came through."""
-
-    WEB = "web"
-    API = "api"
-    CLI = "cli"
-    JOB = "job"
-    INTAKE = "intake"
-
-
-@dataclass(frozen=True)
-class AuditContext:
-    """Who is acting, from where and through which interface.
-
-    Each interface sets one around its work (the web middleware per request, the
-    ``haven`` command per run, a job per task), so that entries written deep inside
-    an action carry it without every function passing it along. ``actor`` is a
-    user; an anonymous submitter (the public request form) has none and is named
-    by ``submitter`` instead, never by anything that identifies them.
-    """
-
-    channel: str
-    actor: object | None = None
-    address: str | None = None
-    submitter: str = ""
-    request: HttpRequest | None = None
-
-    def current_actor(self):
-        if self.actor is not None:
-            return self.actor
-        user = getattr(self.request, "user", None)
-        return user if user is not None and user.is_authenticated else None
-
-
-_current: ContextVar[AuditContext | None] = ContextVar("haven_audit_context", default=None)
-
-
-@contextmanager
-def audit_context(channel: str, *, actor=None, address=None, submitter="", request=None):
-    """Entries written inside carry this channel, actor and address (unless given)."""
-    token = _current.set(AuditContext(channel, actor, address, submitter, request))
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def current_context() -> AuditContext | None:
-    return _current.get()
 
 
 class AuditContextMiddleware:
