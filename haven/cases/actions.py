@@ -1,12 +1,19 @@
 """Verb functions for protection cases: each one audited transaction.
 
 Validation errors (a decision before the filing, a referral without consent, a
-person not on the case) raise ``ValidationError`` before anything is written.
+person not on the case) raise ``ValidationError`` before anything is written; a
+user who may not write raises ``PermissionDenied``. Every interface turns them
+into its own 400 or 403.
+
+The same-team rule (a case links only records of its own team) is checked here,
+in the verbs, through ``require_same_team``; models and forms do not repeat it.
+The write check is ``save_record``'s, or ``require_write`` where a verb writes
+something that is not saved through it.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,18 +28,54 @@ from haven.cases.models import (
     Request,
     RiskAssessment,
 )
-from haven.records.access import can_write
-from haven.records.actions import save_record
+from haven.records.access import require_same_team, require_write
+from haven.records.actions import assign, save_record
+
+# What the update verbs may change. The team moves only through ``move_record``
+# and a record is deleted only through ``delete_record``; a decision is recorded
+# through ``record_decision``.
+CASE_EDITABLE = ("title", "summary", "lead", "opened_on")
+ACTION_EDITABLE = (
+    "kind",
+    "title",
+    "person",
+    "owner",
+    "due_on",
+    "status",
+    "details",
+    "outcome",
+    # A petition's own fields.
+    "authority",
+    "petition_type",
+    "filed_on",
+    "reference",
+    "next_deadline",
+)
+REQUEST_FIELDS = ("channel", "received_at", "requester", "requester_name", "summary", "urgency")
 
 
-def _check(by, case):
-    if not can_write(by, case):
-        raise PermissionDenied
+def _require_lead_in_team(case: Case) -> None:
+    if case.lead_id and not case.lead.memberships.filter(team_id=case.team_id).exists():
+        raise ValidationError({"lead": _("The lead caseworker must be a member of the team.")})
 
 
 @transaction.atomic
-def open_case(*, team, by, title: str, summary: str = "", persons=(), lead=None, **fields) -> Case:
-    case = Case(team=team, title=title, summary=summary, lead=lead or by, **fields)
+def open_case(
+    *,
+    team,
+    by,
+    title: str,
+    summary: str = "",
+    persons=(),
+    lead=None,
+    opened_on=None,
+) -> Case:
+    case = Case(team=team, title=title, summary=summary, lead=lead or by)
+    if opened_on is not None:
+        case.opened_on = opened_on
+    for person in persons:
+        require_same_team(case, persons=person)
+    _require_lead_in_team(case)
     save_record(case, by=by)
     for person in persons:
         add_person_to_case(case, person, by=by)
@@ -41,8 +84,11 @@ def open_case(*, team, by, title: str, summary: str = "", persons=(), lead=None,
 
 @transaction.atomic
 def update_case(case: Case, *, by, **fields) -> Case:
-    for name, value in fields.items():
-        setattr(case, name, value)
+    """Change what ``CASE_EDITABLE`` names; anything else is a ``TypeError``."""
+    lead_before = case.lead_id
+    assign(case, fields, CASE_EDITABLE)
+    if case.lead_id != lead_before:
+        _require_lead_in_team(case)
     return save_record(case, by=by)
 
 
@@ -56,17 +102,20 @@ def change_status(case: Case, status: str, *, by) -> Case:
 
 @transaction.atomic
 def add_person_to_case(case: Case, person, *, by) -> None:
-    _check(by, case)
-    if person.team_id != case.team_id:
-        raise ValidationError({"person": _("This person belongs to another team.")})
+    # The link is not a record of its own, so nothing else checks these two.
+    require_write(by, case)
+    require_same_team(case, person=person)
     _link, created = CasePerson.objects.get_or_create(case=case, person=person)
     if created:
         record("cases.case.person_added", actor=by, target=case, summary=f"person {person.code}")
 
 
 @transaction.atomic
-def record_request(*, team, by, **fields) -> Request:
-    request = Request(team=team, **fields)
+def record_request(*, team, by, case=None, **fields) -> Request:
+    """A request for help as it arrived (``REQUEST_FIELDS``), optionally already on a case."""
+    request = Request(team=team, case=case)
+    assign(request, fields, REQUEST_FIELDS)
+    require_same_team(request, requester=request.requester, case=case)
     return save_record(request, by=by)
 
 
@@ -93,8 +142,7 @@ def open_case_from_request(request: Request, *, by, title: str, lead=None) -> Ca
 def join_request_to_case(request: Request, case: Case, *, by) -> Request:
     if request.case_id:
         raise ValidationError(_("This request is already part of a case."))
-    if case.team_id != request.team_id:
-        raise ValidationError({"case": _("That case belongs to another team.")})
+    require_same_team(request, case=case)
     request.case = case
     save_record(request, by=by)
     if request.requester_id:
@@ -103,9 +151,30 @@ def join_request_to_case(request: Request, case: Case, *, by) -> Request:
 
 
 @transaction.atomic
-def assess_risk(case: Case, *, by, threat_sources=(), threat_types=(), **fields) -> RiskAssessment:
-    _check(by, case)
-    assessment = RiskAssessment(case=case, team=case.team, assessed_by=by, **fields)
+def assess_risk(
+    case: Case,
+    *,
+    by,
+    likelihood: int,
+    impact: int,
+    level: str,
+    assessed_on=None,
+    narrative: str = "",
+    threat_sources=(),
+    threat_types=(),
+) -> RiskAssessment:
+    require_write(by, case)
+    assessment = RiskAssessment(
+        case=case,
+        team=case.team,
+        assessed_by=by,
+        likelihood=likelihood,
+        impact=impact,
+        level=level,
+        narrative=narrative,
+    )
+    if assessed_on is not None:
+        assessment.assessed_on = assessed_on
     save_record(assessment, by=by)
     assessment.threat_sources.set(threat_sources)
     assessment.threat_types.set(threat_types)
@@ -120,7 +189,8 @@ def assess_risk(case: Case, *, by, threat_sources=(), threat_types=(), **fields)
 def consent_for(person, purpose_code: str, on=None) -> Consent | None:
     """The person's newest consent record for a purpose, if any."""
     return (
-        Consent.objects.filter(person=person, purpose__code=purpose_code, deleted_at__isnull=True)
+        Consent.objects.live()
+        .filter(person=person, purpose__code=purpose_code)
         .order_by("-given_on", "-created_at")
         .first()
     )
@@ -146,20 +216,33 @@ def require_consent(person, purpose_code: str, on=None) -> None:
         )
 
 
+def _require_referral_consent(action: CaseAction) -> None:
+    if action.kind.code == "referral" and action.person_id:
+        require_consent(action.person, "referral")
+
+
 @transaction.atomic
 def plan_action(case: Case, *, by, kind, **fields) -> CaseAction:
-    """Add an action (or a petition, when ``kind`` is the petition type) to the case."""
-    _check(by, case)
-    action = CaseAction(case=case, team=case.team, kind=kind, **fields)
-    if kind.code == "referral" and action.person_id:
-        require_consent(action.person, "referral")
+    """Add an action (or a petition, when ``kind`` is the petition type) to the case.
+
+    ``fields`` are the ones ``ACTION_EDITABLE`` names.
+    """
+    require_write(by, case)
+    action = CaseAction(case=case, team=case.team, kind=kind)
+    assign(action, fields, ACTION_EDITABLE)
+    _require_referral_consent(action)
     return save_record(action, by=by)
 
 
 @transaction.atomic
 def update_action(action: CaseAction, *, by, **fields) -> CaseAction:
-    for name, value in fields.items():
-        setattr(action, name, value)
+    """Change what ``ACTION_EDITABLE`` names; anything else is a ``TypeError``.
+
+    An action that becomes a referral for someone needs their consent, as when planned.
+    """
+    assign(action, fields, ACTION_EDITABLE)
+    if "kind" in fields or "person" in fields:
+        _require_referral_consent(action)
     return save_record(action, by=by)
 
 
@@ -179,13 +262,34 @@ def record_decision(
 
 
 @transaction.atomic
-def record_consent(person, *, by, case=None, **fields) -> Consent:
-    consent = Consent(person=person, team=person.team, case=case, **fields)
+def record_consent(
+    person,
+    *,
+    by,
+    purpose,
+    status: str,
+    case=None,
+    given_on=None,
+    expires_on=None,
+    note: str = "",
+) -> Consent:
+    consent = Consent(
+        person=person,
+        team=person.team,
+        case=case,
+        purpose=purpose,
+        status=status,
+        expires_on=expires_on,
+        note=note,
+    )
+    if given_on is not None:
+        consent.given_on = given_on
+    require_same_team(consent, case=case)
     return save_record(consent, by=by)
 
 
 @transaction.atomic
 def add_note(case: Case, *, by, text: str) -> CaseNote:
-    _check(by, case)
+    require_write(by, case)
     note = CaseNote(case=case, team=case.team, text=text, author=by)
     return save_record(note, by=by)
