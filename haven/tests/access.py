@@ -10,12 +10,11 @@ from conftest import sign_in
 def check_access(
     personas, route_name: str, url: str, expected: dict[str, int], method="get", data=None
 ):
-    """Request ``url`` as each persona and assert the status code each gets.
+    """Request ``url`` (the route ``route_name``) as each persona and assert the status each gets.
 
     ``expected`` maps persona names (administrator, member, read_only, outsider,
     anonymous) to a status; anonymous defaults to a redirect to sign-in.
     """
-    # route_name is read from the test sources by test_every_route_has_an_access_test.
     expected = {"anonymous": 302, **expected}
     people = personas.all()
     for persona, status in expected.items():

@@ -3,8 +3,7 @@ from django.urls import reverse
 from conftest import sign_in
 from haven.locations.models import Location, within
 from haven.tests.access import check_access
-
-ADMIN_ONLY = {"administrator": 200, "member": 403, "read_only": 403, "outsider": 403}
+from haven.tests.helpers import ADMIN_ONLY
 
 
 def test_pages_by_persona(personas):

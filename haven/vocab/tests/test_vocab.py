@@ -5,10 +5,9 @@ from django.urls import reverse
 from conftest import sign_in
 from haven.cases import actions
 from haven.tests.access import check_access
+from haven.tests.helpers import ADMIN_ONLY
 from haven.vocab.models import Term, term
 from haven.vocab.seed import DEFAULT_TERMS
-
-ADMIN_ONLY = {"administrator": 200, "member": 403, "read_only": 403, "outsider": 403}
 
 
 def test_every_default_term_is_seeded_with_both_labels(db):

@@ -1,0 +1,264 @@
+"""Every route of Haven, as every persona: one table, checked against the URL resolver.
+
+A route added without an entry here fails ``test_the_table_names_every_route``; each
+entry says how to reach the route for one team's records (``world``) and the status
+each persona gets on GET and, for routes that change something, on POST. POSTs are
+sent empty, so a persona that may write gets the form's 400 (or the action's
+redirect where the route needs no input) and nothing is changed by a refused one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+
+from haven.tests.access import check_access
+from haven.tests.helpers import ADMIN_ONLY, CREATORS, EVERYONE, NOT_THEIRS, READERS, WRITERS
+from haven.tests.routes import all_routes
+
+NOT_THEIRS_POST = {"read_only": 403, **NOT_THEIRS}
+POST_ONLY = {"member": 405, "read_only": 405}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How to reach a route and what each persona gets there."""
+
+    kwargs: Callable[[SimpleNamespace], dict] = lambda w: {}
+    get: dict = field(default_factory=dict)
+    post: dict | None = None
+    anonymous: int = 302
+
+
+def _uuid(name):
+    return lambda w: {"uuid": getattr(w, name).uuid}
+
+
+ROUTES: dict[str, Entry] = {
+    # Signing in and the account itself.
+    "accounts:login": Entry(get={"anonymous": 200, "member": 302}, anonymous=200),
+    "accounts:second_factor": Entry(get={"member": 302}),
+    "accounts:enroll": Entry(get={"member": 302}),
+    "accounts:finish_setup": Entry(get={"member": 302, "read_only": 302}),
+    "accounts:password": Entry(get=EVERYONE),
+    "accounts:logout": Entry(get={"member": 405}, anonymous=405),
+    "accounts:recovery_codes": Entry(get={"member": 405, "administrator": 405}),
+    "accounts:language": Entry(get={"member": 405}, anonymous=405),
+    "accounts:account": Entry(get=EVERYONE),
+    # Administration: accounts, teams, the audit log, vocabularies, places.
+    "audit:log": Entry(get=ADMIN_ONLY),
+    "admin:users": Entry(get=ADMIN_ONLY),
+    "admin:user_disable": Entry(
+        _uuid("stranger"),
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403},
+    ),
+    "admin:user_reset_2fa": Entry(
+        _uuid("stranger"),
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403},
+    ),
+    "admin:teams": Entry(get=ADMIN_ONLY),
+    "admin:team": Entry(_uuid("team"), get=ADMIN_ONLY),
+    "admin:member_remove": Entry(
+        lambda w: {"uuid": w.team.uuid, "user": w.stranger.uuid},
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403},
+    ),
+    "vocab:list": Entry(get=ADMIN_ONLY),
+    "vocab:term_new": Entry(lambda w: {"vocabulary": w.term.vocabulary}, get=ADMIN_ONLY),
+    "vocab:term_edit": Entry(lambda w: {"pk": w.term.pk}, get=ADMIN_ONLY),
+    "vocab:term_retire": Entry(
+        lambda w: {"pk": w.term.pk},
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403},
+    ),
+    "vocab:term_delete": Entry(
+        lambda w: {"pk": w.term.pk},
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403},
+    ),
+    "locations:list": Entry(get=ADMIN_ONLY),
+    "locations:new": Entry(get=ADMIN_ONLY),
+    "locations:edit": Entry(lambda w: {"pk": w.place.pk}, get=ADMIN_ONLY),
+    # Everyone's pages.
+    "web:home": Entry(get=EVERYONE),
+    "web:module": Entry(lambda w: {"module": "reports"}, get=EVERYONE),
+    "search:search": Entry(get=EVERYONE),
+    # People.
+    "people:list": Entry(get=EVERYONE),
+    "people:new": Entry(get=CREATORS),
+    "people:duplicates": Entry(get=EVERYONE),
+    "people:merge": Entry(get=POST_ONLY, post={"outsider": 404, "administrator": 404}),
+    "people:unmerge": Entry(_uuid("merge"), get=POST_ONLY, post=NOT_THEIRS),
+    "people:detail": Entry(_uuid("person"), get=READERS),
+    "people:edit": Entry(_uuid("person"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
+    "people:move": Entry(_uuid("person"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "people:relate": Entry(_uuid("person"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "people:history": Entry(_uuid("person"), get=READERS),
+    "people:restore": Entry(
+        lambda w: {"uuid": w.person.uuid, "version": w.version.uuid},
+        get=POST_ONLY,
+        post=NOT_THEIRS_POST,
+    ),
+    "people:delete": Entry(_uuid("victim"), get=POST_ONLY, post=NOT_THEIRS_POST),
+    # Cases and requests.
+    "cases:list": Entry(get=EVERYONE),
+    "cases:new": Entry(get=CREATORS),
+    "cases:requests": Entry(get=EVERYONE),
+    "cases:request_new": Entry(get=CREATORS),
+    "cases:request_detail": Entry(_uuid("intake"), get=READERS),
+    "cases:request_convert": Entry(
+        _uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "cases:request_join": Entry(
+        _uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "cases:detail": Entry(_uuid("case"), get=READERS),
+    "cases:edit": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:status": Entry(_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:add_person": Entry(
+        _uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "cases:risk_new": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:action_new": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:petition_new": Entry(
+        _uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "cases:action_edit": Entry(
+        lambda w: {"uuid": w.case.uuid, "action": w.petition.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "cases:decision": Entry(
+        lambda w: {"uuid": w.case.uuid, "action": w.petition.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "cases:consent_new": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:note_new": Entry(_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    # Incidents.
+    "incidents:list": Entry(get=EVERYONE),
+    "incidents:new": Entry(get=CREATORS),
+    "incidents:statistics": Entry(get=EVERYONE),
+    "incidents:detail": Entry(_uuid("incident"), get=READERS),
+    "incidents:edit": Entry(
+        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "incidents:act_new": Entry(
+        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "incidents:involvement_new": Entry(
+        lambda w: {"uuid": w.incident.uuid, "act": w.act.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "incidents:chain_new": Entry(
+        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "incidents:cite_new": Entry(
+        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "incidents:link_case": Entry(
+        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    # Sources and evidence.
+    "sources:list": Entry(get=EVERYONE),
+    "sources:new": Entry(get=CREATORS),
+    "sources:capture": Entry(get=CREATORS),
+    # A bundle needs a documenting role (the read-only member is a lawyer) and sources
+    # the user may see; an empty choice is refused as unknown.
+    "sources:bundle": Entry(
+        get=POST_ONLY, post={"member": 403, "outsider": 403, "administrator": 403}
+    ),
+    "sources:detail": Entry(_uuid("source"), get=READERS),
+    "sources:upload": Entry(
+        _uuid("source"), get={**POST_ONLY, "outsider": 405}, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "sources:download": Entry(
+        lambda w: {"uuid": w.source.uuid, "file_uuid": w.evidence.uuid}, get=READERS
+    ),
+}
+
+
+@pytest.fixture
+def world(personas):
+    """One record of every kind on the personas' team, made through the actions."""
+    from haven.accounts.tests.factories import UserFactory
+    from haven.cases import actions as cases
+    from haven.incidents import actions as incidents
+    from haven.lib.fuzzy_dates import FuzzyDate
+    from haven.locations.models import Location
+    from haven.people.actions import add_person
+    from haven.people.duplicates import merge
+    from haven.records.models import RecordVersion
+    from haven.sources import actions as sources
+    from haven.sources.vault import seal_bytes
+    from haven.vocab.models import term
+
+    by, team = personas.member, personas.team
+    person = add_person(team=team, by=by, name="Ибрагим Селимханов")
+    victim = add_person(team=team, by=by, name="Салех Магамадов")
+    twin = add_person(team=team, by=by, name="Salekh Magamadov")
+    case = cases.open_case(team=team, by=by, title="Protection", persons=[person])
+    intake = cases.record_request(
+        team=team,
+        by=by,
+        channel=term("channel", "hotline"),
+        summary="A call for help.",
+    )
+    petition = cases.plan_action(
+        case,
+        by=by,
+        kind=term("action_type", "petition"),
+        title="State protection",
+        authority=term("authority", "ic_chechnya"),
+        petition_type=term("petition_type", "state_protection"),
+    )
+    incident = incidents.record_incident(
+        team=team, by=by, title="Detention", start=FuzzyDate.parse("2020-04")
+    )
+    act = incidents.record_act(
+        incident, by=by, act_type=term("act_type", "arbitrary_detention"), victim=victim
+    )
+    source = sources.add_source(team=team, by=by, kind="testimony", title="Testimony")
+    evidence = sources.attach_file(
+        source, seal_bytes(b"%PDF-1.4\n" + b"testimony " * 50, "t.pdf", "application/pdf"), by=by
+    )
+    return SimpleNamespace(
+        team=team,
+        stranger=UserFactory(),
+        term=term("channel", "hotline"),
+        place=Location.objects.order_by("pk").first(),
+        person=person,
+        victim=victim,
+        version=RecordVersion.objects.get(object_uuid=person.uuid, number=1),
+        merge=merge(victim, twin, by=by),
+        case=case,
+        intake=intake,
+        petition=petition,
+        incident=incident,
+        act=act,
+        source=source,
+        evidence=evidence,
+    )
+
+
+def test_the_table_names_every_route():
+    """A new route must be added to ROUTES, with what each persona gets there."""
+    names = {route.name for route in all_routes()}
+    assert sorted(names - set(ROUTES)) == [], "routes missing from ROUTES"
+    assert sorted(set(ROUTES) - names) == [], "ROUTES names routes that no longer exist"
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_by_persona(name, personas, world):
+    entry = ROUTES[name]
+    url = reverse(name, kwargs=entry.kwargs(world))
+    check_access(personas, name, url, {"anonymous": entry.anonymous, **entry.get})
+    if entry.post is not None:
+        check_access(personas, name, url, {"anonymous": 302, **entry.post}, method="post")
