@@ -1,13 +1,37 @@
+"""Forms for protection cases.
+
+Each form's ``cleaned_data`` are the keyword arguments of the verb it feeds
+(``open_case``, ``update_action`` …); an edit form starts from
+``initial_from(instance)``. They are plain forms, not model forms, so nothing
+is written to a record except by its verb. Fields are declared from the model's
+(labels, choices, required) through ``fields_for_model``; the model's own
+validation runs in the verb, and its errors land on the form.
+"""
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from haven.accounts.models import Membership, Team
+from haven.accounts.models import Team, writable_teams
 from haven.cases.models import Case, CaseAction, Consent, Request, RiskAssessment, RiskLevel
+from haven.cases.selectors import overdue_actions
+from haven.people.forms import PersonChoiceField, PersonMultipleChoiceField
 from haven.people.models import Person
 from haven.vocab.models import Term, Vocabulary
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _model_form(model, fields: list[str], **kwargs) -> type[forms.Form]:
+    """A plain form class with ``fields`` declared as the model declares them."""
+    declared = fields_for_model(model, fields=fields, **kwargs)
+    return type(f"{model.__name__}Fields", (forms.Form,), declared)
+
+
+def _initial(instance, names) -> dict:
+    return {name: getattr(instance, name) for name in names}
 
 
 def _terms(vocabulary):
@@ -18,54 +42,36 @@ def _team_members(team):
     return get_user_model().objects.filter(memberships__team=team, is_active=True).order_by("email")
 
 
-def _person_label(person):
-    return f"{person.code} {person.name}"
-
-
-class CaseForm(forms.ModelForm):
-    class Meta:
-        model = Case
-        fields = ["title", "summary", "lead", "opened_on"]
-        widgets = {"opened_on": DATE}
+class CaseForm(
+    _model_form(Case, ["title", "summary", "lead", "opened_on"], widgets={"opened_on": DATE})
+):
+    """``update_case``'s fields."""
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = _team_members(team)
 
+    @classmethod
+    def initial_from(cls, case: Case) -> dict:
+        return _initial(case, ("title", "summary", "lead", "opened_on"))
+
 
 class NewCaseForm(CaseForm):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
-    persons = forms.ModelMultipleChoiceField(
-        label=_("Persons at risk"), queryset=Person.objects.none(), required=False
-    )
+    """``open_case``'s fields: the case's team and its persons at risk too."""
 
-    class Meta(CaseForm.Meta):
-        fields = ["team", "title", "summary", "lead", "opened_on", "persons"]
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    persons = PersonMultipleChoiceField(label=_("Persons at risk"), required=False)
+    field_order = ["team", "title", "summary", "lead", "opened_on", "persons"]
 
     def __init__(self, *args, user, **kwargs):
-        teams = Team.objects.filter(
-            memberships__user=user, memberships__access=Membership.Access.MEMBER
-        )
-        team = teams.first()
-        super().__init__(*args, team=team, **kwargs)
+        teams = writable_teams(user)
+        super().__init__(*args, team=teams.first(), **kwargs)
         self.fields["team"].queryset = teams
+        # Any member of the user's teams; ``open_case`` checks the lead is in the one chosen.
         self.fields["lead"].queryset = (
             get_user_model().objects.filter(memberships__team__in=teams, is_active=True).distinct()
         )
         self.fields["persons"].queryset = Person.objects.visible_to(user)
-        self.fields["persons"].label_from_instance = _person_label
-
-    def clean(self):
-        cleaned = super().clean()
-        team = cleaned.get("team")
-        if team:
-            others = [p.code for p in cleaned.get("persons", []) if p.team_id != team.pk]
-            if others:
-                self.add_error("persons", _("Not in the chosen team: %s") % ", ".join(others))
-            lead = cleaned.get("lead")
-            if lead and not lead.memberships.filter(team=team).exists():
-                self.add_error("lead", _("The lead caseworker must be a member of the team."))
-        return cleaned
 
 
 class StatusForm(forms.Form):
@@ -73,7 +79,7 @@ class StatusForm(forms.Form):
 
 
 class AddPersonForm(forms.Form):
-    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
+    person = PersonChoiceField(label=_("Person"))
 
     def __init__(self, *args, case, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,46 +88,27 @@ class AddPersonForm(forms.Form):
             .filter(team_id=case.team_id)
             .exclude(pk__in=case.persons.values("pk"))
         )
-        self.fields["person"].label_from_instance = _person_label
 
 
-class RequestForm(forms.ModelForm):
+class RequestForm(
+    _model_form(
+        Request,
+        ["channel", "received_at", "requester", "requester_name", "summary", "urgency"],
+        widgets={"received_at": DATETIME},
+        field_classes={"requester": PersonChoiceField},
+    )
+):
+    """``record_request``'s fields."""
+
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
-
-    class Meta:
-        model = Request
-        fields = [
-            "team",
-            "channel",
-            "received_at",
-            "requester",
-            "requester_name",
-            "summary",
-            "urgency",
-        ]
-        widgets = {
-            "received_at": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            )
-        }
+    field_order = ["team", "channel", "received_at", "requester"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(
-            memberships__user=user, memberships__access=Membership.Access.MEMBER
-        )
+        self.fields["team"].queryset = writable_teams(user)
         self.fields["channel"].queryset = _terms(Vocabulary.CHANNEL)
         self.fields["requester"].queryset = Person.objects.visible_to(user)
-        self.fields["requester"].label_from_instance = _person_label
-        self.fields["requester"].required = False
         self.fields["received_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-
-    def clean(self):
-        cleaned = super().clean()
-        requester, team = cleaned.get("requester"), cleaned.get("team")
-        if requester and team and requester.team_id != team.pk:
-            self.add_error("requester", _("This person belongs to another team."))
-        return cleaned
 
 
 class ConvertRequestForm(forms.Form):
@@ -139,10 +126,10 @@ class JoinRequestForm(forms.Form):
         self.fields["case"].label_from_instance = lambda case: f"{case.code} {case.title}"
 
 
-class RiskForm(forms.ModelForm):
-    class Meta:
-        model = RiskAssessment
-        fields = [
+class RiskForm(
+    _model_form(
+        RiskAssessment,
+        [
             "assessed_on",
             "threat_sources",
             "threat_types",
@@ -150,12 +137,15 @@ class RiskForm(forms.ModelForm):
             "impact",
             "level",
             "narrative",
-        ]
-        widgets = {
+        ],
+        widgets={
             "assessed_on": DATE,
             "threat_sources": forms.CheckboxSelectMultiple,
             "threat_types": forms.CheckboxSelectMultiple,
-        }
+        },
+    )
+):
+    """``assess_risk``'s fields."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,24 +153,40 @@ class RiskForm(forms.ModelForm):
         self.fields["threat_types"].queryset = _terms(Vocabulary.THREAT_TYPE)
 
 
-class ActionForm(forms.ModelForm):
-    class Meta:
-        model = CaseAction
-        fields = ["kind", "title", "person", "owner", "due_on", "status", "details", "outcome"]
-        widgets = {"due_on": DATE}
+class _CaseActionForm:
+    """What the action and petition forms share: a person on the case, an owner in its team."""
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].queryset = _terms(Vocabulary.ACTION_TYPE).exclude(code="petition")
         self.fields["person"].queryset = case.persons.all()
-        self.fields["person"].label_from_instance = _person_label
         self.fields["owner"].queryset = _team_members(case.team)
 
+    @classmethod
+    def initial_from(cls, action: CaseAction) -> dict:
+        return _initial(action, cls.base_fields)
 
-class PetitionForm(forms.ModelForm):
-    class Meta:
-        model = CaseAction
-        fields = [
+
+class ActionForm(
+    _CaseActionForm,
+    _model_form(
+        CaseAction,
+        ["kind", "title", "person", "owner", "due_on", "status", "details", "outcome"],
+        widgets={"due_on": DATE},
+        field_classes={"person": PersonChoiceField},
+    ),
+):
+    """``plan_action``'s and ``update_action``'s fields for an action that is not a petition."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = _terms(Vocabulary.ACTION_TYPE).exclude(code="petition")
+
+
+class PetitionForm(
+    _CaseActionForm,
+    _model_form(
+        CaseAction,
+        [
             "title",
             "person",
             "authority",
@@ -190,42 +196,53 @@ class PetitionForm(forms.ModelForm):
             "owner",
             "next_deadline",
             "details",
-        ]
-        widgets = {"filed_on": DATE, "next_deadline": DATE}
+        ],
+        widgets={"filed_on": DATE, "next_deadline": DATE},
+        field_classes={"person": PersonChoiceField},
+    ),
+):
+    """A petition's fields (its kind is the petition type)."""
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["authority"].queryset = _terms(Vocabulary.AUTHORITY)
         self.fields["authority"].required = True
         self.fields["petition_type"].queryset = _terms(Vocabulary.PETITION_TYPE)
         self.fields["petition_type"].required = True
-        self.fields["person"].queryset = case.persons.all()
-        self.fields["person"].label_from_instance = _person_label
-        self.fields["owner"].queryset = _team_members(case.team)
 
 
-class DecisionForm(forms.ModelForm):
-    class Meta:
-        model = CaseAction
-        fields = ["decision", "decision_on", "measures", "next_deadline"]
-        widgets = {"decision_on": DATE, "next_deadline": DATE}
+class DecisionForm(
+    _model_form(
+        CaseAction,
+        ["decision", "decision_on", "measures", "next_deadline"],
+        widgets={"decision_on": DATE, "next_deadline": DATE},
+    )
+):
+    """``record_decision``'s fields."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decision"].required = True
         self.fields["decision_on"].required = True
 
+    @classmethod
+    def initial_from(cls, petition: CaseAction) -> dict:
+        return _initial(petition, cls.base_fields)
 
-class ConsentForm(forms.ModelForm):
-    class Meta:
-        model = Consent
-        fields = ["person", "purpose", "status", "given_on", "expires_on", "note"]
-        widgets = {"given_on": DATE, "expires_on": DATE}
+
+class ConsentForm(
+    _model_form(
+        Consent,
+        ["person", "purpose", "status", "given_on", "expires_on", "note"],
+        widgets={"given_on": DATE, "expires_on": DATE},
+        field_classes={"person": PersonChoiceField},
+    )
+):
+    """``record_consent``'s fields (the case is the page's)."""
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = case.persons.all()
-        self.fields["person"].label_from_instance = _person_label
         self.fields["purpose"].queryset = _terms(Vocabulary.CONSENT_PURPOSE)
 
 
@@ -253,3 +270,23 @@ class CaseFilterForm(forms.Form):
         self.fields["lead"].queryset = (
             get_user_model().objects.filter(memberships__team__in=teams).distinct()
         )
+
+    def apply(self, cases):
+        """``cases`` narrowed to what the filters ask; none when the filters are invalid,
+        all of them when none were given."""
+        if not self.is_bound:
+            return cases
+        if not self.is_valid():
+            return cases.none()
+        data = self.cleaned_data
+        if data["status"]:
+            cases = cases.filter(status=data["status"])
+        if data["risk"]:
+            cases = cases.filter(risk_level=data["risk"])
+        if data["team"]:
+            cases = cases.filter(team=data["team"])
+        if data["lead"]:
+            cases = cases.filter(lead=data["lead"])
+        if data["overdue"]:
+            cases = cases.filter(overdue_actions())
+        return cases

@@ -1,0 +1,96 @@
+"""What the case pages, the dashboard and the person page read, for any interface.
+
+Every query starts from ``visible_to(user)`` (or from a case the caller has
+already fetched through the getter), so the data are the user's to see.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from haven.cases.models import Case, CaseAction, Request
+from haven.cases.timeline import case_events, picture
+from haven.records.access import can_write
+
+
+def overdue_actions():
+    """An ``Exists`` test for a case with an open action past its due date."""
+    return Exists(
+        CaseAction.objects.live().filter(
+            case=OuterRef("pk"),
+            status__in=CaseAction.OPEN,
+            due_on__lt=timezone.localdate(),
+        )
+    )
+
+
+def case_list(user):
+    """The cases ``user`` may see, as the list shows them (``overdue`` marks late work)."""
+    return (
+        Case.objects.visible_to(user)
+        .select_related("team", "lead")
+        .annotate(overdue=overdue_actions())
+    )
+
+
+def case_page_data(case: Case, user) -> dict:
+    """Everything the case page shows of ``case`` (already fetched for ``user``)."""
+    events = case_events(case)
+    actions = list(
+        case.actions.live().select_related("kind", "owner", "authority", "petition_type", "person")
+    )
+    return {
+        "case": case,
+        "persons": list(case.persons.live()),
+        "requests": list(case.requests.live().select_related("channel")),
+        "assessments": list(
+            case.assessments.live().prefetch_related("threat_sources", "threat_types")
+        ),
+        "actions": [action for action in actions if not action.is_petition],
+        "petitions": [action for action in actions if action.is_petition],
+        "consents": list(case.consents.live().select_related("person", "purpose")),
+        "notes": list(case.notes.live().select_related("author")),
+        "events": events,
+        "timeline": picture(events),
+        "can_write": can_write(user, case),
+    }
+
+
+def person_cases(user, person) -> list[Case]:
+    """The cases ``person`` is on that ``user`` may see."""
+    return list(Case.objects.visible_to(user).filter(persons=person).order_by("-opened_on", "code"))
+
+
+def dashboard_context(user) -> dict:
+    """The home page's work list: my open cases and actions, petitions awaiting a
+    decision, deadlines in the next two weeks, requests not yet on a case."""
+    today = timezone.localdate()
+    soon = today + timedelta(days=14)
+    cases = Case.objects.visible_to(user)
+    actions = CaseAction.objects.visible_to(user)
+    open_actions = actions.filter(status__in=CaseAction.OPEN).select_related("case", "kind")
+    return {
+        "my_cases": list(
+            cases.filter(lead=user).exclude(status=Case.Status.CLOSED).order_by("-opened_on")[:20]
+        ),
+        "my_actions": list(
+            open_actions.filter(owner=user, due_on__isnull=False, due_on__lte=soon)
+            .exclude(kind__code="petition")
+            .order_by("due_on")[:20]
+        ),
+        "awaiting": list(
+            actions.filter(kind__code="petition", decision=CaseAction.Decision.PENDING)
+            .select_related("case", "authority")
+            .order_by("filed_on")[:20]
+        ),
+        "deadlines": list(
+            actions.filter(next_deadline__gte=today, next_deadline__lte=soon)
+            .select_related("case")
+            .order_by("next_deadline")[:20]
+        ),
+        "today": today,
+        "unassigned_requests": Request.objects.visible_to(user).filter(case__isnull=True).count(),
+    }
