@@ -22,6 +22,7 @@ import sys
 import time
 from collections import defaultdict
 
+import _conditions
 import _instance
 
 LINKAGE = _instance.SHARED / "record-linkage"
@@ -103,6 +104,7 @@ def main() -> None:
         print(f"{LINKAGE} is not present: nothing to measure (it lives beside the project).")
         return
     _instance.start()
+    conditions = _conditions.start()
     evaluate("fake_1000", "F", fake_1000())
     try:
         import pyarrow  # noqa: F401
@@ -114,6 +116,9 @@ def main() -> None:
         "\nPublished anchor: Splink links about a million records on a laptop in about a "
         "minute (a different method and data set)."
     )
+    from django.db import connection
+
+    conditions.report(database=connection.vendor, cache=_conditions.GENERATED)
 
 
 if __name__ == "__main__":

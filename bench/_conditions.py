@@ -1,0 +1,94 @@
+"""The conditions a benchmark's figures were taken under, printed beside them.
+
+A figure without its conditions cannot be compared with a later one: the code may have
+changed, the machine may have been busy, the data may have come from the disk or from
+memory. Each script calls ``start()`` before measuring and ``Conditions.report()`` after,
+which prints one line such as
+
+    conditions: commit 9c72de9 (+uncommitted changes), sqlite, 2 CPUs, load 0.31 -> 1.92
+    (1-minute average), data generated in this process (page cache warm)
+
+and a warning when the machine was busy (load above half a core per core).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUSY_PER_CPU = 0.5
+
+
+def commit() -> str:
+    """The short commit of the code measured, and whether haven/ or bench/ differ from it."""
+    try:
+        head = _git("rev-parse", "--short", "HEAD").strip()
+        dirty = _git("status", "--porcelain", "--", "haven", "bench").strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit (no git)"
+    return f"{head} (+uncommitted changes)" if dirty else head
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args],  # noqa: S607 (git from PATH, as a developer runs it)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def cpus() -> int:
+    """CPUs this process may run on (fewer than the machine's under a CPU mask)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class Conditions:
+    load_before: float
+    commit: str
+
+    def report(self, *, database: str | None = None, cache: str = "", notes: str = "") -> str:
+        """Print the conditions line (and a warning on a busy machine); return the line.
+
+        ``database`` is the engine's vendor name, or None when no database was used;
+        ``cache`` says whether the data was just written by this process (page cache warm)
+        or re-opened (first pass cold); ``notes`` adds anything else the figures depend on
+        (warm-up queries left out, workers).
+        """
+        load_after = os.getloadavg()[0]
+        count = cpus()
+        parts = [f"commit {self.commit}"]
+        if database:
+            parts.append(database)
+        parts.append(f"{count} CPUs")
+        parts.append(f"load {self.load_before:.2f} -> {load_after:.2f} (1-minute average)")
+        if cache:
+            parts.append(cache)
+        if notes:
+            parts.append(notes)
+        line = "conditions: " + ", ".join(parts)
+        print(line)
+        busiest = max(self.load_before, load_after)
+        if busiest > BUSY_PER_CPU * count:
+            print(
+                f"  warning: figures taken on a busy machine (load {busiest:.2f} on {count} "
+                "CPUs): wall-clock times are inflated; compare CPU times or rerun when idle"
+            )
+        return line
+
+
+def start() -> Conditions:
+    """Note the conditions before measuring: the load now, and the code measured."""
+    return Conditions(load_before=os.getloadavg()[0], commit=commit())
+
+
+GENERATED = "data generated in this process (page cache warm)"
+REOPENED = "data re-opened from disk (first pass may read it cold)"
