@@ -89,6 +89,20 @@ def get_part_for_user(user, parent, related: str, record_id, *, write: bool = Fa
     return _fetch(queryset, user, record_id, label=label, write=write)
 
 
+def read_visible(model, user, record_ids, *, purpose: str) -> list:
+    """Every record among ``record_ids`` that ``user`` may see, read for one bulk use
+    (an export, a report, a bundle): ONE audit entry ``<kind>.read`` lists them all,
+    instead of one entry per record. Ids that are not visible are left out; the caller
+    compares counts when it must refuse a partly hidden choice."""
+    label = model._meta.label_lower
+    try:
+        found = list(model.objects.visible_to(user).filter(uuid__in=list(record_ids)))
+    except ValidationError:  # an id that is not a UUID
+        found = []
+    record(f"{label}.read", actor=user, summary=f"{purpose}: {len(found)}"[:300], records=found)
+    return found
+
+
 def getter_for(model) -> Callable:
     def getter(user, record_id, write: bool = False):
         return get_for_user(model, user, record_id, write=write)
