@@ -4,6 +4,10 @@ events, links to sources ("information") and to the cases that answered them
 
 What happened and to whom is encrypted; when, where and which kind of act stay
 in clear so that filters and statistics work without decrypting every record.
+
+The same-team rule for the records saved here is checked in each model's
+``clean()`` (through ``require_same_team``), because ``save_record`` runs it on every
+save — a verb, an import, a restored version — so no interface can skip it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from haven.keys.fields import EncryptedTextField
 from haven.lib.codes import new_code
 from haven.lib.fuzzy_fields import FuzzyPeriod
 from haven.lib.names import NAME_INDEX
-from haven.records.access import getter_for
+from haven.records.access import getter_for, require_same_team
 from haven.records.models import SensitiveRecord
 from haven.sources.models import Credibility, Reliability
 from haven.vocab.models import Vocabulary
@@ -149,10 +153,9 @@ class Act(FuzzyPeriod, SensitiveRecord):
 
     def clean(self):
         errors = self.check_period()
-        if self.victim_id and self.incident_id and self.victim.team_id != self.incident.team_id:
-            errors["victim"] = _("The victim belongs to another team.")
         if errors:
             raise ValidationError(errors)
+        require_same_team(self, victim=self.victim if self.victim_id else None)
 
 
 class Involvement(SensitiveRecord):
@@ -181,6 +184,9 @@ class Involvement(SensitiveRecord):
     def __str__(self) -> str:
         return f"involvement {self.uuid}"
 
+    def clean(self):
+        require_same_team(self, perpetrator=self.perpetrator if self.perpetrator_id else None)
+
 
 class Chain(SensitiveRecord):
     """How two incidents are related: one precedes, causes or encompasses the other."""
@@ -207,6 +213,7 @@ class Chain(SensitiveRecord):
     def clean(self):
         if self.source_id and self.source_id == self.target_id:
             raise ValidationError({"target": _("An incident cannot be chained to itself.")})
+        require_same_team(self, target=self.target if self.target_id else None)
         if self.source_id and self.target_id and self.would_loop():
             raise ValidationError(
                 {"target": _("This link would make a loop: that incident already leads here.")}
@@ -221,7 +228,8 @@ class Chain(SensitiveRecord):
             seen |= frontier
             frontier = (
                 set(
-                    Chain.objects.filter(source_id__in=frontier, deleted_at__isnull=True)
+                    Chain.objects.live()
+                    .filter(source_id__in=frontier)
                     .exclude(pk=self.pk)
                     .values_list("target_id", flat=True)
                 )
@@ -268,8 +276,7 @@ class InformationLink(SensitiveRecord):
         return f"{self.source_id} on {self.incident_id}"
 
     def clean(self):
-        if self.source_id and self.incident_id and self.source.team_id != self.incident.team_id:
-            raise ValidationError({"source": _("That source belongs to another team.")})
+        require_same_team(self, source=self.source if self.source_id else None)
 
 
 get_incident_for_user = getter_for(Incident)
