@@ -50,3 +50,27 @@ def post_form(client, url: str, data: dict, *, token_from: str | None = None):
     """Open the form page (or ``token_from``) and post ``data`` with its token, as a browser would."""
     token = once_token(client.get(token_from or url))
     return client.post(url, {**data, once.FIELD: token})
+
+
+def queries_on(client, url: str) -> int:
+    """How many database queries one GET of ``url`` takes (it must answer 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, f"GET {url}: {response.status_code}"
+    return len(queries)
+
+
+def assert_queries_do_not_grow(client, url: str, add_rows, *, rows: int = 14) -> None:
+    """A list page takes as many queries with 1 row as with 1 + ``rows``: no N+1.
+
+    ``add_rows(n)`` adds ``n`` more rows of what the page lists. The page is requested
+    twice before counting, so that caches filled on first use don't count.
+    """
+    client.get(url)
+    one = queries_on(client, url)
+    add_rows(rows)
+    many = queries_on(client, url)
+    assert many == one, f"{url}: {one} queries for one row, {many} for {rows + 1}"

@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from conftest import sign_in
 from haven.audit.actions import record
+from haven.tests.helpers import assert_queries_do_not_grow
 
 
 def test_administrator_filters_the_log(client, personas):
@@ -34,9 +35,14 @@ def test_denial_is_audited(client, personas):
     assert (entry.action, entry.actor) == ("access.denied", personas.member)
 
 
-def test_log_page_queries_do_not_grow_with_entries(client, personas, django_assert_max_num_queries):
-    for n in range(60):
-        record("test.bulk", actor=personas.member, summary=str(n))
+def test_log_page_queries_do_not_grow_with_entries(client, personas):
     sign_in(client, personas.administrator)
-    with django_assert_max_num_queries(12):
-        assert client.get(reverse("audit:log")).status_code == 200
+    # Filtered to one action, so the page's own view entries don't count as rows.
+    url = reverse("audit:log") + "?action=test.bulk"
+    record("test.bulk", actor=personas.member, summary="first")
+
+    def add_rows(n):
+        for number in range(n):
+            record("test.bulk", actor=personas.member, summary=str(number))
+
+    assert_queries_do_not_grow(client, url, add_rows)
