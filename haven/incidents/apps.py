@@ -8,3 +8,9 @@ class IncidentsConfig(AppConfig):
     name = "haven.incidents"
     label = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self):
+        from haven.incidents.selectors import person_section
+        from haven.people import sections
+
+        sections.register("incidents", "incidents/person_section.html", person_section, order=20)

@@ -1,10 +1,12 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from haven.cases.models import Case, CaseAction
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
+from haven.people.forms import PersonChoiceField
 from haven.people.models import Person
 from haven.sources.models import Source
 from haven.vocab.models import Term, Vocabulary
@@ -17,11 +19,9 @@ def _location_field(label, required=False):
 
 
 def _people(user, team_id):
+    # Offering only the incident's team's people is for the choice list; the rule
+    # itself is the models' clean().
     return Person.objects.visible_to(user).filter(team_id=team_id)
-
-
-def _person_label(person):
-    return f"{person.code} {person.name}"
 
 
 class PeriodForm(forms.Form):
@@ -98,7 +98,7 @@ class NewIncidentForm(IncidentForm):
 
 class ActForm(PeriodForm):
     act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=Term.objects.none())
-    victim = forms.ModelChoiceField(label=_("Victim"), queryset=Person.objects.none())
+    victim = PersonChoiceField(label=_("Victim"))
     location = _location_field(_("Place, if different"))
     victim_status = forms.ChoiceField(
         label=_("Victim's status at the end"), choices=Act.VictimStatus.choices
@@ -122,15 +122,12 @@ class ActForm(PeriodForm):
         self.fields["victim"].queryset = _people(user, incident.team_id).filter(
             kind=Person.Kind.INDIVIDUAL
         )
-        self.fields["victim"].label_from_instance = _person_label
         self.fields["start"].required = False
         self.fields["start"].help_text = _("Leave empty when it is the incident's date.")
 
 
 class InvolvementForm(forms.Form):
-    perpetrator = forms.ModelChoiceField(
-        label=_("Perpetrator (person or group)"), queryset=Person.objects.none()
-    )
+    perpetrator = PersonChoiceField(label=_("Perpetrator (person or group)"))
     degree = forms.ChoiceField(label=_("Degree"), choices=Involvement.Degree.choices)
     affiliation = forms.CharField(
         label=_("Affiliation at the time"),
@@ -142,7 +139,6 @@ class InvolvementForm(forms.Form):
     def __init__(self, *args, incident, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["perpetrator"].queryset = _people(user, incident.team_id)
-        self.fields["perpetrator"].label_from_instance = _person_label
 
 
 class ChainForm(forms.Form):
@@ -222,9 +218,7 @@ class IncidentFilterForm(forms.Form):
     until = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    perpetrator = forms.ModelChoiceField(
-        label=_("Perpetrator"), required=False, queryset=Person.objects.none()
-    )
+    perpetrator = PersonChoiceField(label=_("Perpetrator"), required=False)
     victim_gender = forms.ChoiceField(
         label=_("Victim's gender"), required=False, choices=[("", _("Any")), *Person.Gender.choices]
     )
@@ -232,11 +226,11 @@ class IncidentFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["act_type"].queryset = Term.objects.of(Vocabulary.ACT_TYPE)
         self.fields["perpetrator"].queryset = (
             Person.objects.visible_to(user).filter(involvements__isnull=False).distinct()
         )
-        self.fields["perpetrator"].label_from_instance = _person_label
         self.fields["case"].queryset = (
             Case.objects.visible_to(user).filter(incidents__isnull=False).distinct()
         )
@@ -248,3 +242,75 @@ class IncidentFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", _("The end date is before the start date."))
         return cleaned
+
+    def apply(self, incidents):
+        """``incidents`` narrowed to what the filters ask for, each with ``possible``: True
+        when its date is too vague to say whether it falls in the date range.
+
+        Unbound: all of them; invalid: none. The acts, involvements and cases that
+        a filter looks at are only those the user may see.
+        """
+        if not self.is_bound:
+            return incidents.annotate(possible=models.Value(False))
+        if not self.is_valid():
+            return incidents.none().annotate(possible=models.Value(False))
+        data, user = self.cleaned_data, self.user
+        acts = Act.objects.visible_to(user)
+        if data["act_type"]:
+            acts = acts.filter(act_type=data["act_type"])
+            incidents = incidents.filter(pk__in=acts.values("incident"))
+        if data["region"]:
+            path = data["region"].path
+            incidents = incidents.filter(
+                models.Q(location__path__startswith=path)
+                | models.Q(
+                    pk__in=Act.objects.visible_to(user)
+                    .filter(location__path__startswith=path)
+                    .values("incident")
+                )
+            )
+        since, until = data["since"], data["until"]
+        if since:
+            incidents = incidents.filter(
+                models.Q(end_latest__gte=since)
+                | models.Q(end_latest__isnull=True, start_latest__gte=since)
+            )
+        if until:
+            incidents = incidents.filter(start_earliest__lte=until)
+        if data["perpetrator"]:
+            incidents = incidents.filter(
+                pk__in=Involvement.objects.visible_to(user)
+                .filter(perpetrator=data["perpetrator"])
+                .values("act__incident")
+            )
+        if data["case"]:
+            incidents = incidents.filter(cases=data["case"])
+        if data["victim_gender"]:
+            # The victim's gender is encrypted: open it for the acts the user may see.
+            matching = {
+                act.incident_id
+                for act in acts.select_related("victim")
+                if act.victim.gender == data["victim_gender"]
+            }
+            incidents = incidents.filter(pk__in=matching)
+        if not (since or until):
+            return incidents.annotate(possible=models.Value(False))
+        return incidents.annotate(
+            possible=models.Case(
+                models.When(_certainly_within(since, until), then=models.Value(False)),
+                default=models.Value(True),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+def _certainly_within(since, until) -> models.Q:
+    """Incidents whose whole period (start to end, or the start alone) lies in the range."""
+    certain = models.Q(start_earliest__isnull=False)
+    if since:
+        certain &= models.Q(start_earliest__gte=since)
+    if until:
+        certain &= models.Q(end_earliest__isnull=False, end_latest__lte=until) | models.Q(
+            end_earliest__isnull=True, start_latest__lte=until
+        )
+    return certain
