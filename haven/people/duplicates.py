@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from haven.audit.actions import record
 from haven.lib.names import Parser, name_terms, score_parsed, tokens
 from haven.lib.normalize import contact_terms
 from haven.people.models import Merge, Person, Relationship
-from haven.records.access import can_write
+from haven.records.access import require_write
 from haven.records.actions import save_record
 
 COMMON = 100  # a key shared by more people of a team than this says little; skip it
@@ -38,7 +38,8 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
 
 
-def _forms(person) -> list[str]:
+def name_forms(person) -> list[str]:
+    """Every form of a person's name: the name, the other name forms, the nicknames."""
     return [person.name, *(person.other_names or []), *(person.nicknames or [])]
 
 
@@ -71,7 +72,7 @@ class _Keys:
         # One entry per word, whatever the script or spelling: Юсуп and Yusuf (one edit
         # apart) are one word of the name, not two.
         words: list[tuple[set, set]] = []
-        for form in _forms(person):
+        for form in name_forms(person):
             for word in tokens(form or ""):
                 exact, fuzzy = self.word(word)
                 if not exact:
@@ -143,15 +144,17 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     people = list(people)
     by_pk = {p.pk: p for p in people}
     relatives: dict[int, set] = defaultdict(set)
-    for person_id, other_id in Relationship.objects.filter(
-        deleted_at__isnull=True, person_id__in=list(by_pk)
-    ).values_list("person_id", "other_id"):
+    for person_id, other_id in (
+        Relationship.objects.live()
+        .filter(person_id__in=list(by_pk))
+        .values_list("person_id", "other_id")
+    ):
         relatives[person_id].add(other_id)
         relatives[other_id].add(person_id)
     found = []
     # Each name is parsed once, and each pair of names scored once: namesakes are common.
     parse = Parser()
-    forms = {p.pk: tuple(form for form in _forms(p) if form) for p in people}
+    forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
     parsed = {names: [parse(form) for form in names] for names in set(forms.values())}
     scored: dict[tuple, float] = {}
     for (pa, pb), shared in candidate_pairs(people).items():
@@ -202,8 +205,8 @@ def merge(kept: Person, merged: Person, *, by) -> Merge:
     """Point everything about ``merged`` at ``kept`` and retire ``merged`` (soft delete)."""
     if kept.pk == merged.pk or kept.team_id != merged.team_id:
         raise ValidationError(_("Only two different people of one team can be merged."))
-    if not (can_write(by, kept) and can_write(by, merged)):
-        raise PermissionDenied
+    require_write(by, kept)
+    require_write(by, merged)
     from haven.cases.models import CasePerson
 
     moved = []
@@ -220,7 +223,7 @@ def merge(kept: Person, merged: Person, *, by) -> Merge:
             model._base_manager.filter(pk=row.pk).update(**{name: kept})
             moved.append({"model": model._meta.label_lower, "pk": row.pk, "field": name})
     before = list(kept.other_names or [])
-    additions = [f for f in _forms(merged) if f and f not in _forms(kept)]
+    additions = [f for f in name_forms(merged) if f and f not in name_forms(kept)]
     kept.other_names = before + additions
     save_record(kept, by=by)
     merged.deleted_at = timezone.now()
@@ -246,8 +249,7 @@ def undo(result: Merge, *, by) -> None:
         raise ValidationError(_("This merge was already undone."))
     kept = Person.objects.get(pk=result.kept_id)
     merged = Person._base_manager.get(pk=result.merged_id)
-    if not can_write(by, kept):
-        raise PermissionDenied
+    require_write(by, kept)
     for item in result.moved:
         if "case_link" in item:
             CasePerson.objects.get_or_create(case_id=item["case_link"], person=merged)

@@ -126,3 +126,6 @@ class Merge(SensitiveRecord):
 
     def __str__(self) -> str:
         return f"{self.merged_id} into {self.kept_id}"
+
+
+get_merge_for_user = getter_for(Merge)

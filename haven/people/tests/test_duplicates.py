@@ -14,6 +14,7 @@ from haven.people.duplicates import candidate_pairs, find, merge, undo
 from haven.people.models import Person
 from haven.records.models import RecordVersion
 from haven.tests.access import check_access
+from haven.tests.helpers import EVERYONE, NOT_THEIRS
 from haven.vocab.models import term
 
 
@@ -107,17 +108,12 @@ def test_review_page_merge_and_undo(client, personas, pair):
 def test_pages_by_persona(personas, pair):
     from haven.people.models import Merge
 
-    check_access(
-        personas,
-        "people:duplicates",
-        reverse("people:duplicates"),
-        {"member": 200, "read_only": 200, "outsider": 200, "administrator": 200},
-    )
+    check_access(personas, "people:duplicates", reverse("people:duplicates"), EVERYONE)
     check_access(
         personas,
         "people:merge",
         reverse("people:merge"),
-        {"read_only": 403, "outsider": 404, "administrator": 404},
+        {"read_only": 403, **NOT_THEIRS},
         method="post",
         data={"kept": pair[0].uuid, "merged": pair[1].uuid},
     )
@@ -128,9 +124,22 @@ def test_pages_by_persona(personas, pair):
         personas,
         "people:unmerge",
         url,
-        {"outsider": 404, "administrator": 404, "read_only": 403},
+        {"read_only": 403, **NOT_THEIRS},
         method="post",
     )
+
+
+def test_undoing_a_merge_of_another_team_is_refused_like_any_record(client, personas, pair):
+    from haven.audit.models import AuditEntry
+    from haven.people.models import Merge
+
+    result = merge(pair[0], pair[1], by=personas.member)
+    sign_in(client, personas.outsider)
+    response = client.post(reverse("people:unmerge", kwargs={"uuid": result.uuid}))
+    assert response.status_code == 404
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert (entry.action, entry.actor) == ("access.denied", personas.outsider)
+    assert Merge.objects.get(pk=result.pk).undone_at is None
 
 
 def test_cli_lists_codes_not_names(personas, pair, capsys):
