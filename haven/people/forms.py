@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from haven.accounts.models import Team, writable_teams
 from haven.lib.normalize import contact_terms
 from haven.lib.partial_dates import PartialDate
 from haven.people.models import Person
+from haven.records import blind
 from haven.vocab.models import Term, Vocabulary
 
 
@@ -32,6 +34,29 @@ class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
         return person_label(obj)
 
 
+class PartialDateField(forms.CharField):
+    """A year, a month or a day (``PartialDate``); ``None`` when left empty.
+
+    The ``invalid`` message gives examples that fit the field.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return PartialDate.parse(text)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, PartialDate) else value
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -45,11 +70,13 @@ class PersonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One per line: Cyrillic, Latin spellings, nicknames."),
     )
-    birth_date = forms.CharField(
+    birth_date = PartialDateField(
         label=_("Birth date"),
         required=False,
-        max_length=10,
         help_text=_("A year, a year and month, or a full date: 1998, 1998-05, 1998-05-17."),
+        error_messages={
+            "invalid": _("Enter a year (1998), a month (1998-05) or a full date (1998-05-17).")
+        },
     )
     contacts = forms.CharField(
         label=_("Contacts"),
@@ -76,17 +103,6 @@ class PersonForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-
-    def clean_birth_date(self):
-        text = self.cleaned_data["birth_date"].strip()
-        if not text:
-            return None
-        try:
-            return PartialDate.parse(text)
-        except ValueError:
-            raise forms.ValidationError(
-                _("Enter a year (1998), a month (1998-05) or a full date (1998-05-17).")
-            ) from None
 
     def clean_other_names(self):
         return _lines(self.cleaned_data["other_names"])
@@ -126,38 +142,56 @@ class FindForm(forms.Form):
         label=_("Find by exact phone, e-mail, handle or name word"), max_length=200, required=False
     )
 
+    @property
+    def query(self) -> str:
+        return self.cleaned_data["q"].strip() if self.is_valid() else ""
+
+    def apply(self, people):
+        """``people`` whose contacts or name words match the query exactly (blind index);
+        all of them when there is no query."""
+        if not self.query:
+            return people
+        found = set()
+        for field in Person.blind_indexes:
+            found.update(blind.matching(people, field, self.query).values_list("pk", flat=True))
+        return people.filter(pk__in=found)
+
 
 class MoveForm(forms.Form):
     place = forms.CharField(label=_("Where"), max_length=300)
-    since = forms.CharField(
+    since = PartialDateField(
         label=_("Since"),
         required=False,
-        max_length=10,
         help_text=_("A year, a month or a day: 2021, 2021-02, 2021-02-04."),
+        error_messages={
+            "invalid": _("Enter a year (2021), a month (2021-02) or a full date (2021-02-04).")
+        },
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
-    def clean_since(self):
-        text = self.cleaned_data["since"].strip()
-        if not text:
-            return ""
-        try:
-            return str(PartialDate.parse(text))
-        except ValueError:
-            raise forms.ValidationError(
-                _("Enter a year (2021), a month (2021-02) or a full date (2021-02-04).")
-            ) from None
+    def __init__(self, *args, **kwargs):
+        # The person page also holds the relationship form, which has a note too.
+        kwargs.setdefault("auto_id", "id_move_%s")
+        super().__init__(*args, **kwargs)
 
 
 class RelationshipForm(forms.Form):
     kind = forms.ModelChoiceField(label=_("Relationship"), queryset=Term.objects.none())
-    other = forms.ModelChoiceField(label=_("Other person"), queryset=Person.objects.none())
+    other = PersonChoiceField(label=_("Other person"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, person, user, **kwargs):
+        kwargs.setdefault("auto_id", "id_relationship_%s")
         super().__init__(*args, **kwargs)
         self.fields["kind"].queryset = Term.objects.of(Vocabulary.RELATIONSHIP).current()
         self.fields["other"].queryset = (
             Person.objects.visible_to(user).filter(team_id=person.team_id).exclude(pk=person.pk)
         )
-        self.fields["other"].label_from_instance = lambda other: f"{other.code} {other.name}"
+
+
+class NewPersonForm(PersonForm):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = writable_teams(user)

@@ -1,62 +1,47 @@
-from django import forms
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.accounts.models import Team, writable_teams
+from haven.accounts.models import writable_teams
 from haven.audit.actions import record
-from haven.incidents.views import person_acts
-from haven.lib.timeline import Event, picture
 from haven.people import actions
-from haven.people.forms import FindForm, MoveForm, PersonForm, RelationshipForm
-from haven.people.models import Merge, Person, Relationship, get_person_for_user
-from haven.records import blind, history
+from haven.people.forms import FindForm, MoveForm, NewPersonForm, PersonForm, RelationshipForm
+from haven.people.models import (
+    Merge,
+    Person,
+    get_merge_for_user,
+    get_person_for_user,
+)
+from haven.people.sections import sections_for
+from haven.people.selectors import history_rows, relationships_of
 from haven.records.access import can_write
 from haven.records.actions import restore_version
 from haven.records.models import RecordVersion
-
-PERSON_LANES = [
-    ("victim", gettext_lazy("As victim")),
-    ("perpetrator", gettext_lazy("As perpetrator")),
-]
+from haven.web.forms import form_view
 
 
 @require_http_methods(["GET", "POST"])
 def person_list(request):
     # A lookup is POSTed so that a phone number or a name never appears in a URL.
-    people = Person.objects.visible_to(request.user).select_related("team")
     find = FindForm(request.POST if request.method == "POST" else None)
-    query = ""
-    if find.is_valid() and find.cleaned_data["q"].strip():
-        query = find.cleaned_data["q"].strip()
-        found = set()
-        for field in Person.blind_indexes:
-            found.update(blind.matching(people, field, query).values_list("pk", flat=True))
-        people = people.filter(pk__in=found)
-    people = list(people[:200])
-    record("people.person.listed", summary=f"{len(people)} shown" + (", lookup" if query else ""))
+    people = list(find.apply(Person.objects.visible_to(request.user).select_related("team"))[:200])
+    summary = f"{len(people)} shown" + (", lookup" if find.query else "")
+    record("people.person.listed", summary=summary)
     return render(
         request,
         "people/list.html",
         {
             "people": people,
             "find": find,
-            "query": query,
+            "query": find.query,
             "can_add": writable_teams(request.user).exists(),
         },
     )
-
-
-class NewPersonForm(PersonForm):
-    team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.none())
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = writable_teams(user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,78 +49,82 @@ def person_new(request):
     if not writable_teams(request.user).exists():
         raise PermissionDenied
     form = NewPersonForm(request.POST if request.method == "POST" else None, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            team = data.pop("team")
-            person = actions.add_person(team=team, by=request.user, **data)
-            messages.success(request, _("Person %(code)s added.") % {"code": person.code})
-            return redirect("people:detail", uuid=person.uuid)
-        return render(request, "people/form.html", {"form": form}, status=400)
-    return render(request, "people/form.html", {"form": form})
 
+    def save(data):
+        data = dict(data)
+        person = actions.add_person(team=data.pop("team"), by=request.user, **data)
+        messages.success(request, _("Person %(code)s added.") % {"code": person.code})
+        return redirect("people:detail", uuid=person.uuid)
 
-def _detail(request, person, status=200, move_form=None, relationship_form=None):
-    relationships = (
-        Relationship.objects.visible_to(request.user)
-        .filter(person=person)
-        .select_related("kind", "other")
+    return form_view(
+        request,
+        form,
+        title=_("Add a person"),
+        save=save,
+        creates=True,
+        back=(reverse("people:list"), _("People")),
     )
-    acts = person_acts(request.user, person)
-    events = [
-        Event(
-            act.when.earliest,
-            role,
-            f"{act.act_type.label} ({act.incident.code})",
-            css=f"role-{role}",
-        )
-        for act, role in acts
-        if act.when
-    ]
-    context = {
+
+
+def _page(request, person, *, move_form=None, relationship_form=None) -> dict:
+    """What the person page shows besides a form that was sent."""
+    return {
         "person": person,
-        "acts": acts,
-        "timeline": picture(events, kinds=PERSON_LANES),
-        "relationships": relationships,
+        "relationships": relationships_of(request.user, person),
+        # Called by the template: a form that is saved redirects without building them.
+        "sections": partial(sections_for, request.user, person),
         "move_form": move_form or MoveForm(),
         "relationship_form": relationship_form
         or RelationshipForm(person=person, user=request.user),
         "can_write": can_write(request.user, person),
     }
-    return render(request, "people/detail.html", context, status=status)
 
 
 @require_GET
 def person_detail(request, uuid):
-    return _detail(request, get_person_for_user(request.user, uuid))
+    person = get_person_for_user(request.user, uuid)
+    return render(request, "people/detail.html", _page(request, person))
+
+
+def _inline_form(request, person, form, *, save, **forms):
+    """A form of the person page: sent twice or saved, back to the page; invalid, the
+    page again (400) with the form open and its errors."""
+    return form_view(
+        request,
+        form,
+        title=person.code,
+        save=save,
+        creates=True,
+        back=(reverse("people:detail", kwargs={"uuid": person.uuid}), _("Back to the person")),
+        template="people/detail.html",
+        context=_page(request, person, **forms),
+    )
 
 
 @require_POST
 def person_move(request, uuid):
     person = get_person_for_user(request.user, uuid, write=True)
     form = MoveForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, person, status=400, move_form=form)
-    actions.record_move(person, by=request.user, **form.cleaned_data)
-    messages.success(request, _("Whereabouts updated."))
-    return redirect("people:detail", uuid=person.uuid)
+
+    def save(data):
+        actions.record_move(person, by=request.user, **data)
+        messages.success(request, _("Whereabouts updated."))
+        return redirect("people:detail", uuid=person.uuid)
+
+    return _inline_form(request, person, form, save=save, move_form=form)
 
 
 @require_POST
 def person_relate(request, uuid):
     person = get_person_for_user(request.user, uuid, write=True)
     form = RelationshipForm(request.POST, person=person, user=request.user)
-    if not form.is_valid():
-        return _detail(request, person, status=400, relationship_form=form)
-    actions.relate(
-        person,
-        form.cleaned_data["other"],
-        kind=form.cleaned_data["kind"],
-        note=form.cleaned_data["note"],
-        by=request.user,
-    )
-    messages.success(request, _("Relationship recorded."))
-    return redirect("people:detail", uuid=person.uuid)
+
+    def save(data):
+        actions.relate(person, data["other"], kind=data["kind"], note=data["note"], by=request.user)
+        messages.success(request, _("Relationship recorded."))
+        return redirect("people:detail", uuid=person.uuid)
+
+    return _inline_form(request, person, form, save=save, relationship_form=form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,29 +133,25 @@ def person_edit(request, uuid):
     form = PersonForm(
         request.POST if request.method == "POST" else None, initial=PersonForm.initial_from(person)
     )
-    if request.method == "POST":
-        if form.is_valid():
-            actions.update_person(person, by=request.user, **form.cleaned_data)
-            messages.success(request, _("Changes saved."))
-            return redirect("people:detail", uuid=person.uuid)
-        return render(request, "people/form.html", {"form": form, "person": person}, status=400)
-    return render(request, "people/form.html", {"form": form, "person": person})
+
+    def save(data):
+        actions.update_person(person, by=request.user, **data)
+        messages.success(request, _("Changes saved."))
+        return redirect("people:detail", uuid=person.uuid)
+
+    return form_view(
+        request,
+        form,
+        title=_("Edit %(code)s") % {"code": person.code},
+        save=save,
+        back=(reverse("people:detail", kwargs={"uuid": person.uuid}), _("Back to the person")),
+    )
 
 
 @require_GET
 def person_history(request, uuid):
     person = get_person_for_user(request.user, uuid)
-    versions = list(
-        RecordVersion.objects.filter(object_type="people.person", object_uuid=person.uuid)
-        .select_related("changed_by")
-        .order_by("number")
-    )
-    rows, before = [], None
-    for version in versions:
-        rows.append((version, history.diff(Person, before, version.snapshot)))
-        before = version.snapshot
-    rows.reverse()
-    return render(request, "people/history.html", {"person": person, "rows": rows})
+    return render(request, "people/history.html", {"person": person, "rows": history_rows(person)})
 
 
 @require_POST
@@ -175,8 +160,12 @@ def person_restore(request, uuid, version):
     earlier = get_object_or_404(
         RecordVersion, object_type="people.person", object_uuid=person.uuid, uuid=version
     )
-    restore_version(person, earlier, by=request.user)
-    messages.success(request, _("Version %(n)s restored.") % {"n": earlier.number})
+    try:
+        restore_version(person, earlier, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Version %(n)s restored.") % {"n": earlier.number})
     return redirect("people:history", uuid=person.uuid)
 
 
@@ -224,10 +213,7 @@ def merge(request):
 def unmerge(request, uuid):
     from haven.people.duplicates import undo
 
-    result = Merge.objects.visible_to(request.user).filter(uuid=uuid).first()
-    if result is None:
-        record("access.denied", summary=f"people.merge {str(uuid)[:40]}")
-        raise Http404
+    result = get_merge_for_user(request.user, uuid, write=True)
     try:
         undo(result, by=request.user)
     except ValidationError as exc:

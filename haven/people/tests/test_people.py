@@ -1,5 +1,7 @@
 """People: encrypted at rest, visible only to the team, versioned, found by blind index."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -10,18 +12,26 @@ from haven.people.actions import update_person
 from haven.people.models import Person
 from haven.records.models import RecordVersion
 from haven.tests.access import check_access
-
-NOT_THEIRS = {"administrator": 404, "outsider": 404}
+from haven.tests.helpers import (
+    CREATORS,
+    EVERYONE,
+    NOT_THEIRS,
+    READERS,
+    WRITERS,
+    once_token,
+    once_tokens,
+    post_form,
+)
 
 
 def test_detail_by_persona(personas, person):
     url = reverse("people:detail", kwargs={"uuid": person.uuid})
-    check_access(personas, "people:detail", url, {"member": 200, "read_only": 200, **NOT_THEIRS})
+    check_access(personas, "people:detail", url, READERS)
 
 
 def test_edit_by_persona(personas, person):
     url = reverse("people:edit", kwargs={"uuid": person.uuid})
-    check_access(personas, "people:edit", url, {"member": 200, "read_only": 403, **NOT_THEIRS})
+    check_access(personas, "people:edit", url, WRITERS)
     check_access(
         personas,
         "people:edit",
@@ -34,9 +44,7 @@ def test_edit_by_persona(personas, person):
 
 def test_history_delete_restore_by_persona(personas, person):
     history = reverse("people:history", kwargs={"uuid": person.uuid})
-    check_access(
-        personas, "people:history", history, {"member": 200, "read_only": 200, **NOT_THEIRS}
-    )
+    check_access(personas, "people:history", history, READERS)
     version = RecordVersion.objects.get(object_uuid=person.uuid)
     restore = reverse("people:restore", kwargs={"uuid": person.uuid, "version": version.uuid})
     check_access(
@@ -50,18 +58,8 @@ def test_history_delete_restore_by_persona(personas, person):
 
 
 def test_list_and_new_by_persona(personas, person):
-    check_access(
-        personas,
-        "people:list",
-        reverse("people:list"),
-        {"member": 200, "read_only": 200, "outsider": 200, "administrator": 200},
-    )
-    check_access(
-        personas,
-        "people:new",
-        reverse("people:new"),
-        {"member": 200, "read_only": 403, "outsider": 403, "administrator": 403},
-    )
+    check_access(personas, "people:list", reverse("people:list"), EVERYONE)
+    check_access(personas, "people:new", reverse("people:new"), CREATORS)
 
 
 def test_list_shows_only_own_team(client, personas, person):
@@ -100,7 +98,8 @@ def test_views_are_audited(client, personas, person):
 
 def test_create_edit_through_pages(client, personas):
     sign_in(client, personas.member)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("people:new"),
         {
             "name": "Zelimkhan",
@@ -184,22 +183,21 @@ def test_whereabouts_history_and_relationships(client, personas, person):
 
     uncle = add_person(team=personas.team, by=personas.member, name="Руслан")
     sign_in(client, personas.member)
-    bad = client.post(
-        reverse("people:move", kwargs={"uuid": person.uuid}),
-        {"place": "Нижний Новгород", "since": "summer"},
-    )
+    page = reverse("people:detail", kwargs={"uuid": person.uuid})
+    move = reverse("people:move", kwargs={"uuid": person.uuid})
+    bad = post_form(client, move, {"place": "Нижний Новгород", "since": "summer"}, token_from=page)
     assert bad.status_code == 400
     assert "Enter a year" in bad.content.decode()
     for place, since in [("Нижний Новгород", "2020-06"), ("Грозный", "2021-02")]:
-        client.post(
-            reverse("people:move", kwargs={"uuid": person.uuid}), {"place": place, "since": since}
-        )
+        post_form(client, move, {"place": place, "since": since}, token_from=page)
     person = Person.objects.get(pk=person.pk)
     assert [m["place"] for m in person.whereabouts] == ["Нижний Новгород", "Грозный"]
     assert person.current_whereabouts["since"] == "2021-02"
-    client.post(
+    post_form(
+        client,
         reverse("people:relate", kwargs={"uuid": uncle.uuid}),
         {"kind": term("relationship", "relative").pk, "other": person.pk, "note": "uncle"},
+        token_from=reverse("people:detail", kwargs={"uuid": uncle.uuid}),
     )
     html = client.get(reverse("people:detail", kwargs={"uuid": uncle.uuid})).content.decode()
     assert person.code in html and "uncle" in html
@@ -218,3 +216,162 @@ def test_restoring_a_version_from_before_a_move_keeps_the_team(personas, person)
     person = Person.objects.get(pk=person.pk)
     assert person.team == other
     assert RecordVersion.objects.get(object_uuid=person.uuid, number=3).change == "restored"
+
+
+def test_a_new_person_sent_twice_is_saved_once(client, personas):
+    sign_in(client, personas.member)
+    url = reverse("people:new")
+    data = {"name": "Zelimkhan", "kind": "individual", "team": personas.team.pk}
+    data["once"] = once_token(client.get(url))
+    first = client.post(url, data)
+    second = client.post(url, data, follow=True)
+    assert first.status_code == 302 and second.status_code == 200
+    assert "already sent" in second.content.decode()
+    assert Person.objects.count() == 1
+
+
+def test_a_move_or_relationship_sent_twice_is_saved_once(client, personas, person):
+    from haven.people.actions import add_person
+    from haven.people.models import Relationship
+    from haven.vocab.models import term
+
+    uncle = add_person(team=personas.team, by=personas.member, name="Руслан")
+    sign_in(client, personas.member)
+    page = client.get(reverse("people:detail", kwargs={"uuid": person.uuid}))
+    move_token, relate_token = once_tokens(page)
+    move = {"place": "Грозный", "since": "2021-02", "once": move_token}
+    relation = {
+        "kind": term("relationship", "relative").pk,
+        "other": uncle.pk,
+        "once": relate_token,
+    }
+    for _ in range(2):
+        client.post(reverse("people:move", kwargs={"uuid": person.uuid}), move)
+        client.post(reverse("people:relate", kwargs={"uuid": person.uuid}), relation)
+    assert len(Person.objects.get(pk=person.pk).whereabouts) == 1
+    assert Relationship.objects.filter(person=person).count() == 1
+
+
+@pytest.mark.parametrize("field", ["team", "deleted_at", "code"])
+def test_update_person_refuses_what_has_its_own_verb(personas, person, field):
+    from django.utils import timezone
+
+    from haven.accounts.tests.factories import TeamFactory
+
+    value = {"team": TeamFactory(name="Other desk"), "deleted_at": timezone.now(), "code": "P-1"}
+    with pytest.raises(TypeError, match=field):
+        update_person(person, by=personas.member, notes="changed", **{field: value[field]})
+    person = Person.objects.get(pk=person.pk)
+    assert (person.team, person.deleted_at, person.notes) == (
+        personas.team,
+        None,
+        "Detained in April 2020.",
+    )
+    assert RecordVersion.objects.filter(object_uuid=person.uuid).count() == 1
+
+
+def test_people_of_two_teams_are_not_related(client, personas, person):
+    from django.core.exceptions import ValidationError
+
+    from haven.accounts.models import Membership
+    from haven.accounts.tests.factories import TeamFactory
+    from haven.people.actions import add_person, relate
+    from haven.people.models import Relationship
+    from haven.vocab.models import term
+
+    other_team = TeamFactory(name="Other desk")
+    Membership.objects.create(team=other_team, user=personas.member)
+    stranger = add_person(team=other_team, by=personas.member, name="Чужой")
+    kind = term("relationship", "relative")
+    with pytest.raises(ValidationError) as refused:
+        relate(person, stranger, kind=kind, by=personas.member)
+    assert "other" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        relate(person, person, kind=kind, by=personas.member)
+    sign_in(client, personas.member)
+    response = post_form(
+        client,
+        reverse("people:relate", kwargs={"uuid": person.uuid}),
+        {"kind": kind.pk, "other": stranger.pk},
+        token_from=reverse("people:detail", kwargs={"uuid": person.uuid}),
+    )
+    assert response.status_code == 400
+    assert person.code in response.content.decode()
+    assert not Relationship.objects.exists()
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.ids += [value for name, value in attrs if name == "id"]
+
+
+def _duplicate_ids(response) -> list[str]:
+    parser = _Ids()
+    parser.feed(response.content.decode())
+    return sorted({i for i in parser.ids if parser.ids.count(i) > 1})
+
+
+def test_person_page_ids_are_unique(client, personas, person):
+    sign_in(client, personas.member)
+    page = client.get(reverse("people:detail", kwargs={"uuid": person.uuid}))
+    assert 'name="note"' in page.content.decode()
+    assert _duplicate_ids(page) == []
+    # With a sent form open again, its errors shown.
+    bad = post_form(
+        client,
+        reverse("people:move", kwargs={"uuid": person.uuid}),
+        {"place": "", "since": "summer", "note": "x"},
+        token_from=reverse("people:detail", kwargs={"uuid": person.uuid}),
+    )
+    assert bad.status_code == 400
+    assert _duplicate_ids(bad) == []
+
+
+def test_person_page_shows_registered_sections(client, personas, person, settings):
+    import copy
+
+    from haven.people import sections
+
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["APP_DIRS"] = False
+    templates[0]["OPTIONS"]["loaders"] = [
+        (
+            "django.template.loaders.locmem.Loader",
+            {"test/section.html": "<h2>{{ section.heading }} of {{ person.code }}</h2>"},
+        ),
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
+    settings.TEMPLATES = templates
+    seen = []
+
+    def build(user, shown):
+        seen.append((user, shown))
+        return {"heading": "Test section"} if shown.pk == person.pk else None
+
+    sections.register("test-section", "test/section.html", build)
+    try:
+        sign_in(client, personas.member)
+        html = client.get(reverse("people:detail", kwargs={"uuid": person.uuid})).content.decode()
+        assert f"<h2>Test section of {person.code}</h2>" in html
+        assert seen == [(personas.member, person)]
+    finally:
+        del sections._SECTIONS["test-section"]
+
+
+def test_restoring_another_persons_version_is_not_found(client, personas, person):
+    from haven.people.actions import add_person
+
+    other = add_person(team=personas.team, by=personas.member, name="Другой")
+    update_person(person, by=personas.member, notes="Moved.")
+    theirs = RecordVersion.objects.get(object_uuid=other.uuid)
+    sign_in(client, personas.member)
+    response = client.post(
+        reverse("people:restore", kwargs={"uuid": person.uuid, "version": theirs.uuid})
+    )
+    assert response.status_code == 404
+    assert Person.objects.get(pk=person.pk).notes == "Moved."
