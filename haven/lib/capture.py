@@ -7,7 +7,9 @@ Extraction is trafilatura's (https://trafilatura.readthedocs.io); this module ad
 the limits and the decoding that hostile pages need, and never touches the network.
 
 Every failure is a ``CaptureError`` with a message a person can act on: the page is
-empty, too large, not a web page at all, or has no article text on it.
+empty, too large, not a web page at all, or has no article text on it. The message is
+English, marked for translation, and translated where it is shown: extraction runs in a
+child process that has no translations set up (see ``CaptureError``).
 
 The work grows with the page: a news page takes a few hundredths of a second, but a
 hostile page near the size limit can hold trafilatura for half a minute or more, so
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 import charset_normalizer
 import trafilatura
+from django.utils.translation import gettext_noop
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document, set_date_params
@@ -70,7 +73,7 @@ _BOMS = (
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _BINARY_SAMPLE_CHARS = 8192
 _BINARY_CONTROL_SHARE = 0.01
-_NOT_A_WEB_PAGE = (
+_NOT_A_WEB_PAGE = gettext_noop(
     "This file does not look like a web page: it holds binary data "
     "(an image, a PDF, a compressed or damaged file?)."
 )
@@ -93,7 +96,21 @@ _LANGUAGE_TAG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 
 
 class CaptureError(ValueError):
-    """A page that cannot be captured; the message says why, in words for the user."""
+    """A page that cannot be captured; the message says why, in words for the user.
+
+    ``message`` is the English text as marked for translation and ``params`` its values,
+    so that whoever shows it says it in the reader's language
+    (``gettext(error.message) % error.params``); ``str(error)`` is the English sentence.
+    Both survive the trip back from the extraction process (the exception is pickled).
+    """
+
+    def __init__(self, message: str, params: dict[str, str] | None = None):
+        super().__init__(message, params or {})
+        self.message = message
+        self.params = params or {}
+
+    def __str__(self) -> str:
+        return self.message % self.params if self.params else self.message
 
 
 @dataclass(frozen=True)
@@ -132,13 +149,15 @@ def extract_article(
     """
     text = _decode(html, max_bytes)
     if not text.strip():
-        raise CaptureError("The page is empty.")
+        raise CaptureError(gettext_noop("The page is empty."))
     if _looks_binary(text):
         raise CaptureError(_NOT_A_WEB_PAGE)
     try:
         tree = trafilatura.load_html(text)
         if tree is None:
-            raise CaptureError("No article text could be found: this is not an HTML page.")
+            raise CaptureError(
+                gettext_noop("No article text could be found: this is not an HTML page.")
+            )
         language = _declared_language(tree)
         _drop_publisher_boxes(tree)
         captions = _captions(tree)
@@ -147,12 +166,15 @@ def extract_article(
         raise
     except Exception as error:  # a library's bug on a hostile page is still a bad page
         raise CaptureError(
-            f"No article text could be found: the page could not be read ({type(error).__name__})."
+            gettext_noop("No article text could be found: the page could not be read (%(error)s)."),
+            {"error": type(error).__name__},
         ) from error
     if document is None or not _reads_as_article(document.text or "", tree):
         raise CaptureError(
-            "No article text could be found on this page: it may be an index, a login or "
-            "paywall page, or its text may be drawn by scripts."
+            gettext_noop(
+                "No article text could be found on this page: it may be an index, a login or "
+                "paywall page, or its text may be drawn by scripts."
+            )
         )
     return Article(
         title=document.title or None,
@@ -225,7 +247,10 @@ def _decode(html: str | bytes, max_bytes: int) -> str:
         _check_size(size, max_bytes)
         return html
     if not isinstance(html, bytes | bytearray | memoryview):
-        raise CaptureError(f"A page must be text or bytes, not {type(html).__name__}.")
+        raise CaptureError(
+            gettext_noop("A page must be text or bytes, not %(type)s."),
+            {"type": type(html).__name__},
+        )
     raw = bytes(html)
     _check_size(len(raw), max_bytes)
     for bom, encoding in _BOMS:
@@ -248,13 +273,15 @@ def _decode(html: str | bytes, max_bytes: int) -> str:
 def _check_size(size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise CaptureError(
-            f"The page is too large to capture: {_megabytes(size)} "
-            f"(the limit is {_megabytes(max_bytes)})."
+            gettext_noop(
+                "The page is too large to capture: %(size)s MB (the limit is %(limit)s MB)."
+            ),
+            {"size": _megabytes(size), "limit": _megabytes(max_bytes)},
         )
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / (1024 * 1024):.1f}"
 
 
 def _declared_charset(head: bytes) -> str | None:
