@@ -1,26 +1,59 @@
-"""Verb functions for sources and their evidence files; each one audited transaction."""
+"""Verb functions for sources and their evidence files; each one audited transaction.
+
+Capturing a web page has a module of its own, ``haven.sources.capture``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
 
+from haven.accounts.models import Role
 from haven.audit.actions import record
 from haven.lib.crypto import DecryptionError
 from haven.lib.fuzzy_fields import set_fuzzy
 from haven.records.access import can_write
 from haven.records.actions import save_record
-from haven.sources import filetypes
-from haven.sources.models import EvidenceFile, Source
+from haven.sources import bundle, filetypes
+from haven.sources.models import EvidenceFile, Reliability, Source
 from haven.sources.vault import SealedUpload, read_plaintext, stored_path
+
+# The roles whose work puts evidence before a court or an international body.
+BUNDLE_ROLES = frozenset({Role.COORDINATOR, Role.LAWYER, Role.DOCUMENTER})
 
 
 @transaction.atomic
-def add_source(*, team, by, published=None, **fields) -> Source:
-    source = Source(team=team, **fields)
+def add_source(
+    *,
+    team,
+    by,
+    kind: str,
+    title: str,
+    author: str = "",
+    url: str = "",
+    language: str = "",
+    published=None,
+    reliability: str = Reliability.F,
+    text: str = "",
+    notes: str = "",
+) -> Source:
+    source = Source(
+        team=team,
+        kind=kind,
+        title=title,
+        author=author,
+        url=url,
+        language=language,
+        reliability=reliability,
+        text=text,
+        notes=notes,
+    )
     set_fuzzy(source, "published", published)
     return save_record(source, by=by)
 
@@ -82,15 +115,90 @@ def custody(evidence: EvidenceFile, action: str, *, by, summary: str = "") -> No
 
 
 def verify_file(evidence: EvidenceFile) -> str | None:
-    """None when the stored file decrypts and hashes to its recorded SHA-256, else why not."""
+    """None when the stored file decrypts and hashes to its recorded SHA-256, else why
+    not, in the active language."""
     digest = hashlib.sha256()
     try:
         for chunk in read_plaintext(str(evidence.uuid), evidence.key):
             digest.update(chunk)
     except FileNotFoundError:
-        return "the stored file is missing"
+        return _("the stored file is missing")
     except DecryptionError as exc:
-        return str(exc)
+        return _("the stored file does not decrypt: %(reason)s") % {"reason": exc}
     if digest.hexdigest() != evidence.sha256:
-        return "its content no longer matches the SHA-256 taken at upload"
+        return _("its content no longer matches the SHA-256 taken at upload")
+    return None
+
+
+def may_export_bundles(user) -> bool:
+    return getattr(user, "role", None) in BUNDLE_ROLES
+
+
+def export_bundle(sources, *, by) -> bytes:
+    """The signed evidence bundle (zip bytes) of ``sources``, given as records or UUIDs.
+
+    Refuses with ``PermissionDenied`` a role that does not export bundles; with
+    ``Http404`` (after an ``access.denied`` entry) when any source is unknown, deleted
+    or not visible to ``by`` — nothing tells which; with a ``ValidationError`` when a
+    person a source concerns refused legal use, or the bundle would be too large.
+    Every file gets its custody entry, and the export one entry listing every source
+    and file it read.
+    """
+    if not may_export_bundles(by):
+        raise PermissionDenied
+    wanted = {_as_uuid(item.uuid if isinstance(item, Source) else item) for item in sources}
+    chosen = list(Source.objects.visible_to(by).filter(uuid__in=wanted - {None}))
+    if not chosen or len(chosen) != len(wanted):
+        record("access.denied", actor=by, summary="bundle of unknown or hidden sources")
+        raise Http404
+    for source in chosen:
+        refused = consent_problem(source)
+        if refused:
+            raise ValidationError(refused)
+    try:
+        data = bundle.build(chosen, by=by)
+    except bundle.BundleTooLarge as exc:
+        raise ValidationError(str(exc)) from None
+    files = [evidence for source in chosen for evidence in source.files.live()]
+    with transaction.atomic():
+        # Each file's own custody entry: a file's chain of custody is read by its id (on
+        # the source's page, in the manifest of a later bundle), and a bundle holds few.
+        for evidence in files:
+            custody(evidence, "exported", by=by, summary="evidence bundle")
+        record(
+            "sources.bundle.exported",
+            actor=by,
+            summary=", ".join(source.code for source in chosen)[:300],
+            records=[*chosen, *files],
+        )
+    return data
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def consent_problem(source: Source) -> str | None:
+    """Why a bundle may not include ``source``: a person it concerns refused legal use."""
+    # Cases and incidents build on sources, not the other way round: imported here, at
+    # the one place where a bundle needs their consent records and victims.
+    from haven.cases.actions import consent_for
+    from haven.incidents.models import Act
+
+    victims = {
+        act.victim
+        for act in Act.objects.live()
+        .filter(incident__information__source=source)
+        .select_related("victim")
+    }
+    for person in sorted(victims, key=lambda p: p.code):
+        consent = consent_for(person, "legal_action")
+        if consent is not None and not consent.allows():
+            return _(
+                "%(code)s has not consented to legal use of their records, so %(source)s "
+                "cannot go into a bundle."
+            ) % {"code": person.code, "source": source.code}
     return None

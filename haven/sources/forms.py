@@ -32,3 +32,53 @@ class SourceForm(forms.Form):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+
+
+class SourceFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any")), *Source.Kind.choices]
+    )
+    reliability = forms.ChoiceField(
+        label=_("Reliability"), required=False, choices=[("", _("Any")), *Reliability.choices]
+    )
+    language = forms.CharField(label=_("Language"), required=False, max_length=8)
+
+    def apply(self, sources):
+        """``sources`` narrowed to what the filters ask for; all of them when unfiltered
+        or when the filters are not valid."""
+        if not self.is_valid():
+            return sources
+        data = self.cleaned_data
+        if data["kind"]:
+            sources = sources.filter(kind=data["kind"])
+        if data["reliability"]:
+            sources = sources.filter(reliability=data["reliability"])
+        if data["language"]:
+            sources = sources.filter(language=data["language"].strip().lower())
+        return sources
+
+
+class CaptureForm(forms.Form):
+    """A page to capture. Cleaning it reads the page (see ``haven.sources.capture``):
+    fetching and extraction happen here, outside the transaction that records it, and
+    an address that cannot be fetched is an error on the address."""
+
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    url = forms.URLField(
+        label=_("Address of the page"), required=False, max_length=2000, assume_scheme="https"
+    )
+    page = forms.FileField(label=_("Or a saved page (.html)"), required=False)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+    def clean(self):
+        from haven.sources.capture import read_page
+
+        cleaned = super().clean()
+        if not cleaned.get("url") and not cleaned.get("page"):
+            raise forms.ValidationError(_("Give an address or a saved page."))
+        if not self.errors:
+            cleaned["captured"] = read_page(url=cleaned.get("url"), page=cleaned.get("page"))
+        return cleaned

@@ -9,15 +9,22 @@ import threading
 import zipfile
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import Http404
 from django.urls import reverse
 
 from conftest import sign_in
+from haven.audit.models import AuditEntry
 from haven.sources import bundle
-from haven.sources.actions import add_source
+from haven.sources.actions import add_source, export_bundle
+from haven.sources.capture import capture_page
 from haven.sources.models import EvidenceFile, Source
+from haven.sources.vault import seal_bytes, vault_dir
+from haven.tests.helpers import once_token, post_form
+from haven.web import once
 
 PDF = b"%PDF-1.4\n" + b"statement " * 300
 
@@ -36,6 +43,14 @@ ARTICLE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <aside><h2>Read more</h2><ul><li><a href="/a">Another story entirely</a></li></ul></aside>
 <footer>Subscribe to our newsletter. All rights reserved.</footer>
 </body></html>"""
+
+
+def stored_files():
+    return [p for p in vault_dir().rglob("*") if p.is_file()]
+
+
+def saved_page(html: str = ARTICLE):
+    return SimpleUploadedFile("news.html", html.encode(), content_type="text/html")
 
 
 @pytest.fixture
@@ -163,12 +178,10 @@ def test_bundle_needs_consent(client, personas, source_with_file, person):
 
 def test_capture_a_saved_page(client, personas):
     sign_in(client, personas.member)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("sources:capture"),
-        {
-            "team": personas.team.pk,
-            "page": SimpleUploadedFile("news.html", ARTICLE.encode(), content_type="text/html"),
-        },
+        {"team": personas.team.pk, "page": saved_page()},
     )
     assert response.status_code == 302
     source = Source.objects.get()
@@ -206,8 +219,8 @@ def local_site():
 def test_capture_from_an_address(client, personas, local_site, settings):
     settings.HAVEN_CAPTURE_ALLOW_PRIVATE = True
     sign_in(client, personas.member)
-    response = client.post(
-        reverse("sources:capture"), {"team": personas.team.pk, "url": local_site}
+    response = post_form(
+        client, reverse("sources:capture"), {"team": personas.team.pk, "url": local_site}
     )
     assert response.status_code == 302
     source = Source.objects.get()
@@ -235,15 +248,122 @@ def test_capture_needs_an_address_or_a_page(client, personas):
 def test_slow_extraction_keeps_the_page_without_text(client, personas, settings):
     settings.HAVEN_CAPTURE_TIMEOUT = 0.001  # no page can be read this fast
     sign_in(client, personas.member)
-    response = client.post(
-        reverse("sources:capture"),
-        {
-            "team": personas.team.pk,
-            "page": SimpleUploadedFile("news.html", ARTICLE.encode(), content_type="text/html"),
-        },
-        follow=True,
+    response = post_form(
+        client, reverse("sources:capture"), {"team": personas.team.pk, "page": saved_page()}
     )
-    assert "took too long to read" in response.content.decode()
+    assert "took too long to read" in client.get(response.url).content.decode()
     source = Source.objects.get()
     assert not source.text
     assert EvidenceFile.objects.filter(source=source, role="captured_page").exists()
+
+
+CHROME_ONLY = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Index</title>
+</head><body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<ul><li><a href="/a">One story</a></li><li><a href="/b">Another story</a></li></ul>
+</body></html>"""
+
+
+def test_a_double_submitted_capture_saves_one_source(client, personas):
+    sign_in(client, personas.member)
+    url = reverse("sources:capture")
+    token = once_token(client.get(url))
+    for _attempt in range(2):
+        response = client.post(
+            url, {"team": personas.team.pk, "page": saved_page(), once.FIELD: token}
+        )
+        assert response.status_code == 302
+    assert Source.objects.count() == 1
+    assert EvidenceFile.objects.count() == 1
+    assert [p.suffix for p in stored_files()] == [".hev"]  # the second copy was not kept
+
+
+def test_capture_page_needs_no_request(personas):
+    """The command line, the API and jobs capture through the same action as the web."""
+    result = capture_page(
+        team=personas.team, by=personas.member, page=seal_bytes(ARTICLE.encode(), "news.html")
+    )
+    assert result.problem is None
+    assert result.source.title.startswith("Two men granted protection")
+    assert result.source.files.get().role == EvidenceFile.Role.CAPTURED_PAGE
+    created = AuditEntry.objects.get(object_id=str(result.source.uuid), action__endswith="created")
+    assert created.actor == personas.member
+    assert [p.suffix for p in stored_files()] == [".hev"]
+
+
+def test_capture_page_refuses_a_reader_before_fetching(personas, monkeypatch):
+    from haven.sources import capture
+
+    monkeypatch.setattr(capture, "fetch", lambda url: pytest.fail("fetched for a reader"))
+    with pytest.raises(PermissionDenied):
+        capture_page(team=personas.team, by=personas.read_only, url="https://example.org/")
+    assert not Source.objects.exists()
+
+
+def test_capture_page_says_which_address_failed(personas):
+    with pytest.raises(ValidationError) as refused:
+        capture_page(team=personas.team, by=personas.member, url="ftp://example.org/file")
+    assert "Only http and https" in refused.value.message_dict["url"][0]
+    assert not Source.objects.exists()
+
+
+def test_extraction_keeps_to_the_capture_size_limit(client, personas, settings):
+    settings.HAVEN_CAPTURE_MAX_BYTES = 1000
+    assert len(ARTICLE.encode()) > 1000
+    sign_in(client, personas.member)
+    response = post_form(
+        client, reverse("sources:capture"), {"team": personas.team.pk, "page": saved_page()}
+    )
+    assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert "too large to capture" in page and "the limit is 0.0 MB" in page
+    source = Source.objects.get()
+    assert not source.text
+    assert EvidenceFile.objects.filter(source=source, role="captured_page").exists()
+
+
+def test_a_capture_error_is_shown_in_russian(client, personas):
+    personas.member.language = "ru"
+    personas.member.save()
+    sign_in(client, personas.member)
+    response = post_form(
+        client,
+        reverse("sources:capture"),
+        {"team": personas.team.pk, "page": saved_page(CHROME_ONLY)},
+    )
+    assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert "На этой странице не найден текст статьи" in page
+    assert "No article text could be found" not in page
+
+
+def test_bundle_export_writes_one_entry_for_the_bulk_read(personas, source_with_file):
+    other = add_source(team=personas.team, by=personas.member, kind="media", title="A report")
+    files = list(EvidenceFile.objects.all())
+    before = AuditEntry.objects.count()
+    data = export_bundle([source_with_file, str(other.uuid)], by=personas.read_only)
+    assert bundle.verify(data) == []
+    written = AuditEntry.objects.filter(seq__gt=before)
+    bulk = written.get(action="sources.bundle.exported")
+    assert sorted(bulk.records) == sorted(
+        [f"sources.source:{source_with_file.uuid}", f"sources.source:{other.uuid}"]
+        + [f"sources.evidencefile:{evidence.uuid}" for evidence in files]
+    )
+    # Besides the one bundle entry, each file's chain of custody says it was exported.
+    assert sorted(written.values_list("action", flat=True)) == sorted(
+        ["sources.bundle.exported"] + ["evidence.exported"] * len(files)
+    )
+
+
+def test_bundle_export_refusals(personas, source_with_file):
+    from haven.accounts.models import Role
+
+    with pytest.raises(PermissionDenied):
+        export_bundle([source_with_file], by=personas.member)  # a caseworker
+    personas.outsider.role = Role.LAWYER
+    personas.outsider.save()
+    with pytest.raises(Http404):
+        export_bundle([source_with_file], by=personas.outsider)
+    with pytest.raises(Http404):
+        export_bundle([source_with_file, "not-a-uuid"], by=personas.read_only)
+    assert AuditEntry.objects.filter(action="access.denied").count() == 2
+    assert not AuditEntry.objects.filter(action="sources.bundle.exported").exists()

@@ -13,12 +13,13 @@ from django.urls import reverse
 from conftest import sign_in
 from haven.audit.models import AuditEntry
 from haven.sources.actions import add_source
-from haven.sources.models import EvidenceFile
+from haven.sources.models import EvidenceFile, Source
 from haven.sources.vault import EncryptingUploadHandler, stored_path, vault_dir
 from haven.tests.access import check_access
+from haven.tests.helpers import NOT_THEIRS, once_token, post_form
+from haven.web import once
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"Testimony of Zelimkhan K. " * 200
-NOT_THEIRS = {"administrator": 404, "outsider": 404}
 
 
 @pytest.fixture
@@ -240,3 +241,102 @@ def test_an_invalid_capture_form_leaves_nothing(client, personas):
     )
     assert response.status_code == 400
     assert stored_files() == []
+
+
+def test_a_file_of_another_source_is_404_and_audited(client, personas, source):
+    sign_in(client, personas.member)
+    upload(client, source, "testimony.pdf", PDF)
+    evidence = EvidenceFile.objects.get()
+    other = add_source(team=personas.team, by=personas.member, kind="media", title="Other")
+    url = reverse("sources:download", kwargs={"uuid": other.uuid, "file_uuid": evidence.uuid})
+    assert client.get(url).status_code == 404
+    denied = AuditEntry.objects.filter(action="access.denied").get()
+    assert denied.actor == personas.member and str(evidence.uuid) in denied.summary
+    assert not AuditEntry.objects.filter(action="evidence.downloaded").exists()
+
+
+def test_a_deleted_file_is_404_and_audited(client, personas, source):
+    from haven.records.actions import delete_record
+
+    sign_in(client, personas.member)
+    upload(client, source, "testimony.pdf", PDF)
+    evidence = EvidenceFile.objects.get()
+    delete_record(evidence, by=personas.member)
+    url = reverse("sources:download", kwargs={"uuid": source.uuid, "file_uuid": evidence.uuid})
+    assert client.get(url).status_code == 404
+    assert AuditEntry.objects.filter(action="access.denied", actor=personas.member).exists()
+    assert not AuditEntry.objects.filter(action="evidence.downloaded").exists()
+
+
+def test_verify_messages_follow_the_language(client, personas, source):
+    from django.utils import translation
+
+    from haven.sources.actions import verify_file
+
+    sign_in(client, personas.member)
+    upload(client, source, "testimony.pdf", PDF)
+    evidence = EvidenceFile.objects.get()
+    stored_path(str(evidence.uuid)).unlink()
+    assert verify_file(evidence) == "the stored file is missing"
+    with translation.override("ru"):
+        assert verify_file(evidence) == "сохранённый файл отсутствует"
+
+
+def test_a_double_submitted_source_is_saved_once(client, personas):
+    sign_in(client, personas.member)
+    url = reverse("sources:new")
+    token = once_token(client.get(url))
+    data = {"team": personas.team.pk, "kind": "media", "title": "A report", "reliability": "B"}
+    first = client.post(url, {**data, once.FIELD: token})
+    second = client.post(url, {**data, once.FIELD: token})
+    assert first.status_code == second.status_code == 302
+    assert second.url == reverse("sources:list")
+    assert Source.objects.count() == 1
+
+
+def test_a_new_source_is_checked_and_saved(client, personas):
+    sign_in(client, personas.member)
+    url = reverse("sources:new")
+    refused = post_form(client, url, {"team": personas.team.pk, "kind": "media"})
+    assert refused.status_code == 400 and not Source.objects.exists()
+    saved = post_form(
+        client,
+        url,
+        {"team": personas.team.pk, "kind": "media", "title": "A report", "reliability": "B"},
+    )
+    source = Source.objects.get()
+    assert saved.url == reverse("sources:detail", kwargs={"uuid": source.uuid})
+    assert (source.title, source.reliability) == ("A report", "B")
+
+
+def test_add_source_takes_only_its_own_fields(personas):
+    from django.utils import timezone
+
+    with pytest.raises(TypeError):
+        add_source(
+            team=personas.team,
+            by=personas.member,
+            kind="media",
+            title="A report",
+            deleted_at=timezone.now(),
+        )
+    assert not Source.objects.exists()
+
+
+def test_list_filters(client, personas):
+    from haven.sources.forms import SourceFilterForm
+
+    add_source(team=personas.team, by=personas.member, kind="media", title="A", language="ru")
+    add_source(team=personas.team, by=personas.member, kind="testimony", title="B")
+    everything = Source.objects.visible_to(personas.member)
+
+    def titles(query):
+        return sorted(source.title for source in SourceFilterForm(query).apply(everything))
+
+    assert titles(None) == ["A", "B"]
+    assert titles({"kind": "testimony"}) == ["B"]
+    assert titles({"language": " RU "}) == ["A"]
+    assert titles({"kind": "no-such-kind"}) == ["A", "B"]  # an invalid filter shows all
+    sign_in(client, personas.member)
+    page = client.get(reverse("sources:list"), {"kind": "media"}).content.decode()
+    assert ">A<" in page and ">B<" not in page
