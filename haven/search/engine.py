@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.lib.names import Parser, parse, score_parsed
 from haven.locations.models import regions_of
+from haven.people.duplicates import name_forms
 from haven.records.blind import hashed, term_functions
 from haven.records.models import BlindTerm, member_teams
 
@@ -45,10 +46,6 @@ class Kind:
         return apps.get_model(self.model_path)
 
 
-def _person_texts(person):
-    return [person.name, *(person.other_names or []), *(person.nicknames or [])]
-
-
 def _title(record):
     return [record.title]
 
@@ -60,7 +57,7 @@ KINDS = [
         "people.Person",
         ["name", "other_names", "nicknames"],
         "people:detail",
-        _person_texts,
+        name_forms,
     ),
     Kind("case", _("Cases"), "cases.Case", ["title"], "cases:detail", _title),
     Kind("incident", _("Incidents"), "incidents.Incident", ["title"], "incidents:detail", _title),
