@@ -3,8 +3,13 @@
 ``people`` is the base the other apps build on, so it cannot import them; instead
 cases, incidents and sources register what they know about a person here (in their
 ``AppConfig.ready()``), and the person page shows every registered section in order.
-A section's ``build(user, person)`` returns its template context, read through the
-policy layer for ``user``, or ``None`` to leave the section out.
+A section's ``build(user, person)`` returns its data, read through the policy layer
+for ``user``, or ``None`` to leave the section out.
+
+The page includes each section's template with its data as ``section``
+(``{% include shown.template with section=data %}``), so a template reads
+``section.acts``; it also sees the page's ``person``, ``can_write`` and ``user``.
+Sections appear by ``(order, name)``.
 """
 
 from __future__ import annotations
