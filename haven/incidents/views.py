@@ -24,9 +24,6 @@ from haven.incidents.forms import (
     NewIncidentForm,
 )
 from haven.incidents.models import Act, Incident, get_incident_for_user
-
-# people/views.py still imports it from here until its page shows registered sections.
-from haven.incidents.selectors import person_acts  # noqa: F401
 from haven.records.access import get_part_for_user
 from haven.web.forms import form_view
 
