@@ -50,7 +50,9 @@ class CaptureResult:
     problem: str | None  # why no text was extracted; the page is kept all the same
 
 
-def capture_page(*, team, by, url: str | None = None, page: SealedUpload | None = None):
+def capture_page(
+    *, team, by, url: str | None = None, page: SealedUpload | None = None
+) -> CaptureResult:
     """Capture ``url`` (or the saved ``page``) as a new media source of ``team``.
 
     Raises ``PermissionDenied`` unless ``by`` writes for ``team``, and a
