@@ -32,7 +32,6 @@ from haven.cases.forms import (
     StatusForm,
 )
 from haven.cases.models import Request, get_case_for_user, get_request_for_user
-from haven.cases.selectors import dashboard_context  # noqa: F401 - the home page reads it here
 from haven.records.access import can_write, get_part_for_user
 from haven.vocab.models import term
 from haven.web.forms import form_view

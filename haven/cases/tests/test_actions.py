@@ -220,8 +220,22 @@ def test_the_person_section_lists_only_cases_the_reader_may_see(personas, case, 
     for reader in (personas.member, personas.read_only):
         assert _cases_section(reader, person) == {"cases": [case]}
     assert _cases_section(personas.outsider, person) == {"cases": []}
-    html = render_to_string("cases/person_section.html", _cases_section(personas.member, person))
+    html = render_to_string(
+        "cases/person_section.html", {"section": _cases_section(personas.member, person)}
+    )
     assert case.code in html and "Two brothers" in html and "Intake" in html
     assert "Gone" not in html and "Without them" not in html
-    empty = render_to_string("cases/person_section.html", {"cases": []})
+    empty = render_to_string("cases/person_section.html", {"section": {"cases": []}})
     assert "Not on any case." in empty
+
+
+def test_the_person_page_lists_their_cases(client, personas, case, person):
+    """Through the page itself, as the people app includes the section."""
+    from django.urls import reverse
+
+    from conftest import sign_in
+
+    sign_in(client, personas.read_only)
+    page = client.get(reverse("people:detail", kwargs={"uuid": person.uuid})).content.decode()
+    assert case.code in page
+    assert "Not on any case." not in page
