@@ -200,6 +200,21 @@ def counting_ranked():
     return Ranked
 
 
+def server_cpu(pid):
+    """CPU seconds used so far by the server's worker processes (Linux; None elsewhere):
+    unlike the wall-clock time of a request, it hardly grows when other processes compete
+    for the cores."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for child in children:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -398,6 +413,7 @@ def main() -> None:
                 time.sleep(0.2)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         mine_teams = [teams[0].pk]
+        server_cpu_before = server_cpu(server.pid)
         timings, in_process, in_process_cpu, floors = [], [], [], []
         scored, capped, found, found_namesake = [], 0, 0, 0
         for query, code, same in queries:
@@ -428,6 +444,7 @@ def main() -> None:
                     cursor.execute(floor_sql(mine_teams, len(values)), values + mine_teams)
                     cursor.fetchall()
             floors.append(time.perf_counter() - start)
+        server_cpu_after = server_cpu(server.pid)
     finally:
         server.terminate()
         server.wait()
@@ -451,6 +468,11 @@ def main() -> None:
         + ", ".join(f"{t * 1000:.0f}" for t in cold)
         + " ms"
     )
+    if server_cpu_before is not None and server_cpu_after is not None:
+        print(
+            f"  server CPU per search, all {len(timings)} (both workers, mean): "
+            f"{(server_cpu_after - server_cpu_before) / len(timings) * 1000:.0f} ms"
+        )
     row(f"search in process, engine + facets ({len(in_process) - 1})", in_process[1:])
     row("  the same, CPU time of this process", in_process_cpu[1:])
     print(f"  first search in process (cold, left out above): {in_process[0] * 1000:.0f} ms")
