@@ -56,3 +56,20 @@ def test_text_on_coloured_backgrounds_reads_at_4_5_to_1():
         if contrast(colour, background) < 4.5
     ]
     assert not low, low
+
+
+def test_every_table_sits_in_a_scrolling_region_reachable_by_keyboard():
+    """On a phone a wide table scrolls sideways; a keyboard user can only scroll what
+    can take focus, so each table is wrapped in a named, focusable region."""
+    wrapper = re.compile(
+        # The label may be a template tag with quotes of its own: {% translate "Cases" %}.
+        r'<div class="table-wrap" role="region" tabindex="0" '
+        r'aria-label="(?:[^"{]|\{[^}]*\})+">\s*<table\b'
+    )
+    missing = []
+    for template in sorted(HAVEN.glob("**/templates/**/*.html")):
+        text = template.read_text(encoding="utf-8")
+        tables = len(re.findall(r"<table\b", text))
+        if tables != len(wrapper.findall(text)):
+            missing.append(str(template.relative_to(HAVEN)))
+    assert not missing, f"tables outside a focusable region: {missing}"
