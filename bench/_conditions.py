@@ -50,6 +50,24 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
+def page_cache(path: Path) -> str:
+    """How much of a file the OS holds in memory now (util-linux ``fincore``), e.g.
+    "database file 100% in the page cache": a re-opened instance is cold only if it is not
+    still cached from its generation. Empty when it cannot be told."""
+    try:
+        out = subprocess.run(
+            ["fincore", "--bytes", "--noheadings", "--raw", "-o", "RES,SIZE", str(path)],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        resident, size = int(out[0]), int(out[1])
+    except (OSError, subprocess.CalledProcessError, IndexError, ValueError):
+        return ""
+    share = resident / size if size else 1.0
+    return f"database file {share:.0%} in the page cache before measuring ({size / 2**20:,.0f} MB)"
+
+
 @dataclass
 class Conditions:
     load_before: float

@@ -379,6 +379,8 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     conditions = _conditions.start()
+    database_file = connection.settings_dict["NAME"] if connection.vendor == "sqlite" else None
+    cached = _conditions.page_cache(Path(database_file)) if database_file else ""
     ranked = counting_ranked()
     try:
         base = f"http://127.0.0.1:{port}"
@@ -488,7 +490,9 @@ def main() -> None:
     )
     conditions.report(
         database=connection.vendor,
-        cache=_conditions.REOPENED if args.instance else _conditions.GENERATED,
+        cache=", ".join(
+            filter(None, [_conditions.REOPENED if args.instance else _conditions.GENERATED, cached])
+        ),
         notes=f"gunicorn {WORKERS} workers x {THREADS} threads, one request at a time",
     )
     if not args.no_duplicates:
