@@ -16,6 +16,7 @@ from itertools import combinations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import UniqueConstraint
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -200,6 +201,20 @@ def _references(person):
             yield relation.related_model, relation.field.name
 
 
+def _twin(model, name: str, row, kept):
+    """The values of ``row``'s unique link (case and person, say) when ``kept`` already
+    has the same link, so moving ``row`` onto ``kept`` would break the constraint."""
+    for constraint in model._meta.constraints:
+        fields = getattr(constraint, "fields", ())
+        if isinstance(constraint, UniqueConstraint) and name in fields:
+            others = {
+                f"{field}_id": getattr(row, f"{field}_id") for field in fields if field != name
+            }
+            if model._base_manager.filter(**others, **{name: kept}).exists():
+                return others
+    return None
+
+
 @transaction.atomic
 def merge(kept: Person, merged: Person, *, by) -> Merge:
     """Point everything about ``merged`` at ``kept`` and retire ``merged`` (soft delete)."""
@@ -207,17 +222,13 @@ def merge(kept: Person, merged: Person, *, by) -> Merge:
         raise ValidationError(_("Only two different people of one team can be merged."))
     require_write(by, kept)
     require_write(by, merged)
-    from haven.cases.models import CasePerson
-
     moved = []
     for model, name in _references(merged):
         for row in model._base_manager.filter(**{name: merged}):
-            if (
-                model is CasePerson
-                and CasePerson.objects.filter(case=row.case, person=kept).exists()
-            ):
-                # Both were on the case: drop the second link, remember to bring it back.
-                moved.append({"case_link": row.case_id})
+            twin = _twin(model, name, row, kept)
+            if twin is not None:
+                # Both were on it (a case, say): drop the second link, remember it for undo.
+                moved.append({"model": model._meta.label_lower, "link": twin, "field": name})
                 row.delete()
                 continue
             model._base_manager.filter(pk=row.pk).update(**{name: kept})
@@ -243,18 +254,19 @@ def merge(kept: Person, merged: Person, *, by) -> Merge:
 def undo(result: Merge, *, by) -> None:
     from django.apps import apps
 
-    from haven.cases.models import CasePerson
-
     if result.undone_at:
         raise ValidationError(_("This merge was already undone."))
     kept = Person.objects.get(pk=result.kept_id)
     merged = Person._base_manager.get(pk=result.merged_id)
     require_write(by, kept)
     for item in result.moved:
-        if "case_link" in item:
-            CasePerson.objects.get_or_create(case_id=item["case_link"], person=merged)
-            continue
+        if "case_link" in item:  # written by merges before links were handled generally
+            item = {"model": "cases.caseperson", "link": {"case_id": item["case_link"]}}
+            item["field"] = "person"
         model = apps.get_model(item["model"])
+        if "link" in item:
+            model._base_manager.get_or_create(**item["link"], **{item["field"]: merged})
+            continue
         model._base_manager.filter(pk=item["pk"], **{item["field"]: kept}).update(
             **{item["field"]: merged}
         )

@@ -198,3 +198,18 @@ def test_one_word_spelt_two_ways_is_still_one_word(personas):
     a = add_person(team=team, by=by, name="Юсуп Ахмедов", other_names=["Yusuf Akhmedov"])
     b = add_person(team=team, by=by, name="Юсуп Байсаров", other_names=["Yusuf Baysarov"])
     assert (min(a.pk, b.pk), max(a.pk, b.pk)) not in candidate_pairs(list(Person.objects.all()))
+
+
+def test_a_merge_recorded_before_links_were_generic_still_undoes(personas, pair):
+    """Merges saved by earlier versions list a shared case link as {"case_link": id}."""
+    kept, merged = pair
+    by = personas.member
+    case = cases.open_case(team=personas.team, by=by, title="Case", persons=[kept, merged])
+    result = merge(kept, merged, by=by)
+    assert result.moved == [
+        {"model": "cases.caseperson", "link": {"case_id": case.pk}, "field": "person"}
+    ]
+    result.moved = [{"case_link": case.pk}]
+    result.save()
+    undo(result, by=by)
+    assert set(case.persons.all()) == {kept, merged}
