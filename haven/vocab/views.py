@@ -2,29 +2,34 @@
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import ProtectedError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.decorators import administrator_required
-from haven.audit.actions import record
+from haven.vocab import actions
 from haven.vocab.models import Term, Vocabulary
+from haven.web.forms import form_view
 
 
-class TermForm(forms.ModelForm):
-    class Meta:
-        model = Term
-        fields = ["code", "label_en", "label_ru", "position"]
+class TermForm(forms.Form):
+    """A term's code and labels; the cleaned data are ``add_term``'s arguments."""
 
-    def clean_code(self):
-        code = self.cleaned_data["code"]
-        taken = Term.objects.filter(vocabulary=self.instance.vocabulary, code=code)
-        if taken.exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("This vocabulary already has a term with this code."))
-        return code
+    code = forms.SlugField(label=capfirst(gettext_lazy("code")), max_length=60)
+    label_en = forms.CharField(label=capfirst(gettext_lazy("English label")), max_length=200)
+    label_ru = forms.CharField(label=capfirst(gettext_lazy("Russian label")), max_length=200)
+    position = forms.IntegerField(
+        label=capfirst(gettext_lazy("position")), min_value=0, initial=100
+    )
+
+    @classmethod
+    def initial_from(cls, term: Term) -> dict:
+        return {name: getattr(term, name) for name in cls.base_fields}
 
 
 @administrator_required
@@ -43,56 +48,44 @@ def vocabulary_list(request):
 def term_new(request, vocabulary):
     if vocabulary not in Vocabulary.values:
         raise Http404
-    form = TermForm(
-        request.POST if request.method == "POST" else None, instance=Term(vocabulary=vocabulary)
-    )
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            term = form.save()
-            record("vocab.term.created", target=term, summary=f"{vocabulary}:{term.code}")
+    form = TermForm(request.POST if request.method == "POST" else None)
+
+    def save(data):
+        actions.add_term(vocabulary, **data)
         messages.success(request, _("Term added."))
         return redirect("vocab:list")
+
     label = dict(Vocabulary.choices)[vocabulary]
-    return render(
-        request,
-        "vocab/form.html",
-        {"form": form, "title": label},
-        status=400 if form.is_bound else 200,
-    )
+    return form_view(request, form, title=label, save=save, creates=True, back=_back())
 
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
 def term_edit(request, pk):
     term = get_object_or_404(Term, pk=pk)
-    form = TermForm(request.POST if request.method == "POST" else None, instance=term)
+    form = TermForm(
+        request.POST if request.method == "POST" else None, initial=TermForm.initial_from(term)
+    )
     form.fields["code"].disabled = True  # codes are stable: records and exports refer to them
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            record("vocab.term.updated", target=term, summary=f"{term.vocabulary}:{term.code}")
+
+    def save(data):
+        data.pop("code")
+        actions.relabel_term(term, **data)
         messages.success(request, _("Changes saved."))
         return redirect("vocab:list")
-    return render(
-        request,
-        "vocab/form.html",
-        {"form": form, "title": term.label, "term": term},
-        status=400 if form.is_bound else 200,
-    )
+
+    return form_view(request, form, title=term.label, save=save, back=_back())
+
+
+def _back():
+    return (reverse("vocab:list"), _("Vocabularies"))
 
 
 @administrator_required
 @require_POST
 def term_retire(request, pk):
     term = get_object_or_404(Term, pk=pk)
-    with transaction.atomic():
-        term.retired = not term.retired
-        term.save(update_fields=["retired"])
-        record(
-            "vocab.term.retired" if term.retired else "vocab.term.restored",
-            target=term,
-            summary=f"{term.vocabulary}:{term.code}",
-        )
+    actions.retire_term(term, retired=not term.retired)
     messages.success(request, _("Term retired.") if term.retired else _("Term back in use."))
     return redirect("vocab:list")
 
@@ -102,14 +95,9 @@ def term_retire(request, pk):
 def term_delete(request, pk):
     term = get_object_or_404(Term, pk=pk)
     try:
-        with transaction.atomic():
-            summary = f"{term.vocabulary}:{term.code}"
-            term.delete()
-            record("vocab.term.deleted", summary=summary)
-    except ProtectedError:
-        messages.error(
-            request, _("This term is in use, so it cannot be deleted: retire it instead.")
-        )
-        return redirect("vocab:list")
-    messages.success(request, _("Term deleted."))
+        actions.delete_term(term)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Term deleted."))
     return redirect("vocab:list")

@@ -1,9 +1,10 @@
+import pytest
 from django.urls import reverse
 
 from conftest import sign_in
 from haven.locations.models import Location, within
 from haven.tests.access import check_access
-from haven.tests.helpers import ADMIN_ONLY
+from haven.tests.helpers import ADMIN_ONLY, once_token, post_form
 
 
 def test_pages_by_persona(personas):
@@ -18,7 +19,8 @@ def test_pages_by_persona(personas):
 def test_add_a_village_and_find_it_inside_its_region(client, personas):
     district = Location.objects.get(name_en="Shalinsky District")
     sign_in(client, personas.administrator)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("locations:new"),
         {
             "parent": district.pk,
@@ -61,3 +63,21 @@ def test_moving_a_place_moves_its_subtree(db):
     grozny.parent = district
     grozny.save()
     assert Location.objects.get(pk=grozny.pk).path.startswith(district.path)
+
+
+def test_a_place_form_sent_twice_adds_one_place(client, personas):
+    district = Location.objects.get(name_en="Shalinsky District")
+    sign_in(client, personas.administrator)
+    data = {"parent": district.pk, "kind": "town", "name_en": "Duba-Yurt", "name_ru": "Дуба-Юрт"}
+    token = once_token(client.get(reverse("locations:new")))
+    for _ in range(2):
+        client.post(reverse("locations:new"), {**data, "once": token})
+    assert Location.objects.filter(name_en="Duba-Yurt").count() == 1
+
+
+def test_save_place_refuses_fields_it_does_not_edit(db):
+    from haven.locations.actions import save_place
+
+    grozny = Location.objects.get(name_en="Grozny")
+    with pytest.raises(TypeError, match="path"):
+        save_place(grozny, path="/1/")

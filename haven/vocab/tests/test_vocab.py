@@ -5,7 +5,7 @@ from django.urls import reverse
 from conftest import sign_in
 from haven.cases import actions
 from haven.tests.access import check_access
-from haven.tests.helpers import ADMIN_ONLY
+from haven.tests.helpers import ADMIN_ONLY, once_token, post_form
 from haven.vocab.models import Term, term
 from haven.vocab.seed import DEFAULT_TERMS
 
@@ -60,17 +60,17 @@ def test_pages_by_persona(personas):
 
 def test_add_edit_retire_and_delete(client, personas):
     sign_in(client, personas.administrator)
-    response = client.post(
-        reverse("vocab:term_new", kwargs={"vocabulary": "channel"}),
-        {"code": "whatsapp", "label_en": "WhatsApp", "label_ru": "WhatsApp", "position": 70},
-    )
-    assert response.status_code == 302
+    new = reverse("vocab:term_new", kwargs={"vocabulary": "channel"})
+    data = {"code": "whatsapp", "label_en": "WhatsApp", "label_ru": "WhatsApp", "position": 70}
+    token = once_token(client.get(new))
+    assert client.post(new, {**data, "once": token}).status_code == 302
     added = term("channel", "whatsapp")
-    duplicate = client.post(
-        reverse("vocab:term_new", kwargs={"vocabulary": "channel"}),
-        {"code": "whatsapp", "label_en": "x", "label_ru": "x", "position": 1},
-    )
+    resent = client.post(new, {**data, "once": token})  # the same form sent again
+    assert resent.status_code == 302
+    assert Term.objects.filter(vocabulary="channel", code="whatsapp").count() == 1
+    duplicate = post_form(client, new, {**data, "label_en": "x"})
     assert duplicate.status_code == 400
+    assert "already has a term with this code" in duplicate.content.decode()
     client.post(
         reverse("vocab:term_edit", kwargs={"pk": added.pk}),
         {
