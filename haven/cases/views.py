@@ -117,15 +117,18 @@ def request_new(request):
 def _request_page(request, intake, form=None, save=None, **forms):
     """The request page; a form of the page itself (open a case, join one) comes back on
     it with its errors."""
-    page = {
-        "intake": intake,
-        "convert": ConvertRequestForm(),
-        "join": JoinRequestForm(request_obj=intake, user=request.user),
-        "can_write": can_write(request.user, intake),
-        **forms,
-    }
+
+    def page():
+        return {
+            "intake": intake,
+            "convert": ConvertRequestForm(),
+            "join": JoinRequestForm(request_obj=intake, user=request.user),
+            "can_write": can_write(request.user, intake),
+            **forms,
+        }
+
     if form is None:
-        return render(request, "cases/request.html", page)
+        return render(request, "cases/request.html", page())
     return form_view(
         request,
         form,
@@ -197,15 +200,18 @@ def case_new(request):
 def _case_page(request, case, form=None, save=None, *, creates=False, **forms):
     """The case page; a form of the page itself (status, person, note) comes back on it
     with its errors."""
-    page = {
-        **selectors.case_page_data(case, request.user),
-        "status_form": StatusForm(initial={"status": case.status}),
-        "person_form": AddPersonForm(case=case, user=request.user),
-        "note_form": NoteForm(),
-        **forms,
-    }
+
+    def page():
+        return {
+            **selectors.case_page_data(case, request.user),
+            "status_form": StatusForm(initial={"status": case.status}),
+            "person_form": AddPersonForm(case=case, user=request.user),
+            "note_form": NoteForm(),
+            **forms,
+        }
+
     if form is None:
-        return render(request, "cases/detail.html", page)
+        return render(request, "cases/detail.html", page())
     return form_view(
         request,
         form,

@@ -97,7 +97,7 @@ def _inline_form(request, person, form, *, save, **forms):
         creates=True,
         back=(reverse("people:detail", kwargs={"uuid": person.uuid}), _("Back to the person")),
         template="people/detail.html",
-        context=_page(request, person, **forms),
+        context=lambda: _page(request, person, **forms),
     )
 
 

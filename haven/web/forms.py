@@ -45,7 +45,7 @@ def form_view(
     submit: str | None = None,
     intro: str = "",
     template: str = FORM_TEMPLATE,
-    context: dict | None = None,
+    context: dict | Callable[[], dict] | None = None,
 ) -> HttpResponse:
     """The one form page: GET shows ``form``; a POST that is valid calls ``save`` (which
     calls an action with the cleaned data and returns the redirect), anything else
@@ -54,7 +54,8 @@ def form_view(
     ``creates=True`` guards against a form sent twice (a double click, a resend on a
     slow connection): the second submission saves nothing, says so, and goes where
     ``back`` points. An action's ``ValidationError`` lands on the form and rolls back
-    whatever ``save`` did before it.
+    whatever ``save`` did before it. ``context`` may be a function, called only when the
+    page is rendered, so that a valid post does not build a page it will not show.
     """
     if request.method == "POST":
         if form.is_valid():
@@ -79,6 +80,6 @@ def form_view(
         "submit": submit or _("Save"),
         "intro": intro,
         "multipart": form.is_multipart(),
-        **(context or {}),
+        **((context() if callable(context) else context) or {}),
     }
     return render(request, template, page, status=status)
