@@ -4,6 +4,7 @@ nothing from records the user may not see."""
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import sign_in
 from haven.accounts.models import Membership
@@ -223,3 +224,35 @@ def test_deleted_records_take_no_place(client, personas, world, monkeypatch):
     save_record(back, by=personas.member, change="restored")
     hits, _facets, _html = results(client, "Timur Hasanov", kind="person")
     assert {hit.record for hit, _url, _text in hits} == {live, gone[0]}
+
+
+def test_records_hidden_after_indexing_give_way_to_the_next_ranked(
+    client, personas, world, monkeypatch
+):
+    """visible_to has the last word: an indexed record that is no longer visible (its
+    index rows not yet removed) leaves its place to the next one down the ranking."""
+    from haven.search import engine
+
+    monkeypatch.setattr(engine, "RANKED", 2)
+    hidden = [
+        add_person(team=personas.team, by=personas.member, name="Тимур Хасанов") for _ in range(2)
+    ]
+    shown = add_person(team=personas.team, by=personas.member, name="Тимур Хасанова")
+    # Deleted behind the verbs' back: the index rows stay, as after a crash or raw SQL.
+    Person._base_manager.filter(pk__in=[p.pk for p in hidden]).update(deleted_at=timezone.now())
+    sign_in(client, personas.member)
+    hits, _facets, _html = results(client, "Timur Hasanov", kind="person")
+    assert [hit.record for hit, _url, _text in hits] == [shown]
+
+
+def test_candidates_come_in_ranking_order(personas, world):
+    from haven.search import engine
+
+    people = [
+        add_person(team=personas.team, by=personas.member, name=name)
+        for name in ("Тимур Хасанов", "Тимур Хасанов Исаевич", "Хасанов")
+    ]
+    kind = engine.KINDS[0]
+    wanted = engine.query_tokens(kind, "Тимур Хасанов Исаевич", {})
+    found, more = engine.candidates(kind, wanted, personas.member, [personas.team.pk])
+    assert found[0] == people[1] and not more
