@@ -5,10 +5,11 @@ changed, the machine may have been busy, the data may have come from the disk or
 memory. Each script calls ``start()`` before measuring and ``Conditions.report()`` after,
 which prints one line such as
 
-    conditions: commit 9c72de9 (+uncommitted changes), sqlite, 2 CPUs, load 0.31 -> 1.92
-    (1-minute average), data generated in this process (page cache warm)
+    conditions: commit 9c72de9 (+uncommitted changes), sqlite, 2 CPUs, load 0.31 before ->
+    1.92 after (1-minute average; ...), data generated in this process (page cache warm)
 
-and a warning when the machine was busy (load above half a core per core).
+and a warning when the machine was busy before the measurement started (load above half
+a core per core).
 """
 
 from __future__ import annotations
@@ -87,18 +88,23 @@ class Conditions:
         if database:
             parts.append(database)
         parts.append(f"{count} CPUs")
-        parts.append(f"load {self.load_before:.2f} -> {load_after:.2f} (1-minute average)")
+        parts.append(
+            f"load {self.load_before:.2f} before -> {load_after:.2f} after (1-minute average; "
+            "after counts the measurement's own processes)"
+        )
         if cache:
             parts.append(cache)
         if notes:
             parts.append(notes)
         line = "conditions: " + ", ".join(parts)
         print(line)
-        busiest = max(self.load_before, load_after)
-        if busiest > BUSY_PER_CPU * count:
+        # Only the load before says whether something else was running: a bench that
+        # starts a server and a client raises the average itself.
+        if self.load_before > BUSY_PER_CPU * count:
             print(
-                f"  warning: figures taken on a busy machine (load {busiest:.2f} on {count} "
-                "CPUs): wall-clock times are inflated; compare CPU times or rerun when idle"
+                f"  warning: figures taken on a busy machine (load {self.load_before:.2f} "
+                f"before starting, on {count} CPUs): wall-clock times are inflated; compare "
+                "CPU times or rerun when idle"
             )
         return line
 
