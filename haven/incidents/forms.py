@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from haven.cases.models import Case, CaseAction
+from haven.incidents.actions import INCIDENT_EDITABLE
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
@@ -60,17 +61,7 @@ class IncidentForm(PeriodForm):
     confidentiality = forms.ChoiceField(
         label=_("Confidentiality"), choices=Incident.Confidentiality.choices
     )
-    field_order = [
-        "title",
-        "start",
-        "end",
-        "location",
-        "description",
-        "stated_grounds",
-        "documented_motive",
-        "violation_status",
-        "confidentiality",
-    ]
+    field_order = list(INCIDENT_EDITABLE)  # the form edits exactly what the verb may change
 
     @classmethod
     def initial_from(cls, incident):
