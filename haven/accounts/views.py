@@ -216,7 +216,9 @@ def enroll(request):
     qr = segno.make(device.config_url, error="m")
     context = {
         "form": form,
-        "qr_svg": qr.svg_inline(scale=5, border=2, dark="#111", light="#fff"),
+        # A viewBox instead of a fixed size lets the stylesheet scale the whole code;
+        # four modules of light border are the quiet zone that QR readers expect.
+        "qr_svg": qr.svg_inline(border=4, dark="#111", light="#fff", omitsize=True),
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
     }
     return render(request, "accounts/enroll.html", context, status=status)
