@@ -19,6 +19,7 @@ from haven.cases.selectors import overdue_actions
 from haven.people.forms import PersonChoiceField, PersonMultipleChoiceField
 from haven.people.models import Person
 from haven.vocab.models import Term, Vocabulary
+from haven.web.forms import TeamField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -59,14 +60,14 @@ class CaseForm(
 class NewCaseForm(CaseForm):
     """``open_case``'s fields: the case's team and its persons at risk too."""
 
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    team = TeamField()
     persons = PersonMultipleChoiceField(label=_("Persons at risk"), required=False)
     field_order = ["team", "title", "summary", "lead", "opened_on", "persons"]
 
     def __init__(self, *args, user, **kwargs):
         teams = writable_teams(user)
         super().__init__(*args, team=teams.first(), **kwargs)
-        self.fields["team"].queryset = teams
+        self.fields["team"].offer(teams)
         # Any member of the user's teams; ``open_case`` checks the lead is in the one chosen.
         self.fields["lead"].queryset = (
             get_user_model().objects.filter(memberships__team__in=teams, is_active=True).distinct()
@@ -100,12 +101,12 @@ class RequestForm(
 ):
     """``record_request``'s fields."""
 
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    team = TeamField()
     field_order = ["team", "channel", "received_at", "requester"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = writable_teams(user)
+        self.fields["team"].offer(writable_teams(user))
         self.fields["channel"].queryset = _terms(Vocabulary.CHANNEL)
         self.fields["requester"].queryset = Person.objects.visible_to(user)
         self.fields["received_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]

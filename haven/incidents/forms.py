@@ -11,6 +11,7 @@ from haven.people.forms import PersonChoiceField
 from haven.people.models import Person
 from haven.sources.models import Source
 from haven.vocab.models import Term, Vocabulary
+from haven.web.forms import TeamField
 
 
 def _location_field(label, required=False):
@@ -79,12 +80,12 @@ class IncidentForm(PeriodForm):
 
 
 class NewIncidentForm(IncidentForm):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    team = TeamField()
     field_order = ["team", *IncidentForm.field_order]
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        self.fields["team"].offer(teams)
 
 
 class ActForm(PeriodForm):

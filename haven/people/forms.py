@@ -1,12 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haven.accounts.models import Team, writable_teams
+from haven.accounts.models import writable_teams
 from haven.lib.normalize import contact_terms
 from haven.lib.partial_dates import PartialDate
 from haven.people.models import Person
 from haven.records import blind
 from haven.vocab.models import Term, Vocabulary
+from haven.web.forms import TeamField
 
 
 def person_label(person) -> str:
@@ -190,8 +191,8 @@ class RelationshipForm(forms.Form):
 
 
 class NewPersonForm(PersonForm):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    team = TeamField()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = writable_teams(user)
+        self.fields["team"].offer(writable_teams(user))

@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.sources.models import Reliability, Source
+from haven.web.forms import TeamField
 
 
 class SourceForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    team = TeamField()
     kind = forms.ChoiceField(label=_("Kind"), choices=Source.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=300)
     author = forms.CharField(label=_("Author or publisher"), max_length=300, required=False)
@@ -31,7 +32,7 @@ class SourceForm(forms.Form):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        self.fields["team"].offer(teams)
 
 
 class SourceFilterForm(forms.Form):
@@ -63,7 +64,7 @@ class CaptureForm(forms.Form):
     fetching and extraction happen here, outside the transaction that records it, and
     an address that cannot be fetched is an error on the address."""
 
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    team = TeamField()
     url = forms.URLField(
         label=_("Address of the page"), required=False, max_length=2000, assume_scheme="https"
     )
@@ -71,7 +72,7 @@ class CaptureForm(forms.Form):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        self.fields["team"].offer(teams)
 
     def clean(self):
         from haven.sources.capture import read_page

@@ -5,16 +5,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from haven.web import once
 
 FORM_TEMPLATE = "web/form.html"
+
+
+class TeamField(forms.ModelChoiceField):
+    """The team a new record goes to, among ``teams`` (the user's writable ones); chosen
+    already when there is only one, so a member of one team never has to pick it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", gettext_lazy("Team"))
+        kwargs.setdefault("queryset", None)
+        super().__init__(**kwargs)
+
+    def offer(self, teams) -> None:
+        self.queryset = teams
+        only = list(teams[:2])
+        if len(only) == 1:
+            self.initial = only[0].pk
+            self.empty_label = None
 
 
 def apply_action(form, call: Callable[[], object]) -> bool:
