@@ -28,7 +28,7 @@ from haven.cases.models import (
     Request,
     RiskAssessment,
 )
-from haven.records.access import require_same_team, require_write
+from haven.records.access import require_live, require_same_team, require_write
 from haven.records.actions import assign, save_record
 
 # What the update verbs may change. The team moves only through ``move_record``
@@ -105,6 +105,7 @@ def add_person_to_case(case: Case, person, *, by) -> None:
     # The link is not a record of its own, so nothing else checks these two.
     require_write(by, case)
     require_same_team(case, person=person)
+    require_live(person=person)
     _link, created = CasePerson.objects.get_or_create(case=case, person=person)
     if created:
         record("cases.case.person_added", actor=by, target=case, summary=f"person {person.code}")
@@ -285,6 +286,7 @@ def record_consent(
     if given_on is not None:
         consent.given_on = given_on
     require_same_team(consent, case=case)
+    require_live(person=person, case=case)
     return save_record(consent, by=by)
 
 

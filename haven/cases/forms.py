@@ -159,7 +159,7 @@ class _CaseActionForm:
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = case.persons.all()
+        self.fields["person"].queryset = case.persons.live()
         self.fields["owner"].queryset = _team_members(case.team)
 
     @classmethod
@@ -243,7 +243,7 @@ class ConsentForm(
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = case.persons.all()
+        self.fields["person"].queryset = case.persons.live()
         self.fields["purpose"].queryset = _terms(Vocabulary.CONSENT_PURPOSE)
 
 

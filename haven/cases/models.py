@@ -270,7 +270,7 @@ class CaseAction(SensitiveRecord):
         if (
             self.person_id
             and self.case_id
-            and not self.case.persons.filter(pk=self.person_id).exists()
+            and not self.case.persons.live().filter(pk=self.person_id).exists()
         ):
             errors["person"] = _("This person is not on the case: add them to the case first.")
         if errors:

@@ -36,6 +36,15 @@ def case_list(user):
     )
 
 
+def waiting_requests(user):
+    """The requests for help ``user`` may see that are not yet on a case, newest first."""
+    return (
+        Request.objects.visible_to(user)
+        .filter(case__isnull=True)
+        .select_related("channel", "requester")
+    )
+
+
 def case_page_data(case: Case, user) -> dict:
     """Everything the case page shows of ``case`` (already fetched for ``user``)."""
     events = case_events(case)

@@ -31,10 +31,11 @@ from haven.cases.forms import (
     RiskForm,
     StatusForm,
 )
-from haven.cases.models import Request, get_case_for_user, get_request_for_user
+from haven.cases.models import get_case_for_user, get_request_for_user
 from haven.records.access import can_write, get_part_for_user
 from haven.vocab.models import term
 from haven.web.forms import form_view
+from haven.web.pagination import paginate, shown
 
 
 def _can_create(user) -> bool:
@@ -60,8 +61,8 @@ def _saved(request, case, message: str):
 @require_GET
 def case_list(request):
     filters = CaseFilterForm(request.GET or None, user=request.user)
-    cases = list(filters.apply(selectors.case_list(request.user))[:300])
-    record("cases.case.listed", summary=f"{len(cases)} shown")
+    cases = paginate(request, filters.apply(selectors.case_list(request.user)))
+    record("cases.case.listed", summary=shown(cases))
     return render(
         request,
         "cases/list.html",
@@ -72,13 +73,8 @@ def case_list(request):
 
 @require_GET
 def request_list(request):
-    requests = (
-        Request.objects.visible_to(request.user)
-        .filter(case__isnull=True)
-        .select_related("channel", "requester")
-    )
-    requests = list(requests[:200])
-    record("cases.request.listed", summary=f"{len(requests)} shown")
+    requests = paginate(request, selectors.waiting_requests(request.user))
+    record("cases.request.listed", summary=shown(requests))
     return render(
         request,
         "cases/requests.html",

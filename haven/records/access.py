@@ -59,6 +59,18 @@ def require_same_team(instance, **others) -> None:
         raise ValidationError(errors)
 
 
+def require_live(**records) -> None:
+    """Refuse a link to a deleted record: ``ValidationError`` on the field named."""
+    errors = {
+        field: _("%(record)s was deleted; choose another.")
+        % {"record": getattr(other, "code", None) or other._meta.verbose_name}
+        for field, other in records.items()
+        if other is not None and other.deleted_at is not None
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 def _fetch(queryset, user, record_id, *, label: str, write: bool):
     try:
         instance = queryset.filter(uuid=record_id).first()

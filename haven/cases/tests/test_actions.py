@@ -239,3 +239,42 @@ def test_the_person_page_lists_their_cases(client, personas, case, person):
     page = client.get(reverse("people:detail", kwargs={"uuid": person.uuid})).content.decode()
     assert case.code in page
     assert "Not on any case." not in page
+
+
+def test_a_deleted_person_is_neither_offered_nor_accepted(client, personas, case, person):
+    """Deleting a person leaves the case link; the case's forms and verbs skip them."""
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from conftest import sign_in
+    from haven.cases.models import Consent
+    from haven.people.actions import remove_person
+    from haven.tests.helpers import post_form
+    from haven.vocab.models import term
+
+    remove_person(person, by=personas.member)
+    sign_in(client, personas.member)
+    url = reverse("cases:consent_new", kwargs={"uuid": case.uuid})
+    assert person.code not in client.get(url).content.decode()
+    response = post_form(
+        client,
+        url,
+        {
+            "person": person.pk,
+            "purpose": term("consent_purpose", "legal_action").pk,
+            "status": "given",
+            "given_on": "2026-11-01",
+        },
+    )
+    assert response.status_code == 400
+    assert not Consent.objects.filter(person=person).exists()
+    with pytest.raises(ValidationError):
+        actions.record_consent(
+            person,
+            by=personas.member,
+            case=case,
+            purpose=term("consent_purpose", "legal_action"),
+            status="given",
+        )
+    with pytest.raises(ValidationError):
+        actions.add_person_to_case(case, person, by=personas.member)
