@@ -26,8 +26,7 @@ from haven.incidents.forms import (
 from haven.incidents.models import Act, Incident, get_incident_for_user
 from haven.records.access import get_part_for_user
 from haven.web.forms import form_view
-
-LIST_LIMIT = 300
+from haven.web.pagination import paginate, shown
 
 
 def _posted(request):
@@ -45,14 +44,15 @@ def _back(incident) -> tuple[str, str]:
 def incident_list(request):
     user = request.user
     filters = IncidentFilterForm(request.GET or None, user=user)
-    incidents = list(
+    incidents = paginate(
+        request,
         filters.apply(
             Incident.objects.visible_to(user).select_related("location")
         ).prefetch_related(
             Prefetch("acts", queryset=Act.objects.live().select_related("act_type"))
-        )[:LIST_LIMIT]
+        ),
     )
-    record("incidents.incident.listed", summary=f"{len(incidents)} shown")
+    record("incidents.incident.listed", summary=shown(incidents))
     return render(
         request,
         "incidents/list.html",

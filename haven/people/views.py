@@ -23,15 +23,17 @@ from haven.records.access import can_write
 from haven.records.actions import restore_version
 from haven.records.models import RecordVersion
 from haven.web.forms import form_view
+from haven.web.pagination import paginate, shown
 
 
 @require_http_methods(["GET", "POST"])
 def person_list(request):
     # A lookup is POSTed so that a phone number or a name never appears in a URL.
     find = FindForm(request.POST if request.method == "POST" else None)
-    people = list(find.apply(Person.objects.visible_to(request.user).select_related("team"))[:200])
-    summary = f"{len(people)} shown" + (", lookup" if find.query else "")
-    record("people.person.listed", summary=summary)
+    people = paginate(
+        request, find.apply(Person.objects.visible_to(request.user).select_related("team"))
+    )
+    record("people.person.listed", summary=shown(people) + (", lookup" if find.query else ""))
     return render(
         request,
         "people/list.html",

@@ -29,14 +29,15 @@ from haven.sources.vault import (
     track,
 )
 from haven.web.forms import form_view
+from haven.web.pagination import paginate, shown
 
 
 @require_GET
 def source_list(request):
     filters = SourceFilterForm(request.GET or None)
     sources = filters.apply(Source.objects.visible_to(request.user).select_related("team"))
-    sources = list(sources[:300])
-    record("sources.source.listed", summary=f"{len(sources)} shown")
+    sources = paginate(request, sources)
+    record("sources.source.listed", summary=shown(sources))
     return render(
         request,
         "sources/list.html",
