@@ -87,3 +87,19 @@ def test_the_page_context_is_built_only_when_the_page_is_shown(personas):
     assert built == []
     _view(_request("post", {"name": ""}, personas.member), save, context=context)
     assert built == [True]
+
+
+def test_two_submissions_in_flight_at_once_save_once(personas):
+    """Both requests of a double click load the session before either has used the token."""
+    first = _request(user=personas.member)
+    token = once.issue(first)
+    first.session.save()
+    key = first.session.session_key
+    requests = []
+    for _ in range(2):
+        request = _request("post", {"name": "Ислам", once.FIELD: token}, personas.member)
+        request.session = SessionStore(session_key=key)
+        request.session.load()
+        requests.append(request)
+    assert once.FIELD and all(token in r.session[once._KEY] for r in requests)
+    assert [once.consume(request) for request in requests] == [True, False]
