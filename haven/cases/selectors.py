@@ -79,7 +79,8 @@ def dashboard_context(user) -> dict:
     today = timezone.localdate()
     soon = today + timedelta(days=14)
     cases = Case.objects.visible_to(user)
-    actions = CaseAction.objects.visible_to(user)
+    # An action of a deleted case is gone with it.
+    actions = CaseAction.objects.visible_to(user).filter(case__deleted_at__isnull=True)
     open_actions = actions.filter(status__in=CaseAction.OPEN).select_related("case", "kind")
     return {
         "my_cases": list(

@@ -34,6 +34,8 @@ def incident_page(user, incident) -> dict:
     chains = list(
         Chain.objects.live()
         .filter(Q(source=incident) | Q(target=incident))
+        # A link to a deleted incident leads nowhere: leave it out.
+        .filter(source__deleted_at__isnull=True, target__deleted_at__isnull=True)
         .select_related("source", "target")
     )
     return {
@@ -42,15 +44,28 @@ def incident_page(user, incident) -> dict:
         "chains_out": [c for c in chains if c.source_id == incident.pk],
         "chains_in": [c for c in chains if c.target_id == incident.pk],
         "chain_path": chain_path(incident),
-        "information": list(incident.information.live().select_related("source")),
+        "information": list(
+            incident.information.live()
+            .filter(source__deleted_at__isnull=True)
+            .select_related("source")
+        ),
         "cases": list(incident.cases.live()),
-        "interventions": list(incident.interventions.live().select_related("case", "kind")),
+        "interventions": list(
+            incident.interventions.live()
+            .filter(case__deleted_at__isnull=True)
+            .select_related("case", "kind")
+        ),
         "can_write": can_write(user, incident),
     }
 
 
 def _next_link(**where):
-    return Chain.objects.live().filter(relation__in=CHAINING, **where)
+    return Chain.objects.live().filter(
+        relation__in=CHAINING,
+        source__deleted_at__isnull=True,
+        target__deleted_at__isnull=True,
+        **where,
+    )
 
 
 def chain_path(incident) -> list:

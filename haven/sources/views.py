@@ -80,7 +80,9 @@ def _detail(request, source, files, status=200, upload_error=None):
             "source": source,
             "files": files,
             "custody": selectors.custody_of(files),
-            "links": source.information.live().select_related("incident"),
+            "links": source.information.live()
+            .filter(incident__deleted_at__isnull=True)
+            .select_related("incident"),
             "can_write": can_write(request.user, source),
             "upload_error": upload_error,
             "max_mb": settings.HAVEN_EVIDENCE_MAX_BYTES // 2**20,
