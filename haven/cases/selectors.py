@@ -60,6 +60,9 @@ def case_page_data(case: Case, user) -> dict:
         ),
         "actions": [action for action in actions if not action.is_petition],
         "petitions": [action for action in actions if action.is_petition],
+        # The incidents this case answers (linked from the incident's page), read through
+        # the policy layer like any list.
+        "incidents": list(case.incidents.visible_to(user).order_by("start_earliest", "code")),
         "consents": list(case.consents.live().select_related("person", "purpose")),
         "notes": list(case.notes.live().select_related("author")),
         "events": events,

@@ -278,3 +278,27 @@ def test_a_deleted_person_is_neither_offered_nor_accepted(client, personas, case
         )
     with pytest.raises(ValidationError):
         actions.add_person_to_case(case, person, by=personas.member)
+
+
+def test_the_case_page_lists_its_incidents(client, personas, case):
+    from django.urls import reverse
+
+    from conftest import sign_in
+    from haven.incidents import actions as incidents
+    from haven.lib.fuzzy_dates import FuzzyDate
+    from haven.records.actions import delete_record
+
+    by = personas.member
+    linked = incidents.record_incident(
+        team=personas.team, by=by, title="Detention in Grozny", start=FuzzyDate.parse("2020-04")
+    )
+    gone = incidents.record_incident(
+        team=personas.team, by=by, title="Later threat", start=FuzzyDate.parse("2021-07")
+    )
+    for incident in (linked, gone):
+        incidents.link_case(incident, case, by=by)
+    delete_record(gone, by=by)
+    sign_in(client, personas.read_only)
+    page = client.get(reverse("cases:detail", kwargs={"uuid": case.uuid})).content.decode()
+    assert linked.code in page and "Detention in Grozny" in page
+    assert gone.code not in page
