@@ -38,6 +38,17 @@ def _fast_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request as a Russian-speaking user leaves Russian active in the thread; the next
+    test starts in the default language, whatever order the tests run in."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _evidence_in_tmp(settings, tmp_path):
     settings.HAVEN_EVIDENCE_DIR = tmp_path / "evidence"
 
