@@ -1,5 +1,6 @@
 from functools import partial
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -171,14 +172,31 @@ def person_restore(request, uuid, version):
     return redirect("people:history", uuid=person.uuid)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def person_delete(request, uuid):
+    """A page that asks first: deleting is one click away from the person's page."""
     person = get_person_for_user(request.user, uuid, write=True)
-    actions.remove_person(person, by=request.user)
-    messages.success(
-        request, _("Person %(code)s deleted; the history is kept.") % {"code": person.code}
+
+    def save(_data):
+        actions.remove_person(person, by=request.user)
+        messages.success(
+            request, _("Person %(code)s deleted; the history is kept.") % {"code": person.code}
+        )
+        return redirect("people:list")
+
+    return form_view(
+        request,
+        forms.Form(request.POST if request.method == "POST" else None),
+        title=_("Delete %(code)s?") % {"code": person.code},
+        intro=_(
+            "%(name)s disappears from every list and search. Nothing is erased: the "
+            "history and every record that mentions this person are kept."
+        )
+        % {"name": person.name},
+        save=save,
+        submit=_("Delete"),
+        back=(reverse("people:detail", kwargs={"uuid": person.uuid}), _("Back to the person")),
     )
-    return redirect("people:list")
 
 
 @require_GET

@@ -105,7 +105,7 @@ ROUTES: dict[str, Entry] = {
         get=POST_ONLY,
         post=NOT_THEIRS_POST,
     ),
-    "people:delete": Entry(_uuid("victim"), get=POST_ONLY, post=NOT_THEIRS_POST),
+    "people:delete": Entry(_uuid("victim"), get=WRITERS, post=NOT_THEIRS_POST),
     # Cases and requests.
     "cases:list": Entry(get=EVERYONE),
     "cases:new": Entry(get=CREATORS),

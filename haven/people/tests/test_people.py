@@ -138,6 +138,18 @@ def test_history_diff_and_restore(client, personas, person):
     assert RecordVersion.objects.get(object_uuid=person.uuid, number=3).change == "restored"
 
 
+def test_delete_asks_first(client, personas, person):
+    sign_in(client, personas.member)
+    detail = client.get(reverse("people:detail", kwargs={"uuid": person.uuid})).content.decode()
+    url = reverse("people:delete", kwargs={"uuid": person.uuid})
+    assert f'href="{url}"' in detail  # the person page links to the question, it deletes nothing
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f"Delete {person.code}?" in page.content.decode()
+    assert "Ибрагим Селимханов" in page.content.decode()
+    assert Person.objects.visible_to(personas.member).filter(pk=person.pk).exists()
+
+
 def test_delete_is_soft(client, personas, person):
     sign_in(client, personas.member)
     client.post(reverse("people:delete", kwargs={"uuid": person.uuid}))
