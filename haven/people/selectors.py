@@ -22,9 +22,16 @@ def history_rows(person: Person) -> list[tuple[RecordVersion, list]]:
         .select_related("changed_by")
         .order_by("number")
     )
+    # The snapshots name only the person's own references (its teams), so reading
+    # their labels shows nothing the person's page would not.
+    shown = history.Readable(
+        Person,
+        [version.snapshot for version in versions],
+        choices={"gender": Person.Gender.choices},
+    )
     rows, before = [], None
     for version in versions:
-        rows.append((version, history.diff(Person, before, version.snapshot)))
+        rows.append((version, history.diff(Person, before, version.snapshot, shown=shown)))
         before = version.snapshot
     rows.reverse()
     return rows

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from haven.keys.fields import (
     EncryptedDateField,
@@ -69,12 +71,67 @@ def apply_snapshot(instance, data: dict[str, Any]) -> None:
             setattr(instance, field.attname, value_from_snapshot(field, data[field.name]))
 
 
-def diff(model, before: dict | None, after: dict) -> list[tuple[str, Any, Any]]:
-    """(field label, old, new) for each field that differs, in model order."""
+def diff(model, before: dict | None, after: dict, *, shown=None) -> list[tuple[str, Any, Any]]:
+    """(field label, old, new) for each field that differs, in model order.
+
+    ``shown(field, value)``, when given, turns each value into what the reader sees.
+    """
     before = before or {}
     rows = []
     for field in content_fields(model):
         old, new = before.get(field.name), after.get(field.name)
         if old != new:
+            if shown is not None:
+                old, new = shown(field, old), shown(field, new)
             rows.append((str(field.verbose_name), old, new))
     return rows
+
+
+class Readable:
+    """Snapshot values as a person reads them: lists as text, foreign keys by their label.
+
+    Only the records the snapshots themselves point to are read, one query per foreign
+    key. A reference whose record is gone reads "(removed)", never its id. ``choices``
+    names the labels of fields that keep a code without declaring choices.
+    """
+
+    def __init__(self, model, snapshots: list[dict], *, choices: dict | None = None):
+        self.choices = {name: dict(pairs) for name, pairs in (choices or {}).items()}
+        self.labels: dict[str, dict] = {}
+        for field in content_fields(model):
+            if field.many_to_one:
+                pks = {snapshot.get(field.name) for snapshot in snapshots} - {None}
+                found = field.related_model._base_manager.in_bulk(pks) if pks else {}
+                self.labels[field.name] = {pk: str(record) for pk, record in found.items()}
+
+    def __call__(self, field: models.Field, value: Any) -> str | None:
+        if value in (None, "", [], {}):
+            return None
+        if field.name in self.labels:
+            return self.labels[field.name].get(value, gettext("(removed)"))
+        choices = self.choices.get(field.name) or dict(field.flatchoices)
+        if choices and not isinstance(value, list | dict):
+            return str(choices.get(value, value))
+        if isinstance(field, models.DateTimeField):
+            moment = timezone.localtime(datetime.fromisoformat(value))
+            return formats.date_format(moment, "DATETIME_FORMAT")
+        if isinstance(value, list):
+            # Moves and contacts may hold commas of their own.
+            separator = "; " if any(isinstance(item, dict) for item in value) else ", "
+            return separator.join(_item(item) for item in value)
+        return _item(value)
+
+
+def _item(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    if "place" in value:  # a move: {"place", "since", "note"}
+        text = str(value["place"])
+        if value.get("since"):
+            text += " · " + gettext("since %(since)s") % {"since": value["since"]}
+        if value.get("note"):
+            text += " — " + str(value["note"])
+        return text
+    if "value" in value:  # a contact: {"kind", "value"}
+        return str(value["value"])
+    return ", ".join(f"{key}: {item}" for key, item in value.items() if item not in (None, ""))

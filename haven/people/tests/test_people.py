@@ -393,3 +393,29 @@ def test_restoring_another_persons_version_is_not_found(client, personas, person
     )
     assert response.status_code == 404
     assert Person.objects.get(pk=person.pk).notes == "Moved."
+
+
+def test_history_reads_as_text_not_python(client, personas, person):
+    from haven.accounts.models import Membership
+    from haven.accounts.tests.factories import TeamFactory
+    from haven.people.actions import record_move
+    from haven.records.actions import move_record
+
+    update_person(person, by=personas.member, other_names=["Ibragim Selimkhanov", "Ибрагим"])
+    record_move(
+        person, by=personas.member, place="Нижний Новгород", since="2020-06", note="shelter"
+    )
+    update_person(person, by=personas.member, gender="male")
+    other = TeamFactory(name="Other desk")
+    Membership.objects.create(team=other, user=personas.member)
+    move_record(Person.objects.get(pk=person.pk), other, by=personas.member)
+    sign_in(client, personas.member)
+    html = client.get(reverse("people:history", kwargs={"uuid": person.uuid})).content.decode()
+    for raw in ("[&#x27;", "{&#x27;", "[{", "&#x27;kind&#x27;"):
+        assert raw not in html, f"raw Python {raw!r} on the history page"
+    assert "Ibragim Selimkhanov, Ибрагим" in html
+    assert "+7 928 000-11-22" in html
+    assert "Нижний Новгород · since 2020-06 — shelter" in html
+    assert ">Male<" in html
+    assert f">{personas.team.name}<" in html and ">Other desk<" in html
+    assert f">{personas.team.pk}<" not in html and f">{other.pk}<" not in html
