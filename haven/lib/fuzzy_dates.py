@@ -45,6 +45,37 @@ _SEASON_WORDS = {
     "осень": "autumn",
     "осенью": "autumn",
 }
+# Month names as people type them and as Haven's own labels write them (Django's
+# English "Aug." and "Sept.", Russian nominative "Апрель" and genitive "апреля").
+_MONTH_WORDS = {
+    **{name: n for n, name in enumerate(calendar.month_name) if name},
+    **{name[:3]: n for n, name in enumerate(calendar.month_name) if name},
+    "sept": 9,
+    **{
+        word: n
+        for n, forms in enumerate(
+            [
+                (),
+                ("январь", "января", "январе", "янв"),
+                ("февраль", "февраля", "феврале", "фев", "февр"),
+                ("март", "марта", "марте", "мар"),
+                ("апрель", "апреля", "апреле", "апр"),
+                ("май", "мая", "мае"),
+                ("июнь", "июня", "июне", "июн"),
+                ("июль", "июля", "июле", "июл"),
+                ("август", "августа", "августе", "авг"),
+                ("сентябрь", "сентября", "сентябре", "сен", "сент"),
+                ("октябрь", "октября", "октябре", "окт"),
+                ("ноябрь", "ноября", "ноябре", "ноя", "нояб"),
+                ("декабрь", "декабря", "декабре", "дек"),
+            ]
+        )
+        for word in forms
+    },
+}
+_MONTH_WORDS = {word.lower(): n for word, n in _MONTH_WORDS.items()}
+# Words that only frame a date: "в апреле 2020 года", "in April 2020", "2020 г.".
+_FILLER = {"в", "во", "in", "of", "г", "г.", "года", "год", "гг", "гг."}
 _BEFORE = {"before", "до", "<"}
 _AFTER = {"after", "после", ">"}
 _ESTIMATED = {"~", "ca.", "ca", "circa", "about", "около", "примерно"}
@@ -60,6 +91,33 @@ def season_range(season: str, year: int) -> tuple[date, date]:
         return date(year - 1, 12, 1), _month_end(year, 2)
     month = SEASONS[season]
     return date(year, month, 1), _month_end(year, month + 2)
+
+
+def _month(word: str) -> int | None:
+    return _MONTH_WORDS.get(word.rstrip("."))
+
+
+def _numbers(parts: list[str], text: str) -> tuple[int | None, int | None, int | None]:
+    """(year, month, day) of an exact date written as ISO (2020-04-15, 2020-04), with
+    dots (15.04.2020, 04.2020) or with a month name in English or Russian (15 April 2020,
+    April 15 2020, апреля 2020); (None, None, None) when it is none of these."""
+    iso = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
+    if iso:
+        year, month, day = (int(g) if g else None for g in iso.groups())
+        return year, month, day
+    dotted = re.fullmatch(r"(?:(\d{1,2})\.)?(\d{1,2})\.(\d{4})", text)
+    if dotted:
+        day, month, year = (int(g) if g else None for g in dotted.groups())
+        return year, month, day
+    if len(parts) == 2 and _month(parts[0]) and parts[1].isdigit() and len(parts[1]) == 4:
+        return int(parts[1]), _month(parts[0]), None
+    if len(parts) == 3 and parts[2].isdigit() and len(parts[2]) == 4:
+        first, second = parts[0].rstrip("."), parts[1].rstrip(".")
+        if first.isdigit() and _month(second):  # 15 April 2020, 15 апреля 2020
+            return int(parts[2]), _month(second), int(first)
+        if _month(first) and second.isdigit():  # April 15 2020 (the comma is gone)
+            return int(parts[2]), _month(first), int(second)
+    return None, None, None
 
 
 @dataclass(frozen=True)
@@ -102,8 +160,10 @@ class FuzzyDate:
 
     @classmethod
     def parse(cls, text: str) -> FuzzyDate:
-        """Read "2020-04-15", "2020-04", "2020", "summer 2020" / "лето 2020",
-        "before 2020-04" / "до 2020-04", "after 2019", with "~" for an estimate.
+        """Read "2020-04-15", "15.04.2020", "15 April 2020" / "15 апреля 2020 г.",
+        "2020-04", "April 2020" / "апрель 2020", "2020", "summer 2020" / "лето 2020",
+        "before 2020-04" / "до 2020-04", "after 2019", with "~" for an estimate: every
+        form ``label()`` writes, in English and Russian, reads back to the same value.
 
         Raises ValueError with a message that shows the accepted forms.
         """
@@ -128,17 +188,17 @@ class FuzzyDate:
     def _parse_plain(cls, text: str, estimated: bool) -> FuzzyDate:
         problem = ValueError(
             _(
-                "Write a date like 2020-04-15, 2020-04, 2020, summer 2020, before 2020-04 "
-                "or ~2020 for an estimate."
+                "Write a date like 2020-04-15, 15.04.2020, 15 April 2020, April 2020, 2020, "
+                "summer 2020, before 2020-04 or ~2020 for an estimate."
             )
         )
-        parts = text.split()
+        parts = [part for part in text.split() if part not in _FILLER]
+        text = " ".join(parts)
         if len(parts) == 2 and parts[0] in _SEASON_WORDS and parts[1].isdigit():
             return cls.of_season(_SEASON_WORDS[parts[0]], int(parts[1]), estimated)
-        match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
-        if not match:
+        year, month, day = _numbers(parts, text)
+        if year is None:
             raise problem
-        year, month, day = (int(g) if g else None for g in match.groups())
         try:
             if day:
                 return cls.of_day(date(year, month, day), estimated)

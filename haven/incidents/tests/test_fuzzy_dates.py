@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from haven.lib.fuzzy_dates import FuzzyDate
@@ -78,6 +78,16 @@ def test_april_2020_is_possible_in_mid_april_to_may():
         ("before 2020-04", date(1900, 1, 1), date(2020, 3, 31), "before"),
         ("до 2020-04", date(1900, 1, 1), date(2020, 3, 31), "before"),
         ("after 2019", date(2020, 1, 1), date(2999, 12, 31), "after"),
+        # What people type, in both languages (the README promises "April 2020").
+        ("April 2020", date(2020, 4, 1), date(2020, 4, 30), "month"),
+        ("апрель 2020", date(2020, 4, 1), date(2020, 4, 30), "month"),
+        ("в апреле 2020 года", date(2020, 4, 1), date(2020, 4, 30), "month"),
+        ("31.07.2021", date(2021, 7, 31), date(2021, 7, 31), "day"),
+        ("07.2021", date(2021, 7, 1), date(2021, 7, 31), "month"),
+        ("15 апреля 2020 г.", date(2020, 4, 15), date(2020, 4, 15), "day"),
+        ("15 April 2020", date(2020, 4, 15), date(2020, 4, 15), "day"),
+        ("Sept. 3, 2021", date(2021, 9, 3), date(2021, 9, 3), "day"),
+        ("до 1 января 2022 г.", date(1900, 1, 1), date(2021, 12, 31), "before"),
     ],
 )
 def test_parse(text, earliest, latest, precision):
@@ -99,8 +109,33 @@ def test_estimate_and_labels():
 
 
 @pytest.mark.parametrize(
-    "text", ["", "last summer", "2020-13", "2020-02-30", "springtime 2020", "before", "12/04/2020"]
+    "text",
+    [
+        "",
+        "last summer",
+        "2020-13",
+        "2020-02-30",
+        "springtime 2020",
+        "before",
+        "12/04/2020",  # day or month first? ambiguous, so refused
+        "31.02.2021",
+        "апрель",
+        "15 Foo 2020",
+    ],
 )
 def test_bad_dates_say_what_to_write(text):
     with pytest.raises(ValueError, match="2020-04-15"):
         FuzzyDate.parse(text)
+
+
+@settings(max_examples=300)
+@given(
+    value=fuzzy_dates(),
+    language=st.sampled_from(["en", "ru"]),
+)
+def test_what_a_date_says_reads_back_as_the_same_date(value, language):
+    """Display, then parse: the same value, in both languages."""
+    from django.utils import translation
+
+    with translation.override(language):
+        assert FuzzyDate.parse(value.label()) == value
