@@ -5,7 +5,8 @@ search keys of ``haven.lib.names`` (the same skeleton across scripts, or one edi
 apart) on two different words. The keys are computed in memory from the names,
 which are decrypted to score the pairs anyway. Each pair is scored on its names,
 birth years, shared contacts and shared relatives, and the reasons are kept to
-show a reviewer why.
+show a reviewer why. An individual is never paired with a group: "Relatives of
+Islam Betiev" shares his name and his phone, but is not him.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from haven.audit.actions import record
 from haven.lib.names import Parser, name_terms, score_parsed, tokens
-from haven.lib.normalize import contact_terms
+from haven.lib.normalize import contact_terms, fold
 from haven.people.models import Merge, Person, Relationship
 from haven.records.access import require_write
 from haven.records.actions import save_record
@@ -160,6 +161,8 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     scored: dict[tuple, float] = {}
     for (pa, pb), shared in candidate_pairs(people).items():
         a, b = by_pk[pa], by_pk[pb]
+        if a.kind != b.kind:
+            continue
         key = (forms[pa], forms[pb]) if forms[pa] <= forms[pb] else (forms[pb], forms[pa])
         if key not in scored:
             one, other = parsed[key[0]], parsed[key[1]]
@@ -171,7 +174,7 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         names = scored[key]
         value, reasons = names, []
         if names >= 0.8:
-            reasons.append(_("names match across scripts (%(score).2f)") % {"score": names})
+            reasons.append(_name_reason(forms[pa], forms[pb], parsed, names))
         if shared["contact"]:
             value += 0.25
             reasons.append(_("share a contact"))
@@ -191,6 +194,25 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
             found.append(Candidate(a, b, round(min(value, 1.0), 2), reasons))
     found.sort(key=lambda c: -c.score)
     return found
+
+
+def _name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> str:
+    """What a reviewer should know about two names that scored ``score``: the same name
+    (some form of each has the same words, in any order, up to case and ё), the same
+    name written in two scripts or transliterations (the same skeletons), or similar."""
+
+    def words(form):
+        return sorted(tokens(fold(form)))
+
+    if any(words(a) == words(b) for a in forms_a for b in forms_b):
+        return _("same name")
+
+    def skeletons(parsed_form):
+        return sorted(readings[0] for readings, _typed in parsed_form)
+
+    if any(skeletons(a) == skeletons(b) for a in parsed[forms_a] for b in parsed[forms_b]):
+        return _("names match across scripts (%(score).2f)") % {"score": score}
+    return _("similar names (%(score).2f)") % {"score": score}
 
 
 def _references(person):

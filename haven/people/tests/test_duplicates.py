@@ -213,3 +213,48 @@ def test_a_merge_recorded_before_links_were_generic_still_undoes(personas, pair)
     result.save()
     undo(result, by=by)
     assert set(case.persons.all()) == {kept, merged}
+
+
+def test_a_person_is_never_paired_with_a_group(personas):
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 000-11-22"}]
+    add_person(team=team, by=by, name="Ислам Бетиев", birth_date="1995", contacts=phone)
+    add_person(team=team, by=by, name="Родственники Ислама Бетиева", kind="group", contacts=phone)
+    add_person(team=team, by=by, name="Islam Betiev", birth_date="1995")
+    found = find(Person.objects.all())
+    assert [{c.a.kind, c.b.kind} for c in found] == [{Person.Kind.INDIVIDUAL}]
+
+
+def test_two_groups_of_one_name_are_still_paired(personas):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Родственники Бетиева", kind="group")
+    add_person(team=team, by=by, name="Rodstvenniki Betieva", kind="group")
+    assert len(find(Person.objects.all())) == 1
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "reason"),
+    [
+        ("Ислам Бетиев", "ислам бетиев", "same name"),
+        ("Ислам Бетиев", "Бетиев Ислам", "same name"),
+        ("Ислам Бетиев", "Islam Betiev", "names match across scripts"),
+        ("Salekh Magamadov", "Salekh Magamadow", "names match across scripts"),
+        ("Ислам Бетиев", "Ислам Бетиеа", "similar names"),
+    ],
+)
+def test_the_reason_says_what_matched_in_the_names(personas, one, other, reason):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name=one)
+    add_person(team=team, by=by, name=other)
+    (found,) = find(Person.objects.all())
+    name_reasons = [r for r in found.reasons if "name" in r]
+    assert len(name_reasons) == 1 and name_reasons[0].startswith(reason), found.reasons
+
+
+def test_the_review_page_says_same_name_for_identical_names(client, personas):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Ислам Бетиев", birth_date="1995")
+    add_person(team=team, by=by, name="Ислам Бетиев", birth_date="1995")
+    sign_in(client, personas.member)
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "same name" in html and "across scripts" not in html
