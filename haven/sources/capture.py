@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 from haven.lib.capture import Article, CaptureError
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.records.access import require_write
+from haven.sources import filetypes
 from haven.sources.actions import add_source, attach_file
 from haven.sources.fetch import FetchError, fetch
 from haven.sources.models import EvidenceFile, Source
@@ -73,9 +74,14 @@ def read_page(*, url: str | None = None, page: SealedUpload | None = None) -> Ca
     """Fetch ``url`` or take the saved ``page``, and extract its article; no database work.
 
     A fetched page is sealed into a temporary file: whoever calls this discards
-    ``original`` unless ``keep_page`` stored it.
+    ``original`` unless ``keep_page`` stored it. A saved page whose content is not a
+    web page is refused (a ``ValidationError`` on ``page``) and discarded.
     """
     if page is not None:
+        refusal = not_a_page(page)
+        if refusal:
+            page.discard()
+            raise ValidationError({"page": refusal})
         html = b"".join(read_plaintext_upload(page))
         original, url = page, ""
     elif url:
@@ -118,6 +124,22 @@ def keep_page(captured: CapturedPage, *, team, by) -> CaptureResult:
     )
     attach_file(source, captured.original, by=by, role=EvidenceFile.Role.CAPTURED_PAGE)
     return CaptureResult(source=source, problem=captured.problem)
+
+
+def not_a_page(page: SealedUpload) -> str | None:
+    """Why an upload cannot be a saved web page, judged by its content; None if it can be.
+
+    Only what is recognisably something else is refused: a page saved without its
+    doctype reads as plain text, and extraction says so if it holds no article.
+    """
+    found = filetypes.detect(bytes(page.sealer.head))
+    if found in {"text/html", "application/xhtml+xml", "text/plain"}:
+        return None
+    if found == "application/pdf":
+        return _(
+            "This file is a PDF, not a saved web page: add it as evidence to a source instead."
+        )
+    return _("This file is not a saved web page: add it as evidence to a source instead.")
 
 
 def translated(error: CaptureError) -> str:

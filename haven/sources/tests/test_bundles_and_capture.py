@@ -367,3 +367,33 @@ def test_bundle_export_refusals(personas, source_with_file):
         export_bundle([source_with_file, "not-a-uuid"], by=personas.read_only)
     assert AuditEntry.objects.filter(action="access.denied").count() == 2
     assert not AuditEntry.objects.filter(action="sources.bundle.exported").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("statement.pdf", PDF, "This file is a PDF, not a saved web page"),
+        ("statement.html", PDF, "This file is a PDF, not a saved web page"),
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(200), "This file is not a saved web page"),
+    ],
+)
+def test_a_file_that_is_not_a_page_is_refused_and_leaves_nothing(
+    client, personas, name, content, message
+):
+    sign_in(client, personas.member)
+    response = post_form(
+        client,
+        reverse("sources:capture"),
+        {"team": personas.team.pk, "page": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors["page"])
+    assert not Source.objects.exists() and not EvidenceFile.objects.exists()
+    assert stored_files() == []
+
+
+def test_capture_page_refuses_a_file_that_is_not_a_page(personas):
+    with pytest.raises(ValidationError) as refused:
+        capture_page(team=personas.team, by=personas.member, page=seal_bytes(PDF, "a.pdf"))
+    assert "not a saved web page" in " ".join(refused.value.message_dict["page"])
+    assert not Source.objects.exists() and stored_files() == []
