@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from haven.audit.models import AuditEntry
 from haven.sources.models import EvidenceFile, Source
 
 CUSTODY_SHOWN = 200
+
+# What each custody entry's action code means to the reader; a code missing here is
+# shown as it is, so a new kind of entry is never hidden.
+CUSTODY_ACTIONS = {
+    "evidence.uploaded": _("uploaded"),
+    "evidence.viewed": _("viewed"),
+    "evidence.downloaded": _("downloaded"),
+    "evidence.exported": _("exported in a bundle"),
+    # Written by the policy layer when the file itself is fetched (to download it).
+    "sources.evidencefile.viewed": _("opened"),
+    "sources.evidencefile.created": _("created"),
+    "sources.evidencefile.updated": _("updated"),
+    "sources.evidencefile.deleted": _("deleted"),
+    "sources.evidencefile.restored": _("restored an earlier version"),
+    "sources.evidencefile.moved": _("moved to another team"),
+}
+
+
+def custody_action_label(code: str) -> str:
+    return str(CUSTODY_ACTIONS.get(code, code))
 
 
 def live_files(source: Source) -> list[EvidenceFile]:
     return list(source.files.live().select_related("uploaded_by"))
 
 
-def custody_of(files: list[EvidenceFile]) -> list[tuple[AuditEntry, str]]:
-    """The newest custody entries of ``files``, each with the name of its file.
+def custody_of(files: list[EvidenceFile]) -> list[tuple[AuditEntry, str, str]]:
+    """The newest custody entries of ``files``, each with what was done and the file's name.
 
     A file's custody is every entry written about it (uploaded, viewed, downloaded,
     exported); a bundle's own entry lists its files too, but each file also has its
@@ -23,4 +45,7 @@ def custody_of(files: list[EvidenceFile]) -> list[tuple[AuditEntry, str]]:
     entries = AuditEntry.objects.filter(
         object_type="sources.evidencefile", object_id__in=list(names)
     ).order_by("-seq")[:CUSTODY_SHOWN]
-    return [(entry, names.get(entry.object_id, "")) for entry in entries]
+    return [
+        (entry, custody_action_label(entry.action), names.get(entry.object_id, ""))
+        for entry in entries
+    ]

@@ -72,7 +72,35 @@ def test_upload_download_and_custody(client, personas, source):
         object_id=str(evidence.uuid), action="evidence.viewed"
     ).exists()
     page = client.get(reverse("sources:detail", kwargs={"uuid": source.uuid})).content.decode()
-    assert "evidence.downloaded" in page and evidence.sha256 in page
+    assert " · downloaded · " in page and evidence.sha256 in page
+
+
+def test_custody_shows_what_was_done_in_words(client, personas, source):
+    from haven.sources.selectors import custody_action_label
+
+    sign_in(client, personas.member)
+    upload(client, source, "testimony.pdf", PDF)
+    evidence = EvidenceFile.objects.get()
+    client.get(
+        reverse("sources:download", kwargs={"uuid": source.uuid, "file_uuid": evidence.uuid})
+    )
+    page = client.get(reverse("sources:detail", kwargs={"uuid": source.uuid})).content.decode()
+    custody = page.split('class="list custody"')[1].split("</ol>")[0]
+    for words in (
+        " · uploaded · ",
+        " · opened · ",
+        " · downloaded · ",
+        " · viewed · ",
+        " · created · ",
+    ):
+        assert words in custody
+    assert "evidence." not in custody and "sources.evidencefile" not in custody
+    assert custody_action_label("evidence.exported") == "exported in a bundle"
+    assert custody_action_label("evidence.someday") == "evidence.someday"  # unknown: the code
+    personas.member.language = "ru"
+    personas.member.save()
+    russian = client.get(reverse("sources:detail", kwargs={"uuid": source.uuid})).content.decode()
+    assert "evidence." not in russian.split('class="list custody"')[1].split("</ol>")[0]
 
 
 def test_routes_by_persona(personas, source):
