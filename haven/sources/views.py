@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.accounts.models import writable_teams
+from haven.accounts.models import Role, writable_teams
 from haven.audit.actions import record
 from haven.records.access import can_write, get_part_for_user
 from haven.sources import actions, selectors
@@ -46,6 +46,8 @@ def source_list(request):
             "filters": filters,
             "can_add": writable_teams(request.user).exists(),
             "can_bundle": actions.may_export_bundles(request.user),
+            # Named to those who may not, so the missing export is not a mystery.
+            "bundle_roles": [role.label for role in Role if role in actions.BUNDLE_ROLES],
         },
     )
 

@@ -397,3 +397,21 @@ def test_capture_page_refuses_a_file_that_is_not_a_page(personas):
         capture_page(team=personas.team, by=personas.member, page=seal_bytes(PDF, "a.pdf"))
     assert "not a saved web page" in " ".join(refused.value.message_dict["page"])
     assert not Source.objects.exists() and stored_files() == []
+
+
+def test_the_list_says_which_roles_export_bundles_to_those_who_may_not(
+    client, personas, source_with_file
+):
+    from haven.accounts.models import Membership
+
+    Membership.objects.create(team=personas.team, user=personas.administrator)
+    note = "Evidence bundles can be exported by these roles: Coordinator, Lawyer, Documenter."
+    for user, may in (
+        (personas.administrator, False),
+        (personas.member, False),
+        (personas.read_only, True),
+    ):
+        sign_in(client, user)
+        html = client.get(reverse("sources:list")).content.decode()
+        assert ("Download an evidence bundle" in html) is may, user.role
+        assert (note in html) is not may, user.role
