@@ -344,3 +344,30 @@ def test_list_does_not_grow_queries(client, personas, person):
     add_rows(1)
     sign_in(client, personas.member)
     assert_queries_do_not_grow(client, url("incidents:list"), add_rows)
+
+
+def test_list_names_each_act_type_once_with_a_count(client, personas, person):
+    from haven.people.actions import add_person
+
+    brother = add_person(team=personas.team, by=personas.member, name="Салман Тагиров")
+    incident = actions.record_incident(
+        team=personas.team,
+        by=personas.member,
+        title="Detention of both men",
+        start=FuzzyDate.of_day(date(2020, 4, 12)),
+        location=place("Grozny"),
+    )
+    for victim in (person, brother):
+        actions.record_act(
+            incident,
+            by=personas.member,
+            act_type=term("act_type", "arbitrary_detention"),
+            victim=victim,
+        )
+    actions.record_act(
+        incident, by=personas.member, act_type=term("act_type", "threat"), victim=person
+    )
+    sign_in(client, personas.member)
+    html = client.get(url("incidents:list")).content.decode()
+    assert "Arbitrary detention ×2, Threat" in html
+    assert "Arbitrary detention, Arbitrary detention" not in html

@@ -12,3 +12,17 @@ def once_field(context):
     return format_html(
         '<input type="hidden" name="{}" value="{}">', once.FIELD, once.issue(context["request"])
     )
+
+
+@register.filter
+def tally(items, path: str) -> list[tuple]:
+    """(value, how many) for each distinct ``path`` (dotted attributes) of ``items``,
+    in the order each first appears: "Arbitrary detention ×2" instead of the same
+    words twice. Works on what is already loaded, so a prefetched list costs no query."""
+    counts: dict = {}
+    for item in items:
+        value = item
+        for name in path.split("."):
+            value = getattr(value, name)
+        counts[value] = counts.get(value, 0) + 1
+    return list(counts.items())
