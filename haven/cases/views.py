@@ -240,6 +240,7 @@ def case_edit(request, uuid):
         title=_("Edit case %(code)s") % {"code": case.code},
         save=save,
         back=_back(case),
+        edits=case,
     )
 
 
@@ -349,7 +350,7 @@ def action_edit(request, uuid, action):
         actions.update_action(action, by=request.user, **data)
         return _saved(request, case, _("Changes saved."))
 
-    return form_view(request, form, title=action.title, save=save, back=_back(case))
+    return form_view(request, form, title=action.title, save=save, back=_back(case), edits=action)
 
 
 @require_http_methods(["GET", "POST"])

@@ -108,6 +108,7 @@ def incident_edit(request, uuid):
         title=_("Edit %(code)s") % {"code": incident.code},
         save=save,
         back=_back(incident),
+        edits=incident,
     )
 
 

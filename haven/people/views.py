@@ -148,6 +148,7 @@ def person_edit(request, uuid):
         title=_("Edit %(code)s") % {"code": person.code},
         save=save,
         back=(reverse("people:detail", kwargs={"uuid": person.uuid}), _("Back to the person")),
+        edits=person,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from haven.web import once
+from haven.web.forms import SEEN_FIELD
 
 # The statuses a persona gets on a page of one team's record: outsiders and
 # administrators (who are not on the team) never learn that it exists.
@@ -24,11 +25,14 @@ class _OnceFinder(HTMLParser):
     def __init__(self):
         super().__init__()
         self.tokens: list[str] = []
+        self.seen: str | None = None
 
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
         if tag == "input" and values.get("name") == once.FIELD:
             self.tokens.append(values.get("value") or "")
+        if tag == "input" and values.get("name") == SEEN_FIELD:
+            self.seen = values.get("value") or ""
 
 
 def once_tokens(page) -> list[str]:
@@ -48,8 +52,15 @@ def once_token(page) -> str:
 
 def post_form(client, url: str, data: dict, *, token_from: str | None = None):
     """Open the form page (or ``token_from``) and post ``data`` with its token, as a browser would."""
-    token = once_token(client.get(token_from or url))
-    return client.post(url, {**data, once.FIELD: token})
+    page = client.get(token_from or url)
+    return client.post(url, {**data, once.FIELD: once_token(page), **form_version(page)})
+
+
+def form_version(page) -> dict:
+    """The record version an edit page carries (empty for other forms), to post back."""
+    finder = _OnceFinder()
+    finder.feed(page.content.decode())
+    return {SEEN_FIELD: finder.seen} if finder.seen is not None else {}
 
 
 def queries_on(client, url: str) -> int:

@@ -53,6 +53,35 @@ def apply_action(form, call: Callable[[], object]) -> bool:
     return True
 
 
+SEEN_FIELD = "_seen"
+
+
+def seen_version(record) -> str:
+    """The version of ``record`` an edit page was built from."""
+    return record.updated_at.isoformat() if record.updated_at else ""
+
+
+class StaleEdit(Exception):
+    """Someone else saved the record after the edit page was built."""
+
+
+def _refuse_stale(record, seen: str | None) -> None:
+    """Raise StaleEdit when ``record`` was saved since the page that sent ``seen``.
+
+    Called inside the save's transaction: the row is read again under a lock, so two
+    posts cannot both pass on the same version.
+    """
+    current = (
+        type(record)
+        ._base_manager.select_for_update()
+        .filter(pk=record.pk)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+    if not seen or current is None or current.isoformat() != seen:
+        raise StaleEdit
+
+
 def form_view(
     request,
     form,
@@ -65,6 +94,7 @@ def form_view(
     intro: str = "",
     template: str = FORM_TEMPLATE,
     context: dict | Callable[[], dict] | None = None,
+    edits=None,
 ) -> HttpResponse:
     """The one form page: GET shows ``form``; a POST that is valid calls ``save`` (which
     calls an action with the cleaned data and returns the redirect), anything else
@@ -75,8 +105,15 @@ def form_view(
     ``back`` points. An action's ``ValidationError`` lands on the form and rolls back
     whatever ``save`` did before it. ``context`` may be a function, called only when the
     page is rendered, so that a valid post does not build a page it will not show.
+
+    ``edits`` is the record an edit form changes: the page carries the version the user
+    saw, and a post made after someone else saved the record is refused (409) with the
+    user's input kept, instead of overwriting the other change. Sending the form again
+    from that page saves it, as the user has now been told.
     """
+    status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
             if creates and not once.consume(request):
                 messages.warning(request, _("This form was already sent; nothing was saved twice."))
@@ -85,13 +122,23 @@ def form_view(
 
             def run():
                 with transaction.atomic():
+                    if edits is not None:
+                        _refuse_stale(edits, request.POST.get(SEEN_FIELD))
                     response.append(save(form.cleaned_data))
 
-            if apply_action(form, run):
-                return response[0]
-        status = 400
-    else:
-        status = 200
+            try:
+                if apply_action(form, run):
+                    return response[0]
+            except StaleEdit:
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else saved this record after you opened it, so your changes "
+                        "were not saved. Open it in another tab to see what changed; send "
+                        "this form again to save your version over theirs."
+                    ),
+                )
+                status = 409
     page = {
         "title": title,
         "form": form,
@@ -99,6 +146,7 @@ def form_view(
         "submit": submit or _("Save"),
         "intro": intro,
         "multipart": form.is_multipart(),
+        "seen": (SEEN_FIELD, seen_version(edits)) if edits is not None else None,
         **((context() if callable(context) else context) or {}),
     }
     return render(request, template, page, status=status)

@@ -10,7 +10,7 @@ from haven.cases.models import Case, CaseAction, Consent, Request, RiskAssessmen
 from haven.cases.tests.test_cases import url
 from haven.records.actions import delete_record
 from haven.records.models import RecordVersion
-from haven.tests.helpers import once_token
+from haven.tests.helpers import once_token, post_form
 from haven.vocab.models import term
 from haven.web import once
 
@@ -153,7 +153,8 @@ def test_an_action_is_edited_through_its_form(client, personas, case, person):
     sign_in(client, personas.member)
     page = client.get(url("cases:action_edit", case, action=action.uuid)).content.decode()
     assert 'value="Find a flat"' in page  # the form starts from the action
-    response = client.post(
+    response = post_form(
+        client,
         url("cases:action_edit", case, action=action.uuid),
         {
             "kind": term("action_type", "shelter").pk,
@@ -172,7 +173,8 @@ def test_an_action_is_edited_through_its_form(client, personas, case, person):
 
 def test_an_edit_refused_by_the_verb_changes_nothing(client, personas, case, petition):
     sign_in(client, personas.member)
-    response = client.post(
+    response = post_form(
+        client,
         url("cases:action_edit", case, action=petition.uuid),
         {
             "title": "Renamed",

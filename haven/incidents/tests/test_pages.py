@@ -13,7 +13,7 @@ from haven.people.actions import add_person
 from haven.people.sections import sections_for
 from haven.records.actions import delete_record
 from haven.sources.actions import add_source
-from haven.tests.helpers import once_token
+from haven.tests.helpers import once_token, post_form
 from haven.vocab.models import term
 
 
@@ -89,7 +89,8 @@ def test_edit_changes_the_incident(client, personas, incident):
     sign_in(client, personas.member)
     page = client.get(url("incidents:edit", incident)).content.decode()
     assert "Detention in Grozny" in page
-    response = client.post(
+    response = post_form(
+        client,
         url("incidents:edit", incident),
         {
             "title": "Detention and torture",

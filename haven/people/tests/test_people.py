@@ -419,3 +419,35 @@ def test_history_reads_as_text_not_python(client, personas, person):
     assert ">Male<" in html
     assert f">{personas.team.name}<" in html and ">Other desk<" in html
     assert f">{personas.team.pk}<" not in html and f">{other.pk}<" not in html
+
+
+def test_a_stale_edit_is_refused_instead_of_overwriting(client, personas, person):
+    """Two people open the same edit page; the second to send is told, not silently
+    overwriting the first, keeps what they typed, and can then save on purpose."""
+    from haven.tests.helpers import form_version
+
+    edit = reverse("people:edit", kwargs={"uuid": person.uuid})
+    sign_in(client, personas.member)
+    first, second = client.get(edit), client.get(edit)
+    saved = client.post(edit, {"name": "Ibragim A.", "kind": "individual", **form_version(first)})
+    assert saved.status_code == 302
+    refused = client.post(
+        edit, {"name": "Ibragim Aliev", "kind": "individual", **form_version(second)}
+    )
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert "Someone else saved this record after you opened it" in page
+    assert 'value="Ibragim Aliev"' in page  # what they typed is kept
+    person.refresh_from_db()
+    assert person.name == "Ibragim A."
+    again = client.post(
+        edit, {"name": "Ibragim Aliev", "kind": "individual", **form_version(refused)}
+    )
+    assert again.status_code == 302
+    person.refresh_from_db()
+    assert person.name == "Ibragim Aliev"
+    # A post that carries no version at all is not taken as current either.
+    blind = client.post(edit, {"name": "Someone", "kind": "individual"})
+    assert blind.status_code == 409
+    person.refresh_from_db()
+    assert person.name == "Ibragim Aliev"
