@@ -51,6 +51,7 @@ def _english_after_each_test():
 @pytest.fixture(autouse=True)
 def _evidence_in_tmp(settings, tmp_path):
     settings.HAVEN_EVIDENCE_DIR = tmp_path / "evidence"
+    settings.HAVEN_AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
 
 
 @pytest.fixture(autouse=True)

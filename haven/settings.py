@@ -195,6 +195,10 @@ WHITENOISE_USE_FINDERS = True
 
 # --- evidence -----------------------------------------------------------------------------
 HAVEN_EVIDENCE_DIR = env_path("HAVEN_EVIDENCE_DIR", VAR_DIR / "evidence")
+# Signed audit checkpoints: written by the server every N minutes (when the log grew)
+# and when it stops. Best on storage the database's administrators cannot rewrite.
+HAVEN_AUDIT_CHECKPOINT_DIR = env_path("HAVEN_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints")
+HAVEN_AUDIT_CHECKPOINT_MINUTES = env_int("HAVEN_AUDIT_CHECKPOINT_MINUTES", 15, minimum=1)
 HAVEN_EVIDENCE_MAX_BYTES = env_int("HAVEN_EVIDENCE_MAX_MB", 200, minimum=1) * 1024 * 1024
 HAVEN_CAPTURE_MAX_BYTES = env_int("HAVEN_CAPTURE_MAX_MB", 10, minimum=1) * 1024 * 1024
 HAVEN_CAPTURE_TIMEOUT = env_int("HAVEN_CAPTURE_TIMEOUT", 20, minimum=1)

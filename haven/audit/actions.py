@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.audit.context import AuditContext, Channel, audit_context, current_context
-from haven.audit.models import GENESIS_HASH, AuditEntry
+from haven.audit.models import GENESIS_HASH, AuditEntry, seal_key, seal_of
 
 __all__ = ["AuditContext", "Channel", "audit_context", "current_context", "record"]
 
@@ -101,6 +102,7 @@ def record(
         prev_hash=prev_hash,
     )
     entry.hash = entry.compute_hash()
+    entry.seal = entry.compute_seal()
     entry.save(force_insert=True)
     return entry
 
@@ -114,17 +116,22 @@ class Verdict:
     problem: str = ""
 
 
-def verify_chain(entries: Iterator[AuditEntry] | None = None) -> Verdict:
+def verify_chain(
+    entries: Iterator[AuditEntry] | None = None, *, after: tuple[int, str] = (0, GENESIS_HASH)
+) -> Verdict:
     """Walk the log in order and report the first entry that breaks the chain.
 
-    An edited entry no longer matches its hash; a deleted, inserted or reordered
-    one breaks the numbering or the link to its predecessor.
+    An edited entry no longer matches its hash, and one re-hashed by a forger no
+    longer matches its seal; a deleted, inserted or reordered one breaks the
+    numbering or the link to its predecessor. ``after`` starts the walk after an
+    entry already known good (a signed checkpoint's count and head).
     """
+    start, prev_hash = after
     if entries is None:
-        entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
-    prev_hash = GENESIS_HASH
-    position = 0
-    for position, entry in enumerate(entries, start=1):
+        entries = AuditEntry.objects.filter(seq__gt=start).order_by("seq").iterator(chunk_size=2000)
+    key = seal_key()
+    position = start
+    for position, entry in enumerate(entries, start=start + 1):
         if entry.seq != position:
             problem = (
                 f"expected entry number {position} but found {entry.seq}: "
@@ -136,6 +143,12 @@ def verify_chain(entries: Iterator[AuditEntry] | None = None) -> Verdict:
             return Verdict(False, position - 1, prev_hash, position, problem)
         if entry.compute_hash() != entry.hash:
             problem = "its content does not match its hash: the entry was edited"
+            return Verdict(False, position - 1, prev_hash, position, problem)
+        if not hmac.compare_digest(seal_of(entry.hash, key), entry.seal):
+            problem = (
+                "its seal does not match: the entry was written or rewritten by someone "
+                "without the audit key"
+            )
             return Verdict(False, position - 1, prev_hash, position, problem)
         prev_hash = entry.hash
     return Verdict(True, position, prev_hash)

@@ -1,8 +1,16 @@
-"""The audit log: an append-only chain of entries, each carrying its predecessor's hash."""
+"""The audit log: an append-only chain of entries, each carrying its predecessor's hash.
+
+The hash alone can be recomputed by anyone who can write to the database, so each
+entry is also sealed: an HMAC of its hash under a key derived from the instance's
+signing key, which is wrapped by the key-encryption key and never stored in clear.
+Rewriting an entry and re-chaining everything after it is caught unless the forger
+also holds the key.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC
 
@@ -41,6 +49,7 @@ class AuditEntry(models.Model):
     records = models.JSONField(default=list, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-seq"]
@@ -73,3 +82,17 @@ class AuditEntry(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
+
+    def compute_seal(self) -> str:
+        return seal_of(self.hash)
+
+
+def seal_key() -> bytes:
+    from haven.keys.keyring import get_keyring
+
+    return get_keyring().audit_seal_key()
+
+
+def seal_of(entry_hash: str, key: bytes | None = None) -> str:
+    """The entry's seal: HMAC-SHA256 of its hash under the audit seal key."""
+    return hmac.new(key or seal_key(), entry_hash.encode(), hashlib.sha256).hexdigest()

@@ -69,6 +69,7 @@ class Keyring:
         self._ciphers: dict[int, AESGCM] = {}
         self._active: dict[str, int] = {}
         self._uncommitted: set[int] = set()  # keys this process made, not yet committed
+        self._seal_keys: dict[int, bytes] = {}
         self._lock = threading.Lock()
 
     # --- opening -------------------------------------------------------------------
@@ -189,6 +190,14 @@ class Keyring:
     def index_key(self, scope: str) -> bytes:
         """The blind-index key of one scope (``people.person.phone``), derived per field."""
         return crypto.derive_key(self.active_key(BLIND_INDEX_LABEL)[1], f"blind index|{scope}")
+
+    def audit_seal_key(self) -> bytes:
+        """The key that seals audit entries, derived from the signing key (which never
+        rotates, as the signed checkpoints outside the database depend on it)."""
+        key_id, root = self.active_key(SIGNING_LABEL)
+        if key_id not in self._seal_keys:
+            self._seal_keys[key_id] = crypto.derive_key(root, "audit chain seal")
+        return self._seal_keys[key_id]
 
     def signing_key(self) -> Ed25519PrivateKey:
         return Ed25519PrivateKey.from_private_bytes(self.active_key(SIGNING_LABEL)[1])

@@ -1,5 +1,7 @@
 """The audit chain: appends link up, and raw-SQL tampering is found and located."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -67,7 +69,8 @@ def test_insertion_is_found(chain):
     raw(f"UPDATE {TABLE} SET seq = seq - 999 WHERE seq >= 1000")
     raw(
         f"INSERT INTO {TABLE} (seq, at, actor_label, channel, action, object_type, object_id,"
-        " summary, records, prev_hash, hash) VALUES (3, %s, '', '', %s, '', '', '', '[]', %s, %s)",
+        " summary, records, prev_hash, hash, seal)"
+        " VALUES (3, %s, '', '', %s, '', '', '', '[]', %s, %s, '')",
         [forged.at, forged.action, forged.prev_hash, forged.compute_hash()],
     )
     verdict = verify_chain()
@@ -114,3 +117,61 @@ def test_record_describes_target_by_uuid(personas):
     entry = record("test.target", target=personas.member)
     assert entry.object_type == "accounts.user"
     assert entry.object_id == str(personas.member.uuid)
+
+
+def rechain_from(seq: int, summary: str) -> None:
+    """What a forger with write access does: edit entry ``seq``, then recompute the
+    hashes of it and of every entry after it, so the plain chain is whole again."""
+    raw(f"UPDATE {TABLE} SET summary = %s WHERE seq = %s", [summary, seq])
+    prev = AuditEntry.objects.get(seq=seq - 1).hash if seq > 1 else GENESIS_HASH
+    for entry in AuditEntry.objects.filter(seq__gte=seq).order_by("seq"):
+        entry.prev_hash = prev
+        entry.hash = entry.compute_hash()
+        raw(
+            f"UPDATE {TABLE} SET prev_hash = %s, hash = %s WHERE seq = %s",
+            [prev, entry.hash, entry.seq],
+        )
+        prev = entry.hash
+
+
+def test_a_rewritten_and_rechained_log_is_caught_without_the_key(chain):
+    rechain_from(3, "forged")
+    verdict = verify_chain()
+    assert (verdict.ok, verdict.position) == (False, 3)
+    assert "seal does not match" in verdict.problem
+    with pytest.raises(CommandError, match="broken at entry 3: its seal does not match"):
+        call_command("audit", "verify")
+
+
+def test_an_entry_without_a_seal_is_caught(chain):
+    raw(f"UPDATE {TABLE} SET seal = '' WHERE seq = 5")
+    assert (verify_chain().ok, verify_chain().position) == (False, 5)
+
+
+def test_the_migration_seals_an_older_log_up_to_its_first_break(chain):
+    """An instance upgraded from before seals: its verified entries get sealed once;
+    entries from a break on stay unsealed, so the break is still reported."""
+    import importlib
+
+    from django.db import connection as conn
+
+    migration = importlib.import_module(
+        "haven.audit.migrations.0004_entries_sealed_with_a_key_outside_the_database"
+    )
+    raw(f"UPDATE {TABLE} SET seal = ''")
+    raw(f"UPDATE {TABLE} SET summary = 'edited' WHERE seq = 4")
+    from django.apps import apps
+
+    def execute(sql):
+        with conn.cursor() as cursor:
+            if conn.vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(sql)
+
+    # The migration's own schema editor, as far as the data step uses it.
+    migration.seal_existing(apps, SimpleNamespace(connection=conn, execute=execute))
+    seals = dict(AuditEntry.objects.values_list("seq", "seal"))
+    assert all(seals[n] for n in (1, 2, 3)) and not seals[4] and not seals[5]
+    verdict = verify_chain()
+    assert (verdict.ok, verdict.position) == (False, 4)
+    assert "edited" in verdict.problem

@@ -29,6 +29,8 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "haven.wsgi:application",
+            "--config",
+            "python:haven.gunicorn_conf",
             "--bind",
             bind,
             "--workers",
