@@ -14,6 +14,7 @@ COMMANDS = {
     "demo": "Load fictional demo data: the seed story and about fifty cases.",
     "evidence": "The evidence vault: add, verify, verify-bundle.",
     "search": "Search index upkeep: reindex.",
+    "records": "Records: verify (every encrypted value opens; damaged ones are listed).",
     "people": "People: duplicates (candidate pairs with scores and reasons).",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }

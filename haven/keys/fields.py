@@ -14,6 +14,7 @@ Rules that keep plaintext out of the database:
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from typing import Any
 
@@ -22,7 +23,10 @@ from django.db import models
 from django.utils.text import capfirst
 
 from haven.keys.keyring import SEALED_LABELS, get_keyring
+from haven.lib.crypto import DecryptionError
 from haven.lib.partial_dates import PartialDate
+
+logger = logging.getLogger("haven.keys")
 
 
 class Sealed:
@@ -37,6 +41,57 @@ class Sealed:
         return "<sealed>"
 
 
+class Damaged(Sealed):
+    """Ciphertext that did not open: altered bytes, a lost data key, a value moved from
+    another row. It is kept as it is (saving the record writes the same bytes back),
+    and reading it gives the field's stand-in, so one damaged value does not break
+    every page that lists the record."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<damaged>"
+
+
+class DamagedText(str):
+    """An empty string that shows itself as damaged on a page."""
+
+    damaged = True
+
+    def __str__(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext("[damaged value]")
+
+    def __html__(self) -> str:
+        from django.utils.html import format_html
+
+        return format_html('<span class="damaged">{}</span>', str(self))
+
+
+class DamagedList(list):
+    damaged = True
+
+
+class DamagedDict(dict):
+    damaged = True
+
+
+_reported: set[tuple[str, str, str]] = set()
+
+
+def _report_damage(instance, field: EncryptedField) -> None:
+    """One audit entry per damaged value and process, and a line in the server's log."""
+    key = (instance._meta.label_lower, str(getattr(instance, "uuid", "")), field.name)
+    if key in _reported:
+        return
+    _reported.add(key)
+    logger.error("damaged encrypted value: %s %s field %s", *key)
+    from haven.audit.actions import record
+
+    record("record.damaged", target=instance, summary=f"field {field.name} does not decrypt")
+
+
 class _Descriptor:
     def __init__(self, field: EncryptedField):
         self.field = field
@@ -48,13 +103,34 @@ class _Descriptor:
         if name not in instance.__dict__:  # deferred by only()/defer()
             instance.refresh_from_db(fields=[name])
         value = instance.__dict__[name]
+        if isinstance(value, Damaged):
+            return self.field.stand_in()
         if isinstance(value, Sealed):
-            value = self.field.open(instance, value.blob)
+            try:
+                value = self.field.open(instance, value.blob)
+            except DecryptionError:
+                instance.__dict__[name] = Damaged(value.blob)
+                _report_damage(instance, self.field)
+                return self.field.stand_in()
             instance.__dict__[name] = value
         return value
 
     def __set__(self, instance, value):
+        current = instance.__dict__.get(self.field.attname)
+        if isinstance(current, Sealed) and value in (None, "", [], {}) and self._damaged(instance):
+            return  # an edit form's empty stand-in does not erase what may yet be recovered
         instance.__dict__[self.field.attname] = value
+
+    def _damaged(self, instance) -> bool:
+        current = instance.__dict__[self.field.attname]
+        if not isinstance(current, Damaged):
+            try:
+                self.field.open(instance, current.blob)
+            except DecryptionError:
+                instance.__dict__[self.field.attname] = Damaged(current.blob)
+            else:
+                return False
+        return True
 
 
 class EncryptedField(models.BinaryField):
@@ -108,6 +184,10 @@ class EncryptedField(models.BinaryField):
     def open(self, instance, blob: bytes):
         return self.from_bytes(get_keyring().open(blob, self.associated_data(instance)))
 
+    def stand_in(self):
+        """What reading a damaged value gives: empty, of the field's type."""
+        return None
+
     def pre_save(self, instance, add):
         value = instance.__dict__.get(self.attname)
         if value is None or value == "":
@@ -147,6 +227,9 @@ class EncryptedTextField(EncryptedField):
     def from_bytes(self, data: bytes) -> str:
         return data.decode()
 
+    def stand_in(self):
+        return DamagedText()
+
     def formfield(self, **kwargs):
         defaults = {
             "label": capfirst(self.verbose_name),
@@ -170,6 +253,9 @@ class EncryptedJSONField(EncryptedField):
 
     def from_bytes(self, data: bytes) -> Any:
         return json.loads(data)
+
+    def stand_in(self):
+        return DamagedDict() if isinstance(self.get_default(), dict) else DamagedList()
 
     def pre_save(self, instance, add):
         value = instance.__dict__.get(self.attname)

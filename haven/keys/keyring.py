@@ -209,6 +209,7 @@ class Keyring:
         count = 0
         for row in DataKey.objects.select_for_update().order_by("pk"):
             key = self.unwrap(row.label, row.wrapped)
+            self._keys[row.pk] = key  # still usable (to seal the rotation's audit entry)
             row.wrapped = self.wrap(row.label, key, kek=new_kek)
             row.save(update_fields=["wrapped"])
             count += 1
