@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from haven.accounts.models import Role
 from haven.audit.actions import record
+from haven.audit.context import Channel, audit_context, current_context
 from haven.lib.crypto import DecryptionError
 from haven.lib.fuzzy_fields import set_fuzzy
 from haven.records.access import can_write
@@ -130,6 +131,32 @@ def verify_file(evidence: EvidenceFile) -> str | None:
     return None
 
 
+def check_before_sending(evidence: EvidenceFile, *, by) -> str | None:
+    """Authenticate the whole stored file before any of it is sent; None when it is
+    whole, else why not (and an ``evidence.damaged`` entry)."""
+    problem = verify_file(evidence)
+    if problem:
+        custody(evidence, "damaged", by=by, summary="refused: the stored file is damaged")
+    return problem
+
+
+def send_file(evidence: EvidenceFile, *, by):
+    """Yield the file's bytes; its custody entry is written only once the last byte went.
+
+    Should the stored file change between the check and the sending, decryption fails
+    and the stream stops short of its Content-Length: the client sees a broken download,
+    not a whole file, and no custody entry claims it was downloaded.
+    """
+    context = current_context()
+    yield from read_plaintext(str(evidence.uuid), evidence.key)
+    with audit_context(
+        context.channel if context else Channel.WEB,
+        actor=by,
+        address=context.address if context else None,
+    ):
+        custody(evidence, "downloaded", by=by)
+
+
 def may_export_bundles(user) -> bool:
     return getattr(user, "role", None) in BUNDLE_ROLES
 
@@ -155,6 +182,14 @@ def export_bundle(sources, *, by) -> bytes:
         refused = consent_problem(source)
         if refused:
             raise ValidationError(refused)
+    for source in chosen:
+        for evidence in source.files.live():
+            problem = check_before_sending(evidence, by=by)
+            if problem:
+                raise ValidationError(
+                    _("%(file)s of %(code)s is damaged (%(problem)s); no bundle was made.")
+                    % {"file": evidence.name, "code": source.code, "problem": problem}
+                )
     try:
         data = bundle.build(chosen, by=by)
     except bundle.BundleTooLarge as exc:

@@ -16,6 +16,7 @@ CUSTODY_ACTIONS = {
     "evidence.viewed": _("viewed"),
     "evidence.downloaded": _("downloaded"),
     "evidence.exported": _("exported in a bundle"),
+    "evidence.damaged": _("found damaged; not sent"),
     # Written by the policy layer when the file itself is fetched (to download it).
     "sources.evidencefile.viewed": _("opened"),
     "sources.evidencefile.created": _("created"),

@@ -25,7 +25,6 @@ from haven.sources.vault import (
     EncryptingUploadHandler,
     SealedUpload,
     discard_unstored,
-    read_plaintext,
     track,
 )
 from haven.web.forms import form_view
@@ -146,10 +145,18 @@ def _file_upload(request, uuid):
 def file_download(request, uuid, file_uuid):
     source = get_source_for_user(request.user, uuid)
     evidence = get_part_for_user(request.user, source, "files", file_uuid)
-    actions.custody(evidence, "downloaded", by=request.user)
+    # Checked whole before the first byte goes out: a damaged file is refused, never
+    # sent as a truncated 200 that someone could keep as the evidence.
+    problem = actions.check_before_sending(evidence, by=request.user)
+    if problem:
+        return render(
+            request,
+            "sources/damaged_file.html",
+            {"source": source, "evidence": evidence, "problem": problem},
+            status=409,
+        )
     response = StreamingHttpResponse(
-        read_plaintext(str(evidence.uuid), evidence.key),
-        content_type="application/octet-stream",
+        actions.send_file(evidence, by=request.user), content_type="application/octet-stream"
     )
     response["Content-Disposition"] = content_disposition_header(True, evidence.name)
     response["Content-Length"] = str(evidence.size)

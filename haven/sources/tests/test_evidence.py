@@ -368,3 +368,87 @@ def test_list_filters(client, personas):
     sign_in(client, personas.member)
     page = client.get(reverse("sources:list"), {"kind": "media"}).content.decode()
     assert ">A<" in page and ">B<" not in page
+
+
+def damage(evidence, at: int) -> None:
+    path = stored_path(str(evidence.uuid))
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def custody_actions(evidence):
+    return list(
+        AuditEntry.objects.filter(object_id=str(evidence.uuid))
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+
+
+BIG = b"%PDF-1.4\n" + bytes(range(256)) * 1250  # 320 KB, more than one chunk
+
+
+def test_a_damaged_file_is_refused_before_any_byte_is_sent(client, personas, source):
+    sign_in(client, personas.member)
+    assert upload(client, source, "statement.pdf", BIG).status_code == 302
+    evidence = EvidenceFile.objects.get()
+    damage(evidence, 200_000)
+    url = reverse("sources:download", kwargs={"uuid": source.uuid, "file_uuid": evidence.uuid})
+    response = client.get(url)
+    assert response.status_code == 409
+    assert not response.streaming if hasattr(response, "streaming") else True
+    assert "This file is damaged" in response.content.decode()
+    assert "evidence.downloaded" not in custody_actions(evidence)
+    assert "evidence.damaged" in custody_actions(evidence)
+
+
+def test_custody_records_a_download_only_once_the_last_byte_went(client, personas, source):
+    sign_in(client, personas.member)
+    upload(client, source, "statement.pdf", BIG)
+    evidence = EvidenceFile.objects.get()
+    url = reverse("sources:download", kwargs={"uuid": source.uuid, "file_uuid": evidence.uuid})
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Length"] == str(len(BIG))
+    stream = iter(response.streaming_content)
+    first = next(stream)
+    assert "evidence.downloaded" not in custody_actions(evidence)  # under way
+    assert first + b"".join(stream) == BIG
+    assert custody_actions(evidence).count("evidence.downloaded") == 1
+    entry = AuditEntry.objects.get(object_id=str(evidence.uuid), action="evidence.downloaded")
+    assert (entry.actor, entry.channel) == (personas.member, "web")
+
+
+def test_a_file_damaged_while_it_is_sent_stops_the_stream_short(client, personas, source):
+    from haven.lib.crypto import DecryptionError
+
+    sign_in(client, personas.member)
+    upload(client, source, "statement.pdf", BIG)
+    evidence = EvidenceFile.objects.get()
+    url = reverse("sources:download", kwargs={"uuid": source.uuid, "file_uuid": evidence.uuid})
+    response = client.get(url)
+    stream = iter(response.streaming_content)
+    next(stream)
+    damage(evidence, 300_000)
+    with pytest.raises(DecryptionError):
+        b"".join(stream)
+    assert "evidence.downloaded" not in custody_actions(evidence)
+
+
+def test_a_bundle_with_a_damaged_file_is_refused_cleanly(client, personas, source):
+    from django.contrib.messages import get_messages
+
+    sign_in(client, personas.member)
+    upload(client, source, "statement.pdf", BIG)
+    evidence = EvidenceFile.objects.get()
+    damage(evidence, 200_000)
+    sign_in(client, personas.administrator)
+    personas.administrator.role = "lawyer"
+    personas.administrator.save()
+    from haven.accounts.models import Membership
+
+    Membership.objects.get_or_create(team=personas.team, user=personas.administrator)
+    response = client.post(reverse("sources:bundle"), {"source": [str(source.uuid)]})
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("statement.pdf" in m and "is damaged" in m for m in shown)
+    assert "evidence.exported" not in custody_actions(evidence)
