@@ -14,9 +14,10 @@ from haven.cases import actions as cases
 from haven.incidents import actions
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.lib.fuzzy_dates import FuzzyDate
+from haven.records.actions import delete_record
 from haven.records.models import RecordVersion
 from haven.sources.actions import add_source
-from haven.tests.helpers import post_form
+from haven.tests.helpers import form_version, once_token, post_form
 from haven.vocab.models import term
 
 
@@ -114,8 +115,6 @@ def test_an_edit_after_someone_else_saved_is_refused(client, personas, parts):
     address = url("incidents:act_edit", parts, act=parts.act.uuid)
     page = client.get(address)
     actions.update_act(fresh(parts.act), by=personas.member, consequences="Theirs")
-    from haven.tests.helpers import form_version, once_token
-
     response = client.post(
         address,
         {
@@ -355,3 +354,13 @@ def test_others_cannot_edit_or_remove_and_change_nothing(personas, parts, person
         assert client.post(address, full_edit).status_code == status, address
     assert _state(parts) == before
     assert Incident.objects.live().count() == 2
+
+
+def test_the_incident_page_lists_its_live_cases_to_its_readers(client, personas, parts):
+    other = cases.open_case(team=personas.team, by=personas.member, title="Relocation")
+    actions.link_case(parts.incident, other, by=personas.member)
+    delete_record(other, by=personas.member)
+    sign_in(client, personas.read_only)
+    html = client.get(detail(parts)).content.decode()
+    assert reverse("cases:detail", kwargs={"uuid": parts.case.uuid}) in html
+    assert parts.case.code in html and other.code not in html
