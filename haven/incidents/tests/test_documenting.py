@@ -9,8 +9,9 @@ from conftest import sign_in
 from haven.audit.models import AuditEntry
 from haven.incidents import actions
 from haven.incidents.models import Act, Incident, Involvement
+from haven.lib.fuzzy_dates import FuzzyDate
 from haven.people.actions import add_person
-from haven.tests.helpers import once_tokens, post_form
+from haven.tests.helpers import assert_queries_do_not_grow, once_tokens, post_form
 from haven.vocab.models import term
 
 
@@ -215,3 +216,39 @@ def test_the_first_acts_take_only_the_chosen_teams_people(client, personas, brot
     assert response.status_code == 400
     assert "Choose people of the incident&#x27;s team." in response.content.decode()
     assert not Incident.objects.exists() and counts() == (0, 0)
+
+
+def test_the_incident_page_does_not_grow_queries_with_its_acts(
+    client, personas, incident, brothers
+):
+    victims, perpetrators = brothers
+    sign_in(client, personas.member)
+
+    def add_rows(n):
+        for _ in range(n // 2):
+            actions.record_acts(
+                incident,
+                by=personas.member,
+                act_type=term("act_type", "threat"),
+                victims=victims,
+                perpetrators=perpetrators,
+            )
+
+    assert_queries_do_not_grow(client, detail(incident), add_rows)
+
+
+def test_an_incident_whose_first_act_fails_is_not_saved(personas, brothers, other_team):
+    victims, _perpetrators = brothers
+    stranger = add_person(team=other_team, by=personas.outsider, name="Someone else")
+    incidents = Incident.objects.count()
+    with pytest.raises(ValidationError):
+        actions.record_incident_with_acts(
+            team=personas.team,
+            by=personas.member,
+            title="Abduction",
+            start=FuzzyDate.parse("2021-07"),
+            act_type=term("act_type", "enforced_disappearance"),
+            victims=[*victims, stranger],
+        )
+    assert Incident.objects.count() == incidents
+    assert counts() == (0, 0)
