@@ -7,7 +7,7 @@ from haven.incidents.actions import INCIDENT_EDITABLE
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
-from haven.people.forms import PersonChoiceField
+from haven.people.forms import PersonChoiceField, PersonMultipleChoiceField
 from haven.people.models import Person
 from haven.sources.models import Source
 from haven.vocab.models import Term, Vocabulary
@@ -79,13 +79,118 @@ class IncidentForm(PeriodForm):
         }
 
 
-class NewIncidentForm(IncidentForm):
-    team = TeamField()
-    field_order = ["team", *IncidentForm.field_order]
+def _act_types():
+    return Term.objects.of(Vocabulary.ACT_TYPE).current()
 
-    def __init__(self, *args, teams, **kwargs):
+
+class NewIncidentForm(IncidentForm):
+    """An incident and, optionally, its first act for several victims and perpetrators,
+    so that a simple incident is one submission."""
+
+    team = TeamField()
+    act_type = forms.ModelChoiceField(
+        label=_("First act: type"),
+        queryset=Term.objects.none(),
+        required=False,
+        help_text=_("Optional: record what was done and to whom now; add more acts later."),
+    )
+    victims = PersonMultipleChoiceField(label=_("Victims"), required=False)
+    perpetrators = PersonMultipleChoiceField(
+        label=_("Perpetrators (persons or groups)"), required=False
+    )
+    degree = forms.ChoiceField(
+        label=_("The perpetrators' part"), choices=Involvement.Degree.choices, required=False
+    )
+    field_order = [
+        "team",
+        *IncidentForm.field_order,
+        "act_type",
+        "victims",
+        "perpetrators",
+        "degree",
+    ]
+
+    def __init__(self, *args, teams, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].offer(teams)
+        self.fields["act_type"].queryset = _act_types()
+        people = Person.objects.visible_to(user).filter(team__in=teams)
+        self.fields["victims"].queryset = people.filter(kind=Person.Kind.INDIVIDUAL)
+        self.fields["perpetrators"].queryset = people
+
+    def clean(self):
+        cleaned = super().clean()
+        act_type = cleaned.get("act_type")
+        victims, perpetrators = cleaned.get("victims"), cleaned.get("perpetrators")
+        if act_type and not victims:
+            self.add_error("victims", _("Choose the victims of this act, or leave its type empty."))
+        elif not act_type and (victims or perpetrators):
+            self.add_error("act_type", _("Choose the type of act for these people."))
+        team = cleaned.get("team")
+        if team:
+            for name in ("victims", "perpetrators"):
+                if any(person.team_id != team.pk for person in cleaned.get(name) or ()):
+                    self.add_error(name, _("Choose people of the incident's team."))
+        return cleaned
+
+
+class ActsForm(PeriodForm):
+    """One type of act against several victims by several perpetrators: one act per
+    victim, each with every perpetrator's involvement."""
+
+    act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=Term.objects.none())
+    victims = PersonMultipleChoiceField(
+        label=_("Victims"), help_text=_("One act is recorded for each victim.")
+    )
+    perpetrators = PersonMultipleChoiceField(
+        label=_("Perpetrators (persons or groups)"), required=False
+    )
+    degree = forms.ChoiceField(
+        label=_("The perpetrators' part"), choices=Involvement.Degree.choices
+    )
+    affiliation = forms.CharField(
+        label=_("Affiliation at the time"),
+        required=False,
+        max_length=300,
+        help_text=_("For example a named special police unit."),
+    )
+    location = _location_field(_("Place, if different"))
+    victim_status = forms.ChoiceField(
+        label=_("Victims' status at the end"), choices=Act.VictimStatus.choices
+    )
+    consequences = forms.CharField(
+        label=_("Consequences"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    field_order = [
+        "act_type",
+        "victims",
+        "perpetrators",
+        "degree",
+        "affiliation",
+        "start",
+        "end",
+        "location",
+        "victim_status",
+        "consequences",
+    ]
+    # What the incident page shows at once; the rest folds under "More details".
+    main_fields = ("act_type", "victims", "perpetrators", "degree")
+
+    def __init__(self, *args, incident, user, **kwargs):
+        kwargs.setdefault("auto_id", "id_acts_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["act_type"].queryset = _act_types()
+        people = _people(user, incident.team_id)
+        self.fields["victims"].queryset = people.filter(kind=Person.Kind.INDIVIDUAL)
+        self.fields["perpetrators"].queryset = people
+        self.fields["start"].required = False
+        self.fields["start"].help_text = _("Leave empty when it is the incident's date.")
+
+    def main(self):
+        return [self[name] for name in self.main_fields]
+
+    def more(self):
+        return [field for field in self if field.name not in self.main_fields]
 
 
 class ActForm(PeriodForm):
@@ -108,14 +213,29 @@ class ActForm(PeriodForm):
         "consequences",
     ]
 
-    def __init__(self, *args, incident, user, **kwargs):
+    def __init__(self, *args, incident, user, act=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["act_type"].queryset = Term.objects.of(Vocabulary.ACT_TYPE).current()
+        types = _act_types()
+        if act is not None:  # an act of a since retired type keeps it when edited
+            types = types | Term.objects.filter(pk=act.act_type_id)
+        self.fields["act_type"].queryset = types
         self.fields["victim"].queryset = _people(user, incident.team_id).filter(
             kind=Person.Kind.INDIVIDUAL
         )
         self.fields["start"].required = False
         self.fields["start"].help_text = _("Leave empty when it is the incident's date.")
+
+    @classmethod
+    def initial_from(cls, act):
+        return {
+            "act_type": act.act_type_id,
+            "victim": act.victim_id,
+            "start": act.start,
+            "end": act.end,
+            "location": act.location_id,
+            "victim_status": act.victim_status,
+            "consequences": act.consequences or "",
+        }
 
 
 class InvolvementForm(forms.Form):
@@ -132,6 +252,14 @@ class InvolvementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["perpetrator"].queryset = _people(user, incident.team_id)
 
+    @classmethod
+    def initial_from(cls, involvement):
+        return {
+            "perpetrator": involvement.perpetrator_id,
+            "degree": involvement.degree,
+            "affiliation": involvement.affiliation or "",
+        }
+
 
 class ChainForm(forms.Form):
     relation = forms.ChoiceField(label=_("This incident"), choices=Chain.Relation.choices)
@@ -146,6 +274,10 @@ class ChainForm(forms.Form):
             .exclude(pk=incident.pk)
         )
         self.fields["target"].label_from_instance = lambda i: f"{i.code} {i.title}"
+
+    @classmethod
+    def initial_from(cls, link):
+        return {"relation": link.relation, "target": link.target_id, "note": link.note or ""}
 
 
 class CiteForm(forms.Form):
@@ -169,6 +301,23 @@ class CiteForm(forms.Form):
             team_id=incident.team_id
         )
         self.fields["source"].label_from_instance = lambda s: f"{s.code} {s.title}"
+
+
+class CitationForm(CiteForm):
+    """Editing a citation: how the source relates and how far to trust it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["source"]
+
+    @classmethod
+    def initial_from(cls, link):
+        return {
+            "connection": link.connection,
+            "reliability": link.reliability,
+            "credibility": link.credibility,
+            "note": link.note or "",
+        }
 
 
 class LinkCaseForm(forms.Form):

@@ -49,9 +49,9 @@ def incident_page(user, incident) -> dict:
             .filter(source__deleted_at__isnull=True)
             .select_related("source")
         ),
-        "cases": list(incident.cases.live()),
+        "cases": list(incident.cases.visible_to(user).order_by("code")),
         "interventions": list(
-            incident.interventions.live()
+            incident.interventions.visible_to(user)
             .filter(case__deleted_at__isnull=True)
             .select_related("case", "kind")
         ),

@@ -166,6 +166,57 @@ ROUTES: dict[str, Entry] = {
     "incidents:link_case": Entry(
         _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
+    "incidents:act_edit": Entry(
+        lambda w: {"uuid": w.incident.uuid, "act": w.act.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "incidents:involvement_edit": Entry(
+        lambda w: {"uuid": w.incident.uuid, "act": w.act.uuid, "involvement": w.involvement.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "incidents:chain_edit": Entry(
+        lambda w: {"uuid": w.incident.uuid, "chain": w.chain.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "incidents:cite_edit": Entry(
+        lambda w: {"uuid": w.incident.uuid, "link": w.citation.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    # Removal pages ask first; the member's empty POST is the confirmation (sent last).
+    "incidents:act_delete": Entry(
+        lambda w: {"uuid": w.incident.uuid, "act": w.act.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    "incidents:involvement_delete": Entry(
+        lambda w: {"uuid": w.incident.uuid, "act": w.act.uuid, "involvement": w.involvement.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    "incidents:chain_delete": Entry(
+        lambda w: {"uuid": w.incident.uuid, "chain": w.chain.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    "incidents:cite_delete": Entry(
+        lambda w: {"uuid": w.incident.uuid, "link": w.citation.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    "incidents:case_unlink": Entry(
+        lambda w: {"uuid": w.incident.uuid, "case": w.case.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    "incidents:intervention_unlink": Entry(
+        lambda w: {"uuid": w.incident.uuid, "action": w.petition.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
     # Sources and evidence.
     "sources:list": Entry(get=EVERYONE),
     "sources:new": Entry(get=CREATORS),
@@ -226,6 +277,19 @@ def world(personas):
         incident, by=by, act_type=term("act_type", "arbitrary_detention"), victim=victim
     )
     source = sources.add_source(team=team, by=by, kind="testimony", title="Testimony")
+    involvement = incidents.add_involvement(act, by=by, perpetrator=person, degree="ordered")
+    chain = incidents.chain(
+        incident,
+        incidents.record_incident(
+            team=team, by=by, title="Abduction", start=FuzzyDate.parse("2021")
+        ),
+        by=by,
+        relation="precedes",
+    )
+    citation = incidents.cite_source(
+        incident, source, by=by, connection="victim", reliability="B", credibility="2"
+    )
+    incidents.link_intervention(incident, petition, by=by)  # links the case too
     evidence = sources.attach_file(
         source, seal_bytes(b"%PDF-1.4\n" + b"testimony " * 50, "t.pdf", "application/pdf"), by=by
     )
@@ -243,6 +307,9 @@ def world(personas):
         petition=petition,
         incident=incident,
         act=act,
+        involvement=involvement,
+        chain=chain,
+        citation=citation,
         source=source,
         evidence=evidence,
     )

@@ -62,7 +62,8 @@ def test_parts_sent_twice_are_saved_once(client, personas, incident, person):
         url("incidents:act_new", incident),
         {
             "act_type": term("act_type", "threat").pk,
-            "victim": person.pk,
+            "victims": [person.pk],
+            "degree": "direct",
             "victim_status": "unknown",
         },
     )

@@ -46,18 +46,24 @@ def test_document_the_abduction_and_open_its_chain(page, shoot, transactional_db
     page.wait_for_url("**/incidents/*/")
     incident_url = page.url
 
+    # The form that adds acts is on the incident page itself.
     page.get_by_role("link", name="Add an act").click()
-    choose(page, "Type of act:", "Enforced disappearance or abduction")
-    choose(page, "Victim:", f"{salman.code} Салман Тагиров")
-    choose(page, "Victim's status at the end:", "Returned against their will")
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_url(incident_url)
-    page.get_by_role("link", name="Add who did it").click()
-    choose(page, "Perpetrator (person or group):", f"{unit.code} Police unit (fictional)")
-    choose(page, "Degree:", "Carried it out")
-    page.get_by_label("Affiliation at the time:").fill("special police unit")
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_url(incident_url)
+    assert page.url == incident_url + "#add-acts"
+    form = page.get_by_test_id("add-acts")
+    choose(form, "Type of act:", "Enforced disappearance or abduction")
+    form.get_by_label("Victims:").select_option(label=[f"{salman.code} Салман Тагиров"])
+    form.get_by_label("Perpetrators (persons or groups):").select_option(
+        label=[f"{unit.code} Police unit (fictional)"]
+    )
+    choose(form, "The perpetrators' part:", "Carried it out")
+    form.get_by_text("More details").click()
+    choose(form, "Victims' status at the end:", "Returned against their will")
+    form.get_by_label("Affiliation at the time:").fill("special police unit")
+    shoot(page, "add-acts")
+    form.get_by_role("button", name="Add acts").click()
+    page.wait_for_url(incident_url + "#acts")
+    assert "1 act recorded." in page.content()
+    incident_url = incident_url.split("#")[0]
 
     abduction = Incident.objects.exclude(pk__in=[detention.pk, flight.pk]).get()
     page.goto(f"/incidents/{flight.uuid}/chains/new/")
@@ -76,8 +82,25 @@ def test_document_the_abduction_and_open_its_chain(page, shoot, transactional_db
     assert Act.objects.get(incident=abduction).victim == salman
     assert Involvement.objects.get().perpetrator == unit
     shoot(page, "en")
+
+    # A part is edited on its own page and removed after a confirmation.
+    page.locator(".act li").get_by_role("link", name="Edit").click()
+    page.get_by_label("Degree:").select_option(label="Ordered it")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(incident_url)
+    assert "Ordered it" in page.locator(".act").inner_text()
+    page.get_by_role("link", name="Remove the act").click()
+    assert page.get_by_role("heading", name="Remove the act").is_visible()
+    shoot(page, "remove-act")
+    page.get_by_role("button", name="Remove").click()
+    page.wait_for_url(incident_url)
+    assert "No acts recorded yet." in page.content()
+    assert Act.objects.get(incident=abduction).deleted_at is not None
+    assert Involvement.objects.get().deleted_at is not None
+
     with page.expect_navigation():
         page.get_by_label("Language").select_option("ru")
     assert page.get_by_role("heading", name="Цепочка событий").is_visible()
-    assert "Насильственное исчезновение" in page.locator(".act h3").first.inner_text()
+    assert page.get_by_role("heading", name="Добавить действия").is_visible()
+    assert "Действия пока не записаны." in page.content()
     shoot(page, "ru")
