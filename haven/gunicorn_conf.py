@@ -33,6 +33,26 @@ def checkpoint_job() -> dict | None:
     return document
 
 
+def tidy_vault_job() -> None:
+    """At start, before any worker takes an upload: unfinished parts go, and stored
+    files no record names (a process killed before its commit) are set aside."""
+    from django.db import connection
+
+    from haven.sources.actions import tidy_vault
+
+    try:
+        parts, orphans = tidy_vault(at_start=True)
+    except OSError as exc:
+        log.error("evidence vault not tidied: %s", exc)
+        return
+    finally:
+        connection.close()
+    if parts or orphans:
+        log.warning(
+            "evidence vault: %s unfinished parts removed, %s orphans set aside", parts, orphans
+        )
+
+
 def _every(minutes: int) -> None:
     while not _stop.wait(minutes * 60):
         checkpoint_job()
@@ -43,6 +63,7 @@ def when_ready(server) -> None:
     from django.conf import settings
 
     django.setup()
+    tidy_vault_job()
     checkpoint_job()
     threading.Thread(
         target=_every,

@@ -23,7 +23,14 @@ from haven.records.access import can_write
 from haven.records.actions import save_record
 from haven.sources import bundle, filetypes
 from haven.sources.models import EvidenceFile, Reliability, Source
-from haven.sources.vault import SealedUpload, read_plaintext, stored_path
+from haven.sources.vault import (
+    SealedUpload,
+    private_dir,
+    quarantine_orphans,
+    read_plaintext,
+    remove_stale_parts,
+    stored_path,
+)
 
 # The roles whose work puts evidence before a court or an international body.
 BUNDLE_ROLES = frozenset({Role.COORDINATOR, Role.LAWYER, Role.DOCUMENTER})
@@ -106,7 +113,7 @@ def _store(source, upload, *, by, role, content_type) -> EvidenceFile:
         summary=f"{content_type}, {sealer.size} bytes, on source {source.code}",
     )
     target = stored_path(sealer.file_id)
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(target.parent)
     os.replace(sealer.tmp_path, target)
     return evidence
 
@@ -155,6 +162,17 @@ def send_file(evidence: EvidenceFile, *, by):
         address=context.address if context else None,
     ):
         custody(evidence, "downloaded", by=by)
+
+
+def tidy_vault(*, at_start: bool = False) -> tuple[int, int]:
+    """Remove unfinished upload parts and set aside stored files no record names.
+
+    At the server's start no upload is in flight, so every part goes; otherwise only
+    those older than an hour. Returns (parts removed, orphans set aside).
+    """
+    parts = remove_stale_parts(0 if at_start else 3600)
+    known = {str(uuid) for uuid in EvidenceFile.objects.values_list("uuid", flat=True)}
+    return parts, quarantine_orphans(known, 0 if at_start else 3600)
 
 
 def may_export_bundles(user) -> bool:

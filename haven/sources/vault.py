@@ -29,10 +29,20 @@ def vault_dir() -> Path:
     return Path(settings.HAVEN_EVIDENCE_DIR)
 
 
-def _tmp_dir() -> Path:
-    path = vault_dir() / "incoming"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+def private_dir(path: Path) -> Path:
+    """``path`` inside the vault, made (with the vault itself) readable by Haven only,
+    whatever the umask: a folder created 0755 would list every file to every user."""
+    root = vault_dir()
+    for folder in (root, *reversed(path.relative_to(root).parents[:-1]), path):
+        folder = root / folder if not folder.is_absolute() else folder
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if folder.stat().st_mode & 0o077:
+            folder.chmod(0o700)
     return path
+
+
+def _tmp_dir() -> Path:
+    return private_dir(vault_dir() / "incoming")
 
 
 def stored_path(file_id: str) -> Path:
@@ -123,6 +133,28 @@ def remove_stale_parts(older_than_seconds: int = 3600) -> int:
                 part.unlink(missing_ok=True)
                 removed += 1
     return removed
+
+
+def quarantine_orphans(known_ids: set[str], older_than_seconds: int = 3600) -> int:
+    """Move vault files that no record names (a process killed between storing a file
+    and committing its record) out of the vault into ``orphans/``; returns how many.
+
+    They are ciphertext whose key was never recorded, so nothing can read them; they
+    are moved, not deleted, so that nothing is lost on a mistaken judgement.
+    """
+    import time
+
+    moved = 0
+    root = vault_dir()
+    if not root.exists():
+        return 0
+    for path in root.glob("??/*.hev"):
+        if path.stem in known_ids or time.time() - path.stat().st_mtime <= older_than_seconds:
+            continue
+        target = private_dir(root / "orphans") / path.name
+        os.replace(path, target)
+        moved += 1
+    return moved
 
 
 def seal_bytes(data: bytes, name: str, content_type: str = "") -> SealedUpload:

@@ -453,3 +453,53 @@ def test_a_bundle_with_a_damaged_file_is_refused_cleanly(client, personas, sourc
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("statement.pdf" in m and "is damaged" in m for m in shown)
     assert "evidence.exported" not in custody_actions(evidence)
+
+
+def test_the_vault_is_private_whatever_the_umask(client, personas, source, settings):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        sign_in(client, personas.member)
+        upload(client, source, "statement.pdf", PDF)
+    finally:
+        os.umask(old)
+    evidence = EvidenceFile.objects.get()
+    for folder in (vault_dir(), vault_dir() / "incoming", stored_path(str(evidence.uuid)).parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+def test_server_start_removes_parts_and_sets_orphans_aside(client, personas, source):
+    """A process killed mid-upload leaves a part; one killed between moving the file in
+    and committing its record leaves an orphan. The server's start tidies both, and
+    files with a record stay where they are."""
+    from haven.gunicorn_conf import tidy_vault_job
+
+    sign_in(client, personas.member)
+    upload(client, source, "statement.pdf", PDF)
+    kept = stored_path(str(EvidenceFile.objects.get().uuid))
+    part = vault_dir() / "incoming" / "crashed.part"
+    part.write_bytes(b"ciphertext")
+    orphan = stored_path("0f" + "1" * 34)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"ciphertext")
+    tidy_vault_job()
+    assert not part.exists() and not orphan.exists() and kept.exists()
+    assert (vault_dir() / "orphans" / orphan.name).read_bytes() == b"ciphertext"
+
+
+def test_verify_sets_aside_only_orphans_older_than_an_hour(personas, source, capsys):
+    import os
+    import time
+
+    fresh = stored_path("0a" + "2" * 34)
+    old = stored_path("0b" + "3" * 34)
+    for path in (fresh, old):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    hours_ago = time.time() - 7200
+    os.utime(old, (hours_ago, hours_ago))
+    call_command("evidence", "verify")
+    assert "Set aside 1 stored files" in capsys.readouterr().out
+    assert fresh.exists() and not old.exists()

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from haven.accounts.models import User
 from haven.sources import actions, bundle
 from haven.sources.models import EvidenceFile, Source
-from haven.sources.vault import SealedUpload, Sealer
+from haven.sources.vault import SealedUpload, Sealer, vault_dir
 
 
 class Command(BaseCommand):
@@ -52,11 +52,14 @@ class Command(BaseCommand):
         )
 
     def verify(self, **options):
-        from haven.sources.vault import remove_stale_parts
-
-        stale = remove_stale_parts()
+        stale, orphans = actions.tidy_vault()
         if stale:
             self.stdout.write(f"Removed {stale} unfinished upload parts (encrypted, unused).")
+        if orphans:
+            self.stdout.write(
+                f"Set aside {orphans} stored files that no record names in "
+                f"{vault_dir() / 'orphans'} (encrypted; their keys were never recorded)."
+            )
         files = list(EvidenceFile.objects.order_by("pk"))
         bad = 0
         for index, evidence in enumerate(files, start=1):
