@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "haven.sources",
     "haven.incidents",
     "haven.search",
+    "haven.notifications",
     "haven.web",
 ]
 
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "haven.notifications.context_processors.reminders",
             ],
         },
     },
