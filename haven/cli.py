@@ -15,6 +15,7 @@ COMMANDS = {
     "evidence": "The evidence vault: add, verify, verify-bundle.",
     "search": "Search index upkeep: reindex.",
     "people": "People: duplicates (candidate pairs with scores and reasons).",
+    "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 
