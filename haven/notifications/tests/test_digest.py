@@ -152,7 +152,15 @@ def test_each_digest_and_the_run_are_audited_as_a_job(personas, case, busy):
     )
 
 
-def test_haven_digest_runs_on_the_command_line_channel(personas, case, busy):
+def test_haven_digest_runs_on_the_command_line_channel(monkeypatch, personas, case, busy):
+    import django.core.management
+
+    # The real entry point closes the database connections when the command ends, which
+    # would end the test's own transaction: run the same command through call_command.
+    def run(argv):
+        call_command(*argv[1:])
+
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", run)
     assert main(["digest"]) == 0
     assert len(mail.outbox) == 1
     run = AuditEntry.objects.get(action="notifications.digest.run")
