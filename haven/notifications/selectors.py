@@ -56,7 +56,9 @@ def due_actions(user, today: date | None = None):
         .filter(case__deleted_at__isnull=True)
         .exclude(case__status=Case.Status.CLOSED)
         .exclude(status=CaseAction.Status.CANCELLED)
-        .filter(Q(owner=user) | Q(owner__isnull=True, case__lead=user))
+        # Each side of the OR has its index (owner; the ids of the cases I lead), so the
+        # count reads my actions and the unowned ones, never the team's whole list.
+        .filter(Q(owner=user) | Q(owner__isnull=True, case__in=_led_cases(user)))
         .filter(overdue | due | deadline)
         .annotate(
             reminder=models.Case(
@@ -76,10 +78,14 @@ def due_actions(user, today: date | None = None):
     )
 
 
+def _led_cases(user):
+    return Case.objects.filter(lead=user).order_by().values("pk")
+
+
 def notifications_for(user):
     """``user``'s notifications about cases they may see and still lead, newest first."""
-    cases = Case.objects.visible_to(user).filter(lead=user).values("pk")
-    requests = Request.objects.visible_to(user).values("pk")
+    cases = Case.objects.visible_to(user).filter(lead=user).order_by().values("pk")
+    requests = Request.objects.visible_to(user).filter(case__in=cases).order_by().values("pk")
     return Notification.objects.filter(recipient=user, case__in=cases).filter(
         Q(request__isnull=True) | Q(request__in=requests)
     )
