@@ -166,3 +166,13 @@ def test_the_page_in_russian(client, personas, case, handed):
     for english in ("Reminders", "Overdue", "Petition deadline", "handed to you", "Mark all"):
         assert english not in html, english
     assert "Напоминания" in html
+
+
+def test_a_request_added_to_my_case_links_to_it(member_client, colleague, personas, case):
+    intake = actions.record_request(
+        team=personas.team, by=colleague, channel=term("channel", "hotline"), summary="Help."
+    )
+    actions.join_request_to_case(intake, case, by=colleague)
+    html = member_client.get(LIST).content.decode()
+    assert reverse("cases:request_detail", args=[intake.uuid]) in html
+    assert "added to your case by Colleague" in html

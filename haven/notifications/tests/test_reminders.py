@@ -198,3 +198,13 @@ def test_the_summary_has_counts_and_codes_only(personas, colleague, case):
     assert summary.total == 3
     assert dict(summary.counts) == {"overdue": 1, "due": 1, "case_handed": 1}
     assert dict(summary.by_case) == {case.code: 2, other.code: 1}
+
+
+def test_a_case_opened_from_a_request_for_a_colleague_tells_them(personas, colleague):
+    intake = actions.record_request(
+        team=personas.team, by=personas.member, channel=term("channel", "hotline"), summary="x"
+    )
+    case = actions.open_case_from_request(intake, by=personas.member, title="t", lead=colleague)
+    assert [(n.kind, n.case) for n in notifications_for(colleague)] == [
+        (Notification.Kind.CASE_HANDED, case)
+    ]
