@@ -56,8 +56,9 @@ def due_actions(user, today: date | None = None):
         .filter(case__deleted_at__isnull=True)
         .exclude(case__status=Case.Status.CLOSED)
         .exclude(status=CaseAction.Status.CANCELLED)
-        # Each side of the OR has its index (owner; the ids of the cases I lead), so the
-        # count reads my actions and the unowned ones, never the team's whole list.
+        # The owner index serves both sides: my actions, and the unowned ones kept only
+        # for the ids of the cases I lead (a list, not a join per row). Unowned actions are
+        # the few the forms leave without an owner.
         .filter(Q(owner=user) | Q(owner__isnull=True, case__in=_led_cases(user)))
         .filter(overdue | due | deadline)
         .annotate(
