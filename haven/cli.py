@@ -16,6 +16,7 @@ COMMANDS = {
     "search": "Search index upkeep: reindex.",
     "records": "Records: verify (every encrypted value opens; damaged ones are listed).",
     "people": "People: duplicates (candidate pairs with scores and reasons).",
+    "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 

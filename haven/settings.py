@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "haven.sources",
     "haven.incidents",
     "haven.search",
+    "haven.notifications",
     "haven.web",
 ]
 
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "haven.notifications.context_processors.reminders",
             ],
         },
     },
@@ -137,6 +139,18 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "haven.web.views.csrf_failure"
 # Messages can quote what was saved: keep them server-side, not in a readable cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- e-mail: the daily reminder digest ----------------------------------------------------
+EMAIL_HOST = env_str("HAVEN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("HAVEN_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("HAVEN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("HAVEN_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("HAVEN_EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("HAVEN_EMAIL_SSL", False)
+EMAIL_TIMEOUT = env_int("HAVEN_EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("HAVEN_EMAIL_FROM", "haven@localhost")
+# The address people open Haven at (https://haven.example.org): e-mail links to it.
+HAVEN_SITE_URL = env_str("HAVEN_SITE_URL", "")
 
 # --- transport security ---------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -9,6 +9,7 @@ urlpatterns = [
     path("incidents/", include("haven.incidents.urls")),
     path("sources/", include("haven.sources.urls")),
     path("search/", include("haven.search.urls")),
+    path("reminders/", include("haven.notifications.urls")),
     path("vocabularies/", include("haven.vocab.urls")),
     path("locations/", include("haven.locations.urls")),
     path("", include("haven.web.urls")),

@@ -28,6 +28,7 @@ from haven.cases.models import (
     Request,
     RiskAssessment,
 )
+from haven.notifications import actions as notifications
 from haven.records.access import require_live, require_same_team, require_write
 from haven.records.actions import assign, save_record
 
@@ -77,6 +78,7 @@ def open_case(
         require_same_team(case, persons=person)
     _require_lead_in_team(case)
     save_record(case, by=by)
+    notifications.case_handed(case, by=by)
     for person in persons:
         add_person_to_case(case, person, by=by)
     return case
@@ -89,6 +91,7 @@ def update_case(case: Case, *, by, **fields) -> Case:
     assign(case, fields, CASE_EDITABLE)
     if case.lead_id != lead_before:
         _require_lead_in_team(case)
+    notifications.case_handed(case, by=by, previous_lead_id=lead_before)
     return save_record(case, by=by)
 
 
@@ -146,6 +149,7 @@ def join_request_to_case(request: Request, case: Case, *, by) -> Request:
     require_same_team(request, case=case)
     request.case = case
     save_record(request, by=by)
+    notifications.request_assigned(request, by=by)
     if request.requester_id:
         add_person_to_case(case, request.requester, by=by)
     return request

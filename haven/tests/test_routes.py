@@ -22,6 +22,7 @@ from haven.tests.routes import all_routes
 
 NOT_THEIRS_POST = {"read_only": 403, **NOT_THEIRS}
 POST_ONLY = {"member": 405, "read_only": 405}
+EVERYONE_POST = {"administrator": 302, "member": 302, "read_only": 302, "outsider": 302}
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,15 @@ ROUTES: dict[str, Entry] = {
     "web:home": Entry(get=EVERYONE),
     "web:module": Entry(lambda w: {"module": "reports"}, get=EVERYONE),
     "search:search": Entry(get=EVERYONE),
+    # Reminders: one's own notifications; another user's notification is unknown.
+    "notifications:list": Entry(get=EVERYONE),
+    "notifications:read": Entry(
+        _uuid("notification"),
+        get={**POST_ONLY, "outsider": 405, "administrator": 405},
+        post={"member": 302, "read_only": 404, **NOT_THEIRS},
+    ),
+    "notifications:read_all": Entry(get=POST_ONLY, post={**EVERYONE_POST}),
+    "notifications:digest": Entry(get=POST_ONLY, post={**EVERYONE_POST}),
     # People.
     "people:list": Entry(get=EVERYONE),
     "people:new": Entry(get=CREATORS),
@@ -244,6 +254,7 @@ def world(personas):
     from haven.incidents import actions as incidents
     from haven.lib.fuzzy_dates import FuzzyDate
     from haven.locations.models import Location
+    from haven.notifications.actions import case_handed
     from haven.people.actions import add_person
     from haven.people.duplicates import merge
     from haven.records.models import RecordVersion
@@ -305,6 +316,8 @@ def world(personas):
         case=case,
         intake=intake,
         petition=petition,
+        # The case, handed to the member by the administrator.
+        notification=case_handed(case, by=personas.administrator),
         incident=incident,
         act=act,
         involvement=involvement,
