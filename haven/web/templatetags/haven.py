@@ -2,7 +2,9 @@ from html import unescape
 
 from django import template
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
+from django.urls import reverse
 from django.utils.html import format_html, strip_tags
+from django.utils.safestring import mark_safe
 
 from haven.web import breadcrumbs, once
 
@@ -72,3 +74,12 @@ def title_trail(context):
 @register.inclusion_tag("web/breadcrumbs.html", takes_context=True)
 def breadcrumbs_nav(context):
     return {"steps": _trail(context)}
+
+
+@register.simple_tag(takes_context=True)
+def here(context, url_name):
+    """`` aria-current="true"`` on the header's link to the section this page is in."""
+    steps = _trail(context)
+    if len(steps) > 1 and steps[1].url == reverse(url_name):
+        return mark_safe(' aria-current="true"')  # noqa: S308 - a constant
+    return ""

@@ -43,6 +43,9 @@ def test_a_case_page_sits_under_cases(client, personas, case):
         (case.code, f"/cases/{case.uuid}/", True),
     ]
     assert title_of(response) == f"{case.code} · Cases · Haven"
+    # The header marks the section the page is in, and only that one.
+    assert response.content.decode().count('aria-current="true"') == 1
+    assert '<a href="/cases/" aria-current="true">Cases</a>' in response.content.decode()
 
 
 def test_an_edit_page_names_the_record_then_the_verb_in_russian(client, personas, case):
