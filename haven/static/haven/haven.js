@@ -20,6 +20,10 @@ document.addEventListener("DOMContentLoaded", function () {
     if (menu && menu.open && !wide.matches) open.push(menu);
     return open;
   }
+  // On a phone, leaving the open menu with Tab folds it, so it does not hide the page.
+  if (menu) menu.addEventListener("focusout", function (event) {
+    if (!wide.matches && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
+  });
   document.addEventListener("click", function (event) {
     folding().forEach(function (details) {
       if (!details.contains(event.target)) details.open = false;
