@@ -50,10 +50,13 @@ def _trail(context) -> list[breadcrumbs.Step]:
     for store in context.render_context.dicts:
         if key in store:
             return store[key]
-    request = context.get("request")
+    # An error page may come before the middleware has run: no user, no trail.
+    user = getattr(context.get("request"), "user", None)
     steps = []
-    if request is not None and getattr(request.user, "is_verified", lambda: False)():
-        steps = breadcrumbs.trail(request, _page_title(context), context.flatten().values())
+    if user is not None and getattr(user, "is_verified", lambda: False)():
+        steps = breadcrumbs.trail(
+            context["request"], _page_title(context), context.flatten().values()
+        )
     # The outermost level lives as long as the page's rendering, whichever block asks.
     context.render_context.dicts[0][key] = steps
     return steps
