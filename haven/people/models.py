@@ -11,6 +11,7 @@ from haven.keys.fields import (
     EncryptedTextField,
 )
 from haven.lib import codes
+from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.names import NAME_INDEX
 from haven.lib.normalize import contact_terms, terms_for_all
 from haven.records.access import getter_for
@@ -27,6 +28,15 @@ def _contact_terms(value):
     if isinstance(value, str):
         return contact_terms(value)
     return terms_for_all((contact["value"] for contact in value), contact_terms)
+
+
+def _since_label(text: str) -> str:
+    if not text:
+        return ""
+    try:
+        return FuzzyDate.parse(text).since_label()
+    except ValueError:  # written by hand into an import: shown as it is
+        return text
 
 
 class Person(SensitiveRecord):
@@ -56,7 +66,8 @@ class Person(SensitiveRecord):
     nationality = EncryptedTextField(_("nationality"), max_length=100)
     languages = EncryptedJSONField(_("languages"), default=list)
     contacts = EncryptedJSONField(_("contacts"), default=list)
-    # Moves, oldest first: {"place": ..., "since": "2020-05" or "", "note": ...}
+    # Moves, oldest first: {"place": ..., "since": "2020-05", "summer 2021" or "", "note": ...};
+    # "since" is any text FuzzyDate.parse reads (FuzzyDate.machine() writes it).
     whereabouts = EncryptedJSONField(_("whereabouts"), default=list)
     notes = EncryptedTextField(_("notes"))
 
@@ -78,6 +89,14 @@ class Person(SensitiveRecord):
     @property
     def current_whereabouts(self) -> dict | None:
         return self.whereabouts[-1] if self.whereabouts else None
+
+    def moves(self) -> list[dict]:
+        """The whereabouts as the page shows them: each with its position (``index``) and
+        when the stay began in the reader's language ("since summer 2021")."""
+        return [
+            {**move, "index": index, "when": _since_label(move.get("since") or "")}
+            for index, move in enumerate(self.whereabouts or [])
+        ]
 
     def get_gender_display(self) -> str:
         return dict(self.Gender.choices).get(self.gender or "", "")
