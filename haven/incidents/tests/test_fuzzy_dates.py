@@ -23,7 +23,8 @@ def fuzzy_dates(draw):
     )
     estimated = draw(st.booleans())
     if kind == "third":
-        return FuzzyDate.of_third(draw(st.sampled_from(["early", "mid", "late"])), day.year)
+        third = draw(st.sampled_from(["early", "mid", "late"]))
+        return FuzzyDate.of_third(third, day.year, estimated)
     if kind == "range":
         # Ranges of days, months, seasons or years: whatever two dates span.
         other = draw(days)
@@ -52,7 +53,16 @@ def fuzzy_dates(draw):
         )
     if kind == "year":
         return FuzzyDate.of_year(day.year, estimated)
-    anchor = FuzzyDate.of_day(day, estimated)
+    # Anchors of every size, so that "before 2022" and "after July 2021" come up.
+    anchor = draw(
+        st.sampled_from(
+            [
+                FuzzyDate.of_day(day, estimated),
+                FuzzyDate.of_month(day.year, day.month, estimated),
+                FuzzyDate.of_year(day.year, estimated),
+            ]
+        )
+    )
     return FuzzyDate.before(anchor) if kind == "before" else FuzzyDate.after(anchor)
 
 
