@@ -281,7 +281,7 @@ def test_removing_a_relationship_asks_first_and_is_soft(
         action="people.relationship.deleted", object_id=str(kept.uuid)
     ).exists()
     assert url not in _page(client, uncle)
-    assert "(recorded on their page)" not in _page(client, person)
+    assert "Relative of this person" not in _page(client, person)
 
 
 def test_a_person_page_lists_relationships_recorded_on_others_pages(
@@ -289,8 +289,8 @@ def test_a_person_page_lists_relationships_recorded_on_others_pages(
 ):
     sign_in(client, personas.member)
     html = _page(client, person)
-    assert uncle.code in html and "(recorded on their page)" in html
-    assert "(записано на его странице)" in _page(client, person, "ru")
+    assert uncle.code in html and "Relative of this person" in html
+    assert "Родственник по отношению к этому человеку" in _page(client, person, "ru")
 
 
 # --- the person's sources -------------------------------------------------------------------
