@@ -572,6 +572,17 @@ class FuzzyDate:
         return self.label()
 
 
+def since_text(stored: str) -> str:
+    """ "since summer 2021" for a stored date of a move ("summer 2021"); text that does not
+    read as a date (typed into an old import) is shown as it is."""
+    if not stored:
+        return ""
+    try:
+        return FuzzyDate.parse(stored).since_label()
+    except ValueError:
+        return stored
+
+
 def period_label(start: FuzzyDate | None, end: FuzzyDate | None) -> str:
     """A start and an end as one phrase: "April–June 2020", and a single "April 2020"
     when both ends are the same, never "April 2020 – April 2020"."""

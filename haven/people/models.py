@@ -11,7 +11,7 @@ from haven.keys.fields import (
     EncryptedTextField,
 )
 from haven.lib import codes
-from haven.lib.fuzzy_dates import FuzzyDate
+from haven.lib.fuzzy_dates import since_text
 from haven.lib.names import NAME_INDEX
 from haven.lib.normalize import contact_terms, terms_for_all
 from haven.records.access import getter_for
@@ -28,15 +28,6 @@ def _contact_terms(value):
     if isinstance(value, str):
         return contact_terms(value)
     return terms_for_all((contact["value"] for contact in value), contact_terms)
-
-
-def _since_label(text: str) -> str:
-    if not text:
-        return ""
-    try:
-        return FuzzyDate.parse(text).since_label()
-    except ValueError:  # written by hand into an import: shown as it is
-        return text
 
 
 class Person(SensitiveRecord):
@@ -94,7 +85,7 @@ class Person(SensitiveRecord):
         """The whereabouts as the page shows them: each with its position (``index``) and
         when the stay began in the reader's language ("since summer 2021")."""
         return [
-            {**move, "index": index, "when": _since_label(move.get("since") or "")}
+            {**move, "index": index, "when": since_text(move.get("since") or "")}
             for index, move in enumerate(self.whereabouts or [])
         ]
 

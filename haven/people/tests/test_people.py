@@ -415,7 +415,7 @@ def test_history_reads_as_text_not_python(client, personas, person):
         assert raw not in html, f"raw Python {raw!r} on the history page"
     assert "Ibragim Selimkhanov, Ибрагим" in html
     assert "+7 928 000-11-22" in html
-    assert "Нижний Новгород · since 2020-06 — shelter" in html
+    assert "Нижний Новгород · since June 2020 — shelter" in html
     assert ">Male<" in html
     assert f">{personas.team.name}<" in html and ">Other desk<" in html
     assert f">{personas.team.pk}<" not in html and f">{other.pk}<" not in html
