@@ -205,6 +205,16 @@ def _pieces(words: list[str]) -> _Pieces:
             found.put(year=year, month=month)
             if day is not None:
                 found.put(day=day)
+        elif match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", word):
+            # 04/15/2020 (American) or 15/04/2020 (British): taken only when one
+            # order is possible, never guessed.
+            first, second, year = (int(g) for g in match.groups())
+            if first > 12 >= second or first == second:
+                found.put(year=year, month=second, day=first)
+            elif second > 12 >= first:
+                found.put(year=year, month=first, day=second)
+            else:
+                raise _problem()
         elif re.fullmatch(r"\d{4}", bare):
             found.put(year=int(bare))
         elif re.fullmatch(r"\d{1,2}", bare):
@@ -430,8 +440,9 @@ class FuzzyDate:
         - before/after: before 2022, до 1 января 2022, after July 2021, после июля 2021
         - estimates: ~2020, about/circa 2020, около 2020, примерно в 2020
 
-        Slashed days (12/04/2020) are refused: whether the day or the month comes first
-        differs between countries, and a wrong guess would silently move a date.
+        Slashed days are read only when one order is possible (04/15/2020, 15/04/2020);
+        12/04/2020 is refused: whether the day or the month comes first differs between
+        countries, and a wrong guess would silently move a date.
 
         Raises ValueError with a message, in the active language, showing accepted forms.
         """

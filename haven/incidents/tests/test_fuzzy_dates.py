@@ -184,6 +184,10 @@ def test_what_a_date_says_reads_back_as_the_same_date(value, language):
         ("апреля 2020", date(2020, 4, 1), date(2020, 4, 30), "month"),
         ("в апреле 2020", date(2020, 4, 1), date(2020, 4, 30), "month"),
         ("April 15, 2020", date(2020, 4, 15), date(2020, 4, 15), "day"),
+        # Slashes only when one order is possible: American and British alike.
+        ("04/15/2020", date(2020, 4, 15), date(2020, 4, 15), "day"),
+        ("15/04/2020", date(2020, 4, 15), date(2020, 4, 15), "day"),
+        ("04/04/2020", date(2020, 4, 4), date(2020, 4, 4), "day"),
         # Seasons, in Russian also "летом" (in summer) and the nominative.
         ("summer 2021", date(2021, 6, 1), date(2021, 8, 31), "season"),
         ("летом 2021", date(2021, 6, 1), date(2021, 8, 31), "season"),
