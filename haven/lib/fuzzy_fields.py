@@ -91,7 +91,8 @@ class FuzzyDateField(forms.CharField):
     same value, so opening and saving an edit form changes nothing."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 40)
+        # Room for the longest label it shows: "about September 15, 2020 – September 20, 2021".
+        kwargs.setdefault("max_length", 80)
         kwargs.setdefault("help_text", DATE_HELP)
         super().__init__(*args, **kwargs)
 

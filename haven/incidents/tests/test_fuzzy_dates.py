@@ -306,6 +306,10 @@ def test_the_refusal_speaks_russian_in_russian():
 def test_the_genitive_and_the_machine_form_read_back_too(value, language):
     from django.utils import translation
 
+    from haven.lib.fuzzy_fields import FuzzyDateField
+
     assert FuzzyDate.parse(value.machine()) == value
     with translation.override(language):
         assert FuzzyDate.parse(value.label(genitive=True)) == value
+        # An edit form shows the label: it must fit the field, or saving fails.
+        assert len(value.label()) <= FuzzyDateField().max_length
