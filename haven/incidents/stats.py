@@ -51,18 +51,22 @@ def count_acts(acts) -> ActCounts:
 
 def acts_per_month(acts) -> dict[date, Counter]:
     """Acts per month and type label. An act is dated by its own start or, when it has
-    none, by its incident's; only dates precise to the day or the month count —
-    the rest are left out rather than guessed into a month."""
+    none, by its incident's; only dates precise to the day or the month, within one
+    month, count — the rest (a season, "April–June 2020") are left out rather than
+    guessed into a month."""
     has_own_date = models.Q(start_earliest__isnull=False)
     rows = (
         acts.annotate(
             day=Coalesce("start_earliest", "incident__start_earliest"),
+            last_day=Coalesce("start_latest", "incident__start_latest"),
             precision=models.Case(
                 models.When(has_own_date, then="start_precision"),
                 default="incident__start_precision",
             ),
         )
         .filter(precision__in=[DAY, MONTH])
+        .annotate(first_month=TruncMonth("day"), last_month=TruncMonth("last_day"))
+        .filter(first_month=models.F("last_month"))
         .values("act_type", month=TruncMonth("day"))
         .annotate(n=models.Count("pk"))
         .order_by()

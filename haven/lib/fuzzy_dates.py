@@ -1,9 +1,15 @@
 """Vague dates as documenters write them: "15 April 2020", "April 2020", "summer 2020",
-"2020", "before April 2020", "after 2019", each possibly estimated.
+"early 2021", "April–June 2020", "2020–2021", "before April 2020", "after 2019", each
+possibly estimated ("~2020", "около 2020"), in English or Russian.
 
 A fuzzy date is the range of days it may mean, [earliest, latest], with the
 precision it was given in. Filters compare ranges: a date "April 2020" *overlaps*
 15 April–1 May 2020 (the page says "possible"), and is *within* 1–30 April 2020.
+
+A range keeps the precision of its ends: "April–June 2020" is ``MONTH`` from 1 April
+to 30 June, "2020–2021" is ``YEAR`` over two years, "early 2021" is January–April.
+The stored columns are the same as for a single month or year, so no column or
+choice had to be added for ranges; ``is_range`` tells them apart.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,55 +37,82 @@ DISTANT_PAST = date(1900, 1, 1)
 DISTANT_FUTURE = date(2999, 12, 31)
 
 SEASONS = {"winter": 12, "spring": 3, "summer": 6, "autumn": 9}
-_SEASON_WORDS = {
-    "winter": "winter",
-    "зима": "winter",
-    "зимой": "winter",
-    "spring": "spring",
-    "весна": "spring",
-    "весной": "spring",
-    "summer": "summer",
-    "лето": "summer",
-    "летом": "summer",
-    "autumn": "autumn",
-    "fall": "autumn",
-    "осень": "autumn",
-    "осенью": "autumn",
+_SEASON_OF_MONTH = {12: "winter", 3: "spring", 6: "summer", 9: "autumn"}
+# Thirds of a year: "early 2021" is January to April, "mid-2021" May to August.
+THIRDS = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
+
+# Russian words in the cases a date takes: nominative ("апрель 2020"), genitive
+# ("до апреля 2020", "около лета 2021") and the forms people type after "в".
+_RU_MONTHS = [
+    (),
+    ("январь", "января", "январе", "янв"),
+    ("февраль", "февраля", "феврале", "фев", "февр"),
+    ("март", "марта", "марте", "мар"),
+    ("апрель", "апреля", "апреле", "апр"),
+    ("май", "мая", "мае"),
+    ("июнь", "июня", "июне", "июн"),
+    ("июль", "июля", "июле", "июл"),
+    ("август", "августа", "августе", "авг"),
+    ("сентябрь", "сентября", "сентябре", "сен", "сент"),
+    ("октябрь", "октября", "октябре", "окт"),
+    ("ноябрь", "ноября", "ноябре", "ноя", "нояб"),
+    ("декабрь", "декабря", "декабре", "дек"),
+]
+_RU_SEASONS = {
+    "winter": ("зима", "зимы", "зимой", "зиму"),
+    "spring": ("весна", "весны", "весной", "весну"),
+    "summer": ("лето", "лета", "летом"),
+    "autumn": ("осень", "осени", "осенью"),
 }
-# Month names as people type them and as Haven's own labels write them (Django's
-# English "Aug." and "Sept.", Russian nominative "Апрель" and genitive "апреля").
+_RU_THIRDS = {
+    "early": ("начало", "начала", "начале"),
+    "mid": ("середина", "середины", "середине"),
+    "late": ("конец", "конца", "конце"),
+}
+_EN_THIRDS = {"early": "early", "mid": "mid-", "late": "late"}
+
 _MONTH_WORDS = {
-    **{name: n for n, name in enumerate(calendar.month_name) if name},
-    **{name[:3]: n for n, name in enumerate(calendar.month_name) if name},
+    **{name.lower(): n for n, name in enumerate(calendar.month_name) if name},
+    **{name[:3].lower(): n for n, name in enumerate(calendar.month_name) if name},
     "sept": 9,
-    **{
-        word: n
-        for n, forms in enumerate(
-            [
-                (),
-                ("январь", "января", "январе", "янв"),
-                ("февраль", "февраля", "феврале", "фев", "февр"),
-                ("март", "марта", "марте", "мар"),
-                ("апрель", "апреля", "апреле", "апр"),
-                ("май", "мая", "мае"),
-                ("июнь", "июня", "июне", "июн"),
-                ("июль", "июля", "июле", "июл"),
-                ("август", "августа", "августе", "авг"),
-                ("сентябрь", "сентября", "сентябре", "сен", "сент"),
-                ("октябрь", "октября", "октябре", "окт"),
-                ("ноябрь", "ноября", "ноябре", "ноя", "нояб"),
-                ("декабрь", "декабря", "декабре", "дек"),
-            ]
-        )
-        for word in forms
-    },
+    **{word: n for n, forms in enumerate(_RU_MONTHS) for word in forms},
 }
-_MONTH_WORDS = {word.lower(): n for word, n in _MONTH_WORDS.items()}
+_SEASON_WORDS = {
+    **{season: season for season in SEASONS},
+    "fall": "autumn",
+    **{word: season for season, forms in _RU_SEASONS.items() for word in forms},
+}
+_THIRD_WORDS = {
+    "early": "early",
+    "beginning": "early",
+    "start": "early",
+    "mid": "mid",
+    "middle": "mid",
+    "late": "late",
+    "end": "late",
+    **{word: third for third, forms in _RU_THIRDS.items() for word in forms},
+}
 # Words that only frame a date: "в апреле 2020 года", "in April 2020", "2020 г.".
-_FILLER = {"в", "во", "in", "of", "г", "г.", "года", "год", "гг", "гг."}
-_BEFORE = {"before", "до", "<"}
-_AFTER = {"after", "после", ">"}
-_ESTIMATED = {"~", "ca.", "ca", "circa", "about", "около", "примерно"}
+_FILLER = {"в", "во", "на", "in", "of", "the", "г", "г.", "года", "год", "гг", "гг.", "году"}
+_BEFORE = {"before", "until", "till", "by", "до", "<"}
+_AFTER = {"after", "после", "позже", ">"}
+# "since April 2020" / "с апреля 2020" is the date itself when a stay began.
+_SINCE = {"since", "с", "со", "from"}
+_ESTIMATED = {"~", "ca", "ca.", "c.", "circa", "about", "around", "approximately", "approx."}
+_ESTIMATED |= {"probably", "около", "примерно", "приблизительно", "вероятно", "ориентировочно"}
+# A range: "from April to June", "с апреля по июнь", "between 2020 and 2021".
+_RANGE_OPENERS = {"from", "between", "с", "со"}
+_RANGE_JOINERS = {"–", "to", "until", "till", "through", "and", "по", "до", "и"}
+
+
+def _problem() -> ValueError:
+    return ValueError(
+        _(
+            "Write a date like 2020-04-15, 15.04.2020, April 15, 2020, April 2020, "
+            "summer 2020, early 2021, April–June 2020, 2020–2021, before 2022, "
+            "after July 2021, or ~2020 for an estimate."
+        )
+    )
 
 
 def _month_end(year: int, month: int) -> date:
@@ -93,31 +127,248 @@ def season_range(season: str, year: int) -> tuple[date, date]:
     return date(year, month, 1), _month_end(year, month + 2)
 
 
-def _month(word: str) -> int | None:
-    return _MONTH_WORDS.get(word.rstrip("."))
+def _last_season_start(latest: date) -> date:
+    """The first day of the season that ends on ``latest`` (the end of Feb, May, Aug, Nov)."""
+    if latest.month <= 2:
+        return date(latest.year - 1, 12, 1)
+    return date(latest.year, latest.month - 2, 1)
 
 
-def _numbers(parts: list[str], text: str) -> tuple[int | None, int | None, int | None]:
-    """(year, month, day) of an exact date written as ISO (2020-04-15, 2020-04), with
-    dots (15.04.2020, 04.2020) or with a month name in English or Russian (15 April 2020,
-    April 15 2020, апреля 2020); (None, None, None) when it is none of these."""
-    iso = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
-    if iso:
-        year, month, day = (int(g) if g else None for g in iso.groups())
-        return year, month, day
-    dotted = re.fullmatch(r"(?:(\d{1,2})\.)?(\d{1,2})\.(\d{4})", text)
-    if dotted:
-        day, month, year = (int(g) if g else None for g in dotted.groups())
-        return year, month, day
-    if len(parts) == 2 and _month(parts[0]) and parts[1].isdigit() and len(parts[1]) == 4:
-        return int(parts[1]), _month(parts[0]), None
-    if len(parts) == 3 and parts[2].isdigit() and len(parts[2]) == 4:
-        first, second = parts[0].rstrip("."), parts[1].rstrip(".")
-        if first.isdigit() and _month(second):  # 15 April 2020, 15 апреля 2020
-            return int(parts[2]), _month(second), int(first)
-        if _month(first) and second.isdigit():  # April 15 2020 (the comma is gone)
-            return int(parts[2]), _month(first), int(second)
-    return None, None, None
+def _season_of(day: date) -> tuple[str, int]:
+    """The season that starts on ``day`` (the 1st of March, June, September or
+    December) and the year it is named by."""
+    season = _SEASON_OF_MONTH[day.month]
+    return season, day.year + (1 if season == "winter" else 0)
+
+
+def _fits(precision: str, earliest: date, latest: date) -> bool:
+    """Do ``earliest`` and ``latest`` start and end whole units of ``precision``?"""
+    after = latest + timedelta(days=1)
+    if precision == YEAR:
+        return (earliest.month, earliest.day, after.month, after.day) == (1, 1, 1, 1)
+    if precision == SEASON:
+        return (
+            earliest.day == 1
+            and earliest.month in _SEASON_OF_MONTH
+            and after.day == 1
+            and after.month in {3, 6, 9, 12}
+        )
+    if precision == MONTH:
+        return earliest.day == 1 and after.day == 1
+    return True
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    text = text.strip().lower().replace(",", " ").replace("ё", "е")
+    text = re.sub(r"\bmid-", "mid ", text)
+    text = re.sub(r"\s*[–—−]\s*|\s+-\s+", " – ", text)  # dashes, a spaced hyphen
+    # A hyphen between two years or two days is a range; in ISO dates it is not.
+    text = re.sub(r"(?<![\d.-])(\d{4})\s*-\s*(\d{4})(?![\d.-])", r"\1 – \2", text)
+    text = re.sub(r"(?<![\d.-])(\d{1,2})\s*-\s*(\d{1,2})(?![\d.-])", r"\1 – \2", text)
+    text = re.sub(r"(\d)(г\.?|гг\.?)(?=\s|$)", r"\1", text)  # 2020г.
+    return text
+
+
+@dataclass
+class _Pieces:
+    """What one side of a date says: any of year, month, day, season, third."""
+
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    season: str | None = None
+    third: str | None = None
+
+    def put(self, **values) -> None:
+        for name, value in values.items():
+            if getattr(self, name) is not None:
+                raise _problem()  # "April May 2020", "2020 2021"
+            setattr(self, name, value)
+
+
+def _pieces(words: list[str]) -> _Pieces:
+    found = _Pieces()
+    for word in words:
+        if word in _FILLER:
+            continue
+        bare = word.rstrip(".")
+        if match := re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", word):
+            year, month, day = (int(g) if g else None for g in match.groups())
+            found.put(year=year, month=month)
+            if day is not None:
+                found.put(day=day)
+        elif match := re.fullmatch(r"(?:(\d{1,2})\.)?(\d{1,2})\.(\d{4})", word):
+            day, month, year = (int(g) if g else None for g in match.groups())
+            found.put(year=year, month=month)
+            if day is not None:
+                found.put(day=day)
+        elif match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", word):
+            # 04/15/2020 (American) or 15/04/2020 (British): taken only when one
+            # order is possible, never guessed.
+            first, second, year = (int(g) for g in match.groups())
+            if first > 12 >= second or first == second:
+                found.put(year=year, month=second, day=first)
+            elif second > 12 >= first:
+                found.put(year=year, month=first, day=second)
+            else:
+                raise _problem()
+        elif re.fullmatch(r"\d{4}", bare):
+            found.put(year=int(bare))
+        elif re.fullmatch(r"\d{1,2}", bare):
+            found.put(day=int(bare))
+        elif bare in _MONTH_WORDS or word in _MONTH_WORDS:
+            found.put(month=_MONTH_WORDS.get(word) or _MONTH_WORDS[bare])
+        elif word in _SEASON_WORDS:
+            found.put(season=_SEASON_WORDS[word])
+        elif word in _THIRD_WORDS:
+            found.put(third=_THIRD_WORDS[word])
+        else:
+            raise _problem()
+    return found
+
+
+def _from_pieces(found: _Pieces, estimated: bool) -> FuzzyDate:
+    if found.year is None:
+        raise _problem()
+    try:
+        if found.season or found.third:
+            if found.month or found.day or (found.season and found.third):
+                raise _problem()
+            if found.season:
+                return FuzzyDate.of_season(found.season, found.year, estimated)
+            return FuzzyDate.of_third(found.third, found.year, estimated)
+        if found.day is not None:
+            if found.month is None:
+                raise _problem()
+            return FuzzyDate.of_day(date(found.year, found.month, found.day), estimated)
+        if found.month is not None:
+            return FuzzyDate.of_month(found.year, found.month, estimated)
+        return FuzzyDate.of_year(found.year, estimated)
+    except (ValueError, OverflowError):
+        raise _problem() from None
+
+
+def _split_range(words: list[str]) -> tuple[list[str], list[str]] | None:
+    """The two sides of "April – June 2020", "с апреля по июнь 2020", "from X to Y"."""
+    opened = bool(words) and words[0] in _RANGE_OPENERS
+    if opened:
+        words = words[1:]
+    joiners = _RANGE_JOINERS if opened else {"–", "to", "through"}
+    for i, word in enumerate(words):
+        if word in joiners:
+            return words[:i], words[i + 1 :]
+    return None
+
+
+def _parse_range(left: list[str], right: list[str], estimated: bool) -> FuzzyDate:
+    start, end = _pieces(left), _pieces(right)
+    # Each side lends the other what it leaves out: "15–20 April 2020",
+    # "April 15–20, 2020", "April–June 2020", "summer–autumn 2021".
+    if start.year is None:
+        start.year = end.year
+    if start.day is not None and start.month is None:
+        start.month = end.month
+    if end.day is not None and end.month is None:
+        end.month = start.month
+    if end.year is None:
+        end.year = start.year
+    first, last = _from_pieces(start, estimated), _from_pieces(end, estimated)
+    if last.latest < first.earliest:
+        raise _problem()
+    return FuzzyDate.spanning(first.earliest, last.latest, estimated)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _russian() -> bool:
+    return (translation.get_language() or "en").startswith("ru")
+
+
+def _month_name(month: int, genitive: bool) -> str:
+    if _russian():
+        return _RU_MONTHS[month][1 if genitive else 0]
+    return calendar.month_name[month]
+
+
+def _day(day: date, *, year: bool = True, genitive: bool = False) -> str:
+    """15 апреля 2020 / April 15, 2020 (the same in both cases in Russian)."""
+    if _russian():
+        text = f"{day.day} {_RU_MONTHS[day.month][1]}"
+        return f"{text} {day.year}" if year else text
+    text = f"{calendar.month_name[day.month]} {day.day}"
+    return f"{text}, {day.year}" if year else text
+
+
+def _span(earliest: date, latest: date, precision: str, genitive: bool) -> str:
+    """The words for the days [earliest, latest] at ``precision``: a unit, or a range."""
+    ru = _russian()
+    if precision == DAY:
+        if earliest == latest:
+            return _day(earliest, genitive=genitive)
+        if earliest.year != latest.year:
+            return f"{_day(earliest)} – {_day(latest)}"
+        if ru:
+            if earliest.month == latest.month:
+                return f"{earliest.day}–{_day(latest)}"
+            return f"{_day(earliest, year=False)} – {_day(latest)}"
+        if earliest.month == latest.month:
+            month = calendar.month_name[earliest.month]
+            return f"{month} {earliest.day}–{latest.day}, {latest.year}"
+        return f"{_day(earliest, year=False)} – {_day(latest)}"
+    if precision == MONTH:
+        last = latest.replace(day=1)
+        if earliest == last:
+            return f"{_month_name(earliest.month, genitive)} {earliest.year}"
+        if earliest.year == latest.year:
+            for third, (first_month, last_month) in THIRDS.items():
+                if (earliest.month, latest.month) == (first_month, last_month):
+                    if ru:
+                        return f"{_RU_THIRDS[third][1 if genitive else 0]} {earliest.year}"
+                    return f"{_EN_THIRDS[third]}{'' if third == 'mid' else ' '}{earliest.year}"
+            return (
+                f"{_month_name(earliest.month, genitive)}–"
+                f"{_month_name(latest.month, genitive)} {latest.year}"
+            )
+        return (
+            f"{_month_name(earliest.month, genitive)} {earliest.year} – "
+            f"{_month_name(latest.month, genitive)} {latest.year}"
+        )
+    if precision == SEASON:
+        first, first_year = _season_of(earliest)
+        last, last_year = _season_of(_last_season_start(latest))
+        if ru:
+            first = _RU_SEASONS[first][1 if genitive else 0]
+            last = _RU_SEASONS[last][1 if genitive else 0]
+        if (first, first_year) == (last, last_year):
+            return f"{first} {first_year}"
+        if first_year == last_year:
+            return f"{first}–{last} {last_year}"
+        return f"{first} {first_year} – {last} {last_year}"
+    if earliest.year == latest.year:
+        return str(earliest.year)
+    return f"{earliest.year}–{latest.year}"
+
+
+def _unit_starting(day: date) -> tuple[date, date, str]:
+    """The largest of year, month, day that begins on ``day``: what "before" names."""
+    if (day.month, day.day) == (1, 1):
+        return day, _month_end(day.year, 12), YEAR
+    if day.day == 1:
+        return day, _month_end(day.year, day.month), MONTH
+    return day, day, DAY
+
+
+def _unit_ending(day: date) -> tuple[date, date, str]:
+    """The largest of year, month, day that ends on ``day``: what "after" names."""
+    if (day.month, day.day) == (12, 31):
+        return date(day.year, 1, 1), day, YEAR
+    if (day + timedelta(days=1)).day == 1:
+        return day.replace(day=1), day, MONTH
+    return day, day, DAY
 
 
 @dataclass(frozen=True)
@@ -151,6 +402,22 @@ class FuzzyDate:
         return cls(date(year, 1, 1), date(year, 12, 31), YEAR, estimated)
 
     @classmethod
+    def of_third(cls, third: str, year: int, estimated=False) -> FuzzyDate:
+        """ "early", "mid" or "late" ``year``: January–April, May–August, September–December."""
+        first, last = THIRDS[third]
+        return cls(date(year, first, 1), _month_end(year, last), MONTH, estimated)
+
+    @classmethod
+    def spanning(cls, earliest: date, latest: date, estimated=False) -> FuzzyDate:
+        """The days [earliest, latest] in the coarsest unit whose whole units they are:
+        1 January 2020–31 December 2021 is the years 2020–2021, 1 April–30 June the
+        months April–June, 15–20 April the days; equal ends are one unit."""
+        for precision in (YEAR, SEASON, MONTH, DAY):
+            if _fits(precision, earliest, latest):
+                return cls(earliest, latest, precision, estimated)
+        raise AssertionError("a day always fits")  # pragma: no cover
+
+    @classmethod
     def before(cls, anchor: FuzzyDate) -> FuzzyDate:
         return cls(DISTANT_PAST, anchor.earliest - timedelta(days=1), BEFORE, anchor.estimated)
 
@@ -160,55 +427,62 @@ class FuzzyDate:
 
     @classmethod
     def parse(cls, text: str) -> FuzzyDate:
-        """Read "2020-04-15", "15.04.2020", "15 April 2020" / "15 апреля 2020 г.",
-        "2020-04", "April 2020" / "апрель 2020", "2020", "summer 2020" / "лето 2020",
-        "before 2020-04" / "до 2020-04", "after 2019", with "~" for an estimate: every
-        form ``label()`` writes, in English and Russian, reads back to the same value.
+        """Read a date as people type it in English or Russian, and every form that
+        ``label()`` (in either language) and ``machine()`` write:
 
-        Raises ValueError with a message that shows the accepted forms.
+        - days: 2020-04-15, 15.04.2020, 15 April 2020, April 15, 2020, 15 апреля 2020 г.
+        - months: 2020-04, 04.2020, April 2020, апрель 2020, апреля 2020, в апреле 2020 года
+        - seasons and thirds: summer 2021, летом 2021, лето 2021, early/mid/late 2021,
+          начало/середина/конец 2021, в начале 2021
+        - years: 2021, 2021 г.
+        - ranges: April–June 2020, 15–20 April 2020, с апреля по июнь 2020, 2020-2021,
+          from 2020 to 2021, 2020-04/2020-06
+        - before/after: before 2022, до 1 января 2022, after July 2021, после июля 2021
+        - estimates: ~2020, about/circa 2020, около 2020, примерно в 2020
+
+        Slashed days are read only when one order is possible (04/15/2020, 15/04/2020);
+        12/04/2020 is refused: whether the day or the month comes first differs between
+        countries, and a wrong guess would silently move a date.
+
+        Raises ValueError with a message, in the active language, showing accepted forms.
         """
-        words = text.strip().lower().replace(",", " ").split()
-        estimated = bool(words) and words[0] in _ESTIMATED
-        if estimated:
-            words = words[1:]
-        if words and words[0].startswith("~"):
-            estimated, words[0] = True, words[0][1:]
-        mode = None
-        if words and words[0] in _BEFORE | _AFTER:
-            mode = BEFORE if words[0] in _BEFORE else AFTER
-            words = words[1:]
-        value = cls._parse_plain(" ".join(words), estimated)
-        if mode == BEFORE:
-            return cls.before(value)
-        if mode == AFTER:
-            return cls.after(value)
-        return value
-
-    @classmethod
-    def _parse_plain(cls, text: str, estimated: bool) -> FuzzyDate:
-        problem = ValueError(
-            _(
-                "Write a date like 2020-04-15, 15.04.2020, 15 April 2020, April 2020, 2020, "
-                "summer 2020, before 2020-04 or ~2020 for an estimate."
-            )
-        )
-        parts = [part for part in text.split() if part not in _FILLER]
-        text = " ".join(parts)
-        if len(parts) == 2 and parts[0] in _SEASON_WORDS and parts[1].isdigit():
-            return cls.of_season(_SEASON_WORDS[parts[0]], int(parts[1]), estimated)
-        year, month, day = _numbers(parts, text)
-        if year is None:
-            raise problem
+        words = _normalise(text).split()
+        estimated, mode = False, None
+        # Prefixes in any order: "~before 2020", "probably before ~2020", "примерно до".
+        while words:
+            word = words[0]
+            if word in _ESTIMATED:
+                estimated, words = True, words[1:]
+            elif word.startswith("~"):
+                estimated = True
+                words = [word[1:], *words[1:]] if word[1:] else words[1:]
+            elif mode is None and word in _BEFORE:
+                mode, words = BEFORE, words[1:]
+            elif mode is None and word in _AFTER:
+                mode, words = AFTER, words[1:]
+            elif word in _SINCE and _split_range(words) is None:
+                words = words[1:]
+            else:
+                break
+        joined = " ".join(words)
+        if joined.count("/") == 1:  # machine() writes a range as 2020-04/2020-06
+            left, right = joined.split("/")
+            words = [*left.split(), "–", *right.split()]
+        if not words:
+            raise _problem()
+        sides = _split_range(words)
+        if sides:
+            value = _parse_range(*sides, estimated)
+        else:
+            value = _from_pieces(_pieces(words), estimated)
         try:
-            if day:
-                return cls.of_day(date(year, month, day), estimated)
-            if month:
-                return cls.of_month(year, month, estimated)
-            if not 1 <= year <= 9999:
-                raise ValueError
-            return cls.of_year(year, estimated)
-        except ValueError:
-            raise problem from None
+            if mode == BEFORE:
+                return cls.before(value)
+            if mode == AFTER:
+                return cls.after(value)
+        except (ValueError, OverflowError):
+            raise _problem() from None
+        return value
 
     # --- comparing -----------------------------------------------------------------------
     def overlaps(self, start: date | None, end: date | None) -> bool:
@@ -223,48 +497,116 @@ class FuzzyDate:
     def sort_key(self) -> tuple[date, date]:
         return (self.earliest, self.latest)
 
+    @property
+    def is_range(self) -> bool:
+        """More than one unit of its precision: "April–June 2020", "2020–2021"."""
+        if self.precision in (BEFORE, AFTER):
+            return False
+        one = {
+            DAY: self.earliest,
+            MONTH: _month_end(self.earliest.year, self.earliest.month),
+            YEAR: date(self.earliest.year, 12, 31),
+        }
+        if self.precision == SEASON:
+            return self.latest != season_range(*_season_of(self.earliest))[1]
+        return self.latest != one[self.precision]
+
     # --- writing -------------------------------------------------------------------------
     def machine(self) -> str:
-        """The text form ``parse`` reads back to an equal value."""
+        """The text form ``parse`` reads back to an equal value, in any language."""
         prefix = "~" if self.estimated else ""
-        if self.precision == DAY:
-            return prefix + self.earliest.isoformat()
-        if self.precision == MONTH:
-            return prefix + self.earliest.strftime("%Y-%m")
-        if self.precision == YEAR:
-            return f"{prefix}{self.earliest.year}"
-        if self.precision == SEASON:
-            season = {12: "winter", 3: "spring", 6: "summer", 9: "autumn"}[self.earliest.month]
-            year = self.earliest.year + (1 if season == "winter" else 0)
-            return f"{prefix}{season} {year}"
         if self.precision == BEFORE:
             return f"{prefix}before " + (self.latest + timedelta(days=1)).isoformat()
-        return f"{prefix}after " + (self.earliest - timedelta(days=1)).isoformat()
+        if self.precision == AFTER:
+            return f"{prefix}after " + (self.earliest - timedelta(days=1)).isoformat()
+        start = self._machine_unit(self.earliest)
+        if not self.is_range:
+            return prefix + start
+        end = {
+            DAY: self.latest,
+            MONTH: self.latest.replace(day=1),
+            YEAR: self.latest,
+            SEASON: _last_season_start(self.latest),
+        }[self.precision]
+        return f"{prefix}{start}/{self._machine_unit(end)}"
 
-    def label(self) -> str:
-        """For people: "April 2020", "summer 2020", "before 15 April 2020", "~2020"."""
-        from django.utils.formats import date_format
-
-        mark = "~" if self.estimated else ""
+    def _machine_unit(self, day: date) -> str:
         if self.precision == DAY:
-            return mark + date_format(self.earliest, "DATE_FORMAT")
+            return day.isoformat()
         if self.precision == MONTH:
-            return mark + date_format(self.earliest, "YEAR_MONTH_FORMAT")
+            return day.strftime("%Y-%m")
         if self.precision == YEAR:
-            return f"{mark}{self.earliest.year}"
-        if self.precision == SEASON:
-            season = {12: _("winter"), 3: _("spring"), 6: _("summer"), 9: _("autumn")}[
-                self.earliest.month
-            ]
-            year = self.earliest.year + (1 if self.earliest.month == 12 else 0)
-            return f"{mark}{season} {year}"
-        if self.precision == BEFORE:
-            return mark + _("before %(date)s") % {
-                "date": date_format(self.latest + timedelta(days=1), "DATE_FORMAT")
-            }
-        return mark + _("after %(date)s") % {
-            "date": date_format(self.earliest - timedelta(days=1), "DATE_FORMAT")
-        }
+            return f"{day.year}"
+        season, year = _season_of(day)
+        return f"{season} {year}"
+
+    def label(self, *, genitive: bool = False) -> str:
+        """For people, in the active language: "April 2020", "April–June 2020",
+        "summer 2021", "early 2021", "before 2022", "after July 2021", "about July 2021";
+        "апрель 2020", "лето 2021", "до 1 января 2022", "около июля 2021".
+
+        ``genitive`` gives the Russian form that follows a preposition ("с апреля
+        2020"); English is the same either way. "Before" and "after" name the largest
+        unit that fits ("after July 2021", not "after July 31, 2021").
+        """
+        ru = _russian()
+        if self.precision in (BEFORE, AFTER):
+            if self.precision == BEFORE:
+                unit = _unit_starting(self.latest + timedelta(days=1))
+                word = "до" if ru else "before"
+            else:
+                unit = _unit_ending(self.earliest - timedelta(days=1))
+                word = "после" if ru else "after"
+            text = f"{word} {_span(*unit, genitive=True)}"
+            if self.estimated:
+                text = ("примерно " if ru else "probably ") + text
+            return text
+        if self.estimated:
+            if ru:
+                return "около " + _span(self.earliest, self.latest, self.precision, True)
+            return "about " + _span(self.earliest, self.latest, self.precision, False)
+        return _span(self.earliest, self.latest, self.precision, genitive)
+
+    def since_label(self) -> str:
+        """ "since April 2020" / "с апреля 2020" for when a stay began; a "before" or
+        "after" date says so itself ("after July 2021")."""
+        if self.precision in (BEFORE, AFTER):
+            return self.label()
+        if self.estimated:
+            plain = FuzzyDate(self.earliest, self.latest, self.precision)
+            if _russian():
+                return "примерно с " + plain.label(genitive=True)
+            return "since about " + plain.label()
+        return _("since %(date)s") % {"date": self.label(genitive=True)}
 
     def __str__(self) -> str:
         return self.label()
+
+
+def since_text(stored: str) -> str:
+    """ "since summer 2021" for a stored date of a move ("summer 2021"); text that does not
+    read as a date (typed into an old import) is shown as it is."""
+    if not stored:
+        return ""
+    try:
+        return FuzzyDate.parse(stored).since_label()
+    except ValueError:
+        return stored
+
+
+def period_label(start: FuzzyDate | None, end: FuzzyDate | None) -> str:
+    """A start and an end as one phrase: "April–June 2020", and a single "April 2020"
+    when both ends are the same, never "April 2020 – April 2020"."""
+    if start is None:
+        return ""
+    if end is None or end == start:
+        return start.label()
+    plain = (BEFORE, AFTER)
+    if (
+        start.precision not in plain
+        and end.precision not in plain
+        and start.estimated == end.estimated
+        and start.earliest <= end.latest
+    ):
+        return FuzzyDate.spanning(start.earliest, end.latest, start.estimated).label()
+    return f"{start.label()} – {end.label()}"

@@ -11,7 +11,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from haven.lib.fuzzy_dates import PRECISIONS, FuzzyDate
+from haven.lib.fuzzy_dates import PRECISIONS, FuzzyDate, period_label
 
 
 def get_fuzzy(instance, prefix: str) -> FuzzyDate | None:
@@ -64,6 +64,11 @@ class FuzzyPeriod(models.Model):
     def end(self, value: FuzzyDate | None) -> None:
         set_fuzzy(self, "end", value)
 
+    @property
+    def period_label(self) -> str:
+        """ "April–June 2020"; one date when start and end are the same."""
+        return period_label(self.start, self.end)
+
     def check_period(self) -> dict:
         """Errors for an end that is certainly before the start."""
         start, end = self.start, self.end
@@ -73,20 +78,26 @@ class FuzzyPeriod(models.Model):
 
 
 DATE_HELP = _(
-    "2020-04-15, 2020-04, summer 2020, 2020, before 2020-04, after 2019; ~ for an estimate"
+    "15.04.2020, April 2020, summer 2021, early 2021, April–June 2020, before 2022, "
+    "after 2019; ~ for an estimate"
 )
 
 
 class FuzzyDateField(forms.CharField):
-    """A vague date typed as text and read into a FuzzyDate."""
+    """A vague date typed as text and read into a FuzzyDate (``FuzzyDate.parse``: English
+    and Russian, days, months, seasons, thirds, ranges, before/after, estimates).
+
+    A stored date is shown as its label in the user's language, which reads back to the
+    same value, so opening and saving an edit form changes nothing."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 40)
+        # Room for the longest label it shows: "about September 15, 2020 – September 20, 2021".
+        kwargs.setdefault("max_length", 80)
         kwargs.setdefault("help_text", DATE_HELP)
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
-        return value.machine() if isinstance(value, FuzzyDate) else value
+        return value.label() if isinstance(value, FuzzyDate) else value
 
     def clean(self, value):
         text = super().clean(value)

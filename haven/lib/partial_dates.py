@@ -1,4 +1,6 @@
-"""Dates known only to the year or month: "1998", "1998-05", "1998-05-17"."""
+"""Dates known only to the year or month: "1998", "1998-05", "1998-05-17", each possibly
+an estimate ("~1998"); stored as that text, so values written before estimates existed
+read unchanged."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_PATTERN = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+from haven.lib.fuzzy_dates import DAY, MONTH, YEAR, FuzzyDate
+
+_PATTERN = re.compile(r"^(~)?(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -20,6 +24,7 @@ class PartialDate:
     year: int
     month: int | None = None
     day: int | None = None
+    estimated: bool = False
 
     def __post_init__(self):
         if not 1 <= self.year <= 9999:
@@ -37,9 +42,35 @@ class PartialDate:
     def parse(cls, text: str) -> PartialDate:
         match = _PATTERN.match(text.strip())
         if not match:
-            raise ValueError(f"{text!r} is not a date like 1998, 1998-05 or 1998-05-17")
-        year, month, day = (int(part) if part else None for part in match.groups())
-        return cls(year, month, day)
+            raise ValueError(f"{text!r} is not a date like 1998, 1998-05, 1998-05-17 or ~1998")
+        mark, *parts = match.groups()
+        year, month, day = (int(part) if part else None for part in parts)
+        return cls(year, month, day, bool(mark))
+
+    @classmethod
+    def from_fuzzy(cls, value: FuzzyDate) -> PartialDate:
+        """The same date if it is one day, month or year ("May 1996", "~1996");
+        ValueError for a season, a range, "before" or "after"."""
+        if value.precision not in (DAY, MONTH, YEAR) or value.is_range:
+            raise ValueError("not a single day, month or year")
+        day = value.earliest
+        return cls(
+            day.year,
+            day.month if value.precision != YEAR else None,
+            day.day if value.precision == DAY else None,
+            value.estimated,
+        )
+
+    def fuzzy(self) -> FuzzyDate:
+        if self.day:
+            return FuzzyDate.of_day(date(self.year, self.month, self.day), self.estimated)
+        if self.month:
+            return FuzzyDate.of_month(self.year, self.month, self.estimated)
+        return FuzzyDate.of_year(self.year, self.estimated)
+
+    def label(self) -> str:
+        """For people, in the active language: "May 1996", "около 1996"."""
+        return self.fuzzy().label()
 
     @property
     def precision(self) -> str:
@@ -53,8 +84,9 @@ class PartialDate:
         return date(self.year, month, self.day or calendar.monthrange(self.year, month)[1])
 
     def __str__(self) -> str:
+        mark = "~" if self.estimated else ""
         if self.day:
-            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+            return f"{mark}{self.year:04d}-{self.month:02d}-{self.day:02d}"
         if self.month:
-            return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}"
+            return f"{mark}{self.year:04d}-{self.month:02d}"
+        return f"{mark}{self.year:04d}"

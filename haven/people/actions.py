@@ -11,12 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from haven.audit.actions import record
+from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.partial_dates import PartialDate
 from haven.people.models import Person, Relationship
 from haven.records.access import require_same_team
 from haven.records.actions import assign, delete_record, save_record
 
-# What an edit may change; whereabouts grow through record_move.
+# What an edit may change; whereabouts change through record_move, change_move and
+# remove_move.
 EDITABLE = (
     "name",
     "kind",
@@ -52,14 +55,66 @@ def remove_person(person: Person, *, by) -> Person:
     return delete_record(person, by=by)
 
 
+def _since(since: FuzzyDate | PartialDate | str | None) -> str:
+    """A move's date as stored: the text ``FuzzyDate.parse`` reads back ("2020-05",
+    "summer 2021", "2021-01/2021-04"); moves stored before vague dates read the same."""
+    if not since:
+        return ""
+    if isinstance(since, PartialDate):
+        since = since.fuzzy()
+    if not isinstance(since, FuzzyDate):
+        try:
+            since = FuzzyDate.parse(since)
+        except ValueError as exc:
+            raise ValidationError({"since": str(exc)}) from None
+    return since.machine()
+
+
+def _move(place: str, since, note: str) -> dict:
+    return {"place": place, "since": _since(since), "note": note}
+
+
 @transaction.atomic
 def record_move(
-    person: Person, *, by, place: str, since: PartialDate | str | None = "", note: str = ""
+    person: Person, *, by, place: str, since: FuzzyDate | PartialDate | str | None = "", note=""
 ) -> Person:
-    """Add a move to the person's whereabouts ("moved to Nizhny Novgorod", 2020-05)."""
-    since = str(since) if since else ""
-    person.whereabouts = [*person.whereabouts, {"place": place, "since": since, "note": note}]
+    """Add a move to the person's whereabouts ("moved to Nizhny Novgorod", summer 2021)."""
+    person.whereabouts = [*person.whereabouts, _move(place, since, note)]
     return save_record(person, by=by)
+
+
+@transaction.atomic
+def change_move(
+    person: Person,
+    index: int,
+    *,
+    by,
+    place: str,
+    since: FuzzyDate | PartialDate | str | None = "",
+    note: str = "",
+) -> Person:
+    """Correct the move at ``index`` (0 is the oldest); IndexError when there is none."""
+    moves = list(person.whereabouts)
+    moves[index] = _move(place, since, note)
+    person.whereabouts = moves
+    return save_record(person, by=by)
+
+
+@transaction.atomic
+def remove_move(person: Person, index: int, *, by) -> Person:
+    """Take the move at ``index`` off the person's whereabouts. The version before keeps
+    it, so the person's history shows it and can restore it."""
+    moves = list(person.whereabouts)
+    moves.pop(index)
+    person.whereabouts = moves
+    save_record(person, by=by)
+    record(
+        "people.person.move_removed",
+        actor=by,
+        target=person,
+        summary=f"move {index + 1} of {len(moves) + 1}",
+    )
+    return person
 
 
 @transaction.atomic
@@ -73,3 +128,19 @@ def relate(person: Person, other: Person, *, kind, by, note: str = "") -> Relati
     relationship = Relationship(person=person, other=other, kind=kind, team=person.team, note=note)
     require_same_team(relationship, other=other)
     return save_record(relationship, by=by)
+
+
+@transaction.atomic
+def change_relationship(relationship: Relationship, *, by, kind, other: Person, note: str = ""):
+    """Correct what a relationship says; the same rules as ``relate``."""
+    if relationship.person_id == other.pk:
+        raise ValidationError({"other": _("A person cannot be related to themself.")})
+    relationship.kind, relationship.other, relationship.note = kind, other, note
+    require_same_team(relationship, other=other)
+    return save_record(relationship, by=by)
+
+
+@transaction.atomic
+def remove_relationship(relationship: Relationship, *, by) -> Relationship:
+    """Soft: the relationship leaves the person's page and keeps its history."""
+    return delete_record(relationship, by=by)

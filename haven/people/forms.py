@@ -1,7 +1,11 @@
+import contextlib
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import writable_teams
+from haven.lib.fuzzy_dates import FuzzyDate
+from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.lib.normalize import contact_terms
 from haven.lib.partial_dates import PartialDate
 from haven.people.models import Person
@@ -35,27 +39,24 @@ class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
         return person_label(obj)
 
 
-class PartialDateField(forms.CharField):
-    """A year, a month or a day (``PartialDate``); ``None`` when left empty.
+class BirthDateField(FuzzyDateField):
+    """A year, a month or a day, possibly estimated ("1996", "May 1996", "~1996"), read
+    by the parser of every vague date into a ``PartialDate``; ``None`` when left empty.
 
-    The ``invalid`` message gives examples that fit the field.
-    """
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 10)
-        super().__init__(**kwargs)
+    Seasons, ranges and "before"/"after" are refused with the ``invalid`` message,
+    which gives examples that fit the field."""
 
     def clean(self, value):
-        text = super().clean(value)
+        text = forms.CharField.clean(self, value)
         if not text:
             return None
         try:
-            return PartialDate.parse(text)
+            return PartialDate.from_fuzzy(FuzzyDate.parse(text))
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def prepare_value(self, value):
-        return str(value) if isinstance(value, PartialDate) else value
+        return value.label() if isinstance(value, PartialDate) else value
 
 
 def _lines(text: str) -> list[str]:
@@ -71,12 +72,15 @@ class PersonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One per line: Cyrillic, Latin spellings, nicknames."),
     )
-    birth_date = PartialDateField(
+    birth_date = BirthDateField(
         label=_("Birth date"),
         required=False,
-        help_text=_("A year, a year and month, or a full date: 1998, 1998-05, 1998-05-17."),
+        help_text=_("A year, a month or a day: 1996, May 1996, 17.05.1996; ~1996 if estimated."),
         error_messages={
-            "invalid": _("Enter a year (1998), a month (1998-05) or a full date (1998-05-17).")
+            "invalid": _(
+                "Enter a year (1996), a month (May 1996) or a day (17.05.1996), with ~ for "
+                "an estimate (~1996)."
+            )
         },
     )
     contacts = forms.CharField(
@@ -132,7 +136,7 @@ class PersonForm(forms.Form):
             "gender": person.gender or "",
             "nationality": person.nationality or "",
             "languages": ", ".join(person.languages or []),
-            "birth_date": str(person.birth_date) if person.birth_date else "",
+            "birth_date": person.birth_date.label() if person.birth_date else "",
             "contacts": "\n".join(contact["value"] for contact in person.contacts or []),
             "notes": person.notes or "",
         }
@@ -160,14 +164,7 @@ class FindForm(forms.Form):
 
 class MoveForm(forms.Form):
     place = forms.CharField(label=_("Where"), max_length=300)
-    since = PartialDateField(
-        label=_("Since"),
-        required=False,
-        help_text=_("A year, a month or a day: 2021, 2021-02, 2021-02-04."),
-        error_messages={
-            "invalid": _("Enter a year (2021), a month (2021-02) or a full date (2021-02-04).")
-        },
-    )
+    since = FuzzyDateField(label=_("Since"), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, **kwargs):
@@ -175,16 +172,37 @@ class MoveForm(forms.Form):
         kwargs.setdefault("auto_id", "id_move_%s")
         super().__init__(*args, **kwargs)
 
+    @classmethod
+    def initial_from(cls, move: dict) -> dict:
+        since = move.get("since") or ""
+        with contextlib.suppress(ValueError):  # else shown as stored, to be corrected
+            since = FuzzyDate.parse(since).label() if since else ""
+        return {"place": move.get("place", ""), "since": since, "note": move.get("note", "")}
+
 
 class RelationshipForm(forms.Form):
     kind = forms.ModelChoiceField(label=_("Relationship"), queryset=Term.objects.none())
     other = PersonChoiceField(label=_("Other person"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
-    def __init__(self, *args, person, user, **kwargs):
+    def __init__(self, *args, person, user, relationship=None, **kwargs):
+        """``relationship``: the one being corrected; its kind stays a choice even if the
+        term has been retired since."""
         kwargs.setdefault("auto_id", "id_relationship_%s")
+        if relationship is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "kind": relationship.kind_id,
+                    "other": relationship.other_id,
+                    "note": relationship.note or "",
+                },
+            )
         super().__init__(*args, **kwargs)
-        self.fields["kind"].queryset = Term.objects.of(Vocabulary.RELATIONSHIP).current()
+        kinds = Term.objects.of(Vocabulary.RELATIONSHIP).current()
+        if relationship is not None:
+            kinds = kinds | Term.objects.filter(pk=relationship.kind_id)
+        self.fields["kind"].queryset = kinds
         self.fields["other"].queryset = (
             Person.objects.visible_to(user).filter(team_id=person.team_id).exclude(pk=person.pk)
         )

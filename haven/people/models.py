@@ -11,6 +11,7 @@ from haven.keys.fields import (
     EncryptedTextField,
 )
 from haven.lib import codes
+from haven.lib.fuzzy_dates import since_text
 from haven.lib.names import NAME_INDEX
 from haven.lib.normalize import contact_terms, terms_for_all
 from haven.records.access import getter_for
@@ -56,7 +57,8 @@ class Person(SensitiveRecord):
     nationality = EncryptedTextField(_("nationality"), max_length=100)
     languages = EncryptedJSONField(_("languages"), default=list)
     contacts = EncryptedJSONField(_("contacts"), default=list)
-    # Moves, oldest first: {"place": ..., "since": "2020-05" or "", "note": ...}
+    # Moves, oldest first: {"place": ..., "since": "2020-05", "summer 2021" or "", "note": ...};
+    # "since" is any text FuzzyDate.parse reads (FuzzyDate.machine() writes it).
     whereabouts = EncryptedJSONField(_("whereabouts"), default=list)
     notes = EncryptedTextField(_("notes"))
 
@@ -78,6 +80,14 @@ class Person(SensitiveRecord):
     @property
     def current_whereabouts(self) -> dict | None:
         return self.whereabouts[-1] if self.whereabouts else None
+
+    def moves(self) -> list[dict]:
+        """The whereabouts as the page shows them: each with its position (``index``) and
+        when the stay began in the reader's language ("since summer 2021")."""
+        return [
+            {**move, "index": index, "when": since_text(move.get("since") or "")}
+            for index, move in enumerate(self.whereabouts or [])
+        ]
 
     def get_gender_display(self) -> str:
         return dict(self.Gender.choices).get(self.gender or "", "")

@@ -11,7 +11,19 @@ from haven.records.models import RecordVersion
 def relationships_of(user, person: Person):
     """The person's relationships that ``user`` may see, with the kind and the other person."""
     return (
-        Relationship.objects.visible_to(user).filter(person=person).select_related("kind", "other")
+        Relationship.objects.visible_to(user)
+        .filter(person=person, other__deleted_at__isnull=True)
+        .select_related("kind", "other")
+    )
+
+
+def related_by_others(user, person: Person):
+    """Relationships recorded on other people's pages that name ``person``
+    ("Руслан is a relative of this person"), with the kind and that other person."""
+    return (
+        Relationship.objects.visible_to(user)
+        .filter(other=person, person__deleted_at__isnull=True)
+        .select_related("kind", "person")
     )
 
 

@@ -3,6 +3,7 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,8 +20,8 @@ from haven.people.models import (
     get_person_for_user,
 )
 from haven.people.sections import sections_for
-from haven.people.selectors import history_rows, relationships_of
-from haven.records.access import can_write
+from haven.people.selectors import history_rows, related_by_others, relationships_of
+from haven.records.access import can_write, get_part_for_user
 from haven.records.actions import restore_version
 from haven.records.models import RecordVersion
 from haven.web.forms import form_view
@@ -74,6 +75,7 @@ def _page(request, person, *, move_form=None, relationship_form=None) -> dict:
     return {
         "person": person,
         "relationships": relationships_of(request.user, person),
+        "related_by_others": related_by_others(request.user, person),
         # Called by the template: a form that is saved redirects without building them.
         "sections": partial(sections_for, request.user, person),
         "move_form": move_form or MoveForm(),
@@ -128,6 +130,125 @@ def person_relate(request, uuid):
         return redirect("people:detail", uuid=person.uuid)
 
     return _inline_form(request, person, form, save=save, relationship_form=form)
+
+
+def _back_to(person) -> tuple[str, str]:
+    return reverse("people:detail", kwargs={"uuid": person.uuid}), _("Back to the person")
+
+
+def _move_of(person, index: int) -> dict:
+    if index >= len(person.whereabouts or []):
+        raise Http404
+    return person.whereabouts[index]
+
+
+@require_http_methods(["GET", "POST"])
+def move_edit(request, uuid, index):
+    person = get_person_for_user(request.user, uuid, write=True)
+    move = _move_of(person, index)
+    form = MoveForm(
+        request.POST if request.method == "POST" else None,
+        initial=MoveForm.initial_from(move),
+        auto_id="id_%s",
+    )
+
+    def save(data):
+        actions.change_move(person, index, by=request.user, **data)
+        messages.success(request, _("Whereabouts updated."))
+        return redirect("people:detail", uuid=person.uuid)
+
+    return form_view(
+        request,
+        form,
+        title=_("Correct a move of %(code)s") % {"code": person.code},
+        save=save,
+        back=_back_to(person),
+        edits=person,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def move_remove(request, uuid, index):
+    """A page that asks first. It carries the version it shows, so a move removed or
+    added by someone else meanwhile cannot make it remove another move."""
+    person = get_person_for_user(request.user, uuid, write=True)
+    move = _move_of(person, index)
+
+    def save(_data):
+        actions.remove_move(person, index, by=request.user)
+        messages.success(request, _("The move is removed; the history keeps it."))
+        return redirect("people:detail", uuid=person.uuid)
+
+    return form_view(
+        request,
+        forms.Form(request.POST if request.method == "POST" else None),
+        title=_("Remove the move to %(place)s?") % {"place": move.get("place", "")},
+        intro=_(
+            "It leaves the whereabouts of %(code)s. Nothing is erased: the person's "
+            "history keeps it and can restore it."
+        )
+        % {"code": person.code},
+        save=save,
+        submit=_("Remove"),
+        back=_back_to(person),
+        edits=person,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def relationship_edit(request, uuid, relationship):
+    person = get_person_for_user(request.user, uuid)
+    relationship = get_part_for_user(
+        request.user, person, "relationships", relationship, write=True
+    )
+    form = RelationshipForm(
+        request.POST if request.method == "POST" else None,
+        person=person,
+        user=request.user,
+        relationship=relationship,
+        auto_id="id_%s",
+    )
+
+    def save(data):
+        actions.change_relationship(relationship, by=request.user, **data)
+        messages.success(request, _("Relationship updated."))
+        return redirect("people:detail", uuid=person.uuid)
+
+    return form_view(
+        request,
+        form,
+        title=_("Correct a relationship of %(code)s") % {"code": person.code},
+        save=save,
+        back=_back_to(person),
+        edits=relationship,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def relationship_remove(request, uuid, relationship):
+    person = get_person_for_user(request.user, uuid)
+    relationship = get_part_for_user(
+        request.user, person, "relationships", relationship, write=True
+    )
+
+    def save(_data):
+        actions.remove_relationship(relationship, by=request.user)
+        messages.success(request, _("The relationship is removed; the history keeps it."))
+        return redirect("people:detail", uuid=person.uuid)
+
+    return form_view(
+        request,
+        forms.Form(request.POST if request.method == "POST" else None),
+        title=_("Remove this relationship?"),
+        intro=_(
+            "%(kind)s: %(other)s leaves the page of %(code)s. Nothing is erased: the "
+            "relationship keeps its history, and both people stay as they are."
+        )
+        % {"kind": relationship.kind.label, "other": relationship.other.code, "code": person.code},
+        save=save,
+        submit=_("Remove"),
+        back=_back_to(person),
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,6 +15,7 @@ from haven.keys.fields import (
     EncryptedJSONField,
     EncryptedPartialDateField,
 )
+from haven.lib.fuzzy_dates import since_text
 from haven.lib.partial_dates import PartialDate
 
 
@@ -128,7 +129,7 @@ def _item(value: Any) -> str:
     if "place" in value:  # a move: {"place", "since", "note"}
         text = str(value["place"])
         if value.get("since"):
-            text += " · " + gettext("since %(since)s") % {"since": value["since"]}
+            text += " · " + since_text(value["since"])
         if value.get("note"):
             text += " — " + str(value["note"])
         return text

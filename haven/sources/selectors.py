@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from haven.audit.models import AuditEntry
@@ -50,3 +51,32 @@ def custody_of(files: list[EvidenceFile]) -> list[tuple[AuditEntry, str, str]]:
         (entry, custody_action_label(entry.action), names.get(entry.object_id, ""))
         for entry in entries
     ]
+
+
+def person_sources(user, person) -> list[tuple[Source, list]]:
+    """The sources on the incidents in which ``person`` is a victim or a perpetrator,
+    each with those incidents: ``(source, [incident, ...])``, newest source first.
+
+    Every step reads through ``visible_to``: a link, an act or a source of another
+    team never shows, nor do removed ones.
+    """
+    from haven.incidents.models import Act, InformationLink, Involvement
+
+    acts = Act.objects.visible_to(user)
+    as_perpetrator = Involvement.objects.visible_to(user).filter(perpetrator=person)
+    incidents = acts.filter(
+        models.Q(victim=person) | models.Q(pk__in=as_perpetrator.values("act"))
+    ).values("incident")
+    links = (
+        InformationLink.objects.visible_to(user)
+        .filter(incident__in=incidents, incident__deleted_at__isnull=True)
+        .filter(source__in=Source.objects.visible_to(user))
+        .select_related("source", "incident")
+        .order_by("-source__created_at", "incident__code")
+    )
+    found: dict[int, tuple[Source, list]] = {}
+    for link in links:
+        source, on = found.setdefault(link.source_id, (link.source, []))
+        if link.incident not in on:
+            on.append(link.incident)
+    return list(found.values())

@@ -109,6 +109,27 @@ ROUTES: dict[str, Entry] = {
     "people:edit": Entry(_uuid("person"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
     "people:move": Entry(_uuid("person"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
     "people:relate": Entry(_uuid("person"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "people:move_edit": Entry(
+        lambda w: {"uuid": w.person.uuid, "index": 0},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    # Sent without the version the page shows: refused as stale (409), nothing removed.
+    "people:move_remove": Entry(
+        lambda w: {"uuid": w.person.uuid, "index": 0},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 409},
+    ),
+    "people:relationship_edit": Entry(
+        lambda w: {"uuid": w.person.uuid, "relationship": w.relationship.uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "people:relationship_remove": Entry(
+        lambda w: {"uuid": w.person.uuid, "relationship": w.relationship.uuid},
+        get=WRITERS,
+        post=NOT_THEIRS_POST,
+    ),
     "people:history": Entry(_uuid("person"), get=READERS),
     "people:restore": Entry(
         lambda w: {"uuid": w.person.uuid, "version": w.version.uuid},
@@ -255,7 +276,7 @@ def world(personas):
     from haven.lib.fuzzy_dates import FuzzyDate
     from haven.locations.models import Location
     from haven.notifications.actions import case_handed
-    from haven.people.actions import add_person
+    from haven.people.actions import add_person, relate
     from haven.people.duplicates import merge
     from haven.records.models import RecordVersion
     from haven.sources import actions as sources
@@ -263,7 +284,12 @@ def world(personas):
     from haven.vocab.models import term
 
     by, team = personas.member, personas.team
-    person = add_person(team=team, by=by, name="Ибрагим Селимханов")
+    person = add_person(
+        team=team,
+        by=by,
+        name="Ибрагим Селимханов",
+        whereabouts=[{"place": "Грозный", "since": "summer 2021", "note": ""}],
+    )
     victim = add_person(team=team, by=by, name="Салех Магамадов")
     twin = add_person(team=team, by=by, name="Salekh Magamadov")
     case = cases.open_case(team=team, by=by, title="Protection", persons=[person])
@@ -312,6 +338,7 @@ def world(personas):
         person=person,
         victim=victim,
         version=RecordVersion.objects.get(object_uuid=person.uuid, number=1),
+        relationship=relate(person, victim, kind=term("relationship", "relative"), by=by),
         merge=merge(victim, twin, by=by),
         case=case,
         intake=intake,

@@ -172,3 +172,20 @@ def test_the_page_counts_and_is_on_the_record(client, personas, mixed_acts):
     assert "3 acts have dates less precise than a month" in html
     entry = AuditEntry.objects.filter(action="incidents.statistics.viewed").latest("seq")
     assert (entry.actor, entry.summary) == (personas.member, "7 acts counted")
+
+
+def test_a_range_of_months_is_not_guessed_into_its_first_month(personas, person):
+    incident = actions.record_incident(
+        team=personas.team, by=personas.member, title="Spring", start=FuzzyDate.parse("2020-04")
+    )
+    for when in ("April–June 2020", "15 April – 3 May 2020", "15–20 April 2020"):
+        actions.record_act(
+            incident,
+            by=personas.member,
+            act_type=term("act_type", "threat"),
+            victim=person,
+            start=FuzzyDate.parse(when),
+        )
+    counts = stats.count_acts(Act.objects.visible_to(personas.member))
+    assert (counts.total, counts.vague) == (3, 2)
+    assert counts.per_month == {date(2020, 4, 1): Counter({"Threat": 1})}
