@@ -331,7 +331,7 @@ def test_status_change_is_kept_in_history(client, personas, case):
     assert first.snapshot["status"] == "intake"
     assert (last.change, last.changed_fields, last.changed_by) == (
         RecordVersion.Change.UPDATED,
-        ["status"],
+        ["status", "status_since"],
         personas.member,
     )
     assert last.snapshot["status"] == "monitoring"
