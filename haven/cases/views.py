@@ -533,7 +533,7 @@ def person_remove(request, uuid, person):
         case,
         title=_("Remove %(code)s from case %(case)s?") % {"code": person.code, "case": case.code},
         intro=_(
-            "%(name)s is no longer a person at risk on this case. The person, their "
+            "%(name)s will no longer be a person at risk on this case. The person, their "
             "actions and consent records stay; the case keeps who removed them and when."
         )
         % {"name": person.name},
