@@ -57,6 +57,14 @@ def case_page_data(case: Case, user) -> dict:
     return {
         "case": case,
         "persons": list(case.current_persons()),
+        # Who was taken off the case, by whom and when: the case keeps it.
+        "removed_persons": list(
+            CasePerson.objects.filter(
+                case=case, removed_at__isnull=False, person__deleted_at__isnull=True
+            )
+            .select_related("person", "removed_by")
+            .order_by("removed_at")
+        ),
         "requests": list(case.requests.live().select_related("channel")),
         "assessments": list(
             case.assessments.live().prefetch_related("threat_sources", "threat_types")

@@ -337,6 +337,9 @@ def test_a_person_is_removed_from_the_case(client, personas, case, person):
         action="cases.case.person_removed", object_id=str(case.uuid)
     ).exists()
     assert client.get(remove).status_code == 404  # not on the case any more
+    page = client.get(url("cases:detail", case)).content.decode()
+    facts = page.split("Taken off the case")[1].split("</dd>")[0]
+    assert person.code in facts and personas.member.display_name in facts
     # An action for them is refused now; adding them back works.
     with pytest.raises(Exception, match="not on the case"):
         actions.plan_action(
