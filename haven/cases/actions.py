@@ -330,6 +330,12 @@ def update_action(action: CaseAction, *, by, **fields) -> CaseAction:
 
 
 @transaction.atomic
+def remove_action(action: CaseAction, *, by) -> None:
+    """Take an action or petition off the case (soft: its history keeps it)."""
+    delete_record(action, by=by)
+
+
+@transaction.atomic
 def record_decision(
     petition: CaseAction, *, by, decision: str, decision_on, measures: str = "", next_deadline=None
 ) -> CaseAction:

@@ -83,6 +83,7 @@ def case_events(case) -> list[CaseEvent]:
                 _("Risk: %(level)s") % {"level": assessment.get_level_display()},
                 assessment.narrative or "",
                 css=f"risk-{assessment.level}",
+                entered=_entered(assessment.assessed_on, assessment.created_at),
             )
         )
     for action in case.actions.live().select_related("kind"):

@@ -356,6 +356,22 @@ def action_edit(request, uuid, action):
 
 
 @require_http_methods(["GET", "POST"])
+def action_delete(request, uuid, action):
+    case, action = _get_action(request, uuid, action)
+    return _confirm_removal(
+        request,
+        case,
+        title=_("Remove “%(title)s”?") % {"title": action.title},
+        intro=_(
+            "It disappears from the case, its timeline and the deadline lists. Nothing "
+            "is erased: the history keeps it."
+        ),
+        remove=lambda: actions.remove_action(action, by=request.user),
+        done=_("Removed; the history keeps it."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def decision(request, uuid, action):
     case, petition = _get_action(request, uuid, action)
     if not petition.is_petition:

@@ -142,6 +142,11 @@ ROUTES: dict[str, Entry] = {
     ),
     "cases:consent_new": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
     "cases:note_new": Entry(_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:action_delete": Entry(
+        lambda w: {"uuid": w.case.uuid, "action": w.petition.uuid},
+        get=WRITERS,
+        post=NOT_THEIRS_POST,
+    ),
     "cases:risk_edit": Entry(
         lambda w: {"uuid": w.case.uuid, "assessment": case_parts.assessment(w.case).uuid},
         get=WRITERS,

@@ -382,13 +382,13 @@ def test_a_part_of_another_case_is_not_found(client, personas, case):
     assert CaseNote.objects.get(pk=note.pk).deleted_at is None
 
 
-def test_edit_and_remove_links_are_shown_only_to_writers(client, personas, case, person):
+def test_edit_and_remove_links_are_shown_only_to_writers(client, personas, case, person, petition):
     parts.assessment(case), parts.consent(case, person), parts.note(case)
     sign_in(client, personas.member)
     page = client.get(url("cases:detail", case)).content.decode()
     for piece in ("/risk/", "/consents/", "/notes/", f"/persons/{person.uuid}/remove/"):
         assert piece in page, piece
-    assert page.count("/remove/") == 4
+    assert page.count("/remove/") == 4 + 1  # and the petition's
     sign_in(client, personas.read_only)
     page = client.get(url("cases:detail", case)).content.decode()
     assert "/remove/" not in page and "/edit/" not in page
@@ -423,3 +423,19 @@ def test_the_case_page_lists_its_sources_through_its_incidents(client, personas,
     assert cited.code in page and "News report" in page and incident.code in page
     assert gone.code not in page and other.code not in page
     assert petition.title in page  # and its petitions
+
+
+def test_a_petition_is_removed_after_asking(client, personas, case, petition):
+    soon = timezone.localdate() + timedelta(days=3)
+    actions.update_action(petition, by=personas.member, next_deadline=soon)
+    sign_in(client, personas.read_only)
+    remove = url("cases:action_delete", case, action=petition.uuid)
+    assert client.post(remove).status_code == 403
+    sign_in(client, personas.member)
+    assert "history keeps it" in client.get(remove).content.decode()
+    assert CaseAction.objects.get(pk=petition.pk).deleted_at is None
+    assert client.post(remove).status_code == 302
+    assert CaseAction.objects.get(pk=petition.pk).deleted_at is not None
+    assert _audited("cases.caseaction.deleted", petition)
+    assert selectors.dashboard_context(personas.member)["deadlines"] == []
+    assert petition.title not in client.get(url("cases:detail", case)).content.decode()
