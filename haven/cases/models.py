@@ -313,6 +313,9 @@ class CaseAction(SensitiveRecord):
             errors["decision_on"] = _("The decision date is before the filing date.")
         if self.decision_on and self.decision in ("", self.Decision.PENDING):
             errors["decision"] = _("Say what was decided, or remove the decision date.")
+        done = self.done
+        if done and done.precision != "after" and done.earliest > timezone.localdate():
+            errors["done"] = _("That date is still to come: give the day it was done.")
         if self.decision_on and self.next_deadline and self.next_deadline <= self.decision_on:
             errors["next_deadline"] = _(
                 "A deadline after a decision follows from it (an appeal, a reply): give a "

@@ -439,3 +439,24 @@ def test_a_petition_is_removed_after_asking(client, personas, case, petition):
     assert _audited("cases.caseaction.deleted", petition)
     assert selectors.dashboard_context(personas.member)["deadlines"] == []
     assert petition.title not in client.get(url("cases:detail", case)).content.decode()
+
+
+def test_an_action_done_in_the_future_is_refused(client, personas, case):
+    action = actions.plan_action(
+        case, by=personas.member, kind=term("action_type", "shelter"), title="Flat"
+    )
+    sign_in(client, personas.member)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = post_form(
+        client,
+        url("cases:action_edit", case, action=action.uuid),
+        {
+            "kind": term("action_type", "shelter").pk,
+            "title": "Flat",
+            "status": "done",
+            "done": tomorrow.isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "still to come" in response.content.decode()
+    assert CaseAction.objects.get(pk=action.pk).status == "planned"
