@@ -28,9 +28,10 @@ from haven.cases.models import (
     Request,
     RiskAssessment,
 )
+from haven.lib.fuzzy_dates import FuzzyDate
 from haven.notifications import actions as notifications
 from haven.records.access import require_live, require_same_team, require_write
-from haven.records.actions import assign, save_record
+from haven.records.actions import assign, delete_record, save_record
 
 # What the update verbs may change. The team moves only through ``move_record``
 # and a record is deleted only through ``delete_record``; a decision is recorded
@@ -51,7 +52,19 @@ ACTION_EDITABLE = (
     "filed_on",
     "reference",
     "next_deadline",
+    "done",
 )
+RISK_EDITABLE = (
+    "assessed_on",
+    "likelihood",
+    "impact",
+    "level",
+    "narrative",
+    "threat_sources",
+    "threat_types",
+)
+CONSENT_EDITABLE = ("person", "purpose", "status", "given_on", "expires_on", "note")
+NOTE_EDITABLE = ("text", "happened_on")
 REQUEST_FIELDS = ("channel", "received_at", "requester", "requester_name", "summary", "urgency")
 
 
@@ -96,10 +109,15 @@ def update_case(case: Case, *, by, **fields) -> Case:
 
 
 @transaction.atomic
-def change_status(case: Case, status: str, *, by) -> Case:
+def change_status(case: Case, status: str, *, by, since=None) -> Case:
+    """Set the case's status, in effect from ``since`` (today when not given)."""
     if status not in Case.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
+    since = since or timezone.localdate()
+    if since < case.opened_on:
+        raise ValidationError({"since": _("The case was opened after that date.")})
     case.status = status
+    case.status_since = since
     return save_record(case, by=by)
 
 
@@ -109,9 +127,24 @@ def add_person_to_case(case: Case, person, *, by) -> None:
     require_write(by, case)
     require_same_team(case, person=person)
     require_live(person=person)
-    _link, created = CasePerson.objects.get_or_create(case=case, person=person)
-    if created:
+    link, created = CasePerson.objects.get_or_create(case=case, person=person)
+    if created or link.removed_at:
+        if link.removed_at:  # back on the case after a removal
+            link.removed_at, link.removed_by, link.added_at = None, None, timezone.now()
+            link.save(update_fields=["removed_at", "removed_by", "added_at"])
         record("cases.case.person_added", actor=by, target=case, summary=f"person {person.code}")
+
+
+@transaction.atomic
+def remove_person_from_case(case: Case, person, *, by) -> None:
+    """Take a person off the case. The link is kept, marked removed (by whom, when), so
+    the case still shows who was on it; their actions and consent stay as they are."""
+    require_write(by, case)
+    updated = CasePerson.objects.filter(case=case, person=person, removed_at__isnull=True).update(
+        removed_at=timezone.now(), removed_by=by
+    )
+    if updated:
+        record("cases.case.person_removed", actor=by, target=case, summary=f"person {person.code}")
 
 
 @transaction.atomic
@@ -183,12 +216,53 @@ def assess_risk(
     save_record(assessment, by=by)
     assessment.threat_sources.set(threat_sources)
     assessment.threat_types.set(threat_types)
+    _follow_latest_assessment(case, by=by)
+    return assessment
+
+
+def _follow_latest_assessment(case: Case, *, by) -> None:
+    """The case's risk level is its newest live assessment's (none when none is left)."""
     latest = case.assessments.live().order_by("-assessed_on", "-created_at")
-    level = latest.values_list("level", flat=True).first()
+    level = latest.values_list("level", flat=True).first() or ""
     if level != case.risk_level:
         case.risk_level = level
         save_record(case, by=by)
+
+
+def _pks(terms) -> set[int]:
+    return {term.pk for term in terms}
+
+
+@transaction.atomic
+def update_assessment(assessment: RiskAssessment, *, by, **fields) -> RiskAssessment:
+    """Change what ``RISK_EDITABLE`` names; the case's level follows the newest assessment."""
+    sources = fields.pop("threat_sources", None)
+    types = fields.pop("threat_types", None)
+    assign(assessment, fields, RISK_EDITABLE)
+    save_record(assessment, by=by)
+    # The threats are a many-to-many: their change is audited with the assessment's.
+    changed = []
+    if sources is not None and _pks(sources) != _pks(assessment.threat_sources.all()):
+        assessment.threat_sources.set(sources)
+        changed.append("threat_sources")
+    if types is not None and _pks(types) != _pks(assessment.threat_types.all()):
+        assessment.threat_types.set(types)
+        changed.append("threat_types")
+    if changed:
+        record(
+            "cases.riskassessment.updated",
+            actor=by,
+            target=assessment,
+            summary="fields: " + ", ".join(changed),
+        )
+    _follow_latest_assessment(assessment.case, by=by)
     return assessment
+
+
+@transaction.atomic
+def remove_assessment(assessment: RiskAssessment, *, by) -> None:
+    delete_record(assessment, by=by)
+    _follow_latest_assessment(assessment.case, by=by)
 
 
 def consent_for(person, purpose_code: str, on=None) -> Consent | None:
@@ -235,8 +309,15 @@ def plan_action(case: Case, *, by, kind, **fields) -> CaseAction:
     require_write(by, case)
     action = CaseAction(case=case, team=case.team, kind=kind)
     assign(action, fields, ACTION_EDITABLE)
+    _date_what_is_done(action)
     _require_referral_consent(action)
     return save_record(action, by=by)
+
+
+def _date_what_is_done(action: CaseAction) -> None:
+    """An action marked done without saying when was done today."""
+    if action.status == CaseAction.Status.DONE and action.done is None:
+        action.done = FuzzyDate.of_day(timezone.localdate())
 
 
 @transaction.atomic
@@ -246,9 +327,16 @@ def update_action(action: CaseAction, *, by, **fields) -> CaseAction:
     An action that becomes a referral for someone needs their consent, as when planned.
     """
     assign(action, fields, ACTION_EDITABLE)
+    _date_what_is_done(action)
     if "kind" in fields or "person" in fields:
         _require_referral_consent(action)
     return save_record(action, by=by)
+
+
+@transaction.atomic
+def remove_action(action: CaseAction, *, by) -> None:
+    """Take an action or petition off the case (soft: its history keeps it)."""
+    delete_record(action, by=by)
 
 
 @transaction.atomic
@@ -260,9 +348,13 @@ def record_decision(
     petition.decision = decision
     petition.decision_on = decision_on
     petition.measures = measures
+    # The deadline the petition had was the one before the decision; only a deadline
+    # that follows from the decision (an appeal) stays pending.
     petition.next_deadline = next_deadline
     if decision != CaseAction.Decision.PENDING and petition.status in CaseAction.OPEN:
         petition.status = CaseAction.Status.DONE
+        if petition.done is None and decision_on:
+            petition.done = FuzzyDate.of_day(decision_on)
     return save_record(petition, by=by)
 
 
@@ -295,7 +387,38 @@ def record_consent(
 
 
 @transaction.atomic
-def add_note(case: Case, *, by, text: str) -> CaseNote:
+def update_consent(consent: Consent, *, by, **fields) -> Consent:
+    """Change what ``CONSENT_EDITABLE`` names; a new person must be of the same team."""
+    assign(consent, fields, CONSENT_EDITABLE)
+    require_same_team(consent, person=consent.person)
+    require_live(person=consent.person)
+    return save_record(consent, by=by)
+
+
+@transaction.atomic
+def remove_consent(consent: Consent, *, by) -> None:
+    delete_record(consent, by=by)
+
+
+@transaction.atomic
+def add_note(case: Case, *, by, text: str, happened_on=None) -> CaseNote:
+    """A note on the case, about what happened on ``happened_on`` (today when not given)."""
     require_write(by, case)
     note = CaseNote(case=case, team=case.team, text=text, author=by)
+    if happened_on is not None:
+        note.happened_on = happened_on
     return save_record(note, by=by)
+
+
+@transaction.atomic
+def update_note(note: CaseNote, *, by, **fields) -> CaseNote:
+    """Change what ``NOTE_EDITABLE`` names; the author stays who wrote it."""
+    if fields.get("happened_on", True) is None:
+        fields["happened_on"] = note.happened_on
+    assign(note, fields, NOTE_EDITABLE)
+    return save_record(note, by=by)
+
+
+@transaction.atomic
+def remove_note(note: CaseNote, *, by) -> None:
+    delete_record(note, by=by)

@@ -19,6 +19,7 @@ from haven.accounts.actions import add_member, create_team, create_user
 from haven.accounts.models import Membership, Role, Team, User
 from haven.cases import actions
 from haven.cases.models import Case, CaseAction, Consent, Request
+from haven.lib.fuzzy_dates import FuzzyDate
 from haven.people.actions import add_person, record_move, relate
 from haven.vocab.models import term
 
@@ -199,7 +200,7 @@ def story(team: Team, caseworker: User, lawyer: User):
     )
     case = actions.open_case_from_request(intake, by=by, title="Two young men from Grozny")
     actions.add_person_to_case(case, islam, by=by)
-    actions.change_status(case, Case.Status.ACTIVE, by=by)
+    actions.change_status(case, Case.Status.ACTIVE, by=by, since=date(2020, 4, 29))
     actions.assess_risk(
         case,
         by=by,
@@ -211,15 +212,28 @@ def story(team: Team, caseworker: User, lawyer: User):
         threat_types=[term("threat_type", "detention"), term("threat_type", "torture")],
         narrative="Police know their names and addresses; a second detention is likely.",
     )
-    for kind, title, due, outcome in [
+    for kind, title, due, outcome, done in [
         (
             "evacuation",
             "Evacuate both men from Chechnya",
             date(2020, 5, 10),
             "Left by car on 9 May 2020.",
+            "2020-05-09",
         ),
-        ("shelter", "Shelter in Nizhny Novgorod", date(2020, 5, 15), "Placed in a safe flat."),
-        ("psychological", "Sessions with a psychologist", date(2020, 7, 1), "Eight sessions."),
+        (
+            "shelter",
+            "Shelter in Nizhny Novgorod",
+            date(2020, 5, 15),
+            "Placed in a safe flat.",
+            "2020-05",
+        ),
+        (
+            "psychological",
+            "Sessions with a psychologist",
+            date(2020, 7, 1),
+            "Eight sessions.",
+            "summer 2020",
+        ),
     ]:
         actions.plan_action(
             case,
@@ -229,6 +243,7 @@ def story(team: Team, caseworker: User, lawyer: User):
             owner=caseworker,
             due_on=due,
             status=CaseAction.Status.DONE,
+            done=FuzzyDate.parse(done),
             outcome=outcome,
         )
     for person in (salman, islam):
@@ -258,8 +273,9 @@ def story(team: Team, caseworker: User, lawyer: User):
         by=by,
         text="Police named an opposition Telegram channel as the reason; "
         "both men say the questions were about their sexual orientation.",
+        happened_on=date(2020, 4, 29),
     )
-    actions.change_status(case, Case.Status.MONITORING, by=by)
+    actions.change_status(case, Case.Status.MONITORING, by=by, since=date(2020, 9, 1))
 
     # February 2021: abducted in Nizhny Novgorod and returned to Chechnya.
     actions.record_request(
@@ -272,7 +288,7 @@ def story(team: Team, caseworker: User, lawyer: User):
         summary="Both men were taken from the flat by police from Chechnya overnight.",
         urgency=Request.Urgency.IMMEDIATE,
     )
-    actions.change_status(case, Case.Status.ACTIVE, by=by)
+    actions.change_status(case, Case.Status.ACTIVE, by=by, since=date(2021, 2, 4))
     for person in (salman, islam):
         record_move(
             person,
@@ -326,6 +342,7 @@ def story(team: Team, caseworker: User, lawyer: User):
         by=lawyer,
         text="It is not yet clear what kind of protection they "
         "will receive. Ask the Investigative Committee in writing.",
+        happened_on=date(2021, 3, 18),
     )
     return case, (salman, islam), uncle, unit
 
@@ -378,7 +395,9 @@ def varied_cases(team: Team, staff: list[User], count: int, seed: int) -> None:
         )
         status = rng.choice(statuses)
         if status != Case.Status.INTAKE:
-            actions.change_status(case, status, by=by)
+            actions.change_status(
+                case, status, by=by, since=min(received + timedelta(days=2), today)
+            )
         actions.assess_risk(
             case,
             by=by,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.accounts.models import Team, writable_teams
 from haven.cases.models import Case, CaseAction, Consent, Request, RiskAssessment, RiskLevel
 from haven.cases.selectors import overdue_actions
+from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.people.forms import PersonChoiceField, PersonMultipleChoiceField
 from haven.people.models import Person
 from haven.vocab.models import Term, Vocabulary
@@ -77,6 +78,9 @@ class NewCaseForm(CaseForm):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices)
+    since = forms.DateField(
+        label=_("In effect from"), required=False, widget=DATE, help_text=_("Empty: today.")
+    )
 
 
 class AddPersonForm(forms.Form):
@@ -87,7 +91,7 @@ class AddPersonForm(forms.Form):
         self.fields["person"].queryset = (
             Person.objects.visible_to(user)
             .filter(team_id=case.team_id)
-            .exclude(pk__in=case.persons.values("pk"))
+            .exclude(pk__in=case.current_persons().values("pk"))
         )
 
 
@@ -146,12 +150,20 @@ class RiskForm(
         },
     )
 ):
-    """``assess_risk``'s fields."""
+    """``assess_risk``'s and ``update_assessment``'s fields."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["threat_sources"].queryset = _terms(Vocabulary.THREAT_SOURCE)
         self.fields["threat_types"].queryset = _terms(Vocabulary.THREAT_TYPE)
+
+    @classmethod
+    def initial_from(cls, assessment: RiskAssessment) -> dict:
+        names = ("assessed_on", "likelihood", "impact", "level", "narrative")
+        initial = _initial(assessment, names)
+        initial["threat_sources"] = list(assessment.threat_sources.all())
+        initial["threat_types"] = list(assessment.threat_types.all())
+        return initial
 
 
 class _CaseActionForm:
@@ -159,7 +171,7 @@ class _CaseActionForm:
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = case.persons.live()
+        self.fields["person"].queryset = case.current_persons()
         self.fields["owner"].queryset = _team_members(case.team)
 
     @classmethod
@@ -177,6 +189,16 @@ class ActionForm(
     ),
 ):
     """``plan_action``'s and ``update_action``'s fields for an action that is not a petition."""
+
+    done = FuzzyDateField(
+        label=_("Done on"),
+        required=False,
+        help_text=_(
+            "When it was carried out, as exactly as you know: 2021-07-15, July 2021, "
+            "summer 2021. Empty when marked done: today."
+        ),
+    )
+    field_order = ["kind", "title", "person", "owner", "due_on", "status", "done"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,16 +241,27 @@ class DecisionForm(
         widgets={"decision_on": DATE, "next_deadline": DATE},
     )
 ):
-    """``record_decision``'s fields."""
+    """``record_decision``'s fields.
+
+    The next deadline starts empty: the one the petition had (its answer was due) is
+    closed by the decision; what is asked for is a deadline that follows from it.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decision"].required = True
         self.fields["decision_on"].required = True
+        self.fields["next_deadline"].help_text = _(
+            "Only a deadline that follows from the decision, e.g. for an appeal; the "
+            "petition's earlier deadline is closed by the decision."
+        )
 
     @classmethod
     def initial_from(cls, petition: CaseAction) -> dict:
-        return _initial(petition, cls.base_fields)
+        initial = _initial(petition, ("decision", "decision_on", "measures"))
+        if petition.decision_on:  # a decision already recorded: its own deadline
+            initial["next_deadline"] = petition.next_deadline
+        return initial
 
 
 class ConsentForm(
@@ -239,16 +272,29 @@ class ConsentForm(
         field_classes={"person": PersonChoiceField},
     )
 ):
-    """``record_consent``'s fields (the case is the page's)."""
+    """``record_consent``'s and ``update_consent``'s fields (the case is the page's)."""
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = case.persons.live()
+        self.fields["person"].queryset = case.current_persons()
         self.fields["purpose"].queryset = _terms(Vocabulary.CONSENT_PURPOSE)
+
+    @classmethod
+    def initial_from(cls, consent: Consent) -> dict:
+        return _initial(consent, cls.base_fields)
 
 
 class NoteForm(forms.Form):
+    """``add_note``'s and ``update_note``'s fields."""
+
     text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+    happened_on = forms.DateField(
+        label=_("Happened on"), required=False, widget=DATE, help_text=_("Empty: today.")
+    )
+
+    @classmethod
+    def initial_from(cls, note) -> dict:
+        return {"text": note.text, "happened_on": note.happened_on}
 
 
 class CaseFilterForm(forms.Form):

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.keys.fields import EncryptedTextField
 from haven.lib.codes import new_code
+from haven.lib.fuzzy_dates import PRECISIONS, FuzzyDate
+from haven.lib.fuzzy_fields import get_fuzzy, set_fuzzy
 from haven.lib.names import NAME_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
@@ -68,6 +70,9 @@ class Case(SensitiveRecord):
         verbose_name=_("lead caseworker"),
     )
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
+    # When the current status took effect, which may be before it was entered; the
+    # timeline reads it from each version.
+    status_since = models.DateField(_("status since"), null=True, blank=True)
     persons = models.ManyToManyField(
         "people.Person",
         through="CasePerson",
@@ -85,13 +90,29 @@ class Case(SensitiveRecord):
     def __str__(self) -> str:
         return self.code
 
+    def current_persons(self):
+        """The persons at risk on the case now: live, and not removed from it."""
+        from haven.people.models import Person
+
+        return Person.objects.live().filter(
+            pk__in=CasePerson.objects.filter(case=self, removed_at__isnull=True).values("person")
+        )
+
 
 class CasePerson(models.Model):
-    """A person at risk on a case (the link itself names no one)."""
+    """A person at risk on a case (the link itself names no one).
+
+    Removing a person from a case keeps the link, marked removed, so the case's
+    history still says who was on it and who took them off.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE)
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT)
     added_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -235,6 +256,11 @@ class CaseAction(SensitiveRecord):
     decision_on = models.DateField(_("decision date"), null=True, blank=True)
     measures = EncryptedTextField(_("measures granted"))
     next_deadline = models.DateField(_("next deadline"), null=True, blank=True, db_index=True)
+    # When it was carried out, as vague as it is known ("summer 2021").
+    done_earliest = models.DateField(_("done on"), null=True, blank=True, db_index=True)
+    done_latest = models.DateField(null=True, blank=True)
+    done_precision = models.CharField(max_length=8, choices=PRECISIONS, blank=True)
+    done_estimated = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["due_on", "created_at"]
@@ -252,6 +278,26 @@ class CaseAction(SensitiveRecord):
     def is_overdue(self) -> bool:
         return bool(self.due_on and self.status in self.OPEN and self.due_on < timezone.localdate())
 
+    @property
+    def done(self) -> FuzzyDate | None:
+        return get_fuzzy(self, "done")
+
+    @done.setter
+    def done(self, value: FuzzyDate | None) -> None:
+        set_fuzzy(self, "done", value)
+
+    @property
+    def open_deadline(self):
+        """The next deadline still to meet: none once a decision came on or after it (the
+        deadline was for that decision)."""
+        if self.next_deadline and self.decision_on and self.next_deadline <= self.decision_on:
+            return None
+        return self.next_deadline
+
+    @property
+    def deadline_passed(self) -> bool:
+        return bool(self.open_deadline and self.open_deadline < timezone.localdate())
+
     def clean(self):
         errors = {}
         if self.kind_id and self.is_petition:
@@ -267,10 +313,18 @@ class CaseAction(SensitiveRecord):
             errors["decision_on"] = _("The decision date is before the filing date.")
         if self.decision_on and self.decision in ("", self.Decision.PENDING):
             errors["decision"] = _("Say what was decided, or remove the decision date.")
+        done = self.done
+        if done and done.precision != "after" and done.earliest > timezone.localdate():
+            errors["done"] = _("That date is still to come: give the day it was done.")
+        if self.decision_on and self.next_deadline and self.next_deadline <= self.decision_on:
+            errors["next_deadline"] = _(
+                "A deadline after a decision follows from it (an appeal, a reply): give a "
+                "date after the decision, or leave it empty."
+            )
         if (
             self.person_id
             and self.case_id
-            and not self.case.persons.live().filter(pk=self.person_id).exists()
+            and not self.case.current_persons().filter(pk=self.person_id).exists()
         ):
             errors["person"] = _("This person is not on the case: add them to the case first.")
         if errors:
@@ -320,12 +374,14 @@ class CaseNote(SensitiveRecord):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
     text = EncryptedTextField(_("note"), blank=False)
     written_at = models.DateTimeField(_("written at"), default=timezone.now)
+    # What the note tells of may have happened before it was written.
+    happened_on = models.DateField(_("happened on"), default=timezone.localdate)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
-        ordering = ["-written_at"]
+        ordering = ["-happened_on", "-written_at"]
         verbose_name = _("note")
         verbose_name_plural = _("notes")
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from haven.cases.models import Case, CaseAction, Request
+from haven.cases.models import Case, CaseAction, CasePerson, Request
 from haven.cases.timeline import case_events, picture
 from haven.records.access import can_write
 
@@ -48,21 +48,31 @@ def waiting_requests(user):
 def case_page_data(case: Case, user) -> dict:
     """Everything the case page shows of ``case`` (already fetched for ``user``)."""
     events = case_events(case)
+    # The incidents this case answers (linked from the incident's page), read through
+    # the policy layer like any list.
+    incidents = list(case.incidents.visible_to(user).order_by("start_earliest", "code"))
     actions = list(
         case.actions.live().select_related("kind", "owner", "authority", "petition_type", "person")
     )
     return {
         "case": case,
-        "persons": list(case.persons.live()),
+        "persons": list(case.current_persons()),
+        # Who was taken off the case, by whom and when: the case keeps it.
+        "removed_persons": list(
+            CasePerson.objects.filter(
+                case=case, removed_at__isnull=False, person__deleted_at__isnull=True
+            )
+            .select_related("person", "removed_by")
+            .order_by("removed_at")
+        ),
         "requests": list(case.requests.live().select_related("channel")),
         "assessments": list(
             case.assessments.live().prefetch_related("threat_sources", "threat_types")
         ),
         "actions": [action for action in actions if not action.is_petition],
         "petitions": [action for action in actions if action.is_petition],
-        # The incidents this case answers (linked from the incident's page), read through
-        # the policy layer like any list.
-        "incidents": list(case.incidents.visible_to(user).order_by("start_earliest", "code")),
+        "incidents": incidents,
+        "sources": case_sources(user, incidents),
         "consents": list(case.consents.live().select_related("person", "purpose")),
         "notes": list(case.notes.live().select_related("author")),
         "events": events,
@@ -71,9 +81,33 @@ def case_page_data(case: Case, user) -> dict:
     }
 
 
+def case_sources(user, incidents) -> list:
+    """The sources cited for ``incidents`` (a case's) that ``user`` may see, each once,
+    with the incidents it informs as ``for_incidents``."""
+    from haven.incidents.models import InformationLink
+    from haven.sources.models import Source
+
+    by_pk = {incident.pk: incident for incident in incidents}
+    links = (
+        InformationLink.objects.live()
+        .filter(incident__in=list(by_pk), source__in=Source.objects.visible_to(user))
+        .select_related("source")
+        .order_by("source__code")
+    )
+    sources: dict[int, object] = {}
+    for link in links:
+        source = sources.setdefault(link.source_id, link.source)
+        found = getattr(source, "for_incidents", [])
+        if by_pk[link.incident_id] not in found:
+            found.append(by_pk[link.incident_id])
+        source.for_incidents = found
+    return list(sources.values())
+
+
 def person_cases(user, person) -> list[Case]:
-    """The cases ``person`` is on that ``user`` may see."""
-    return list(Case.objects.visible_to(user).filter(persons=person).order_by("-opened_on", "code"))
+    """The cases ``person`` is on (and was not removed from) that ``user`` may see."""
+    on = CasePerson.objects.filter(person=person, removed_at__isnull=True).values("case")
+    return list(Case.objects.visible_to(user).filter(pk__in=on).order_by("-opened_on", "code"))
 
 
 def dashboard_context(user) -> dict:
@@ -101,6 +135,8 @@ def dashboard_context(user) -> dict:
         ),
         "deadlines": list(
             actions.filter(next_deadline__gte=today, next_deadline__lte=soon)
+            # A deadline a decision has answered is closed (as the case page shows it).
+            .exclude(decision_on__isnull=False, next_deadline__lte=F("decision_on"))
             .select_related("case")
             .order_by("next_deadline")[:20]
         ),

@@ -20,6 +20,22 @@ urlpatterns = [
     path("<uuid:uuid>/petitions/new/", views.petition_new, name="petition_new"),
     path("<uuid:uuid>/actions/<uuid:action>/", views.action_edit, name="action_edit"),
     path("<uuid:uuid>/actions/<uuid:action>/decision/", views.decision, name="decision"),
+    path("<uuid:uuid>/actions/<uuid:action>/remove/", views.action_delete, name="action_delete"),
     path("<uuid:uuid>/consents/new/", views.consent_new, name="consent_new"),
     path("<uuid:uuid>/notes/", views.note_new, name="note_new"),
+    path("<uuid:uuid>/risk/<uuid:assessment>/", views.risk_edit, name="risk_edit"),
+    path("<uuid:uuid>/risk/<uuid:assessment>/remove/", views.risk_delete, name="risk_delete"),
+    path("<uuid:uuid>/consents/<uuid:consent>/", views.consent_edit, name="consent_edit"),
+    path(
+        "<uuid:uuid>/consents/<uuid:consent>/remove/",
+        views.consent_delete,
+        name="consent_delete",
+    ),
+    path("<uuid:uuid>/notes/<uuid:note>/", views.note_edit, name="note_edit"),
+    path("<uuid:uuid>/notes/<uuid:note>/remove/", views.note_delete, name="note_delete"),
+    path(
+        "<uuid:uuid>/persons/<uuid:person>/remove/",
+        views.person_remove,
+        name="person_remove",
+    ),
 ]

@@ -3,12 +3,14 @@ every change is a verb of ``haven.cases.actions``; page data come from selectors
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,7 +33,7 @@ from haven.cases.forms import (
     RiskForm,
     StatusForm,
 )
-from haven.cases.models import get_case_for_user, get_request_for_user
+from haven.cases.models import CasePerson, get_case_for_user, get_request_for_user
 from haven.records.access import can_write, get_part_for_user
 from haven.vocab.models import term
 from haven.web.forms import form_view
@@ -250,7 +252,7 @@ def case_status(request, uuid):
     form = StatusForm(request.POST)
 
     def save(data):
-        actions.change_status(case, data["status"], by=request.user)
+        actions.change_status(case, data["status"], by=request.user, since=data["since"])
         return _saved(request, case, _("Status changed."))
 
     return _case_page(request, case, form, save, status_form=form)
@@ -354,6 +356,22 @@ def action_edit(request, uuid, action):
 
 
 @require_http_methods(["GET", "POST"])
+def action_delete(request, uuid, action):
+    case, action = _get_action(request, uuid, action)
+    return _confirm_removal(
+        request,
+        case,
+        title=_("Remove “%(title)s”?") % {"title": action.title},
+        intro=_(
+            "It disappears from the case, its timeline and the deadline lists. Nothing "
+            "is erased: the history keeps it."
+        ),
+        remove=lambda: actions.remove_action(action, by=request.user),
+        done=_("Removed; the history keeps it."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def decision(request, uuid, action):
     case, petition = _get_action(request, uuid, action)
     if not petition.is_petition:
@@ -394,4 +412,147 @@ def consent_new(request, uuid):
         save=save,
         creates=True,
         back=_back(case),
+    )
+
+
+# --- changing and removing a case's parts ---------------------------------------------------
+
+
+def _get_part(request, uuid, related: str, part_uuid):
+    """The case and one of its ``related`` records, both for writing: 404 for a record
+    of another case, deleted or not visible; 403 for a read-only member."""
+    case = get_case_for_user(request.user, uuid, write=True)
+    return case, get_part_for_user(request.user, case, related, part_uuid, write=True)
+
+
+def _confirm_removal(request, case, *, title: str, intro: str, remove, done: str):
+    """A page that asks first; the removal is soft and kept in the record's history."""
+
+    def save(_data):
+        remove()
+        return _saved(request, case, done)
+
+    return form_view(
+        request,
+        forms.Form(_data(request)),
+        title=title,
+        intro=intro,
+        save=save,
+        submit=_("Remove"),
+        back=_back(case),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def risk_edit(request, uuid, assessment):
+    case, assessment = _get_part(request, uuid, "assessments", assessment)
+    form = RiskForm(_data(request), initial=RiskForm.initial_from(assessment))
+
+    def save(data):
+        actions.update_assessment(assessment, by=request.user, **data)
+        return _saved(request, case, _("Changes saved."))
+
+    return form_view(
+        request,
+        form,
+        title=_("Edit the risk assessment"),
+        save=save,
+        back=_back(case),
+        edits=assessment,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def risk_delete(request, uuid, assessment):
+    case, assessment = _get_part(request, uuid, "assessments", assessment)
+    return _confirm_removal(
+        request,
+        case,
+        title=_("Remove the risk assessment of %(date)s?")
+        % {"date": date_format(assessment.assessed_on, "DATE_FORMAT")},
+        intro=_(
+            "It disappears from the case; the case's risk level becomes that of the newest "
+            "assessment left. Nothing is erased: the history keeps it."
+        ),
+        remove=lambda: actions.remove_assessment(assessment, by=request.user),
+        done=_("Risk assessment removed; the history keeps it."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_edit(request, uuid, consent):
+    case, consent = _get_part(request, uuid, "consents", consent)
+    form = ConsentForm(_data(request), initial=ConsentForm.initial_from(consent), case=case)
+
+    def save(data):
+        actions.update_consent(consent, by=request.user, **data)
+        return _saved(request, case, _("Changes saved."))
+
+    return form_view(
+        request, form, title=_("Edit consent"), save=save, back=_back(case), edits=consent
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_delete(request, uuid, consent):
+    case, consent = _get_part(request, uuid, "consents", consent)
+    return _confirm_removal(
+        request,
+        case,
+        title=_("Remove this consent record?"),
+        intro=_(
+            "%(code)s: %(purpose)s, %(status)s. Once removed, it no longer counts as "
+            "consent. Nothing is erased: the history keeps it."
+        )
+        % {
+            "code": consent.person.code,
+            "purpose": consent.purpose.label,
+            "status": consent.get_status_display(),
+        },
+        remove=lambda: actions.remove_consent(consent, by=request.user),
+        done=_("Consent record removed; the history keeps it."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def note_edit(request, uuid, note):
+    case, note = _get_part(request, uuid, "notes", note)
+    form = NoteForm(_data(request), initial=NoteForm.initial_from(note))
+
+    def save(data):
+        actions.update_note(note, by=request.user, **data)
+        return _saved(request, case, _("Changes saved."))
+
+    return form_view(request, form, title=_("Edit note"), save=save, back=_back(case), edits=note)
+
+
+@require_http_methods(["GET", "POST"])
+def note_delete(request, uuid, note):
+    case, note = _get_part(request, uuid, "notes", note)
+    return _confirm_removal(
+        request,
+        case,
+        title=_("Remove this note?"),
+        intro=_("It disappears from the case. Nothing is erased: the history keeps it."),
+        remove=lambda: actions.remove_note(note, by=request.user),
+        done=_("Note removed; the history keeps it."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_remove(request, uuid, person):
+    case, person = _get_part(request, uuid, "persons", person)
+    if not CasePerson.objects.filter(case=case, person=person, removed_at__isnull=True).exists():
+        raise Http404
+    return _confirm_removal(
+        request,
+        case,
+        title=_("Remove %(code)s from case %(case)s?") % {"code": person.code, "case": case.code},
+        intro=_(
+            "%(name)s will no longer be a person at risk on this case. The person, their "
+            "actions and consent records stay; the case keeps who removed them and when."
+        )
+        % {"name": person.name},
+        remove=lambda: actions.remove_person_from_case(case, person, by=request.user),
+        done=_("Person removed from the case."),
     )

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
+from haven.cases.tests import parts as case_parts
 from haven.tests.access import check_access
 from haven.tests.helpers import ADMIN_ONLY, CREATORS, EVERYONE, NOT_THEIRS, READERS, WRITERS
 from haven.tests.routes import all_routes
@@ -172,6 +173,46 @@ ROUTES: dict[str, Entry] = {
     ),
     "cases:consent_new": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
     "cases:note_new": Entry(_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:action_delete": Entry(
+        lambda w: {"uuid": w.case.uuid, "action": w.petition.uuid},
+        get=WRITERS,
+        post=NOT_THEIRS_POST,
+    ),
+    "cases:risk_edit": Entry(
+        lambda w: {"uuid": w.case.uuid, "assessment": case_parts.assessment(w.case).uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "cases:risk_delete": Entry(
+        lambda w: {"uuid": w.case.uuid, "assessment": case_parts.assessment(w.case).uuid},
+        get=WRITERS,
+        post=NOT_THEIRS_POST,
+    ),
+    "cases:consent_edit": Entry(
+        lambda w: {"uuid": w.case.uuid, "consent": case_parts.consent(w.case).uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "cases:consent_delete": Entry(
+        lambda w: {"uuid": w.case.uuid, "consent": case_parts.consent(w.case).uuid},
+        get=WRITERS,
+        post=NOT_THEIRS_POST,
+    ),
+    "cases:note_edit": Entry(
+        lambda w: {"uuid": w.case.uuid, "note": case_parts.note(w.case).uuid},
+        get=WRITERS,
+        post={**NOT_THEIRS_POST, "member": 400},
+    ),
+    "cases:note_delete": Entry(
+        lambda w: {"uuid": w.case.uuid, "note": case_parts.note(w.case).uuid},
+        get=WRITERS,
+        post=NOT_THEIRS_POST,
+    ),
+    "cases:person_remove": Entry(
+        lambda w: {"uuid": w.case.uuid, "person": w.person.uuid},
+        get=WRITERS,
+        post=NOT_THEIRS_POST,
+    ),
     # Incidents.
     "incidents:list": Entry(get=EVERYONE),
     "incidents:new": Entry(get=CREATORS),

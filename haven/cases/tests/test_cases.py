@@ -331,7 +331,7 @@ def test_status_change_is_kept_in_history(client, personas, case):
     assert first.snapshot["status"] == "intake"
     assert (last.change, last.changed_fields, last.changed_by) == (
         RecordVersion.Change.UPDATED,
-        ["status"],
+        ["status", "status_since"],
         personas.member,
     )
     assert last.snapshot["status"] == "monitoring"
@@ -429,5 +429,16 @@ def test_demo_story_loads(db, personas):
     assert petition.decision == "granted"
     assert story.persons.count() == 2
     assert Case.objects.filter(team=team).count() >= 3
+    # Its timeline is the story's, not the day it was loaded.
+    from haven.cases.timeline import case_events
+
+    statuses = [(e.label, e.day) for e in case_events(story) if e.kind == "status"]
+    assert statuses == [
+        ("Intake", date(2020, 4, 28)),
+        ("Active", date(2020, 4, 29)),
+        ("Monitoring", date(2020, 9, 1)),
+        ("Active", date(2021, 2, 4)),
+    ]
+    assert all(e.day < date(2021, 4, 1) for e in case_events(story) if e.kind != "action")
     with pytest.raises(ValueError, match="already loaded"):
         load_demo(personas.administrator, extra_cases=0)
