@@ -6,11 +6,10 @@
   var DELAY = 250;
   var counter = 0;
 
+  // The CSRF cookie is HttpOnly: the token comes from the form the picker is in.
   function csrfToken(form) {
-    var field = form && form.querySelector("input[name=csrfmiddlewaretoken]");
-    if (field) return field.value;
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
+    var field = (form || document).querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
   }
 
   function setUp(root) {
