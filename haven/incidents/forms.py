@@ -12,6 +12,7 @@ from haven.people.models import Person
 from haven.sources.models import Source
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
+from haven.web.pickers import CasePicker, IncidentPicker, PersonPicker, PlacePicker, SourcePicker
 
 
 def _location_field(label, required=False):
@@ -40,7 +41,7 @@ class PeriodForm(forms.Form):
 
 class IncidentForm(PeriodForm):
     title = forms.CharField(label=_("Title"), max_length=300)
-    location = _location_field(_("Place"))
+    location = PlacePicker(label=_("Place"), queryset=Location.objects.all(), required=False)
     description = forms.CharField(
         label=_("What happened"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -195,8 +196,10 @@ class ActsForm(PeriodForm):
 
 class ActForm(PeriodForm):
     act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=Term.objects.none())
-    victim = PersonChoiceField(label=_("Victim"))
-    location = _location_field(_("Place, if different"))
+    victim = PersonPicker(label=_("Victim"), create=True)
+    location = PlacePicker(
+        label=_("Place, if different"), queryset=Location.objects.all(), required=False
+    )
     victim_status = forms.ChoiceField(
         label=_("Victim's status at the end"), choices=Act.VictimStatus.choices
     )
@@ -239,7 +242,7 @@ class ActForm(PeriodForm):
 
 
 class InvolvementForm(forms.Form):
-    perpetrator = PersonChoiceField(label=_("Perpetrator (person or group)"))
+    perpetrator = PersonPicker(label=_("Perpetrator (person or group)"), create=True)
     degree = forms.ChoiceField(label=_("Degree"), choices=Involvement.Degree.choices)
     affiliation = forms.CharField(
         label=_("Affiliation at the time"),
@@ -263,7 +266,7 @@ class InvolvementForm(forms.Form):
 
 class ChainForm(forms.Form):
     relation = forms.ChoiceField(label=_("This incident"), choices=Chain.Relation.choices)
-    target = forms.ModelChoiceField(label=_("Incident"), queryset=Incident.objects.none())
+    target = IncidentPicker(label=_("Incident"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, incident, user, **kwargs):
@@ -281,7 +284,7 @@ class ChainForm(forms.Form):
 
 
 class CiteForm(forms.Form):
-    source = forms.ModelChoiceField(label=_("Source"), queryset=Source.objects.none())
+    source = SourcePicker(label=_("Source"))
     connection = forms.ChoiceField(
         label=_("The source's connection"), choices=InformationLink.Connection.choices
     )
@@ -321,7 +324,7 @@ class CitationForm(CiteForm):
 
 
 class LinkCaseForm(forms.Form):
-    case = forms.ModelChoiceField(label=_("Case"), queryset=Case.objects.none(), required=False)
+    case = CasePicker(label=_("Case"), required=False)
     action = forms.ModelChoiceField(
         label=_("Or a petition or action of a case"),
         queryset=CaseAction.objects.none(),
