@@ -1,6 +1,8 @@
 """Pickers in real forms: a person added from the picker, a choice kept when another
 field is wrong, and a form that still works when nothing is typed in JavaScript."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -81,3 +83,42 @@ def test_a_read_only_member_cannot_add_a_person_through_a_picker(client, persona
     response = client.post(url, {"person": "new:Рамзан Третий"})
     assert response.status_code == 403
     assert Person.objects.count() == 1
+
+
+def test_a_person_of_another_team_is_answered_as_an_unknown_one(client, personas, member):
+    from haven.accounts.models import Membership
+    from haven.accounts.tests.factories import TeamFactory
+    from haven.people.actions import add_person
+
+    other = TeamFactory(name="Other desk")
+    Membership.objects.create(team=other, user=personas.outsider, access="member")
+    hidden = add_person(team=other, by=personas.outsider, name="Аслан Бисултанов")
+    case = cases.open_case(team=personas.team, by=member, title="Protection")
+    url = reverse("cases:add_person", kwargs={"uuid": case.uuid})
+    detail = reverse("cases:detail", kwargs={"uuid": case.uuid})
+
+    def errors(value):
+        response = post_form(client, url, {"person": value}, token_from=detail)
+        assert response.status_code == 400
+        page = response.content.decode()
+        return page[page.index('<ul class="errorlist"') :][:200]
+
+    assert errors(str(hidden.uuid)) == errors(str(uuid.uuid4())) == errors(str(hidden.pk))
+    assert "not available" in errors(str(hidden.uuid))
+    assert not case.persons.exists()
+
+
+def test_the_picker_speaks_russian(client, personas, member):
+    from django.utils import translation
+
+    from haven.cases.forms import AddPersonForm
+
+    case = cases.open_case(team=personas.team, by=member, title="Protection")
+    with translation.override("ru"):
+        form = AddPersonForm({"person_find": "Зелимхан Новый"}, case=case, user=member)
+        assert not form.is_valid()
+        html = form.as_div()
+    assert "Здесь нечего выбрать по запросу «Зелимхан Новый»" in html
+    assert "Добавить нового человека по имени «Зелимхан Новый»" in html
+    assert "Добавить нового человека по имени «{name}»" in html
+    assert "Введите имя кириллицей или латиницей" in html
