@@ -45,3 +45,36 @@ def test_pick_a_person_typed_in_latin_with_the_keyboard(page, shoot, transaction
     assert list(case.persons.all()) == [salman]
     assert "Салман Тагиров" in page.content()
     shoot(page, "added")
+
+
+def test_without_javascript_the_server_resolves_and_offers_to_add(
+    browser, live_server, shoot, transactional_db
+):
+    from haven.cases.models import Case
+
+    team = TeamFactory(name="North Caucasus desk")
+    worker = UserFactory(email="worker@example.org", full_name="Marina")
+    Membership.objects.create(team=team, user=worker)
+    device = add_totp(worker)
+    salekh = add_person(team=team, by=worker, name="Салех Магамадов")
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in_through_page(page, worker, device)
+
+    page.goto("/cases/new/")
+    page.get_by_label("Title:").fill("Protection for both")
+    page.get_by_label("Persons at risk:").fill("Salekh Magamadov; Зелимхан Новый")
+    page.get_by_role("button", name="Save").click()
+    # The known name is chosen; the unknown one comes back with the offer to add it.
+    assert page.get_by_label(f"{salekh.code} Салех Магамадов").is_checked()
+    assert page.get_by_label("Title:").input_value() == "Protection for both"
+    shoot(page, "offer")
+    page.get_by_label("Add a new person named “Зелимхан Новый”").check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/cases/*/")
+    case = Case.objects.get()
+    assert sorted(p.name for p in case.persons.all()) == ["Зелимхан Новый", "Салех Магамадов"]
+    context.close()
