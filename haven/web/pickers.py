@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -319,6 +318,7 @@ class PickerField(forms.ModelChoiceField):
         "unknown": _(
             "Nothing you may choose here matches “%(text)s”: check the spelling or type a code."
         ),
+        "unknown_new": _("Nobody matches “%(text)s”: check the spelling, or add a new person."),
         "ambiguous": _("Several match “%(text)s”: choose below."),
         "gone": _("That choice is not available; choose again."),
     }
@@ -413,7 +413,7 @@ class PickerField(forms.ModelChoiceField):
         if state.groups:
             group = state.groups[0]
             known = [value for value, _label in group.options if not value.startswith(NEW)]
-            code = "ambiguous" if known else "unknown"
+            code = "ambiguous" if known else "unknown_new" if self.create else "unknown"
             raise ValidationError(
                 self.error_messages[code], code=code, params={"text": group.query}
             )

@@ -118,7 +118,7 @@ def test_the_picker_speaks_russian(client, personas, member):
         form = AddPersonForm({"person_find": "Зелимхан Новый"}, case=case, user=member)
         assert not form.is_valid()
         html = form.as_div()
-    assert "Здесь нечего выбрать по запросу «Зелимхан Новый»" in html
+    assert "Никто не подходит под «Зелимхан Новый»" in html
     assert "Добавить нового человека по имени «Зелимхан Новый»" in html
     assert "Добавить нового человека по имени «{name}»" in html
     assert "Введите имя кириллицей или латиницей" in html
