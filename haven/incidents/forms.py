@@ -7,12 +7,19 @@ from haven.incidents.actions import INCIDENT_EDITABLE
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
-from haven.people.forms import PersonChoiceField, PersonMultipleChoiceField
+from haven.people.forms import PersonChoiceField
 from haven.people.models import Person
 from haven.sources.models import Source
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
-from haven.web.pickers import CasePicker, IncidentPicker, PersonPicker, PlacePicker, SourcePicker
+from haven.web.pickers import (
+    CasePicker,
+    IncidentPicker,
+    PersonPicker,
+    PersonsPicker,
+    PlacePicker,
+    SourcePicker,
+)
 
 
 def _location_field(label, required=False):
@@ -95,10 +102,8 @@ class NewIncidentForm(IncidentForm):
         required=False,
         help_text=_("Optional: record what was done and to whom now; add more acts later."),
     )
-    victims = PersonMultipleChoiceField(label=_("Victims"), required=False)
-    perpetrators = PersonMultipleChoiceField(
-        label=_("Perpetrators (persons or groups)"), required=False
-    )
+    victims = PersonsPicker(label=_("Victims"), required=False)
+    perpetrators = PersonsPicker(label=_("Perpetrators (persons or groups)"), required=False)
     degree = forms.ChoiceField(
         label=_("The perpetrators' part"), choices=Involvement.Degree.choices, required=False
     )
@@ -140,11 +145,11 @@ class ActsForm(PeriodForm):
     victim, each with every perpetrator's involvement."""
 
     act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=Term.objects.none())
-    victims = PersonMultipleChoiceField(
-        label=_("Victims"), help_text=_("One act is recorded for each victim.")
+    victims = PersonsPicker(
+        label=_("Victims"), help_text=_("One act is recorded for each victim."), create=True
     )
-    perpetrators = PersonMultipleChoiceField(
-        label=_("Perpetrators (persons or groups)"), required=False
+    perpetrators = PersonsPicker(
+        label=_("Perpetrators (persons or groups)"), required=False, create=True
     )
     degree = forms.ChoiceField(
         label=_("The perpetrators' part"), choices=Involvement.Degree.choices
@@ -155,7 +160,9 @@ class ActsForm(PeriodForm):
         max_length=300,
         help_text=_("For example a named special police unit."),
     )
-    location = _location_field(_("Place, if different"))
+    location = PlacePicker(
+        label=_("Place, if different"), queryset=Location.objects.all(), required=False
+    )
     victim_status = forms.ChoiceField(
         label=_("Victims' status at the end"), choices=Act.VictimStatus.choices
     )

@@ -51,10 +51,8 @@ def test_document_the_abduction_and_open_its_chain(page, shoot, transactional_db
     assert page.url == incident_url + "#add-acts"
     form = page.get_by_test_id("add-acts")
     choose(form, "Type of act:", "Enforced disappearance or abduction")
-    form.get_by_label("Victims:").select_option(label=[f"{salman.code} Салман Тагиров"])
-    form.get_by_label("Perpetrators (persons or groups):").select_option(
-        label=[f"{unit.code} Police unit (fictional)"]
-    )
+    pick(form, "Victims:", "Salman Tagirov")
+    pick(form, "Perpetrators (persons or groups):", unit.code)
     choose(form, "The perpetrators' part:", "Carried it out")
     form.get_by_text("More details").click()
     choose(form, "Victims' status at the end:", "Returned against their will")
