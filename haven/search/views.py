@@ -3,6 +3,8 @@ not end up in an access log, a browser history or a referrer."""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -99,6 +101,16 @@ class PickForm(forms.Form):
     q = forms.CharField(max_length=200)
     team = forms.IntegerField(required=False, min_value=1)
     write = forms.BooleanField(required=False)
+    only = forms.CharField(required=False, max_length=40 * pickers.FEW)
+
+    def clean_only(self):
+        """UUIDs separated by spaces, or None when not sent (an empty list is no choice)."""
+        if "only" not in self.data:
+            return None
+        try:
+            return [uuid.UUID(part) for part in self.cleaned_data["only"].split()]
+        except ValueError:
+            raise forms.ValidationError(_("Not a list of record ids.")) from None
 
 
 @require_POST
@@ -111,6 +123,11 @@ def pick(request):
         return JsonResponse({"results": [], "errors": form.errors.get_json_data()}, status=400)
     data = form.cleaned_data
     results = pickers.suggest(
-        data["kind"], data["q"], request.user, team=data["team"], write=data["write"]
+        data["kind"],
+        data["q"],
+        request.user,
+        team=data["team"],
+        write=data["write"],
+        only=data["only"],
     )
     return JsonResponse({"results": results})

@@ -36,6 +36,7 @@ from haven.audit.context import current_context
 FIND = "_find"  # the text box's name: the field's name and this
 NEW = "new:"  # an option's value that stands for a person to add
 SUGGESTIONS = 10
+FEW = 30  # choices a page may list for suggestions to be limited to them
 # A name typed where a new person may be added is taken without asking only when it
 # matches one person this closely (a typo could otherwise pick the wrong one).
 SURE = 0.9
@@ -168,20 +169,26 @@ def _in_list(kind: PickerKind, text: str, entries) -> list[tuple[object, float, 
     return (exact or containing)[:SUGGESTIONS]
 
 
-def choices_for(kind: PickerKind, user, *, team: int | None = None, write: bool = False):
+def choices_for(kind: PickerKind, user, *, team=None, write=False, only=None):
     """What ``user`` may pick of ``kind``: the records they may see (``write``: those they
-    may change), of ``team`` only when given; every entry of a shared list."""
+    may change), of ``team`` only and among the UUIDs ``only`` when given; every entry
+    of a shared list. What a form asks for only narrows what the policy allows."""
     if not kind.coded:
         return kind.everything()
     manager = kind.model.objects
     records = manager.writable_by(user) if write else manager.visible_to(user)
-    return records.filter(team_id=team) if team else records
+    if team:
+        records = records.filter(team_id=team)
+    if only is not None:
+        records = records.filter(uuid__in=only)
+    return records
 
 
-def suggest(kind_code: str, text: str, user, *, team=None, write=False) -> list[dict]:
+def suggest(kind_code: str, text: str, user, *, team=None, write=False, only=None) -> list[dict]:
     """A picker's suggestions as the endpoint sends them (``id``, ``label``); audited."""
     kind = KINDS[kind_code]
-    found = find(kind, text, choices_for(kind, user, team=team, write=write), user)
+    records = choices_for(kind, user, team=team, write=write, only=only)
+    found = find(kind, text, records, user)
     _audit(kind.code, len(found))
     return [{"id": record_id(record), "label": kind.label(record)} for record, *_ in found]
 
@@ -274,6 +281,7 @@ class PickerInput(forms.Widget):
             state = _State(chosen=[r for r in (picker.by_id(i) for i in ids) if r is not None])
         chosen = [picker.option(item) for item in state.chosen]
         team = team_of(picker.queryset) if picker.kind.coded else None
+        only = picker.few_choices() if picker.kind.coded and not team else None
         attrs = context["widget"]["attrs"]
         attrs.pop("required", None)  # the server says what is missing; chosen boxes count too
         attrs.update(
@@ -296,6 +304,7 @@ class PickerInput(forms.Widget):
             "groups": state.groups,
             "url": reverse("search:pick"),
             "team": team or "",
+            "only": " ".join(only) if only is not None else None,
             "write": "1" if picker.write else "",
             "create": picker.create,
         }
@@ -338,6 +347,12 @@ class PickerField(forms.ModelChoiceField):
         result.widget.picker = result
         result.widget.state = None
         return result
+
+    def few_choices(self) -> list[str] | None:
+        """The UUIDs of the choices when they are a few that no team names (the persons
+        on a case), so that suggestions are only among them; None when there are more."""
+        ids = [str(value) for value in self.queryset.values_list("uuid", flat=True)[: FEW + 1]]
+        return ids if len(ids) <= FEW else None
 
     def hint(self) -> str:
         if self.kind.code == "person":

@@ -106,3 +106,24 @@ def test_each_lookup_is_audited_without_what_was_typed(client, personas, world):
     assert AuditEntry.objects.filter(action="search.picker").count() == before + 1
     assert entry.actor_id == personas.member.pk
     assert "Salman" not in entry.summary and entry.summary == "person: 1 results"
+
+
+def test_only_narrows_to_the_ids_a_form_lists_and_never_widens(client, personas, world):
+    sign_in(client, personas.member)
+    salman, ibragim = world["salman"], world["ibragim"]
+    assert pick(client, kind="person", q=salman.code, only=f"{ibragim.uuid}") == []
+    assert pick(client, kind="person", q=salman.code, only=f"{salman.uuid} {ibragim.uuid}")
+    assert pick(client, kind="person", q=salman.code, only="") == []
+    # Listing a record the user may not see does not make it visible.
+    hidden = world["hidden"]
+    assert pick(client, kind="person", q=hidden.code, only=str(hidden.uuid)) == []
+    assert client.post(PICK, {"kind": "person", "q": "x", "only": "nope"}).status_code == 400
+
+
+def test_a_case_page_suggests_only_the_persons_on_the_case(client, personas, world):
+    case = cases.open_case(
+        team=personas.team, by=personas.member, title="Protection", persons=[world["salman"]]
+    )
+    sign_in(client, personas.member)
+    page = client.get(reverse("cases:action_new", kwargs={"uuid": case.uuid})).content.decode()
+    assert f'data-only="{world["salman"].uuid}"' in page

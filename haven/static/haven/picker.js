@@ -115,6 +115,7 @@
       body.append("q", query);
       body.append("team", root.getAttribute("data-team") || "");
       body.append("write", root.getAttribute("data-write") || "");
+      if (root.hasAttribute("data-only")) body.append("only", root.getAttribute("data-only"));
       var number = ++asked;
       fetch(root.getAttribute("data-url"), {
         method: "POST",
