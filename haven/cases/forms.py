@@ -8,6 +8,8 @@ is written to a record except by its verb. Fields are declared from the model's
 validation runs in the verb, and its errors land on the form.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.models import fields_for_model
@@ -17,10 +19,10 @@ from haven.accounts.models import Team, writable_teams
 from haven.cases.models import Case, CaseAction, Consent, Request, RiskAssessment, RiskLevel
 from haven.cases.selectors import overdue_actions
 from haven.lib.fuzzy_fields import FuzzyDateField
-from haven.people.forms import PersonChoiceField, PersonMultipleChoiceField
 from haven.people.models import Person
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
+from haven.web.pickers import AuthorityPicker, CasePicker, PersonPicker, PersonsPicker
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -62,7 +64,7 @@ class NewCaseForm(CaseForm):
     """``open_case``'s fields: the case's team and its persons at risk too."""
 
     team = TeamField()
-    persons = PersonMultipleChoiceField(label=_("Persons at risk"), required=False)
+    persons = PersonsPicker(label=_("Persons at risk"), required=False, create=True)
     field_order = ["team", "title", "summary", "lead", "opened_on", "persons"]
 
     def __init__(self, *args, user, **kwargs):
@@ -84,7 +86,7 @@ class StatusForm(forms.Form):
 
 
 class AddPersonForm(forms.Form):
-    person = PersonChoiceField(label=_("Person"))
+    person = PersonPicker(label=_("Person"), create=True)
 
     def __init__(self, *args, case, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,7 +102,7 @@ class RequestForm(
         Request,
         ["channel", "received_at", "requester", "requester_name", "summary", "urgency"],
         widgets={"received_at": DATETIME},
-        field_classes={"requester": PersonChoiceField},
+        field_classes={"requester": partial(PersonPicker, create=True)},
     )
 ):
     """``record_request``'s fields."""
@@ -121,7 +123,7 @@ class ConvertRequestForm(forms.Form):
 
 
 class JoinRequestForm(forms.Form):
-    case = forms.ModelChoiceField(label=_("Existing case"), queryset=Case.objects.none())
+    case = CasePicker(label=_("Existing case"), write=True)
 
     def __init__(self, *args, request_obj, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,7 +187,7 @@ class ActionForm(
         CaseAction,
         ["kind", "title", "person", "owner", "due_on", "status", "details", "outcome"],
         widgets={"due_on": DATE},
-        field_classes={"person": PersonChoiceField},
+        field_classes={"person": PersonPicker},
     ),
 ):
     """``plan_action``'s and ``update_action``'s fields for an action that is not a petition."""
@@ -221,7 +223,7 @@ class PetitionForm(
             "details",
         ],
         widgets={"filed_on": DATE, "next_deadline": DATE},
-        field_classes={"person": PersonChoiceField},
+        field_classes={"person": PersonPicker, "authority": AuthorityPicker},
     ),
 ):
     """A petition's fields (its kind is the petition type)."""
@@ -269,7 +271,7 @@ class ConsentForm(
         Consent,
         ["person", "purpose", "status", "given_on", "expires_on", "note"],
         widgets={"given_on": DATE, "expires_on": DATE},
-        field_classes={"person": PersonChoiceField},
+        field_classes={"person": PersonPicker},
     )
 ):
     """``record_consent``'s and ``update_consent``'s fields (the case is the page's)."""

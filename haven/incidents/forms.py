@@ -7,11 +7,19 @@ from haven.incidents.actions import INCIDENT_EDITABLE
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
-from haven.people.forms import PersonChoiceField, PersonMultipleChoiceField
+from haven.people.forms import PersonChoiceField
 from haven.people.models import Person
 from haven.sources.models import Source
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
+from haven.web.pickers import (
+    CasePicker,
+    IncidentPicker,
+    PersonPicker,
+    PersonsPicker,
+    PlacePicker,
+    SourcePicker,
+)
 
 
 def _location_field(label, required=False):
@@ -40,7 +48,7 @@ class PeriodForm(forms.Form):
 
 class IncidentForm(PeriodForm):
     title = forms.CharField(label=_("Title"), max_length=300)
-    location = _location_field(_("Place"))
+    location = PlacePicker(label=_("Place"), queryset=Location.objects.all(), required=False)
     description = forms.CharField(
         label=_("What happened"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -94,10 +102,8 @@ class NewIncidentForm(IncidentForm):
         required=False,
         help_text=_("Optional: record what was done and to whom now; add more acts later."),
     )
-    victims = PersonMultipleChoiceField(label=_("Victims"), required=False)
-    perpetrators = PersonMultipleChoiceField(
-        label=_("Perpetrators (persons or groups)"), required=False
-    )
+    victims = PersonsPicker(label=_("Victims"), required=False)
+    perpetrators = PersonsPicker(label=_("Perpetrators (persons or groups)"), required=False)
     degree = forms.ChoiceField(
         label=_("The perpetrators' part"), choices=Involvement.Degree.choices, required=False
     )
@@ -139,11 +145,11 @@ class ActsForm(PeriodForm):
     victim, each with every perpetrator's involvement."""
 
     act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=Term.objects.none())
-    victims = PersonMultipleChoiceField(
-        label=_("Victims"), help_text=_("One act is recorded for each victim.")
+    victims = PersonsPicker(
+        label=_("Victims"), help_text=_("One act is recorded for each victim."), create=True
     )
-    perpetrators = PersonMultipleChoiceField(
-        label=_("Perpetrators (persons or groups)"), required=False
+    perpetrators = PersonsPicker(
+        label=_("Perpetrators (persons or groups)"), required=False, create=True
     )
     degree = forms.ChoiceField(
         label=_("The perpetrators' part"), choices=Involvement.Degree.choices
@@ -154,7 +160,9 @@ class ActsForm(PeriodForm):
         max_length=300,
         help_text=_("For example a named special police unit."),
     )
-    location = _location_field(_("Place, if different"))
+    location = PlacePicker(
+        label=_("Place, if different"), queryset=Location.objects.all(), required=False
+    )
     victim_status = forms.ChoiceField(
         label=_("Victims' status at the end"), choices=Act.VictimStatus.choices
     )
@@ -195,8 +203,10 @@ class ActsForm(PeriodForm):
 
 class ActForm(PeriodForm):
     act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=Term.objects.none())
-    victim = PersonChoiceField(label=_("Victim"))
-    location = _location_field(_("Place, if different"))
+    victim = PersonPicker(label=_("Victim"), create=True)
+    location = PlacePicker(
+        label=_("Place, if different"), queryset=Location.objects.all(), required=False
+    )
     victim_status = forms.ChoiceField(
         label=_("Victim's status at the end"), choices=Act.VictimStatus.choices
     )
@@ -239,7 +249,7 @@ class ActForm(PeriodForm):
 
 
 class InvolvementForm(forms.Form):
-    perpetrator = PersonChoiceField(label=_("Perpetrator (person or group)"))
+    perpetrator = PersonPicker(label=_("Perpetrator (person or group)"), create=True)
     degree = forms.ChoiceField(label=_("Degree"), choices=Involvement.Degree.choices)
     affiliation = forms.CharField(
         label=_("Affiliation at the time"),
@@ -263,7 +273,7 @@ class InvolvementForm(forms.Form):
 
 class ChainForm(forms.Form):
     relation = forms.ChoiceField(label=_("This incident"), choices=Chain.Relation.choices)
-    target = forms.ModelChoiceField(label=_("Incident"), queryset=Incident.objects.none())
+    target = IncidentPicker(label=_("Incident"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, incident, user, **kwargs):
@@ -281,7 +291,7 @@ class ChainForm(forms.Form):
 
 
 class CiteForm(forms.Form):
-    source = forms.ModelChoiceField(label=_("Source"), queryset=Source.objects.none())
+    source = SourcePicker(label=_("Source"))
     connection = forms.ChoiceField(
         label=_("The source's connection"), choices=InformationLink.Connection.choices
     )
@@ -321,7 +331,7 @@ class CitationForm(CiteForm):
 
 
 class LinkCaseForm(forms.Form):
-    case = forms.ModelChoiceField(label=_("Case"), queryset=Case.objects.none(), required=False)
+    case = CasePicker(label=_("Case"), required=False)
     action = forms.ModelChoiceField(
         label=_("Or a petition or action of a case"),
         queryset=CaseAction.objects.none(),

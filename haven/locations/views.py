@@ -13,6 +13,7 @@ from haven.locations import actions
 from haven.locations.actions import EDITABLE
 from haven.locations.models import Location
 from haven.web.forms import form_view
+from haven.web.pickers import PlacePicker
 
 
 class LocationForm(forms.Form):
@@ -21,8 +22,9 @@ class LocationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(forms.fields_for_model(Location, fields=EDITABLE))
-        self.fields["parent"].label_from_instance = lambda p: p.full_name
-        self.fields["parent"].required = False
+        self.fields["parent"] = PlacePicker(
+            label=gettext_lazy("part of"), queryset=Location.objects.all(), required=False
+        )
         self.fields["latitude"].help_text = gettext_lazy("Decimal degrees, e.g. 43.3175")
 
     @staticmethod

@@ -12,6 +12,7 @@ from haven.people.models import Person
 from haven.records import blind
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
+from haven.web.pickers import PersonPicker
 
 
 def person_label(person) -> str:
@@ -182,7 +183,7 @@ class MoveForm(forms.Form):
 
 class RelationshipForm(forms.Form):
     kind = forms.ModelChoiceField(label=_("Relationship"), queryset=Term.objects.none())
-    other = PersonChoiceField(label=_("Other person"))
+    other = PersonPicker(label=_("Other person"), create=True)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, person, user, relationship=None, **kwargs):

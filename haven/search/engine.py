@@ -196,3 +196,27 @@ def facet_counts(hits: list[Hit]) -> dict[str, Counter]:
             for item in value if isinstance(value, list) else [value]:
                 counts[name][item] += 1
     return counts
+
+
+def find(kind_code: str, query: str, user, within=None, limit: int = 10) -> list[tuple]:
+    """``(record, score)`` of one kind whose names or title match ``query``, best first: a
+    picker's suggestions. The same index lookup, policy and ranking as ``search``;
+    ``within`` (a queryset) narrows the records further, to a form's choices."""
+    query = query.strip()
+    kind = next((kind for kind in KINDS if kind.code == kind_code), None)
+    if kind is None or len(query) < 2:
+        return []
+    teams = list(member_teams(user).values_list("team_id", flat=True))
+
+    def narrow(records):
+        return records if within is None else records.filter(pk__in=within.values("pk"))
+
+    found, _more = candidates(kind, query_tokens(kind, query, {}), user, teams, narrow)
+    wanted, parsed = parse(query), Parser()
+    scored = [
+        (record, score_parsed(wanted, [parsed(text) for text in kind.texts(record) if text]))
+        for record in found
+    ]
+    scored = [pair for pair in scored if pair[1] >= MIN_SCORE]
+    scored.sort(key=lambda pair: -pair[1])
+    return scored[:limit]

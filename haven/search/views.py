@@ -3,15 +3,19 @@ not end up in an access log, a browser history or a referrer."""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.audit.actions import record
 from haven.search.engine import KINDS, facet_counts, search
 from haven.vocab.models import Term, Vocabulary
+from haven.web import pickers
 
 FACETS = ["kind", "status", "region", "act_type", "year"]
 SHOWN = 100
@@ -90,3 +94,40 @@ def _matches(value, wanted) -> bool:
     if isinstance(value, list):
         return wanted in value
     return str(value) == str(wanted)
+
+
+class PickForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(code, code) for code in pickers.KINDS])
+    q = forms.CharField(max_length=200)
+    team = forms.IntegerField(required=False, min_value=1)
+    write = forms.BooleanField(required=False)
+    only = forms.CharField(required=False, max_length=40 * pickers.FEW)
+
+    def clean_only(self):
+        """UUIDs separated by spaces, or None when not sent (an empty list is no choice)."""
+        if "only" not in self.data:
+            return None
+        try:
+            return [uuid.UUID(part) for part in self.cleaned_data["only"].split()]
+        except ValueError:
+            raise forms.ValidationError(_("Not a list of record ids.")) from None
+
+
+@require_POST
+def pick(request):
+    """A picker's suggestions (``picker.js``): records of one kind that the text names,
+    among those the user may see (``write``: may change), of one team when asked.
+    POST only, like the search page, so that what is typed stays out of URLs."""
+    form = PickForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"results": [], "errors": form.errors.get_json_data()}, status=400)
+    data = form.cleaned_data
+    results = pickers.suggest(
+        data["kind"],
+        data["q"],
+        request.user,
+        team=data["team"],
+        write=data["write"],
+        only=data["only"],
+    )
+    return JsonResponse({"results": results})

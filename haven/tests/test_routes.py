@@ -91,6 +91,10 @@ ROUTES: dict[str, Entry] = {
     "web:home": Entry(get=EVERYONE),
     "web:module": Entry(lambda w: {"module": "reports"}, get=EVERYONE),
     "search:search": Entry(get=EVERYONE),
+    "search:pick": Entry(
+        get={persona: 405 for persona in EVERYONE},
+        post={persona: 400 for persona in EVERYONE},
+    ),
     # Reminders: one's own notifications; another user's notification is unknown.
     "notifications:list": Entry(get=EVERYONE),
     "notifications:read": Entry(

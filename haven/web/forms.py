@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from haven.web import once
+from haven.web import once, pickers
 
 FORM_TEMPLATE = "web/form.html"
 
@@ -124,6 +124,7 @@ def form_view(
                 with transaction.atomic():
                     if edits is not None:
                         _refuse_stale(edits, request.POST.get(SEEN_FIELD))
+                    pickers.add_new_people(form, by=request.user)
                     response.append(save(form.cleaned_data))
 
             try:

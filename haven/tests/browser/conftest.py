@@ -71,3 +71,13 @@ def sign_in_through_page(page, user, device, password="correct horse battery sta
     page.get_by_label("Six-digit code from your authenticator app").fill(totp_code(device))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/")
+
+
+def pick(page, label, text):
+    """Type ``text`` in the picker labelled ``label`` and take its first suggestion with
+    the keyboard, as a person would."""
+    field = page.get_by_label(label, exact=True)
+    field.fill(text)
+    field.locator("xpath=..").locator(".picker-list [role=option]").first.wait_for()
+    field.press("ArrowDown")
+    field.press("Enter")

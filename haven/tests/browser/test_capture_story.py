@@ -11,7 +11,7 @@ from haven.lib.fuzzy_dates import FuzzyDate
 from haven.sources import bundle
 from haven.sources.models import Source
 from haven.sources.tests.test_bundles_and_capture import ARTICLE
-from haven.tests.browser.conftest import sign_in_through_page
+from haven.tests.browser.conftest import pick, sign_in_through_page
 
 
 def test_capture_cite_and_bundle(page, shoot, transactional_db, tmp_path):
@@ -37,7 +37,7 @@ def test_capture_cite_and_bundle(page, shoot, transactional_db, tmp_path):
     source = Source.objects.get()
 
     page.goto(f"/incidents/{incident.uuid}/sources/new/")
-    page.get_by_label("Source:", exact=True).select_option(label=f"{source.code} {source.title}")
+    pick(page, "Source:", source.code)
     page.get_by_label("The source's connection:").select_option(label="Media")
     page.get_by_label("Reliability of the source:").select_option(value="B")
     page.get_by_label("Credibility of the information:").select_option(value="2")
