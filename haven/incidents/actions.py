@@ -168,12 +168,16 @@ def record_acts(
 
 
 @transaction.atomic
+@transaction.atomic
 def record_incident_with_acts(
-    *, team, by, act_type=None, victims=(), perpetrators=(), degree=None, **incident
+    *, team, by, act_type=None, victims=(), perpetrators=(), degree=None, case=None, **incident
 ) -> Incident:
     """An incident and, when ``act_type`` is given, its first acts (``record_acts``),
-    in one transaction: a simple incident is one submission, never half saved."""
+    linked to ``case`` when given, in one transaction: a simple incident is one
+    submission, never half saved."""
     created = record_incident(team=team, by=by, **incident)
+    if case is not None:
+        link_case(created, case, by=by)
     if act_type is not None or victims or perpetrators:
         if act_type is None:
             raise ValidationError({"act_type": _("Choose the type of act for these people.")})

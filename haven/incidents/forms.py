@@ -102,13 +102,22 @@ class NewIncidentForm(IncidentForm):
         required=False,
         help_text=_("Optional: record what was done and to whom now; add more acts later."),
     )
-    victims = PersonsPicker(label=_("Victims"), required=False)
-    perpetrators = PersonsPicker(label=_("Perpetrators (persons or groups)"), required=False)
+    victims = PersonsPicker(label=_("Victims"), required=False, create=True)
+    perpetrators = PersonsPicker(
+        label=_("Perpetrators (persons or groups)"), required=False, create=True
+    )
     degree = forms.ChoiceField(
         label=_("The perpetrators' part"), choices=Involvement.Degree.choices, required=False
     )
+    case = CasePicker(
+        label=_("For case"),
+        required=False,
+        write=True,
+        help_text=_("Optional: the case this incident belongs to."),
+    )
     field_order = [
         "team",
+        "case",
         *IncidentForm.field_order,
         "act_type",
         "victims",
@@ -123,6 +132,7 @@ class NewIncidentForm(IncidentForm):
         people = Person.objects.visible_to(user).filter(team__in=teams)
         self.fields["victims"].queryset = people.filter(kind=Person.Kind.INDIVIDUAL)
         self.fields["perpetrators"].queryset = people
+        self.fields["case"].queryset = Case.objects.writable_by(user).filter(team__in=teams)
 
     def clean(self):
         cleaned = super().clean()
@@ -135,8 +145,13 @@ class NewIncidentForm(IncidentForm):
         team = cleaned.get("team")
         if team:
             for name in ("victims", "perpetrators"):
-                if any(person.team_id != team.pk for person in cleaned.get(name) or ()):
+                chosen = cleaned.get(name) or ()
+                # A person added from the picker joins the incident's team on saving.
+                if any(getattr(p, "team_id", team.pk) != team.pk for p in chosen):
                     self.add_error(name, _("Choose people of the incident's team."))
+            case = cleaned.get("case")
+            if case is not None and case.team_id != team.pk:
+                self.add_error("case", _("Choose a case of the incident's team."))
         return cleaned
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid as uuid_module
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -70,6 +72,13 @@ def incident_list(request):
     )
 
 
+def _uuid_or_none(value: str):
+    try:
+        return uuid_module.UUID(value)
+    except ValueError:
+        return None
+
+
 @require_http_methods(["GET", "POST"])
 def incident_new(request):
     teams = writable_teams(request.user)
@@ -82,9 +91,16 @@ def incident_new(request):
         messages.success(request, _("Incident %(code)s recorded.") % {"code": incident.code})
         return redirect("incidents:detail", uuid=incident.uuid)
 
+    form = NewIncidentForm(_posted(request), teams=teams, user=request.user)
+    if request.method == "GET" and request.GET.get("case"):
+        # Opened from a case's page: the case (if this user may write to it) is chosen.
+        case = form.fields["case"].queryset.filter(uuid=_uuid_or_none(request.GET["case"]))
+        case = case.first()
+        if case is not None:
+            form.initial.update(case=case, team=case.team)
     return form_view(
         request,
-        NewIncidentForm(_posted(request), teams=teams, user=request.user),
+        form,
         title=_("Record an incident"),
         save=save,
         creates=True,
