@@ -115,7 +115,7 @@ def keep_page(captured: CapturedPage, *, team, by) -> CaptureResult:
         by=by,
         kind=Source.Kind.MEDIA,
         title=(article.title if article and article.title else fallback)[:300],
-        author=((article.author or article.site) if article else "")[:300] or "",
+        author=((article.author or article.site or "") if article else "")[:300],
         url=captured.url,
         language=(article.language or "")[:8] if article else "",
         published=published,

@@ -290,6 +290,20 @@ def test_capture_page_needs_no_request(personas):
     assert [p.suffix for p in stored_files()] == [".hev"]
 
 
+def test_a_page_with_no_byline_and_no_site_name_is_captured(personas):
+    """An ordinary page names no author or site: the source keeps an empty author."""
+    page = (
+        "<html><head><title>Protection granted</title></head><body><article><p>"
+        + "Investigators granted state protection to two young men after a petition. " * 8
+        + "</p></article></body></html>"
+    )
+    result = capture_page(
+        team=personas.team, by=personas.member, page=seal_bytes(page.encode(), "plain.html")
+    )
+    assert result.source.author == ""
+    assert "granted state protection" in result.source.text
+
+
 def test_capture_page_refuses_a_reader_before_fetching(personas, monkeypatch):
     from haven.sources import capture
 
