@@ -16,6 +16,8 @@ COMMANDS = {
     "search": "Search index upkeep: reindex.",
     "records": "Records: verify (every encrypted value opens; damaged ones are listed).",
     "people": "People: duplicates (candidate pairs with scores and reasons).",
+    "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
+    "restore": "Restore a backup into a new, empty instance that has the same KEK.",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 
