@@ -23,9 +23,9 @@ def instance_digest(*, audit_up_to: int | None = None) -> str:
         table = model._meta.db_table
         columns = [c for c, _ in snapshot.columns(model)]
         digest.update(f"table {table} {columns}\n".encode())
+        seq = columns.index("seq") if table == "audit_auditentry" else None
         for row in snapshot.read_rows(model):
-            later = audit_up_to is not None and row[columns.index("seq")] > audit_up_to
-            if table == "audit_auditentry" and later:
+            if seq is not None and audit_up_to is not None and row[seq] > audit_up_to:
                 continue
             digest.update(json.dumps(row, ensure_ascii=False).encode() + b"\n")
     root = Path(settings.HAVEN_EVIDENCE_DIR)
@@ -48,7 +48,10 @@ def wipe_instance() -> None:
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # TRUNCATE passes the append-only trigger
+            # (after the foreign-key checks still pending in the test's transaction)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {', '.join(qn(m._meta.db_table) for m in models)}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             for model in models:
                 cursor.execute(f"DELETE FROM {qn(model._meta.db_table)}")
