@@ -51,7 +51,7 @@ def _as_utc(value) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def encode(kind: str, value):
+def encode(kind: str, value, field=None):
     """One stored value in its engine-neutral JSON form."""
     if value is None:
         return None
@@ -65,8 +65,10 @@ def encode(kind: str, value):
         return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
     if kind == "BooleanField":
         return bool(value)
-    if kind == "DecimalField":
-        return str(Decimal(str(value)))
+    if kind == "DecimalField":  # SQLite keeps 43.317, PostgreSQL 43.317000
+        places = getattr(field, "decimal_places", None)
+        number = Decimal(str(value))
+        return f"{number:.{places}f}" if places is not None else str(number)
     if kind == "JSONField":
         return json.loads(value) if isinstance(value, str | bytes) else value
     if isinstance(value, memoryview | bytes):
@@ -114,7 +116,10 @@ def read_rows(model: type[Model]) -> Iterator[list]:
         cursor.execute(sql)
         while rows := cursor.fetchmany(BATCH):
             for row in rows:
-                yield [encode(kind, value) for kind, value in zip(kinds, row, strict=True)]
+                yield [
+                    encode(kind, value, field)
+                    for kind, (_, field), value in zip(kinds, cols, row, strict=True)
+                ]
 
 
 def write_rows(model: type[Model], rows: list[list], done: Callable[[int], None]) -> None:

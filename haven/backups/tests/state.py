@@ -19,22 +19,34 @@ def instance_digest(*, audit_up_to: int | None = None) -> str:
     ``audit_up_to`` leaves out audit entries after that sequence number (the entry
     that a restore itself appends)."""
     digest = hashlib.sha256()
+    for name, value in part_digests(audit_up_to=audit_up_to).items():
+        digest.update(f"{name} {value}\n".encode())
+    return digest.hexdigest()
+
+
+def part_digests(*, audit_up_to: int | None = None) -> dict[str, str]:
+    """One hash per table and one for the evidence files: which part differs."""
+    parts = {}
     for model in snapshot.snapshot_models():
         table = model._meta.db_table
         columns = [c for c, _ in snapshot.columns(model)]
-        digest.update(f"table {table} {columns}\n".encode())
+        digest = hashlib.sha256(f"{columns}\n".encode())
         seq = columns.index("seq") if table == "audit_auditentry" else None
         for row in snapshot.read_rows(model):
             if seq is not None and audit_up_to is not None and row[seq] > audit_up_to:
                 continue
-            digest.update(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+            # sort_keys: PostgreSQL's jsonb keeps its own key order
+            digest.update(json.dumps(row, ensure_ascii=False, sort_keys=True).encode() + b"\n")
+        parts[table] = digest.hexdigest()
+    digest = hashlib.sha256()
     root = Path(settings.HAVEN_EVIDENCE_DIR)
     for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []:
         if path.relative_to(root).parts[0] == "incoming":
             continue
         digest.update(f"file {path.relative_to(root).as_posix()} ".encode())
         digest.update(hashlib.sha256(path.read_bytes()).hexdigest().encode() + b"\n")
-    return digest.hexdigest()
+    parts["evidence files"] = digest.hexdigest()
+    return parts
 
 
 def wipe_instance() -> None:
