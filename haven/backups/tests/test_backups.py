@@ -25,6 +25,7 @@ from haven.lib import crypto
 from haven.people.models import Person
 from haven.sources.actions import add_source, attach_file
 from haven.sources.vault import seal_bytes
+from haven.tests.canaries import leaks, plant
 
 CANARIES = ["Ибрагим", "Селимханов", "Selimkhanov", "928 000-11-22", "Zelimkhan", "Detained in"]
 EVIDENCE = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"Testimony of Zelimkhan K. " * 200
@@ -58,18 +59,22 @@ def _encodings(text: str) -> list[bytes]:
     return [raw, text.encode("utf-16-le"), base64.b64encode(raw), raw.hex().encode()]
 
 
-def test_backup_holds_no_plaintext_and_no_kek(recorded, tmp_path, age_identity):
+def test_backup_holds_no_plaintext_and_no_kek(recorded, personas, tmp_path, age_identity):
+    plant(personas.team, personas.member)  # fifty distinctive values, as users record them
     identity, recipient = age_identity
     path = tmp_path / "b.tar.gz.age"
     call_command("backup", str(path), "--recipient", recipient, verbosity=0)
     ciphertext = path.read_bytes()
     assert ciphertext.startswith(b"age-encryption.org/v1")
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    members = _tar_members(pyrage.decrypt(ciphertext, [identity]))
+    plaintext = pyrage.decrypt(ciphertext, [identity])
+    members = _tar_members(plaintext)
     assert "manifest.json" in members and "db/people_person.jsonl" in members
     assert any(name.startswith("evidence/") for name in members)
+    assert b"Test desk" in members["db/accounts_team.jsonl"]  # control: plain data is found
     kek = base64.b64decode(Path(settings.HAVEN_KEY_FILE).read_text().strip())
-    everything = [ciphertext, *members.values()]
+    everything = [ciphertext, plaintext, *members.values()]
+    assert [leaks(blob) for blob in everything] == [[]] * len(everything)
     for secret in [*(e for c in CANARIES for e in _encodings(c)), kek, base64.b64encode(kek)]:
         assert not any(secret in blob for blob in everything), secret[:20]
 
