@@ -435,8 +435,9 @@ def restore_backup(
 
     def count(rows: int) -> None:
         nonlocal done
-        done += rows
-        progress(f"rows {done}/{total}")
+        before, done = done, done + rows
+        if done // 5000 != before // 5000 or done == total:
+            progress(f"rows {done}/{total}")
 
     root = Path(settings.HAVEN_EVIDENCE_DIR)
     written: list[Path] = []

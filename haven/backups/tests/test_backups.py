@@ -239,3 +239,37 @@ def _age_with_passphrase(path: Path) -> bytes:
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0, seen
     return out.read_bytes()
+
+
+def test_verify_catches_a_member_changed_before_encryption(recorded, tmp_path, age_identity):
+    """age authenticates the file; the manifest catches an archive re-made around a change."""
+    identity, recipient = age_identity
+    path = tmp_path / "b.tar.gz.age"
+    call_command("backup", str(path), "--recipient", recipient, verbosity=0)
+    members = _tar_members(pyrage.decrypt(path.read_bytes(), [identity]))
+    members["db/people_person.jsonl"] = members["db/people_person.jsonl"].replace(b"[", b"[ ", 1)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    forged = tmp_path / "forged.age"
+    forged.write_bytes(pyrage.encrypt(buffer.getvalue(), [identity.to_public()]))
+    with pytest.raises(CommandError, match="people_person.jsonl does not match its hash"):
+        call_command(
+            "backup", "verify", str(forged), "--identity", str(_identity_file(tmp_path, identity))
+        )
+
+
+def test_restore_refuses_a_vault_with_files(recorded, tmp_path, age_identity):
+    identity, recipient = age_identity
+    path = tmp_path / "b.tar.gz.age"
+    call_command("backup", str(path), "--recipient", recipient, verbosity=0)
+    wipe_instance()
+    stray = Path(settings.HAVEN_EVIDENCE_DIR) / "ab" / "stray.hev"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"x")
+    with pytest.raises(BackupError, match="evidence folder .* is not empty"):
+        restore_backup(path, identities=[identity])
+    assert not Person.objects.exists()
