@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 log = logging.getLogger("haven.audit")
 _stop = threading.Event()
@@ -70,9 +71,26 @@ def backup_job():
     return path
 
 
+def seconds_until_backup_due(folder, hours: int, now: float | None = None) -> float:
+    """Zero when the folder's newest backup is ``hours`` old (or there is none), so a
+    server restarted more often than that still backs up on time."""
+    from pathlib import Path
+
+    from haven.backups.actions import SUFFIX
+
+    times = [path.stat().st_mtime for path in Path(folder).glob(f"haven-*{SUFFIX}")]
+    if not times:
+        return 0.0
+    now = time.time() if now is None else now
+    return max(0.0, max(times) + hours * 3600 - now)
+
+
 def _backups_every(hours: int) -> None:
-    while not _stop.wait(hours * 3600):
-        backup_job()
+    from django.conf import settings
+
+    while not _stop.wait(seconds_until_backup_due(settings.HAVEN_BACKUP_DIR, hours)):
+        if backup_job() is None and _stop.wait(3600):  # failed: try again in an hour
+            return
 
 
 def when_ready(server) -> None:

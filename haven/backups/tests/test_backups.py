@@ -273,3 +273,14 @@ def test_restore_refuses_a_vault_with_files(recorded, tmp_path, age_identity):
     with pytest.raises(BackupError, match="evidence folder .* is not empty"):
         restore_backup(path, identities=[identity])
     assert not Person.objects.exists()
+
+
+def test_a_backup_is_due_when_the_newest_is_old_enough(tmp_path):
+    from haven.gunicorn_conf import seconds_until_backup_due
+
+    assert seconds_until_backup_due(tmp_path, 24) == 0
+    newest = tmp_path / "haven-20260101T000000000000Z.tar.gz.age"
+    newest.write_bytes(b"x")
+    made = newest.stat().st_mtime
+    assert seconds_until_backup_due(tmp_path, 24, now=made + 3600) == 23 * 3600
+    assert seconds_until_backup_due(tmp_path, 24, now=made + 25 * 3600) == 0
