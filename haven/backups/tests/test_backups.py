@@ -141,26 +141,18 @@ def test_refusals_change_nothing(recorded, tmp_path, age_identity):
     assert Person.objects.filter(pk=recorded.pk).exists()
 
 
-def test_a_different_migration_state_is_refused(recorded, tmp_path):
+def test_a_different_migration_state_is_refused(recorded, tmp_path, age_identity):
+    identity, recipient = age_identity
     path = tmp_path / "b.tar.gz.age"
-    call_command("backup", str(path), "--recipient", _recipient(), verbosity=0)
+    call_command("backup", str(path), "--recipient", recipient, verbosity=0)
     wipe_instance()
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM django_migrations WHERE app = 'people'")
     with pytest.raises(BackupError, match="migrations differ"):
-        restore_backup(path, identities=[_IDENTITIES[0]])
+        restore_backup(path, identities=[identity])
     assert not Person.objects.exists()
-
-
-_IDENTITIES: list = []
-
-
-def _recipient() -> str:
-    if not _IDENTITIES:
-        _IDENTITIES.append(pyrage.x25519.Identity.generate())
-    return str(_IDENTITIES[0].to_public())
 
 
 def _identity_file(folder: Path, identity) -> Path:
