@@ -71,6 +71,8 @@ def encode(kind: str, value, field=None):
         return f"{number:.{places}f}" if places is not None else str(number)
     if kind == "JSONField":
         return json.loads(value) if isinstance(value, str | bytes) else value
+    if kind == "DurationField":  # microseconds: SQLite's form, PostgreSQL's interval
+        return value // dt.timedelta(microseconds=1) if isinstance(value, dt.timedelta) else value
     if isinstance(value, memoryview | bytes):
         return base64.b64encode(bytes(value)).decode("ascii")
     return value
@@ -100,6 +102,9 @@ def decode(kind: str, field, value):
         )
     if kind == "JSONField":
         return ops.adapt_json_value(value, getattr(field, "encoder", None))
+    if kind == "DurationField":
+        duration = dt.timedelta(microseconds=value)
+        return duration if connection.features.has_native_duration_field else value
     return value
 
 

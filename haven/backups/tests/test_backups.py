@@ -9,6 +9,9 @@ import shutil
 import subprocess
 import tarfile
 import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pyrage
@@ -19,6 +22,7 @@ from django.core.management.base import CommandError
 
 from haven.audit.models import AuditEntry
 from haven.backups.actions import BackupError, restore_backup, rotate
+from haven.backups.snapshot import encode
 from haven.backups.tests.state import instance_digest, wipe_instance
 from haven.keys.keyring import reset_keyring, write_key_file
 from haven.lib import crypto
@@ -30,6 +34,7 @@ from haven.tests.canaries import leaks, plant
 CANARIES = ["Ибрагим", "Селимханов", "Selimkhanov", "928 000-11-22", "Zelimkhan", "Detained in"]
 EVIDENCE = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"Testimony of Zelimkhan K. " * 200
 PASSPHRASE = "correct horse battery staple backup"
+_MSK = timezone(timedelta(hours=3))
 
 
 @pytest.fixture
@@ -276,3 +281,29 @@ def test_a_backup_is_due_when_the_newest_is_old_enough(tmp_path):
     made = newest.stat().st_mtime
     assert seconds_until_backup_due(tmp_path, 24, now=made + 3600) == 23 * 3600
     assert seconds_until_backup_due(tmp_path, 24, now=made + 25 * 3600) == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "sqlite_form", "postgresql_form", "neutral"),
+    [
+        (
+            "DateTimeField",
+            "2026-04-02 03:04:05.000006",
+            datetime(2026, 4, 2, 6, 4, 5, 6, tzinfo=_MSK),
+            "2026-04-02T03:04:05.000006+00:00",
+        ),
+        ("UUIDField", "0f" * 16, uuid.UUID("0f" * 16), str(uuid.UUID("0f" * 16))),
+        ("BooleanField", 1, True, True),
+        ("BinaryField", b"\x00\xff", memoryview(b"\x00\xff"), "AP8="),
+        ("DurationField", 172800000005, timedelta(days=2, microseconds=5), 172800000005),
+        ("JSONField", '{"a": [1, "б"]}', {"a": [1, "б"]}, {"a": [1, "б"]}),
+    ],
+)
+def test_stored_values_have_one_form_on_both_engines(kind, sqlite_form, postgresql_form, neutral):
+    assert encode(kind, sqlite_form) == encode(kind, postgresql_form) == neutral
+
+
+def test_decimals_have_one_form_on_both_engines():
+    field = type("Field", (), {"decimal_places": 6})()
+    assert encode("DecimalField", Decimal("43.317"), field) == "43.317000"
+    assert encode("DecimalField", Decimal("43.317000"), field) == "43.317000"
