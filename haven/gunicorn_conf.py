@@ -4,12 +4,17 @@ Every ``HAVEN_AUDIT_CHECKPOINT_MINUTES`` (when the log grew) and once more when 
 server stops, a signed checkpoint of the audit log's head goes to
 ``HAVEN_AUDIT_CHECKPOINT_DIR``, so that entries cut off or rewritten later are caught
 by ``haven audit verify`` even by someone holding the database and its backups.
+
+When ``HAVEN_BACKUP_DIR`` and a recipient (``HAVEN_BACKUP_RECIPIENT``) or passphrase
+(``HAVEN_BACKUP_PASSPHRASE(_FILE)``) are set, it also writes an encrypted backup there
+every ``HAVEN_BACKUP_HOURS`` and keeps the newest ``HAVEN_BACKUP_KEEP``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 log = logging.getLogger("haven.audit")
 _stop = threading.Event()
@@ -58,6 +63,56 @@ def _every(minutes: int) -> None:
         checkpoint_job()
 
 
+def backup_job():
+    """One scheduled backup into HAVEN_BACKUP_DIR, if configured. Never raises."""
+    from django.conf import settings
+    from django.db import connection
+
+    from haven.backups.actions import BackupError, backup_to_folder
+    from haven.backups.secrets import writing_secret
+
+    if not settings.HAVEN_BACKUP_DIR:
+        return None
+    try:
+        secret = writing_secret({})
+        if not secret["recipients"] and not secret["passphrase"]:
+            log.error("scheduled backup not written: set HAVEN_BACKUP_RECIPIENT")
+            return None
+        path, manifest = backup_to_folder(
+            settings.HAVEN_BACKUP_DIR, keep=settings.HAVEN_BACKUP_KEEP, **secret
+        )
+    except (BackupError, OSError) as exc:
+        log.error("scheduled backup not written: %s", exc)
+        return None
+    finally:
+        if not connection.in_atomic_block:  # (a test's transaction stays open)
+            connection.close()
+    log.info("backup written to %s (%s members)", path, len(manifest["members"]))
+    return path
+
+
+def seconds_until_backup_due(folder, hours: int, now: float | None = None) -> float:
+    """Zero when the folder's newest backup is ``hours`` old (or there is none), so a
+    server restarted more often than that still backs up on time."""
+    from pathlib import Path
+
+    from haven.backups.actions import SUFFIX
+
+    times = [path.stat().st_mtime for path in Path(folder).glob(f"haven-*{SUFFIX}")]
+    if not times:
+        return 0.0
+    now = time.time() if now is None else now
+    return max(0.0, max(times) + hours * 3600 - now)
+
+
+def _backups_every(hours: int) -> None:
+    from django.conf import settings
+
+    while not _stop.wait(seconds_until_backup_due(settings.HAVEN_BACKUP_DIR, hours)):
+        if backup_job() is None and _stop.wait(3600):  # failed: try again in an hour
+            return
+
+
 def when_ready(server) -> None:
     import django
     from django.conf import settings
@@ -71,6 +126,13 @@ def when_ready(server) -> None:
         name="audit-checkpoints",
         daemon=True,
     ).start()
+    if settings.HAVEN_BACKUP_DIR:
+        threading.Thread(
+            target=_backups_every,
+            args=(settings.HAVEN_BACKUP_HOURS,),
+            name="backups",
+            daemon=True,
+        ).start()
 
 
 def on_exit(server) -> None:

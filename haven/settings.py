@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "haven.incidents",
     "haven.search",
     "haven.notifications",
+    "haven.backups",
     "haven.web",
 ]
 
@@ -213,6 +214,12 @@ HAVEN_EVIDENCE_DIR = env_path("HAVEN_EVIDENCE_DIR", VAR_DIR / "evidence")
 # and when it stops. Best on storage the database's administrators cannot rewrite.
 HAVEN_AUDIT_CHECKPOINT_DIR = env_path("HAVEN_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints")
 HAVEN_AUDIT_CHECKPOINT_MINUTES = env_int("HAVEN_AUDIT_CHECKPOINT_MINUTES", 15, minimum=1)
+# Backups: 'haven backup' and, when a folder and a recipient are set, the server's schedule.
+HAVEN_BACKUP_DIR = env_path("HAVEN_BACKUP_DIR", Path()) if env_str("HAVEN_BACKUP_DIR", "") else None
+HAVEN_BACKUP_RECIPIENTS = env_list("HAVEN_BACKUP_RECIPIENT", [])
+HAVEN_BACKUP_IDENTITY_FILE = env_str("HAVEN_BACKUP_IDENTITY_FILE", "") or None
+HAVEN_BACKUP_HOURS = env_int("HAVEN_BACKUP_HOURS", 24, minimum=1)
+HAVEN_BACKUP_KEEP = env_int("HAVEN_BACKUP_KEEP", 7, minimum=1)
 HAVEN_EVIDENCE_MAX_BYTES = env_int("HAVEN_EVIDENCE_MAX_MB", 200, minimum=1) * 1024 * 1024
 HAVEN_CAPTURE_MAX_BYTES = env_int("HAVEN_CAPTURE_MAX_MB", 10, minimum=1) * 1024 * 1024
 HAVEN_CAPTURE_TIMEOUT = env_int("HAVEN_CAPTURE_TIMEOUT", 20, minimum=1)
