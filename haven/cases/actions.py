@@ -40,7 +40,6 @@ CASE_EDITABLE = ("title", "summary", "lead", "opened_on")
 ACTION_EDITABLE = (
     "kind",
     "title",
-    "person",
     "owner",
     "due_on",
     "status",
@@ -295,23 +294,56 @@ def require_consent(person, purpose_code: str, on=None) -> None:
         )
 
 
-def _require_referral_consent(action: CaseAction) -> None:
-    if action.kind.code == "referral" and action.person_id:
-        require_consent(action.person, "referral")
+def _require_referral_consent(action: CaseAction, persons) -> None:
+    if action.kind.code == "referral":
+        for person in persons:
+            require_consent(person, "referral")
+
+
+def _check_persons(case: Case, persons) -> list:
+    """The people an action is for: live people on the case."""
+    persons = list(persons)
+    for person in persons:
+        require_same_team(case, persons=person)
+        require_live(persons=person)
+    on_case = set(case.current_persons().values_list("pk", flat=True))
+    if any(person.pk not in on_case for person in persons):
+        raise ValidationError(
+            {"persons": _("This person is not on the case: add them to the case first.")}
+        )
+    return persons
+
+
+def _set_persons(action: CaseAction, persons: list, *, by) -> None:
+    """The people are a many-to-many: a change is audited with the action's entry."""
+    if {p.pk for p in persons} == set(action.persons.values_list("pk", flat=True)):
+        return
+    action.persons.set(persons)
+    record(
+        f"{action._meta.label_lower}.updated",
+        actor=by,
+        target=action,
+        summary="for whom: " + ", ".join(sorted(p.code for p in persons)),
+    )
 
 
 @transaction.atomic
-def plan_action(case: Case, *, by, kind, **fields) -> CaseAction:
-    """Add an action (or a petition, when ``kind`` is the petition type) to the case.
+def plan_action(case: Case, *, by, kind, persons=(), **fields) -> CaseAction:
+    """Add an action (or a petition, when ``kind`` is the petition type) to the case,
+    for the ``persons`` it concerns (none, one, or several: a petition for both men).
 
     ``fields`` are the ones ``ACTION_EDITABLE`` names.
     """
     require_write(by, case)
+    persons = _check_persons(case, persons)
     action = CaseAction(case=case, team=case.team, kind=kind)
     assign(action, fields, ACTION_EDITABLE)
     _date_what_is_done(action)
-    _require_referral_consent(action)
-    return save_record(action, by=by)
+    _require_referral_consent(action, persons)
+    save_record(action, by=by)
+    if persons:
+        action.persons.set(persons)
+    return action
 
 
 def _date_what_is_done(action: CaseAction) -> None:
@@ -321,16 +353,21 @@ def _date_what_is_done(action: CaseAction) -> None:
 
 
 @transaction.atomic
-def update_action(action: CaseAction, *, by, **fields) -> CaseAction:
-    """Change what ``ACTION_EDITABLE`` names; anything else is a ``TypeError``.
+def update_action(action: CaseAction, *, by, persons=None, **fields) -> CaseAction:
+    """Change what ``ACTION_EDITABLE`` names, and whom it is for (``persons``);
+    anything else is a ``TypeError``.
 
     An action that becomes a referral for someone needs their consent, as when planned.
     """
     assign(action, fields, ACTION_EDITABLE)
     _date_what_is_done(action)
-    if "kind" in fields or "person" in fields:
-        _require_referral_consent(action)
-    return save_record(action, by=by)
+    checked = _check_persons(action.case, persons) if persons is not None else None
+    if "kind" in fields or checked is not None:
+        _require_referral_consent(action, checked if checked is not None else action.persons.all())
+    save_record(action, by=by)
+    if checked is not None:
+        _set_persons(action, checked, by=by)
+    return action
 
 
 @transaction.atomic

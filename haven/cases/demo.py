@@ -433,7 +433,7 @@ def varied_cases(team: Team, staff: list[User], count: int, seed: int) -> None:
                 owner=rng.choice(staff),
                 due_on=due,
                 status=open_status,
-                person=person,
+                persons=[person] if person else [],
             )
         if rng.random() < 0.3:
             filed = received + timedelta(days=rng.randint(5, 60))

@@ -169,25 +169,28 @@ class RiskForm(
 
 
 class _CaseActionForm:
-    """What the action and petition forms share: a person on the case, an owner in its team."""
+    """What the action and petition forms share: people on the case (one, several or
+    none), an owner in its team."""
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = case.current_persons()
+        self.fields["persons"].queryset = case.current_persons()
         self.fields["owner"].queryset = _team_members(case.team)
 
     @classmethod
     def initial_from(cls, action: CaseAction) -> dict:
-        return _initial(action, cls.base_fields)
+        initial = _initial(action, [name for name in cls.base_fields if name != "persons"])
+        initial["persons"] = list(action.persons.all())
+        return initial
 
 
 class ActionForm(
     _CaseActionForm,
     _model_form(
         CaseAction,
-        ["kind", "title", "person", "owner", "due_on", "status", "details", "outcome"],
+        ["kind", "title", "persons", "owner", "due_on", "status", "details", "outcome"],
         widgets={"due_on": DATE},
-        field_classes={"person": PersonPicker},
+        field_classes={"persons": PersonsPicker},
     ),
 ):
     """``plan_action``'s and ``update_action``'s fields for an action that is not a petition."""
@@ -200,7 +203,7 @@ class ActionForm(
             "summer 2021. Empty when marked done: today."
         ),
     )
-    field_order = ["kind", "title", "person", "owner", "due_on", "status", "done"]
+    field_order = ["kind", "title", "persons", "owner", "due_on", "status", "done"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,7 +216,7 @@ class PetitionForm(
         CaseAction,
         [
             "title",
-            "person",
+            "persons",
             "authority",
             "petition_type",
             "filed_on",
@@ -223,7 +226,7 @@ class PetitionForm(
             "details",
         ],
         widgets={"filed_on": DATE, "next_deadline": DATE},
-        field_classes={"person": PersonPicker, "authority": AuthorityPicker},
+        field_classes={"persons": PersonsPicker, "authority": AuthorityPicker},
     ),
 ):
     """A petition's fields (its kind is the petition type)."""

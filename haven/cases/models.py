@@ -220,13 +220,10 @@ class CaseAction(SensitiveRecord):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actions")
     kind = _term(Vocabulary.ACTION_TYPE, verbose_name=_("type"))
-    person = models.ForeignKey(
-        "people.Person",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("for whom"),
+    # Whom the action or petition is for: one of the case's people, or several (a
+    # petition for both men of a case), or nobody in particular.
+    persons = models.ManyToManyField(
+        "people.Person", blank=True, related_name="+", verbose_name=_("for whom")
     )
     title = EncryptedTextField(_("what"), max_length=200, blank=False)
     details = EncryptedTextField(_("details"))
@@ -321,12 +318,6 @@ class CaseAction(SensitiveRecord):
                 "A deadline after a decision follows from it (an appeal, a reply): give a "
                 "date after the decision, or leave it empty."
             )
-        if (
-            self.person_id
-            and self.case_id
-            and not self.case.current_persons().filter(pk=self.person_id).exists()
-        ):
-            errors["person"] = _("This person is not on the case: add them to the case first.")
         if errors:
             raise ValidationError(errors)
 

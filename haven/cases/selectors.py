@@ -52,7 +52,9 @@ def case_page_data(case: Case, user) -> dict:
     # the policy layer like any list.
     incidents = list(case.incidents.visible_to(user).order_by("start_earliest", "code"))
     actions = list(
-        case.actions.live().select_related("kind", "owner", "authority", "petition_type", "person")
+        case.actions.live()
+        .select_related("kind", "owner", "authority", "petition_type")
+        .prefetch_related("persons")
     )
     return {
         "case": case,

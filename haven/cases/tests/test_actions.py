@@ -137,7 +137,11 @@ def test_the_lead_must_be_in_the_team(personas, case, other_team):
 
 def test_an_action_turned_into_a_referral_needs_consent(personas, case, person):
     action = actions.plan_action(
-        case, by=personas.member, kind=term("action_type", "medical"), title="Doctor", person=person
+        case,
+        by=personas.member,
+        kind=term("action_type", "medical"),
+        title="Doctor",
+        persons=[person],
     )
     with pytest.raises(ValidationError, match="no recorded consent"):
         actions.update_action(action, by=personas.member, kind=term("action_type", "referral"))

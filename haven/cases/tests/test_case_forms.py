@@ -2,6 +2,7 @@
 its case, an edit goes through its form and the verb's refusals."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from conftest import sign_in
 from haven.audit.models import AuditEntry
@@ -159,14 +160,15 @@ def test_an_action_is_edited_through_its_form(client, personas, case, person):
         {
             "kind": term("action_type", "shelter").pk,
             "title": "Flat found",
-            "person": person.pk,
+            "persons": [str(person.uuid)],
             "status": "done",
             "outcome": "Moved in.",
         },
     )
     assert response.status_code == 302
     action.refresh_from_db()
-    assert (action.title, action.status, action.person) == ("Flat found", "done", person)
+    assert (action.title, action.status) == ("Flat found", "done")
+    assert list(action.persons.all()) == [person]
     last = RecordVersion.objects.filter(object_uuid=action.uuid).order_by("number").last()
     assert last.changed_by == personas.member
 
@@ -181,7 +183,6 @@ def test_an_edit_refused_by_the_verb_changes_nothing(client, personas, case, pet
             "authority": term("authority", "ic_chechnya").pk,
             "petition_type": term("petition_type", "state_protection").pk,
             "filed_on": "2021-02-12",
-            "person": "",
         },
     )
     assert response.status_code == 302
@@ -193,3 +194,59 @@ def test_an_edit_refused_by_the_verb_changes_nothing(client, personas, case, pet
     assert response.status_code == 400
     petition = CaseAction.objects.get(pk=petition.pk)
     assert (petition.title, petition.decision_on) == ("Renamed", None)
+
+
+def test_one_petition_is_filed_for_both_people_of_a_case(client, personas, case, person):
+    """The petition for state protection is one document for both men, not one each."""
+    from haven.people.actions import add_person
+
+    other = add_person(team=personas.team, by=personas.member, name="Исмаил Исаев")
+    actions.add_person_to_case(case, other, by=personas.member)
+    sign_in(client, personas.member)
+    response = post_form(
+        client,
+        url("cases:petition_new", case),
+        {
+            "title": "Request for state protection",
+            "persons": [str(person.uuid), str(other.uuid)],
+            "authority": term("authority", "ic_chechnya").pk,
+            "petition_type": term("petition_type", "state_protection").pk,
+            "filed_on": "2021-03-10",
+        },
+    )
+    assert response.status_code == 302
+    petition = CaseAction.objects.get()
+    assert set(petition.persons.all()) == {person, other}
+    page = client.get(url("cases:detail", case)).content.decode()
+    assert f"{person.code}, {other.code}" in page or f"{other.code}, {person.code}" in page
+    edit = post_form(
+        client,
+        url("cases:action_edit", case, action=petition.uuid),
+        {
+            "title": "Request for state protection",
+            "persons": [str(other.uuid)],
+            "authority": term("authority", "ic_chechnya").pk,
+            "petition_type": term("petition_type", "state_protection").pk,
+            "filed_on": "2021-03-10",
+        },
+    )
+    assert edit.status_code == 302
+    assert list(CaseAction.objects.get().persons.all()) == [other]
+    assert AuditEntry.objects.filter(
+        action="cases.caseaction.updated", summary=f"for whom: {other.code}"
+    ).exists()
+
+
+def test_an_action_for_someone_not_on_the_case_is_refused(client, personas, case):
+    from haven.people.actions import add_person
+
+    stranger = add_person(team=personas.team, by=personas.member, name="Stranger")
+    with pytest.raises(ValidationError, match="not on the case"):
+        actions.plan_action(
+            case,
+            by=personas.member,
+            kind=term("action_type", "shelter"),
+            title="x",
+            persons=[stranger],
+        )
+    assert not CaseAction.objects.exists()

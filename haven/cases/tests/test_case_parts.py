@@ -347,7 +347,7 @@ def test_a_person_is_removed_from_the_case(client, personas, case, person):
             by=personas.member,
             kind=term("action_type", "shelter"),
             title="x",
-            person=person,
+            persons=[person],
         )
     actions.add_person_to_case(case, person, by=personas.member)
     assert list(case.current_persons()) == [person]

@@ -243,7 +243,7 @@ def test_action_for_a_person_not_on_the_case_is_refused(personas, case):
             by=personas.member,
             kind=term("action_type", "medical"),
             title="Doctor",
-            person=stranger,
+            persons=[stranger],
         )
     assert not CaseAction.objects.exists()
 
@@ -251,7 +251,9 @@ def test_action_for_a_person_not_on_the_case_is_refused(personas, case):
 def test_referral_needs_consent(personas, case, person):
     referral = term("action_type", "referral")
     with pytest.raises(ValidationError, match="no recorded consent"):
-        actions.plan_action(case, by=personas.member, kind=referral, title="Refer", person=person)
+        actions.plan_action(
+            case, by=personas.member, kind=referral, title="Refer", persons=[person]
+        )
     actions.record_consent(
         person,
         by=personas.member,
@@ -262,7 +264,9 @@ def test_referral_needs_consent(personas, case, person):
         expires_on=date(2020, 12, 31),
     )
     with pytest.raises(ValidationError, match="expired"):
-        actions.plan_action(case, by=personas.member, kind=referral, title="Refer", person=person)
+        actions.plan_action(
+            case, by=personas.member, kind=referral, title="Refer", persons=[person]
+        )
     actions.record_consent(
         person,
         by=personas.member,
@@ -271,7 +275,7 @@ def test_referral_needs_consent(personas, case, person):
         purpose=term("consent_purpose", "referral"),
         given_on=timezone.localdate(),
     )
-    actions.plan_action(case, by=personas.member, kind=referral, title="Refer", person=person)
+    actions.plan_action(case, by=personas.member, kind=referral, title="Refer", persons=[person])
     assert CaseAction.objects.count() == 1
 
 
@@ -283,7 +287,7 @@ def test_referral_page_shows_the_missing_consent(client, personas, case, person)
         {
             "kind": term("action_type", "referral").pk,
             "title": "Refer to shelter",
-            "person": person.pk,
+            "persons": [str(person.uuid)],
             "status": "planned",
         },
     )

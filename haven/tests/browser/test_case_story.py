@@ -120,7 +120,7 @@ def test_a_case_is_told_in_the_order_it_happened_and_its_parts_change(
     page.get_by_label("Note:").fill("Abducted from the shelter and taken back to Chechnya.")
     page.get_by_label("Happened on:").fill("2021-07-20")
     page.get_by_role("button", name="Add note").click()
-    page.get_by_role("link", name="Evacuation to a shelter").click()
+    page.get_by_role("link", name="Evacuation to a shelter", exact=True).click()
     choose(page, "Status:", "Done")
     page.get_by_label("Done on:").fill("May 2020")
     page.get_by_role("button", name="Save").click()

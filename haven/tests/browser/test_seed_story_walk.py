@@ -155,7 +155,8 @@ def test_the_seed_story_in_at_most_thirty_submissions(page, shoot, transactional
     form = main_form(page)
     form.locator("[name=kind]").select_option(term(Vocabulary.ACTION_TYPE, "evacuation"))
     form.locator("[name=title]").fill("Evacuation to Nizhny Novgorod")
-    pick(form, "person", "Magamadov")
+    pick(form, "persons", "Magamadov")
+    pick(form, "persons", "Isaev")
     form.locator("[name=status]").select_option("done")
     form.locator("[name=done]").fill(words["summer"])
     send(page, form)
@@ -197,6 +198,8 @@ def test_the_seed_story_in_at_most_thirty_submissions(page, shoot, transactional
     page.goto(case_url + "petitions/new/")
     form = main_form(page)
     form.locator("[name=title]").fill("Request for state protection")
+    pick(form, "persons", "Magamadov")
+    pick(form, "persons", "Isaev")
     pick(form, "authority", "Investigative Committee")
     form.locator("[name=petition_type]").select_option(
         term(Vocabulary.PETITION_TYPE, "state_protection")
@@ -244,6 +247,7 @@ def test_the_seed_story_in_at_most_thirty_submissions(page, shoot, transactional
     ]
     petition = CaseAction.objects.get(case=case, kind__code="petition")
     assert petition.decision == "granted" and case.risk_level == "critical"
+    assert petition.persons.count() == 2  # one petition for both men
     evacuation = CaseAction.objects.get(case=case, kind__code="evacuation")
     assert evacuation.status == "done"
     assert (evacuation.done.earliest, evacuation.done.latest) == (
