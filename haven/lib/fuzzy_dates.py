@@ -35,6 +35,21 @@ PRECISIONS = [
 # Open ends of "before"/"after": far enough for any record Haven keeps.
 DISTANT_PAST = date(1900, 1, 1)
 DISTANT_FUTURE = date(2999, 12, 31)
+# Every date Haven keeps names a year in this span (the open ends above excepted): a
+# typo such as 9999 or 0202 is refused instead of breaking the pages that draw it.
+FIRST_YEAR, LAST_YEAR = 1000, 2200
+
+
+def in_bounds(day: date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR or day in (DISTANT_PAST, DISTANT_FUTURE)
+
+
+def out_of_bounds_message() -> str:
+    return _("Give a year between %(first)s and %(last)s.") % {
+        "first": FIRST_YEAR,
+        "last": LAST_YEAR,
+    }
+
 
 SEASONS = {"winter": 12, "spring": 3, "summer": 6, "autumn": 9}
 _SEASON_OF_MONTH = {12: "winter", 3: "spring", 6: "summer", 9: "autumn"}
@@ -427,6 +442,20 @@ class FuzzyDate:
 
     @classmethod
     def parse(cls, text: str) -> FuzzyDate:
+        """Read a date as people type it (see ``_parse``), in years Haven keeps."""
+        try:
+            value = cls._parse(text)
+        except OverflowError:
+            raise ValueError(out_of_bounds_message()) from None
+        named = {BEFORE: [value.latest], AFTER: [value.earliest]}.get(
+            value.precision, [value.earliest, value.latest]
+        )
+        if not all(FIRST_YEAR <= day.year <= LAST_YEAR for day in named):
+            raise ValueError(out_of_bounds_message())
+        return value
+
+    @classmethod
+    def _parse(cls, text: str) -> FuzzyDate:
         """Read a date as people type it in English or Russian, and every form that
         ``label()`` (in either language) and ``machine()`` write:
 

@@ -7,8 +7,10 @@ Need-to-know lives in ``RecordQuerySet.visible_to``/``writable_by`` and in
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +73,25 @@ class SensitiveRecord(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Django's checks, and every date within the years Haven keeps: one place for
+        every form, import and interface that saves a record."""
+        from haven.lib.fuzzy_dates import in_bounds, out_of_bounds_message
+
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, models.DateField) or isinstance(field, models.DateTimeField):
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(value, date) and not in_bounds(value) and field.name not in errors:
+                errors[field.name] = [out_of_bounds_message()]
+        if errors:
+            raise ValidationError(errors)
 
 
 class RecordVersion(models.Model):
