@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import Team, writable_teams
 from haven.cases.models import Case, CaseAction, Consent, Request, RiskAssessment, RiskLevel
-from haven.cases.selectors import overdue_actions
+from haven.cases.selectors import find_cases, find_requests, overdue_actions
 from haven.people.forms import PersonChoiceField, PersonMultipleChoiceField
 from haven.people.models import Person
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
+from haven.web.lists import FIND_LABEL, ListFilters
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -251,7 +252,13 @@ class NoteForm(forms.Form):
     text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(ListFilters):
+    q = forms.CharField(
+        label=FIND_LABEL,
+        required=False,
+        max_length=200,
+        help_text=_("A code, a word of the title, or the name or phone of a person on the case."),
+    )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any")), *Case.Status.choices]
     )
@@ -266,6 +273,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         teams = Team.objects.filter(memberships__user=user)
         self.fields["team"].queryset = teams
         self.fields["lead"].queryset = (
@@ -280,6 +288,8 @@ class CaseFilterForm(forms.Form):
         if not self.is_valid():
             return cases.none()
         data = self.cleaned_data
+        if data["q"].strip():
+            cases = cases.filter(find_cases(self.user, data["q"]))
         if data["status"]:
             cases = cases.filter(status=data["status"])
         if data["risk"]:
@@ -291,3 +301,32 @@ class CaseFilterForm(forms.Form):
         if data["overdue"]:
             cases = cases.filter(overdue_actions())
         return cases
+
+
+class RequestFilterForm(ListFilters):
+    q = forms.CharField(
+        label=FIND_LABEL,
+        required=False,
+        max_length=200,
+        help_text=_("The name, code or phone of the requester, when on record."),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), required=False, choices=[("", _("Any")), *Request.Urgency.choices]
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def apply(self, requests):
+        """``requests`` narrowed to what the filters ask; none when they are invalid."""
+        if not self.is_bound:
+            return requests
+        if not self.is_valid():
+            return requests.none()
+        data = self.cleaned_data
+        if data["q"].strip():
+            requests = requests.filter(find_requests(self.user, data["q"]))
+        if data["urgency"]:
+            requests = requests.filter(urgency=data["urgency"])
+        return requests

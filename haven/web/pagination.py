@@ -65,7 +65,8 @@ def _stable(queryset):
     show on two pages, or on none.
     """
     order = list(queryset.query.order_by or queryset.model._meta.ordering)
-    if not any(key.lstrip("-") in ("pk", "id") for key in order):
+    # An expression (a sorted column's ``OrderBy``) is never the primary key.
+    if not any(isinstance(key, str) and key.lstrip("-") in ("pk", "id") for key in order):
         order.append("pk")
     return queryset.order_by(*order)
 
