@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from haven.cases.models import Case, CaseAction, CasePerson, Request, RiskLevel
 from haven.cases.timeline import case_events, picture
-from haven.people.models import Person
+from haven.people.selectors import people_found
 from haven.records.access import can_write
 from haven.records.models import member_teams
 from haven.web.lists import Column, in_language, ranked, text_match
@@ -65,11 +65,6 @@ def case_list(user):
         .select_related("team", "lead")
         .annotate(overdue=overdue_actions())
     )
-
-
-def people_found(user, query: str):
-    """The people ``user`` may see that ``query`` finds (name, code, phone …)."""
-    return Person.objects.visible_to(user).filter(text_match(Person, query, member_teams(user)))
 
 
 def find_cases(user, query: str) -> Q:

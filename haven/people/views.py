@@ -19,20 +19,28 @@ from haven.people.models import (
     get_person_for_user,
 )
 from haven.people.sections import sections_for
-from haven.people.selectors import history_rows, relationships_of
+from haven.people.selectors import (
+    PERSON_COLUMNS,
+    PERSON_ORDER,
+    history_rows,
+    relationships_of,
+)
 from haven.records.access import can_write
 from haven.records.actions import restore_version
 from haven.records.models import RecordVersion
 from haven.web.forms import form_view
+from haven.web.lists import Sorting, lookup
 from haven.web.pagination import paginate, shown
 
 
 @require_http_methods(["GET", "POST"])
 def person_list(request):
     # A lookup is POSTed so that a phone number or a name never appears in a URL.
-    find = FindForm(request.POST if request.method == "POST" else None)
+    find = FindForm(lookup(request), user=request.user)
+    sorting = Sorting.of(request, PERSON_COLUMNS, PERSON_ORDER)
     people = paginate(
-        request, find.apply(Person.objects.visible_to(request.user).select_related("team"))
+        request,
+        sorting.apply(find.apply(Person.objects.visible_to(request.user).select_related("team"))),
     )
     record("people.person.listed", summary=shown(people) + (", lookup" if find.query else ""))
     return render(
@@ -42,6 +50,7 @@ def person_list(request):
             "people": people,
             "find": find,
             "query": find.query,
+            "sorting": sorting,
             "can_add": writable_teams(request.user).exists(),
         },
     )

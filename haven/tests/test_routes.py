@@ -90,7 +90,7 @@ ROUTES: dict[str, Entry] = {
     "web:module": Entry(lambda w: {"module": "reports"}, get=EVERYONE),
     "search:search": Entry(get=EVERYONE),
     # People.
-    "people:list": Entry(get=EVERYONE),
+    "people:list": Entry(get=EVERYONE, post=EVERYONE),
     "people:new": Entry(get=CREATORS),
     "people:duplicates": Entry(get=EVERYONE),
     "people:merge": Entry(get=POST_ONLY, post={"outsider": 404, "administrator": 404}),
@@ -107,9 +107,9 @@ ROUTES: dict[str, Entry] = {
     ),
     "people:delete": Entry(_uuid("victim"), get=WRITERS, post=NOT_THEIRS_POST),
     # Cases and requests.
-    "cases:list": Entry(get=EVERYONE),
+    "cases:list": Entry(get=EVERYONE, post=EVERYONE),
     "cases:new": Entry(get=CREATORS),
-    "cases:requests": Entry(get=EVERYONE),
+    "cases:requests": Entry(get=EVERYONE, post=EVERYONE),
     "cases:request_new": Entry(get=CREATORS),
     "cases:request_detail": Entry(_uuid("intake"), get=READERS),
     "cases:request_convert": Entry(
@@ -142,7 +142,7 @@ ROUTES: dict[str, Entry] = {
     "cases:consent_new": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
     "cases:note_new": Entry(_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
     # Incidents.
-    "incidents:list": Entry(get=EVERYONE),
+    "incidents:list": Entry(get=EVERYONE, post=EVERYONE),
     "incidents:new": Entry(get=CREATORS),
     "incidents:statistics": Entry(get=EVERYONE),
     "incidents:detail": Entry(_uuid("incident"), get=READERS),
@@ -167,7 +167,7 @@ ROUTES: dict[str, Entry] = {
         _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
     # Sources and evidence.
-    "sources:list": Entry(get=EVERYONE),
+    "sources:list": Entry(get=EVERYONE, post=EVERYONE),
     "sources:new": Entry(get=CREATORS),
     "sources:capture": Entry(get=CREATORS),
     # A bundle needs a documenting role (the read-only member is a lawyer) and sources

@@ -141,10 +141,11 @@ class Sorting:
     @property
     def carried(self) -> list[tuple[str, str]]:
         """What a header button re-sends with its sort: the lookup, not the page."""
-        data = self.data or {}
+        if not self.data:
+            return []
         return [
             (name, value)
-            for name, values in data.lists()
+            for name, values in self.data.lists()
             if name not in {SORT, "page", "csrfmiddlewaretoken"}
             for value in values
         ]
