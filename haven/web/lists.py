@@ -110,12 +110,12 @@ class Sorting:
 
     def __post_init__(self) -> None:
         by_key = {column.key: column for column in self.columns if column.sortable}
-        if self.default.lstrip("-") not in by_key:
+        if self.default.removeprefix("-") not in by_key:
             raise ValueError(f"the default sort {self.default!r} is not a sortable column")
         wanted = str((self.data or {}).get(SORT, "") or "")
-        if wanted.lstrip("-") not in by_key:
+        if wanted.removeprefix("-") not in by_key:
             wanted = self.default
-        self.key, self.descending = wanted.lstrip("-"), wanted.startswith("-")
+        self.key, self.descending = wanted.removeprefix("-"), wanted.startswith("-")
         self._by_key = by_key
 
     @classmethod
@@ -129,7 +129,7 @@ class Sorting:
 
     def order(self) -> list:
         """The ``order_by`` arguments: the chosen column, then the default's fields."""
-        default_key = self.default.lstrip("-")
+        default_key = self.default.removeprefix("-")
         order = _expressions(self._by_key[self.key].order, self.descending)
         if self.key != default_key:
             order += _expressions(self._by_key[default_key].order, self.default.startswith("-"))
