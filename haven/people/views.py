@@ -214,9 +214,17 @@ def duplicates(request):
     from haven.people.duplicates import find
 
     people = Person.objects.writable_by(request.user)
-    candidates = find(people)[:100]
-    merges = Merge.objects.visible_to(request.user).select_related("kept", "merged")[:50]
-    record("people.duplicates.listed", summary=f"{len(candidates)} candidate pairs")
+    # Every pair and every merge can be reached, a page at a time, each list with its total.
+    candidates = paginate(request, find(people))
+    merges = paginate(
+        request,
+        Merge.objects.visible_to(request.user).select_related("kept", "merged"),
+        param="merges_page",
+    )
+    record(
+        "people.duplicates.listed",
+        summary=f"{candidates.paginator.count} candidate pairs, {shown(candidates)}",
+    )
     return render(request, "people/duplicates.html", {"candidates": candidates, "merges": merges})
 
 

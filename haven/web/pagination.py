@@ -6,6 +6,7 @@ A list shows its total and lets the user walk to its last row: no silent caps.
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.utils.formats import number_format
 
 PER_PAGE = 50
@@ -15,7 +16,7 @@ PER_PAGE = 50
 _NOT_CARRIED = {"page", "csrfmiddlewaretoken"}
 
 
-def paginate(request, queryset, per_page: int = PER_PAGE) -> Page:
+def paginate(request, queryset, per_page: int = PER_PAGE, *, param: str = "page") -> Page:
     """The page of ``queryset`` that the request's ``page`` asks for.
 
     A page number that is not a number answers the first page, one past the end the
@@ -31,21 +32,26 @@ def paginate(request, queryset, per_page: int = PER_PAGE) -> Page:
       shown, grouped for the user's language ("1,234");
     - ``page.numbers``: the page numbers to link, with ``Paginator.ELLIPSIS`` for gaps.
 
-    ``queryset`` should be counted and sliced in SQL: pass the queryset, not a list.
+    ``queryset`` should be counted and sliced in SQL: pass the queryset, not a list (a
+    list is paged as it is: rows already worked out in Python, such as scored pairs).
+    ``param`` names the page number for a second list on one page; ``page.param``
+    carries it to the pager.
     """
-    paginator = Paginator(_stable(queryset), per_page)
+    rows = _stable(queryset) if isinstance(queryset, QuerySet) else queryset
+    paginator = Paginator(rows, per_page)
     posted = request.method == "POST"
     data = request.POST if posted else request.GET
-    page = paginator.get_page(data.get("page"))
+    page = paginator.get_page(data.get(param))
+    page.param = param
     page.posted = posted
     page.carried = [
         (name, value)
         for name, values in data.lists()
-        if name not in _NOT_CARRIED
+        if name not in _NOT_CARRIED | {param}
         for value in values
     ]
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop(param, None)
     page.query = query.urlencode() + "&" if query else ""
     page.total = _grouped(paginator.count)
     page.from_row, page.to_row = _grouped(page.start_index()), _grouped(page.end_index())

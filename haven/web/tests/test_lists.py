@@ -426,3 +426,15 @@ def test_a_sorted_list_takes_as_many_queries_for_many_rows_as_for_one(client, pe
             make(personas, n + 1)
 
     assert_queries_do_not_grow(client, url, add_rows)
+
+
+def test_every_possible_duplicate_can_be_reached(client, personas):
+    for _ in range(12):  # 66 pairs of namesakes: more than a page
+        add_person(team=personas.team, by=personas.member, name="Ислам Бетиев")
+    sign_in(client, personas.member)
+    first = client.get(reverse("people:duplicates")).content.decode()
+    assert "1–50 of 66 records" in first
+    assert 'href="?page=2"' in first
+    last = client.get(reverse("people:duplicates"), {"page": 2}).content.decode()
+    assert "51–66 of 66 records" in last
+    assert last.count("Keep P") == 2 * 16 or last.count('name="kept"') == 2 * 16
