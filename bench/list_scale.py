@@ -1,0 +1,461 @@
+#!/usr/bin/env python3
+"""List pages at scale: each list's page of 50 rows beside its plain floor.
+
+Generates fictional records of every listed kind (cases, requests, incidents with one act
+each, people, sources), N of each, stored as Haven stores them (encrypted fields,
+blind-index tokens), in teams that the bench user all belongs to: the user sees every
+row, the worst case for counting and sorting. Then, in process (Django's test client
+through the whole middleware stack: session, second factor, audit), it times each list
+page of 50 rows: the first page in the usual order, a page in the middle, the first page
+sorted by another column, and a text lookup (POSTed, through the blind index).
+
+The floor of each is a minimal Django view behind the same middleware that fetches the
+same 50 rows with the same query (order, offset, joins, prefetches), decrypts the fields
+the list shows and renders them in a bare table: what any page showing those rows must
+do. The page adds the total count, the filter form, the sort headers, the audit entry
+and the full template. Target: page <= 1.15 x floor at 100,000 records.
+
+    .venv/bin/python bench/list_scale.py [--records N] [--repeat N]
+    .venv/bin/python bench/list_scale.py --instance DIR   # measure DIR's data again
+
+The default is the target's 100,000 records of each kind (about 10 minutes to generate
+on two cores); use --records 5000 while developing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import _conditions
+import _instance
+
+PER_PAGE = 50
+TARGET = 1.15
+FIRST = ["Адам", "Ислам", "Магомед", "Рустам", "Зелимхан", "Хава", "Зарема", "Седа",
+         "Малика", "Салех", "Исмаил", "Хасан", "Анна", "Ольга", "Павел", "Марина"]  # fmt: skip
+LAST = ["Ахмадов", "Вагапов", "Дакаев", "Хамзатов", "Сулейманов", "Усманов", "Магамадов",
+        "Исаев", "Бетиев", "Тагиров", "Иванов", "Смирнов", "Петров", "Волков"]  # fmt: skip
+TITLES = ["Detention of", "Threats against", "Evacuation of", "Protection of", "Search at home of"]
+
+
+def progress(text):
+    sys.stdout.write(f"\r{text}   ")
+    sys.stdout.flush()
+
+
+def _bulk(model, objects, batch=2000, index=True):
+    """Create records in batches: encrypted by their fields, indexed in bulk, no history."""
+    from django.db import transaction
+
+    from haven.records.blind import index_new
+
+    created = []
+    for start in range(0, len(objects), batch):
+        with transaction.atomic():
+            made = model.objects.bulk_create(objects[start : start + batch])
+            if index and model.blind_indexes:
+                index_new(made)
+        created += made
+        progress(f"{model._meta.verbose_name_plural}: {len(created):,}/{len(objects):,}")
+    sys.stdout.write("\n")
+    return created
+
+
+def generate(records: int, teams_count: int, rng, kinds) -> None:
+    from django.db import connection
+
+    from haven.accounts.actions import add_member, create_team, create_user
+
+    teams = [create_team(f"Team {n:02d}") for n in range(teams_count)]
+    user, _password = create_user(email="bench@example.org")
+    user.must_change_password = False
+    user.save()
+    for team in teams:
+        add_member(team, user)
+    names = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(records)]
+    team_of = [teams[n % len(teams)] for n in range(records)]
+    start = date(2015, 1, 1)
+    people = []
+    for team in teams if kinds & {"people", "requests", "incidents"} else []:
+        rows = [
+            {"name": names[n], "code": f"P-{n:07d}"} for n in range(records) if team_of[n] is team
+        ]
+        people += _instance.bulk_people(team, rows)
+        progress(f"people: {len(people):,}/{records:,}")
+    sys.stdout.write("\n")
+    people.sort(key=lambda person: person.code)
+    if "cases" in kinds:
+        _cases(records, team_of, names, user, start, rng)
+    if "requests" in kinds:
+        _requests(records, team_of, people, rng)
+    if "incidents" in kinds:
+        _incidents(records, team_of, names, people, start, rng)
+    if "sources" in kinds:
+        _sources(records, team_of, names, start, rng)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def _cases(records, team_of, names, user, start, rng):
+    from haven.cases.models import Case, RiskLevel
+
+    _bulk(
+        Case,
+        [
+            Case(
+                team=team_of[n],
+                code=f"C-{n:07d}",
+                title=f"{rng.choice(TITLES)} {names[n]}",
+                status=rng.choice(Case.Status.values),
+                risk_level=rng.choice(["", *RiskLevel.values]),
+                lead=user,
+                opened_on=start + timedelta(days=rng.randrange(4000)),
+            )
+            for n in range(records)
+        ],
+    )
+
+
+def _requests(records, team_of, people, rng):
+    from haven.cases.models import Request
+    from haven.vocab.models import term
+
+    channels = [term("channel", code) for code in ("hotline", "telegram", "signal", "email")]
+    now = time.time()
+
+    _bulk(
+        Request,
+        [
+            Request(
+                team=team_of[n],
+                channel=rng.choice(channels),
+                received_at=datetime.fromtimestamp(now - rng.randrange(10**8), tz=UTC),
+                requester=people[n],
+                summary="A call for help.",
+                urgency=rng.choice(Request.Urgency.values),
+            )
+            for n in range(records)
+        ],
+    )
+
+
+def _incidents(records, team_of, names, people, start, rng):
+    from haven.incidents.models import Act, Incident
+    from haven.locations.models import Location
+    from haven.vocab.models import term
+
+    places = list(Location.objects.all())
+    incidents = _bulk(
+        Incident,
+        [
+            Incident(
+                team=team_of[n],
+                code=f"I-{n:07d}",
+                title=f"{rng.choice(TITLES)} {names[n]}",
+                start_earliest=(day := start + timedelta(days=rng.randrange(4000))),
+                start_latest=day,
+                start_precision="day",
+                location=rng.choice(places),
+            )
+            for n in range(records)
+        ],
+    )
+    act_types = [term("act_type", code) for code in ("arbitrary_detention", "torture", "threat")]
+    _bulk(
+        Act,
+        [
+            Act(
+                team=incident.team,
+                incident=incident,
+                act_type=rng.choice(act_types),
+                victim=people[n],
+            )
+            for n, incident in enumerate(incidents)
+        ],
+        index=False,
+    )
+
+
+def _sources(records, team_of, names, start, rng):
+    from haven.sources.models import Reliability, Source
+
+    _bulk(
+        Source,
+        [
+            Source(
+                team=team_of[n],
+                code=f"S-{n:07d}",
+                kind=rng.choice(Source.Kind.values),
+                title=f"{rng.choice(TITLES)} {names[n]}",
+                reliability=rng.choice(Reliability.values),
+                published_earliest=(day := start + timedelta(days=rng.randrange(4000))),
+                published_latest=day,
+                published_precision="day",
+            )
+            for n in range(records)
+        ],
+    )
+
+
+def signed_in_session(user):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from conftest import add_totp
+    from haven.accounts.middleware import LOGIN_AT, SEEN_AT
+
+    device = add_totp(user)
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session["otp_device_id"] = device.persistent_id
+    session[LOGIN_AT] = session[SEEN_AT] = time.time()
+    session.create()
+    return session.session_key
+
+
+# --- the floor: the same rows through a minimal view -------------------------------------
+
+FLOOR_TEMPLATE = (
+    "<table>{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}"
+    "</tr>{% endfor %}</table>"
+)
+
+
+def _lists():
+    """Per list: its URL name, the queryset its view pages (before sorting and
+    filtering), its columns and default sort, the cells of a row, and the filter form."""
+    from haven.cases import selectors as cases
+    from haven.cases.forms import CaseFilterForm, RequestFilterForm
+    from haven.incidents import selectors as incidents
+    from haven.incidents.forms import IncidentFilterForm
+    from haven.people.forms import FindForm
+    from haven.people.models import Person
+    from haven.people.selectors import PERSON_COLUMNS, PERSON_ORDER
+    from haven.sources import selectors as sources
+    from haven.sources.forms import SourceFilterForm
+    from haven.sources.models import Source
+
+    return {
+        "cases": (
+            "cases:list",
+            cases.case_list,
+            cases.CASE_COLUMNS,
+            cases.CASE_ORDER,
+            lambda c: (
+                c.code,
+                c.title,
+                c.status,
+                c.risk_level,
+                c.lead.display_name,
+                c.team.name,
+                c.opened_on,
+                c.overdue,
+            ),  # fmt: skip
+            CaseFilterForm,
+            "opened",
+        ),
+        "requests": (
+            "cases:requests",
+            cases.waiting_requests,
+            cases.REQUEST_COLUMNS,
+            cases.REQUEST_ORDER,
+            lambda r: (r.received_at, r.channel.label, r.urgency, r.summary),
+            RequestFilterForm,
+            "urgency",
+        ),
+        "incidents": (
+            "incidents:list",
+            incidents.incident_list,
+            incidents.INCIDENT_COLUMNS,
+            incidents.INCIDENT_ORDER,
+            lambda i: (
+                i.code,
+                i.title,
+                i.start,
+                i.location.name if i.location else "",
+                ", ".join(act.act_type.label for act in i.acts.all()),
+            ),  # fmt: skip
+            IncidentFilterForm,
+            "where",
+        ),
+        "people": (
+            "people:list",
+            lambda user: Person.objects.visible_to(user).select_related("team"),
+            PERSON_COLUMNS,
+            PERSON_ORDER,
+            lambda p: (p.code, p.name, p.kind, p.team.name),
+            FindForm,
+            "team",
+        ),
+        "sources": (
+            "sources:list",
+            lambda user: Source.objects.visible_to(user).select_related("team"),
+            sources.SOURCE_COLUMNS,
+            sources.SOURCE_ORDER,
+            lambda s: (s.code, s.title, s.kind, s.published, s.reliability, s.created_at),
+            SourceFilterForm,
+            "reliability",
+        ),
+    }
+
+
+def floor_view(request, kind):
+    """The same 50 rows as the list page asked the same way, in a bare table: no count,
+    no filter form, no headers, no audit entry, no base template."""
+    from django.http import HttpResponse
+    from django.template import engines
+
+    from haven.web.lists import Sorting, lookup
+
+    _name, queryset, columns, default, cells, form_class, _other = _lists()[kind]
+    form = form_class(lookup(request), user=request.user)
+    sorting = Sorting.of(request, columns, default)
+    rows = sorting.apply(form.apply(queryset(request.user))).order_by(*sorting.order(), "pk")
+    page = max(1, int(request.GET.get("page", request.POST.get("page", 1))))
+    start = (page - 1) * PER_PAGE
+    shown = [cells(row) for row in rows[start : start + PER_PAGE]]
+    template = engines["django"].from_string(FLOOR_TEMPLATE)
+    return HttpResponse(template.render({"rows": shown}))
+
+
+def install_floor():
+    """Serve ``floor/<kind>/`` beside Haven's own routes, in this process only."""
+    import types
+
+    from django.conf import settings
+    from django.urls import clear_url_caches, include, path
+
+    module = types.ModuleType("list_scale_urls")
+    module.urlpatterns = [
+        path("floor/<str:kind>/", floor_view),
+        path("", include("haven.urls")),
+    ]
+    sys.modules["list_scale_urls"] = module
+    settings.ROOT_URLCONF = "list_scale_urls"
+    clear_url_caches()
+
+
+def timed(call, repeat):
+    """Medians of the wall-clock and the CPU time of ``repeat`` calls. In process, with
+    SQLite, the CPU time is the database's work too, and it hardly grows when other
+    processes compete for the cores: on a busy machine compare that."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        response = call()
+        cpus.append(time.process_time() - start_cpu)
+        walls.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(walls), statistics.median(cpus), response
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000, help="records of each kind")
+    parser.add_argument("--teams", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=15, help="timings per page (median)")
+    parser.add_argument(
+        "--instance",
+        type=Path,
+        help="measure the instance an earlier run left in this folder instead of generating",
+    )
+    parser.add_argument(
+        "--kinds",
+        default="cases,requests,incidents,people,sources",
+        help="the lists to generate and measure, comma-separated",
+    )
+    args = parser.parse_args()
+    kinds = set(args.kinds.split(","))
+    if args.instance:
+        os.environ["HAVEN_VAR_DIR"] = str(args.instance)
+        if (args.instance / "bench.sqlite3").exists():
+            os.environ.setdefault(
+                "HAVEN_DATABASE_URL", f"sqlite:///{args.instance / 'bench.sqlite3'}"
+            )
+    workdir = _instance.start(args.instance)
+    from django.conf import settings
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.urls import reverse
+
+    from haven.accounts.models import User
+    from haven.cases.models import Case
+    from haven.people.models import Person
+    from haven.sources.models import Source
+
+    rng = random.Random(11)
+    started = time.perf_counter()
+    if not args.instance:
+        generate(args.records, args.teams, rng, kinds)
+    generated = time.perf_counter() - started
+    user = User.objects.get(email="bench@example.org")
+    records = max(model.objects.count() for model in (Case, Person, Source))
+    install_floor()
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_session(user)
+    database_file = connection.settings_dict["NAME"] if connection.vendor == "sqlite" else None
+    cached = _conditions.page_cache(Path(database_file)) if database_file else ""
+    conditions = _conditions.start()
+
+    middle = max(1, records // PER_PAGE // 2)
+    lookup = FIRST[1] + " " + "Betiev"  # Cyrillic first name, Latin surname
+    print(
+        f"List pages at scale on {connection.vendor}: {records:,} records of each kind in "
+        f"{args.teams} teams, all visible to the user; 50 rows a page; median of "
+        f"{args.repeat}" + (f" (generated in {generated:.0f} s)" if not args.instance else "")
+    )
+    print(f"{'':<36}{'CPU ms: page':>13}{'floor':>7}{'ratio':>7}   wall ratio  queries")
+    worst = 0.0
+    for kind, (name, *_rest, other) in _lists().items():
+        if kind not in kinds:
+            continue
+        url, floor = reverse(name), f"/floor/{kind}/"
+        variants = [
+            ("first page", "get", {}),
+            (f"page {middle:,}", "get", {"page": middle}),
+            (f"sorted by {other}", "get", {"sort": other}),
+            ("lookup", "post", {"q": lookup}),
+        ]
+        for label, method, data in variants:
+            send = getattr(client, method)
+            send(url, data)  # warm: the first request of a kind loads its data keys
+            send(floor, data)
+            settings.DEBUG = True
+            reset_queries()
+            send(url, data)
+            queries = len(connection.queries)
+            settings.DEBUG = False
+            page_wall, page_cpu, response = timed(lambda: send(url, data), args.repeat)  # noqa: B023
+            floor_wall, floor_cpu, floor_response = timed(
+                lambda: send(floor, data),  # noqa: B023
+                args.repeat,
+            )
+            rows = floor_response.content.count(b"<tr>")
+            assert response.content.count(b"<tr>") - 1 == rows, f"{kind} {label}: rows differ"
+            ratio = page_cpu / floor_cpu
+            worst = max(worst, ratio)
+            print(
+                f"{kind + ': ' + label + f' ({rows})':<36}{page_cpu * 1000:>13.1f}"
+                f"{floor_cpu * 1000:>7.1f}{ratio:>7.2f}{page_wall / floor_wall:>13.2f}{queries:>9}"
+            )
+    conditions.report(
+        database=connection.vendor,
+        cache=", ".join(
+            filter(None, [_conditions.REOPENED if args.instance else _conditions.GENERATED, cached])
+        ),
+        notes="in process (Django test client, whole middleware stack), one request at a time",
+    )
+    print(f"worst CPU ratio {worst:.2f}; target: page <= {TARGET} x floor at 100,000 records")
+    print(f"(instance left in {workdir}; measure it again with --instance {workdir})")
+
+
+if __name__ == "__main__":
+    main()
