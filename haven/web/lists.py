@@ -11,8 +11,8 @@ Why names and titles do not sort: they are stored encrypted (DESIGN.md, invarian
 so the database cannot order them, and ordering them in Python would mean decrypting
 every row of the list for each page (100,000 rows to show 50). Sorting only the rows of
 one page would look like a sorted list and mislead. So encrypted columns are marked
-``encrypted=True``: their headers say that they do not sort, and the text box
-(``text_match``) is the way to a name.
+``encrypted=True``: their headers are not links, a note above the list
+(``web/list_sort.html``) says why, and the text box (``text_match``) is the way to a name.
 
 ``text_match`` finds records through the blind index (``haven.records.blind``): names in
 either script with a typo, each word of the query matching (so "Ислам Бетиев" narrows,
@@ -51,8 +51,8 @@ class Column:
     """One column of a list: its header, and how it sorts.
 
     ``order``: the fields or expressions it sorts by, ascending; empty when it does not
-    sort. ``encrypted``: it does not sort because its values are encrypted (the header
-    says so).
+    sort. ``encrypted``: it does not sort because its values are encrypted (the list's
+    note says so).
     """
 
     key: str
