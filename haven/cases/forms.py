@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import Team, writable_teams
 from haven.cases.models import Case, CaseAction, Consent, Request, RiskAssessment, RiskLevel
-from haven.cases.selectors import overdue_actions
+from haven.cases.selectors import find_cases, find_requests, overdue_actions
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.people.models import Person
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
+from haven.web.lists import FIND_LABEL, ListFilters
 from haven.web.pickers import AuthorityPicker, CasePicker, PersonPicker, PersonsPicker
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -302,7 +303,13 @@ class NoteForm(forms.Form):
         return {"text": note.text, "happened_on": note.happened_on}
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(ListFilters):
+    q = forms.CharField(
+        label=FIND_LABEL,
+        required=False,
+        max_length=200,
+        help_text=_("A code, a word of the title, or the name or phone of a person on the case."),
+    )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any")), *Case.Status.choices]
     )
@@ -317,6 +324,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         teams = Team.objects.filter(memberships__user=user)
         self.fields["team"].queryset = teams
         self.fields["lead"].queryset = (
@@ -331,6 +339,8 @@ class CaseFilterForm(forms.Form):
         if not self.is_valid():
             return cases.none()
         data = self.cleaned_data
+        if data["q"].strip():
+            cases = cases.filter(find_cases(self.user, data["q"]))
         if data["status"]:
             cases = cases.filter(status=data["status"])
         if data["risk"]:
@@ -342,3 +352,32 @@ class CaseFilterForm(forms.Form):
         if data["overdue"]:
             cases = cases.filter(overdue_actions())
         return cases
+
+
+class RequestFilterForm(ListFilters):
+    q = forms.CharField(
+        label=FIND_LABEL,
+        required=False,
+        max_length=200,
+        help_text=_("The name, code or phone of the requester, when on record."),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), required=False, choices=[("", _("Any")), *Request.Urgency.choices]
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def apply(self, requests):
+        """``requests`` narrowed to what the filters ask; none when they are invalid."""
+        if not self.is_bound:
+            return requests
+        if not self.is_valid():
+            return requests.none()
+        data = self.cleaned_data
+        if data["q"].strip():
+            requests = requests.filter(find_requests(self.user, data["q"]))
+        if data["urgency"]:
+            requests = requests.filter(urgency=data["urgency"])
+        return requests

@@ -8,12 +8,43 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
-from haven.cases.models import Case, CaseAction, CasePerson, Request
+from haven.cases.models import Case, CaseAction, CasePerson, Request, RiskLevel
 from haven.cases.timeline import case_events, picture
+from haven.people.selectors import people_found
 from haven.records.access import can_write
+from haven.records.models import member_teams
+from haven.web.lists import Column, in_language, ranked, text_match
+
+# The case list's columns. The title is encrypted: it does not sort (haven.web.lists).
+CASE_COLUMNS = [
+    Column("code", gettext_lazy("Code"), ["code"]),
+    Column("title", gettext_lazy("Title"), encrypted=True),
+    Column("status", gettext_lazy("Status"), [ranked("status", Case.Status.values)]),
+    Column("risk", gettext_lazy("Risk"), [ranked("risk_level", RiskLevel.values)]),
+    Column(
+        "lead",
+        gettext_lazy("Lead"),
+        [Coalesce(NullIf("lead__full_name", Value("")), "lead__email")],
+    ),
+    Column("team", gettext_lazy("Team"), ["team__name"]),
+    Column("opened", gettext_lazy("Opened"), ["opened_on", "code"]),
+]
+CASE_ORDER = "-opened"
+
+REQUEST_COLUMNS = [
+    Column("received", gettext_lazy("Received"), ["received_at"]),
+    Column(
+        "channel", gettext_lazy("Channel"), [in_language("channel__label_en", "channel__label_ru")]
+    ),
+    Column("urgency", gettext_lazy("Urgency"), [ranked("urgency", Request.Urgency.values)]),
+    Column("summary", gettext_lazy("Summary"), encrypted=True),
+]
+REQUEST_ORDER = "-received"
 
 
 def overdue_actions():
@@ -34,6 +65,18 @@ def case_list(user):
         .select_related("team", "lead")
         .annotate(overdue=overdue_actions())
     )
+
+
+def find_cases(user, query: str) -> Q:
+    """Cases found by their code or title, or by a person on them."""
+    on_case = CasePerson.objects.filter(person__in=people_found(user, query)).values("case")
+    return text_match(Case, query, member_teams(user)) | Q(pk__in=on_case)
+
+
+def find_requests(user, query: str) -> Q:
+    """Requests found by their requester (a person on record). The name a request gave
+    is not indexed: it is read on the request's page, not looked up."""
+    return Q(requester__in=people_found(user, query))
 
 
 def waiting_requests(user):

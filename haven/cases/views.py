@@ -29,6 +29,7 @@ from haven.cases.forms import (
     NewCaseForm,
     NoteForm,
     PetitionForm,
+    RequestFilterForm,
     RequestForm,
     RiskForm,
     StatusForm,
@@ -37,6 +38,7 @@ from haven.cases.models import CasePerson, get_case_for_user, get_request_for_us
 from haven.records.access import can_write, get_part_for_user
 from haven.vocab.models import term
 from haven.web.forms import form_view
+from haven.web.lists import Sorting, lookup
 from haven.web.pagination import paginate, shown
 
 
@@ -60,27 +62,45 @@ def _saved(request, case, message: str):
 # --- lists ---------------------------------------------------------------------------------
 
 
-@require_GET
+# A lookup is POSTed so that a name or a phone number never appears in a URL; links
+# (a page, a sort, a filter from elsewhere) are GETs.
+@require_http_methods(["GET", "POST"])
 def case_list(request):
-    filters = CaseFilterForm(request.GET or None, user=request.user)
-    cases = paginate(request, filters.apply(selectors.case_list(request.user)))
-    record("cases.case.listed", summary=shown(cases))
+    filters = CaseFilterForm(lookup(request), user=request.user)
+    sorting = Sorting.of(request, selectors.CASE_COLUMNS, selectors.CASE_ORDER)
+    cases = paginate(request, sorting.apply(filters.apply(selectors.case_list(request.user))))
+    record("cases.case.listed", summary=shown(cases) + (", lookup" if filters.query else ""))
     return render(
         request,
         "cases/list.html",
-        {"cases": cases, "filters": filters, "can_add": _can_create(request.user)},
+        {
+            "cases": cases,
+            "filters": filters,
+            "sorting": sorting,
+            "can_add": _can_create(request.user),
+        },
         status=400 if filters.errors else 200,
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def request_list(request):
-    requests = paginate(request, selectors.waiting_requests(request.user))
-    record("cases.request.listed", summary=shown(requests))
+    filters = RequestFilterForm(lookup(request), user=request.user)
+    sorting = Sorting.of(request, selectors.REQUEST_COLUMNS, selectors.REQUEST_ORDER)
+    requests = paginate(
+        request, sorting.apply(filters.apply(selectors.waiting_requests(request.user)))
+    )
+    record("cases.request.listed", summary=shown(requests) + (", lookup" if filters.query else ""))
     return render(
         request,
         "cases/requests.html",
-        {"requests": requests, "can_add": _can_create(request.user)},
+        {
+            "requests": requests,
+            "filters": filters,
+            "sorting": sorting,
+            "can_add": _can_create(request.user),
+        },
+        status=400 if filters.errors else 200,
     )
 
 

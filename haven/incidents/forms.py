@@ -5,13 +5,16 @@ from django.utils.translation import gettext_lazy as _
 from haven.cases.models import Case, CaseAction
 from haven.incidents.actions import INCIDENT_EDITABLE
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
+from haven.incidents.selectors import find_incidents
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
-from haven.people.forms import PersonChoiceField
 from haven.people.models import Person
+from haven.people.selectors import people_found
+from haven.records.models import member_teams
 from haven.sources.models import Source
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
+from haven.web.lists import FIND_LABEL, ListFilters, text_match
 from haven.web.pickers import (
     CasePicker,
     IncidentPicker,
@@ -373,7 +376,13 @@ class LinkCaseForm(forms.Form):
         return cleaned
 
 
-class IncidentFilterForm(forms.Form):
+class IncidentFilterForm(ListFilters):
+    q = forms.CharField(
+        label=FIND_LABEL,
+        required=False,
+        max_length=200,
+        help_text=_("A code, a word of the title, or the name or code of a victim or perpetrator."),
+    )
     act_type = forms.ModelChoiceField(
         label=_("Type of act"), required=False, queryset=Term.objects.none()
     )
@@ -384,23 +393,28 @@ class IncidentFilterForm(forms.Form):
     until = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    perpetrator = PersonChoiceField(label=_("Perpetrator"), required=False)
+    # Typed, not chosen from a list: a list of every perpetrator would decrypt each
+    # one's name on every page of incidents.
+    perpetrator = forms.CharField(
+        label=_("Perpetrator"),
+        required=False,
+        max_length=200,
+        help_text=_("A name or a code."),
+    )
     victim_gender = forms.ChoiceField(
         label=_("Victim's gender"), required=False, choices=[("", _("Any")), *Person.Gender.choices]
     )
-    case = forms.ModelChoiceField(label=_("Case"), required=False, queryset=Case.objects.none())
+    case = forms.CharField(
+        label=_("Case"),
+        required=False,
+        max_length=200,
+        help_text=_("A code or a word of its title."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["act_type"].queryset = Term.objects.of(Vocabulary.ACT_TYPE)
-        self.fields["perpetrator"].queryset = (
-            Person.objects.visible_to(user).filter(involvements__isnull=False).distinct()
-        )
-        self.fields["case"].queryset = (
-            Case.objects.visible_to(user).filter(incidents__isnull=False).distinct()
-        )
-        self.fields["case"].label_from_instance = lambda c: f"{c.code} {c.title}"
 
     def clean(self):
         cleaned = super().clean()
@@ -422,6 +436,8 @@ class IncidentFilterForm(forms.Form):
             return incidents.none().annotate(possible=models.Value(False))
         data, user = self.cleaned_data, self.user
         acts = Act.objects.visible_to(user)
+        if data["q"].strip():
+            incidents = incidents.filter(find_incidents(user, data["q"]))
         if data["act_type"]:
             acts = acts.filter(act_type=data["act_type"])
             incidents = incidents.filter(pk__in=acts.values("incident"))
@@ -443,14 +459,17 @@ class IncidentFilterForm(forms.Form):
             )
         if until:
             incidents = incidents.filter(start_earliest__lte=until)
-        if data["perpetrator"]:
+        if data["perpetrator"].strip():
             incidents = incidents.filter(
                 pk__in=Involvement.objects.visible_to(user)
-                .filter(perpetrator=data["perpetrator"])
+                .filter(perpetrator__in=people_found(user, data["perpetrator"]))
                 .values("act__incident")
             )
-        if data["case"]:
-            incidents = incidents.filter(cases=data["case"])
+        if data["case"].strip():
+            cases = Case.objects.visible_to(user).filter(
+                text_match(Case, data["case"], member_teams(user))
+            )
+            incidents = incidents.filter(cases__in=cases).distinct()
         if data["victim_gender"]:
             # The victim's gender is encrypted: open it for the acts the user may see.
             matching = {

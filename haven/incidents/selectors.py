@@ -7,9 +7,50 @@ from datetime import date
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy
 
-from haven.incidents.models import Act, Chain, Involvement
+from haven.incidents.models import Act, Chain, Incident, Involvement
 from haven.lib.timeline import Event, picture
+from haven.people.selectors import people_found
 from haven.records.access import can_write
+from haven.records.models import member_teams
+from haven.web.lists import Column, in_language, text_match
+
+# The incident list's columns. The title is encrypted: it does not sort
+# (haven.web.lists); the acts are many per incident: they do not sort either.
+INCIDENT_COLUMNS = [
+    Column("code", gettext_lazy("Code"), ["code"]),
+    Column("title", gettext_lazy("Title"), encrypted=True),
+    Column("when", gettext_lazy("When"), ["start_earliest", "start_latest"]),
+    Column("where", gettext_lazy("Where"), [in_language("location__name_en", "location__name_ru")]),
+    Column("acts", gettext_lazy("Acts")),
+]
+INCIDENT_ORDER = "-when"
+
+
+def incident_list(user):
+    """The incidents ``user`` may see, with what the list shows of each: the place and
+    the live acts' types."""
+    return (
+        Incident.objects.visible_to(user)
+        .select_related("location")
+        .prefetch_related(Prefetch("acts", queryset=Act.objects.live().select_related("act_type")))
+    )
+
+
+def find_incidents(user, query: str) -> Q:
+    """Incidents found by their code or title, or by a victim or perpetrator of their
+    acts (those the user may see)."""
+    people = people_found(user, query)
+    acts = Act.objects.visible_to(user)
+    as_victim = acts.filter(victim__in=people).values("incident")
+    as_perpetrator = (
+        Involvement.objects.visible_to(user).filter(perpetrator__in=people).values("act__incident")
+    )
+    return (
+        text_match(Incident, query, member_teams(user))
+        | Q(pk__in=as_victim)
+        | Q(pk__in=as_perpetrator)
+    )
+
 
 PERSON_LANES = [
     ("victim", gettext_lazy("As victim")),

@@ -7,7 +7,7 @@ import uuid as uuid_module
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,9 +30,10 @@ from haven.incidents.forms import (
     LinkCaseForm,
     NewIncidentForm,
 )
-from haven.incidents.models import Act, Chain, Incident, get_incident_for_user
+from haven.incidents.models import Act, Chain, get_incident_for_user
 from haven.records.access import get_part_for_user
 from haven.web.forms import form_view
+from haven.web.lists import Sorting, lookup
 from haven.web.pagination import paginate, shown
 
 
@@ -47,25 +48,24 @@ def _back(incident) -> tuple[str, str]:
     )
 
 
-@require_GET
+# A lookup is POSTed so that a name never appears in a URL; links are GETs.
+@require_http_methods(["GET", "POST"])
 def incident_list(request):
     user = request.user
-    filters = IncidentFilterForm(request.GET or None, user=user)
-    incidents = paginate(
-        request,
-        filters.apply(
-            Incident.objects.visible_to(user).select_related("location")
-        ).prefetch_related(
-            Prefetch("acts", queryset=Act.objects.live().select_related("act_type"))
-        ),
+    filters = IncidentFilterForm(lookup(request), user=user)
+    sorting = Sorting.of(request, selectors.INCIDENT_COLUMNS, selectors.INCIDENT_ORDER)
+    incidents = paginate(request, sorting.apply(filters.apply(selectors.incident_list(user))))
+    record(
+        "incidents.incident.listed",
+        summary=shown(incidents) + (", lookup" if filters.query else ""),
     )
-    record("incidents.incident.listed", summary=shown(incidents))
     return render(
         request,
         "incidents/list.html",
         {
             "incidents": incidents,
             "filters": filters,
+            "sorting": sorting,
             "can_add": writable_teams(user).exists(),
         },
         status=400 if filters.errors else 200,

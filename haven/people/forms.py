@@ -9,9 +9,10 @@ from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.lib.normalize import contact_terms
 from haven.lib.partial_dates import PartialDate
 from haven.people.models import Person
-from haven.records import blind
+from haven.records.models import member_teams
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
+from haven.web.lists import FIND_LABEL, ListFilters, text_match
 from haven.web.pickers import PersonPicker
 
 
@@ -143,24 +144,24 @@ class PersonForm(forms.Form):
         }
 
 
-class FindForm(forms.Form):
+class FindForm(ListFilters):
     q = forms.CharField(
-        label=_("Find by exact phone, e-mail, handle or name word"), max_length=200, required=False
+        label=FIND_LABEL,
+        max_length=200,
+        required=False,
+        help_text=_("A code, a name in either script, a phone number, an e-mail or a handle."),
     )
 
-    @property
-    def query(self) -> str:
-        return self.cleaned_data["q"].strip() if self.is_valid() else ""
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def apply(self, people):
-        """``people`` whose contacts or name words match the query exactly (blind index);
-        all of them when there is no query."""
+        """``people`` that the query finds (see ``haven.web.lists.text_match``); all of
+        them when there is no query."""
         if not self.query:
             return people
-        found = set()
-        for field in Person.blind_indexes:
-            found.update(blind.matching(people, field, self.query).values_list("pk", flat=True))
-        return people.filter(pk__in=found)
+        return people.filter(text_match(Person, self.query, member_teams(self.user)))
 
 
 class MoveForm(forms.Form):

@@ -3,9 +3,27 @@ or starts from a record the caller already fetched through a getter."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from haven.people.models import Person, Relationship
 from haven.records import history
-from haven.records.models import RecordVersion
+from haven.records.models import RecordVersion, member_teams
+from haven.web.lists import Column, text_match
+
+# The people list's columns. Names are encrypted: they do not sort (haven.web.lists).
+PERSON_COLUMNS = [
+    Column("code", gettext_lazy("Code"), ["code"]),
+    Column("name", gettext_lazy("Name"), encrypted=True),
+    Column("kind", gettext_lazy("Kind"), ["kind"]),
+    Column("team", gettext_lazy("Team"), ["team__name"]),
+]
+PERSON_ORDER = "code"
+
+
+def people_found(user, query: str):
+    """The people ``user`` may see that ``query`` finds: a code, each word of a name in
+    either script (with a typo), a phone number, an e-mail or a handle."""
+    return Person.objects.visible_to(user).filter(text_match(Person, query, member_teams(user)))
 
 
 def relationships_of(user, person: Person):

@@ -20,20 +20,29 @@ from haven.people.models import (
     get_person_for_user,
 )
 from haven.people.sections import sections_for
-from haven.people.selectors import history_rows, related_by_others, relationships_of
+from haven.people.selectors import (
+    PERSON_COLUMNS,
+    PERSON_ORDER,
+    history_rows,
+    related_by_others,
+    relationships_of,
+)
 from haven.records.access import can_write, get_part_for_user
 from haven.records.actions import restore_version
 from haven.records.models import RecordVersion
 from haven.web.forms import form_view
+from haven.web.lists import Sorting, lookup
 from haven.web.pagination import paginate, shown
 
 
 @require_http_methods(["GET", "POST"])
 def person_list(request):
     # A lookup is POSTed so that a phone number or a name never appears in a URL.
-    find = FindForm(request.POST if request.method == "POST" else None)
+    find = FindForm(lookup(request), user=request.user)
+    sorting = Sorting.of(request, PERSON_COLUMNS, PERSON_ORDER)
     people = paginate(
-        request, find.apply(Person.objects.visible_to(request.user).select_related("team"))
+        request,
+        sorting.apply(find.apply(Person.objects.visible_to(request.user).select_related("team"))),
     )
     record("people.person.listed", summary=shown(people) + (", lookup" if find.query else ""))
     return render(
@@ -43,6 +52,7 @@ def person_list(request):
             "people": people,
             "find": find,
             "query": find.query,
+            "sorting": sorting,
             "can_add": writable_teams(request.user).exists(),
         },
     )
@@ -326,9 +336,17 @@ def duplicates(request):
     from haven.people.duplicates import find
 
     people = Person.objects.writable_by(request.user)
-    candidates = find(people)[:100]
-    merges = Merge.objects.visible_to(request.user).select_related("kept", "merged")[:50]
-    record("people.duplicates.listed", summary=f"{len(candidates)} candidate pairs")
+    # Every pair and every merge can be reached, a page at a time, each list with its total.
+    candidates = paginate(request, find(people))
+    merges = paginate(
+        request,
+        Merge.objects.visible_to(request.user).select_related("kept", "merged"),
+        param="merges_page",
+    )
+    record(
+        "people.duplicates.listed",
+        summary=f"{candidates.paginator.count} candidate pairs, {shown(candidates)}",
+    )
     return render(request, "people/duplicates.html", {"candidates": candidates, "merges": merges})
 
 

@@ -2,8 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.lib.fuzzy_fields import FuzzyDateField
+from haven.records.models import member_teams
 from haven.sources.models import Reliability, Source
 from haven.web.forms import TeamField
+from haven.web.lists import FIND_LABEL, ListFilters, text_match
 
 
 class SourceForm(forms.Form):
@@ -35,7 +37,13 @@ class SourceForm(forms.Form):
         self.fields["team"].offer(teams)
 
 
-class SourceFilterForm(forms.Form):
+class SourceFilterForm(ListFilters):
+    q = forms.CharField(
+        label=FIND_LABEL,
+        required=False,
+        max_length=200,
+        help_text=_("A code or a word of the title, in either script."),
+    )
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("Any")), *Source.Kind.choices]
     )
@@ -44,12 +52,19 @@ class SourceFilterForm(forms.Form):
     )
     language = forms.CharField(label=_("Language"), required=False, max_length=8)
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def apply(self, sources):
         """``sources`` narrowed to what the filters ask for; all of them when unfiltered
         or when the filters are not valid."""
         if not self.is_valid():
             return sources
         data = self.cleaned_data
+        if data["q"].strip():
+            teams = member_teams(self.user) if self.user else None
+            sources = sources.filter(text_match(Source, data["q"], teams))
         if data["kind"]:
             sources = sources.filter(kind=data["kind"])
         if data["reliability"]:

@@ -6,7 +6,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from haven.audit.models import AuditEntry
-from haven.sources.models import EvidenceFile, Source
+from haven.sources.models import EvidenceFile, Reliability, Source
+from haven.web.lists import Column, ranked
+
+# The source list's columns. The title is encrypted: it does not sort (haven.web.lists).
+SOURCE_COLUMNS = [
+    Column("code", _("Code"), ["code"]),
+    Column("title", _("Title"), encrypted=True),
+    Column("kind", _("Kind"), ["kind"]),
+    Column("published", _("Published"), ["published_earliest", "published_latest"]),
+    # Best first: A (completely reliable) to F (cannot be judged).
+    Column("reliability", _("Reliability"), [ranked("reliability", Reliability.values)]),
+    Column("added", _("Added"), ["created_at"]),
+]
+SOURCE_ORDER = "-added"
 
 CUSTODY_SHOWN = 200
 

@@ -28,21 +28,25 @@ from haven.sources.vault import (
     track,
 )
 from haven.web.forms import form_view
+from haven.web.lists import Sorting, lookup
 from haven.web.pagination import paginate, shown
 
 
-@require_GET
+# A lookup is POSTed so that a title never appears in a URL; links are GETs.
+@require_http_methods(["GET", "POST"])
 def source_list(request):
-    filters = SourceFilterForm(request.GET or None)
+    filters = SourceFilterForm(lookup(request), user=request.user)
+    sorting = Sorting.of(request, selectors.SOURCE_COLUMNS, selectors.SOURCE_ORDER)
     sources = filters.apply(Source.objects.visible_to(request.user).select_related("team"))
-    sources = paginate(request, sources)
-    record("sources.source.listed", summary=shown(sources))
+    sources = paginate(request, sorting.apply(sources))
+    record("sources.source.listed", summary=shown(sources) + (", lookup" if filters.query else ""))
     return render(
         request,
         "sources/list.html",
         {
             "sources": sources,
             "filters": filters,
+            "sorting": sorting,
             "can_add": writable_teams(request.user).exists(),
             "can_bundle": actions.may_export_bundles(request.user),
             # Named to those who may not, so the missing export is not a mystery.

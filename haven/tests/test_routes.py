@@ -105,7 +105,7 @@ ROUTES: dict[str, Entry] = {
     "notifications:read_all": Entry(get=POST_ONLY, post={**EVERYONE_POST}),
     "notifications:digest": Entry(get=POST_ONLY, post={**EVERYONE_POST}),
     # People.
-    "people:list": Entry(get=EVERYONE),
+    "people:list": Entry(get=EVERYONE, post=EVERYONE),
     "people:new": Entry(get=CREATORS),
     "people:duplicates": Entry(get=EVERYONE),
     "people:merge": Entry(get=POST_ONLY, post={"outsider": 404, "administrator": 404}),
@@ -143,9 +143,9 @@ ROUTES: dict[str, Entry] = {
     ),
     "people:delete": Entry(_uuid("victim"), get=WRITERS, post=NOT_THEIRS_POST),
     # Cases and requests.
-    "cases:list": Entry(get=EVERYONE),
+    "cases:list": Entry(get=EVERYONE, post=EVERYONE),
     "cases:new": Entry(get=CREATORS),
-    "cases:requests": Entry(get=EVERYONE),
+    "cases:requests": Entry(get=EVERYONE, post=EVERYONE),
     "cases:request_new": Entry(get=CREATORS),
     "cases:request_detail": Entry(_uuid("intake"), get=READERS),
     "cases:request_convert": Entry(
@@ -218,7 +218,7 @@ ROUTES: dict[str, Entry] = {
         post=NOT_THEIRS_POST,
     ),
     # Incidents.
-    "incidents:list": Entry(get=EVERYONE),
+    "incidents:list": Entry(get=EVERYONE, post=EVERYONE),
     "incidents:new": Entry(get=CREATORS),
     "incidents:statistics": Entry(get=EVERYONE),
     "incidents:detail": Entry(_uuid("incident"), get=READERS),
@@ -294,7 +294,7 @@ ROUTES: dict[str, Entry] = {
         post={**NOT_THEIRS_POST, "member": 302},
     ),
     # Sources and evidence.
-    "sources:list": Entry(get=EVERYONE),
+    "sources:list": Entry(get=EVERYONE, post=EVERYONE),
     "sources:new": Entry(get=CREATORS),
     "sources:capture": Entry(get=CREATORS),
     # A bundle needs a documenting role (the read-only member is a lawyer) and sources

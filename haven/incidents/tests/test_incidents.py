@@ -249,7 +249,8 @@ def test_perpetrator_type_and_gender_filters(client, personas, incident, person)
     unit = Involvement.objects.get().perpetrator
     sign_in(client, personas.member)
     assert (
-        "Detention" in client.get(url("incidents:list"), {"perpetrator": unit.pk}).content.decode()
+        "Detention"
+        in client.get(url("incidents:list"), {"perpetrator": unit.code}).content.decode()
     )
     assert (
         "Detention"
