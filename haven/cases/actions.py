@@ -64,7 +64,15 @@ RISK_EDITABLE = (
 )
 CONSENT_EDITABLE = ("person", "purpose", "status", "given_on", "expires_on", "note")
 NOTE_EDITABLE = ("text", "happened_on")
-REQUEST_FIELDS = ("channel", "received_at", "requester", "requester_name", "summary", "urgency")
+REQUEST_FIELDS = (
+    "channel",
+    "received_at",
+    "requester",
+    "requester_name",
+    "summary",
+    "urgency",
+    "assignee",
+)
 
 
 def _require_lead_in_team(case: Case) -> None:
@@ -152,6 +160,8 @@ def record_request(*, team, by, case=None, **fields) -> Request:
     request = Request(team=team, case=case)
     assign(request, fields, REQUEST_FIELDS)
     require_same_team(request, requester=request.requester, case=case)
+    if request.assignee_id and not request.assignee.memberships.filter(team_id=team.pk).exists():
+        raise ValidationError({"assignee": _("Assign it to a member of the team.")})
     return save_record(request, by=by)
 
 

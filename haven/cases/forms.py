@@ -101,7 +101,15 @@ class AddPersonForm(forms.Form):
 class RequestForm(
     _model_form(
         Request,
-        ["channel", "received_at", "requester", "requester_name", "summary", "urgency"],
+        [
+            "channel",
+            "received_at",
+            "requester",
+            "requester_name",
+            "summary",
+            "urgency",
+            "assignee",
+        ],
         widgets={"received_at": DATETIME},
         field_classes={"requester": partial(PersonPicker, create=True)},
     )
@@ -117,6 +125,15 @@ class RequestForm(
         self.fields["channel"].queryset = _terms(Vocabulary.CHANNEL)
         self.fields["requester"].queryset = Person.objects.visible_to(user)
         self.fields["received_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["assignee"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__team__in=writable_teams(user), is_active=True)
+            .distinct()
+            .order_by("email")
+        )
+        self.fields["assignee"].help_text = _(
+            "Who answers it until it becomes a case; they see it among their reminders."
+        )
 
 
 class ConvertRequestForm(forms.Form):

@@ -142,6 +142,15 @@ class Request(SensitiveRecord):
         verbose_name=_("requester"),
     )
     requester_name = EncryptedTextField(_("requester as given"), max_length=300)
+    # Who on the team answers it until it becomes (part of) a case.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
     summary = EncryptedTextField(_("summary"), blank=False)
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.URGENT

@@ -96,12 +96,25 @@ def unread_notifications(user):
     return notifications_for(user).filter(read_at__isnull=True)
 
 
+def waiting_requests(user):
+    """Requests assigned to ``user`` that no case answers yet, oldest first."""
+    return (
+        Request.objects.visible_to(user)
+        .filter(assignee=user, case__isnull=True)
+        .order_by("received_at", "pk")
+    )
+
+
 def reminder_count(user) -> int:
-    """What the header shows: due work plus unread notifications (two queries), or 0
-    for anyone not signed in."""
+    """What the header shows: due work, unread notifications and requests waiting
+    (three indexed queries), or 0 for anyone not signed in."""
     if user is None or not user.is_authenticated:
         return 0
-    return due_actions(user).count() + unread_notifications(user).count()
+    return (
+        due_actions(user).count()
+        + unread_notifications(user).count()
+        + waiting_requests(user).count()
+    )
 
 
 @dataclass
@@ -124,6 +137,9 @@ def summary_for(user, today: date | None = None) -> Summary:
         summary.counts[reminder] += 1
         summary.by_case[case.code] += 1
         summary.cases[case.code] = case
+    waiting = waiting_requests(user).count()
+    if waiting:
+        summary.counts["request_waiting"] += waiting
     return summary
 
 

@@ -22,10 +22,12 @@ def reminder_list(request):
         selectors.unread_notifications(user).select_related("case", "request__channel", "by")
     )
     due = paginate(request, selectors.due_actions(user).select_related("case", "kind"))
+    waiting = list(selectors.waiting_requests(user).select_related("channel"))
     # The page shows the actions' titles and the notified cases' codes: one entry lists
     # every record read, as a bulk read does.
     read = {}
-    for item in [*due, *(n.case for n in notifications), *(n.request for n in notifications)]:
+    notified = [*(n.case for n in notifications), *(n.request for n in notifications)]
+    for item in [*due, *notified, *waiting]:
         if item is not None:
             read[(item._meta.label, item.pk)] = item
     record(
@@ -39,6 +41,7 @@ def reminder_list(request):
         {
             "notifications": notifications,
             "due": due,
+            "waiting": waiting,
             "soon_days": selectors.DUE_SOON_DAYS,
             "digest_on": DigestSubscription.objects.filter(user=user).exists(),
         },

@@ -174,14 +174,14 @@ def test_due_work_disappears_with_access(personas, case):
     assert not due_actions(member).exists()
 
 
-def test_the_count_takes_two_queries_and_none_for_the_signed_out(personas, colleague, case):
+def test_the_count_takes_three_queries_and_none_for_the_signed_out(personas, colleague, case):
     member = personas.member
     for n in range(5):
         plan(case, member, owner=member, due_on=days(n - 2))
     actions.open_case(team=personas.team, by=colleague, title="y", lead=member)
     with CaptureQueriesContext(connection) as queries:
         assert reminder_count(member) == 6
-    assert len(queries) == 2
+    assert len(queries) == 3  # due actions, unread notifications, requests waiting
     from django.contrib.auth.models import AnonymousUser
 
     with CaptureQueriesContext(connection) as queries:
