@@ -96,6 +96,11 @@ class SealedUpload(UploadedFile):
     def discard(self) -> None:
         self.sealer.discard()
 
+    def close(self) -> None:
+        """Nothing is open: the ciphertext is on disk (Django closes uploads when a
+        request is cut short, e.g. by too many files); what is not stored is discarded
+        by ``discard_unstored``."""
+
 
 def track(request, sealer: Sealer) -> None:
     """Remember a sealer made for this request, so ``discard_unstored`` can clean up."""

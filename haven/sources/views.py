@@ -134,8 +134,9 @@ def _file_upload(request, uuid):
         )
     if not isinstance(upload, SealedUpload):
         return refused(_("Choose a file to upload; nothing was stored."))
-    for extra in request.FILES.getlist("file")[1:]:
-        extra.discard()
+    if len(request.FILES.getlist("file")) > 1:
+        record("evidence.refused", target=source, summary="several files in one upload")
+        return refused(_("Upload one file at a time; nothing was stored."))
     try:
         evidence = actions.attach_file(source, upload, by=request.user)
     except ValidationError as exc:

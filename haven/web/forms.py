@@ -54,6 +54,31 @@ def apply_action(form, call: Callable[[], object]) -> bool:
 
 
 SEEN_FIELD = "_seen"
+_LARGEST_ID = 2**63 - 1
+
+
+def _without_oversized_ids(form):
+    """``form``'s data with every id too large for the database (99999999999999999999)
+    replaced by one that is simply not a choice: the field then says so, instead of the
+    database failing on the number."""
+    data = form.data
+    if not form.is_bound or not hasattr(data, "getlist"):
+        return data
+    cleaned = None
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        key = form.add_prefix(name)
+        values = data.getlist(key)
+        if any(_oversized(value) for value in values):
+            cleaned = cleaned if cleaned is not None else data.copy()
+            cleaned.setlist(key, ["-" if _oversized(value) else value for value in values])
+    return data if cleaned is None else cleaned
+
+
+def _oversized(value) -> bool:
+    text = str(value).strip().lstrip("+-")
+    return text.isascii() and text.isdigit() and int(text) > _LARGEST_ID
 
 
 def seen_version(record) -> str:
@@ -114,6 +139,7 @@ def form_view(
     status = 200
     if request.method == "POST":
         status = 400
+        form.data = _without_oversized_ids(form)
         if form.is_valid():
             if creates and not once.consume(request):
                 messages.warning(request, _("This form was already sent; nothing was saved twice."))

@@ -1,0 +1,76 @@
+"""Hostile input the review found answering 500 is refused cleanly, with nothing saved:
+ids too large for the database, several files where one is expected, too many files."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from conftest import sign_in
+from haven.cases import actions as cases
+from haven.cases.models import CaseAction, RiskAssessment
+from haven.sources.actions import add_source
+from haven.sources.models import EvidenceFile
+from haven.sources.vault import vault_dir
+from haven.tests.helpers import post_form
+from haven.vocab.models import term
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "99999999999999999999"
+
+
+@pytest.fixture
+def case(personas):
+    return cases.open_case(team=personas.team, by=personas.member, title="A case")
+
+
+def test_ids_too_large_for_the_database_are_not_a_choice(client, personas, case):
+    sign_in(client, personas.member)
+    risk = post_form(
+        client,
+        reverse("cases:risk_new", kwargs={"uuid": case.uuid}),
+        {
+            "assessed_on": "2021-01-01",
+            "threat_sources": [HUGE],
+            "threat_types": [term("threat_type", "abduction").pk, "-" + HUGE],
+            "likelihood": 3,
+            "impact": 3,
+            "level": "high",
+        },
+    )
+    assert risk.status_code == 400
+    assert "errorlist" in risk.content.decode()  # said on the field, not a server error
+    action = post_form(
+        client,
+        reverse("cases:action_new", kwargs={"uuid": case.uuid}),
+        {"kind": HUGE, "title": "x", "status": "planned"},
+    )
+    assert action.status_code == 400
+    assert not RiskAssessment.objects.exists() and not CaseAction.objects.exists()
+
+
+@pytest.fixture
+def upload_url(personas):
+    source = add_source(team=personas.team, by=personas.member, kind="testimony", title="t")
+    return reverse("sources:upload", kwargs={"uuid": source.uuid})
+
+
+def stored():
+    return [p for p in vault_dir().rglob("*") if p.is_file()] if vault_dir().exists() else []
+
+
+def test_two_files_where_one_is_expected_are_refused(client, personas, upload_url):
+    sign_in(client, personas.member)
+    files = [SimpleUploadedFile(f"{n}.pdf", b"%PDF-1.4 " + bytes([n])) for n in range(2)]
+    response = client.post(upload_url, {"file": files})
+    assert response.status_code == 400
+    assert "Upload one file at a time" in response.content.decode()
+    assert not EvidenceFile.objects.exists() and stored() == []
+
+
+def test_too_many_files_are_refused(client, personas, upload_url):
+    sign_in(client, personas.member)
+    files = [SimpleUploadedFile(f"{n}.pdf", b"%PDF-1.4 x") for n in range(101)]
+    response = client.post(upload_url, {"file": files})
+    assert response.status_code == 400
+    assert not EvidenceFile.objects.exists() and stored() == []
