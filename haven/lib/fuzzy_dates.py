@@ -23,6 +23,26 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from haven.lib.date_words import (
+    AFTER_WORDS,
+    BEFORE_WORDS,
+    EN_THIRDS,
+    ESTIMATED_WORDS,
+    FILLER_WORDS,
+    MONTH_WORDS,
+    RANGE_JOINERS,
+    RANGE_OPENERS,
+    RU_MONTHS,
+    RU_SEASONS,
+    RU_THIRDS,
+    SEASON_OF_MONTH,
+    SEASON_WORDS,
+    SEASONS,
+    SINCE_WORDS,
+    THIRD_WORDS,
+    THIRDS,
+)
+
 DAY, MONTH, SEASON, YEAR, BEFORE, AFTER = "day", "month", "season", "year", "before", "after"
 PRECISIONS = [
     (DAY, gettext_lazy("day")),
@@ -49,75 +69,6 @@ def out_of_bounds_message() -> str:
         "first": FIRST_YEAR,
         "last": LAST_YEAR,
     }
-
-
-SEASONS = {"winter": 12, "spring": 3, "summer": 6, "autumn": 9}
-_SEASON_OF_MONTH = {12: "winter", 3: "spring", 6: "summer", 9: "autumn"}
-# Thirds of a year: "early 2021" is January to April, "mid-2021" May to August.
-THIRDS = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
-
-# Russian words in the cases a date takes: nominative ("апрель 2020"), genitive
-# ("до апреля 2020", "около лета 2021") and the forms people type after "в".
-_RU_MONTHS = [
-    (),
-    ("январь", "января", "январе", "янв"),
-    ("февраль", "февраля", "феврале", "фев", "февр"),
-    ("март", "марта", "марте", "мар"),
-    ("апрель", "апреля", "апреле", "апр"),
-    ("май", "мая", "мае"),
-    ("июнь", "июня", "июне", "июн"),
-    ("июль", "июля", "июле", "июл"),
-    ("август", "августа", "августе", "авг"),
-    ("сентябрь", "сентября", "сентябре", "сен", "сент"),
-    ("октябрь", "октября", "октябре", "окт"),
-    ("ноябрь", "ноября", "ноябре", "ноя", "нояб"),
-    ("декабрь", "декабря", "декабре", "дек"),
-]
-_RU_SEASONS = {
-    "winter": ("зима", "зимы", "зимой", "зиму"),
-    "spring": ("весна", "весны", "весной", "весну"),
-    "summer": ("лето", "лета", "летом"),
-    "autumn": ("осень", "осени", "осенью"),
-}
-_RU_THIRDS = {
-    "early": ("начало", "начала", "начале"),
-    "mid": ("середина", "середины", "середине"),
-    "late": ("конец", "конца", "конце"),
-}
-_EN_THIRDS = {"early": "early", "mid": "mid-", "late": "late"}
-
-_MONTH_WORDS = {
-    **{name.lower(): n for n, name in enumerate(calendar.month_name) if name},
-    **{name[:3].lower(): n for n, name in enumerate(calendar.month_name) if name},
-    "sept": 9,
-    **{word: n for n, forms in enumerate(_RU_MONTHS) for word in forms},
-}
-_SEASON_WORDS = {
-    **{season: season for season in SEASONS},
-    "fall": "autumn",
-    **{word: season for season, forms in _RU_SEASONS.items() for word in forms},
-}
-_THIRD_WORDS = {
-    "early": "early",
-    "beginning": "early",
-    "start": "early",
-    "mid": "mid",
-    "middle": "mid",
-    "late": "late",
-    "end": "late",
-    **{word: third for third, forms in _RU_THIRDS.items() for word in forms},
-}
-# Words that only frame a date: "в апреле 2020 года", "in April 2020", "2020 г.".
-_FILLER = {"в", "во", "на", "in", "of", "the", "г", "г.", "года", "год", "гг", "гг.", "году"}
-_BEFORE = {"before", "until", "till", "by", "до", "<"}
-_AFTER = {"after", "после", "позже", ">"}
-# "since April 2020" / "с апреля 2020" is the date itself when a stay began.
-_SINCE = {"since", "с", "со", "from"}
-_ESTIMATED = {"~", "ca", "ca.", "c.", "circa", "about", "around", "approximately", "approx."}
-_ESTIMATED |= {"probably", "около", "примерно", "приблизительно", "вероятно", "ориентировочно"}
-# A range: "from April to June", "с апреля по июнь", "between 2020 and 2021".
-_RANGE_OPENERS = {"from", "between", "с", "со"}
-_RANGE_JOINERS = {"–", "to", "until", "till", "through", "and", "по", "до", "и"}
 
 
 def _problem() -> ValueError:
@@ -152,7 +103,7 @@ def _last_season_start(latest: date) -> date:
 def _season_of(day: date) -> tuple[str, int]:
     """The season that starts on ``day`` (the 1st of March, June, September or
     December) and the year it is named by."""
-    season = _SEASON_OF_MONTH[day.month]
+    season = SEASON_OF_MONTH[day.month]
     return season, day.year + (1 if season == "winter" else 0)
 
 
@@ -164,7 +115,7 @@ def _fits(precision: str, earliest: date, latest: date) -> bool:
     if precision == SEASON:
         return (
             earliest.day == 1
-            and earliest.month in _SEASON_OF_MONTH
+            and earliest.month in SEASON_OF_MONTH
             and after.day == 1
             and after.month in {3, 6, 9, 12}
         )
@@ -207,7 +158,7 @@ class _Pieces:
 def _pieces(words: list[str]) -> _Pieces:
     found = _Pieces()
     for word in words:
-        if word in _FILLER:
+        if word in FILLER_WORDS:
             continue
         bare = word.rstrip(".")
         if match := re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", word):
@@ -234,12 +185,12 @@ def _pieces(words: list[str]) -> _Pieces:
             found.put(year=int(bare))
         elif re.fullmatch(r"\d{1,2}", bare):
             found.put(day=int(bare))
-        elif bare in _MONTH_WORDS or word in _MONTH_WORDS:
-            found.put(month=_MONTH_WORDS.get(word) or _MONTH_WORDS[bare])
-        elif word in _SEASON_WORDS:
-            found.put(season=_SEASON_WORDS[word])
-        elif word in _THIRD_WORDS:
-            found.put(third=_THIRD_WORDS[word])
+        elif bare in MONTH_WORDS or word in MONTH_WORDS:
+            found.put(month=MONTH_WORDS.get(word) or MONTH_WORDS[bare])
+        elif word in SEASON_WORDS:
+            found.put(season=SEASON_WORDS[word])
+        elif word in THIRD_WORDS:
+            found.put(third=THIRD_WORDS[word])
         else:
             raise _problem()
     return found
@@ -268,10 +219,10 @@ def _from_pieces(found: _Pieces, estimated: bool) -> FuzzyDate:
 
 def _split_range(words: list[str]) -> tuple[list[str], list[str]] | None:
     """The two sides of "April – June 2020", "с апреля по июнь 2020", "from X to Y"."""
-    opened = bool(words) and words[0] in _RANGE_OPENERS
+    opened = bool(words) and words[0] in RANGE_OPENERS
     if opened:
         words = words[1:]
-    joiners = _RANGE_JOINERS if opened else {"–", "to", "through"}
+    joiners = RANGE_JOINERS if opened else {"–", "to", "through"}
     for i, word in enumerate(words):
         if word in joiners:
             return words[:i], words[i + 1 :]
@@ -305,14 +256,14 @@ def _russian() -> bool:
 
 def _month_name(month: int, genitive: bool) -> str:
     if _russian():
-        return _RU_MONTHS[month][1 if genitive else 0]
+        return RU_MONTHS[month][1 if genitive else 0]
     return calendar.month_name[month]
 
 
 def _day(day: date, *, year: bool = True, genitive: bool = False) -> str:
     """15 апреля 2020 / April 15, 2020 (the same in both cases in Russian)."""
     if _russian():
-        text = f"{day.day} {_RU_MONTHS[day.month][1]}"
+        text = f"{day.day} {RU_MONTHS[day.month][1]}"
         return f"{text} {day.year}" if year else text
     text = f"{calendar.month_name[day.month]} {day.day}"
     return f"{text}, {day.year}" if year else text
@@ -342,8 +293,8 @@ def _span(earliest: date, latest: date, precision: str, genitive: bool) -> str:
             for third, (first_month, last_month) in THIRDS.items():
                 if (earliest.month, latest.month) == (first_month, last_month):
                     if ru:
-                        return f"{_RU_THIRDS[third][1 if genitive else 0]} {earliest.year}"
-                    return f"{_EN_THIRDS[third]}{'' if third == 'mid' else ' '}{earliest.year}"
+                        return f"{RU_THIRDS[third][1 if genitive else 0]} {earliest.year}"
+                    return f"{EN_THIRDS[third]}{'' if third == 'mid' else ' '}{earliest.year}"
             return (
                 f"{_month_name(earliest.month, genitive)}–"
                 f"{_month_name(latest.month, genitive)} {latest.year}"
@@ -356,8 +307,8 @@ def _span(earliest: date, latest: date, precision: str, genitive: bool) -> str:
         first, first_year = _season_of(earliest)
         last, last_year = _season_of(_last_season_start(latest))
         if ru:
-            first = _RU_SEASONS[first][1 if genitive else 0]
-            last = _RU_SEASONS[last][1 if genitive else 0]
+            first = RU_SEASONS[first][1 if genitive else 0]
+            last = RU_SEASONS[last][1 if genitive else 0]
         if (first, first_year) == (last, last_year):
             return f"{first} {first_year}"
         if first_year == last_year:
@@ -480,16 +431,16 @@ class FuzzyDate:
         # Prefixes in any order: "~before 2020", "probably before ~2020", "примерно до".
         while words:
             word = words[0]
-            if word in _ESTIMATED:
+            if word in ESTIMATED_WORDS:
                 estimated, words = True, words[1:]
             elif word.startswith("~"):
                 estimated = True
                 words = [word[1:], *words[1:]] if word[1:] else words[1:]
-            elif mode is None and word in _BEFORE:
+            elif mode is None and word in BEFORE_WORDS:
                 mode, words = BEFORE, words[1:]
-            elif mode is None and word in _AFTER:
+            elif mode is None and word in AFTER_WORDS:
                 mode, words = AFTER, words[1:]
-            elif word in _SINCE and _split_range(words) is None:
+            elif word in SINCE_WORDS and _split_range(words) is None:
                 words = words[1:]
             else:
                 break
