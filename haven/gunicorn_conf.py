@@ -20,6 +20,13 @@ log = logging.getLogger("haven.audit")
 _stop = threading.Event()
 
 
+def _release(connection) -> None:
+    """A job's thread gives its database connection back; inside a transaction (a test
+    calling the job) the connection is not the job's to close."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def checkpoint_job() -> dict | None:
     """One scheduled run: sign the head if it moved. Never raises into the server."""
     from django.db import connection
@@ -32,7 +39,7 @@ def checkpoint_job() -> dict | None:
         log.error("audit checkpoint not written: %s", exc)
         return None
     finally:
-        connection.close()
+        _release(connection)
     if document:
         log.info("audit checkpoint: %s entries, head %s", document["count"], document["head"])
     return document
@@ -51,7 +58,7 @@ def tidy_vault_job() -> None:
         log.error("evidence vault not tidied: %s", exc)
         return
     finally:
-        connection.close()
+        _release(connection)
     if parts or orphans:
         log.warning(
             "evidence vault: %s unfinished parts removed, %s orphans set aside", parts, orphans
@@ -86,7 +93,7 @@ def backup_job():
         return None
     finally:
         if not connection.in_atomic_block:  # (a test's transaction stays open)
-            connection.close()
+            _release(connection)
     log.info("backup written to %s (%s members)", path, len(manifest["members"]))
     return path
 
