@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "haven.search",
     "haven.notifications",
     "haven.backups",
+    "haven.jobs",
+    "haven.imports",
+    "haven.exports",
+    "haven.exchange",
     "haven.web",
 ]
 
