@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from conftest import sign_in
+from haven.audit.models import AuditEntry
 from haven.cases import actions as cases
 from haven.cases.models import CaseAction, RiskAssessment
 from haven.sources.actions import add_source
@@ -74,3 +75,20 @@ def test_too_many_files_are_refused(client, personas, upload_url):
     response = client.post(upload_url, {"file": files})
     assert response.status_code == 400
     assert not EvidenceFile.objects.exists() and stored() == []
+
+
+def test_an_id_with_nul_is_not_found_and_the_refusal_recorded_without_it(client, personas):
+    """PostgreSQL's text holds no NUL: the audit entry that quotes the id refused it (500)."""
+    sign_in(client, personas.member)
+    response = client.post(reverse("people:merge"), {"kept": "a\x00b", "merged": "c"})
+    assert response.status_code == 404
+    denied = AuditEntry.objects.filter(action="access.denied").last()
+    assert "\x00" not in denied.summary and "a" in denied.summary
+
+
+def test_a_host_refused_on_a_path_with_nul_is_a_bad_request(client):
+    """The 400 page records the path it was asked for; a NUL there failed the entry."""
+    response = client.get("/people/%00/", HTTP_HOST="hostile.example")
+    assert response.status_code == 400
+    malformed = AuditEntry.objects.filter(action="request.malformed").last()
+    assert "\x00" not in malformed.summary
