@@ -92,3 +92,17 @@ def test_a_host_refused_on_a_path_with_nul_is_a_bad_request(client):
     assert response.status_code == 400
     malformed = AuditEntry.objects.filter(action="request.malformed").last()
     assert "\x00" not in malformed.summary
+
+
+def test_thousands_of_name_forms_are_refused_before_they_are_indexed(client, personas):
+    """Every name form is indexed word by word: a megabyte of short names kept the
+    request busy for 13 s; the lists of a person's names and contacts have a size."""
+    from haven.people.models import Person
+
+    sign_in(client, personas.member)
+    names = "Ibragim\n" * 2_000
+    fields = {"name": "Ибрагим", "kind": "individual", "team": personas.team.pk}
+    response = post_form(client, reverse("people:new"), {**fields, "nicknames": names})
+    assert response.status_code == 400
+    assert "at most 10000 characters" in response.content.decode()
+    assert not Person.objects.exists()
