@@ -106,3 +106,25 @@ def test_thousands_of_name_forms_are_refused_before_they_are_indexed(client, per
     assert response.status_code == 400
     assert "at most 10000 characters" in response.content.decode()
     assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize("received", ["0001-01-01T00:30", "9999-12-31T23:30", "2201-01-01T10:00"])
+def test_a_request_received_outside_the_years_kept_is_refused(client, personas, settings, received):
+    """In a zone ahead of UTC the first hours of year 1 are year 0 in UTC: saving one
+    answered 500. Times are dates too: years outside those Haven keeps are refused."""
+    from haven.cases.models import Request
+    from haven.vocab.models import term
+
+    settings.TIME_ZONE = "Europe/Moscow"
+    sign_in(client, personas.member)
+    fields = {"team": personas.team.pk, "channel": term("channel", "hotline").pk}
+    response = post_form(
+        client,
+        reverse("cases:request_new"),
+        {**fields, "received_at": received, "summary": "A call.", "urgency": "routine"},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "received_at": ["Give a year between 1000 and 2200."]
+    }
+    assert not Request.objects.exists()
