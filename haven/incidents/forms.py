@@ -6,6 +6,7 @@ from haven.cases.models import Case, CaseAction
 from haven.incidents.actions import INCIDENT_EDITABLE
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.incidents.selectors import find_incidents
+from haven.lib.fuzzy_dates import validate_in_bounds
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
 from haven.people.models import Person
@@ -388,10 +389,16 @@ class IncidentFilterForm(ListFilters):
     )
     region = _location_field(_("Region (with everything in it)"))
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_in_bounds],
     )
     until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_in_bounds],
     )
     # Typed, not chosen from a list: a list of every perpetrator would decrypt each
     # one's name on every page of incidents.
