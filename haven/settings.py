@@ -230,6 +230,10 @@ HAVEN_CAPTURE_TIMEOUT = env_int("HAVEN_CAPTURE_TIMEOUT", 20, minimum=1)
 # Only tests set this: web capture then may fetch from loopback addresses.
 HAVEN_CAPTURE_ALLOW_PRIVATE = False
 
+# Imports of more rows than this are committed this many rows at a time (resumable);
+# smaller ones in one transaction.
+HAVEN_IMPORT_CHUNK_ROWS = env_int("HAVEN_IMPORT_CHUNK_ROWS", 2000, minimum=1)
+
 # Requests larger than this are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAVEN_MAX_FORM_BYTES", 2_621_440, minimum=1024)
 

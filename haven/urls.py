@@ -12,6 +12,7 @@ urlpatterns = [
     path("reminders/", include("haven.notifications.urls")),
     path("vocabularies/", include("haven.vocab.urls")),
     path("locations/", include("haven.locations.urls")),
+    path("imports/", include("haven.imports.urls")),
     path("", include("haven.web.urls")),
 ]
 
