@@ -19,6 +19,7 @@ COMMANDS = {
     "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
     "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
     "restore": "Restore a backup into a new, empty instance that has the same KEK.",
+    "import": "Import a spreadsheet (CSV, XLSX, ODS) with a mapping: FILE --mapping M.json.",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 
