@@ -92,12 +92,3 @@ def term_code(value: str) -> str:
 
     latin = iuliia.translate(value, iuliia.WIKIPEDIA) if re.search("[а-яА-ЯёЁ]", value) else value
     return (slugify(latin).replace("-", "_") or "term")[:60]
-
-
-def match_place(value: str, places) -> int | None:
-    """The id of the place whose English or Russian name is ``value``, ignoring case."""
-    wanted = fold(value)
-    for place in places:
-        if wanted in (fold(place.name_en), fold(place.name_ru)):
-            return place.pk
-    return None

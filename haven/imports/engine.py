@@ -47,10 +47,6 @@ class Built:
     reused: list = field(default_factory=list)
 
 
-def _unsaved(instance) -> bool:
-    return instance is not None and instance.pk is None
-
-
 class Builder:
     """Reads rows for one import: caches terms, places and people across rows, so a name
     that appears on many rows is one person, and a new term or place is made once."""
@@ -67,6 +63,11 @@ class Builder:
         for vocabulary in {f.kind[5:] for f in self.fields.values() if f.kind.startswith("term:")}:
             self.terms[vocabulary] = list(Term.objects.of(vocabulary))
         self.places = {place.pk: place for place in Location.objects.all()}
+        self.place_names: dict[str, int] = {}
+        for place in sorted(self.places.values(), key=lambda p: p.path, reverse=True):
+            for name in (place.name_en, place.name_ru):
+                self.place_names[fold(name)] = place.pk
+        self.found_places: dict[str, object] = {}
         self.new_places: dict[str, Location] = {}
         self.new_terms: dict[tuple[str, str], Term] = {}
         self.people: dict[str, object] = {}  # folded name → Person (saved or not)
@@ -175,8 +176,10 @@ class Builder:
             return self.new_places[text]
         if decision.isdigit() and int(decision) in self.places:
             return self.places[int(decision)]
-        found = cells.match_place(text, self.places.values())
-        return self.places[found] if found else None
+        if text not in self.found_places:
+            found = self.place_names.get(fold(text))
+            self.found_places[text] = self.places[found] if found else None
+        return self.found_places[text]
 
     # -- people ----------------------------------------------------------------------
 
@@ -427,11 +430,12 @@ class Builder:
         that does not read) is not reported again by the record it left empty."""
         reported = {problem.column for problem in built.problems if problem.column}
         for instance in built.records:
+            # A foreign key set to an object is not looked up again: the object was
+            # loaded (or is made by this row). Only ids set raw are checked.
             unsaved = [
                 f.name
                 for f in instance._meta.concrete_fields
-                if isinstance(f, models.ForeignKey)
-                and _unsaved(getattr(instance, f.name, None) if f.is_cached(instance) else None)
+                if isinstance(f, models.ForeignKey) and f.is_cached(instance)
             ]
             try:
                 instance.full_clean(
