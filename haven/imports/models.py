@@ -64,6 +64,17 @@ class ImportJob(SensitiveRecord):
             done = self.done_rows
         return min(100, round(100 * done / self.total_rows)) if self.total_rows else 0
 
+    def created_list(self) -> list[tuple[str, int]]:
+        """What the import made, by kind in the reader's language: [("incidents", 2)]."""
+        from django.apps import apps
+
+        found = []
+        for model in apps.get_models():
+            count = (self.created or {}).get(model._meta.model_name)
+            if count and model._meta.app_label != "imports":
+                found.append((str(model._meta.verbose_name_plural), count))
+        return found
+
     @property
     def working(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.QUEUED, self.Status.RUNNING)
