@@ -19,6 +19,8 @@ COMMANDS = {
     "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
     "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
     "restore": "Restore a backup into a new, empty instance that has the same KEK.",
+    "exchange": "Team archives and HURIDOCS events: export-team, import-team, export-events, "
+    "import-events.",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 

@@ -28,8 +28,7 @@ from __future__ import annotations
 import json
 import uuid as uuidlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
@@ -41,10 +40,11 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from haven.accounts.models import Membership, User
+from haven.accounts.models import User
 from haven.audit.actions import record
-from haven.audit.context import Channel, audit_context, current_context
 from haven.exchange import kinds as registry
+from haven.exchange.access import acting, is_writing_member
+from haven.exchange.errors import ExchangeError, validation_messages
 from haven.exchange.kinds import PLACE, RECORD, TERM, USER, Kind, kinds
 from haven.exchange.references import (
     Places,
@@ -64,30 +64,10 @@ from haven.vocab.models import Term
 
 FORMAT = "haven-archive"
 VERSION = 1
-# Problems listed in one refusal: enough to see the pattern, not a wall of text.
-SHOWN_PROBLEMS = 20
 
 
-class ArchiveError(Exception):
-    """An archive that cannot be written or imported; ``problems`` says each reason."""
-
-    def __init__(self, problems: Iterable[str]):
-        self.problems = list(problems)
-        shown = self.problems[:SHOWN_PROBLEMS]
-        more = len(self.problems) - len(shown)
-        if more:
-            shown.append(_("… and %(count)s more problems.") % {"count": more})
-        super().__init__("\n".join(shown))
-
-
-def is_writing_member(user, team) -> bool:
-    return bool(
-        user is not None
-        and user.is_active
-        and Membership.objects.filter(
-            team=team, user=user, access=Membership.Access.MEMBER
-        ).exists()
-    )
+class ArchiveError(ExchangeError):
+    """A team archive that cannot be written or imported."""
 
 
 def _damaged(value) -> bool:
@@ -610,10 +590,10 @@ class _Reader:
                 self._problem(
                     kind,
                     uuid,
-                    _("%(field)s points to %(value)s, which is not a %(kind)s in this archive."),
+                    _("%(field)s points to %(value)s, which is not a %(target)s in this archive."),
                     field=name,
                     value=str(value)[:60],
-                    kind=target,
+                    target=target,
                 )
         elif role == TERM:
             self.used_terms.add(value if isinstance(value, str) else repr(value))
@@ -731,20 +711,6 @@ def _existing(model, name: str, values: list) -> set[str]:
     return found
 
 
-@contextmanager
-def _acting(user):
-    """Entries written inside name ``user`` when the interface did not say who acts
-    (terms and places are created by verbs that take the actor from the context)."""
-    context = current_context()
-    if context is not None and context.current_actor() is not None:
-        yield
-        return
-    channel = context.channel if context is not None else Channel.CLI
-    address = context.address if context is not None else None
-    with audit_context(channel, actor=user, address=address):
-        yield
-
-
 class _Restorer:
     def __init__(self, reader: _Reader, *, team, by):
         self.reader, self.team, self.by = reader, team, by
@@ -799,7 +765,7 @@ class _Restorer:
                 save_record(instance, by=self.by, change=RecordVersion.Change.DELETED)
         except ValidationError as exc:
             raise ArchiveError(
-                [f"{kind.label} {entry.uuid}: " + "; ".join(_messages(exc))]
+                [f"{kind.label} {entry.uuid}: " + "; ".join(validation_messages(exc))]
             ) from None
         self.pks[entry.uuid] = instance.pk
         self.counts[kind.label] += 1
@@ -846,12 +812,6 @@ class _Restorer:
         return keys
 
 
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [f"{name}: {' '.join(errors)}" for name, errors in exc.message_dict.items()]
-    return exc.messages
-
-
 def check_archive(data) -> list[str]:
     """Every problem of ``data`` as an archive to import here; none when it would import."""
     reader = _Reader(data)
@@ -876,7 +836,7 @@ def import_team(data: dict, *, team, by) -> ImportResult:
         reader.check_instance()
     if reader.problems:
         raise ArchiveError(reader.problems)
-    with transaction.atomic(), _acting(by):
+    with transaction.atomic(), acting(by):
         restorer = _Restorer(reader, team=team, by=by)
         late = [entry for entry in reader.entries if entry.kind.label in registry.LATE]
         order = {kind.label: position for position, kind in enumerate(kinds())}
