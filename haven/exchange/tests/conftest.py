@@ -139,9 +139,11 @@ def empty_the_instance() -> None:
     RecordVersion.objects.all().delete()
     BlindTerm.objects.all().delete()
     Term.objects.all().delete()
-    places = sorted(Location.objects.all(), key=lambda place: -place.path.count("/"))
-    for place in places:
-        place.delete()
+    depths = {}
+    for pk, path in Location.objects.values_list("pk", "path"):
+        depths.setdefault(path.count("/"), []).append(pk)
+    for depth in sorted(depths, reverse=True):  # the innermost first: parents are protected
+        Location.objects.filter(pk__in=depths[depth]).delete()
 
 
 @pytest.fixture

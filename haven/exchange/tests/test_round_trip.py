@@ -35,6 +35,19 @@ def test_an_archive_restores_every_record_in_an_empty_instance(rich_team):
     data = _archive(team, worker)
     labels = {key: dict(value) for key, value in data["terms"].items()}
 
+    # It holds the live records and the deleted ones they point to; evidence stays out.
+    assert "sources.evidencefile" not in data["records"]
+    assert "sources.evidencefile" in data["left_out"]
+    people = {entry["uuid"] for entry in data["records"]["people.person"]}
+    assert rich_team["forgotten"] not in people  # deleted, and nothing points to it
+    assert str(rich_team["merged"].uuid) in people  # deleted, but a merge names it
+    sources = {entry["uuid"]: entry for entry in data["records"]["sources.source"]}
+    assert sources[str(rich_team["deleted_source"].uuid)]["deleted_at"] is not None
+    read = AuditEntry.objects.filter(action="exchange.archive.exported").get()
+    assert read.actor == worker
+    assert f"people.person:{rich_team['kept'].uuid}" in read.records
+    assert len(read.records) == sum(data["counts"].values())
+
     empty_the_instance()
     assert not Term.objects.exists() and not Location.objects.exists()
     assert not Person._base_manager.exists()
@@ -75,28 +88,11 @@ def test_an_archive_restores_every_record_in_an_empty_instance(rich_team):
     assert entry.actor == worker
     assert f"{result.total} records" in entry.summary
 
-
-def test_an_archive_leaves_out_evidence_and_cannot_be_imported_twice(rich_team):
-    team, worker = rich_team["team"], rich_team["worker"]
-    data = _archive(team, worker)
-    assert "sources.evidencefile" not in data["records"]
-    assert "sources.evidencefile" in data["left_out"]
-    people = {entry["uuid"] for entry in data["records"]["people.person"]}
-    assert rich_team["forgotten"] not in people  # deleted, and nothing points to it
-    assert str(rich_team["merged"].uuid) in people  # deleted, but a merge names it
-    sources = {entry["uuid"]: entry for entry in data["records"]["sources.source"]}
-    assert sources[str(rich_team["deleted_source"].uuid)]["deleted_at"] is not None
-    read = AuditEntry.objects.filter(action="exchange.archive.exported").get()
-    assert read.actor == worker
-    assert f"people.person:{rich_team['kept'].uuid}" in read.records
-    assert len(read.records) == sum(data["counts"].values())
-
-    # The same archive again (here: into another team of the same instance).
+    # The same archive a second time (into another team): refused, nothing saved.
     other = create_team("Second desk")
     add_member(other, worker)
     versions, entries = RecordVersion.objects.count(), AuditEntry.objects.count()
     with pytest.raises(ArchiveError, match="already in this instance"):
         import_team(data, team=other, by=worker)
     assert not Person._base_manager.filter(team=other).exists()
-    assert RecordVersion.objects.count() == versions
-    assert AuditEntry.objects.count() == entries
+    assert (RecordVersion.objects.count(), AuditEntry.objects.count()) == (versions, entries)
