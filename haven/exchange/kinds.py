@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from graphlib import TopologicalSorter
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -125,27 +124,33 @@ def _kind(model) -> Kind:
 
 @cache
 def kinds() -> tuple[Kind, ...]:
-    """Every kind an archive holds, each after the kinds its foreign keys point to
-    (``LATE`` kinds last)."""
+    """Every kind an archive holds, each after the kinds its foreign keys point to and
+    otherwise in the order the apps declare them (people, cases, sources, incidents);
+    ``LATE`` kinds last."""
     models_ = [
         model
         for model in apps.get_models()
         if issubclass(model, SensitiveRecord) and model._meta.label_lower not in LEFT_OUT
     ]
-    graph = {
-        model: {
-            field.related_model
-            for field in model._meta.concrete_fields
-            if field.many_to_one
-            and field.related_model in models_
-            and field.related_model is not model
-        }
-        for model in models_
-    }
-    order = [_kind(model) for model in TopologicalSorter(graph).static_order()]
+    order: list = []
+
+    def visit(model, path=()):
+        if model in order:
+            return
+        if model in path:
+            raise ImproperlyConfigured(f"record kinds point to each other in a loop: {path}")
+        for field in model._meta.concrete_fields:
+            target = field.related_model
+            if field.many_to_one and target in models_ and target is not model:
+                visit(target, (*path, model))
+        order.append(model)
+
+    for model in models_:
+        visit(model)
+    kinds_ = [_kind(model) for model in order]
     return tuple(
-        [kind for kind in order if kind.label not in LATE]
-        + [kind for kind in order if kind.label in LATE]
+        [kind for kind in kinds_ if kind.label not in LATE]
+        + [kind for kind in kinds_ if kind.label in LATE]
     )
 
 

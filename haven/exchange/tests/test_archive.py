@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 
 from haven.accounts.models import Membership
@@ -14,12 +15,14 @@ from haven.accounts.tests.factories import TeamFactory
 from haven.audit.models import AuditEntry
 from haven.cases.models import Case, CaseNote
 from haven.exchange.archive import ArchiveError, export_team, import_team, read_archive
+from haven.exchange.kinds import kinds
 from haven.exchange.tests.conftest import membership
 from haven.incidents.models import Act, Incident, InformationLink
 from haven.locations.models import Location
 from haven.people.models import Person
 from haven.records.actions import move_record
-from haven.records.models import RecordVersion
+from haven.records.models import RecordVersion, SensitiveRecord
+from haven.sources.models import EvidenceFile
 from haven.vocab.models import Term
 
 
@@ -174,3 +177,14 @@ def test_a_damaged_value_stops_the_export(personas, small_team, person):
     Person.objects.filter(pk=person.pk).update(notes=b"not a ciphertext")
     with pytest.raises(ArchiveError, match="notes of person .* does not open"):
         export_team(personas.team, by=personas.member, out=io.StringIO())
+
+
+def test_every_record_kind_is_carried_after_the_kinds_it_points_to():
+    order = [kind.model for kind in kinds()]
+    every = {m for m in apps.get_models() if issubclass(m, SensitiveRecord)} - {EvidenceFile}
+    assert set(order) == every
+    for position, model in enumerate(order):
+        for each in model._meta.concrete_fields:
+            target = each.related_model
+            if each.many_to_one and target in order and target is not model:
+                assert order.index(target) < position, f"{model} comes before {target}"
