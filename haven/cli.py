@@ -20,6 +20,8 @@ COMMANDS = {
     "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
     "restore": "Restore a backup into a new, empty instance that has the same KEK.",
     "import": "Import a spreadsheet (CSV, XLSX, ODS) with a mapping: FILE --mapping M.json.",
+    "exchange": "Team archives and HURIDOCS events: export-team, import-team, export-events, "
+    "import-events.",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 
