@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "haven.search",
     "haven.notifications",
     "haven.backups",
+    "django_tasks",
+    "django_tasks_db",
     "haven.jobs",
     "haven.imports",
     "haven.exports",
@@ -229,6 +231,12 @@ HAVEN_CAPTURE_MAX_BYTES = env_int("HAVEN_CAPTURE_MAX_MB", 10, minimum=1) * 1024 
 HAVEN_CAPTURE_TIMEOUT = env_int("HAVEN_CAPTURE_TIMEOUT", 20, minimum=1)
 # Only tests set this: web capture then may fetch from loopback addresses.
 HAVEN_CAPTURE_ALLOW_PRIVATE = False
+
+# --- background jobs -------------------------------------------------------------------
+# Long work (imports, reports, retention runs) is queued in the database and run by
+# 'haven worker' (see haven/jobs/queue.py): no queue server to install. The task table
+# is not encrypted, so a job's arguments are ids and short codes only.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Requests larger than this are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAVEN_MAX_FORM_BYTES", 2_621_440, minimum=1024)
