@@ -5,12 +5,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from haven.audit.models import AuditEntry
 from haven.jobs.queue import enqueue, job_state
 from haven.jobs.tests import tasks
+from haven.jobs.worker import Worker
 
 DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
