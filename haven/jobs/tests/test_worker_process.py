@@ -1,5 +1,5 @@
-"""Real 'haven worker' processes on an instance made by 'haven init': the kill -9 drill
-and a clean stop.
+"""Real 'haven worker' and 'haven serve' processes on an instance made by 'haven init':
+the kill -9 drill, a clean stop, and the worker that serve runs beside gunicorn.
 
 The test reads the instance's SQLite file directly to watch the task and its chunks.
 """
@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.skipif(
 ROOT = Path(__file__).resolve().parents[3]
 HAVEN = [sys.executable, "-m", "haven.cli"]
 # The tests' tasks, queued once in the template instance; each test keeps its own.
-RUNS = {"drill": (6, 300), "stop": (5, 300)}
+RUNS = {"drill": (6, 300), "stop": (5, 300), "served": (2, 0)}
 ENQUEUE = """
 import json, sys, django
 django.setup()
@@ -192,3 +193,24 @@ def test_stopped_worker_puts_its_task_back_and_the_next_one_finishes_it(instance
     assert batch.wait(timeout=60) == 0, instance.output()
     assert instance.task(result_id) == ("SUCCESSFUL", ["batch"])
     assert instance.chunks("stop") == [f"stop:{n}" for n in range(1, 6)]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_runs_a_worker_beside_the_web_server_and_stops_it(instance):
+    result_id = instance.keep_only("served")
+    server = instance.start("serve", "--bind", f"127.0.0.1:{free_port()}", "--workers", "1")
+    instance.wait_until(lambda: instance.task(result_id)[0] == "SUCCESSFUL")
+    [(worker_id, pid)] = instance.heartbeats()
+    assert worker_id.endswith(f"-serve{server.pid}-0")
+    assert instance.chunks("served") == ["served:1", "served:2"]
+
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=60) == 0, instance.output()
+    assert instance.heartbeats() == []  # the worker stopped cleanly, with the server
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
