@@ -7,7 +7,8 @@ import sys
 
 COMMANDS = {
     "init": "Create or reuse the instance under var/: key, database, first administrator.",
-    "serve": "Serve Haven with gunicorn on HAVEN_BIND (default 127.0.0.1:8000).",
+    "serve": "Serve Haven with gunicorn on HAVEN_BIND (default 127.0.0.1:8000) and a job worker.",
+    "worker": "Run background jobs (imports, reports ...); 'serve' starts one itself.",
     "user": "Manage accounts: add, disable, reset-2fa, list.",
     "audit": "The tamper-evident audit log: verify, checkpoint.",
     "keys": "Key management: rotate, rotate --reencrypt, public-key.",

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "haven.search",
     "haven.notifications",
     "haven.backups",
+    "django_tasks",
+    "django_tasks_db",
     "haven.jobs",
     "haven.imports",
     "haven.exports",
@@ -233,6 +235,15 @@ HAVEN_CAPTURE_ALLOW_PRIVATE = False
 # Imports of more rows than this are committed this many rows at a time (resumable);
 # smaller ones in one transaction.
 HAVEN_IMPORT_CHUNK_ROWS = env_int("HAVEN_IMPORT_CHUNK_ROWS", 2000, minimum=1)
+
+# --- background jobs -------------------------------------------------------------------
+# Long work (imports, reports, retention runs) is queued in the database and run by
+# 'haven worker' (see haven/jobs/queue.py): no queue server to install. The task table
+# is not encrypted, so a job's arguments are ids and short codes only.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How many 'haven worker' processes 'haven serve' starts and keeps running beside the
+# web server; 0 when the workers run on their own (e.g. a systemd unit per worker).
+HAVEN_WORKERS_BACKGROUND = env_int("HAVEN_WORKERS_BACKGROUND", 1, minimum=0)
 
 # Requests larger than this are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAVEN_MAX_FORM_BYTES", 2_621_440, minimum=1024)
