@@ -223,8 +223,6 @@ def chunk_rows() -> int:
 
 def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
     """Import the rows not yet done, a chunk per transaction; resumable."""
-    from haven.records.bulk import create_records
-
     job.refresh_from_db()
     if job.status == ImportJob.Status.DONE:
         return job
@@ -250,17 +248,20 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
     size = chunk_rows()
     batch, done = [], job.done_rows
     counts = Counter(job.created or {})
-    for number, values in enumerate(table.rows(), start=2):
-        if number - 1 <= job.done_rows:
-            continue
-        batch.append((number, values))
-        if len(batch) >= size:
-            done = _import_chunk(job, builder, table, batch, counts, by=by, create=create_records)
-            batch = []
-            if progress:
-                progress(done, job.total_rows)
-    if batch:
-        done = _import_chunk(job, builder, table, batch, counts, by=by, create=create_records)
+    try:
+        for number, values in enumerate(table.rows(), start=2):
+            if number - 1 <= job.done_rows:
+                continue
+            batch.append((number, values))
+            if len(batch) >= size:
+                done = _import_chunk(job, builder, table, batch, counts, by=by)
+                batch = []
+                if progress:
+                    progress(done, job.total_rows)
+        if batch:
+            done = _import_chunk(job, builder, table, batch, counts, by=by)
+    except TakenOver:
+        return job
     with transaction.atomic():
         _status(job, ImportJob.Status.DONE, by=by, finished_at=timezone.now())
         record(
@@ -274,7 +275,9 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
     return job
 
 
-def _import_chunk(job, builder, table, batch, counts, *, by, create) -> int:
+def _import_chunk(job, builder, table, batch, counts, *, by) -> int:
+    from haven.records.bulk import create_records
+
     with transaction.atomic():
         made, origins = [], []
         for number, values in batch:
@@ -289,7 +292,7 @@ def _import_chunk(job, builder, table, batch, counts, *, by, create) -> int:
             made.extend(built.records)
             origins.extend((number, instance) for instance in built.records)
         try:
-            create(made, by=by)
+            create_records(made, by=by)
         except ValidationError:
             # Find the row that failed, to say which.
             for number, values in batch:
@@ -318,9 +321,19 @@ def _import_chunk(job, builder, table, batch, counts, *, by, create) -> int:
             counts[model._meta.model_name] += 1
         ImportedRecord.objects.bulk_create(rows, batch_size=1000)
         last = batch[-1][0] - 1
-        ImportJob.objects.filter(pk=job.pk).update(done_rows=last, created=dict(counts))
+        # Compare and set: a worker that stalled while its task was handed on to another
+        # finds the count moved, and its chunk is rolled back instead of applied twice.
+        moved = ImportJob.objects.filter(pk=job.pk, done_rows=job.done_rows).update(
+            done_rows=last, created=dict(counts)
+        )
+        if not moved:
+            raise TakenOver
         job.done_rows = last
     return last
+
+
+class TakenOver(Exception):
+    """Another run of this import committed rows meanwhile: this one stops."""
 
 
 def _remember_people(job: ImportJob, builder: Builder) -> None:

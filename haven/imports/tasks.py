@@ -1,5 +1,6 @@
-"""The import's long steps, run by the background worker: the check of every row and the
-import itself. They take ids only, and both are safe to run again: the check starts
+"""The import's long steps, run by the background worker as the user who started them
+(``haven.jobs.queue.enqueue(..., actor=user)``): the check of every row and the import
+itself. They take the job's id only, and both are safe to run again: the check starts
 over, the import resumes after its last committed row."""
 
 from __future__ import annotations
@@ -7,49 +8,38 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django_tasks import task
 
-from haven.audit.context import Channel, audit_context
+from haven.audit.context import current_context
 
 
-def _job_and_user(job_id: int, user_id: int):
-    from haven.accounts.models import User
+def _job_and_user(job_id: int):
     from haven.imports.models import ImportJob
 
-    return ImportJob.objects.get(pk=job_id), User.objects.get(pk=user_id)
+    return ImportJob.objects.get(pk=job_id), current_context().current_actor()
 
 
-def _failed(job, user, message: str) -> None:
+def _run(step, job_id: int) -> None:
     from haven.imports.actions import mark_failed
 
-    mark_failed(job, by=user, message=message)
+    job, user = _job_and_user(job_id)
+    try:
+        step(job, by=user)
+    except ValidationError as exc:
+        mark_failed(job, by=user, message="; ".join(exc.messages))
+    except Exception as exc:
+        # The page must not wait for ever: say it stopped, then let the worker log it.
+        mark_failed(job, by=user, message=type(exc).__name__)
+        raise
 
 
 @task()
-def check_import(job_id: int, user_id: int) -> None:
+def check_import(job_id: int) -> None:
     from haven.imports.actions import check_job
 
-    job, user = _job_and_user(job_id, user_id)
-    with audit_context(Channel.JOB, actor=user):
-        try:
-            check_job(job, by=user)
-        except ValidationError as exc:
-            _failed(job, user, "; ".join(exc.messages))
-        except Exception as exc:
-            # The page must not wait for ever: say it stopped, then let the worker log it.
-            _failed(job, user, f"{type(exc).__name__}: {exc}"[:300])
-            raise
+    _run(check_job, job_id)
 
 
 @task()
-def run_import(job_id: int, user_id: int) -> None:
+def run_import(job_id: int) -> None:
     from haven.imports.actions import run_job
 
-    job, user = _job_and_user(job_id, user_id)
-    with audit_context(Channel.JOB, actor=user):
-        try:
-            run_job(job, by=user)
-        except ValidationError as exc:
-            _failed(job, user, "; ".join(exc.messages))
-        except Exception as exc:
-            # The page must not wait for ever: say it stopped, then let the worker log it.
-            _failed(job, user, f"{type(exc).__name__}: {exc}"[:300])
-            raise
+    _run(run_job, job_id)

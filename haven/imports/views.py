@@ -9,6 +9,7 @@ from collections import Counter
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -22,6 +23,7 @@ from haven.audit.actions import record
 from haven.imports import actions, tasks
 from haven.imports.mapping import DATE_ORDERS, KEEP, NEW, Mapping, targets
 from haven.imports.models import ImportJob, SavedMapping, get_import_for_user
+from haven.jobs.queue import enqueue
 from haven.sources.vault import EncryptingUploadHandler, discard_unstored
 
 # Distinct values shown in one value table; a column with more is not a list of values.
@@ -374,8 +376,10 @@ def save_mapping(request, uuid):
 
 
 def _start_check(request, job):
-    actions.mark_checking(job, by=request.user)
-    tasks.check_import.enqueue(job_id=job.pk, user_id=request.user.pk)
+    # The state and the queued task are one transaction: never one without the other.
+    with transaction.atomic():
+        actions.mark_checking(job, by=request.user)
+        enqueue(tasks.check_import, actor=request.user, job_id=job.pk)
     return redirect("imports:detail", job.uuid)
 
 
@@ -392,15 +396,15 @@ def check(request, uuid):
 def start(request, uuid):
     job = get_import_for_user(request.user, uuid, write=True)
     try:
-        if job.status == ImportJob.Status.FAILED:
-            actions.retry_import(job, by=request.user)
-        else:
-            actions.queue_import(job, by=request.user)
+        with transaction.atomic():
+            if job.status == ImportJob.Status.FAILED:
+                actions.retry_import(job, by=request.user)
+            else:
+                actions.queue_import(job, by=request.user)
+            enqueue(tasks.run_import, actor=request.user, job_id=job.pk)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect("imports:detail", job.uuid)
-    tasks.run_import.enqueue(job_id=job.pk, user_id=request.user.pk)
     return redirect("imports:detail", job.uuid)
 
 
