@@ -159,8 +159,8 @@ def check_name(name: str, kind: str) -> None:
     Only the extensions of the three formats (and .tsv, .txt …) make a claim; a file
     called "export" or "data.dat" is read for what it is.
     """
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    claimed = _EXTENSIONS.get(PurePosixPath(name).suffix.lower()) if name else None
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    claimed = _EXTENSIONS.get(PurePosixPath(name).suffix.lower())
     if claimed and claimed != kind:
         label, extension = _KIND_NAMES[kind]
         raise FileRefused(

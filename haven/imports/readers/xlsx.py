@@ -148,7 +148,7 @@ def xlsx_records(
         for member in archive.infolist():
             if member is target:
                 scan_xml(archive, member, "XLSX", shape.read)
-            elif member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            elif member.filename.lower().endswith((".xml", ".rels")):  # not VML, often loose
                 scan_xml(archive, member, "XLSX")
         if shape.formulas:
             raise formulas_refused(chosen)

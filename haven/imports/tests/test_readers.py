@@ -318,9 +318,9 @@ def test_a_hundred_thousand_row_csv_is_read_row_by_row():
     body = "".join(f"{n},04.12.2011,задержан,Москва,{n * 3}\n" for n in range(100_000))
     table = open_table(("id,date,status,city,count\n" + body).encode())
     assert table.row_count == 100_000
-    last = None
-    for count, last in enumerate(table.rows(), 1):  # noqa: B007
-        pass
+    count, last = 0, None
+    for cells in table.rows():  # one at a time, as an import reads them
+        count, last = count + 1, cells
     assert count == 100_000
     assert last == ["99999", "04.12.2011", "задержан", "Москва", "299997"]
 
@@ -515,6 +515,14 @@ def test_another_sheet_can_be_chosen_and_its_first_row_is_where_its_header_is():
     assert table.first_row == 4  # the header is on the sheet's third row
 
 
+def test_a_workbook_beyond_the_limits_is_refused():
+    data = xlsx(detentions_workbook)
+    assert refusal(data, limits=Limits(max_rows=1)).code == "too_many_rows"
+    assert refusal(data, limits=Limits(max_columns=10)).code == "too_many_columns"
+    error = refusal(data, limits=Limits(max_cell=20))
+    assert (error.code, error.params["row"], error.params["column"]) == ("cell_too_long", 2, 7)
+
+
 def test_an_unknown_sheet_is_refused_listing_the_sheets():
     error = refusal(xlsx(detentions_workbook), sheet="Sheet9")
     assert error.code == "no_sheet"
@@ -576,7 +584,9 @@ def test_a_reference_written_unusually_still_counts():
         return xml.replace(b'<c r="B2"', b'<c s="0" r="B0001048576"')
 
     data = rewritten(xlsx(simple_sheet), {"xl/worksheets/sheet1.xml": far_down})
-    assert refusal(data).code == "too_many_rows"
+    error = refusal(data, limits=Limits(max_rows=2_000_000, max_sheet_cells=1_000_000))
+    assert error.code == "too_many_cells"
+    assert error.params["rows"] >= 1_048_576
 
 
 def test_a_sparse_sheet_is_refused_before_it_is_laid_out_in_memory():
