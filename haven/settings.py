@@ -232,10 +232,6 @@ HAVEN_CAPTURE_TIMEOUT = env_int("HAVEN_CAPTURE_TIMEOUT", 20, minimum=1)
 # Only tests set this: web capture then may fetch from loopback addresses.
 HAVEN_CAPTURE_ALLOW_PRIVATE = False
 
-# Imports of more rows than this are committed this many rows at a time (resumable);
-# smaller ones in one transaction.
-HAVEN_IMPORT_CHUNK_ROWS = env_int("HAVEN_IMPORT_CHUNK_ROWS", 2000, minimum=1)
-
 # --- background jobs -------------------------------------------------------------------
 # Long work (imports, reports, retention runs) is queued in the database and run by
 # 'haven worker' (see haven/jobs/queue.py): no queue server to install. The task table
@@ -244,6 +240,20 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # How many 'haven worker' processes 'haven serve' starts and keeps running beside the
 # web server; 0 when the workers run on their own (e.g. a systemd unit per worker).
 HAVEN_WORKERS_BACKGROUND = env_int("HAVEN_WORKERS_BACKGROUND", 1, minimum=0)
+
+# --- imports ------------------------------------------------------------------------------
+# How much of an uploaded spreadsheet Haven reads (haven/imports/readers): a file beyond any
+# of these is refused with a message that names the variable to raise. A workbook sheet is
+# held in memory whole, about 32 bytes a cell, hence the cap on rows x columns.
+HAVEN_IMPORT_MAX_BYTES = env_int("HAVEN_IMPORT_MAX_MB", 100, minimum=1) * 1024 * 1024
+HAVEN_IMPORT_MAX_UNPACKED = env_int("HAVEN_IMPORT_MAX_UNPACKED_MB", 500, minimum=1) * 1024 * 1024
+HAVEN_IMPORT_MAX_ROWS = env_int("HAVEN_IMPORT_MAX_ROWS", 500_000, minimum=1)
+HAVEN_IMPORT_MAX_COLUMNS = env_int("HAVEN_IMPORT_MAX_COLUMNS", 500, minimum=1)
+HAVEN_IMPORT_MAX_CELL = env_int("HAVEN_IMPORT_MAX_CELL", 100_000, minimum=1)
+HAVEN_IMPORT_MAX_SHEET_CELLS = env_int("HAVEN_IMPORT_MAX_SHEET_CELLS", 10_000_000, minimum=1)
+# Imports of more rows than this are committed this many rows at a time (resumable);
+# smaller ones in one transaction.
+HAVEN_IMPORT_CHUNK_ROWS = env_int("HAVEN_IMPORT_CHUNK_ROWS", 2000, minimum=1)
 
 # Requests larger than this are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAVEN_MAX_FORM_BYTES", 2_621_440, minimum=1024)

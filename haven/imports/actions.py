@@ -134,6 +134,13 @@ def set_mapping(job: ImportJob, mapping: Mapping, *, by) -> ImportJob:
     return save_record(job, by=by)
 
 
+def numbered(table):
+    """(spreadsheet row number, values) of each row that is not blank."""
+    for number, values in enumerate(table.rows(), start=table.first_row):
+        if any(value.strip() for value in values):
+            yield number, values
+
+
 def builder_for(job: ImportJob, table, *, by) -> Builder:
     mapping = Mapping.from_json(job.mapping, columns=table.columns)
     return Builder(mapping, team=job.team, by=by, columns=table.columns)
@@ -143,7 +150,7 @@ def preview(job: ImportJob, table, *, by, rows: int = 5):
     """The first rows as they will be created: [(row number, records, problems)]."""
     builder = builder_for(job, table, by=by)
     shown = []
-    for number, values in enumerate(table.rows(), start=2):
+    for number, values in numbered(table):
         built = builder.row(number, dict(zip(table.columns, values, strict=False)))
         builder.check(built)
         shown.append(built)
@@ -156,7 +163,7 @@ def dry_run(table, builder: Builder, *, progress=None, on_row=None) -> tuple[int
     """Build and validate every row, saving nothing: (rows, problems counted, the first
     ``SHOWN_PROBLEMS`` problems as dicts)."""
     problems, count, done = [], 0, 0
-    for number, values in enumerate(table.rows(), start=2):
+    for number, values in numbered(table):
         built = builder.row(number, dict(zip(table.columns, values, strict=False)))
         builder.check(built)
         count += len(built.problems)
@@ -186,7 +193,7 @@ def check_job(job: ImportJob, *, by, progress=None) -> ImportJob:
     with transaction.atomic():
         job.refresh_from_db()
         job.problems, job.problem_count, job.checked_rows = problems, count, done
-        job.total_rows = table.row_count
+        job.total_rows = done  # the rows that are not blank: what the import will do
         job.status = ImportJob.Status.CHECKED
         save_record(job, by=by)
         record(
@@ -249,8 +256,8 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
     batch, done = [], job.done_rows
     counts = Counter(job.created or {})
     try:
-        for number, values in enumerate(table.rows(), start=2):
-            if number - 1 <= job.done_rows:
+        for position, (number, values) in enumerate(numbered(table), start=1):
+            if position <= job.done_rows:
                 continue
             batch.append((number, values))
             if len(batch) >= size:
@@ -320,7 +327,7 @@ def _import_chunk(job, builder, table, batch, counts, *, by) -> int:
             )
             counts[model._meta.model_name] += 1
         ImportedRecord.objects.bulk_create(rows, batch_size=1000)
-        last = batch[-1][0] - 1
+        last = job.done_rows + len(batch)
         # Compare and set: a worker that stalled while its task was handed on to another
         # finds the count moved, and its chunk is rolled back instead of applied twice.
         moved = ImportJob.objects.filter(pk=job.pk, done_rows=job.done_rows).update(
