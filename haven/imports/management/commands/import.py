@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import json
-import sys
-import time
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from haven.accounts.models import Team, User
+from haven.accounts.models import Team, User, writable_teams
+from haven.jobs.progress import ProgressBar
 
 
 class Progress:
-    """One line on the terminal, redrawn at most a few times a second."""
+    """The engine reports (rows done, rows in all); a terminal bar shows it."""
 
-    def __init__(self, label: str, stream=sys.stderr):
-        self.label, self.stream = label, stream
-        self.started = self.drawn = time.monotonic()
+    def __init__(self, label: str):
+        self.label, self.bar = label, None
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.drawn < 0.2 and done < total:
-            return
-        self.drawn = now
-        rate = done / max(now - self.started, 1e-6)
-        share = f" ({100 * done // total}%)" if total else ""
-        end = "\n" if done >= total else ("\r" if self.stream.isatty() else "\n")
-        self.stream.write(
-            f"{self.label}: {done:,} of {total:,} rows{share}, {rate:,.0f} rows/s{end}"
-        )
-        self.stream.flush()
+        if self.bar is None:
+            self.bar = ProgressBar(total, label=self.label)
+        self.bar.advance(done - self.bar.done)
+        if done >= total:
+            self.bar.finish()
 
 
 class Command(BaseCommand):
@@ -62,6 +54,8 @@ class Command(BaseCommand):
         team = Team.objects.filter(name=options["team"]).first()
         if team is None:
             raise CommandError(f"no team named {options['team']!r}")
+        if not writable_teams(by).filter(pk=team.pk).exists():
+            raise CommandError(f"{by.email} may not write in the team {team.name!r}")
         path = Path(options["file"])
         try:
             data = path.read_bytes()
