@@ -136,3 +136,41 @@ def test_uploaded_file_is_not_readable_at_rest(client, personas, settings):
     for path in stored:
         assert "Петров".encode() not in path.read_bytes()
         assert b"Rally" not in path.read_bytes()
+
+
+def _formula_workbook() -> bytes:
+    import io
+
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_string(0, 0, "name")
+    sheet.write_formula(1, 0, '=HYPERLINK("http://example.org","click")')
+    book.close()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("people.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "PNG"),
+        ("people.xlsx", _formula_workbook(), "formula"),
+        ("people.csv", b"name\n" + b"\x00\xff" * 50, ""),
+    ],
+)
+def test_hostile_files_are_refused_on_the_page_and_nothing_is_kept(
+    client, personas, settings, name, data, says
+):
+    from pathlib import Path
+
+    sign_in(client, personas.member)
+    response = upload(client, personas, data, name)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert says.lower() in page.lower()
+    assert 'class="errorlist' in page
+    assert ImportJob.objects.count() == 0
+    assert not list(Path(settings.HAVEN_EVIDENCE_DIR).rglob("*.hev"))
+    assert not list(Path(settings.HAVEN_EVIDENCE_DIR).rglob("*.part"))
