@@ -26,6 +26,7 @@ from itertools import islice
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone, translation
@@ -93,8 +94,8 @@ def _chunks_of(iterator, size: int):
 
 def described_filters(listing: Listing | None, *, named: bool) -> list[str]:
     """The filters a list was given, as "Status: Active" lines. A typed text (the find
-    box, a perpetrator's name) is written only in an identifying export: in a
-    pseudonymised one it could be the very name the file leaves out."""
+    box, a perpetrator's name) and a member of staff are written only in an identifying
+    export: in a pseudonymised one the text could be the very name the file leaves out."""
     if listing is None or not listing.filters.is_bound or not listing.valid:
         return []
     form = listing.filters
@@ -105,8 +106,13 @@ def described_filters(listing: Listing | None, *, named: bool) -> list[str]:
             value = value.strip()
         if value in (None, "", False):
             continue
-        if isinstance(form_field, forms.ModelChoiceField):
-            text = getattr(value, "display_name", None) or str(value)
+        if isinstance(value, get_user_model()):
+            # A member of staff: named, like the case's lead, only where names are.
+            text = (
+                value.display_name if named else _("given (not written in a pseudonymised export)")
+            )
+        elif isinstance(form_field, forms.ModelChoiceField):
+            text = str(value)
         elif isinstance(form_field, forms.ChoiceField):
             text = str(dict(form_field.choices).get(value, value))
         elif value is True:
