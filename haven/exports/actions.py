@@ -156,7 +156,7 @@ class Export:
     size: int = 0
     finished: bool = False
     _built: bytes | None = None
-    _read: list = field(default_factory=list)
+    _read: dict = field(default_factory=dict)
 
     @property
     def variant(self) -> str:
@@ -212,7 +212,9 @@ class Export:
                         self.left_out |= withheld
                         if self.kind.drops_refused:
                             continue
-                    self._read.extend(_Read(item) for item in self.kind.read(row))
+                    for item in self.kind.read(row):
+                        # An incident is on each of its acts' rows: listed once.
+                        self._read.setdefault((item._meta.label, item.pk), _Read(item))
                     self._count_row()
                     this = coded if withheld or not self.identifying else cells
                     line = [column.cell(row, this) for column in columns]
@@ -389,7 +391,7 @@ class Export:
             actor=self.by,
             request=self.request,
             summary=summary,
-            records=self._read,
+            records=list(self._read.values()),
         )
 
 

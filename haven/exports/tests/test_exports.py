@@ -109,6 +109,17 @@ def test_an_identifying_export_names_people_and_is_on_the_record(client, persona
     entry = AuditEntry.objects.filter(action="exports.export.downloaded").latest("seq")
     assert f"sha256 {sha256(body)}" in entry.summary
     assert entry.records == [f"cases.case:{world.case.uuid}"]
+    # An incident is listed once, however many of its acts the file has rows for.
+    from haven.incidents.actions import record_act
+
+    second = record_act(
+        world.incident, by=personas.member, act_type=term("act_type", "threat"), victim=world.unit
+    )
+    download(client, "incidents")
+    entry = AuditEntry.objects.filter(action="exports.export.downloaded").latest("seq")
+    assert "incidents csv pseudonymised, 3 rows" in entry.summary
+    assert entry.records.count(f"incidents.incident:{world.incident.uuid}") == 1
+    assert {f"incidents.act:{world.act.uuid}", f"incidents.act:{second.uuid}"} <= set(entry.records)
 
 
 def test_an_identifying_export_needs_an_allowed_role_and_a_reason(client, personas, world):
