@@ -122,6 +122,7 @@ class Kind:
     - ``listing(user, data, posted=...)``: the list's own ``Listing`` (its page uses
       the same function); ``None`` for a table that is not a list of records;
     - ``prepare(rows, user)``: the queryset with what the columns read;
+    - ``chunk(records, cells, user)``: what one chunk of records looks up at once;
     - ``rows(record)``: the rows of one record (an incident: one per act);
     - ``people(row)``: ids of the people a row is about, for their consent;
     - ``read(row)``: the records a row shows, for the audit entry;
