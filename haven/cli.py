@@ -18,6 +18,7 @@ COMMANDS = {
     "records": "Records: verify (every encrypted value opens; damaged ones are listed).",
     "people": "People: duplicates (candidate pairs with scores and reasons).",
     "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
+    "export": "Export a list (people, cases, incidents, sources, statistics) to CSV, XLSX, JSON.",
     "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
     "restore": "Restore a backup into a new, empty instance that has the same KEK.",
     "import": "Import a spreadsheet (CSV, XLSX, ODS) with a mapping: FILE --mapping M.json.",

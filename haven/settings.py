@@ -254,6 +254,16 @@ HAVEN_IMPORT_MAX_SHEET_CELLS = env_int("HAVEN_IMPORT_MAX_SHEET_CELLS", 10_000_00
 # Imports of more rows than this are committed this many rows at a time (resumable);
 # smaller ones in one transaction.
 HAVEN_IMPORT_CHUNK_ROWS = env_int("HAVEN_IMPORT_CHUNK_ROWS", 2000, minimum=1)
+# --- exports ----------------------------------------------------------------------------
+# Roles (haven.accounts.models.Role values, comma-separated) whose users may make an
+# identifying export (names, contacts, places), each with a stated reason; everyone
+# else exports pseudonymised. Checked against the roles when the app starts.
+HAVEN_EXPORT_IDENTIFYING_ROLES = env_list(
+    "HAVEN_EXPORT_IDENTIFYING_ROLES", ["coordinator", "lawyer", "administrator"]
+)
+# An Excel workbook is built whole in memory (no plaintext temporary files): its rows
+# are limited. CSV and JSON stream and have no limit.
+HAVEN_EXPORT_XLSX_MAX_ROWS = env_int("HAVEN_EXPORT_XLSX_MAX_ROWS", 20_000, minimum=1)
 
 # Requests larger than this are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAVEN_MAX_FORM_BYTES", 2_621_440, minimum=1024)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/", include("haven.cases.urls")),
     path("incidents/", include("haven.incidents.urls")),
     path("sources/", include("haven.sources.urls")),
+    path("export/", include("haven.exports.urls")),
     path("search/", include("haven.search.urls")),
     path("reminders/", include("haven.notifications.urls")),
     path("vocabularies/", include("haven.vocab.urls")),

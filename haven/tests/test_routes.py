@@ -345,6 +345,14 @@ ROUTES: dict[str, Entry] = {
         get={**POST_ONLY, "outsider": 405},
         post={**NOT_THEIRS_POST, "member": 302},
     ),
+    # Exports: every list's export page, like the list itself (an outsider's holds only
+    # their own rows); an empty download is a form with nothing chosen.
+    "exports:page": Entry(lambda w: {"kind": "people"}, get=EVERYONE, post=EVERYONE),
+    "exports:download": Entry(
+        lambda w: {"kind": "incidents"},
+        get={persona: 405 for persona in EVERYONE},
+        post={persona: 400 for persona in EVERYONE},
+    ),
 }
 
 
