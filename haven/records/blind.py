@@ -115,14 +115,22 @@ def insert_rows(rows: list[tuple[int, int, int, int]], batch_size: int = 5000) -
     and insert than everything else the import does; and in token order, so that each
     page of the lookup index is written once per batch, not once per row.
     """
+    if not rows:
+        return
     rows = sorted(rows)
     table = connection.ops.quote_name(BlindTerm._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(BlindTerm._meta.get_field(name).column)
         for name in ("token", "team", "kind", "record_id")
     )
-    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608 (names, not values)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: a sixth of the time of INSERT statements (bench/bulk_records.py).
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608 (names, not values)
         for start in range(0, len(rows), batch_size):
             cursor.executemany(sql, rows[start : start + batch_size])
 
