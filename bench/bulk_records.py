@@ -59,10 +59,11 @@ def spreadsheet(rows: int, rng) -> list[dict]:
     places = list(Location.objects.values_list("pk", flat=True))
     start = date(2015, 1, 1)
     table = []
-    for _ in range(rows):
+    for n in range(rows):
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         table.append(
             {
+                "n": n,
                 "name": name,
                 "title": f"{rng.choice(TITLES)} {name}",
                 "description": "Detained at a checkpoint and held for three days.",
@@ -151,15 +152,12 @@ def plain_insert(chunk: list[dict], team, act_types: dict, models) -> None:
 
     from django.utils import timezone
 
-    from haven.incidents.models import new_incident_code
-    from haven.people.models import new_code
-
     PlainIncident, PlainPerson, PlainAct = models
     now = timezone.now()
     incidents = PlainIncident.objects.bulk_create(
         PlainIncident(
             uuid=uuid.uuid4(),
-            code=new_incident_code(),
+            code=f"I-{row['n']:07d}",  # random codes would clash at this scale
             team_id=team.pk,
             title=row["title"],
             description=row["description"],
@@ -175,7 +173,7 @@ def plain_insert(chunk: list[dict], team, act_types: dict, models) -> None:
     people = PlainPerson.objects.bulk_create(
         PlainPerson(
             uuid=uuid.uuid4(),
-            code=new_code(),
+            code=f"P-{row['n']:07d}",
             team_id=team.pk,
             name=row["name"],
             created_at=now,
@@ -214,8 +212,9 @@ def timed_import(label: str, table: list, size: int, insert) -> tuple[float, flo
         done += len(chunk)
         elapsed = time.perf_counter() - wall
         progress(f"{label}: {done:,}/{len(table):,} rows, {done / elapsed:,.0f} rows/s")
-    sys.stdout.write("\n")
-    return time.perf_counter() - wall, time.process_time() - cpu
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"\n{label}: {len(table):,} rows in {wall:.1f} s ({cpu:.1f} s CPU)")
+    return wall, cpu
 
 
 def database_settings(connection) -> str:
