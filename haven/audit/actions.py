@@ -92,7 +92,7 @@ def record_many(
 ) -> list[AuditEntry]:
     """Append one entry per ``(action, target, summary)``, in order, by one actor: the
     entries ``record()`` would write called once for each, chained and sealed alike,
-    written in one insert (a batch of new records, say). Same context, locking and
+    written in bulk (a batch of new records, say). Same context, locking and
     transaction rules as ``record()``."""
     return _append(
         [(action, target, summary, ()) for action, target, summary in entries],
