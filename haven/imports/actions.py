@@ -299,7 +299,7 @@ def _import_chunk(job, builder, table, batch, counts, *, by) -> int:
             made.extend(built.records)
             origins.extend((number, instance) for instance in built.records)
         try:
-            create_records(made, by=by)
+            create_records(by_kind(made), by=by)
         except ValidationError:
             # Find the row that failed, to say which.
             for number, values in batch:
@@ -337,6 +337,25 @@ def _import_chunk(job, builder, table, batch, counts, *, by) -> int:
             raise TakenOver
         job.done_rows = last
     return last
+
+
+# The order records are created in: each kind after the kinds it points to.
+CREATION_ORDER = (
+    "people.person",
+    "sources.source",
+    "incidents.incident",
+    "cases.request",
+    "incidents.act",
+    "incidents.involvement",
+    "incidents.informationlink",
+)
+
+
+def by_kind(records: list) -> list:
+    """A chunk's records kind by kind, in creation order (each kind in row order): a
+    batch of one kind is written in bulk, alternating kinds would be one by one."""
+    rank = {label: position for position, label in enumerate(CREATION_ORDER)}
+    return sorted(records, key=lambda record: rank[record._meta.label_lower])
 
 
 class TakenOver(Exception):

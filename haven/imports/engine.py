@@ -209,6 +209,15 @@ class Builder:
 
     def row(self, number: int, cells_: dict) -> Built:
         built = Built(number)
+        for key, spec in self.fields.items():
+            if spec.required and not self.raw(key, cells_)[1]:
+                built.problems.append(
+                    Problem(
+                        number,
+                        self.source_of.get(key, ""),
+                        _("%(field)s is empty: every row needs it.") % {"field": spec.label},
+                    )
+                )
         make = getattr(self, f"_row_{self.mapping.target}")
         main = make(cells_, built)
         if main is not None:

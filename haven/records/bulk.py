@@ -115,9 +115,7 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
         for instance, snapshot in zip(run, snapshots, strict=True):
             fields = history.changed(None, snapshot)
             versions.append(
-                version(
-                    instance, by=by, change=created, number=1, fields=fields, snapshot=snapshot
-                )
+                version(instance, by=by, change=created, number=1, fields=fields, snapshot=snapshot)
             )
             entries.append(audit_entry(instance, created, fields))
             if model.blind_indexes:
@@ -261,7 +259,9 @@ def _check_unique(run: list, seen: dict, *, start: int) -> None:
             clashing = list(values_of)
         for offset in clashing:
             instance = run[offset]
-            _raise_if(instance, instance._perform_unique_checks([(model_class, names)]), start + offset)
+            _raise_if(
+                instance, instance._perform_unique_checks([(model_class, names)]), start + offset
+            )
     if date_checks:
         for offset, instance in enumerate(run):
             _raise_if(instance, instance._perform_date_checks(date_checks), start + offset)
