@@ -96,9 +96,12 @@ class Builder:
     def raw(self, key: str, cells_: dict) -> tuple[str, str]:
         """(column, text) of field ``key`` in a row: its column's cell, else a constant."""
         column = self.source_of.get(key)
-        if column is not None:
-            return column, cells_.get(column, "").strip()
-        return "", self.mapping.constants.get(key, "").strip()
+        text = cells_.get(column, "").strip() if column is not None else ""
+        if text:
+            return column, text
+        # The same value for every row also fills the rows whose cell is empty.
+        constant = self.mapping.constants.get(key, "").strip()
+        return ("", constant) if constant else (column or "", "")
 
     def value(self, key: str, cells_: dict, built: Built):
         """Field ``key`` of the row, read as its kind says; None when empty or wrong (a
