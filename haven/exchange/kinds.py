@@ -30,6 +30,13 @@ LEFT_OUT = {
         "evidence files (and their metadata) travel in backups and in evidence bundles, "
         "with their custody record"
     ),
+    "imports.importjob": (
+        "imports of spreadsheets: the uploaded file stays encrypted in the instance that "
+        "received it; the records an import made travel as records"
+    ),
+    "imports.savedmapping": (
+        "saved import mappings: each can be downloaded as JSON from its import's page"
+    ),
 }
 # What else a team holds that an archive does not carry.
 NOT_CARRIED = {

@@ -31,11 +31,19 @@ from haven.sources.models import EvidenceFile, Source
 from haven.vocab.models import Term, term
 
 
+def not_carried() -> set:
+    """Kinds an archive leaves out, named here apart from the archive's own list: evidence
+    files, and imports (their files stay where they were uploaded)."""
+    from haven.imports.models import ImportJob, SavedMapping
+
+    return {EvidenceFile, ImportJob, SavedMapping}
+
+
 def record_models() -> list:
     return [
         model
         for model in apps.get_models()
-        if issubclass(model, SensitiveRecord) and model is not EvidenceFile
+        if issubclass(model, SensitiveRecord) and model not in not_carried()
     ]
 
 

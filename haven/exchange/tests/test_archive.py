@@ -16,13 +16,12 @@ from haven.audit.models import AuditEntry
 from haven.cases.models import Case, CaseNote
 from haven.exchange.archive import ArchiveError, export_team, import_team, read_archive
 from haven.exchange.kinds import kinds
-from haven.exchange.tests.conftest import membership
+from haven.exchange.tests.conftest import membership, not_carried
 from haven.incidents.models import Act, Incident, InformationLink
 from haven.locations.models import Location
 from haven.people.models import Person
 from haven.records.actions import move_record
 from haven.records.models import RecordVersion, SensitiveRecord
-from haven.sources.models import EvidenceFile
 from haven.vocab.models import Term
 
 
@@ -181,7 +180,7 @@ def test_a_damaged_value_stops_the_export(personas, small_team, person):
 
 def test_every_record_kind_is_carried_after_the_kinds_it_points_to():
     order = [kind.model for kind in kinds()]
-    every = {m for m in apps.get_models() if issubclass(m, SensitiveRecord)} - {EvidenceFile}
+    every = {m for m in apps.get_models() if issubclass(m, SensitiveRecord)} - not_carried()
     assert set(order) == every
     for position, model in enumerate(order):
         for each in model._meta.concrete_fields:
