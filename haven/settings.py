@@ -104,6 +104,11 @@ DATABASES = {
         env_secret("HAVEN_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'haven.sqlite3'}"
     )
 }
+# Browser tests run a live server whose requests overlap (a double click). An in-memory
+# test database shares one cache between threads and answers "table is locked" instead
+# of waiting; a test database in a file waits its turn like the real one.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and env_str("HAVEN_SQLITE_TEST_FILE", ""):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("HAVEN_SQLITE_TEST_FILE", "")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- keys -------------------------------------------------------------------------------
