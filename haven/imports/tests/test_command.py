@@ -145,3 +145,16 @@ def test_an_interrupted_import_resumes_after_its_last_whole_chunk(personas, sett
     # Row 4 names the person row 2 made before the crash: the same person.
     assert [p.name for p in Person.objects.all()].count("Магомед Магамадов") == 1
     assert Person.objects.count() == 3
+
+
+def test_a_failed_import_keeps_its_reason_out_of_the_audit_log(personas):
+    from haven.audit.models import AuditEntry
+
+    job = actions.start_import(
+        team=personas.team, by=personas.member, name="d.csv", data=_csv().encode()
+    )
+    actions.mark_failed(job, by=personas.member, message="Row 3: 'Магомед Магамадов' is wrong")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and "Магамадов" in job.error
+    entry = AuditEntry.objects.get(action="imports.import.failed")
+    assert "Магамадов" not in entry.summary
