@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "haven.imports",
     "haven.exports",
     "haven.exchange",
+    "haven.reports",
+    "haven.documents",
+    "haven.drafts",
     "haven.web",
 ]
 

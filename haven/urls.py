@@ -14,6 +14,9 @@ urlpatterns = [
     path("vocabularies/", include("haven.vocab.urls")),
     path("locations/", include("haven.locations.urls")),
     path("imports/", include("haven.imports.urls")),
+    path("reports/", include("haven.reports.urls")),
+    path("documents/", include("haven.documents.urls")),
+    path("drafts/", include("haven.drafts.urls")),
     path("", include("haven.web.urls")),
 ]
 
