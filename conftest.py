@@ -38,6 +38,13 @@ def _fast_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _jobs_run_inline(settings):
+    """Jobs run at once, inside the test, through the same runner as in production
+    (haven/jobs/queue.py); the tests of the queue itself switch the database backend on."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _english_after_each_test():
     """A request as a Russian-speaking user leaves Russian active in the thread; the next
     test starts in the default language, whatever order the tests run in."""

@@ -7,7 +7,8 @@ import sys
 
 COMMANDS = {
     "init": "Create or reuse the instance under var/: key, database, first administrator.",
-    "serve": "Serve Haven with gunicorn on HAVEN_BIND (default 127.0.0.1:8000).",
+    "serve": "Serve Haven with gunicorn on HAVEN_BIND (default 127.0.0.1:8000) and a job worker.",
+    "worker": "Run background jobs (imports, reports ...); 'serve' starts one itself.",
     "user": "Manage accounts: add, disable, reset-2fa, list.",
     "audit": "The tamper-evident audit log: verify, checkpoint.",
     "keys": "Key management: rotate, rotate --reencrypt, public-key.",
@@ -17,8 +18,12 @@ COMMANDS = {
     "records": "Records: verify (every encrypted value opens; damaged ones are listed).",
     "people": "People: duplicates (candidate pairs with scores and reasons).",
     "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
+    "export": "Export a list (people, cases, incidents, sources, statistics) to CSV, XLSX, JSON.",
     "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
     "restore": "Restore a backup into a new, empty instance that has the same KEK.",
+    "import": "Import a spreadsheet (CSV, XLSX, ODS) with a mapping: FILE --mapping M.json.",
+    "exchange": "Team archives and HURIDOCS events: export-team, import-team, export-events, "
+    "import-events.",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }
 

@@ -8,6 +8,10 @@ by ``haven audit verify`` even by someone holding the database and its backups.
 When ``HAVEN_BACKUP_DIR`` and a recipient (``HAVEN_BACKUP_RECIPIENT``) or passphrase
 (``HAVEN_BACKUP_PASSPHRASE(_FILE)``) are set, it also writes an encrypted backup there
 every ``HAVEN_BACKUP_HOURS`` and keeps the newest ``HAVEN_BACKUP_KEEP``.
+
+It also runs ``HAVEN_WORKERS_BACKGROUND`` (default 1) ``haven worker`` processes for
+the background jobs, started again if one dies and stopped when the server stops
+(``haven.jobs.supervisor``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 
 log = logging.getLogger("haven.audit")
 _stop = threading.Event()
+_background_workers = None
 
 
 def _release(connection) -> None:
@@ -120,12 +125,37 @@ def _backups_every(hours: int) -> None:
             return
 
 
+def start_background_workers(server=None):
+    """The job workers beside the web server, unless HAVEN_WORKERS_BACKGROUND=0."""
+    from django.conf import settings
+
+    from haven.jobs.supervisor import BackgroundWorkers
+
+    global _background_workers
+    count = settings.HAVEN_WORKERS_BACKGROUND
+    if not count:
+        return None
+    _background_workers = BackgroundWorkers(count)
+    _background_workers.start()
+    if server is not None:
+        server.log.info("Started %s background job worker(s)", count)
+    return _background_workers
+
+
+def stop_background_workers() -> None:
+    global _background_workers
+    if _background_workers is not None:
+        _background_workers.stop()
+        _background_workers = None
+
+
 def when_ready(server) -> None:
     import django
     from django.conf import settings
 
     django.setup()
     tidy_vault_job()
+    start_background_workers(server)
     checkpoint_job()
     threading.Thread(
         target=_every,
@@ -144,4 +174,5 @@ def when_ready(server) -> None:
 
 def on_exit(server) -> None:
     _stop.set()
+    stop_background_workers()
     checkpoint_job()

@@ -51,10 +51,15 @@ INSTALLED_APPS = [
     "haven.search",
     "haven.notifications",
     "haven.backups",
+    "django_tasks",
+    "django_tasks_db",
     "haven.jobs",
     "haven.imports",
     "haven.exports",
     "haven.exchange",
+    "haven.reports",
+    "haven.documents",
+    "haven.drafts",
     "haven.web",
 ]
 
@@ -102,6 +107,11 @@ DATABASES = {
         env_secret("HAVEN_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'haven.sqlite3'}"
     )
 }
+# Browser tests run a live server whose requests overlap (a double click). An in-memory
+# test database shares one cache between threads and answers "table is locked" instead
+# of waiting; a test database in a file waits its turn like the real one.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and env_str("HAVEN_SQLITE_TEST_FILE", ""):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("HAVEN_SQLITE_TEST_FILE", "")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- keys -------------------------------------------------------------------------------
@@ -229,6 +239,39 @@ HAVEN_CAPTURE_MAX_BYTES = env_int("HAVEN_CAPTURE_MAX_MB", 10, minimum=1) * 1024 
 HAVEN_CAPTURE_TIMEOUT = env_int("HAVEN_CAPTURE_TIMEOUT", 20, minimum=1)
 # Only tests set this: web capture then may fetch from loopback addresses.
 HAVEN_CAPTURE_ALLOW_PRIVATE = False
+
+# --- background jobs -------------------------------------------------------------------
+# Long work (imports, reports, retention runs) is queued in the database and run by
+# 'haven worker' (see haven/jobs/queue.py): no queue server to install. The task table
+# is not encrypted, so a job's arguments are ids and short codes only.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How many 'haven worker' processes 'haven serve' starts and keeps running beside the
+# web server; 0 when the workers run on their own (e.g. a systemd unit per worker).
+HAVEN_WORKERS_BACKGROUND = env_int("HAVEN_WORKERS_BACKGROUND", 1, minimum=0)
+
+# --- imports ------------------------------------------------------------------------------
+# How much of an uploaded spreadsheet Haven reads (haven/imports/readers): a file beyond any
+# of these is refused with a message that names the variable to raise. A workbook sheet is
+# held in memory whole, about 32 bytes a cell, hence the cap on rows x columns.
+HAVEN_IMPORT_MAX_BYTES = env_int("HAVEN_IMPORT_MAX_MB", 100, minimum=1) * 1024 * 1024
+HAVEN_IMPORT_MAX_UNPACKED = env_int("HAVEN_IMPORT_MAX_UNPACKED_MB", 500, minimum=1) * 1024 * 1024
+HAVEN_IMPORT_MAX_ROWS = env_int("HAVEN_IMPORT_MAX_ROWS", 500_000, minimum=1)
+HAVEN_IMPORT_MAX_COLUMNS = env_int("HAVEN_IMPORT_MAX_COLUMNS", 500, minimum=1)
+HAVEN_IMPORT_MAX_CELL = env_int("HAVEN_IMPORT_MAX_CELL", 100_000, minimum=1)
+HAVEN_IMPORT_MAX_SHEET_CELLS = env_int("HAVEN_IMPORT_MAX_SHEET_CELLS", 10_000_000, minimum=1)
+# Imports of more rows than this are committed this many rows at a time (resumable);
+# smaller ones in one transaction.
+HAVEN_IMPORT_CHUNK_ROWS = env_int("HAVEN_IMPORT_CHUNK_ROWS", 2000, minimum=1)
+# --- exports ----------------------------------------------------------------------------
+# Roles (haven.accounts.models.Role values, comma-separated) whose users may make an
+# identifying export (names, contacts, places), each with a stated reason; everyone
+# else exports pseudonymised. Checked against the roles when the app starts.
+HAVEN_EXPORT_IDENTIFYING_ROLES = env_list(
+    "HAVEN_EXPORT_IDENTIFYING_ROLES", ["coordinator", "lawyer", "administrator"]
+)
+# An Excel workbook is built whole in memory (no plaintext temporary files): its rows
+# are limited. CSV and JSON stream and have no limit.
+HAVEN_EXPORT_XLSX_MAX_ROWS = env_int("HAVEN_EXPORT_XLSX_MAX_ROWS", 20_000, minimum=1)
 
 # Requests larger than this are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAVEN_MAX_FORM_BYTES", 2_621_440, minimum=1024)

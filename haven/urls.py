@@ -8,10 +8,15 @@ urlpatterns = [
     path("cases/", include("haven.cases.urls")),
     path("incidents/", include("haven.incidents.urls")),
     path("sources/", include("haven.sources.urls")),
+    path("export/", include("haven.exports.urls")),
     path("search/", include("haven.search.urls")),
     path("reminders/", include("haven.notifications.urls")),
     path("vocabularies/", include("haven.vocab.urls")),
     path("locations/", include("haven.locations.urls")),
+    path("imports/", include("haven.imports.urls")),
+    path("reports/", include("haven.reports.urls")),
+    path("documents/", include("haven.documents.urls")),
+    path("drafts/", include("haven.drafts.urls")),
     path("", include("haven.web.urls")),
 ]
 

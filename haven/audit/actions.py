@@ -14,7 +14,14 @@ from django.utils import timezone
 from haven.audit.context import AuditContext, Channel, audit_context, current_context
 from haven.audit.models import GENESIS_HASH, AuditEntry, seal_key, seal_of
 
-__all__ = ["AuditContext", "Channel", "audit_context", "current_context", "record"]
+__all__ = [
+    "AuditContext",
+    "Channel",
+    "audit_context",
+    "current_context",
+    "record",
+    "record_many",
+]
 
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends.
 _APPEND_LOCK = 0x6861766E
@@ -73,6 +80,31 @@ def record(
     Entries are numbered without gaps: on PostgreSQL an advisory lock serialises
     appenders, on SQLite the IMMEDIATE transaction mode already does.
     """
+    return _append([(action, target, summary, records)], request=request, actor=actor)[0]
+
+
+@transaction.atomic
+def record_many(
+    entries: Iterable[tuple[str, Model | None, str]],
+    *,
+    request: HttpRequest | None = None,
+    actor=None,
+) -> list[AuditEntry]:
+    """Append one entry per ``(action, target, summary)``, in order, by one actor: the
+    entries ``record()`` would write called once for each, chained and sealed alike,
+    written in bulk (a batch of new records, say). Same context, locking and
+    transaction rules as ``record()``."""
+    return _append(
+        [(action, target, summary, ()) for action, target, summary in entries],
+        request=request,
+        actor=actor,
+    )
+
+
+def _append(items, *, request, actor) -> list[AuditEntry]:
+    """Chain ``(action, target, summary, records)`` items after the last entry and save them."""
+    if not items:
+        return []
     context = current_context()
     if request is not None:
         context = AuditContext(Channel.WEB, address=client_address(request), request=request)
@@ -83,30 +115,40 @@ def record(
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK])
     last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    object_type, object_id = describe(target) if target is not None else ("", "")
     actor_label = actor.email if actor is not None else ""
     if actor is None and context is not None and context.submitter:
         actor_label = context.submitter
-    entry = AuditEntry(
-        seq=seq,
-        at=timezone.now(),
-        actor=actor,
-        actor_label=actor_label,
-        ip=context.address if context is not None else None,
-        channel=context.channel if context is not None else "",
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        # A summary may quote what a request sent (a refused id, a path); PostgreSQL's
-        # text cannot hold NUL, and the entry must be written all the same.
-        summary=summary[:300].replace("\x00", "\ufffd"),
-        records=[":".join(describe(item)) for item in records],
-        prev_hash=prev_hash,
-    )
-    entry.hash = entry.compute_hash()
-    entry.seal = entry.compute_seal()
-    entry.save(force_insert=True)
-    return entry
+    ip = context.address if context is not None else None
+    channel = context.channel if context is not None else ""
+    key = seal_key()
+    entries = []
+    for action, target, summary, records in items:
+        object_type, object_id = describe(target) if target is not None else ("", "")
+        entry = AuditEntry(
+            seq=seq,
+            at=timezone.now(),
+            actor=actor,
+            actor_label=actor_label,
+            ip=ip,
+            channel=channel,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            # A summary may quote what a request sent (a refused id, a path); PostgreSQL's
+            # text cannot hold NUL, and the entry must be written all the same.
+            summary=summary[:300].replace("\x00", "\ufffd"),
+            records=[":".join(describe(item)) for item in records],
+            prev_hash=prev_hash,
+        )
+        entry.hash = entry.compute_hash()
+        entry.seal = seal_of(entry.hash, key)
+        entries.append(entry)
+        seq, prev_hash = seq + 1, entry.hash
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    else:
+        AuditEntry.objects.bulk_create(entries, batch_size=1000)
+    return entries
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,19 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import Team, writable_teams
 from haven.cases.models import Case, CaseAction, Consent, Request, RiskAssessment, RiskLevel
-from haven.cases.selectors import find_cases, find_requests, overdue_actions
+from haven.cases.selectors import (
+    CASE_COLUMNS,
+    CASE_ORDER,
+    case_list,
+    find_cases,
+    find_requests,
+    overdue_actions,
+)
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.people.models import Person
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
-from haven.web.lists import FIND_LABEL, ListFilters
+from haven.web.lists import FIND_LABEL, ListFilters, Listing, Sorting
 from haven.web.pickers import AuthorityPicker, CasePicker, PersonPicker, PersonsPicker
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -369,6 +376,14 @@ class CaseFilterForm(ListFilters):
         if data["overdue"]:
             cases = cases.filter(overdue_actions())
         return cases
+
+
+def case_listing(user, data=None, *, posted: bool = False) -> Listing:
+    """The case list, for its page and its export: the cases ``user`` may see, filtered
+    and sorted as ``data`` (the list's GET or POSTed lookup) asks."""
+    filters = CaseFilterForm(data or None, user=user)
+    sorting = Sorting(CASE_COLUMNS, CASE_ORDER, data, posted)
+    return Listing(filters, sorting, sorting.apply(filters.apply(case_list(user))))
 
 
 class RequestFilterForm(ListFilters):

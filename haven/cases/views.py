@@ -20,7 +20,6 @@ from haven.cases import actions, selectors
 from haven.cases.forms import (
     ActionForm,
     AddPersonForm,
-    CaseFilterForm,
     CaseForm,
     ConsentForm,
     ConvertRequestForm,
@@ -33,6 +32,7 @@ from haven.cases.forms import (
     RequestForm,
     RiskForm,
     StatusForm,
+    case_listing,
 )
 from haven.cases.models import CasePerson, get_case_for_user, get_request_for_user
 from haven.records.access import can_write, get_part_for_user
@@ -66,9 +66,9 @@ def _saved(request, case, message: str):
 # (a page, a sort, a filter from elsewhere) are GETs.
 @require_http_methods(["GET", "POST"])
 def case_list(request):
-    filters = CaseFilterForm(lookup(request), user=request.user)
-    sorting = Sorting.of(request, selectors.CASE_COLUMNS, selectors.CASE_ORDER)
-    cases = paginate(request, sorting.apply(filters.apply(selectors.case_list(request.user))))
+    listed = case_listing(request.user, lookup(request), posted=request.method == "POST")
+    cases = paginate(request, listed.rows)
+    filters = listed.filters
     record("cases.case.listed", summary=shown(cases) + (", lookup" if filters.query else ""))
     return render(
         request,
@@ -76,7 +76,7 @@ def case_list(request):
         {
             "cases": cases,
             "filters": filters,
-            "sorting": sorting,
+            "sorting": listed.sorting,
             "can_add": _can_create(request.user),
         },
         status=400 if filters.errors else 200,

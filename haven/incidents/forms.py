@@ -5,7 +5,12 @@ from django.utils.translation import gettext_lazy as _
 from haven.cases.models import Case, CaseAction
 from haven.incidents.actions import INCIDENT_EDITABLE
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
-from haven.incidents.selectors import find_incidents
+from haven.incidents.selectors import (
+    INCIDENT_COLUMNS,
+    INCIDENT_ORDER,
+    find_incidents,
+    incident_list,
+)
 from haven.lib.fuzzy_dates import validate_in_bounds
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
@@ -15,7 +20,7 @@ from haven.records.models import member_teams
 from haven.sources.models import Source
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
-from haven.web.lists import FIND_LABEL, ListFilters, text_match
+from haven.web.lists import FIND_LABEL, ListFilters, Listing, Sorting, text_match
 from haven.web.pickers import (
     CasePicker,
     IncidentPicker,
@@ -494,6 +499,14 @@ class IncidentFilterForm(ListFilters):
                 output_field=models.BooleanField(),
             )
         )
+
+
+def incident_listing(user, data=None, *, posted: bool = False) -> Listing:
+    """The incident list, for its page and its export: the incidents ``user`` may see,
+    filtered and sorted as ``data`` (the list's GET or POSTed lookup) asks."""
+    filters = IncidentFilterForm(data or None, user=user)
+    sorting = Sorting(INCIDENT_COLUMNS, INCIDENT_ORDER, data, posted)
+    return Listing(filters, sorting, sorting.apply(filters.apply(incident_list(user))))
 
 
 def _certainly_within(since, until) -> models.Q:

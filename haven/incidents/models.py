@@ -203,6 +203,8 @@ class Chain(SensitiveRecord):
     relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices)
     note = EncryptedTextField(_("note"), max_length=500)
 
+    clean_reads_own_kind = True  # the loop check reads the chains saved before
+
     class Meta:
         verbose_name = _("chain of events")
         verbose_name_plural = _("chains of events")

@@ -24,16 +24,16 @@ from haven.incidents.forms import (
     ChainForm,
     CitationForm,
     CiteForm,
-    IncidentFilterForm,
     IncidentForm,
     InvolvementForm,
     LinkCaseForm,
     NewIncidentForm,
+    incident_listing,
 )
 from haven.incidents.models import Act, Chain, get_incident_for_user
 from haven.records.access import get_part_for_user
 from haven.web.forms import form_view
-from haven.web.lists import Sorting, lookup
+from haven.web.lists import lookup
 from haven.web.pagination import paginate, shown
 
 
@@ -52,9 +52,9 @@ def _back(incident) -> tuple[str, str]:
 @require_http_methods(["GET", "POST"])
 def incident_list(request):
     user = request.user
-    filters = IncidentFilterForm(lookup(request), user=user)
-    sorting = Sorting.of(request, selectors.INCIDENT_COLUMNS, selectors.INCIDENT_ORDER)
-    incidents = paginate(request, sorting.apply(filters.apply(selectors.incident_list(user))))
+    listed = incident_listing(user, lookup(request), posted=request.method == "POST")
+    incidents = paginate(request, listed.rows)
+    filters = listed.filters
     record(
         "incidents.incident.listed",
         summary=shown(incidents) + (", lookup" if filters.query else ""),
@@ -65,7 +65,7 @@ def incident_list(request):
         {
             "incidents": incidents,
             "filters": filters,
-            "sorting": sorting,
+            "sorting": listed.sorting,
             "can_add": writable_teams(user).exists(),
         },
         status=400 if filters.errors else 200,

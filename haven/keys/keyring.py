@@ -70,6 +70,7 @@ class Keyring:
         self._active: dict[str, int] = {}
         self._uncommitted: set[int] = set()  # keys this process made, not yet committed
         self._seal_keys: dict[int, bytes] = {}
+        self._index_keys: dict[tuple[int, str], bytes] = {}
         self._lock = threading.Lock()
 
     # --- opening -------------------------------------------------------------------
@@ -189,7 +190,12 @@ class Keyring:
 
     def index_key(self, scope: str) -> bytes:
         """The blind-index key of one scope (``people.person.phone``), derived per field."""
-        return crypto.derive_key(self.active_key(BLIND_INDEX_LABEL)[1], f"blind index|{scope}")
+        key_id, root = self.active_key(BLIND_INDEX_LABEL)
+        # Derived once per scope and process: a batch of records asks for it per value.
+        key = self._index_keys.get((key_id, scope))
+        if key is None:
+            key = self._index_keys[key_id, scope] = crypto.derive_key(root, f"blind index|{scope}")
+        return key
 
     def audit_seal_key(self) -> bytes:
         """The key that seals audit entries, derived from the signing key (which never

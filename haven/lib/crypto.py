@@ -120,10 +120,15 @@ def blind_token(key: bytes, term: str) -> int:
 
 def blind_tokens(key: bytes, terms) -> set[int]:
     """``blind_token`` of many terms under one key (the keyed state is set up once)."""
+    return set(blind_token_list(key, terms))
+
+
+def blind_token_list(key: bytes, terms) -> list[int]:
+    """``blind_token`` of each term, in order."""
     keyed = hmac.new(key, digestmod=hashlib.sha256)
-    found = set()
+    found = []
     for term in terms:
         mac = keyed.copy()
         mac.update(term.encode())
-        found.add(int.from_bytes(mac.digest()[:8], "big", signed=True))
+        found.append(int.from_bytes(mac.digest()[:8], "big", signed=True))
     return found

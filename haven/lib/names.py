@@ -56,6 +56,7 @@ repairs or the head cap bring them down to one edit (see bench/name_search.py fo
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -189,10 +190,15 @@ def _fold(text: str, rules: list[tuple[re.Pattern[str], str]]) -> str:
     return text.lower()
 
 
-def _readings(token: str) -> list[str]:
-    """The token's skeleton, then any other reading of its Latin letters (bare c, x, j)."""
+@functools.lru_cache(maxsize=20_000)
+def _readings(token: str) -> tuple[str, ...]:
+    """The token's skeleton, then any other reading of its Latin letters (bare c, x, j).
+
+    Kept for the most recent tokens: names repeat (a surname in a family, a region's
+    common first names), and transliterating them is most of what indexing a name costs.
+    """
     text = _latin(token)
-    return list(dict.fromkeys(_fold(text, rules) for rules in _READINGS))
+    return tuple(dict.fromkeys(_fold(text, rules) for rules in _READINGS))
 
 
 def skeleton(token: str) -> str:

@@ -9,10 +9,11 @@ from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.lib.normalize import contact_terms
 from haven.lib.partial_dates import PartialDate
 from haven.people.models import Person
+from haven.people.selectors import PERSON_COLUMNS, PERSON_ORDER
 from haven.records.models import member_teams
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
-from haven.web.lists import FIND_LABEL, ListFilters, text_match
+from haven.web.lists import FIND_LABEL, ListFilters, Listing, Sorting, text_match
 from haven.web.pickers import PersonPicker
 
 
@@ -170,6 +171,15 @@ class FindForm(ListFilters):
         if not self.query:
             return people
         return people.filter(text_match(Person, self.query, member_teams(self.user)))
+
+
+def person_listing(user, data=None, *, posted: bool = False) -> Listing:
+    """The people list, for its page and its export: the people ``user`` may see, found
+    and sorted as ``data`` (the list's GET or POSTed lookup) asks."""
+    find = FindForm(data or None, user=user)
+    sorting = Sorting(PERSON_COLUMNS, PERSON_ORDER, data, posted)
+    people = Person.objects.visible_to(user).select_related("team")
+    return Listing(find, sorting, sorting.apply(find.apply(people)))
 
 
 class MoveForm(forms.Form):

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from haven.accounts.models import writable_teams
 from haven.audit.actions import record
 from haven.people import actions
-from haven.people.forms import FindForm, MoveForm, NewPersonForm, PersonForm, RelationshipForm
+from haven.people.forms import (
+    MoveForm,
+    NewPersonForm,
+    PersonForm,
+    RelationshipForm,
+    person_listing,
+)
 from haven.people.models import (
     Merge,
     Person,
@@ -21,8 +27,6 @@ from haven.people.models import (
 )
 from haven.people.sections import sections_for
 from haven.people.selectors import (
-    PERSON_COLUMNS,
-    PERSON_ORDER,
     history_rows,
     related_by_others,
     relationships_of,
@@ -31,19 +35,16 @@ from haven.records.access import can_write, get_part_for_user
 from haven.records.actions import restore_version
 from haven.records.models import RecordVersion
 from haven.web.forms import form_view
-from haven.web.lists import Sorting, lookup
+from haven.web.lists import lookup
 from haven.web.pagination import paginate, shown
 
 
 @require_http_methods(["GET", "POST"])
 def person_list(request):
     # A lookup is POSTed so that a phone number or a name never appears in a URL.
-    find = FindForm(lookup(request), user=request.user)
-    sorting = Sorting.of(request, PERSON_COLUMNS, PERSON_ORDER)
-    people = paginate(
-        request,
-        sorting.apply(find.apply(Person.objects.visible_to(request.user).select_related("team"))),
-    )
+    listed = person_listing(request.user, lookup(request), posted=request.method == "POST")
+    people = paginate(request, listed.rows)
+    find = listed.filters
     record("people.person.listed", summary=shown(people) + (", lookup" if find.query else ""))
     return render(
         request,
@@ -52,7 +53,7 @@ def person_list(request):
             "people": people,
             "find": find,
             "query": find.query,
-            "sorting": sorting,
+            "sorting": listed.sorting,
             "can_add": writable_teams(request.user).exists(),
         },
     )

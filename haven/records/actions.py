@@ -64,23 +64,32 @@ def save_record(instance, *, by, change: str | None = None, check: bool = True):
     instance.save()
     change = change or (RecordVersion.Change.CREATED if creating else RecordVersion.Change.UPDATED)
     number = (_versions(instance).aggregate(n=Max("number"))["n"] or 0) + 1
-    RecordVersion.objects.create(
+    version(instance, by=by, change=change, number=number, fields=fields, snapshot=after).save(
+        force_insert=True
+    )
+    blind.reindex(instance)
+    action, target, summary = audit_entry(instance, change, fields)
+    record(action, actor=by, target=target, summary=summary)
+    return instance
+
+
+def version(instance, *, by, change: str, number: int, fields: list[str], snapshot: dict):
+    """The (unsaved) history row of one change to ``instance``."""
+    return RecordVersion(
         object_type=instance._meta.label_lower,
         object_uuid=instance.uuid,
         number=number,
         change=change,
         changed_by=by,
         changed_fields=fields,
-        snapshot=after,
+        snapshot=snapshot,
     )
-    blind.reindex(instance)
-    record(
-        f"{instance._meta.label_lower}.{change}",
-        actor=by,
-        target=instance,
-        summary=("fields: " + ", ".join(fields))[:300] if fields else "",
-    )
-    return instance
+
+
+def audit_entry(instance, change: str, fields: list[str]) -> tuple[str, object, str]:
+    """The (action, target, summary) of one change's audit entry: field names, never values."""
+    summary = ("fields: " + ", ".join(fields))[:300] if fields else ""
+    return f"{instance._meta.label_lower}.{change}", instance, summary
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
@@ -19,10 +20,12 @@ from haven.lib.fuzzy_dates import since_text
 from haven.lib.partial_dates import PartialDate
 
 
-def content_fields(model) -> list[models.Field]:
-    return [
+@functools.cache
+def content_fields(model) -> tuple[models.Field, ...]:
+    """The fields a snapshot keeps (a model's fields are fixed once loaded)."""
+    return tuple(
         field for field in model._meta.concrete_fields if field.name not in model.history_exclude
-    ]
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -70,6 +70,10 @@ class SensitiveRecord(models.Model):
     blind_indexes: dict = {}
     # Fields kept out of history snapshots (bookkeeping, not content).
     history_exclude = ("id", "uuid", "created_at", "updated_at")
+    # Set where clean() reads other records of the same kind (a chain's loop check):
+    # create_records then inserts such records one at a time, so that each check sees
+    # the records before it, as it does when they are saved one by one.
+    clean_reads_own_kind = False
 
     class Meta:
         abstract = True

@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.records.models import member_teams
 from haven.sources.models import Reliability, Source
+from haven.sources.selectors import SOURCE_COLUMNS, SOURCE_ORDER
 from haven.web.forms import TeamField
-from haven.web.lists import FIND_LABEL, ListFilters, text_match
+from haven.web.lists import FIND_LABEL, ListFilters, Listing, Sorting, text_match
 
 
 class SourceForm(forms.Form):
@@ -72,6 +73,15 @@ class SourceFilterForm(ListFilters):
         if data["language"]:
             sources = sources.filter(language=data["language"].strip().lower())
         return sources
+
+
+def source_listing(user, data=None, *, posted: bool = False) -> Listing:
+    """The source list, for its page and its export: the sources ``user`` may see,
+    filtered and sorted as ``data`` (the list's GET or POSTed lookup) asks."""
+    filters = SourceFilterForm(data or None, user=user)
+    sorting = Sorting(SOURCE_COLUMNS, SOURCE_ORDER, data, posted)
+    sources = Source.objects.visible_to(user).select_related("team")
+    return Listing(filters, sorting, sorting.apply(filters.apply(sources)))
 
 
 class CaptureForm(forms.Form):

@@ -19,8 +19,8 @@ from haven.audit.actions import record
 from haven.records.access import can_write, get_part_for_user
 from haven.sources import actions, selectors
 from haven.sources.capture import keep_page
-from haven.sources.forms import CaptureForm, SourceFilterForm, SourceForm
-from haven.sources.models import Source, get_source_for_user
+from haven.sources.forms import CaptureForm, SourceForm, source_listing
+from haven.sources.models import get_source_for_user
 from haven.sources.vault import (
     EncryptingUploadHandler,
     SealedUpload,
@@ -28,17 +28,16 @@ from haven.sources.vault import (
     track,
 )
 from haven.web.forms import form_view
-from haven.web.lists import Sorting, lookup
+from haven.web.lists import lookup
 from haven.web.pagination import paginate, shown
 
 
 # A lookup is POSTed so that a title never appears in a URL; links are GETs.
 @require_http_methods(["GET", "POST"])
 def source_list(request):
-    filters = SourceFilterForm(lookup(request), user=request.user)
-    sorting = Sorting.of(request, selectors.SOURCE_COLUMNS, selectors.SOURCE_ORDER)
-    sources = filters.apply(Source.objects.visible_to(request.user).select_related("team"))
-    sources = paginate(request, sorting.apply(sources))
+    listed = source_listing(request.user, lookup(request), posted=request.method == "POST")
+    sources = paginate(request, listed.rows)
+    filters = listed.filters
     record("sources.source.listed", summary=shown(sources) + (", lookup" if filters.query else ""))
     return render(
         request,
@@ -46,7 +45,7 @@ def source_list(request):
         {
             "sources": sources,
             "filters": filters,
-            "sorting": sorting,
+            "sorting": listed.sorting,
             "can_add": writable_teams(request.user).exists(),
             "can_bundle": actions.may_export_bundles(request.user),
             # Named to those who may not, so the missing export is not a mystery.

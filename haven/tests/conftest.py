@@ -70,8 +70,14 @@ def world(personas):
     evidence = sources.attach_file(
         source, seal_bytes(b"%PDF-1.4\n" + b"testimony " * 50, "t.pdf", "application/pdf"), by=by
     )
+    from haven.imports.actions import start_import
+
+    import_job = start_import(
+        team=team, by=by, name="people.csv", data="name,phone\nАнна,+7 900\n".encode()
+    )
     return SimpleNamespace(
         team=team,
+        import_job=import_job,
         stranger=UserFactory(),
         term=term("channel", "hotline"),
         place=Location.objects.order_by("pk").first(),

@@ -309,6 +309,50 @@ ROUTES: dict[str, Entry] = {
     "sources:download": Entry(
         lambda w: {"uuid": w.source.uuid, "file_uuid": w.evidence.uuid}, get=READERS
     ),
+    # Imports: the page lists the user's teams' imports; an upload needs a team to
+    # write in (an empty one is refused by the form); a job's page is its team's.
+    "imports:list": Entry(get=EVERYONE),
+    "imports:upload": Entry(
+        get={**POST_ONLY, "outsider": 405, "administrator": 405},
+        post={"member": 400, "read_only": 403, "outsider": 403, "administrator": 403},
+    ),
+    "imports:detail": Entry(_uuid("import_job"), get=READERS),
+    "imports:mapping_json": Entry(_uuid("import_job"), get=READERS),
+    "imports:read_as": Entry(
+        _uuid("import_job"),
+        get={**POST_ONLY, "outsider": 405},
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    "imports:mapping": Entry(
+        _uuid("import_job"),
+        get={**POST_ONLY, "outsider": 405},
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    # No saved mapping named: not found.
+    "imports:use_saved": Entry(
+        _uuid("import_job"),
+        get={**POST_ONLY, "outsider": 405},
+        post={**NOT_THEIRS_POST, "member": 404},
+    ),
+    # Without a mapping or a clean check the page says what to do first.
+    "imports:check": Entry(
+        _uuid("import_job"),
+        get={**POST_ONLY, "outsider": 405},
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    "imports:start": Entry(
+        _uuid("import_job"),
+        get={**POST_ONLY, "outsider": 405},
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    # Exports: every list's export page, like the list itself (an outsider's holds only
+    # their own rows); an empty download is a form with nothing chosen.
+    "exports:page": Entry(lambda w: {"kind": "people"}, get=EVERYONE, post=EVERYONE),
+    "exports:download": Entry(
+        lambda w: {"kind": "incidents"},
+        get={persona: 405 for persona in EVERYONE},
+        post={persona: 400 for persona in EVERYONE},
+    ),
 }
 
 

@@ -29,6 +29,7 @@ SECTIONS = {
     "admin:users": _("Users"),
     "admin:teams": _("Teams"),
     "accounts:account": _("Your account"),
+    "imports:list": _("Import"),
 }
 
 # A record's page, by URL name: the model whose code names the step, and what to call it

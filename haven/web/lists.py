@@ -266,3 +266,23 @@ class ListFilters(forms.Form):
         if not self.is_valid():
             return True
         return any(value not in (None, "", False) for value in self.cleaned_data.values())
+
+
+@dataclass
+class Listing:
+    """A list as the user asked for it: its filter form, its order, and the rows.
+
+    Each list builds one (``person_listing``, ``case_listing`` …) from the request's
+    data, so the page and an export of it apply the same filters, the same text box
+    and the same order to the same ``visible_to(user)`` rows: the page pages
+    ``rows``, an export writes them all. An export refuses filters that are not
+    ``valid``, whatever the list shows for them: bad filters are not no filters.
+    """
+
+    filters: ListFilters
+    sorting: Sorting
+    rows: object  # a QuerySet
+
+    @property
+    def valid(self) -> bool:
+        return not self.filters.is_bound or self.filters.is_valid()

@@ -69,7 +69,8 @@ def test_a_wide_table_on_a_phone_takes_the_keyboard(browser, live_server, shoot,
         phone.keyboard.press("ArrowRight")
         phone.keyboard.press("ArrowRight")
         phone.keyboard.press("ArrowRight")
-        assert region.evaluate("n => n.scrollLeft") > 0
+        # Scrolling may be smooth: wait for it rather than read it at once.
+        phone.wait_for_function("n => n.scrollLeft > 0", arg=region.element_handle())
         shoot(phone, "incidents-phone")
     finally:
         context.close()

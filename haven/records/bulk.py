@@ -1,0 +1,294 @@
+"""Creating many new records at once, each kept as ``save_record`` keeps one.
+
+An import creates tens of thousands of records. Saved one by one, each costs a dozen
+queries: the permission, one per foreign key and per unique field that ``full_clean``
+checks, the insert, the version number, the old blind-index rows, the audit append.
+``create_records`` gives every record the same: the permission, ``full_clean``, the
+row, version 1 ``created`` with its snapshot and changed fields, the blind-index rows
+and one audit entry, with the same values, but in a few queries per kind of record
+and batch:
+
+- write access is checked once per team;
+- the references that ``full_clean`` would look up one record at a time (the team, the
+  incident, the type of act) are looked up for the whole run of records in one query
+  per field, and ``full_clean`` skips only the lookups already answered; every other
+  check (``clean_fields``, the model's ``clean()``, the constraints) runs per record;
+- unique fields (``uuid``, ``code``) are checked against the table in one query per
+  field, and against the records earlier in the same batch;
+- rows, versions, index rows and audit entries are written with ``bulk_create``.
+
+Nothing is weaker than one by one: a record that fails any check is checked again by
+``full_clean`` itself, so the error is the one ``save_record`` would raise. The error
+also names the failing record's position in the list (``error.index``) and the record
+(``error.record``); as the call is one transaction, nothing of the batch is kept.
+
+The records are inserted in runs of one kind, in the order given, so a record may
+refer to one earlier in the list (``Act(incident=incident)``): its key is filled in
+once the earlier one is inserted. List them kind by kind (every incident of a chunk,
+then every person, then every act): records of alternating kinds make runs of one,
+which is correct but no faster than saving them one by one. A model whose ``clean()``
+reads other records of its own kind (``clean_reads_own_kind``, a chain's loop check)
+is inserted one record at a time, so each check sees the ones before it, as it would
+one by one. Many-to-many links (an incident's cases) are not made here: link them
+through their verbs afterwards.
+
+A new record's code (``P-4ZVSTW``) is drawn at random from about 900 million, so
+clashes are not rare at import scale: with 100,000 people saved, one new person in
+9,000 draws a taken code; an import of 100,000 people draws about six taken codes into
+an empty instance, about seventeen into one that holds 100,000 already. Where a
+record's code is taken (or drawn twice in the batch), ``create_records`` draws it
+again before the record's snapshot is taken, so the history shows the code kept; with
+``redraw_codes=False`` (codes given by the caller, to be kept as they are) a taken
+code is refused like any other unique value, as ``save_record`` refuses it. A code
+inserted by another transaction between the check and the insert reaches the unique
+index instead: the batch fails with ``IntegrityError`` and nothing is kept (on SQLite
+no other writer runs meanwhile; on PostgreSQL it needs the same code drawn at the same
+moment).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import connection, models, transaction
+from django.db.models import signals
+from django.utils import timezone
+
+from haven.audit.actions import record_many
+from haven.records import blind, history
+from haven.records.access import require_write
+from haven.records.actions import audit_entry, version
+from haven.records.models import RecordVersion, SensitiveRecord
+
+# Values per IN (...) lookup: well under SQLite's limit on query parameters.
+LOOKUP_CHUNK = 900
+INSERT_BATCH = 2000
+# Unique fields drawn at random by their default (a record's code): drawn again where taken.
+DRAWN = ("code",)
+MAX_DRAWS = 5  # a taken code is one in thousands: a fifth draw clashing means a full space
+
+
+@transaction.atomic
+def create_records(instances, *, by, check: bool = True, redraw_codes: bool = True) -> list:
+    """Create new records, each as ``save_record(instance, by=by, check=check)`` would.
+
+    ``instances`` are unsaved records, possibly of several kinds, in dependency order:
+    a record that another refers to comes earlier in the list or is saved already.
+    ``by`` must be a writing member of every team the records belong to (``check=False``
+    only for system jobs). A random code that is taken is drawn again unless
+    ``redraw_codes`` is False. Returns the records, saved. A record that fails
+    validation raises its ``ValidationError`` (with ``index`` and ``record`` set) and
+    nothing is kept; a record that is not new raises ``ValueError``.
+    """
+    instances = list(instances)
+    for model in {type(instance) for instance in instances}:
+        _refuse_unsuited(model)
+    for instance in instances:
+        if not instance._state.adding or instance.pk is not None:
+            raise ValueError(
+                f"create_records() creates new records only; {instance._meta.label} "
+                f"{instance.pk} is saved already: save changes with save_record()"
+            )
+    if check:
+        for instance in {instance.team_id: instance for instance in instances}.values():
+            require_write(by, instance)
+    now = timezone.now()
+    created = RecordVersion.Change.CREATED
+    seen: dict[tuple, set] = defaultdict(set)
+    versions, entries, tokens = [], [], []
+    for start, run in _runs(instances):
+        model = type(run[0])
+        for instance in run:
+            instance._prepare_related_fields_for_save(operation_name="create_records")
+        if redraw_codes:
+            _redraw_taken_codes(run, seen)
+        found = _existing_references(model, run)
+        snapshots = []
+        for offset, instance in enumerate(run):
+            snapshots.append(history.snapshot(instance))
+            instance.updated_at = now
+            _full_clean(instance, found, index=start + offset)
+        _check_unique(run, seen, start=start)
+        model.objects.bulk_create(run, batch_size=INSERT_BATCH)
+        for instance, snapshot in zip(run, snapshots, strict=True):
+            fields = history.changed(None, snapshot)
+            versions.append(
+                version(instance, by=by, change=created, number=1, fields=fields, snapshot=snapshot)
+            )
+            entries.append(audit_entry(instance, created, fields))
+            if model.blind_indexes:
+                tokens += blind.token_rows(instance)
+    RecordVersion.objects.bulk_create(versions, batch_size=INSERT_BATCH)
+    blind.insert_rows(tokens)
+    record_many(entries, actor=by)
+    return instances
+
+
+def _refuse_unsuited(model) -> None:
+    """Only what ``bulk_create`` saves as ``save()`` would: a record without a ``save()``
+    of its own and without save signals listening."""
+    if not issubclass(model, SensitiveRecord):
+        raise TypeError(f"create_records() creates records; {model._meta.label} is not one")
+    if model.save is not models.Model.save:
+        raise TypeError(f"{model._meta.label} has a save() of its own: save it with save_record()")
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        raise TypeError(
+            f"{model._meta.label} has save signals, which bulk inserts do not send: "
+            "save it with save_record()"
+        )
+
+
+def _runs(instances: list) -> Iterator[tuple[int, list]]:
+    """(position of the first, records) of each run of one kind, in order; records whose
+    ``clean()`` reads their own kind come one per run."""
+    start = 0
+    while start < len(instances):
+        model = type(instances[start])
+        end = start + 1
+        if not model.clean_reads_own_kind:
+            while end < len(instances) and type(instances[end]) is model:
+                end += 1
+        yield start, instances[start:end]
+        start = end
+
+
+def _redraw_taken_codes(run: list, seen: dict) -> None:
+    """Draw again each random code of ``run`` that is taken in the table, in the batch
+    or in the run itself, until none is."""
+    model = type(run[0])
+    for name in DRAWN:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if not (field.unique and callable(field.default)):
+            continue
+        earlier = seen[model, (name,)]
+        for _attempt in range(MAX_DRAWS):
+            taken = _taken(model, name, [getattr(instance, field.attname) for instance in run])
+            drawn = set()
+            clashing = []
+            for instance in run:
+                value = getattr(instance, field.attname)
+                if value in taken or value in drawn or (value,) in earlier:
+                    clashing.append(instance)
+                drawn.add(value)
+            if not clashing:
+                break
+            for instance in clashing:
+                setattr(instance, field.attname, field.get_default())
+
+
+def _chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _existing_references(model, run: list) -> dict:
+    """Per foreign key, the values among ``run``'s that ``ForeignKey.validate`` would find:
+    the same query (the target's base manager and ``limit_choices_to``), for all at once."""
+    found = {}
+    for field in model._meta.concrete_fields:
+        if not field.many_to_one or field.remote_field.parent_link or field.validators:
+            continue
+        values = list({getattr(instance, field.attname) for instance in run} - {None})
+        target = field.remote_field.field_name
+        rows = set()
+        for chunk in _chunks(values):
+            queryset = field.remote_field.model._base_manager.filter(**{f"{target}__in": chunk})
+            queryset = queryset.complex_filter(field.get_limit_choices_to())
+            rows |= set(queryset.values_list(target, flat=True))
+        found[field] = rows
+    return found
+
+
+def _full_clean(instance, found: dict, *, index: int) -> None:
+    """``full_clean`` without the reference lookups answered in ``found`` and without the
+    unique checks (``_check_unique`` makes them for the run); on any error, ``full_clean``
+    itself, so that the error is exactly ``save_record``'s."""
+    answered = {
+        field.name for field, rows in found.items() if getattr(instance, field.attname) in rows
+    }
+    try:
+        try:
+            instance.clean_fields(exclude=answered)
+            instance.clean()
+            if instance._meta.constraints:
+                instance.validate_constraints()
+        except ValidationError:
+            instance.full_clean()
+            raise
+    except ValidationError as error:
+        error.index, error.record = index, instance
+        raise
+
+
+def _check_unique(run: list, seen: dict, *, start: int) -> None:
+    """``validate_unique`` for every record of ``run``: single fields against the table in
+    one query each, and every check against the records already in this batch."""
+    model = type(run[0])
+    unique_checks, date_checks = run[0]._get_unique_checks()
+    for model_class, names in unique_checks:
+        fields = [model._meta.get_field(name) for name in names]
+        values_of = {}
+        for offset, instance in enumerate(run):
+            values = tuple(getattr(instance, field.attname) for field in fields)
+            if any(_no_value(value) for value in values):
+                continue  # Django skips the check too
+            key = (model_class, names)
+            if values in seen[key]:
+                error = ValidationError(
+                    {
+                        names[0] if len(names) == 1 else NON_FIELD_ERRORS: [
+                            instance.unique_error_message(model_class, names)
+                        ]
+                    }
+                )
+                error.index, error.record = start + offset, instance
+                raise error
+            seen[key].add(values)
+            values_of[offset] = values
+        if len(names) == 1:
+            taken = _taken(model_class, names[0], [values[0] for values in values_of.values()])
+            clashing = [offset for offset, values in values_of.items() if values[0] in taken]
+            if taken and not clashing:  # told apart differently by the database: look each up
+                clashing = list(values_of)
+        else:
+            clashing = list(values_of)
+        for offset in clashing:
+            instance = run[offset]
+            _raise_if(
+                instance, instance._perform_unique_checks([(model_class, names)]), start + offset
+            )
+    if date_checks:
+        for offset, instance in enumerate(run):
+            _raise_if(instance, instance._perform_date_checks(date_checks), start + offset)
+
+
+def _no_value(value) -> bool:
+    return value is None or (value == "" and connection.features.interprets_empty_strings_as_nulls)
+
+
+def _taken(model_class, name: str, values: list) -> set:
+    taken = set()
+    for chunk in _chunks(values):
+        taken |= set(
+            model_class._default_manager.filter(**{f"{name}__in": chunk}).values_list(
+                name, flat=True
+            )
+        )
+    return taken
+
+
+def _raise_if(instance, errors: dict, index: int) -> None:
+    """Raise ``full_clean``'s error for ``instance`` when a check found ``errors``."""
+    if not errors:
+        return
+    try:
+        instance.full_clean()
+        raise ValidationError(errors)  # found here, missed by full_clean(): still refused
+    except ValidationError as error:
+        error.index, error.record = index, instance
+        raise
