@@ -349,7 +349,7 @@ ROUTES: dict[str, Entry] = {
     # their own rows); an empty download is a form with nothing chosen.
     "exports:page": Entry(lambda w: {"kind": "people"}, get=EVERYONE, post=EVERYONE),
     "exports:download": Entry(
-        lambda w: {"kind": "incidents"},
+        lambda w: {"kind": "people"},
         get={persona: 405 for persona in EVERYONE},
         post={persona: 400 for persona in EVERYONE},
     ),
