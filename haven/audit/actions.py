@@ -134,7 +134,9 @@ def _append(items, *, request, actor) -> list[AuditEntry]:
             action=action,
             object_type=object_type,
             object_id=object_id,
-            summary=summary[:300],
+            # A summary may quote what a request sent (a refused id, a path); PostgreSQL's
+            # text cannot hold NUL, and the entry must be written all the same.
+            summary=summary[:300].replace("\x00", "\ufffd"),
             records=[":".join(describe(item)) for item in records],
             prev_hash=prev_hash,
         )

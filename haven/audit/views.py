@@ -9,16 +9,24 @@ from django.views.decorators.http import require_GET
 
 from haven.accounts.decorators import administrator_required
 from haven.audit.models import AuditEntry
+from haven.lib.fuzzy_dates import validate_in_bounds
 
 
 class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action starts with"), max_length=64, required=False)
     user = forms.CharField(label=_("User e-mail"), max_length=254, required=False)
+    # Bounded: the first hours of year 1 here may be year 0 in UTC, which no query takes.
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_in_bounds],
     )
     until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_in_bounds],
     )
 
     def clean(self):

@@ -11,6 +11,7 @@ from haven.incidents.selectors import (
     find_incidents,
     incident_list,
 )
+from haven.lib.fuzzy_dates import validate_in_bounds
 from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.locations.models import Location
 from haven.people.models import Person
@@ -393,10 +394,16 @@ class IncidentFilterForm(ListFilters):
     )
     region = _location_field(_("Region (with everything in it)"))
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_in_bounds],
     )
     until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_in_bounds],
     )
     # Typed, not chosen from a list: a list of every perpetrator would decrypt each
     # one's name on every page of incidents.

@@ -71,6 +71,15 @@ def out_of_bounds_message() -> str:
     }
 
 
+def validate_in_bounds(day: date | None) -> None:
+    """A form field's validator, for dates that are not saved (a list's filter): the
+    years Haven keeps, as ``SensitiveRecord.clean_fields`` checks for those saved."""
+    if day is not None and not in_bounds(day):
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(out_of_bounds_message(), code="out_of_bounds")
+
+
 def _problem() -> ValueError:
     return ValueError(
         _(

@@ -73,6 +73,10 @@ SCHEMA = iuliia.WIKIPEDIA
 SD_SPAN = 8
 MIN_REPAIR = 4  # shortest query token whose deletion and swap variants are looked up
 MIN_PART = 3  # shortest word looked for inside a longer query token (words run together)
+# Longest query token that is repaired or cut in two: longer than any name's word. Each
+# variant re-reads the whole token, so the work grows with the square of its length (a
+# few thousand letters kept a request busy for minutes); a longer token is looked up as typed.
+LONGEST_REPAIR = 40
 
 # Words are split at anything but letters, digits, combining marks (ALA-LC's i͡a) and the
 # apostrophes and primes that systems write inside a word (Il'yas, Ilʹi͡as, Il`yas).
@@ -248,7 +252,7 @@ def _repairs(token: str) -> set[str]:
     """The token, and for longer tokens the token with one letter deleted or two swapped."""
     text = fold(token)
     found = {text}
-    if len(text) >= MIN_REPAIR:
+    if MIN_REPAIR <= len(text) <= LONGEST_REPAIR:
         found.update(text[:i] + text[i + 1 :] for i in range(len(text)))
         found.update(text[:i] + text[i + 1] + text[i] + text[i + 2 :] for i in range(len(text) - 1))
     return found
@@ -278,7 +282,7 @@ def _split_terms(token: str) -> set[str]:
     without a space between them (SalmanTagirov, МагамадовСалех)."""
     text = fold(token)
     found = set()
-    if len(text) >= 2 * MIN_PART:
+    if 2 * MIN_PART <= len(text) <= LONGEST_REPAIR:
         for cut in range(MIN_PART, len(text) - MIN_PART + 1):
             for part in (text[:cut], text[cut:]):
                 found.update(f"sk:{r}" for r in _readings(part) if len(r) >= MIN_PART)

@@ -62,6 +62,11 @@ class BirthDateField(FuzzyDateField):
         return value.label() if isinstance(value, PartialDate) else value
 
 
+# Characters a list of name forms, nicknames or contacts may hold (a few hundred lines):
+# every name is indexed word by word, and a megabyte of short names took a request 13 s.
+LONGEST_LIST = 10_000
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -72,6 +77,7 @@ class PersonForm(forms.Form):
     other_names = forms.CharField(
         label=_("Other name forms"),
         required=False,
+        max_length=LONGEST_LIST,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One per line: Cyrillic, Latin spellings, nicknames."),
     )
@@ -89,12 +95,14 @@ class PersonForm(forms.Form):
     contacts = forms.CharField(
         label=_("Contacts"),
         required=False,
+        max_length=LONGEST_LIST,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One per line: phone numbers, e-mail addresses, Telegram or Signal handles."),
     )
     nicknames = forms.CharField(
         label=_("Nicknames"),
         required=False,
+        max_length=LONGEST_LIST,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line."),
     )

@@ -7,7 +7,7 @@ Need-to-know lives in ``RecordQuerySet.visible_to``/``writable_by`` and in
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -80,7 +80,10 @@ class SensitiveRecord(models.Model):
 
     def clean_fields(self, exclude=None):
         """Django's checks, and every date within the years Haven keeps: one place for
-        every form, import and interface that saves a record."""
+        every form, import and interface that saves a record.
+
+        Times too (a request's time of arrival): the first hours of year 1 in a zone
+        ahead of UTC are year 0 in UTC, which no database column holds."""
         from haven.lib.fuzzy_dates import in_bounds, out_of_bounds_message
 
         errors = {}
@@ -89,9 +92,11 @@ class SensitiveRecord(models.Model):
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
         for field in self._meta.concrete_fields:
-            if not isinstance(field, models.DateField) or isinstance(field, models.DateTimeField):
+            if not isinstance(field, models.DateField):  # DateTimeField is one too
                 continue
             value = getattr(self, field.attname)
+            if isinstance(value, datetime):
+                value = value.date()
             if isinstance(value, date) and not in_bounds(value) and field.name not in errors:
                 errors[field.name] = [out_of_bounds_message()]
         if errors:

@@ -349,105 +349,11 @@ ROUTES: dict[str, Entry] = {
     # their own rows); an empty download is a form with nothing chosen.
     "exports:page": Entry(lambda w: {"kind": "people"}, get=EVERYONE, post=EVERYONE),
     "exports:download": Entry(
-        lambda w: {"kind": "incidents"},
+        lambda w: {"kind": "people"},
         get={persona: 405 for persona in EVERYONE},
         post={persona: 400 for persona in EVERYONE},
     ),
 }
-
-
-@pytest.fixture
-def world(personas):
-    """One record of every kind on the personas' team, made through the actions."""
-    from haven.accounts.tests.factories import UserFactory
-    from haven.cases import actions as cases
-    from haven.incidents import actions as incidents
-    from haven.lib.fuzzy_dates import FuzzyDate
-    from haven.locations.models import Location
-    from haven.notifications.actions import case_handed
-    from haven.people.actions import add_person, relate
-    from haven.people.duplicates import merge
-    from haven.records.models import RecordVersion
-    from haven.sources import actions as sources
-    from haven.sources.vault import seal_bytes
-    from haven.vocab.models import term
-
-    by, team = personas.member, personas.team
-    person = add_person(
-        team=team,
-        by=by,
-        name="Ибрагим Селимханов",
-        whereabouts=[{"place": "Грозный", "since": "summer 2021", "note": ""}],
-    )
-    victim = add_person(team=team, by=by, name="Салех Магамадов")
-    twin = add_person(team=team, by=by, name="Salekh Magamadov")
-    case = cases.open_case(team=team, by=by, title="Protection", persons=[person])
-    intake = cases.record_request(
-        team=team,
-        by=by,
-        channel=term("channel", "hotline"),
-        summary="A call for help.",
-    )
-    petition = cases.plan_action(
-        case,
-        by=by,
-        kind=term("action_type", "petition"),
-        title="State protection",
-        authority=term("authority", "ic_chechnya"),
-        petition_type=term("petition_type", "state_protection"),
-    )
-    incident = incidents.record_incident(
-        team=team, by=by, title="Detention", start=FuzzyDate.parse("2020-04")
-    )
-    act = incidents.record_act(
-        incident, by=by, act_type=term("act_type", "arbitrary_detention"), victim=victim
-    )
-    source = sources.add_source(team=team, by=by, kind="testimony", title="Testimony")
-    involvement = incidents.add_involvement(act, by=by, perpetrator=person, degree="ordered")
-    chain = incidents.chain(
-        incident,
-        incidents.record_incident(
-            team=team, by=by, title="Abduction", start=FuzzyDate.parse("2021")
-        ),
-        by=by,
-        relation="precedes",
-    )
-    citation = incidents.cite_source(
-        incident, source, by=by, connection="victim", reliability="B", credibility="2"
-    )
-    incidents.link_intervention(incident, petition, by=by)  # links the case too
-    evidence = sources.attach_file(
-        source, seal_bytes(b"%PDF-1.4\n" + b"testimony " * 50, "t.pdf", "application/pdf"), by=by
-    )
-    from haven.imports.actions import start_import
-
-    import_job = start_import(
-        team=team, by=by, name="people.csv", data="name,phone\nАнна,+7 900\n".encode()
-    )
-    return SimpleNamespace(
-        team=team,
-        import_job=import_job,
-        stranger=UserFactory(),
-        term=term("channel", "hotline"),
-        place=Location.objects.order_by("pk").first(),
-        person=person,
-        victim=victim,
-        version=RecordVersion.objects.get(object_uuid=person.uuid, number=1),
-        relationship=relate(person, victim, kind=term("relationship", "relative"), by=by),
-        merge=merge(victim, twin, by=by),
-        case=case,
-        intake=intake,
-        petition=petition,
-        # The case, handed to the member by the administrator.
-        notification=case_handed(case, by=personas.administrator),
-        incident=incident,
-        act=act,
-        involvement=involvement,
-        chain=chain,
-        citation=citation,
-        source=source,
-        evidence=evidence,
-    )
 
 
 def test_the_table_names_every_route():

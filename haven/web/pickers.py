@@ -36,6 +36,9 @@ from haven.audit.context import current_context
 FIND = "_find"  # the text box's name: the field's name and this
 NEW = "new:"  # an option's value that stands for a person to add
 SUGGESTIONS = 10
+# What a text box may hold: several names (a name has at most 300 characters). Each name
+# typed is looked up, and a look-up reads all of its text, so the box has a limit.
+LONGEST_TEXT = 1000
 FEW = 30  # choices a page may list for suggestions to be limited to them
 # A name typed where a new person may be added is taken without asking only when it
 # matches one person this closely (a typo could otherwise pick the wrong one).
@@ -330,6 +333,7 @@ class PickerField(forms.ModelChoiceField):
         "unknown_new": _("Nobody matches “%(text)s”: check the spelling, or add a new person."),
         "ambiguous": _("Several match “%(text)s”: choose below."),
         "gone": _("That choice is not available; choose again."),
+        "too_long": _("Type at most %(limit)d characters here."),
     }
 
     def __init__(self, kind=None, *, queryset=None, create=False, write=False, **kwargs):
@@ -405,6 +409,10 @@ class PickerField(forms.ModelChoiceField):
     def clean(self, value):
         ids, text = _parts(value)
         text = " ".join(text.split())
+        if len(text) > LONGEST_TEXT:
+            raise ValidationError(
+                self.error_messages["too_long"], code="too_long", params={"limit": LONGEST_TEXT}
+            )
         state = _State()
         self.widget.state = state
         for raw in ids:

@@ -26,6 +26,16 @@ def test_bad_filter_is_a_clear_400(client, personas):
     assert page.status_code == 400
 
 
+def test_a_filter_date_outside_the_years_kept_is_a_clear_400(client, personas, settings):
+    """Year 1 began in Moscow while UTC was still in year 0: the query answered 500."""
+    settings.TIME_ZONE = "Europe/Moscow"
+    sign_in(client, personas.administrator)
+    for day in ("0001-01-01", "9999-12-31"):
+        page = client.get(reverse("audit:log"), {"since": day, "until": day})
+        assert page.status_code == 400
+        assert "Give a year between 1000 and 2200." in page.content.decode()
+
+
 def test_denial_is_audited(client, personas):
     sign_in(client, personas.member)
     assert client.get(reverse("audit:log")).status_code == 403

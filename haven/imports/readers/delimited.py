@@ -154,13 +154,13 @@ def choose_encoding(source: Source, head: bytes, given: str | None) -> tuple[str
 def _known_codec(name: str) -> str:
     try:
         info = codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a name with NUL in it
         info = None
     if info is None or not getattr(info, "_is_text_encoding", True):
         raise FileRefused(
             _("Haven does not know the text encoding %(encoding)s."),
             code="bad_encoding",
-            encoding=name[:40],
+            encoding=name[:40].replace("\x00", "\ufffd"),
         )
     return info.name
 

@@ -362,6 +362,7 @@ def test_binary_junk_is_refused():
 def test_an_unknown_encoding_is_refused():
     assert refusal(csv_bytes(LATIN), encoding="klingon").code == "bad_encoding"
     assert refusal(csv_bytes(LATIN), encoding="zlib").code == "bad_encoding"
+    assert refusal(csv_bytes(LATIN), encoding="utf\x008").code == "bad_encoding"
 
 
 def test_a_png_named_csv_is_refused_naming_what_it_is():

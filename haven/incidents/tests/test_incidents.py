@@ -245,6 +245,12 @@ def test_date_filter_marks_vague_dates_possible(client, personas, incident):
     assert "Detention in Grozny" not in html
 
 
+def test_a_date_filter_outside_the_years_kept_says_so(client, personas, incident):
+    sign_in(client, personas.member)
+    html = client.get(url("incidents:list"), {"since": "0001-01-01"}).content.decode()
+    assert "Give a year between 1000 and 2200." in html
+
+
 def test_perpetrator_type_and_gender_filters(client, personas, incident, person):
     unit = Involvement.objects.get().perpetrator
     sign_in(client, personas.member)

@@ -239,3 +239,20 @@ def test_two_words_typed_without_a_space_still_find_the_name(query, name):
     assert set(query_terms(query)) & set(name_terms(name.split()[-1]))
     assert score(query, [name]) >= 0.85
     assert score(query.replace("Isaev", "Ivanov"), ["Николай Исаев"]) < 0.85
+
+
+def test_a_token_longer_than_any_name_is_read_once_not_repaired_or_cut(monkeypatch):
+    """Each repair or cut of a token reads all of it again: a few thousand letters in a
+    picker kept a request busy for minutes. A token that long is looked up as typed."""
+    from haven.lib import names
+
+    read = []
+    original = names._readings
+    monkeypatch.setattr(names, "_readings", lambda token: read.append(token) or original(token))
+    long_token = "Магамадов" * 6  # 54 letters: no name has a word that long
+    assert set(name_terms(long_token)) <= set(query_terms(long_token))
+    read.clear()
+    query_terms(long_token)
+    assert len(read) == 1
+    query_terms("Магамадов")  # a name's word is still repaired and cut
+    assert len(read) > 10

@@ -126,6 +126,15 @@ def test_an_unknown_name_says_so(personas, people):
     assert "Nothing you may choose here matches “Zzyzx Qwerty”" in str(form.errors["person"])
 
 
+def test_text_longer_than_a_few_names_is_refused_before_any_look_up(personas, people):
+    """Each name typed is looked up (a look-up reads all of it): a megabyte of names sent
+    at once is refused, not searched."""
+    form, valid, _html = clean(personas.member, {"person_find": "Салех; " * 200}, multiple=True)
+    assert not valid
+    assert "Type at most 1000 characters here." in form.errors["person"]
+    assert not AuditEntry.objects.filter(action="search.picker").exists()
+
+
 def test_a_record_the_user_may_not_see_is_answered_as_an_unknown_id(personas, people, stranger):
     hidden, _v, _h = clean(personas.member, {"person": str(stranger.uuid)})
     unknown, _v, _h = clean(personas.member, {"person": str(uuid.uuid4())})

@@ -1,0 +1,880 @@
+"""Hostile input on every form of Haven gets a page or a refusal, never a 500.
+
+Every route of the resolver is reached through the table of ``test_routes`` (which fills
+each route's arguments with one team's records) and opened as the person who uses it: a
+writing member of the team, an administrator on the administration pages, a visitor on
+the sign-in page. Each form's fields are read from the HTML of the pages that carry it,
+and the form is sent back:
+
+- as the page shows it (filled in where it needs a choice, ``FILLED``), with fields it
+  does not have: a hostile value in one field then meets an otherwise valid form and
+  goes on to the action, the database and the page that shows what was saved;
+- with each field in turn given the most dangerous values (``DANGEROUS``: a megabyte,
+  NUL, bytes that are not UTF-8, a number beyond any column, dates outside the years
+  Haven keeps), and each field that reads a number, a date or a choice the others of
+  ``EACH_TYPED`` (-1, 0, 1e309, NaN, vague dates no parser should take);
+- with every field at once given each value of ``EVERY`` (injection strings too), and
+  every field sent twice;
+- to upload forms, as malformed bodies (multipart cut short, with a wrong boundary, in a
+  charset that is none, too large, with too many fields).
+
+Pages get hostile query strings, and integer ids in URLs numbers beyond any id.
+
+Each request runs in a savepoint rolled back after it, so one set of records serves every
+route and every request meets them as the page showed them (the version an edit form
+carries, the token a creation form is sent once with). No request may answer 500 or
+raise; the assertion lists every failure with its route, its fields and the value.
+
+A request whose answer is already known is not sent, which keeps the walk to a minute or
+two: the page's own form object (from the template context) is asked first. A field
+that refuses the value on its own makes a form that can only be drawn again with the
+error (drawn for every form with a long hostile value, ``DRAWN``); the fields that take
+a value get it together in one request, and each in turn only when that one is refused.
+A plain text box takes every value as text: it gets the dangers of text, not each number
+and date. A field the form object does not read is read by the view itself: always sent.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from urllib.parse import quote_plus, urljoin, urlsplit
+
+import pytest
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
+from django.http import QueryDict
+from django.http.cookie import SimpleCookie
+from django.template.base import Template
+from django.test import Client
+from django.urls import reverse
+
+from conftest import PASSWORD, sign_in
+from haven.accounts.middleware import LOGIN_AT, SEEN_AT
+from haven.audit.context import Channel, audit_context
+from haven.search.views import PickForm
+from haven.tests.routes import all_routes
+from haven.tests.test_routes import ROUTES
+from haven.vocab.models import term
+from haven.web import once
+from haven.web.forms import SEEN_FIELD
+
+pytestmark = pytest.mark.django_db
+
+HUGE_NUMBER = "99999999999999999999"
+# A lone surrogate (as CESU-8 writes it), stray bytes and a cut sequence.
+NOT_UTF8 = b"\xed\xa0\x80 \xff\xfe \xc3"
+
+# What is dangerous to any text; the others are dangerous to what reads a number or a date.
+TEXT_DANGERS = {"1 MB", "NUL", "not UTF-8"}
+
+# Every danger in one value, for what is compared whole (a form's token, its version).
+MIXED = (
+    f"a\x00 {HUGE_NUMBER} 9999-12-31 <b>{{{{ 7*7 }}}}%(x)s\u202e ".encode() + NOT_UTF8 + b"'; --"
+)
+
+# Sent to each field in turn: what most often gets past a form into code that assumed
+# less (a column's size, a number's range, a year of four digits, text without NUL).
+DANGEROUS = [
+    ("1 MB", "x" * (1 << 20)),
+    ("NUL", "a\x00b"),
+    ("not UTF-8", NOT_UTF8),
+    ("huge number", HUGE_NUMBER),
+    ("year 9999", "9999-12-31"),
+    ("year 1", "0001-01-01"),
+]
+
+# Sent to every field at once, one value after another.
+EVERY = [
+    ("long", MIXED * 100),  # 10 KB sent, in every field of a form: under the body limit
+    ("NUL", "\x00"),
+    ("not UTF-8", NOT_UTF8),
+    ("minus one", "-1"),
+    ("zero", "0"),
+    ("huge number", HUGE_NUMBER),
+    ("1e309", "1e309"),
+    ("NaN", "NaN"),
+    ("year 9999", "9999-12-31"),
+    ("year 1", "0001-01-01"),
+    ("after 9999", "after 9999"),
+    ("before 0001", "before 0001"),
+    ("year of 32 digits", "summer 10000000000000000000000000000000"),
+    ("31 February", "31.02.2020"),
+    ("SQL", "'; DROP TABLE people_person; --"),
+    ("markup", '<script>alert("x")</script>{{ 7*7 }}{% debug %}'),
+    ("format", "%(x)s %s %n {0}"),
+    ("combining", "e" + "\u0301" * 5000),
+    ("mixed", MIXED),
+]
+# The values of EVERY always sent, valid or not: the form drawn again with them.
+DRAWN = {"long"}
+# The values of EVERY sent to each field that reads a number, a date or a choice, one
+# field after another (the others are text to such a field, and refused all at once).
+EACH_TYPED = {
+    "minus one",
+    "zero",
+    "1e309",
+    "NaN",
+    "after 9999",
+    "before 0001",
+    "year of 32 digits",
+    "31 February",
+}
+
+# A form no page carries (JavaScript sends it): its form class and values it takes. Its
+# view answers a form with errors with them (400) and does nothing else.
+DECLARED_FORMS = {
+    # picker.js asks for suggestions as one types.
+    "search:pick": (
+        PickForm,
+        {"kind": "person", "q": "Ибрагим", "team": "1", "write": "on", "only": ""},
+    ),
+    # A list that was a lookup carries its find box to the export page.
+    "exports:page": (None, {"q": "Ибрагим"}),
+    # Shown only once a file's mapping is checked, or a mapping has been saved.
+    "imports:check": (None, {}),
+    "imports:start": (None, {}),
+    "imports:use_saved": (None, {"saved": "00000000-0000-0000-0000-000000000000"}),
+}
+
+# Choices a page leaves to the user (typed into a picker), made here so that the form as
+# sent is valid and one hostile field goes on to the action and the database.
+FILLED = {
+    "accounts:login": {"email": lambda w: w.member.email, "password": lambda w: PASSWORD},
+    "accounts:password": {"current_password": lambda w: PASSWORD},
+    "admin:team": {"reason": lambda w: "Covering for a colleague."},
+    "cases:add_person": {"person": lambda w: w.spare.uuid},
+    "cases:decision": {"decision": lambda w: "granted"},
+    "cases:consent_new": {"person": lambda w: w.person.uuid},
+    "cases:petition_new": {"authority": lambda w: term("authority", "ic_chechnya").pk},
+    "cases:request_join": {"case": lambda w: w.case.uuid},
+    "incidents:act_new": {"victims": lambda w: w.spare.uuid},
+    "incidents:chain_new": {"target": lambda w: w.spare_incident.uuid},
+    "incidents:cite_new": {"source": lambda w: w.spare_source.uuid},
+    "incidents:involvement_new": {"perpetrator": lambda w: w.spare.uuid},
+    "incidents:link_case": {"case": lambda w: w.spare_case.uuid},
+    "incidents:new": {"victims": lambda w: w.spare.uuid},
+    "people:relate": {"other": lambda w: w.spare.uuid},
+}
+# The file a form's file field takes (name, content); a PDF where not named here.
+HTML_PAGE = b"<!doctype html><html lang=en><head><title>Detained</title></head><body><article>"
+HTML_PAGE += b"<h1>Two men detained</h1>" + b"<p>They were detained in April 2020.</p>" * 20
+HTML_PAGE += b"</article></body></html>"
+FILES = {"sources:capture": ("page.html", HTML_PAGE)}
+
+# Who sends each route's form, where it is not a writing member of the team (or an
+# administrator, on the pages only administrators open).
+SESSION_FOR = {
+    "accounts:login": "visitor",
+    "accounts:second_factor": "password_only",
+    "accounts:enroll": "enrolling",
+}
+
+# Empty fields are filled with a value most forms take, so that one hostile field meets
+# an otherwise valid form.
+FILL_BY_TYPE = {
+    "date": "2021-04-15",
+    "datetime-local": "2021-04-15T10:30",
+    "number": "1",
+    "email": "someone@example.org",
+    "url": "https://example.org/report",
+    "search": "Ибрагим",
+    "password": "another horse battery staple",
+}
+FILL_TEXT = "2020"  # a title, a name, a vague date: all take it
+NOT_SENT = {"csrfmiddlewaretoken"}  # CSRF is not checked in tests, and not the point here
+# Sent as the page has them in "every field at once", so that the hostile values reach
+# the action; each is fuzzed on its own.
+KEPT = {once.FIELD, SEEN_FIELD}
+
+Value = str | bytes
+Fields = list[tuple[str, Value]]
+
+
+# --- reading forms -------------------------------------------------------------------
+
+
+@dataclass
+class FormField:
+    name: str
+    kind: str  # the input's type, "select" or "textarea"
+    values: list[str] = field(default_factory=list)  # what the page shows
+    options: list[str] = field(default_factory=list)  # of a select, or a group of boxes
+    required: bool = False
+
+
+@dataclass
+class Form:
+    """A form on a page: where it posts, its fields, and the form objects the page was
+    drawn with (to tell which hostile values the form refuses)."""
+
+    action: str
+    multipart: bool
+    method: str = "post"
+    fields: dict[str, FormField] = field(default_factory=dict)
+    objects: list[forms.BaseForm] = field(default_factory=list)
+    refusing: bool = False  # known to answer invalid input with the errors alone
+
+    def add(self, name: str, kind: str, value: str | None, required=False) -> FormField:
+        found = self.fields.setdefault(name, FormField(name, kind))
+        found.required |= required
+        if value is not None:
+            found.values.append(value)
+        return found
+
+
+class _FormReader(HTMLParser):
+    """The forms of a page that post: where to, and their named fields with values."""
+
+    def __init__(self, url: str):
+        super().__init__(convert_charrefs=True)
+        self.url = url
+        self.forms: list[Form] = []
+        self.by_id: dict[str, Form] = {}
+        self.form: Form | None = None
+        self.textarea: FormField | None = None
+        self.select: FormField | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            action = urljoin(self.url, attrs.get("action") or self.url)
+            multipart = "multipart" in attrs.get("enctype", "")
+            method = attrs.get("method", "get").lower()
+            self.form = Form(urlsplit(action).path, multipart, method)
+            self.forms.append(self.form)
+            self.by_id[attrs.get("id", "")] = self.form
+            return
+        if tag == "option" and self.select is not None:
+            self.select.options.append(attrs.get("value", ""))
+            if "selected" in attrs:
+                self.select.values.append(attrs.get("value", ""))
+        owner = self.by_id.get(attrs.get("form", "")) or self.form
+        name = attrs.get("name")
+        if owner is None or not name:
+            return
+        required = "required" in attrs
+        if tag == "textarea":
+            self.textarea = owner.add(name, "textarea", "", required)
+        elif tag == "select":
+            self.select = owner.add(name, "select", None, required)
+        elif tag == "input":
+            kind = attrs.get("type", "text").lower()
+            if kind in {"submit", "button", "reset", "image"}:
+                return
+            if kind not in {"checkbox", "radio"}:
+                owner.add(name, kind, attrs.get("value", ""), required)
+                return
+            value = attrs.get("value", "on")
+            owner.add(name, kind, value if "checked" in attrs else None).options.append(value)
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            # A browser drops the newline that follows <textarea>.
+            start = not self.textarea.values[-1]
+            self.textarea.values[-1] += data.removeprefix("\n") if start else data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.form = None
+
+
+def forms_on(response, url: str) -> list[Form]:
+    reader = _FormReader(url)
+    reader.feed(response.content.decode())
+    objects = form_objects(response)
+    for form in reader.forms:
+        form.objects = objects
+    return reader.forms
+
+
+def form_objects(response) -> list[forms.BaseForm]:
+    """The form objects in the template context of ``response``."""
+    contexts = response.context or []
+    contexts = contexts if isinstance(contexts, list) else [contexts]
+    found: dict[int, forms.BaseForm] = {}
+    for context in contexts:
+        for value in context.flatten().values():
+            if isinstance(value, forms.BaseForm):
+                found[id(value)] = value
+    return list(found.values())
+
+
+def filled(form_field: FormField) -> list[str]:
+    """What the field sends: what the page shows, and where that is nothing but the
+    field needs something, what it most likely takes."""
+    shown = [value for value in form_field.values if value]
+    if form_field.kind in {"checkbox", "radio"}:
+        return form_field.values or form_field.options[:1]  # a box of a group ticked
+    if form_field.kind == "select":
+        # A browser sends the first option when none is chosen; a choice is made here.
+        return shown or [option for option in form_field.options if option][:1] or [""]
+    if shown or not form_field.required or form_field.kind == "hidden":
+        return form_field.values or [""]
+    return [FILL_BY_TYPE.get(form_field.kind, FILL_TEXT)]
+
+
+# --- telling what a form refuses ---------------------------------------------------------
+
+
+def _text(value: Value) -> str:
+    """A value as Django reads it from a request body (undecodable bytes replaced)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+class Judge:
+    """The form object a route's form is read with, and what a request can lead to.
+
+    ``refusing``: the route answers a form with errors by drawing it again (400) and acts
+    on none of it, as ``form_view`` does; a request the form object refuses then needs
+    no sending beyond those that draw the form (``DRAWN``). Elsewhere (a list's filters
+    use the fields that are valid), only a request whose every hostile field is refused
+    is known. A field the form object does not read is read by the view: always sent.
+    """
+
+    def __init__(self, form: Form, user, empty_answer):
+        self.user = user
+        names = {name for name in form.fields if name not in NOT_SENT}
+        best, overlap = None, 0
+        for candidate in form.objects:
+            known = {candidate.add_prefix(name) for name in candidate.fields}
+            if len(known & names) > overlap:
+                best, overlap = candidate, len(known & names)
+        self.form = best
+        self.known = {best.add_prefix(name): name for name in best.fields} if best else {}
+        # A form sent empty is refused by the routes that draw it again (400); a list
+        # shows its rows all the same (200).
+        refused = empty_answer is not None and empty_answer.status_code == 400
+        self.refusing = best is not None and (form.refusing or refused)
+
+    def field_of(self, name: str) -> str | None:
+        """The form field that reads ``name`` (a picker's text box, a date's initial)."""
+        for html_name in (name, name.removesuffix("_find"), name.removeprefix("initial-")):
+            if html_name in self.known:
+                return self.known[html_name]
+        return None
+
+    def errors(self, fields: Fields) -> dict | None:
+        """The form's errors for ``fields``; None when it cannot tell (it raised)."""
+        data = QueryDict(mutable=True)
+        for name, value in fields:
+            data.appendlist(name, _text(value))
+        form = self.form
+        form.data, form.files, form.is_bound, form._errors = data, {}, True, None
+        try:
+            # As in a request: pickers look names up for the acting user.
+            with audit_context(Channel.WEB, actor=self.user), transaction.atomic():
+                errors = dict(form.errors)
+                transaction.set_rollback(True)
+        except Exception:  # noqa: BLE001 - the request will say what it is
+            return None
+        return errors
+
+    def reads_itself(self, name: str) -> bool:
+        """Is ``name`` read by the view rather than by the form object?"""
+        return self.field_of(name) is None and name not in KEPT
+
+    def typed(self, name: str) -> bool:
+        """Does the form read ``name`` as more than text (a number, a date, a choice, a
+        record)? In a plain text box every value is only text: its text dangers (size,
+        NUL, bytes that are not UTF-8) are sent to it, not each number and date."""
+        owner = self.field_of(name)
+        if owner is None or name.startswith("initial-"):
+            return False
+        plain = type(self.form.fields[owner]) is forms.CharField
+        return not plain or hasattr(self.form, f"clean_{owner}")
+
+    def refuses_field(self, fields: Fields, name: str) -> bool:
+        """Does the field that reads ``name`` refuse its value in ``fields`` on its own?
+        (Cheaper than the whole form: no other field is cleaned.)"""
+        owner = self.field_of(name)
+        if owner is None:
+            return False
+        data = QueryDict(mutable=True)
+        for key, value in fields:
+            data.appendlist(key, _text(value))
+        field = self.form.fields[owner]
+        value = field.widget.value_from_datadict(data, {}, self.form.add_prefix(owner))
+        try:
+            with audit_context(Channel.WEB, actor=self.user), transaction.atomic():
+                field.clean(value)
+                transaction.set_rollback(True)
+        except forms.ValidationError:
+            return True
+        except Exception:  # noqa: BLE001 - the request will say what it is
+            return False
+        return False
+
+    def not_refused_in(self, answer, names: list[str]) -> list[str]:
+        """Those of ``names`` that the form drawn in a refusing ``answer`` has no error
+        on: refused for another's value, they are still to be sent on their own."""
+        drawn = [f for f in form_objects(answer) if type(f) is type(self.form)] if answer else []
+        errors = drawn[0].errors if drawn else {}
+        if not errors or NON_FIELD_ERRORS in errors:
+            return names
+        return [name for name in names if self.field_of(name) not in errors]
+
+    def known_outcome(self, fields: Fields, hostile: list[str]) -> bool:
+        """Can a request with ``fields`` only draw the form again, its ``hostile`` fields
+        refused? False whenever in doubt: the request is then sent."""
+        if self.form is None:
+            return False
+        owners = {self.field_of(name) for name in hostile}
+        # form_view reads the token and the version only once the form is valid.
+        if None in owners and not (self.refusing and set(hostile) <= KEPT | set(self.known)):
+            return False
+        errors = self.errors(fields)
+        if errors is None:
+            return False
+        if self.refusing:
+            return bool(errors)
+        return all(owner in errors for owner in owners)
+
+
+# --- sending ---------------------------------------------------------------------------
+
+
+def _bytes(value: Value) -> bytes:
+    return value if isinstance(value, bytes) else value.encode("utf-8")
+
+
+def urlencoded(fields: Fields) -> bytes:
+    return "&".join(f"{quote_plus(k)}={quote_plus(_bytes(v))}" for k, v in fields).encode()
+
+
+BOUNDARY = "HavenFuzzBoundary7MA4YWxkTrZu0gW"
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+URLENCODED = "application/x-www-form-urlencoded"
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n"
+
+
+def multipart(fields: Fields, files=(), boundary: str = BOUNDARY) -> bytes:
+    """A multipart body; ``files`` are (field name, file name, content)."""
+    dash = b"--" + boundary.encode()
+
+    def part(name: Value, filename: Value | None, content: bytes) -> bytes:
+        disposition = b'Content-Disposition: form-data; name="' + _bytes(name) + b'"'
+        if filename is not None:
+            quoted = _bytes(filename).replace(b'"', b"%22").replace(b"\r", b"").replace(b"\n", b"")
+            disposition += b'; filename="' + quoted + b'"\r\nContent-Type: application/pdf'
+        return dash + b"\r\n" + disposition + b"\r\n\r\n" + content + b"\r\n"
+
+    parts = [part(name, None, _bytes(value)) for name, value in fields]
+    parts += [part(name, filename, content) for name, filename, content in files]
+    return b"".join(parts) + dash + b"--\r\n"
+
+
+@contextmanager
+def unrecorded():
+    """Pages drawn without recording their contexts for the test client: its recording
+    copies the context of every template and widget drawn, a fifth of the time of a
+    form page, and a hostile request's answer is only read for its status."""
+    recording = Template._render
+    Template._render = lambda template, context: template.nodelist.render(context)
+    try:
+        yield
+    finally:
+        Template._render = recording
+
+
+@dataclass
+class Target:
+    """One route: its URL, the session it is used from, and the form it takes."""
+
+    name: str
+    url: str
+    session: str
+    form: Form | None = None
+
+
+class Fuzzer:
+    """Sends requests, each in a savepoint rolled back after it; keeps the failures."""
+
+    def __init__(self, clients: dict[str, Client], users: dict[str, object], world):
+        self.clients, self.users, self.world = clients, users, world
+        self.failures: list[str] = []
+        self.sent = 0
+
+    def send(
+        self,
+        target: Target,
+        what: str,
+        body=b"",
+        content_type=URLENCODED,
+        follow=False,
+        recorded=False,
+        **extra,
+    ):
+        """POST ``body``; with ``follow``, open the page it redirects to (in the same
+        savepoint), which shows what was saved."""
+        client = self.clients[target.session]
+        cookies = {name: morsel.value for name, morsel in client.cookies.items()}
+        self.sent += 1
+        try:
+            with transaction.atomic(), nullcontext() if recorded else unrecorded():
+                response = client.generic("POST", target.url, body, content_type, **extra)
+                shown = response.get("Location", "") if response.status_code == 302 else ""
+                if follow and shown.startswith("/"):
+                    what = f"{what}, then the page it leads to"
+                    response = client.get(shown)
+                transaction.set_rollback(True)
+        except Exception as exc:  # noqa: BLE001 - an exception that escapes is the finding
+            self.failures.append(f"{target.name} POST {what}: raised {exc!r:.300}")
+            return None
+        finally:
+            # Signed out, another language, a message: the next request starts as this one.
+            client.cookies = SimpleCookie(cookies)
+        if response.status_code >= 500:
+            self.failures.append(f"{target.name} POST {what}: {response.status_code}")
+        return response
+
+    def get(self, target: Target, what: str, query: str):
+        client = self.clients[target.session]
+        self.sent += 1
+        try:
+            with transaction.atomic(), unrecorded():
+                response = client.get(f"{target.url}?{query}")
+                transaction.set_rollback(True)
+        except Exception as exc:  # noqa: BLE001
+            self.failures.append(f"{target.name} GET {what}: raised {exc!r:.300}")
+            return None
+        if response.status_code >= 500:
+            self.failures.append(f"{target.name} GET {what}: {response.status_code}")
+        return response
+
+    def post(self, target: Target, what: str, fields: Fields, files=(), **options):
+        if target.form is not None and target.form.multipart:
+            return self.send(target, what, multipart(fields, files), MULTIPART, **options)
+        body = urlencoded([*fields, *((name, filename) for name, filename, _c in files)])
+        return self.send(target, what, body, **options)
+
+    def report(self) -> str:
+        shown = "\n".join(self.failures[:100])
+        more = len(self.failures) - 100
+        tail = f"\n… and {more} more" if more > 0 else ""
+        return f"{len(self.failures)} of {self.sent} requests failed:\n{shown}{tail}"
+
+
+# --- who sends, and where ----------------------------------------------------------------
+
+
+@pytest.fixture
+def fuzzer(personas, world, monkeypatch, settings) -> Fuzzer:
+    """A client for each session a form is sent from, on the world of ``test_routes``
+    with what some forms need besides: records to choose that are not chosen yet."""
+    from haven.accounts.actions import add_member
+    from haven.accounts.models import Role
+    from haven.cases.actions import open_case, update_action
+    from haven.incidents.actions import record_incident
+    from haven.lib.fuzzy_dates import FuzzyDate
+    from haven.people.actions import add_person, update_person
+    from haven.sources.actions import add_source
+
+    # Where the organisations Haven is built for work, ahead of UTC: the first hours of
+    # year 1 there are still year 0 in UTC.
+    settings.TIME_ZONE = "Europe/Moscow"
+    by, team = personas.member, personas.team
+    world.member = by
+    # The member documents as well, so that the evidence bundle is theirs to export.
+    by.role = Role.DOCUMENTER
+    by.save(update_fields=["role"])
+    # Two records of one person (the duplicates page offers to merge them), a version
+    # to go back to, a member to remove from the team.
+    world.spare = add_person(team=team, by=by, name="Ахмед Исаев")
+    add_person(team=team, by=by, name="Akhmed Isaev")
+    update_person(world.person, by=by, notes="Moved to Moscow.")
+    add_member(team, world.stranger, by=personas.administrator, reason="fuzzing")
+    world.spare_incident = record_incident(
+        team=team, by=by, title="Threat", start=FuzzyDate.parse("2022")
+    )
+    world.spare_source = add_source(team=team, by=by, kind="media", title="Report")
+    world.spare_case = open_case(team=team, by=by, title="Relocation")
+    # A filed petition, whose decision may be recorded.
+    update_action(world.petition, by=by, filed_on=date(2020, 6, 1))
+    # A page to capture is never fetched: names are not looked up (the address of a
+    # hostile URL would be), so the fetch fails as it would for an unknown host.
+    real_lookup = socket.getaddrinfo
+
+    def lookup(host, *args, **kwargs):
+        if host in {"localhost", "127.0.0.1", "::1", None}:
+            return real_lookup(host, *args, **kwargs)
+        if isinstance(host, str):
+            host.encode("idna")  # as the real look-up does first, and may fail at
+        raise socket.gaierror(socket.EAI_NONAME, "no name look-ups in tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    clients = {"visitor": Client()}
+    for name, user in (("member", personas.member), ("administrator", personas.administrator)):
+        clients[name] = Client()
+        sign_in(clients[name], user)
+    for name, user in (("password_only", personas.member), ("enrolling", world.stranger)):
+        clients[name] = Client()
+        clients[name].force_login(user)  # the password is accepted; no second factor yet
+        session = clients[name].session
+        session[LOGIN_AT] = session[SEEN_AT] = time.time()
+        session.save()
+    users = {
+        "member": personas.member,
+        "administrator": personas.administrator,
+        "password_only": personas.member,
+        "enrolling": world.stranger,
+    }
+    return Fuzzer(clients, users, world)
+
+
+def session_for(name: str) -> str:
+    if name in SESSION_FOR:
+        return SESSION_FOR[name]
+    return "administrator" if ROUTES[name].get.get("member") == 403 else "member"
+
+
+def targets(world) -> list[Target]:
+    """Every route of the resolver with its URL for the world's records; a route that
+    ``test_routes.ROUTES`` cannot reach fails here, by name."""
+    names = sorted({route.name for route in all_routes()})
+    unknown = [name for name in names if name not in ROUTES]
+    assert not unknown, f"routes that test_routes.ROUTES does not say how to reach: {unknown}"
+    return [
+        Target(name, reverse(name, kwargs=ROUTES[name].kwargs(world)), session_for(name))
+        for name in names
+    ]
+
+
+def pages(fuzzer: Fuzzer, every: list[Target]) -> dict[tuple[str, str], Form]:
+    """Every form that posts, by (session, path), read from each page each session opens."""
+    found: dict[tuple[str, str], Form] = {}
+    for target in every:
+        response = fuzzer.clients[target.session].get(target.url)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        for form in forms_on(response, target.url):
+            if form.method != "post":
+                continue
+            known = found.setdefault((target.session, form.action), form)
+            if known is not form:
+                for name, form_field in form.fields.items():
+                    known.fields.setdefault(name, form_field)
+    return found
+
+
+def once_token(client: Client) -> str:
+    """A token for a form sent once, as the form's page issues it (it stays unspent:
+    each request is rolled back, its use of the token with it)."""
+    session = client.session
+    tokens = session.get("haven_once", [])
+    token = f"fuzz-{len(tokens)}"
+    session["haven_once"] = [*tokens, token]
+    session.save()
+    return token
+
+
+def replaced(fields: Fields, name: str, value: Value) -> Fields:
+    """``fields`` with ``name`` given ``value`` (once) instead of what it had."""
+    return [*((key, old) for key, old in fields if key != name), (name, value)]
+
+
+# --- the tests -------------------------------------------------------------------------
+
+
+def test_every_form_takes_hostile_values_without_a_500(fuzzer, world):
+    every = targets(world)
+    found = pages(fuzzer, every)
+    for target in every:
+        first = fuzzer.send(target, "an empty body")
+        if first is not None and first.status_code == 405:
+            continue  # GET only: the query-string test opens it
+        target.form = found.get((target.session, urlsplit(target.url).path))
+        if target.form is None and target.name in DECLARED_FORMS:
+            form_class, values = DECLARED_FORMS[target.name]
+            objects = [form_class()] if form_class is not None else []
+            target.form = Form(target.url, multipart=False, objects=objects, refusing=True)
+            for name, value in values.items():
+                target.form.add(name, "hidden", value)
+        if target.form is None:
+            fuzzer.failures.append(f"{target.name} takes a POST, but no page has its form")
+            continue
+        fuzz_form(fuzzer, target, Judge(target.form, fuzzer.users.get(target.session), first))
+        send_malformed(fuzzer, target)
+    assert not fuzzer.failures, fuzzer.report()
+
+
+def fuzz_form(fuzzer: Fuzzer, target: Target, judge: Judge) -> None:
+    form = target.form
+    for name, value in FILLED.get(target.name, {}).items():
+        form.fields[name] = FormField(name, "hidden", [str(value(fuzzer.world))])
+    token = once_token(fuzzer.clients[target.session])
+    base: Fields = []
+    for name, form_field in form.fields.items():
+        if name not in NOT_SENT and form_field.kind != "file":
+            values = [token] if name == once.FIELD else filled(form_field)
+            base += [(name, value) for value in values]
+    filename, content = FILES.get(target.name, ("evidence.pdf", PDF))
+    files = [name for name, form_field in form.fields.items() if form_field.kind == "file"]
+    good_files = [(name, filename, content) for name in files]
+    names = [name for name in form.fields if name not in NOT_SENT and name not in files]
+
+    def post(what: str, fields: Fields, files=good_files, follow=False, recorded=False):
+        return fuzzer.post(target, what, fields, files, follow=follow, recorded=recorded)
+
+    unknown = [("x\x00", "y"), ("", ""), ("page", HUGE_NUMBER), ("__class__", "x")]
+    post("the form as shown, and fields it does not have", base + unknown)
+    twice = base + [(name, HUGE_NUMBER) for name in names]
+    if not judge.known_outcome(twice, names):
+        post("every field twice, a huge number last", twice)
+
+    dangerous = {label for label, _value in DANGEROUS}
+    for label, value in [
+        *DANGEROUS,
+        *((label, value) for label, value in EVERY if label in EACH_TYPED | {"mixed"}),
+    ]:
+        if label in dangerous:
+            for name in files:
+                hostile = (name, value, content + _bytes(value))
+                others = [file for file in good_files if file[0] != name]
+                post(f"the file of {name} named {label}", base, [*others, hostile])
+        if label in TEXT_DANGERS:
+            # The token and the version are compared whole with what the session or the
+            # record holds: a megabyte, and every danger in one value, will do for them.
+            fuzzed = [name for name in names if name not in KEPT or label == "1 MB"]
+        elif label in dangerous:  # a number or a date: only text in a text box
+            fuzzed = [name for name in names if judge.typed(name) or judge.reads_itself(name)]
+        elif label == "mixed":
+            fuzzed = [name for name in names if name in KEPT]
+        else:
+            fuzzed = [name for name in names if judge.typed(name)]
+        taken = [
+            name
+            for name in fuzzed
+            if not judge.refuses_field(replaced(base, name, value), name)
+            and not judge.known_outcome(replaced(base, name, value), [name])
+        ]
+        # The token and the version on their own: a hostile one ends the request
+        # before the form is used (the token of a form that creates is spent, the
+        # version of one that edits compared).
+        for name in (name for name in taken if name in KEPT):
+            post(f"{name}={label}", replaced(base, name, value))
+        # The other fields that take it, in one request (then the page that shows what
+        # was saved); when that one is refused, which may be another field's doing,
+        # each field in turn.
+        together = [name for name in taken if name not in KEPT]
+        show = label not in TEXT_DANGERS  # text is drawn escaped, whatever it holds
+        if len(together) > 1:
+            fields = [(key, old) for key, old in base if key not in together]
+            fields += [(name, value) for name in together]
+            answer = post(f"{'+'.join(together)}={label}", fields, follow=show, recorded=True)
+            if answer is not None and answer.status_code < 400:
+                continue
+            together = judge.not_refused_in(answer, together)
+        for name in together:
+            post(f"{name}={label}", replaced(base, name, value), follow=show)
+
+    hostile = [name for name in names if name not in KEPT]
+    for label, value in EVERY if hostile else ():
+        fields = [(key, old) for key, old in base if key not in hostile]
+        fields += [(name, value) for name in hostile]
+        if label in DRAWN or not judge.known_outcome(fields, hostile):
+            hostile_files = [(name, value, _bytes(value)) for name in files]
+            post(f"every field={label}", fields, hostile_files)
+
+
+def send_malformed(fuzzer: Fuzzer, target: Target) -> None:
+    """Upload forms get bodies that are not what they say (Django parses every
+    multipart body with the same code, up to the view)."""
+    from django.conf import settings
+
+    if not target.form.multipart:
+        return
+    fields = [(name, "x") for name in target.form.fields if name not in NOT_SENT]
+    body = multipart(fields, [("file", "evidence.pdf", PDF)])
+    malformed = [
+        ("cut short", body[: len(body) // 2], MULTIPART),
+        ("no boundary", body, "multipart/form-data"),
+        ("another boundary", body, "multipart/form-data; boundary=SomethingElse"),
+        ("an empty boundary", body, 'multipart/form-data; boundary=""'),
+        ("a boundary of 1000 characters", body, f"multipart/form-data; boundary={'b' * 1000}"),
+        ("no closing boundary", body.removesuffix(f"--{BOUNDARY}--\r\n".encode()), MULTIPART),
+        (
+            "a part with no name",
+            f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--{BOUNDARY}--\r\n".encode(),
+            MULTIPART,
+        ),
+        (
+            "a part with no headers",
+            f"--{BOUNDARY}\r\n\r\nx\r\n--{BOUNDARY}--\r\n".encode(),
+            MULTIPART,
+        ),
+        (
+            "a header of 1 MB",
+            f"--{BOUNDARY}\r\nX: {'h' * (1 << 20)}\r\n\r\nx\r\n--{BOUNDARY}--\r\n".encode(),
+            MULTIPART,
+        ),
+        ("not UTF-8 names", multipart([(NOT_UTF8, "x")], [(NOT_UTF8, NOT_UTF8, PDF)]), MULTIPART),
+        ("a charset that is none", body, f"{MULTIPART}; charset=no-such-charset"),
+        ("UTF-16 said, UTF-8 sent", body, f"{MULTIPART}; charset=utf-16"),
+        ("garbage", b"\x00\xff" * 1000, MULTIPART),
+        ("URL-encoded said", body, URLENCODED),
+        ("JSON said", body, "application/json"),
+        ("more than Django reads", b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1), URLENCODED),
+        ("more fields than Django reads", b"&".join([b"x=1"] * 1001), URLENCODED),
+    ]
+    for what, payload, content_type in malformed:
+        fuzzer.send(target, what, payload, content_type)
+    fuzzer.send(target, "a negative length", body, MULTIPART, CONTENT_LENGTH="-1")
+
+
+# Sent in a query string to every filter of a list page, one after another.
+LIST_QUERY_VALUES = {
+    "NUL",
+    "not UTF-8",
+    "huge number",
+    "year 9999",
+    "year 1",
+    "after 9999",
+    "markup",
+}
+
+
+def test_every_page_takes_hostile_query_strings_without_a_500(fuzzer, world):
+    """Lists read their filters, sort and page from the query string (or from a POSTed
+    lookup, fuzzed above); any page may get a query string it does not expect."""
+    mixed = quote_plus(_bytes(dict(EVERY)["mixed"]))
+    usual = f"page=1&page={HUGE_NUMBER}&sort=-x&sort={mixed}&q={mixed}&next={mixed}"
+    for target in targets(world):
+        response = fuzzer.get(target, "page, sort, q and next: hostile and twice", usual)
+        if response is None or response.status_code not in {200, 400}:
+            continue  # not a page for this session, or one that takes no GET
+        names = set()
+        if "html" in response.get("Content-Type", ""):  # a list refusing its filters too
+            for form in forms_on(response, target.url):
+                own = form.action == urlsplit(target.url).path
+                if form.method == "get" or (own and {"q", "sort"} & set(form.fields)):
+                    names |= set(form.fields) - NOT_SENT
+        for label, value in EVERY if names else ():
+            if label in LIST_QUERY_VALUES:
+                query = "&".join(f"{quote_plus(n)}={quote_plus(_bytes(value))}" for n in names)
+                fuzzer.get(target, f"{'&'.join(sorted(names))}={label}", query)
+    assert not fuzzer.failures, fuzzer.report()
+
+
+def test_ids_too_large_for_the_database_in_urls_are_not_found(fuzzer, world):
+    """A route's integer argument (a term, a place, a move's number) beyond any id."""
+    for route in all_routes():
+        ints = [key for key, value in route.kwargs.items() if isinstance(value, int)]
+        if not ints:
+            continue
+        kwargs = ROUTES[route.name].kwargs(world)
+        for value in (0, int(HUGE_NUMBER), 2**63):
+            url = reverse(route.name, kwargs={**kwargs, **dict.fromkeys(ints, value)})
+            target = Target(route.name, url, session_for(route.name))
+            fuzzer.get(target, f"{ints}={value}", "")
+            fuzzer.send(target, f"{ints}={value}", urlencoded([("x", "1")]))
+    assert not fuzzer.failures, fuzzer.report()
