@@ -136,6 +136,9 @@ class _Descriptor:
 class EncryptedField(models.BinaryField):
     """Base class: subclasses convert their Python type to bytes and back."""
 
+    # A BinaryField counts only None and b"" as empty, so a required text field took "".
+    empty_values = [None, "", b"", [], (), {}]
+
     def __init__(self, *args, max_length: int | None = None, **kwargs):
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
@@ -195,6 +198,13 @@ class EncryptedField(models.BinaryField):
         if isinstance(value, Sealed):
             return value.blob
         return self.seal(instance, value)
+
+    def clean(self, value, model_instance):
+        if model_instance is not None and isinstance(
+            model_instance.__dict__.get(self.attname), Damaged
+        ):
+            return value  # a damaged value is kept as it is, not judged empty
+        return super().clean(value, model_instance)
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if isinstance(value, str | list | dict) and not value:

@@ -223,3 +223,18 @@ def test_totp_secret_is_encrypted(personas):
         raw = bytes(cursor.fetchone()[0])
     assert device.key.encode() not in raw
     assert bytes.fromhex(device.key) not in raw
+
+
+@pytest.mark.django_db
+def test_a_required_encrypted_text_left_empty_is_refused():
+    from django.core.exceptions import ValidationError
+
+    from haven.accounts.models import Team
+    from haven.people.models import Person
+
+    team = Team.objects.create(name="Empty names")
+    for empty in ("", None):
+        with pytest.raises(ValidationError) as refused:
+            Person(team=team, name=empty).full_clean()
+        assert "name" in refused.value.message_dict
+    Person(team=team, name="Ислам").full_clean()  # and a name is enough
