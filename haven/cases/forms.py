@@ -386,6 +386,15 @@ def case_listing(user, data=None, *, posted: bool = False) -> Listing:
     return Listing(filters, sorting, sorting.apply(filters.apply(case_list(user))))
 
 
+def request_listing(user, data=None, *, posted: bool = False) -> Listing:
+    """The list of requests waiting for a case, for its page and its export."""
+    from haven.cases.selectors import REQUEST_COLUMNS, REQUEST_ORDER, waiting_requests
+
+    filters = RequestFilterForm(data or None, user=user)
+    sorting = Sorting(REQUEST_COLUMNS, REQUEST_ORDER, data, posted)
+    return Listing(filters, sorting, sorting.apply(filters.apply(waiting_requests(user))))
+
+
 class RequestFilterForm(ListFilters):
     q = forms.CharField(
         label=FIND_LABEL,

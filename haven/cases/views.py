@@ -28,17 +28,17 @@ from haven.cases.forms import (
     NewCaseForm,
     NoteForm,
     PetitionForm,
-    RequestFilterForm,
     RequestForm,
     RiskForm,
     StatusForm,
     case_listing,
+    request_listing,
 )
 from haven.cases.models import CasePerson, get_case_for_user, get_request_for_user
 from haven.records.access import can_write, get_part_for_user
 from haven.vocab.models import term
 from haven.web.forms import form_view
-from haven.web.lists import Sorting, lookup
+from haven.web.lists import lookup
 from haven.web.pagination import paginate, shown
 
 
@@ -85,11 +85,9 @@ def case_list(request):
 
 @require_http_methods(["GET", "POST"])
 def request_list(request):
-    filters = RequestFilterForm(lookup(request), user=request.user)
-    sorting = Sorting.of(request, selectors.REQUEST_COLUMNS, selectors.REQUEST_ORDER)
-    requests = paginate(
-        request, sorting.apply(filters.apply(selectors.waiting_requests(request.user)))
-    )
+    listed = request_listing(request.user, lookup(request), posted=request.method == "POST")
+    requests = paginate(request, listed.rows)
+    filters, sorting = listed.filters, listed.sorting
     record("cases.request.listed", summary=shown(requests) + (", lookup" if filters.query else ""))
     return render(
         request,

@@ -31,7 +31,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from haven.cases.forms import case_listing
+from haven.cases.forms import case_listing, request_listing
 from haven.cases.models import Case, CasePerson
 from haven.incidents import stats
 from haven.incidents.forms import incident_listing
@@ -319,6 +319,34 @@ CASE_COLUMNS = [
 ]
 
 
+# --- requests waiting for a case ------------------------------------------------------------
+
+REQUEST_COLUMNS = [
+    Column("received", gettext_lazy("Received"), lambda r, c: _local_date(r.received_at)),
+    Column("channel", gettext_lazy("Channel"), lambda r, c: r.channel.label if r.channel else None),
+    Column("urgency", gettext_lazy("Urgency"), lambda r, c: r.get_urgency_display()),
+    Column(
+        "requester",
+        gettext_lazy("Requester"),
+        lambda r, c: _person_named(r.requester, c) if r.requester else None,
+    ),
+    Column(
+        "requester_as_given",
+        gettext_lazy("Requester as given"),
+        lambda r, c: r.requester_name or None,
+        only=IDENTIFYING,
+    ),
+    Column(
+        "assignee",
+        gettext_lazy("Assigned to"),
+        lambda r, c: r.assignee.display_name if r.assignee else None,
+        only=IDENTIFYING,
+    ),
+    Column("summary", gettext_lazy("Summary"), lambda r, c: r.summary or None, only=IDENTIFYING),
+    Column("team", gettext_lazy("Team"), lambda r, c: r.team.name),
+]
+
+
 # --- incidents with their acts ----------------------------------------------------------------
 
 
@@ -594,6 +622,17 @@ KINDS: dict[str, Kind] = {
             listing=case_listing,
             prepare=_prepare_cases,
             people=lambda case: {link.person_id for link in case.export_persons},
+        ),
+        Kind(
+            name="requests",
+            label=gettext_lazy("Requests waiting for a case"),
+            list_url="cases:requests",
+            columns=REQUEST_COLUMNS,
+            listing=request_listing,
+            prepare=lambda requests, user: requests.select_related(
+                "team", "assignee", "channel", "requester"
+            ),
+            people=lambda request: {request.requester_id} if request.requester_id else set(),
         ),
         Kind(
             name="incidents",

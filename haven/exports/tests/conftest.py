@@ -39,7 +39,11 @@ CONSEQUENCES = "Broken ribs."
 SOURCE_TITLE = "Testimony of Ibragim"
 SOURCE_AUTHOR = "Ibragim himself"
 THEIR_NAME = "Another desk's witness"
+REQUEST_SUMMARY = "Calls from a neighbour's phone at night."
+REQUESTER_AS_GIVEN = "Ибрагим с рынка"
 CANARIES = [
+    REQUEST_SUMMARY,
+    REQUESTER_AS_GIVEN,
     NAME,
     LATIN_NAME,
     PHONE,
@@ -102,6 +106,15 @@ def world(personas):
         act, by=by, perpetrator=unit, degree="direct", affiliation=AFFILIATION
     )
     incidents.link_case(incident, case, by=by)
+    cases.record_request(
+        team=team,
+        by=by,
+        channel=term("channel", "hotline"),
+        summary=REQUEST_SUMMARY,
+        requester=person,
+        requester_name=REQUESTER_AS_GIVEN,
+        urgency="immediate",
+    )
     quiet = incidents.record_incident(
         team=team, by=by, title="Threats by phone", start=FuzzyDate.parse("summer 2021")
     )
@@ -212,6 +225,16 @@ def add_rows(personas, kind: str, count: int) -> None:
             )
             incidents.add_involvement(act, by=by, perpetrator=person, degree="ordered")
             incidents.link_case(incident, case, by=by)
+        if kind == "requests":
+            cases.record_request(
+                team=team,
+                by=by,
+                channel=term("channel", "signal"),
+                summary=f"Request {n}",
+                requester=person,
+                requester_name=f"As given {n}",
+                assignee=by,
+            )
             if kind == "sources":
                 source = sources.add_source(team=team, by=by, kind="media", title=f"S {n}")
                 incidents.cite_source(

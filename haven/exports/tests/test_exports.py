@@ -75,7 +75,7 @@ def test_a_pseudonymised_export_names_no_one_in_any_format(client, personas, wor
             leaked = [value for value in CANARIES if value in text]
             assert not leaked, f"{kind} {fmt} carries {leaked}"
             assert "pseudonymised" in response["Content-Disposition"]
-            if kind in ("people", "cases", "incidents"):
+            if kind in ("people", "cases", "incidents", "requests"):
                 assert world.person.code in text, f"{kind} {fmt} lacks the person's code"
     people = download(client, "people")[1]
     by_code = {row[0]: row for row in rows_of(people)}
@@ -366,7 +366,7 @@ def test_a_download_cut_short_is_on_the_record(personas, world):
     assert not AuditEntry.objects.filter(action="exports.export.downloaded").exists()
 
 
-@pytest.mark.parametrize("kind", ["people", "cases", "incidents", "sources"])
+@pytest.mark.parametrize("kind", ["people", "cases", "incidents", "sources", "requests"])
 def test_an_export_takes_as_many_queries_for_many_rows_as_for_one(client, personas, kind):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -385,3 +385,22 @@ def test_an_export_takes_as_many_queries_for_many_rows_as_for_one(client, person
     one = queries()
     add_rows(personas, kind, 6)
     assert queries() == one
+
+
+def test_the_requests_waiting_for_a_case_export_with_their_requester(client, personas, world):
+    from haven.exports.tests.conftest import REQUEST_SUMMARY, REQUESTER_AS_GIVEN
+
+    sign_in(client, personas.read_only)
+    html = client.get(reverse("cases:requests")).content.decode()
+    assert reverse("exports:page", kwargs={"kind": "requests"}) in html
+    body = download(client, "requests", variant="identifying", reason=REASON)[1]
+    rows = rows_of(body)
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Urgency"] == "Immediate danger"
+    assert row["Requester"] == f"{world.person.code} {NAME}"
+    assert row["Requester as given"] == REQUESTER_AS_GIVEN
+    assert row["Summary"] == REQUEST_SUMMARY
+    assert len(rows) == 2  # the other desk's requests are not theirs to see
+    pseudonymised = dict(zip(*rows_of(download(client, "requests")[1])[:2], strict=True))
+    assert pseudonymised["Requester"] == world.person.code
+    assert "Summary" not in pseudonymised
