@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "haven.reports",
     "haven.documents",
     "haven.drafts",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "haven.api",
     "haven.web",
 ]
 
