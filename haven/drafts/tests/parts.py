@@ -55,3 +55,39 @@ def seed_story(personas):
     incidents_demo.story(personas.team, member, case, victims, uncle, unit)
     petition = case.actions.get(kind__code="petition")
     return case, victims, petition
+
+
+def small_case(personas):
+    """A case lighter than the seed story: one man who consented to legal action, one
+    detention with two acts against him, and a petition to the Investigative Committee."""
+    from datetime import date
+
+    from haven.cases import actions as cases
+    from haven.incidents import actions as incidents
+    from haven.lib.fuzzy_dates import FuzzyDate
+    from haven.people.actions import add_person
+    from haven.vocab.models import term
+
+    by = personas.member
+    man = add_person(team=personas.team, by=by, name="Адам Дакаев", birth_date="1998-05")
+    case = cases.open_case(team=personas.team, by=by, title="Detained in Shali", persons=[man])
+    cases.record_consent(
+        man, by=by, case=case, purpose=term("consent_purpose", "legal_action"), status="given"
+    )
+    detention = incidents.record_incident(
+        team=personas.team, by=by, title="Detention", start=FuzzyDate.parse("2022-03-14")
+    )
+    for code in ("arbitrary_detention", "torture"):
+        incidents.record_act(detention, by=by, act_type=term("act_type", code), victim=man)
+    incidents.link_case(detention, case, by=by)
+    petition = cases.plan_action(
+        case,
+        by=by,
+        kind=term("action_type", "petition"),
+        title="State protection",
+        authority=term("authority", "ic_chechnya"),
+        petition_type=term("petition_type", "state_protection"),
+        filed_on=date(2022, 3, 20),
+        reference="SP-1",
+    )
+    return case, man, petition
