@@ -28,7 +28,7 @@ PLACEHOLDERS = [
         "persons",
         _(
             "The persons the petition is for (or, if it names none, the case's persons at "
-            "risk): a list to loop over with {%p for person in persons %} … {%p endfor %}."
+            "risk): a list, repeated with a paragraph loop (see above)."
         ),
     ),
     Placeholder(
