@@ -61,6 +61,7 @@ def test_request_for_state_protection_from_the_seed_story(personas, story):
     stored = actions.draft_path(draft).read_bytes()
     data = actions.draft_bytes(draft)
     assert data.startswith(b"PK") and not stored.startswith(b"PK")
+    assert b"PK\x05\x06" in data and b"PK\x05\x06" not in stored  # no zip directory
     assert hashlib.sha256(data).hexdigest() == draft.sha256
     assert draft.team == petition.team
     assert draft.template_version == _builtin("state_protection_ru").active
