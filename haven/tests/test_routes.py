@@ -17,6 +17,7 @@ import pytest
 from django.urls import reverse
 
 from haven.cases.tests import parts as case_parts
+from haven.drafts.tests import parts as draft_parts
 from haven.tests.access import check_access
 from haven.tests.helpers import ADMIN_ONLY, CREATORS, EVERYONE, NOT_THEIRS, READERS, WRITERS
 from haven.tests.routes import all_routes
@@ -352,6 +353,41 @@ ROUTES: dict[str, Entry] = {
         lambda w: {"kind": "people"},
         get={persona: 405 for persona in EVERYONE},
         post={persona: 400 for persona in EVERYONE},
+    ),
+    # Petition drafts: a petition's drafts are its team's; templates are administrators'.
+    "drafts:petition": Entry(_uuid("petition"), get=READERS),
+    "drafts:make": Entry(
+        _uuid("petition"),
+        get={**POST_ONLY, "outsider": 405},
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    "drafts:download": Entry(lambda w: {"uuid": draft_parts.draft(w).uuid}, get=READERS),
+    "drafts:regenerate": Entry(
+        lambda w: {"uuid": draft_parts.draft(w).uuid},
+        get={**POST_ONLY, "outsider": 405},
+        post={**NOT_THEIRS_POST, "member": 302},
+    ),
+    "drafts:templates": Entry(
+        get=ADMIN_ONLY,
+        post={"member": 403, "read_only": 403, "outsider": 403, "administrator": 400},
+    ),
+    # An administrator's POST installs the built-in templates (tested in haven/drafts).
+    "drafts:install": Entry(
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403},
+    ),
+    "drafts:template": Entry(
+        lambda w: {"uuid": draft_parts.routes_template().uuid},
+        get=ADMIN_ONLY,
+        post={"member": 403, "read_only": 403, "outsider": 403, "administrator": 400},
+    ),
+    "drafts:template_retire": Entry(
+        lambda w: {"uuid": draft_parts.routes_template().uuid},
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403, "administrator": 400},
+    ),
+    "drafts:version_download": Entry(
+        lambda w: {"uuid": draft_parts.routes_template().active.uuid}, get=ADMIN_ONLY
     ),
 }
 

@@ -44,6 +44,11 @@ DEFAULT_TERMS = {
         ("criminal_complaint", "Criminal complaint", "Заявление о преступлении"),
         ("appeal", "Appeal", "Жалоба на решение"),
         ("echr_application", "ECHR application", "Жалоба в ЕСПЧ"),
+        (
+            "echr_interim_measures",
+            "ECHR request for interim measures (Rule 39)",
+            "Запрос в ЕСПЧ об обеспечительных мерах (правило 39)",
+        ),
         ("un_communication", "UN communication", "Сообщение в органы ООН"),
     ],
     "authority": [

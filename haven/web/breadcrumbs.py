@@ -30,6 +30,7 @@ SECTIONS = {
     "admin:teams": _("Teams"),
     "accounts:account": _("Your account"),
     "imports:list": _("Import"),
+    "drafts:templates": _("Document templates"),
 }
 
 # A record's page, by URL name: the model whose code names the step, and what to call it

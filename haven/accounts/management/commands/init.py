@@ -34,6 +34,8 @@ class Command(BaseCommand):
         except WrongKeyError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write("Database is up to date; keys are in place.")
+        # The built-in petition templates, on a new instance and on one made before them.
+        call_command("drafts", "install-templates", stdout=self.stdout)
         if User.objects.exists():
             self.stdout.write(
                 f"Instance already initialised (accounts: {User.objects.count()}); "
