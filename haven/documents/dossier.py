@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from haven.cases.timeline import KINDS, case_events
 from haven.documents.signing import canonical
@@ -287,7 +288,7 @@ def _about(case, by, reason, made_at, people) -> Part:
         (_("Opened"), _day(case.opened_on)),
         (_("Team"), case.team.name),
         (_("Lead caseworker"), case.lead.display_name if case.lead else DASH),
-        (_("Made by"), by.display_name),
+        (pgettext("dossier", "Made by"), by.display_name),
         (_("Made on"), date_format(timezone.localtime(made_at), "DATETIME_FORMAT")),
     ]
     if reason:
@@ -386,7 +387,7 @@ def _risks(assessments, redact) -> Part:
                 _("Assessment"),
             ],
             rows,
-            [14, 11, 16, 17, 12, 30],
+            [13, 13, 16, 17, 13, 28],
         ),
         empty=_("No assessment yet."),
     )
@@ -429,7 +430,7 @@ def _petitions(actions, people, redact) -> Part:
                 _("Next deadline"),
             ],
             rows,
-            [27, 17, 12, 14, 18, 12],
+            [25, 17, 12, 16, 18, 12],
         ),
         empty=_("No petitions."),
     )
@@ -457,7 +458,7 @@ def _actions(actions, people, redact) -> Part:
         table=Table(
             [_("What"), _("Type"), _("Status"), _("Done"), _("Due"), _("Outcome")],
             rows,
-            [28, 14, 12, 14, 12, 20],
+            [27, 14, 14, 13, 12, 20],
         ),
         empty=_("No actions."),
     )
@@ -582,7 +583,7 @@ def _files(files, redact) -> Part:
             "was received, so a copy can be checked with any standard tool (sha256sum)."
         ),
         table=Table(
-            [_("Source"), _("File"), _("Size"), _("SHA-256")], rows, [11, 21, 13, 55], mono=[3]
+            [_("Source"), _("File"), _("Size"), _("SHA-256")], rows, [13, 19, 13, 55], mono=[3]
         ),
         empty=_("No evidence file is attached to these sources."),
     )

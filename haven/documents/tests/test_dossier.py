@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -71,8 +72,10 @@ EXPECTED = {
 
 
 def flat(text: str) -> str:
-    """The text with every run of spaces and line breaks made one space."""
-    return " ".join(text.split())
+    """The text as one reads it: words hyphenated at a line's end (U+2010, which
+    only the typesetter writes) joined again, every other run of spaces and line
+    breaks made one space."""
+    return " ".join(re.sub(r"\u2010\s+", "", text).split())
 
 
 def check(text: str, story, language: str) -> None:
