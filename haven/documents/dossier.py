@@ -199,7 +199,7 @@ def gather(case, *, by, language: str, reason: str = "", made_at=None) -> Dossie
         acts = list(
             Act.objects.live()
             .filter(incident__in=incidents, victim__in=visible_people)
-            .select_related("act_type", "victim", "location")
+            .select_related("act_type", "victim", "location", "incident")
             .order_by("start_earliest", "created_at")
         )
         involvements = list(

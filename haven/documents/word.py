@@ -10,6 +10,7 @@ the PDF is the copy that the seal vouches for.
 from __future__ import annotations
 
 import io
+import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from haven.documents.signing import Seal
 FONT = "Times New Roman"  # on every machine a court's clerk or a lawyer uses
 MONO = "Courier New"
 LANGUAGE_TAGS = {"ru": "ru-RU", "en": "en-GB"}
+CODE = re.compile(r"\b([A-Z])-([A-Z0-9]{6})\b")
 
 
 def _set_language(style, language: str) -> None:
@@ -71,6 +73,48 @@ def _field(paragraph, code: str) -> None:
         run._r.append(element)
 
 
+def _use_font(style, name: str) -> None:
+    """``name`` for every script, instead of the template's theme fonts (which win
+    over a plain font name in Word and LibreOffice alike)."""
+    from docx.oxml.ns import qn
+
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+    for script in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(script), name)
+
+
+def _add_text(paragraph, text: str, *, bold=False, mono=False, size=None):
+    """``text`` as runs of ``paragraph``; a record's code (P-4ZVSTW) keeps its dash
+    unbreakable, so that it never starts on one line and ends on the next."""
+    from docx.oxml import OxmlElement
+    from docx.shared import Pt
+
+    def run_of(piece: str):
+        run = paragraph.add_run(piece)
+        run.bold = bold
+        if mono:
+            run.font.name = MONO
+        if size:
+            run.font.size = Pt(size)
+        return run
+
+    position, run = 0, None
+    for found in CODE.finditer(text):
+        if found.start() > position:
+            run_of(text[position : found.start()])
+        run = run_of(found.group(1))
+        run._r.append(OxmlElement("w:noBreakHyphen"))
+        rest = OxmlElement("w:t")
+        rest.text = found.group(2)
+        run._r.append(rest)
+        position = found.end()
+    if position < len(text) or run is None:
+        run = run_of(text[position:])
+    return run
+
+
 def _write_cell(cell, text: str, *, bold=False, mono=False, size=None) -> None:
     from docx.shared import Pt
 
@@ -78,12 +122,7 @@ def _write_cell(cell, text: str, *, bold=False, mono=False, size=None) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.paragraph_format.space_after = Pt(0)
     for index, line in enumerate(lines):
-        run = paragraph.add_run(line)
-        run.bold = bold
-        if mono:
-            run.font.name = MONO
-        if size:
-            run.font.size = Pt(size)
+        run = _add_text(paragraph, line, bold=bold, mono=mono, size=size)
         if index < len(lines) - 1:
             run.add_break()
 
@@ -95,6 +134,8 @@ def _table(document, headers, rows, widths, mono=(), *, facts=False):
     table = document.add_table(rows=0 if facts else 1, cols=len(widths))
     table.style = "Table Grid"
     table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = int(usable * width / 100)
     if not facts:
         for cell, header, width in zip(table.rows[0].cells, headers, widths, strict=True):
             cell.width = int(usable * width / 100)
@@ -141,12 +182,12 @@ def render_docx(
     section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.2)
 
     normal = document.styles["Normal"]
-    normal.font.name = FONT
+    _use_font(normal, FONT)
     normal.font.size = Pt(10.5)
     _set_language(normal, language)
     for level, size in ((0, 17), (1, 13), (2, 11)):
         style = document.styles["Title" if level == 0 else f"Heading {level}"]
-        style.font.name = FONT
+        _use_font(style, FONT)
         style.font.size = Pt(size)
         style.font.bold = True
         style.font.color.rgb = RGBColor(0x11, 0x11, 0x11)

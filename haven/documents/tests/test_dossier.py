@@ -221,6 +221,17 @@ def test_the_command_writes_the_dossier_for_its_owner_alone(story, personas, tmp
         )
 
 
+def test_a_case_with_nothing_on_it_says_so(personas):
+    case = open_case(team=personas.team, by=personas.member, title="Just opened")
+    made = actions.make_dossier(
+        case, by=personas.read_only, format="docx", language="en", reason=REASON
+    )
+    text = docx_text(made.data)
+    for said in ("No person is on this case.", "No petitions.", "No incident is linked"):
+        assert said in text
+    assert made.dossier.named == made.dossier.coded == []
+
+
 def test_a_long_list_of_people_goes_into_entries_of_its_own(personas):
     case = open_case(team=personas.team, by=personas.member, title="Many people")
     codes = [f"P-{n:06d}" for n in range(40)]
