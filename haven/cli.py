@@ -19,6 +19,7 @@ COMMANDS = {
     "people": "People: duplicates (candidate pairs with scores and reasons).",
     "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
     "export": "Export a list (people, cases, incidents, sources, statistics) to CSV, XLSX, JSON.",
+    "dossier": "A case's dossier for its lawyer: CASE --by EMAIL --reason R -o FILE (PDF, DOCX).",
     "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
     "restore": "Restore a backup into a new, empty instance that has the same KEK.",
     "import": "Import a spreadsheet (CSV, XLSX, ODS) with a mapping: FILE --mapping M.json.",

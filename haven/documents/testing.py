@@ -11,10 +11,12 @@ from pathlib import Path
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def pdf_text(data: bytes) -> str:
+def pdf_text(data: bytes, *, layout: bool = True) -> str:
+    """The text of a PDF: laid out as on the page, or (``layout=False``) in reading
+    order, where a table cell's lines follow one another instead of its neighbours'."""
     assert data.startswith(b"%PDF-"), data[:20]
     result = subprocess.run(
-        ["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"],
+        ["pdftotext", *(["-layout"] if layout else []), "-enc", "UTF-8", "-", "-"],
         input=data,
         capture_output=True,
         check=True,

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from haven.documents import views
 
 app_name = "documents"
-urlpatterns: list = []
+urlpatterns = [
+    path("cases/<uuid:uuid>/dossier/", views.dossier, name="dossier"),
+]

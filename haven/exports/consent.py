@@ -16,7 +16,8 @@ file says how many people it left out.
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
 
 from haven.cases.models import Consent
 from haven.records.models import member_teams
@@ -37,5 +38,31 @@ def refusing_people(user) -> set[int]:
         Consent.objects.live()
         .filter(person__team__in=member_teams(user), status__in=REFUSALS)
         .filter(pk=Subquery(newest))
+        .values_list("person_id", flat=True)
+    )
+
+
+def withheld_for(user, purpose: str, on=None) -> set[int]:
+    """Ids of the people of ``user``'s teams whose newest consent record for ``purpose``
+    (a consent purpose's code) does not allow it on ``on`` (today): refused, withdrawn,
+    or given and since expired (one query).
+
+    For a document whose use is known (a case dossier is for legal action), this is the
+    rule instead of ``refusing_people``: a refusal of publication does not keep a
+    person's name from their own lawyer, while a lapsed consent for legal action does.
+    A person with no record for the purpose is not withheld, as above.
+    """
+    on = on or timezone.localdate()
+    newest = (
+        Consent.objects.live()
+        .filter(person=OuterRef("person"), purpose=OuterRef("purpose"))
+        .order_by("-given_on", "-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    return set(
+        Consent.objects.live()
+        .filter(person__team__in=member_teams(user), purpose__code=purpose)
+        .filter(pk=Subquery(newest))
+        .filter(Q(status__in=REFUSALS) | Q(status=Consent.Status.GIVEN, expires_on__lt=on))
         .values_list("person_id", flat=True)
     )

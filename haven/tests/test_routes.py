@@ -346,6 +346,10 @@ ROUTES: dict[str, Entry] = {
         get={**POST_ONLY, "outsider": 405},
         post={**NOT_THEIRS_POST, "member": 302},
     ),
+    # A case's dossier: anyone who may read the case (an empty post lacks its reason).
+    "documents:dossier": Entry(
+        _uuid("case"), get=READERS, post={"member": 400, "read_only": 400, **NOT_THEIRS}
+    ),
     # Exports: every list's export page, like the list itself (an outsider's holds only
     # their own rows); an empty download is a form with nothing chosen.
     "exports:page": Entry(lambda w: {"kind": "people"}, get=EVERYONE, post=EVERYONE),
