@@ -320,7 +320,7 @@ def unacknowledged_saves(acknowledged: list[dict], run_marker: str) -> int:
     from haven.people.models import Person
 
     seen = {write["text"] for write in acknowledged}
-    written = [p.name for p in Person.objects.live().filter(code__startswith="P-")]
+    written = [p.name for p in Person.objects.live()]
     written += [i.title for i in Incident.objects.live()]
     written += [n.text for n in CaseNote.objects.live()]
     return sum(1 for text in written if run_marker in text and text not in seen)
@@ -394,34 +394,57 @@ def main() -> int:
     parser.add_argument("--incidents", type=int, default=4000)
     parser.add_argument("--teams", type=int, default=2, help="the users are on the first")
     parser.add_argument("--locust", help="the locust program (default: HAVEN_LOCUST, PATH)")
+    parser.add_argument(
+        "--think",
+        default="3,10",
+        help="seconds each user waits between two actions, at random between MIN,MAX "
+        "(default 3,10: a person reading the page; 0,0 is a stress test)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the instance's folder")
+    parser.add_argument(
+        "--instance",
+        type=Path,
+        help="run again on the instance an earlier --keep run left in this folder",
+    )
     args = parser.parse_args()
     locust = find_locust(args.locust)
 
     # Checkpoints every minute, so that some are signed while the users write.
     os.environ.setdefault("HAVEN_AUDIT_CHECKPOINT_MINUTES", "1")
-    workdir = _instance.start()
+    if args.instance:
+        os.environ["HAVEN_VAR_DIR"] = str(args.instance)
+        if (args.instance / "bench.sqlite3").exists():
+            os.environ.setdefault(
+                "HAVEN_DATABASE_URL", f"sqlite:///{args.instance / 'bench.sqlite3'}"
+            )
+    workdir = _instance.start(args.instance)
     from django.db import connection
 
-    rng = random.Random(15)
-    started = time.perf_counter()
-    given = seed(args, rng)
+    users_file = workdir / "load-users.json"
+    if args.instance:
+        given = json.loads(users_file.read_text())
+        args.users = min(args.users, len(given["users"]))
+    else:
+        started = time.perf_counter()
+        given = seed(args, random.Random(15))
+        print(
+            f"seeded {args.people:,} people, {args.cases:,} cases, {args.incidents:,} incidents "
+            f"in {args.teams} teams and {args.users} users in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
     run_marker = f"load-{int(time.time())}"
     given["marker"] = run_marker
-    print(
-        f"seeded {args.people:,} people, {args.cases:,} cases, {args.incidents:,} incidents in "
-        f"{args.teams} teams and {args.users} users in {time.perf_counter() - started:.0f} s"
-    )
     database = connection.vendor
     cache = ""
     if database == "sqlite":
         cache = _conditions.page_cache(Path(connection.settings_dict["NAME"]))
     connection.close()
 
-    users_file = workdir / "load-users.json"
     users_file.write_text(json.dumps(given))
     samples_file, writes_file = workdir / "load-samples.json", workdir / "load-writes.json"
     access_log, error_log = workdir / "access.log", workdir / "server.log"
+    for stale in (samples_file, writes_file, access_log):
+        stale.unlink(missing_ok=True)
     port = free_port()
     server = serve(port, access_log, error_log)
     conditions = _conditions.start()
@@ -431,6 +454,7 @@ def main() -> int:
         "HAVEN_LOAD_GIVEN": str(users_file),
         "HAVEN_LOAD_SAMPLES": str(samples_file),
         "HAVEN_LOAD_WRITES": str(writes_file),
+        "HAVEN_LOAD_WAIT": args.think,
     }
     print(f"{args.users} users for {args.minutes:g} min against {database} (locust: {locust})")
     cpu_before = server_cpu(server.pid)
@@ -462,15 +486,19 @@ def main() -> int:
             text=True,
         )
         cpu_after = server_cpu(server.pid)
+        # Before the server is reaped: its processes' times would count as the client's.
+        client_cpu = os.times().children_user + os.times().children_system - client_cpu_before
     finally:
         stop(server)
-    client_cpu = os.times().children_user + os.times().children_system - client_cpu_before
     load_line = conditions.report(
         database=database,
-        cache=", ".join(filter(None, [_conditions.GENERATED, cache])),
+        cache=", ".join(
+            filter(None, [_conditions.REOPENED if args.instance else _conditions.GENERATED, cache])
+        ),
         notes=(
             f"gunicorn {WORKERS} workers x 4 threads as 'haven serve', {args.users} locust "
-            f"users on the same machine, audit checkpoints every minute"
+            f"users on the same machine thinking {args.think.replace(',', '-')} s between "
+            "actions, audit checkpoints every minute"
         ),
     )
     del load_line
@@ -528,7 +556,7 @@ def main() -> int:
     print(f"audit verify: {'OK' if audit_ok else 'FAILED'}: {audit_line}")
     if locust_run.returncode not in (0, 1):
         print(f"locust exited with {locust_run.returncode}:\n{locust_run.stderr[-2000:]}")
-    if args.keep:
+    if args.keep or args.instance:
         print(f"(instance left in {workdir})")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
