@@ -49,6 +49,7 @@ from pathlib import Path
 
 import _conditions
 import _instance
+import _members
 
 HERE = Path(__file__).resolve().parent
 LOCUSTFILE = HERE / "_locustfile.py"
@@ -353,7 +354,7 @@ def pct(values, p):
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
-FLOORS = ("floor: static file", "floor: signed-in redirect")
+FLOORS = _members.FLOORS
 
 
 def report(samples: list[dict], seconds: float) -> None:
@@ -384,6 +385,40 @@ def report(samples: list[dict], seconds: float) -> None:
     )
 
 
+def client_cpu_now(threads: bool) -> float:
+    """CPU seconds of the client: this process's (threads) or its reaped children's (locust)."""
+    times = os.times()
+    return times.user + times.system if threads else times.children_user + times.children_system
+
+
+def run_locust(locust, port, args, seconds, env):
+    return subprocess.run(  # noqa: S603 (the locust program the user named)
+        [
+            locust,
+            "-f",
+            str(LOCUSTFILE),
+            "--headless",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--users",
+            str(args.users),
+            "--spawn-rate",
+            str(args.spawn_rate),
+            "--run-time",
+            f"{int(seconds)}s",
+            "--stop-timeout",
+            "60",
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
@@ -394,6 +429,12 @@ def main() -> int:
     parser.add_argument("--incidents", type=int, default=4000)
     parser.add_argument("--teams", type=int, default=2, help="the users are on the first")
     parser.add_argument("--locust", help="the locust program (default: HAVEN_LOCUST, PATH)")
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="drive the users from threads in this process instead of locust (a small "
+        "run: the test suite's; a thread per user does not scale as locust does)",
+    )
     parser.add_argument(
         "--think",
         default="3,10",
@@ -407,7 +448,7 @@ def main() -> int:
         help="run again on the instance an earlier --keep run left in this folder",
     )
     args = parser.parse_args()
-    locust = find_locust(args.locust)
+    locust = None if args.threads else find_locust(args.locust)
 
     # Checkpoints every minute, so that some are signed while the users write.
     os.environ.setdefault("HAVEN_AUDIT_CHECKPOINT_MINUTES", "1")
@@ -456,54 +497,40 @@ def main() -> int:
         "HAVEN_LOAD_WRITES": str(writes_file),
         "HAVEN_LOAD_WAIT": args.think,
     }
-    print(f"{args.users} users for {args.minutes:g} min against {database} (locust: {locust})")
+    driver = "threads" if args.threads else f"locust: {locust}"
+    print(f"{args.users} users for {args.minutes:g} min against {database} ({driver})")
     cpu_before = server_cpu(server.pid)
-    client_cpu_before = os.times().children_user + os.times().children_system
+    client_cpu_before = client_cpu_now(args.threads)
+    locust_run = None
     try:
-        locust_run = subprocess.run(  # noqa: S603 (the locust program the user named)
-            [
-                locust,
-                "-f",
-                str(LOCUSTFILE),
-                "--headless",
-                "--host",
-                f"http://127.0.0.1:{port}",
-                "--users",
-                str(args.users),
-                "--spawn-rate",
-                str(args.spawn_rate),
-                "--run-time",
-                f"{int(seconds)}s",
-                "--stop-timeout",
-                "60",
-                "--only-summary",
-                "--loglevel",
-                "WARNING",
-            ],
-            env=env,
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-        )
+        if args.threads:
+            think = tuple(float(n) for n in args.think.split(","))
+            samples, acknowledged = _members.run_threads(
+                given, f"http://127.0.0.1:{port}", args.users, seconds, think
+            )
+            samples_file.write_text(json.dumps(samples))
+            writes_file.write_text(json.dumps(acknowledged))
+        else:
+            locust_run = run_locust(locust, port, args, seconds, env)
         cpu_after = server_cpu(server.pid)
         # Before the server is reaped: its processes' times would count as the client's.
-        client_cpu = os.times().children_user + os.times().children_system - client_cpu_before
+        client_cpu = client_cpu_now(args.threads) - client_cpu_before
     finally:
         stop(server)
-    load_line = conditions.report(
+    users_kind = "thread" if args.threads else "locust"
+    conditions.report(
         database=database,
         cache=", ".join(
             filter(None, [_conditions.REOPENED if args.instance else _conditions.GENERATED, cache])
         ),
         notes=(
-            f"gunicorn {WORKERS} workers x 4 threads as 'haven serve', {args.users} locust "
-            f"users on the same machine thinking {args.think.replace(',', '-')} s between "
-            "actions, audit checkpoints every minute"
+            f"gunicorn {WORKERS} workers x 4 threads as 'haven serve', {args.users} "
+            f"{users_kind} users on the same machine thinking {args.think.replace(',', '-')} s "
+            "between actions, audit checkpoints every minute"
         ),
     )
-    del load_line
     if not samples_file.exists():
-        print(locust_run.stdout[-3000:], locust_run.stderr[-3000:])
+        print(locust_run.stdout[-3000:], locust_run.stderr[-3000:])  # type: ignore[union-attr]
         sys.exit("locust wrote no samples: see its output above")
     samples = json.loads(samples_file.read_text())
     acknowledged = json.loads(writes_file.read_text()) if writes_file.exists() else []
@@ -516,7 +543,7 @@ def main() -> int:
         print(
             f"server CPU: {used:.0f} s over the run, {used / len(samples) * 1000:.0f} ms per "
             f"request on average ({used / span:.2f} of {_conditions.cpus()} CPUs); "
-            f"locust itself: {client_cpu:.0f} s"
+            f"the client ({users_kind}s): {client_cpu:.0f} s"
         )
     failures = [s for s in samples if s.get("error")]
     five_hundreds = server_errors(access_log)
@@ -554,7 +581,7 @@ def main() -> int:
     if stray:
         print(f"  saved but not acknowledged to the client (a timed-out request): {stray}")
     print(f"audit verify: {'OK' if audit_ok else 'FAILED'}: {audit_line}")
-    if locust_run.returncode not in (0, 1):
+    if locust_run is not None and locust_run.returncode not in (0, 1):
         print(f"locust exited with {locust_run.returncode}:\n{locust_run.stderr[-2000:]}")
     if args.keep or args.instance:
         print(f"(instance left in {workdir})")
