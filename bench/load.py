@@ -543,7 +543,7 @@ def main() -> int:
         print(
             f"server CPU: {used:.0f} s over the run, {used / len(samples) * 1000:.0f} ms per "
             f"request on average ({used / span:.2f} of {_conditions.cpus()} CPUs); "
-            f"the client ({users_kind}s): {client_cpu:.0f} s"
+            f"the client ({'threads' if args.threads else 'locust'}): {client_cpu:.0f} s"
         )
     failures = [s for s in samples if s.get("error")]
     five_hundreds = server_errors(access_log)
