@@ -25,8 +25,9 @@ under the same load) and the conditions.
     .venv/bin/python bench/load.py [--minutes 10] [--users 50]
     scripts/with-postgres .venv/bin/python bench/load.py          # on PostgreSQL
 
-locust is not one of Haven's dependencies: the bench runs it from PATH, from
-``--locust PATH`` or from HAVEN_LOCUST; install it apart, e.g.
+locust is not one of Haven's runtime dependencies: the bench runs the one named by
+``--locust PATH`` or HAVEN_LOCUST, else the one beside this Python, else the one on PATH;
+without the bench's dependencies, install it apart, e.g.
 ``python3 -m venv /tmp/locust-venv && /tmp/locust-venv/bin/pip install locust``.
 """
 
@@ -64,7 +65,8 @@ def progress(text):
 
 
 def find_locust(given: str | None) -> str:
-    for candidate in (given, os.environ.get("HAVEN_LOCUST"), shutil.which("locust")):
+    beside = Path(sys.executable).parent / "locust"  # installed with the bench's dependencies
+    for candidate in (given, os.environ.get("HAVEN_LOCUST"), beside, shutil.which("locust")):
         if candidate and Path(candidate).exists():
             return candidate
     sys.exit(
