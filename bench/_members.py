@@ -129,9 +129,11 @@ class Member:
     signed_in: bool = False
     token: str = ""
     count: int = 0
+    account: dict | None = None  # default: the given users' in turn
 
     def __post_init__(self):
-        self.account = self.given["users"][self.number % len(self.given["users"])]
+        if self.account is None:
+            self.account = self.given["users"][self.number % len(self.given["users"])]
         self.actions = [
             (3, self.home),
             (8, self.lists),
@@ -146,9 +148,13 @@ class Member:
             (1, self.signed_in_redirect),
         ]
 
-    def step(self):
+    def step(self, *, write=False):
+        """One action at random by its weight (a write, if ``write``)."""
         if not self.signed_in:
             self.sign_in()
+            return
+        if write:
+            random.choice([self.new_person, self.case_note, self.new_incident])()
             return
         weights = [weight for weight, _action in self.actions]
         random.choices(self.actions, weights)[0][1]()
@@ -355,17 +361,38 @@ def urllib_http(host: str, samples: list, lock: threading.Lock):
     return send
 
 
-def run_threads(given: dict, host: str, users: int, seconds: float, think=(0.0, 0.5)):
-    """``users`` members in threads for ``seconds``; returns (samples, writes)."""
+def run_threads(
+    given: dict,
+    host: str,
+    users: int,
+    seconds: float,
+    think=(0.0, 0.5),
+    accounts=None,
+    min_writes=0,
+):
+    """``users`` members in threads for ``seconds``; returns (samples, writes).
+
+    ``accounts``: whom they sign in as (default: the given users in turn). A member
+    that has not had ``min_writes`` writes acknowledged by then goes on writing until it
+    has (for at most ten times ``seconds`` more), so that a slow machine still checks
+    some writes."""
     samples: list = []
     lock = threading.Lock()
-    members = [Member(given, n, urllib_http(host, samples, lock)) for n in range(users)]
+    members = [
+        Member(
+            given, n, urllib_http(host, samples, lock), account=accounts[n] if accounts else None
+        )
+        for n in range(users)
+    ]
     deadline = time.monotonic() + seconds
+    cap = deadline + 10 * seconds
 
     def work(member):
         while time.monotonic() < deadline:
             member.step()
             time.sleep(random.uniform(*think))
+        while len(member.writes) < min_writes and time.monotonic() < cap:
+            member.step(write=True)
 
     threads = [threading.Thread(target=work, args=(member,)) for member in members]
     for thread in threads:
