@@ -622,13 +622,14 @@ def main() -> int:
     print(f"audit verify: {'OK' if audit_ok else 'FAILED'}: {audit_line}")
     if locust_run is not None and locust_run.returncode not in (0, 1):
         print(f"locust exited with {locust_run.returncode}:\n{locust_run.stderr[-2000:]}")
-    if args.keep or args.instance:
-        print(f"(instance left in {workdir})")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
     if not acknowledged:
         print("no write was acknowledged: nothing to check for lost writes")
     passed = not failures and not five_hundreds and not missing and audit_ok and acknowledged
+    if args.keep or args.instance or not passed:
+        # A failed run keeps the server's log and access log, to tell what went wrong.
+        print(f"(instance left in {workdir}: server.log, access.log)")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     print("PASS: 0 errors, 0 lost writes, audit verified" if passed else "FAIL")
     return 0 if passed else 1
 
