@@ -8,8 +8,8 @@ RUNTIME_DEPS := Django>=5.2,<5.3 django-otp>=1.7 django-csp>=4.0 argon2-cffi>=25
 	pyrage>=1.2 python-calamine>=0.9 XlsxWriter>=3.2 django-tasks>=0.12 django-tasks-db>=0.13 \
 	weasyprint>=66 docxtpl>=0.19 djangorestframework>=3.16 drf-spectacular>=0.28 \
 	drf-spectacular-sidecar>=2025.1
-BENCH_DEPS := pyarrow>=18
-BENCH_NAMES := pyarrow
+BENCH_DEPS := pyarrow>=18 locust>=2.30
+BENCH_NAMES := pyarrow locust
 space := $(subst ,, )
 TEST_DEPS := pytest>=8 pytest-django>=4.9 factory-boy>=3.3 hypothesis>=6.100 \
 	playwright>=1.50 polib>=1.2 ruff>=0.9 zxing-cpp>=3.1
