@@ -34,6 +34,10 @@ LEFT_OUT = {
         "imports of spreadsheets: the uploaded file stays encrypted in the instance that "
         "received it; the records an import made travel as records"
     ),
+    "drafts.draft": (
+        "petition drafts: each DOCX stays encrypted in the instance that made it, and can be "
+        "drafted again from the case where the archive arrives"
+    ),
     "imports.savedmapping": (
         "saved import mappings: each can be downloaded as JSON from its import's page"
     ),

@@ -33,10 +33,12 @@ from haven.vocab.models import Term, term
 
 def not_carried() -> set:
     """Kinds an archive leaves out, named here apart from the archive's own list: evidence
-    files, and imports (their files stay where they were uploaded)."""
+    files, imports (their files stay where they were uploaded) and petition drafts (their
+    documents stay where they were made)."""
+    from haven.drafts.models import Draft
     from haven.imports.models import ImportJob, SavedMapping
 
-    return {EvidenceFile, ImportJob, SavedMapping}
+    return {EvidenceFile, ImportJob, SavedMapping, Draft}
 
 
 def record_models() -> list:
