@@ -135,20 +135,25 @@ def bounds(values: dict, lines: list, hidden: dict, threshold: int) -> dict:
         n = values.get(entry, 0)
         return (n, n)
 
+    # Only the lines with something hidden tell anything; each pass works out every
+    # line's sums once, so a pass costs the size of the table.
+    lines = [line for line in lines if line[0] in found or any(p in found for p in line[1])]
     for _round in range(50):
         changed = False
         for total, parts in lines:
             low_total, high_total = known(total)
-            for entry in (total, *parts):
-                if entry not in found:
-                    continue
-                if entry == total:
-                    low = sum(known(p)[0] for p in parts)
-                    high = sum(known(p)[1] for p in parts)
-                else:
-                    others = [p for p in parts if p != entry]
-                    low = low_total - sum(known(p)[1] for p in others)
-                    high = high_total - sum(known(p)[0] for p in others)
+            lows = [known(p)[0] for p in parts]
+            highs = [known(p)[1] for p in parts]
+            sum_low, sum_high = sum(lows), sum(highs)
+            updates = []
+            if total in found:
+                updates.append((total, sum_low, sum_high))
+            for part, low, high in zip(parts, lows, highs, strict=True):
+                if part in found:
+                    updates.append(
+                        (part, low_total - (sum_high - high), high_total - (sum_low - low))
+                    )
+            for entry, low, high in updates:
                 old = found[entry]
                 new = (max(old[0], low), min(old[1], high))
                 if new != old and new[0] <= new[1]:
