@@ -169,3 +169,31 @@ def test_a_definition_reads_back_from_its_json():
         Definition.from_json({"rows": "names"})
     with pytest.raises(ValueError):
         Definition.from_json({"rows": "gender", "columns": "gender"})
+
+
+def test_counted_only_indexes_find_nothing_in_a_search(world, personas):
+    from haven.incidents.models import Involvement
+    from haven.people.models import Person
+    from haven.records import blind
+
+    assert blind.tokens(Person, "gender", "male") and not blind.tokens(
+        Person, "gender", "male", query=True
+    )
+    # Reports read every token of an involvement as its affiliation's.
+    assert list(Involvement.blind_indexes) == ["affiliation"]
+
+
+def test_records_saved_before_the_indexes_get_their_tokens(world, personas):
+    """What the migration does for records that existed before these indexes."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from haven.people.models import Person
+    from haven.records import blind
+    from haven.records.models import BlindTerm
+
+    gender_tokens = blind.hashed(Person, "gender", [f"value:{g}" for g in Person.Gender.values])
+    kind = ContentType.objects.get_for_model(Person)
+    BlindTerm.objects.filter(kind=kind, token__in=gender_tokens).delete()
+    assert figures(run(personas.member, rows="gender")) == {"Not recorded": 5}
+    blind.index_fields(Person, ["gender"])
+    assert figures(run(personas.member, rows="gender"))["Male"] == 3
