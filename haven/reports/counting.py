@@ -431,8 +431,19 @@ def count(definition: Definition, user, *, threshold: int) -> Table:
     additive = definition.measure == "acts" and not multi
     keys = [dim.key for dim in dims]
     cells: dict[tuple, int] = {}
-    for *key, n in report.query(keys, joins, report.measure(multi)):
-        cells[(key[0], key[1] if col_dim else 0)] = n
+    spans = None
+    if additive and "period" in definition.dimensions:
+        # One pass: acts by their first and last period (and the other dimension) give
+        # the certain cells, the periods to show and the possible counts alike.
+        spans = _spans(report, dims, joins)
+        position = definition.dimensions.index("period")
+        for k1, k2, other, n in spans:
+            key = k1 if k1 is not None and k1 == k2 else None
+            cell = (key, other) if position == 0 else (other, key)
+            cells[cell] = cells.get(cell, 0) + n
+    else:
+        for *key, n in report.query(keys, joins, report.measure(multi)):
+            cells[(key[0], key[1] if col_dim else 0)] = n
     if additive:
         row_totals: dict = defaultdict(int)
         column_totals: dict = defaultdict(int)
@@ -452,8 +463,8 @@ def count(definition: Definition, user, *, threshold: int) -> Table:
     possible = possible_totals = None
     period_axis = None
     if "period" in definition.dimensions:
-        period_axis = _period_axis(report, dims, joins, cells, multi)
-        possible, possible_totals = _possible(report, dims, joins, multi, period_axis)
+        period_axis = _period_axis(report, spans)
+        possible, possible_totals = _possible(report, dims, joins, multi, period_axis, spans)
     rows = _axis(row_dim, {row for row, _c in cells}, period_axis, definition)
     if col_dim:
         columns = _axis(col_dim, {c for _r, c in cells}, period_axis, definition)
@@ -492,7 +503,18 @@ def _axis(dim: Dimension, seen: set, period_axis, definition) -> list[tuple[obje
     return [(k, str(dim.labels.get(k, "?"))) for k in [*known, *unknown]]
 
 
-def _period_axis(report, dims, joins, cells, multi) -> list[int]:
+def _spans(report, dims, joins) -> list[tuple]:
+    """(first period, last period, other dimension's key, acts) of the acts counted."""
+    unit = report.definition.period
+    first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+    others = [dim.key for dim in dims if dim.code != "period"]
+    return [
+        (k1, k2, rest[0] if len(rest) > 1 else 0, rest[-1])
+        for k1, k2, *rest in report.query([first, last, *others], joins, "COUNT(*)")
+    ]
+
+
+def _period_axis(report, spans=None) -> list[int]:
     """Every period from the first to the last in which an act may count, empty ones
     included: the filter's bounds when it has them, else the span of the acts' dates
     (an open range, "before 2019", reaches back only as far as the others)."""
@@ -501,14 +523,21 @@ def _period_axis(report, dims, joins, cells, multi) -> list[int]:
     lo = period_key(definition.date_from, unit) if definition.date_from else None
     hi = period_key(definition.date_to, unit) if definition.date_to else None
     if lo is None or hi is None:
-        first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
-        sql = (
-            f"SELECT MIN({first}), MAX({last}) FROM ({report.base}) a "
-            "WHERE a.r_first > %s AND a.r_last < %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*report.params, DISTANT_PAST, DISTANT_FUTURE])
-            low, high = cursor.fetchone()
+        past, future = period_key(DISTANT_PAST, unit), period_key(DISTANT_FUTURE, unit)
+        if spans is not None:
+            bounded = [(k1, k2) for k1, k2, _o, _n in spans if k1 is not None]
+            bounded = [(k1, k2) for k1, k2 in bounded if k1 > past and k2 < future]
+            low = min((k1 for k1, _k2 in bounded), default=None)
+            high = max((k2 for _k1, k2 in bounded), default=None)
+        else:
+            first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+            sql = (
+                f"SELECT MIN({first}), MAX({last}) FROM ({report.base}) a "
+                "WHERE a.r_first > %s AND a.r_last < %s"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*report.params, DISTANT_PAST, DISTANT_FUTURE])
+                low, high = cursor.fetchone()
         lo = low if lo is None else lo
         hi = high if hi is None else hi
     if lo is None or hi is None:
@@ -516,7 +545,7 @@ def _period_axis(report, dims, joins, cells, multi) -> list[int]:
     return list(range(lo, min(hi, lo + MAX_PERIODS - 1) + 1))
 
 
-def _possible(report, dims, joins, multi, axis) -> tuple[dict, dict]:
+def _possible(report, dims, joins, multi, axis, spans=None) -> tuple[dict, dict]:
     """The possible counts: each act (victim, incident) in every period of ``axis`` that
     its range overlaps, per cell and per period."""
     if not axis:
@@ -527,15 +556,14 @@ def _possible(report, dims, joins, multi, axis) -> tuple[dict, dict]:
     first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
     keys = [first, last] + ([other.key] if other else [])
     lo, hi = axis[0], axis[-1]
-    if report.definition.measure == "acts" and not multi:
+    if spans is not None:
         cells: dict[tuple, int] = defaultdict(int)
         totals: dict[int, int] = defaultdict(int)
-        for k1, k2, *rest in report.query(keys, joins, "COUNT(*)"):
+        for k1, k2, other_key, n in spans:
             if k1 is None:
                 continue
-            n = rest.pop()
             for period in range(max(k1, lo), min(k2, hi) + 1):
-                cells[_cell(position, period, rest)] += n
+                cells[_cell(position, period, [other_key] if other else [])] += n
                 totals[period] += n
         return dict(cells), dict(totals)
     # Distinct things (victims, incidents, or acts counted under several keys) are
