@@ -246,7 +246,7 @@ class Dimension:
 
     code: str
     key: str
-    joins: list[str]
+    joins: list  # SQL, or (name, query, join): see _Report.query
     labels: dict  # key → label
     order: list | None = None  # every key to show, in order (periods, age bands)
     multi: bool = False  # an act may count under several keys (affiliation)
@@ -295,8 +295,9 @@ class _Report:
         labels = {token: str(choices[value]) for token, value in tokens.items()}
         labels[None] = _("Not recorded")
         sql = (
-            f"LEFT JOIN (SELECT record_id, token FROM {self.blind} "
-            f"WHERE token IN {_in(tokens)}) gd ON gd.record_id = a.r_victim"
+            "gd",
+            f"SELECT record_id, token FROM {self.blind} WHERE token IN {_in(tokens)}",
+            "LEFT JOIN gd ON gd.record_id = a.r_victim",
         )
         order = [tokens_of(tokens, g) for g in Person.Gender.values] + [None]
         return Dimension("gender", "gd.token", [sql], labels, order=order)
@@ -310,9 +311,10 @@ class _Report:
             for index, (upper, _label) in enumerate(AGE_BANDS[1:])
         )
         sql = (
-            f"LEFT JOIN (SELECT b.record_id, m.column2 AS born FROM {self.blind} b "
-            f"JOIN {_values(tokens.items())} m ON m.column1 = b.token) ag "
-            "ON ag.record_id = a.r_victim"
+            "ag",
+            f"SELECT b.record_id, m.column2 AS born FROM {self.blind} b "
+            f"JOIN {_values(tokens.items())} m ON m.column1 = b.token",
+            "LEFT JOIN ag ON ag.record_id = a.r_victim",
         )
         key = (
             f"CASE WHEN ag.born IS NULL OR a.r_first IS NULL OR {age} < 0 THEN NULL "
@@ -327,8 +329,9 @@ class _Report:
         labels = {token: str(GROUNDS[code]) for token, code in tokens.items()}
         labels[None] = str(GROUNDS["neither"])
         sql = (
-            f"LEFT JOIN (SELECT record_id, token FROM {self.blind} "
-            f"WHERE token IN {_in(tokens)}) gr ON gr.record_id = a.r_incident"
+            "gr",
+            f"SELECT record_id, token FROM {self.blind} WHERE token IN {_in(tokens)}",
+            "LEFT JOIN gr ON gr.record_id = a.r_incident",
         )
         order = [tokens_of(tokens, code) for code in GROUNDS]
         return Dimension("grounds", "gr.token", [sql], labels, order=order)
@@ -356,10 +359,13 @@ class _Report:
         labels[None] = _("No perpetrator recorded")
         kept_sql = f"WHEN b.token IN {_in(kept)} THEN b.token " if kept else ""
         sql = (
-            f"LEFT JOIN (SELECT i.act_id, CASE WHEN b.token IS NULL THEN {NOT_RECORDED} "
+            "af",
+            # One row per act and group, however many of its involvements name it.
+            f"SELECT DISTINCT i.act_id, CASE WHEN b.token IS NULL THEN {NOT_RECORDED} "
             f"{kept_sql}ELSE {OTHER} END AS aff FROM {involvements} i "
             f"LEFT JOIN {self.blind} b ON b.kind_id = {int(kind)} AND b.record_id = i.id "
-            "WHERE i.deleted_at IS NULL) af ON af.act_id = a.r_act"
+            "WHERE i.deleted_at IS NULL",
+            "LEFT JOIN af ON af.act_id = a.r_act",
         )
         return Dimension("affiliation", "af.aff", [sql], labels, multi=True)
 
@@ -373,10 +379,18 @@ class _Report:
             return "COUNT(DISTINCT a.r_incident)"
         return "COUNT(DISTINCT a.r_act)" if multi else "COUNT(*)"
 
-    def query(self, keys: list[str], joins: list[str], value: str) -> list[tuple]:
+    def query(self, keys: list[str], joins: list, value: str) -> list[tuple]:
+        """``joins``: SQL, or (name, query, join) for a table of tokens worked out once
+        (MATERIALIZED: both databases then hash or index it for the join, instead of
+        looking the index up again for every act)."""
         select = ", ".join([*keys, value])
         group = f" GROUP BY {', '.join(keys)}" if keys else ""
-        sql = f"SELECT {select} FROM ({self.base}) a {' '.join(joins)}{group}"
+        tables = [j for j in joins if isinstance(j, tuple)]
+        with_ = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql, _join in tables)
+        joined = " ".join(j[2] if isinstance(j, tuple) else j for j in joins)
+        sql = f"SELECT {select} FROM ({self.base}) a {joined}{group}"
+        if with_:
+            sql = f"WITH {with_} {sql}"
         with connection.cursor() as cursor:
             cursor.execute(sql, self.params)
             return cursor.fetchall()
@@ -431,26 +445,40 @@ def count(definition: Definition, user, *, threshold: int) -> Table:
     additive = definition.measure == "acts" and not multi
     keys = [dim.key for dim in dims]
     cells: dict[tuple, int] = {}
-    spans = None
-    if additive and "period" in definition.dimensions:
+    spans = period_spans = None
+    by_period = definition.measure == "acts" and "period" in definition.dimensions
+    if by_period:
         # One pass: acts by their first and last period (and the other dimension) give
-        # the certain cells, the periods to show and the possible counts alike.
+        # the certain cells, the periods to show and the possible counts alike. An act
+        # counts once in each affiliation group (the join holds each act and group once).
         spans = _spans(report, dims, joins)
         position = definition.dimensions.index("period")
         for k1, k2, other, n in spans:
             key = k1 if k1 is not None and k1 == k2 else None
             cell = (key, other) if position == 0 else (other, key)
             cells[cell] = cells.get(cell, 0) + n
+        # The periods' own figures count each act once, whatever its affiliations.
+        period_dim = dims[position]
+        period_spans = _spans(report, [period_dim], []) if multi else spans
     else:
         for *key, n in report.query(keys, joins, report.measure(multi)):
             cells[(key[0], key[1] if col_dim else 0)] = n
-    if additive:
+    if additive or by_period:
         row_totals: dict = defaultdict(int)
         column_totals: dict = defaultdict(int)
         for (row, column), n in cells.items():
             row_totals[row] += n
             column_totals[column] += n
         total = sum(cells.values())
+        if multi:  # by period: the totals of the periods, and the total, from acts once each
+            period_totals: dict = defaultdict(int)
+            for k1, k2, _other, n in period_spans:
+                period_totals[k1 if k1 is not None and k1 == k2 else None] += n
+            if position == 0:
+                row_totals = period_totals
+            else:
+                column_totals = period_totals
+            total = sum(period_totals.values())
     else:
         row_totals = dict(report.query([row_dim.key], row_dim.joins, report.measure(multi)))
         if col_dim:
@@ -463,8 +491,12 @@ def count(definition: Definition, user, *, threshold: int) -> Table:
     possible = possible_totals = None
     period_axis = None
     if "period" in definition.dimensions:
-        period_axis = _period_axis(report, spans)
+        period_axis = _period_axis(report, period_spans)
         possible, possible_totals = _possible(report, dims, joins, multi, period_axis, spans)
+        if multi and period_spans is not None:
+            _cells, possible_totals = _possible(
+                report, [dims[position]], [], False, period_axis, period_spans
+            )
     rows = _axis(row_dim, {row for row, _c in cells}, period_axis, definition)
     if col_dim:
         columns = _axis(col_dim, {c for _r, c in cells}, period_axis, definition)

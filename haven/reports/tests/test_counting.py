@@ -197,3 +197,28 @@ def test_records_saved_before_the_indexes_get_their_tokens(world, personas):
     assert figures(run(personas.member, rows="gender")) == {"Not recorded": 5}
     blind.index_fields(Person, ["gender"])
     assert figures(run(personas.member, rows="gender"))["Male"] == 3
+
+
+def test_affiliations_by_period_count_each_act_once_per_period(world, personas):
+    from haven.incidents import actions
+
+    # A second perpetrator of another affiliation on the torture: the act counts under
+    # both affiliations, and once in its period's total.
+    other = actions.add_involvement(
+        world.torture,
+        by=personas.member,
+        perpetrator=world.torture.victim,
+        degree="ordered",
+        affiliation="Kadyrov's guard",
+    )
+    assert other.pk
+    table = run(personas.member, rows="affiliation", columns="period", period="year")
+    assert figures(table) == {
+        ("Special police", "2020"): 2,
+        ("Kadyrov's guard", "2020"): 1,
+        ("No perpetrator recorded", "2020"): 2,
+        ("No perpetrator recorded", "2019"): 1,
+    }
+    columns = dict(table.columns)
+    assert {columns[c]: n for c, n in table.column_totals.items()} == {"2019": 1, "2020": 4}
+    assert table.total == 5
