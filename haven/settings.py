@@ -288,3 +288,8 @@ LOGGING = {
     # Django logs a DisallowedHost with the offending header; keep it short.
     "loggers": {"django.security.DisallowedHost": {"handlers": [], "propagate": False}},
 }
+
+# --- pattern reports (haven/reports) -----------------------------------------------------
+# A report shows a figure below this as "< N" and hides as many others as it takes for
+# the totals not to give it away (haven/reports/suppression.py). 1 shows every figure.
+HAVEN_REPORT_MIN_CELL = env_int("HAVEN_REPORT_MIN_CELL", 5, minimum=1)

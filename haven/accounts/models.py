@@ -108,6 +108,11 @@ class Membership(models.Model):
     class Access(models.TextChoices):
         MEMBER = "member", _("Member")
         READ_ONLY = "read_only", _("Read-only")
+        # Report figures over the team's records, and no record itself (reports app).
+        AGGREGATE = "aggregate", _("Report figures only")
+
+    # The levels that open the team's records (``visible_to``); AGGREGATE does not.
+    RECORD_ACCESS = (Access.MEMBER, Access.READ_ONLY)
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")

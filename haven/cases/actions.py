@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.accounts.models import Membership
 from haven.audit.actions import record
 from haven.cases.models import (
     Case,
@@ -76,7 +77,12 @@ REQUEST_FIELDS = (
 
 
 def _require_lead_in_team(case: Case) -> None:
-    if case.lead_id and not case.lead.memberships.filter(team_id=case.team_id).exists():
+    if (
+        case.lead_id
+        and not case.lead.memberships.filter(
+            team_id=case.team_id, access__in=Membership.RECORD_ACCESS
+        ).exists()
+    ):
         raise ValidationError({"lead": _("The lead caseworker must be a member of the team.")})
 
 
@@ -160,7 +166,12 @@ def record_request(*, team, by, case=None, **fields) -> Request:
     request = Request(team=team, case=case)
     assign(request, fields, REQUEST_FIELDS)
     require_same_team(request, requester=request.requester, case=case)
-    if request.assignee_id and not request.assignee.memberships.filter(team_id=team.pk).exists():
+    if (
+        request.assignee_id
+        and not request.assignee.memberships.filter(
+            team_id=team.pk, access__in=Membership.RECORD_ACCESS
+        ).exists()
+    ):
         raise ValidationError({"assignee": _("Assign it to a member of the team.")})
     return save_record(request, by=by)
 

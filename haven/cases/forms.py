@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from haven.accounts.models import Team, writable_teams
+from haven.accounts.models import Membership, Team, writable_teams
 from haven.cases.models import Case, CaseAction, Consent, Request, RiskAssessment, RiskLevel
 from haven.cases.selectors import (
     CASE_COLUMNS,
@@ -51,7 +51,15 @@ def _terms(vocabulary):
 
 
 def _team_members(team):
-    return get_user_model().objects.filter(memberships__team=team, is_active=True).order_by("email")
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__team=team,
+            memberships__access__in=Membership.RECORD_ACCESS,
+            is_active=True,
+        )
+        .order_by("email")
+    )
 
 
 class CaseForm(
@@ -81,7 +89,13 @@ class NewCaseForm(CaseForm):
         self.fields["team"].offer(teams)
         # Any member of the user's teams; ``open_case`` checks the lead is in the one chosen.
         self.fields["lead"].queryset = (
-            get_user_model().objects.filter(memberships__team__in=teams, is_active=True).distinct()
+            get_user_model()
+            .objects.filter(
+                memberships__team__in=teams,
+                memberships__access__in=Membership.RECORD_ACCESS,
+                is_active=True,
+            )
+            .distinct()
         )
         self.fields["persons"].queryset = Person.objects.visible_to(user)
 
@@ -349,10 +363,16 @@ class CaseFilterForm(ListFilters):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        teams = Team.objects.filter(memberships__user=user)
+        teams = Team.objects.filter(
+            memberships__user=user, memberships__access__in=Membership.RECORD_ACCESS
+        )
         self.fields["team"].queryset = teams
         self.fields["lead"].queryset = (
-            get_user_model().objects.filter(memberships__team__in=teams).distinct()
+            get_user_model()
+            .objects.filter(
+                memberships__team__in=teams, memberships__access__in=Membership.RECORD_ACCESS
+            )
+            .distinct()
         )
 
     def apply(self, cases):

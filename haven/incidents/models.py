@@ -20,6 +20,7 @@ from haven.keys.fields import EncryptedTextField
 from haven.lib.codes import new_code
 from haven.lib.fuzzy_fields import FuzzyPeriod
 from haven.lib.names import NAME_INDEX
+from haven.lib.normalize import counted_only, exact_terms, fold, value_term
 from haven.records.access import getter_for, require_same_team
 from haven.records.models import SensitiveRecord
 from haven.sources.models import Credibility, Reliability
@@ -77,7 +78,11 @@ class Incident(FuzzyPeriod, SensitiveRecord):
         verbose_name=_("interventions (petitions and actions)"),
     )
 
-    blind_indexes = {"title": NAME_INDEX}
+    blind_indexes = {
+        "title": NAME_INDEX,
+        # Counted in reports, never searched: docs/reports.md.
+        "grounds_agreement": counted_only(value_term),
+    }
 
     class Meta:
         ordering = ["-start_earliest", "code"]
@@ -86,6 +91,16 @@ class Incident(FuzzyPeriod, SensitiveRecord):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def grounds_agreement(self) -> str:
+        """How the stated grounds and the documented motive compare: ``stated`` (only the
+        stated grounds are recorded), ``documented`` (only the motive), ``same``,
+        ``differ`` or ``neither``; compared case-folded, spaces collapsed."""
+        stated, documented = fold(self.stated_grounds or ""), fold(self.documented_motive or "")
+        if stated and documented:
+            return "same" if stated == documented else "differ"
+        return "stated" if stated else "documented" if documented else "neither"
 
     def clean(self):
         if not self.start_earliest:
@@ -176,6 +191,10 @@ class Involvement(SensitiveRecord):
         _("degree"), max_length=18, choices=Degree.choices, default=Degree.DIRECT
     )
     affiliation = EncryptedTextField(_("affiliation at the time"), max_length=300)
+
+    # Counted in reports (acts by the perpetrators' affiliation), never searched. Reports
+    # read an involvement's tokens as affiliation tokens: keep this its only index.
+    blind_indexes = {"affiliation": counted_only(exact_terms)}
 
     class Meta:
         verbose_name = _("involvement")

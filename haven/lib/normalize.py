@@ -55,3 +55,32 @@ def terms_for_all(values: Iterable[str], function) -> list[str]:
         if value:
             found.update(function(value))
     return sorted(found)
+
+
+# --- Indexes for counting (reports): one term per value, never looked up by a search.
+
+
+def value_term(value) -> list[str]:
+    """The whole value as one term (``value:male``): for a field with few values that a
+    report groups by, such as a gender or a category."""
+    folded = fold(str(value)) if value else ""
+    return [f"value:{folded}"] if folded else []
+
+
+def year_term(value) -> list[str]:
+    """The year of a date or partial date (``year:1998``): a birth date is grouped by its
+    year, the only part every stored birth date has."""
+    year = getattr(value, "year", None)
+    return [f"year:{year:04d}"] if year else []
+
+
+def no_terms(value) -> list[str]:
+    """The query side of an index used only for counting: nothing, so no search or list
+    lookup can find a record by it."""
+    return []
+
+
+def counted_only(term_function):
+    """A blind index for grouping in reports, not for finding: the value is indexed with
+    ``term_function`` and every query finds nothing (see docs/reports.md)."""
+    return (term_function, no_terms)

@@ -84,6 +84,19 @@ def within(location: Location):
     return Location.objects.filter(path__startswith=location.path)
 
 
+def rolled_up(kind: str) -> dict[int, int]:
+    """Every place's id mapped to the id of the place of ``kind`` that holds it (or to
+    itself when it is of that kind, above that level, or in no place of that kind), in
+    one query: a report counts places rolled up to the level it was asked for."""
+    rows = list(Location.objects.values_list("pk", "path", "kind"))
+    of_kind = {pk for pk, _path, place_kind in rows if place_kind == kind}
+    found = {}
+    for pk, path, _kind in rows:
+        ids = [int(part) for part in path.strip("/").split("/") if part]
+        found[pk] = next((i for i in ids if i in of_kind), pk)
+    return found
+
+
 def regions_of(locations) -> dict[int, Location]:
     """Each place's region (federal subject), by place id, in one query.
 

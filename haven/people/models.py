@@ -13,7 +13,7 @@ from haven.keys.fields import (
 from haven.lib import codes
 from haven.lib.fuzzy_dates import since_text
 from haven.lib.names import NAME_INDEX
-from haven.lib.normalize import contact_terms, terms_for_all
+from haven.lib.normalize import contact_terms, counted_only, terms_for_all, value_term, year_term
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 
@@ -67,6 +67,9 @@ class Person(SensitiveRecord):
         "other_names": NAME_INDEX,
         "nicknames": NAME_INDEX,
         "contacts": _contact_terms,
+        # Counted in reports (victims by gender and age), never searched: docs/reports.md.
+        "gender": counted_only(value_term),
+        "birth_date": counted_only(year_term),
     }
 
     class Meta:

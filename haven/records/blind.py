@@ -145,3 +145,30 @@ def matching(queryset: QuerySet, field: str, query) -> QuerySet:
         token__in=wanted, kind=ContentType.objects.get_for_model(model)
     ).values("record_id")
     return queryset.filter(pk__in=ids)
+
+
+def index_fields(model, names: Iterable[str], batch_size: int = 2000) -> int:
+    """Add the tokens of the index fields ``names`` to every live record of ``model``,
+    leaving its other tokens alone: for an index that is declared after records exist
+    (a migration calls it; ``haven search reindex`` rebuilds everything). Returns how
+    many records were read."""
+    names = list(names)
+    kind = ContentType.objects.get_for_model(model).pk
+    last, done = 0, 0
+    while True:
+        batch = list(
+            model._base_manager.filter(pk__gt=last, deleted_at__isnull=True).order_by("pk")[
+                :batch_size
+            ]
+        )
+        if not batch:
+            return done
+        insert_rows(
+            [
+                (token, record.team_id, kind, record.pk)
+                for record in batch
+                for name in names
+                for token in sorted(tokens(model, name, getattr(record, name)))
+            ]
+        )
+        last, done = batch[-1].pk, done + len(batch)

@@ -36,19 +36,41 @@ class RecordQuerySet(models.QuerySet):
 
         return self._for_members(user, access=Membership.Access.MEMBER)
 
+    def countable_by(self, user) -> RecordQuerySet:
+        """Live records that ``user`` may COUNT but not necessarily read: those of every
+        team they belong to, "report figures only" memberships included. Only the
+        reports' counting uses it, and it shows figures, never a record."""
+        return self.live().filter(team__in=report_teams(user))
+
     def _for_members(self, user, **membership) -> RecordQuerySet:
         return self.live().filter(team__in=member_teams(user, **membership))
+
+
+def _memberships(user):
+    from haven.accounts.models import Membership
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).order_by()
 
 
 def member_teams(user, **membership) -> models.QuerySet:
     """Ids of the teams whose live records ``user`` may see (with ``access=...``: only
     those where the membership has that access); none for anyone not signed in or
-    disabled. ``visible_to`` and the search's index lookup both use it."""
+    disabled. ``visible_to`` and the search's index lookup both use it.
+
+    A "report figures only" membership (``Access.AGGREGATE``) opens no record, so it
+    is never among them."""
     from haven.accounts.models import Membership
 
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Membership.objects.none().values("team_id")
-    return Membership.objects.filter(user=user, **membership).order_by().values("team_id")
+    found = _memberships(user).filter(access__in=Membership.RECORD_ACCESS)
+    return found.filter(**membership).values("team_id")
+
+
+def report_teams(user) -> models.QuerySet:
+    """Ids of the teams whose records ``user`` may count in a report: every membership,
+    "report figures only" included (see ``countable_by``)."""
+    return _memberships(user).values("team_id")
 
 
 class SensitiveRecord(models.Model):

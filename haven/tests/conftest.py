@@ -11,6 +11,7 @@ import pytest
 def world(personas):
     """One record of every kind on the personas' team, made through the actions."""
     from haven.accounts.tests.factories import UserFactory
+    from haven.reports.models import ReportDefinition
     from haven.cases import actions as cases
     from haven.incidents import actions as incidents
     from haven.lib.fuzzy_dates import FuzzyDate
@@ -98,4 +99,7 @@ def world(personas):
         citation=citation,
         source=source,
         evidence=evidence,
+        saved_report=ReportDefinition.objects.create(
+            team=team, name="Acts by type", definition={"rows": "act_type"}
+        ),
     )

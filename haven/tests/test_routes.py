@@ -352,6 +352,22 @@ ROUTES: dict[str, Entry] = {
     ),
     # Exports: every list's export page, like the list itself (an outsider's holds only
     # their own rows); an empty download is a form with nothing chosen.
+    # Reports: figures for everyone signed in, of what each may count; saved reports
+    # belong to a team.
+    "reports:index": Entry(get=EVERYONE),
+    "reports:download": Entry(get={persona: 400 for persona in EVERYONE}),
+    "reports:save": Entry(
+        get={persona: 405 for persona in EVERYONE},
+        post={persona: 400 for persona in EVERYONE},
+    ),
+    "reports:saved": Entry(
+        _uuid("saved_report"), get={"member": 302, "read_only": 302, **NOT_THEIRS}
+    ),
+    "reports:delete": Entry(
+        _uuid("saved_report"),
+        get={"member": 405, "read_only": 405, "outsider": 405, "administrator": 405},
+        post={"read_only": 302, **NOT_THEIRS},
+    ),
     "exports:page": Entry(lambda w: {"kind": "people"}, get=EVERYONE, post=EVERYONE),
     "exports:download": Entry(
         lambda w: {"kind": "people"},

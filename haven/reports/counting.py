@@ -1,0 +1,623 @@
+# ruff: noqa: S608 (the SQL text holds names and int() values only; see below)
+"""Pattern reports: acts, victims or incidents counted by one dimension, or two (a
+cross-table), in SQL, with totals.
+
+Need-to-know: everything counted comes from ``Act.objects.countable_by(user)`` (the
+live acts of the user's teams, "report figures only" memberships included), so a
+figure never includes a record of a team the user does not belong to.
+
+Encrypted values cannot be grouped by their ciphertext; they are grouped by their
+blind-index tokens instead (``counted_only`` indexes, docs/reports.md): the gender and
+birth year of a victim, the comparison of an incident's stated grounds with its
+documented motive, a perpetrator's affiliation. A token is turned back into its label
+by hashing the few values it can be (the genders, the years), never by decrypting;
+an affiliation, which is free text, is labelled by decrypting one involvement of its
+group, and only for groups of at least the report's threshold (smaller ones are
+counted together as "Other affiliations", so a rare text never reaches a report).
+
+Dates are vague (``FuzzyPeriod``): an act is dated by its start, or its incident's
+when it has none, a range of days. The rule, stated on every report: an act counts as
+**certain** in a period when its whole range lies inside it, and as **possible** in
+every period its range overlaps. The certain counts add up to the total with one more
+row, "no single period", for acts whose range spans more than one; the possible
+counts are shown beside them and do not add up.
+
+The SQL is written here rather than with the ORM because a report joins derived
+tables (the index tokens, the place roll-up) that the ORM cannot express; the acts it
+starts from are still the ORM's ``countable_by`` queryset, compiled into it. Every
+value written into the SQL text is an ``int()``; the rest are parameters.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from datetime import date
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from haven.incidents.models import Act, Incident, Involvement
+from haven.lib.fuzzy_dates import DISTANT_FUTURE, DISTANT_PAST
+from haven.locations.models import Location, rolled_up
+from haven.people.models import Person
+from haven.records import blind
+from haven.records.models import BlindTerm
+from haven.vocab.models import Term
+
+MEASURES = {
+    "acts": gettext_lazy("Acts"),
+    "victims": gettext_lazy("Victims (distinct)"),
+    "incidents": gettext_lazy("Incidents (distinct)"),
+}
+DIMENSIONS = {
+    "act_type": gettext_lazy("Type of act"),
+    "region": gettext_lazy("Place"),
+    "period": gettext_lazy("Period"),
+    "affiliation": gettext_lazy("Perpetrators' affiliation"),
+    "gender": gettext_lazy("Victim's gender"),
+    "age": gettext_lazy("Victim's age at the time"),
+    "grounds": gettext_lazy("Stated grounds and documented motive"),
+}
+PERIODS = {
+    "year": gettext_lazy("Year"),
+    "quarter": gettext_lazy("Quarter"),
+    "month": gettext_lazy("Month"),
+}
+GROUNDS = {
+    "stated": gettext_lazy("Stated grounds only"),
+    "documented": gettext_lazy("Documented motive only"),
+    "differ": gettext_lazy("Both, differing"),
+    "same": gettext_lazy("Both, the same"),
+    "neither": gettext_lazy("Neither recorded"),
+}
+# Age bands: (lowest age, label); an age is the year of the act minus the year of birth.
+AGE_BANDS = [
+    (0, "0–17"),
+    (18, "18–24"),
+    (25, "25–34"),
+    (35, "35–44"),
+    (45, "45–59"),
+    (60, "60+"),
+]
+FIRST_BIRTH_YEAR = 1900
+MAX_PERIODS = 400  # rows of a period axis; a longer span asks for a coarser period
+# Keys of the affiliation groups that are not a text.
+NOT_RECORDED, OTHER = 0, 1
+
+
+@dataclass(frozen=True)
+class Definition:
+    """What a report counts and how; stored as JSON (``as_json``) in a saved report."""
+
+    rows: str = "act_type"
+    columns: str = ""
+    measure: str = "acts"
+    period: str = "year"
+    level: str = Location.Kind.REGION
+    date_from: date | None = None
+    date_to: date | None = None
+    act_types: tuple[str, ...] = ()
+    region: int | None = None
+    teams: tuple[str, ...] = ()  # team UUIDs, as text
+
+    def __post_init__(self):
+        if self.rows not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {self.rows!r}")
+        if self.columns and (self.columns not in DIMENSIONS or self.columns == self.rows):
+            raise ValueError(f"unknown or repeated dimension {self.columns!r}")
+        if self.measure not in MEASURES:
+            raise ValueError(f"unknown measure {self.measure!r}")
+        if self.period not in PERIODS:
+            raise ValueError(f"unknown period {self.period!r}")
+        if self.level not in Location.Kind.values:
+            raise ValueError(f"unknown level {self.level!r}")
+
+    @property
+    def dimensions(self) -> list[str]:
+        return [d for d in (self.rows, self.columns) if d]
+
+    def as_json(self) -> dict:
+        data = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[item.name] = value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Definition:
+        """The definition ``as_json`` wrote; ``ValueError`` for anything else."""
+        if not isinstance(data, dict):
+            raise ValueError("a report definition is an object")
+        known = {item.name for item in fields(cls)}
+        values = {}
+        for name, value in data.items():
+            if name not in known:
+                raise ValueError(f"unknown field {name!r}")
+            if name in ("date_from", "date_to") and value:
+                value = date.fromisoformat(value)
+            elif name in ("act_types", "teams"):
+                value = tuple(str(v) for v in value or ())
+            elif name == "region" and value is not None:
+                value = int(value)
+            values[name] = value
+        return cls(**values)
+
+
+@dataclass
+class Table:
+    """The counted figures, before any suppression. Keys are the dimension's own (an id,
+    a token, a period number); ``None`` is the "unknown" row or column. Without a column
+    dimension there is one column, key ``0``."""
+
+    definition: Definition
+    rows: list[tuple[object, str]]
+    columns: list[tuple[object, str]]
+    cells: dict[tuple, int]
+    row_totals: dict[object, int]
+    column_totals: dict[object, int]
+    total: int
+    additive: bool  # totals are the sums of their cells (acts, one value per act)
+    # The period dimension's "possible" counts, by cell and by period.
+    possible: dict[tuple, int] | None = None
+    possible_totals: dict[object, int] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.total == 0
+
+    def cell(self, row, column) -> int:
+        return self.cells.get((row, column), 0)
+
+
+# --- SQL pieces -------------------------------------------------------------------------
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _year(column: str) -> str:
+    if connection.vendor == "sqlite":  # dates are 'YYYY-MM-DD' text: no function call
+        return f"CAST(substr({column}, 1, 4) AS INTEGER)"
+    return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
+
+
+def _month(column: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"CAST(substr({column}, 6, 2) AS INTEGER)"
+    return f"CAST(EXTRACT(MONTH FROM {column}) AS INTEGER)"
+
+
+def period_key_sql(column: str, unit: str) -> str:
+    """A period as one integer: the year, year·4 + quarter, or year·12 + month (from 0)."""
+    if unit == "year":
+        return _year(column)
+    if unit == "quarter":
+        return f"({_year(column)} * 4 + ({_month(column)} - 1) / 3)"
+    return f"({_year(column)} * 12 + {_month(column)} - 1)"
+
+
+def period_key(day: date, unit: str) -> int:
+    if unit == "year":
+        return day.year
+    if unit == "quarter":
+        return day.year * 4 + (day.month - 1) // 3
+    return day.year * 12 + day.month - 1
+
+
+def period_label(key: int, unit: str) -> str:
+    if unit == "year":
+        return str(key)
+    if unit == "quarter":
+        return _("Q%(quarter)d %(year)d") % {"quarter": key % 4 + 1, "year": key // 4}
+    return f"{key // 12:04d}-{key % 12 + 1:02d}"
+
+
+def _values(pairs) -> str:
+    """A derived table of integer pairs (``column1``, ``column2``), written inline."""
+    rows = ", ".join(f"({int(a)}, {int(b)})" for a, b in pairs) or "(0, 0)"
+    return f"(VALUES {rows})"
+
+
+def _in(values) -> str:
+    return "(" + ", ".join(str(int(v)) for v in values) + ")" if values else "(NULL)"
+
+
+def _tokens(model, name: str, terms: dict[str, object]) -> dict[int, object]:
+    """token → what it stands for, for each candidate term of ``model.name``'s index."""
+    return {next(iter(blind.hashed(model, name, [term]))): value for term, value in terms.items()}
+
+
+@dataclass
+class Dimension:
+    """How one dimension groups the acts: its key in SQL, the joins it needs, and how
+    its keys read."""
+
+    code: str
+    key: str
+    joins: list  # SQL, or (name, query, join): see _Report.query
+    labels: dict  # key → label
+    order: list | None = None  # every key to show, in order (periods, age bands)
+    multi: bool = False  # an act may count under several keys (affiliation)
+
+
+class _Report:
+    def __init__(self, definition: Definition, user, threshold: int):
+        self.definition = definition
+        self.threshold = threshold
+        self.base, self.params = countable_acts(user, definition).query.sql_with_params()
+        self.blind = _quote(BlindTerm._meta.db_table)
+
+    # Each dimension ---------------------------------------------------------------------
+
+    def act_type(self) -> Dimension:
+        terms = Term.objects.filter(vocabulary="act_type")
+        return Dimension(
+            "act_type", "a.r_type", [], {term.pk: term.label for term in terms} | {None: "?"}
+        )
+
+    def region(self) -> Dimension:
+        mapping = rolled_up(self.definition.level)
+        places = Location.objects.in_bulk(set(mapping.values()))
+        labels = {pk: place.name for pk, place in places.items()}
+        labels[None] = _("Place unknown")
+        return Dimension(
+            "region",
+            "rg.column2",
+            [f"LEFT JOIN {_values(mapping.items())} rg ON rg.column1 = a.r_place"],
+            labels,
+        )
+
+    def period(self) -> Dimension:
+        unit = self.definition.period
+        first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+        return Dimension(
+            "period",
+            f"CASE WHEN {first} = {last} THEN {first} END",
+            [],
+            {None: _("No single period (a vaguer date)")},
+        )
+
+    def gender(self) -> Dimension:
+        tokens = _tokens(Person, "gender", {f"value:{g}": g for g in Person.Gender.values})
+        choices = dict(Person.Gender.choices)
+        labels = {token: str(choices[value]) for token, value in tokens.items()}
+        labels[None] = _("Not recorded")
+        sql = (
+            "gd",
+            f"SELECT record_id, token FROM {self.blind} WHERE token IN {_in(tokens)}",
+            "LEFT JOIN gd ON gd.record_id = a.r_victim",
+        )
+        order = [tokens_of(tokens, g) for g in Person.Gender.values] + [None]
+        return Dimension("gender", "gd.token", [sql], labels, order=order)
+
+    def age(self) -> Dimension:
+        years = range(FIRST_BIRTH_YEAR, timezone.now().year + 1)
+        tokens = _tokens(Person, "birth_date", {f"year:{y:04d}": y for y in years})
+        age = f"({_year('a.r_first')} - ag.born)"
+        bands = " ".join(
+            f"WHEN {age} < {int(upper)} THEN {index}"
+            for index, (upper, _label) in enumerate(AGE_BANDS[1:])
+        )
+        sql = (
+            "ag",
+            f"SELECT b.record_id, m.column2 AS born FROM {self.blind} b "
+            f"JOIN {_values(tokens.items())} m ON m.column1 = b.token",
+            "LEFT JOIN ag ON ag.record_id = a.r_victim",
+        )
+        key = (
+            f"CASE WHEN ag.born IS NULL OR a.r_first IS NULL OR {age} < 0 THEN NULL "
+            f"{bands} ELSE {len(AGE_BANDS) - 1} END"
+        )
+        labels = {index: label for index, (_lower, label) in enumerate(AGE_BANDS)}
+        labels[None] = _("Birth year not recorded")
+        return Dimension("age", key, [sql], labels, order=[*range(len(AGE_BANDS)), None])
+
+    def grounds(self) -> Dimension:
+        tokens = _tokens(Incident, "grounds_agreement", {f"value:{code}": code for code in GROUNDS})
+        labels = {token: str(GROUNDS[code]) for token, code in tokens.items()}
+        labels[None] = str(GROUNDS["neither"])
+        sql = (
+            "gr",
+            f"SELECT record_id, token FROM {self.blind} WHERE token IN {_in(tokens)}",
+            "LEFT JOIN gr ON gr.record_id = a.r_incident",
+        )
+        order = [tokens_of(tokens, code) for code in GROUNDS]
+        return Dimension("grounds", "gr.token", [sql], labels, order=order)
+
+    def affiliation(self) -> Dimension:
+        kind = ContentType.objects.get_for_model(Involvement).pk
+        involvements = _quote(Involvement._meta.db_table)
+        with connection.cursor() as cursor:
+            # Each affiliation's size and one of its involvements, among the acts counted.
+            cursor.execute(
+                f"SELECT b.token, MIN(i.id), COUNT(DISTINCT i.act_id) FROM {involvements} i "
+                f"JOIN {self.blind} b ON b.kind_id = {int(kind)} AND b.record_id = i.id "
+                f"WHERE i.deleted_at IS NULL AND i.act_id IN (SELECT r_act FROM ({self.base}) x) "
+                "GROUP BY b.token",
+                self.params,
+            )
+            groups = cursor.fetchall()
+        kept = {token: first for token, first, n in groups if n >= self.threshold}
+        texts = Involvement._base_manager.in_bulk(kept.values())
+        labels = {token: texts[first].affiliation.strip() for token, first in kept.items()}
+        labels[NOT_RECORDED] = _("Affiliation not recorded")
+        labels[OTHER] = _("Other affiliations (each on fewer than %(n)d acts)") % {
+            "n": self.threshold
+        }
+        labels[None] = _("No perpetrator recorded")
+        kept_sql = f"WHEN b.token IN {_in(kept)} THEN b.token " if kept else ""
+        sql = (
+            "af",
+            # One row per act and group, however many of its involvements name it.
+            f"SELECT DISTINCT i.act_id, CASE WHEN b.token IS NULL THEN {NOT_RECORDED} "
+            f"{kept_sql}ELSE {OTHER} END AS aff FROM {involvements} i "
+            f"LEFT JOIN {self.blind} b ON b.kind_id = {int(kind)} AND b.record_id = i.id "
+            "WHERE i.deleted_at IS NULL",
+            "LEFT JOIN af ON af.act_id = a.r_act",
+        )
+        return Dimension("affiliation", "af.aff", [sql], labels, multi=True)
+
+    # Counting ---------------------------------------------------------------------------
+
+    def measure(self, multi: bool) -> str:
+        measure = self.definition.measure
+        if measure == "victims":
+            return "COUNT(DISTINCT a.r_victim)"
+        if measure == "incidents":
+            return "COUNT(DISTINCT a.r_incident)"
+        return "COUNT(DISTINCT a.r_act)" if multi else "COUNT(*)"
+
+    def query(self, keys: list[str], joins: list, value: str) -> list[tuple]:
+        """``joins``: SQL, or (name, query, join) for a table of tokens worked out once
+        (MATERIALIZED: both databases then hash or index it for the join, instead of
+        looking the index up again for every act)."""
+        select = ", ".join([*keys, value])
+        group = f" GROUP BY {', '.join(keys)}" if keys else ""
+        tables = [j for j in joins if isinstance(j, tuple)]
+        with_ = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql, _join in tables)
+        joined = " ".join(j[2] if isinstance(j, tuple) else j for j in joins)
+        sql = f"SELECT {select} FROM ({self.base}) a {joined}{group}"
+        if with_:
+            sql = f"WITH {with_} {sql}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            return cursor.fetchall()
+
+
+def tokens_of(tokens: dict[int, object], value) -> int:
+    return next(token for token, v in tokens.items() if v == value)
+
+
+def countable_acts(user, definition: Definition):
+    """The acts a report over ``definition`` counts, as the rows its SQL reads: the
+    user's countable acts, narrowed by the definition's filters."""
+    acts = Act.objects.countable_by(user).filter(incident__deleted_at__isnull=True)
+    if definition.teams:
+        acts = acts.filter(team__uuid__in=list(definition.teams))
+    if definition.act_types:
+        acts = acts.filter(act_type__code__in=list(definition.act_types))
+    if definition.region:
+        place = Location.objects.filter(pk=definition.region).first()
+        path = place.path if place else "/none/"
+        acts = acts.filter(
+            Q(location__path__startswith=path)
+            | Q(location__isnull=True, incident__location__path__startswith=path)
+        )
+    acts = acts.annotate(
+        r_first=Coalesce("start_earliest", "incident__start_earliest"),
+        r_last=Coalesce("start_latest", "incident__start_latest"),
+    )
+    if definition.date_from:
+        acts = acts.filter(r_last__gte=definition.date_from)
+    if definition.date_to:
+        acts = acts.filter(r_first__lte=definition.date_to)
+    return acts.values(
+        "r_first",
+        "r_last",
+        r_act=F("id"),
+        r_victim=F("victim_id"),
+        r_incident=F("incident_id"),
+        r_type=F("act_type_id"),
+        r_place=Coalesce("location", "incident__location", output_field=models.BigIntegerField()),
+    ).order_by()
+
+
+def count(definition: Definition, user, *, threshold: int) -> Table:
+    """Count what ``definition`` asks over what ``user`` may count (see the module)."""
+    report = _Report(definition, user, threshold)
+    dims = [getattr(report, code)() for code in definition.dimensions]
+    row_dim = dims[0]
+    col_dim = dims[1] if len(dims) > 1 else None
+    joins = [sql for dim in dims for sql in dim.joins]
+    multi = any(dim.multi for dim in dims)
+    additive = definition.measure == "acts" and not multi
+    keys = [dim.key for dim in dims]
+    cells: dict[tuple, int] = {}
+    spans = period_spans = None
+    by_period = definition.measure == "acts" and "period" in definition.dimensions
+    if by_period:
+        # One pass: acts by their first and last period (and the other dimension) give
+        # the certain cells, the periods to show and the possible counts alike. An act
+        # counts once in each affiliation group (the join holds each act and group once).
+        spans = _spans(report, dims, joins)
+        position = definition.dimensions.index("period")
+        for k1, k2, other, n in spans:
+            key = k1 if k1 is not None and k1 == k2 else None
+            cell = (key, other) if position == 0 else (other, key)
+            cells[cell] = cells.get(cell, 0) + n
+        # The periods' own figures count each act once, whatever its affiliations.
+        period_dim = dims[position]
+        period_spans = _spans(report, [period_dim], []) if multi else spans
+    else:
+        for *key, n in report.query(keys, joins, report.measure(multi)):
+            cells[(key[0], key[1] if col_dim else 0)] = n
+    if additive or by_period:
+        row_totals: dict = defaultdict(int)
+        column_totals: dict = defaultdict(int)
+        for (row, column), n in cells.items():
+            row_totals[row] += n
+            column_totals[column] += n
+        total = sum(cells.values())
+        if multi:  # by period: the totals of the periods, and the total, from acts once each
+            period_totals: dict = defaultdict(int)
+            for k1, k2, _other, n in period_spans:
+                period_totals[k1 if k1 is not None and k1 == k2 else None] += n
+            if position == 0:
+                row_totals = period_totals
+            else:
+                column_totals = period_totals
+            total = sum(period_totals.values())
+    else:
+        row_totals = dict(report.query([row_dim.key], row_dim.joins, report.measure(multi)))
+        if col_dim:
+            column_totals = dict(report.query([col_dim.key], col_dim.joins, report.measure(multi)))
+        else:
+            column_totals = {0: 0}
+        total = report.query([], [], report.measure(False))[0][0]
+        if not col_dim:
+            column_totals = {0: total}
+    possible = possible_totals = None
+    period_axis = None
+    if "period" in definition.dimensions:
+        period_axis = _period_axis(report, period_spans)
+        possible, possible_totals = _possible(report, dims, joins, multi, period_axis, spans)
+        if multi and period_spans is not None:
+            _cells, possible_totals = _possible(
+                report, [dims[position]], [], False, period_axis, period_spans
+            )
+    rows = _axis(row_dim, {row for row, _c in cells}, period_axis, definition)
+    if col_dim:
+        columns = _axis(col_dim, {c for _r, c in cells}, period_axis, definition)
+    else:
+        columns = [(0, str(MEASURES[definition.measure]))]
+    return Table(
+        definition=definition,
+        rows=rows,
+        columns=columns,
+        cells=cells,
+        row_totals=dict(row_totals),
+        column_totals=dict(column_totals),
+        total=total,
+        additive=additive,
+        possible=possible,
+        possible_totals=possible_totals,
+    )
+
+
+def _axis(dim: Dimension, seen: set, period_axis, definition) -> list[tuple[object, str]]:
+    """The keys of one axis, in order, with their labels."""
+    if dim.code == "period":
+        keys = [*(period_axis or []), *([None] if None in seen else [])]
+        unit = definition.period
+        return [(k, period_label(k, unit) if k is not None else dim.labels[None]) for k in keys]
+    if dim.order is not None:
+        return [(k, str(dim.labels.get(k, k))) for k in dim.order if k in seen]
+    known = [k for k in seen if k is not None and k in dim.labels]
+    unknown = [k for k in seen if k is None or k not in dim.labels]
+    known.sort(
+        key=lambda k: (
+            k in (NOT_RECORDED, OTHER) and dim.code == "affiliation",
+            str(dim.labels[k]).casefold(),
+        )
+    )
+    return [(k, str(dim.labels.get(k, "?"))) for k in [*known, *unknown]]
+
+
+def _spans(report, dims, joins) -> list[tuple]:
+    """(first period, last period, other dimension's key, acts) of the acts counted."""
+    unit = report.definition.period
+    first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+    others = [dim.key for dim in dims if dim.code != "period"]
+    return [
+        (k1, k2, rest[0] if len(rest) > 1 else 0, rest[-1])
+        for k1, k2, *rest in report.query([first, last, *others], joins, "COUNT(*)")
+    ]
+
+
+def _period_axis(report, spans=None) -> list[int]:
+    """Every period from the first to the last in which an act may count, empty ones
+    included: the filter's bounds when it has them, else the span of the acts' dates
+    (an open range, "before 2019", reaches back only as far as the others)."""
+    unit = report.definition.period
+    definition = report.definition
+    lo = period_key(definition.date_from, unit) if definition.date_from else None
+    hi = period_key(definition.date_to, unit) if definition.date_to else None
+    if lo is None or hi is None:
+        past, future = period_key(DISTANT_PAST, unit), period_key(DISTANT_FUTURE, unit)
+        if spans is not None:
+            bounded = [(k1, k2) for k1, k2, _o, _n in spans if k1 is not None]
+            bounded = [(k1, k2) for k1, k2 in bounded if k1 > past and k2 < future]
+            low = min((k1 for k1, _k2 in bounded), default=None)
+            high = max((k2 for _k1, k2 in bounded), default=None)
+        else:
+            first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+            sql = (
+                f"SELECT MIN({first}), MAX({last}) FROM ({report.base}) a "
+                "WHERE a.r_first > %s AND a.r_last < %s"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*report.params, DISTANT_PAST, DISTANT_FUTURE])
+                low, high = cursor.fetchone()
+        lo = low if lo is None else lo
+        hi = high if hi is None else hi
+    if lo is None or hi is None:
+        return []
+    return list(range(lo, min(hi, lo + MAX_PERIODS - 1) + 1))
+
+
+def _possible(report, dims, joins, multi, axis, spans=None) -> tuple[dict, dict]:
+    """The possible counts: each act (victim, incident) in every period of ``axis`` that
+    its range overlaps, per cell and per period."""
+    if not axis:
+        return {}, {}
+    unit = report.definition.period
+    position = [dim.code for dim in dims].index("period")
+    other = dims[1 - position] if len(dims) > 1 else None
+    first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+    keys = [first, last] + ([other.key] if other else [])
+    lo, hi = axis[0], axis[-1]
+    if spans is not None:
+        cells: dict[tuple, int] = defaultdict(int)
+        totals: dict[int, int] = defaultdict(int)
+        for k1, k2, other_key, n in spans:
+            if k1 is None:
+                continue
+            for period in range(max(k1, lo), min(k2, hi) + 1):
+                cells[_cell(position, period, [other_key] if other else [])] += n
+                totals[period] += n
+        return dict(cells), dict(totals)
+    # Distinct things (victims, incidents, or acts counted under several keys) are
+    # gathered as sets, so that one counts once per period however many of its acts do.
+    entity = {"victims": "a.r_victim", "incidents": "a.r_incident"}.get(
+        report.definition.measure, "a.r_act"
+    )
+    sets: dict[tuple, set] = defaultdict(set)
+    period_sets: dict[int, set] = defaultdict(set)
+    for k1, k2, *rest in report.query([*keys, entity], joins, "COUNT(*)"):
+        thing, other_key = rest[-2], rest[:-2]
+        if k1 is None:
+            continue
+        for period in range(max(k1, lo), min(k2, hi) + 1):
+            sets[_cell(position, period, other_key)].add(thing)
+            period_sets[period].add(thing)
+    return (
+        {key: len(found) for key, found in sets.items()},
+        {period: len(found) for period, found in period_sets.items()},
+    )
+
+
+def _cell(position: int, period: int, other_key: list) -> tuple:
+    other = other_key[0] if other_key else 0
+    return (period, other) if position == 0 else (other, period)
