@@ -59,6 +59,23 @@ def _lease_end(seconds: float) -> ExpressionWrapper:
     return ExpressionWrapper(Now() + timedelta(seconds=seconds), output_field=DateTimeField())
 
 
+def _gone_from_this_host() -> frozenset[str]:
+    """Workers of this host whose process has ended (killed with their server): their
+    tasks need not wait for the lease to run out. A pid taken again by another process
+    only makes the worker look alive, and its lease decides as before. (Machines that
+    run workers on one database need hostnames of their own, as containers have.)"""
+    host = socket.gethostname()[:255]
+    gone = []
+    for worker_id, pid in WorkerHeartbeat.objects.filter(host=host).values_list("worker_id", "pid"):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            gone.append(worker_id)
+        except PermissionError:  # another user's process: alive
+            pass
+    return frozenset(gone)
+
+
 def recover_lost_tasks(*, presumed_dead: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """Put back the RUNNING tasks of workers that are gone; fail those tried enough.
 
@@ -67,6 +84,7 @@ def recover_lost_tasks(*, presumed_dead: frozenset[str] = frozenset()) -> dict[s
     ids of the tasks put back (``"requeued"``) and failed (``"failed"``).
     """
     done: dict[str, list[str]] = {"requeued": [], "failed": []}
+    presumed_dead = presumed_dead | _gone_from_this_host()
     with transaction.atomic():
         # Tasks first, then heartbeats: a task claimed after this read is not
         # touched, and one claimed before it has a heartbeat written before the claim.
