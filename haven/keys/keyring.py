@@ -165,6 +165,9 @@ class Keyring:
                 key = self.key(row.id)
                 if row.id not in self._uncommitted:
                     self._active[label] = row.id
+                    checked = _checked_in_this_transaction()
+                    if checked is not None:  # just read as active: no need to ask again
+                        checked.add(label)
         return row.id, key
 
     def _still_active(self, label: str, key_id: int) -> bool:
