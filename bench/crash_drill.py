@@ -52,6 +52,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -133,8 +134,11 @@ class Instance:
         )
 
     def python(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, *args],
+        return self.run([sys.executable, *args], timeout=timeout)
+
+    def run(self, command: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603 - our own commands
+            command,
             env=self.env,
             cwd=ROOT,
             capture_output=True,
@@ -539,7 +543,8 @@ class Importer(threading.Thread):
         self.retries = 0
 
     def run(self) -> None:
-        while not self.drill.done.is_set():
+        # On after the clients stop: the import must be carried to its end.
+        while not self.drill.finished.is_set():
             self.drill.up.wait()
             try:
                 if "haven-session" not in self.browser.cookies:
@@ -641,12 +646,14 @@ class Drill:
         self.say = say
         self.ledger = Ledger()
         self.up = threading.Event()
-        self.done = threading.Event()
+        self.done = threading.Event()  # the clients stop
+        self.finished = threading.Event()  # the importer stops
         self.sign_ins = 0
         self.csv = ("name\n" + "".join(IMPORT_NAME.format(n) + "\n" for n in range(rows))).encode()
         self.rounds: list[dict] = []
         self.rotations_done = 0
         self.final_wait = final_wait
+        self.errors_seen = 0
 
     def set_up(self) -> None:
         done = self.instance.haven("init", "--no-demo")
@@ -659,15 +666,7 @@ class Drill:
         self.setup = json.loads(done.stdout.strip().splitlines()[-1])
 
     def check(self, *, final: bool) -> dict:
-        """The checks of one restart, run by other processes on the instance."""
-        found = {"problems": []}
-        for command in (("audit", "verify"), ("evidence", "verify"), ("records", "verify")):
-            done = self.instance.haven(*command)
-            name = " ".join(command)
-            found[name] = done.returncode == 0
-            if done.returncode:
-                tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-                found["problems"].append(f"haven {name} failed: " + " | ".join(tail))
+        """The checks of one restart, run side by side by other processes."""
         ledger = self.instance.folder / "ledger.json"
         with self.ledger.lock:
             ledger.write_text(
@@ -680,28 +679,41 @@ class Drill:
                     }
                 )
             )
-        done = self.instance.python(str(Path(__file__)), "--check-instance", str(ledger))
-        if done.returncode:
-            found["problems"].append(f"record check crashed: {done.stderr[-2000:]}")
-            return found
-        records = json.loads(done.stdout.strip().splitlines()[-1])
-        found["problems"] += records.pop("problems")
-        found.update(records)
+        commands = {
+            "audit verify": [*HAVEN, "audit", "verify"],
+            "evidence verify": [*HAVEN, "evidence", "verify"],
+            "records verify": [*HAVEN, "records", "verify"],
+            "record check": [sys.executable, str(Path(__file__)), "--check-instance", str(ledger)],
+        }
+        with ThreadPoolExecutor(len(commands)) as pool:
+            results = dict(
+                zip(commands, pool.map(self.instance.run, commands.values()), strict=True)
+            )
+        found = {"problems": []}
+        for name, done in results.items():
+            found[name] = done.returncode == 0
+            if done.returncode:
+                tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+                found["problems"].append(f"{name} failed: " + " | ".join(tail))
+        if found["record check"]:
+            records = json.loads(results["record check"].stdout.strip().splitlines()[-1])
+            found["problems"] += records.pop("problems")
+            found.update(records)
         return found
 
     def run(self) -> list[dict]:
         self.set_up()
-        self.instance.start_server()
-        self.instance.wait_ready()
         users = self.setup["users"]
         clients = [Client(self, n, users[n]) for n in range(self.clients_count)]
         importer = Importer(self, users[-1])
         self.importer = importer
         rotate_at = set(self.random.sample(range(self.kills), min(self.rotations, self.kills)))
-        self.up.set()
-        for thread in [*clients, importer]:
-            thread.start()
         try:
+            self.instance.start_server()
+            self.instance.wait_ready()
+            self.up.set()
+            for thread in [*clients, importer]:
+                thread.start()
             for number in range(1, self.kills + 1):
                 rotating = self.instance.rotation_state() == "running"
                 if number - 1 in rotate_at and not rotating:
@@ -718,7 +730,11 @@ class Drill:
                 self.instance.start_server()
                 self.instance.wait_ready()
                 found = self.check(final=False)
+                with self.ledger.lock:
+                    errors = self.ledger.errors[self.errors_seen :]
+                    self.errors_seen = len(self.ledger.errors)
                 row = {
+                    "errors": errors,
                     "kill": number,
                     "after": wait,
                     "processes": len(victims),
@@ -748,11 +764,8 @@ class Drill:
                 status = self.import_status()
                 if status == "done" and rotation != "running":
                     break
-                if status == "failed":
-                    # The page offers to start it again; a member would press it.
-                    with contextlib.suppress(Exception):
-                        importer.step()
                 time.sleep(2)
+            self.finished.set()
             final = self.check(final=True)
             if self.instance.rotation_state() == "done":
                 self.rotations_done += 1
@@ -761,6 +774,7 @@ class Drill:
             return self.rounds + [final]
         finally:
             self.done.set()
+            self.finished.set()
             self.up.set()
             self.instance.stop()
 
@@ -801,7 +815,9 @@ class Drill:
             f" {row.get('files', 0)} evidence files, {row.get('set_aside', 0)} set aside as "
             f"orphans by the startup sweep, {row.get('parts', 0)} .part files"
         )
-        return "\n".join([line, facts, *(f"   PROBLEM: {p}" for p in row["problems"])])
+        errors = [f"   client error: {error}" for error in row.get("errors", [])]
+        problems = [f"   PROBLEM: {problem}" for problem in row["problems"]]
+        return "\n".join([line, facts, *problems, *errors])
 
 
 # --- the record check, run in a process of its own on the instance ---------------------
