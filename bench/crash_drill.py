@@ -654,6 +654,7 @@ class Drill:
         self.rotations_done = 0
         self.final_wait = final_wait
         self.errors_seen = 0
+        self.rotations_started = 0
 
     def set_up(self) -> None:
         done = self.instance.haven("init", "--no-demo")
@@ -716,9 +717,14 @@ class Drill:
                 thread.start()
             for number in range(1, self.kills + 1):
                 rotating = self.instance.rotation_state() == "running"
+                # The first re-encryption runs to its end beside the writing server
+                # (the clients write on after it); the others are cut by the kill.
+                finish_rotation = False
                 if number - 1 in rotate_at and not rotating:
+                    finish_rotation = not self.rotations_started
+                    self.rotations_started += 1
                     self.instance.start_rotation()
-                wait = self.wait_for_work(number)
+                wait = self.wait_for_work(number, finish_rotation=finish_rotation)
                 acked, cut = self.ledger.counts()
                 doing = {
                     "import": importer.state,
@@ -786,12 +792,16 @@ class Drill:
         )
         return done.stdout.strip().splitlines()[-1] if done.returncode == 0 else "unknown"
 
-    def wait_for_work(self, number: int) -> float:
+    def wait_for_work(self, number: int, *, finish_rotation: bool = False) -> float:
         """Let the clients get going (two writes acknowledged in this round, the import
-        uploaded before the first kill), then a random moment more; the seconds waited."""
+        uploaded before the first kill, the re-encryption done and two writes after it if
+        asked), then a random moment more; the seconds waited."""
         started = time.monotonic()
+        deadline = started + 300
+        if finish_rotation:
+            while time.monotonic() < deadline and self.instance.rotation_state() == "running":
+                time.sleep(0.05)
         acked, _cut = self.ledger.counts()
-        deadline = started + 120
         while time.monotonic() < deadline:
             enough = self.ledger.counts()[0] >= acked + 2
             if enough and (number > 1 or self.importer.state != "not started"):

@@ -33,7 +33,7 @@ def test_three_kills_lose_nothing_acknowledged_and_leave_nothing_half_written(tm
         rows=120,
         seed=15,
         pause=(0.0, 1.0),
-        rotations=1,
+        rotations=3,  # the first runs to its end beside the writing server
         final_wait=180,
         say=lines.append,
     )
