@@ -814,7 +814,8 @@ class Drill:
         verdict = "OK" if not row["problems"] else "FAILED"
         line = (
             f"kill {row['kill']:>2} after {row['after']:.1f} s ({row['processes']} processes): "
-            f"{row['acknowledged']} writes acknowledged so far, import {row['import']}"
+            f"{row['acknowledged']} writes acknowledged so far, import "
+            f"{row.get('import_status') or row['import']}"
             f" ({row.get('import_done_rows', 0)}/{self.rows} rows), re-encryption "
             f"{row['re-encryption']}; checks {verdict}"
         )
@@ -979,7 +980,7 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--rows", type=int, default=3000, help="rows of the imported CSV")
+    parser.add_argument("--rows", type=int, default=20_000, help="rows of the imported CSV")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the instance folder")
     parser.add_argument("--check-instance", type=Path, help=argparse.SUPPRESS)
@@ -1031,7 +1032,10 @@ def main() -> int:
     print(
         f"{len(rounds) - 1} kills in {time.monotonic() - started:.0f} s; "
         f"{len(drill.ledger.acknowledged)} writes acknowledged, "
-        f"{len(drill.ledger.interrupted)} cut off by a kill, {drill.sign_ins} sign-ins, "
+        f"{len(drill.ledger.interrupted)} cut off by a kill (of which "
+        f"{sum(1 for w in drill.ledger.acknowledged if w.get('resent'))} resent and "
+        f"acknowledged, {sum(1 for w in drill.ledger.acknowledged if w['how'] == 'already sent')}"
+        f" answered 'already sent'), {drill.sign_ins} sign-ins, "
         f"{final['rotations_completed']} re-encryptions completed, the import's start "
         f"pressed again {final['importer_restarts']} times; client errors: "
         f"{len(drill.ledger.errors)}"
