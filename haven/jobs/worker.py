@@ -59,6 +59,23 @@ def _lease_end(seconds: float) -> ExpressionWrapper:
     return ExpressionWrapper(Now() + timedelta(seconds=seconds), output_field=DateTimeField())
 
 
+def _gone_from_this_host() -> frozenset[str]:
+    """Workers of this host whose process has ended (killed with their server): their
+    tasks need not wait for the lease to run out. A pid taken again by another process
+    only makes the worker look alive, and its lease decides as before. (Machines that
+    run workers on one database need hostnames of their own, as containers have.)"""
+    host = socket.gethostname()[:255]
+    gone = []
+    for worker_id, pid in WorkerHeartbeat.objects.filter(host=host).values_list("worker_id", "pid"):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            gone.append(worker_id)
+        except PermissionError:  # another user's process: alive
+            pass
+    return frozenset(gone)
+
+
 def recover_lost_tasks(*, presumed_dead: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """Put back the RUNNING tasks of workers that are gone; fail those tried enough.
 
@@ -67,6 +84,8 @@ def recover_lost_tasks(*, presumed_dead: frozenset[str] = frozenset()) -> dict[s
     ids of the tasks put back (``"requeued"``) and failed (``"failed"``).
     """
     done: dict[str, list[str]] = {"requeued": [], "failed": []}
+    presumed_dead = presumed_dead | _gone_from_this_host()
+    given_up: list[DBTaskResult] = []
     with transaction.atomic():
         # Tasks first, then heartbeats: a task claimed after this read is not
         # touched, and one claimed before it has a heartbeat written before the claim.
@@ -89,6 +108,7 @@ def recover_lost_tasks(*, presumed_dead: frozenset[str] = frozenset()) -> dict[s
                     )
                 )
                 done["failed"].append(str(result.id))
+                given_up.append(result)
                 log.error("task %s failed: its workers died %s times", result.id, MAX_ATTEMPTS)
             else:
                 result.status = TaskResultStatus.READY
@@ -104,6 +124,16 @@ def recover_lost_tasks(*, presumed_dead: frozenset[str] = frozenset()) -> dict[s
                 )
         WorkerHeartbeat.objects.filter(expires_at__lte=Now()).delete()
         WorkerHeartbeat.objects.filter(worker_id__in=presumed_dead).delete()
+    # The task never reached its own error handling: say that it finished, failed, as
+    # the worker does when a task raises, so that its owner (an import) can say it
+    # stopped instead of showing it at work for ever.
+    for result in given_up:
+        try:
+            task_finished.send(
+                sender=type(result.task.get_backend()), task_result=result.task_result
+            )
+        except Exception:  # a receiver's failure must not stop the recovery
+            log.exception("task %s: its failure could not be announced", result.id)
     return done
 
 

@@ -109,8 +109,10 @@ def reencrypt_all(progress: Progress | None = None, batch: int = 500) -> int:
     """Seal every value again under fresh data keys, then drop the old keys.
 
     Each batch is one transaction; an interrupted run resumes where it stopped,
-    because rows already sealed with the newest key are skipped. Run it with the
-    server stopped: a running server keeps sealing with the key it has in memory.
+    because rows already sealed with the newest key are skipped. A running server may
+    go on writing: it looks its sealing key up again in each transaction
+    (``Keyring._still_active``), so it stops using a retired key as soon as this
+    retirement commits.
     """
     keyring = get_keyring()
     now = timezone.now()
@@ -122,8 +124,9 @@ def reencrypt_all(progress: Progress | None = None, batch: int = 500) -> int:
                 live.update(retired_at=now)  # a new run: retire, a new key follows
     keyring.forget_active()
     total = _reseal_pass(keyring, progress, batch)
-    # A second pass catches values sealed with an old key while the first one ran (by
-    # a server still running: stop it for the rotation). Old keys go only after it.
+    # A second pass catches values sealed with an old key by a transaction that began
+    # before the retirement and committed while the first pass ran (on PostgreSQL; on
+    # SQLite it held the write lock and the retirement waited). Old keys go only after.
     total += _reseal_pass(keyring, None, batch)
     with transaction.atomic():
         retired = DataKey.objects.filter(retired_at__isnull=False).exclude(

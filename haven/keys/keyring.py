@@ -143,7 +143,7 @@ class Keyring:
     def active_key(self, label: str) -> tuple[int, bytes]:
         """The key that seals new values of ``label``, created on first use."""
         key_id = self._active.get(label)
-        if key_id is not None:
+        if key_id is not None and self._still_active(label, key_id):
             return key_id, self._keys[key_id]
         from haven.keys.models import DataKey
 
@@ -165,7 +165,35 @@ class Keyring:
                 key = self.key(row.id)
                 if row.id not in self._uncommitted:
                     self._active[label] = row.id
+                    checked = _checked_in_this_transaction()
+                    if checked is not None:  # just read as active: no need to ask again
+                        checked.add(label)
         return row.id, key
+
+    def _still_active(self, label: str, key_id: int) -> bool:
+        """Whether the key this process seals ``label`` with was not retired since.
+
+        A re-encryption (``haven keys rotate --reencrypt``, another process) retires the
+        keys in use, re-seals every value and then drops the old keys: a server that went
+        on sealing with the key it cached would write values that no longer open once it
+        restarts. So the cached key is looked up again once per transaction and label.
+        Within the transaction this is safe: on SQLite the write lock is held from its
+        start, so the retirement waits; on PostgreSQL the rotation's second pass re-seals
+        what was written while the first ran.
+        """
+        if label in PERMANENT_LABELS:
+            return True
+        from haven.keys.models import DataKey
+
+        checked = _checked_in_this_transaction()
+        if checked is not None and label in checked:
+            return True
+        if not DataKey.objects.filter(pk=key_id, retired_at__isnull=True).exists():
+            self._active.pop(label, None)
+            return False
+        if checked is not None:
+            checked.add(label)
+        return True
 
     def _committed(self, label: str, key_id: int) -> None:
         self._uncommitted.discard(key_id)
@@ -226,6 +254,31 @@ class Keyring:
         state.rotated_at = timezone.now()
         state.save(update_fields=["key_check", "rotated_at", "salt", "source"])
         return count
+
+
+class _CheckedLabels(set):
+    """The labels whose cached key was found active in the current transaction; it is
+    its own on-commit callback, so that its presence in the connection's list of
+    callbacks tells that the transaction it was made in is still the one running."""
+
+    def __call__(self) -> None:
+        self.clear()
+
+    __hash__ = object.__hash__
+
+
+def _checked_in_this_transaction() -> set[str] | None:
+    """The current transaction's set of checked labels; None outside a transaction."""
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        return None
+    checked = getattr(connection, "haven_checked_keys", None)
+    if checked is None or not any(call is checked for _ids, call, _r in connection.run_on_commit):
+        checked = _CheckedLabels()
+        connection.haven_checked_keys = checked
+        transaction.on_commit(checked)
+    return checked
 
 
 _keyring: Keyring | None = None

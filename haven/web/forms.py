@@ -107,6 +107,10 @@ def _refuse_stale(record, seen: str | None) -> None:
         raise StaleEdit
 
 
+class _SentBefore(Exception):
+    """The form's token was spent by an earlier submission that was saved."""
+
+
 def form_view(
     request,
     form,
@@ -141,13 +145,14 @@ def form_view(
         status = 400
         form.data = _without_oversized_ids(form)
         if form.is_valid():
-            if creates and not once.consume(request):
-                messages.warning(request, _("This form was already sent; nothing was saved twice."))
-                return redirect(back[0] if back else "web:home")
             response: list[HttpResponse] = []
 
             def run():
                 with transaction.atomic():
+                    # The token is spent in the transaction that saves: a save cut off
+                    # before its commit (a killed server) leaves it for the form resent.
+                    if creates and not once.consume(request):
+                        raise _SentBefore
                     if edits is not None:
                         _refuse_stale(edits, request.POST.get(SEEN_FIELD))
                     pickers.add_new_people(form, by=request.user)
@@ -156,6 +161,9 @@ def form_view(
             try:
                 if apply_action(form, run):
                     return response[0]
+            except _SentBefore:
+                messages.warning(request, _("This form was already sent; nothing was saved twice."))
+                return redirect(back[0] if back else "web:home")
             except StaleEdit:
                 form.add_error(
                     None,

@@ -158,3 +158,33 @@ def test_a_failed_import_keeps_its_reason_out_of_the_audit_log(personas):
     assert job.status == ImportJob.Status.FAILED and "Магамадов" in job.error
     entry = AuditEntry.objects.get(action="imports.import.failed")
     assert "Магамадов" not in entry.summary
+
+
+def test_an_import_its_workers_gave_up_on_says_it_stopped_and_can_be_resumed(personas, settings):
+    """Killed with its server three times, an import's task is failed by the worker
+    recovery (WorkerLost) without running the task's own error handling: the job must
+    say it stopped, so that its page offers to resume it, not show 'Importing' for ever
+    (found by bench/crash_drill.py)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from haven.imports import actions, tasks
+    from haven.imports.models import ImportJob
+    from haven.jobs.queue import enqueue
+    from haven.jobs.tests.test_queue import DATABASE_BACKEND
+    from haven.jobs.worker import MAX_ATTEMPTS, recover_lost_tasks
+
+    settings.TASKS = DATABASE_BACKEND
+    job = actions.start_import(
+        team=personas.team, by=personas.member, name="people.csv", data=b"name\nIvan\n"
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, done_rows=1)
+    result_id = enqueue(tasks.run_import, actor=personas.member, job_id=job.pk)
+    for attempt in range(MAX_ATTEMPTS):
+        DBTaskResult.objects.get(pk=result_id).claim(f"killed-{attempt}")
+        recover_lost_tasks()
+    assert DBTaskResult.objects.get(pk=result_id).status == "FAILED"
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert "interrupted" in job.error
+    actions.retry_import(job, by=personas.member)  # the page's button works again
+    assert job.status == ImportJob.Status.RUNNING

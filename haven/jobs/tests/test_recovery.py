@@ -181,3 +181,26 @@ def test_worker_stops_when_the_process_that_started_it_is_gone(monkeypatch):
         heartbeat.stopping.set()
         heartbeat.join()
     assert signals == [(os.getpid(), signal.SIGTERM)]  # the clean stop, once
+
+
+def test_task_of_a_killed_worker_on_this_host_is_queued_again_at_once(queued):
+    """A server killed with its worker and started again does not wait for the dead
+    worker's lease to run out: on this host, a worker whose process is gone is gone."""
+    import socket
+    import subprocess
+
+    ended = subprocess.Popen(["true"])  # noqa: S607 - a process, ended before the check
+    ended.wait()
+    claim(queued, "killed")
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        worker_id="killed",
+        host=socket.gethostname(),
+        pid=ended.pid,
+        started_at=now,
+        expires_at=now + timedelta(seconds=60),  # its lease still has a minute to run
+    )
+    beat("elsewhere", 60)  # a live worker on another host is left alone
+    assert recover_lost_tasks() == {"requeued": [queued], "failed": []}
+    assert status(queued) == ("READY", ["killed"])
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["elsewhere"]

@@ -238,3 +238,25 @@ def test_a_required_encrypted_text_left_empty_is_refused():
             Person(team=team, name=empty).full_clean()
         assert "name" in refused.value.message_dict
     Person(team=team, name="Ислам").full_clean()  # and a name is enough
+
+
+def test_a_server_running_through_a_reencryption_seals_with_the_new_keys(
+    transactional_db, personas, monkeypatch
+):
+    """A server that sealed values before a re-encryption and goes on writing after it
+    (`haven keys rotate --reencrypt` run beside it, as the crash drill does) seals with
+    the new keys: what it writes after the old keys are dropped opens after a restart."""
+    from haven.keys import keyring as keyring_module
+    from haven.people.actions import add_person
+
+    add_person(team=personas.team, by=personas.member, name="Before the rotation")
+    server = get_keyring()  # this process plays the server: its keys are cached
+    reset_keyring()  # the rotation runs as another process, with its own keyring
+    actions.reencrypt_all()
+    monkeypatch.setattr(keyring_module, "_keyring", server)
+    add_person(team=personas.team, by=personas.member, name="After the rotation")
+    reset_keyring()  # the server restarts
+    assert sorted(p.name for p in Person.objects.all()) == [
+        "After the rotation",
+        "Before the rotation",
+    ]

@@ -103,3 +103,35 @@ def test_two_submissions_in_flight_at_once_save_once(personas):
         requests.append(request)
     assert once.FIELD and all(token in r.session[once._KEY] for r in requests)
     assert [once.consume(request) for request in requests] == [True, False]
+
+
+def test_a_create_cut_off_before_its_commit_is_saved_when_sent_again(personas):
+    """The server dies (or the database fails) after the form's token was checked and
+    before the record was committed: the resent form saves it, instead of answering
+    'already sent' about a record that does not exist (found by bench/crash_drill.py)."""
+    from django.db import OperationalError
+
+    first = _request(user=personas.member)
+    token = once.issue(first)
+    first.session.save()
+
+    def resent():
+        request = _request("post", {"name": "Ислам", once.FIELD: token}, personas.member)
+        request.session = SessionStore(session_key=first.session.session_key)
+        return request
+
+    def killed(data):
+        record("sample.written")
+        raise OperationalError("the server was killed before the commit")
+
+    with pytest.raises(OperationalError):
+        _view(resent(), killed, creates=True, back=("/back/", "Back"))
+    saved = []
+
+    def save(data):
+        saved.append(data["name"])
+        return HttpResponse(status=302)
+
+    _view(resent(), save, creates=True, back=("/back/", "Back"))
+    assert saved == ["Ислам"]
+    assert not AuditEntry.objects.filter(action="sample.written").exists()
