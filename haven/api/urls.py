@@ -9,7 +9,7 @@ from haven.api.views import cases, docs, incidents, people, reference, search, s
 
 app_name = "api"
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("people", people.PersonViewSet, basename="person")
 router.register("requests", cases.RequestViewSet, basename="request")
 router.register("cases", cases.CaseViewSet, basename="case")

@@ -150,12 +150,17 @@ class RecordViewSet(ApiMixin, viewsets.GenericViewSet):
         body.is_valid(raise_exception=True)
         return body.validated_data
 
-    def team_for_new(self, data):
-        """The team a new record goes to: the one named, or the user's only writable one."""
+    def writable_teams(self):
+        """The teams the caller may create records in; 403 when there are none (checked
+        before the body is read, as the creation page refuses before its form)."""
         teams = writable_teams(self.request.user)
         if not teams.exists():
             record("access.denied", summary=f"API create {self.label()}: no team to write in")
             raise exceptions.PermissionDenied(_("You are not a writing member of any team."))
+        return teams
+
+    def team_for_new(self, teams, data):
+        """The team a new record goes to: the one named, or the user's only writable one."""
         named = data.pop("team", None)
         if named is None:
             if teams.count() > 1:
@@ -171,10 +176,10 @@ class RecordViewSet(ApiMixin, viewsets.GenericViewSet):
     def create(self, request, *args, **kwargs):
         if self.create_body is None:
             raise exceptions.MethodNotAllowed(request.method)
+        teams = self.writable_teams()
         data = dict(self.body(self.create_body))
         with transaction.atomic():
-            team = self.team_for_new(data)
-            instance = self.perform_create(team, data)
+            instance = self.perform_create(self.team_for_new(teams, data), data)
         return self.shown(instance, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):

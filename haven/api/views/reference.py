@@ -44,7 +44,7 @@ class VocabularyViewSet(ApiMixin, viewsets.ViewSet):
 
     module = "reference"
     lookup_field = "code"
-    lookup_value_regex = "[a-z_]+"
+    lookup_value_converter = "slug"
 
     def _vocabulary(self, code, label):
         terms = Term.objects.of(code).order_by("position", "code")
@@ -97,6 +97,7 @@ class PlaceViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     module = "reference"
     serializer_class = PlaceSerializer
     pagination_class = ByPosition
+    lookup_value_converter = "int"
     queryset = Location.objects.all()
 
     def filter_queryset(self, queryset):

@@ -241,7 +241,7 @@ class SourceViewSet(RecordViewSet):
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
         tags=["sources"],
     )
-    @action(detail=True, methods=["get"], url_path=r"files/(?P<file_id>[^/]+)/content")
+    @action(detail=True, methods=["get"], url_path="files/<uuid:file_id>/content")
     def download(self, request, id=None, file_id=None):
         source = get_for_user(Source, request.user, id)
         evidence = self.part(source, "files", file_id)
@@ -264,7 +264,7 @@ class SourceViewSet(RecordViewSet):
         responses=CustodySerializer(many=True),
         tags=["sources"],
     )
-    @action(detail=True, methods=["get"], url_path=r"files/(?P<file_id>[^/]+)/custody")
+    @action(detail=True, methods=["get"], url_path="files/<uuid:file_id>/custody")
     def custody(self, request, id=None, file_id=None):
         source = get_for_user(Source, request.user, id)
         evidence = self.part(source, "files", file_id)
