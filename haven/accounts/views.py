@@ -33,6 +33,7 @@ from haven.accounts.forms import (
 from haven.accounts.middleware import LOGIN_AT, SEEN_AT
 from haven.accounts.models import AccessToken, Authenticator, RecoveryDevice, User
 from haven.audit.actions import client_address, record
+from haven.web import once
 
 NEXT = "haven_next"
 
@@ -306,6 +307,10 @@ def tokens(request):
     status, secret, created = 200, None, None
     if request.method == "POST":
         status = 400
+        if form.is_valid() and not once.consume(request):
+            # A reload or a double click: the secret was shown once, and is not again.
+            messages.warning(request, _("This form was already sent; nothing was saved twice."))
+            return redirect("accounts:tokens")
         if form.is_valid():
             created, secret = actions.create_token(
                 request.user,

@@ -192,3 +192,16 @@ class Body(serializers.Serializer):
                 {name: [_("This field is unknown here.")] for name in unknown}
             )
         return super().to_internal_value(data)
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, except that a time the server's zone cannot hold (the first hours of year
+    1, east of UTC) is refused as invalid rather than overflowing."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            raise serializers.ValidationError(
+                _("This date is outside the years Haven keeps.")
+            ) from None

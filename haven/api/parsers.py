@@ -36,11 +36,42 @@ class LimitedJSONParser(BaseParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)
-            return json.loads(text, parse_constant=_refuse_constant)
+            data = json.loads(text, parse_constant=_refuse_constant)
+        except RecursionError:
+            raise exceptions.ParseError(_("The body is nested too deeply.")) from None
         except (ValueError, LookupError) as exc:
             raise exceptions.ParseError(
                 _("The body is not valid JSON: %(error)s") % {"error": exc}
             ) from None
+
+        _check(data)
+        return data
+
+
+# Deeper than any body the API reads (a list of moves of a person is three levels).
+DEEPEST = 16
+
+
+def _check(data) -> None:
+    """Refuse text that is no Unicode (a lone surrogate, which JSON's \\u escapes can
+    spell but nothing can store or answer with) and nesting beyond ``DEEPEST``."""
+    waiting = [(data, 0)]
+    while waiting:
+        value, depth = waiting.pop()
+        if depth > DEEPEST:
+            raise exceptions.ParseError(_("The body is nested too deeply."))
+        if isinstance(value, dict):
+            waiting.extend((key, depth + 1) for key in value)
+            waiting.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            waiting.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise exceptions.ParseError(
+                    _("The body holds text that is not Unicode (a lone surrogate).")
+                ) from None
 
 
 def _refuse_constant(name: str):

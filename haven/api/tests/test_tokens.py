@@ -14,6 +14,7 @@ from haven.accounts import actions
 from haven.accounts.models import AccessToken
 from haven.api.tests.conftest import ApiClient, token_for
 from haven.audit.models import AuditEntry
+from haven.tests.helpers import post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +31,8 @@ def is_problem(response, status):
 
 def test_a_token_made_on_the_account_page_is_shown_once_and_kept_hashed(client, personas):
     sign_in(client, personas.member)
-    page = client.post(
-        "/accounts/tokens/",
-        {"name": "Hotline bot", "days": "30", "scopes": ["requests:write", "people:read"]},
-    )
+    form = {"name": "Hotline bot", "days": "30", "scopes": ["requests:write", "people:read"]}
+    page = post_form(client, "/accounts/tokens/", form)
     assert page.status_code == 201
     secret = re.search(r"hvn_[A-Za-z0-9_-]{40,}", page.content.decode()).group(0)
     token = AccessToken.objects.get(user=personas.member)
@@ -44,6 +43,9 @@ def test_a_token_made_on_the_account_page_is_shown_once_and_kept_hashed(client, 
     # The list shows it without the secret, with its last use.
     listing = client.get("/accounts/tokens/").content.decode()
     assert "Hotline bot" in listing and secret not in listing and token.hint in listing
+    # Sent again (a reload, a double click): no second token, and no secret shown again.
+    again = client.post("/accounts/tokens/", {**form, "once": "spent"}, follow=True)
+    assert AccessToken.objects.count() == 1 and secret not in again.content.decode()
     assert ApiClient(secret).get(PEOPLE).status_code == 200
     token.refresh_from_db()
     assert token.last_used_at is not None

@@ -9,7 +9,16 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from haven.api.fields import Body, FuzzyDateField, RecordField, Shown, TeamField, TermField, ref
+from haven.api.fields import (
+    Body,
+    DateTimeField,
+    FuzzyDateField,
+    RecordField,
+    Shown,
+    TeamField,
+    TermField,
+    ref,
+)
 from haven.api.views.base import RecordViewSet
 from haven.cases import actions
 from haven.cases.models import (
@@ -52,7 +61,7 @@ class RequestSerializer(Shown):
 class RequestBody(Body):
     team = serializers.UUIDField(required=False, help_text="Needed only in several teams.")
     channel = TermField(Vocabulary.CHANNEL, help_text="A channel code: hotline, telegram, signal…")
-    received_at = serializers.DateTimeField(required=False)
+    received_at = DateTimeField(required=False)
     requester = RecordField(Person, required=False, allow_null=True, help_text="A person's id.")
     requester_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
     summary = serializers.CharField(max_length=100_000)
