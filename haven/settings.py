@@ -313,6 +313,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PersonKindEnum": "haven.people.models.Person.Kind",
         "SourceKindEnum": "haven.sources.models.Source.Kind",
+        "CaseStatusEnum": "haven.cases.models.Case.Status",
+        "ActionStatusEnum": "haven.cases.models.CaseAction.Status",
+        "ConsentStatusEnum": "haven.cases.models.Consent.Status",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }

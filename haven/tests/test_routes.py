@@ -388,8 +388,22 @@ ROUTES: dict[str, Entry] = {
     "api:case-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
     "api:case-detail": Entry(_id("case"), get=READERS, anonymous=API),
     "api:case-notes": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
+    "api:case-assessments": Entry(
+        _id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
+    ),
+    "api:case-actions": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
+    "api:case-consents": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
     "api:incident-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
     "api:incident-detail": Entry(_id("incident"), get=READERS, anonymous=API),
+    "api:incident-acts": Entry(
+        _id("incident"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
+    ),
+    "api:incident-involvements": Entry(
+        lambda w: {"id": w.incident.uuid, "act_id": w.act.uuid},
+        get=API_POST_ONLY,
+        post=API_PART_CREATE,
+        anonymous=API,
+    ),
     "api:source-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
     "api:source-detail": Entry(_id("source"), get=READERS, anonymous=API),
     # An empty form holds no file: refused (400), nothing stored.

@@ -239,3 +239,58 @@ def test_the_schema_is_served_and_has_no_warnings(api):
     assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache
     served = api["member"].get("/api/v1/schema/?format=json")
     assert served.status_code == 200 and "/api/v1/requests/" in served.json()["paths"]
+
+
+def test_parts_of_cases_and_incidents_are_added_through_the_actions(api, world, personas):
+    member, case_url = api["member"], f"/api/v1/cases/{world.case.uuid}"
+    risk = member.post(
+        f"{case_url}/assessments/",
+        {"likelihood": 5, "impact": 5, "level": "critical", "threat_sources": ["family"]},
+    )
+    assert risk.status_code == 201, risk.content
+    assert risk.json()["threat_sources"] == ["family"]
+    world.case.refresh_from_db()
+    assert world.case.risk_level == "critical"  # the action follows the latest assessment
+    petition = member.post(
+        f"{case_url}/actions/",
+        {
+            "kind": "petition",
+            "title": "Complaint",
+            "authority": "ic_chechnya",
+            "petition_type": "state_protection",
+            "done": "spring 2021",
+        },
+    )
+    assert petition.status_code == 201, petition.content
+    assert petition.json()["done"]["precision"] == "season"
+    consent = member.post(
+        f"{case_url}/consents/",
+        {"person": str(world.person.uuid), "purpose": "referral", "status": "given"},
+    )
+    assert consent.status_code == 201, consent.content
+    assert member.post(f"{case_url}/notes/", {"text": "Called back."}).status_code == 201
+    incident_url = f"/api/v1/incidents/{world.incident.uuid}"
+    act = member.post(
+        f"{incident_url}/acts/", {"act_type": "torture", "victim": str(world.victim.uuid)}
+    )
+    assert act.status_code == 201, act.content
+    assert act.json()["act_type"]["code"] == "torture"
+    involvement = member.post(
+        f"{incident_url}/acts/{act.json()['id']}/involvements/",
+        {"perpetrator": str(world.person.uuid), "degree": "direct"},
+    )
+    assert involvement.status_code == 201, involvement.content
+    shown = member.get(f"{incident_url}/").json()
+    assert {a["id"] for a in shown["acts"]} >= {act.json()["id"]}
+    created = AuditEntry.objects.filter(channel="api", action__endswith=".created")
+    assert {e.action for e in created} >= {
+        "cases.riskassessment.created",
+        "cases.caseaction.created",
+        "cases.consent.created",
+        "cases.casenote.created",
+        "incidents.act.created",
+        "incidents.involvement.created",
+    }
+    # A read-only member may not, an outsider does not see the case at all.
+    is_problem(api["read_only"].post(f"{case_url}/notes/", {"text": "x"}), 403)
+    is_problem(api["outsider"].post(f"{incident_url}/acts/", {"act_type": "torture"}), 404)

@@ -207,6 +207,45 @@ class CaseUpdateBody(Body):
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
 
 
+class AssessmentBody(Body):
+    assessed_on = serializers.DateField(required=False)
+    likelihood = serializers.IntegerField(min_value=1, max_value=5)
+    impact = serializers.IntegerField(min_value=1, max_value=5)
+    level = serializers.ChoiceField(choices=RiskLevel.choices)
+    narrative = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    threat_sources = serializers.ListField(
+        child=TermField(Vocabulary.THREAT_SOURCE), max_length=50, required=False
+    )
+    threat_types = serializers.ListField(
+        child=TermField(Vocabulary.THREAT_TYPE), max_length=50, required=False
+    )
+
+
+class ActionBody(Body):
+    kind = TermField(Vocabulary.ACTION_TYPE, help_text="An action type's code; petition for one.")
+    title = serializers.CharField(max_length=200)
+    details = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    due_on = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=CaseAction.Status.choices, required=False)
+    outcome = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    done = FuzzyDateField(required=False, allow_null=True)
+    authority = TermField(Vocabulary.AUTHORITY, required=False, allow_null=True)
+    petition_type = TermField(Vocabulary.PETITION_TYPE, required=False, allow_null=True)
+    filed_on = serializers.DateField(required=False, allow_null=True)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    next_deadline = serializers.DateField(required=False, allow_null=True)
+    persons = serializers.ListField(child=RecordField(Person), max_length=100, required=False)
+
+
+class ConsentBody(Body):
+    person = RecordField(Person)
+    purpose = TermField(Vocabulary.CONSENT_PURPOSE)
+    status = serializers.ChoiceField(choices=Consent.Status.choices)
+    given_on = serializers.DateField(required=False)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
 class NoteBody(Body):
     text = serializers.CharField(max_length=100_000)
     happened_on = serializers.DateField(required=False)
@@ -255,13 +294,60 @@ class CaseViewSet(RecordViewSet):
             case = actions.change_status(case, status, by=self.request.user)
         return case
 
+    def _add_part(self, id, body_class, add, shown_class):
+        """Add a part to a case through ``add(case, data)`` (an action of the cases app):
+        404 for a case not seen, 403 for a read-only member, before the body is read."""
+        case = get_for_user(Case, self.request.user, id, write=True)
+        data = dict(self.body(body_class))
+        with transaction.atomic():
+            part = add(case, data)
+        return Response(shown_class(part, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        summary="Add a risk assessment to a case",
+        request=AssessmentBody,
+        responses={201: AssessmentSerializer},
+        tags=["cases"],
+    )
+    @action(detail=True, methods=["post"])
+    def assessments(self, request, id=None):
+        def add(case, data):
+            return actions.assess_risk(case, by=request.user, **data)
+
+        return self._add_part(id, AssessmentBody, add, AssessmentSerializer)
+
+    @extend_schema(
+        summary="Add an action or a petition to a case",
+        request=ActionBody,
+        responses={201: ActionSerializer},
+        tags=["cases"],
+    )
+    @action(detail=True, methods=["post"], url_path="actions", url_name="actions")
+    def case_actions(self, request, id=None):
+        def add(case, data):
+            return actions.plan_action(case, by=request.user, **data)
+
+        return self._add_part(id, ActionBody, add, ActionSerializer)
+
+    @extend_schema(
+        summary="Record a person's consent on a case",
+        request=ConsentBody,
+        responses={201: ConsentSerializer},
+        tags=["cases"],
+    )
+    @action(detail=True, methods=["post"])
+    def consents(self, request, id=None):
+        def add(case, data):
+            return actions.record_consent(data.pop("person"), by=request.user, case=case, **data)
+
+        return self._add_part(id, ConsentBody, add, ConsentSerializer)
+
     @extend_schema(
         summary="Add a note to a case", request=NoteBody, responses=NoteSerializer, tags=["cases"]
     )
     @action(detail=True, methods=["post"])
     def notes(self, request, id=None):
-        case = get_for_user(Case, request.user, id, write=True)
-        data = self.body(NoteBody)
-        with transaction.atomic():
-            note = actions.add_note(case, by=request.user, **data)
-        return Response(NoteSerializer(note).data, status=201)
+        def add(case, data):
+            return actions.add_note(case, by=request.user, **data)
+
+        return self._add_part(id, NoteBody, add, NoteSerializer)

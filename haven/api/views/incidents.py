@@ -3,8 +3,17 @@ the policy layer and recorded through incidents.actions."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from haven.api.fields import Body, FuzzyDateField, RecordField, Shown, TeamField, TermField, ref
 from haven.api.views.base import RecordViewSet
@@ -13,6 +22,7 @@ from haven.incidents import actions
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.locations.models import Location
 from haven.people.models import Person
+from haven.records.access import get_for_user
 from haven.sources.models import Source
 from haven.vocab.models import Vocabulary
 
@@ -137,6 +147,26 @@ class IncidentUpdateBody(IncidentBody):
     start = FuzzyDateField(required=False)
 
 
+class ActBody(Body):
+    act_type = TermField(Vocabulary.ACT_TYPE, help_text="A type of act's code.")
+    victim = RecordField(Person, help_text="A person's id.")
+    start = FuzzyDateField(
+        required=False, allow_null=True, help_text="The incident's if not given."
+    )
+    end = FuzzyDateField(required=False, allow_null=True)
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(), required=False, allow_null=True, help_text="A place's id."
+    )
+    victim_status = serializers.ChoiceField(choices=Act.VictimStatus.choices, required=False)
+    consequences = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+
+
+class InvolvementBody(Body):
+    perpetrator = RecordField(Person, help_text="A person's (or a group's) id.")
+    degree = serializers.ChoiceField(choices=Involvement.Degree.choices)
+    affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
 @extend_schema_view(
     list=extend_schema(summary="The incidents you may see", tags=["incidents"]),
     retrieve=extend_schema(
@@ -169,3 +199,34 @@ class IncidentViewSet(RecordViewSet):
 
     def perform_update(self, incident, data):
         return actions.update_incident(incident, by=self.request.user, **data)
+
+    @extend_schema(
+        summary="Record an act of an incident",
+        request=ActBody,
+        responses={201: ActSerializer},
+        tags=["incidents"],
+    )
+    @action(detail=True, methods=["post"])
+    def acts(self, request, id=None):
+        incident = get_for_user(Incident, request.user, id, write=True)
+        data = dict(self.body(ActBody))
+        with transaction.atomic():
+            act = actions.record_act(incident, by=request.user, **data)
+        return Response(ActSerializer(act, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        summary="Name a perpetrator of an act",
+        parameters=[OpenApiParameter("act_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        request=InvolvementBody,
+        responses={201: InvolvementSerializer},
+        tags=["incidents"],
+    )
+    @action(detail=True, methods=["post"], url_path="acts/<uuid:act_id>/involvements")
+    def involvements(self, request, id=None, act_id=None):
+        incident = get_for_user(Incident, request.user, id, write=True)
+        act = self.part(incident, "acts", act_id, write=True)
+        data = dict(self.body(InvolvementBody))
+        with transaction.atomic():
+            involvement = actions.add_involvement(act, by=request.user, **data)
+        shown = InvolvementSerializer(involvement, context=self.get_serializer_context())
+        return Response(shown.data, status=201)
