@@ -379,6 +379,7 @@ ROUTES: dict[str, Entry] = {
     ),
     # The API (haven/api): the same records, the same answers, in JSON.
     "api:person-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
+    "api:person-duplicates": Entry(get=EVERYONE, anonymous=API),
     "api:person-detail": Entry(_id("person"), get=READERS, anonymous=API),
     "api:person-whereabouts": Entry(
         _id("person"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API

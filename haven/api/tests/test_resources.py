@@ -294,3 +294,13 @@ def test_parts_of_cases_and_incidents_are_added_through_the_actions(api, world, 
     # A read-only member may not, an outsider does not see the case at all.
     is_problem(api["read_only"].post(f"{case_url}/notes/", {"text": "x"}), 403)
     is_problem(api["outsider"].post(f"{incident_url}/acts/", {"act_type": "torture"}), 404)
+
+
+def test_duplicates_are_listed_within_the_users_teams(api, world, personas):
+    first = add_person(team=personas.team, by=personas.member, name="Ахмед Исаев")
+    second = add_person(team=personas.team, by=personas.member, name="Akhmed Isaev")
+    pairs = api["member"].get("/api/v1/people/duplicates/").json()
+    codes = {(pair["a"]["code"], pair["b"]["code"]) for pair in pairs}
+    assert {(first.code, second.code), (second.code, first.code)} & codes
+    assert all(pair["reasons"] for pair in pairs)
+    assert api["outsider"].get("/api/v1/people/duplicates/").json() == []

@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from haven.api.fields import Body, FuzzyDateField, Shown, TeamField, fuzzy
+from haven.api.fields import Body, FuzzyDateField, Shown, TeamField, fuzzy, ref
 from haven.api.views.base import RecordViewSet, check_if_match
+from haven.audit.actions import record
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.normalize import contact_terms
 from haven.lib.partial_dates import PartialDate
@@ -143,6 +145,17 @@ class PersonUpdateBody(PersonBody):
     whereabouts = None
 
 
+class DuplicateSerializer(Shown):
+    a = serializers.DictField(help_text="One record: id and code.")
+    b = serializers.DictField(help_text="The other.")
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+# As many likely pairs as one answer holds, closest first.
+DUPLICATES_SHOWN = 200
+
+
 @extend_schema_view(
     list=extend_schema(summary="The people you may see", tags=["people"]),
     retrieve=extend_schema(summary="One person", tags=["people"]),
@@ -169,6 +182,28 @@ class PersonViewSet(RecordViewSet):
 
     def perform_destroy(self, person):
         actions.remove_person(person, by=self.request.user)
+
+    @extend_schema(
+        summary="Likely duplicates among the people you may change, closest first",
+        responses=DuplicateSerializer(many=True),
+        tags=["people"],
+    )
+    @action(detail=False, methods=["get"])
+    def duplicates(self, request):
+        from haven.people.duplicates import find
+
+        found = find(Person.objects.writable_by(request.user))
+        record("people.duplicates.listed", summary=f"API: {len(found)} candidate pairs")
+        rows = [
+            {
+                "a": ref(pair.a),
+                "b": ref(pair.b),
+                "score": round(pair.score, 3),
+                "reasons": pair.reasons,
+            }
+            for pair in found[:DUPLICATES_SHOWN]
+        ]
+        return Response(DuplicateSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Add a move to a person's whereabouts (send If-Match)",
