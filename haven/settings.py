@@ -277,6 +277,49 @@ HAVEN_EXPORT_IDENTIFYING_ROLES = env_list(
 # are limited. CSV and JSON stream and have no limit.
 HAVEN_EXPORT_XLSX_MAX_ROWS = env_int("HAVEN_EXPORT_XLSX_MAX_ROWS", 20_000, minimum=1)
 
+# --- API (/api/v1/) -------------------------------------------------------------------
+# Django REST framework, with drf-spectacular writing the OpenAPI 3 schema. Clients sign
+# in with a personal access token (Authorization: Bearer hvn_...), the browser with its
+# session (CSRF checked); errors are RFC 9457 problem details (haven/api/problems.py).
+# HAVEN_API_RATE: requests per token, "<n>/second|minute|hour|day"; beyond it 429 with
+# Retry-After. Counted in the process's cache: per worker unless CACHES is shared.
+HAVEN_API_RATE = env_str("HAVEN_API_RATE", "600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "haven.api.authentication.TokenAuthentication",
+        "haven.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["haven.api.permissions.ScopedAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["haven.api.throttling.TokenRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["haven.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "haven.api.pagination.Cursor",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "haven.api.problems.problem_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Haven API",
+    "DESCRIPTION": "Records about people at risk, cases, incidents and sources, "
+    "for the teams that may see them. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PersonKindEnum": "haven.people.models.Person.Kind",
+        "SourceKindEnum": "haven.sources.models.Source.Kind",
+        "CaseStatusEnum": "haven.cases.models.Case.Status",
+        "ActionStatusEnum": "haven.cases.models.CaseAction.Status",
+        "ConsentStatusEnum": "haven.cases.models.Consent.Status",
+    },
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
 # Requests larger than this are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAVEN_MAX_FORM_BYTES", 2_621_440, minimum=1024)
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 from django.contrib.auth import password_validation
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from haven.accounts.models import (
+    TOKEN_MODULES,
+    TOKEN_PREFIX,
+    AccessToken,
     Authenticator,
     Membership,
     RecoveryCode,
@@ -15,6 +22,7 @@ from haven.accounts.models import (
     Team,
     User,
     hash_recovery_code,
+    hash_token,
 )
 from haven.audit.actions import record
 from haven.lib.codes import random_chars
@@ -60,6 +68,7 @@ def disable_user(user: User, *, by: User | None = None, request: HttpRequest | N
     user.session_epoch += 1
     user.save(update_fields=["is_active", "session_epoch"])
     record("user.disabled", request=request, actor=by, target=user)
+    revoke_all_tokens(user, by=by, request=request, reason="account disabled")
 
 
 @transaction.atomic
@@ -70,6 +79,7 @@ def reset_second_factor(user: User, *, by: User | None = None, request: HttpRequ
     user.session_epoch += 1
     user.save(update_fields=["session_epoch"])
     record("user.2fa_reset", request=request, actor=by, target=user)
+    revoke_all_tokens(user, by=by, request=request, reason="second factor reset")
 
 
 def unconfirmed_totp_device(user: User) -> Authenticator:
@@ -128,6 +138,7 @@ def change_password(user: User, new_password: str, *, request: HttpRequest | Non
     user.session_epoch += 1
     user.save(update_fields=["password", "must_change_password", "session_epoch"])
     record("password.changed", request=request, actor=user, target=user)
+    revoke_all_tokens(user, by=user, request=request, reason="password changed")
 
 
 @transaction.atomic
@@ -191,3 +202,79 @@ def remove_member(team: Team, user: User, *, by: User | None = None, request=Non
             summary=f"user {user.uuid}",
         )
     return bool(removed)
+
+
+# --- personal access tokens (the API) --------------------------------------------------
+TOKEN_DAYS = (7, 30, 90, 365)
+
+
+def token_scopes() -> list[str]:
+    """Every scope a token may carry: ``<module>:read`` and ``<module>:write``."""
+    return [f"{module}:{mode}" for module, _label in TOKEN_MODULES for mode in ("read", "write")]
+
+
+@transaction.atomic
+def create_token(
+    user: User, *, name: str, scopes, days: int, request: HttpRequest | None = None
+) -> tuple[AccessToken, str]:
+    """A new token for ``user``; returns it and its secret, which is shown once and
+    never stored (only its SHA-256). ValueError for an unknown scope or lifetime."""
+    unknown = sorted(set(scopes) - set(token_scopes()))
+    if unknown:
+        raise ValueError(f"unknown scopes: {', '.join(unknown)}")
+    if days not in TOKEN_DAYS:
+        raise ValueError(f"a token lasts one of {TOKEN_DAYS} days")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AccessToken.objects.create(
+        user=user,
+        name=name.strip()[:100],
+        hint=secret[:10],
+        secret_hash=hash_token(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    record(
+        "token.created",
+        request=request,
+        actor=user,
+        target=user,
+        summary=f"token {token.uuid}: {', '.join(token.scopes)}"[:300],
+    )
+    return token, secret
+
+
+@transaction.atomic
+def revoke_token(token: AccessToken, *, by: User, request: HttpRequest | None = None) -> bool:
+    """Stop ``token`` at once; False when it was revoked already."""
+    revoked = AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        record(
+            "token.revoked",
+            request=request,
+            actor=by,
+            target=token.user,
+            summary=f"token {token.uuid}",
+        )
+    return bool(revoked)
+
+
+@transaction.atomic
+def revoke_all_tokens(
+    user: User, *, by: User | None = None, request: HttpRequest | None = None, reason: str = ""
+) -> int:
+    """Revoke every live token of ``user`` (the account disabled, its second factor
+    reset, its password changed); returns how many."""
+    revoked = AccessToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        record(
+            "token.revoked",
+            request=request,
+            actor=by,
+            target=user,
+            summary=f"all {revoked} tokens: {reason}"[:300],
+        )
+    return revoked

@@ -92,3 +92,39 @@ class PasswordChangeForm(forms.Form):
                 except ValidationError as exc:
                     self.add_error("new_password", exc)
         return cleaned
+
+
+class TokenForm(forms.Form):
+    """A new personal access token: a name, how long it lasts, what it may do."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What uses it, e.g. “Hotline bot”."),
+    )
+    days = forms.TypedChoiceField(
+        label=_("Expires after"),
+        coerce=int,
+        initial=90,
+        choices=[
+            (7, _("7 days")),
+            (30, _("30 days")),
+            (90, _("90 days")),
+            (365, _("a year")),
+        ],
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What it may do"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Write includes read. The token never reaches more than you can."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from haven.accounts.models import TOKEN_MODULES
+
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [
+            (f"{module}:{mode}", f"{label}: {mode_label}")
+            for module, label in TOKEN_MODULES
+            for mode, mode_label in (("read", _("read")), ("write", _("write")))
+        ]

@@ -258,3 +258,70 @@ def writable_teams(user):
     return Team.objects.filter(
         memberships__user=user, memberships__access=Membership.Access.MEMBER
     ).order_by("name")
+
+
+# What a personal access token may be allowed to read or write, module by module.
+TOKEN_MODULES = (
+    ("people", _("People")),
+    ("requests", _("Requests")),
+    ("cases", _("Cases")),
+    ("incidents", _("Incidents")),
+    ("sources", _("Sources and evidence")),
+    ("reference", _("Vocabularies and places")),
+    ("search", _("Search")),
+    ("audit", _("Audit log status")),
+)
+TOKEN_PREFIX = "hvn_"  # noqa: S105 - the mark every token begins with, not a secret
+
+
+def hash_token(secret: str) -> str:
+    """A token carries 256 random bits, so a plain SHA-256 of it is safe to keep and to
+    look up by; the secret itself is never stored."""
+    return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
+
+
+class AccessTokenQuerySet(models.QuerySet):
+    def usable(self) -> AccessTokenQuerySet:
+        """Tokens neither revoked nor expired, of accounts that are still active."""
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
+        )
+
+
+class AccessToken(models.Model):
+    """A personal access token for the API: a name, scopes, an expiry; only its hash kept.
+
+    ``scopes`` lists ``"<module>:read"`` and ``"<module>:write"`` (write includes read).
+    A token acts as its user, within the user's own access: it never reaches a record
+    the user could not, whatever its scopes. Revoked by its user, and with the account
+    (disabled) or its second factor (reset) by ``haven.accounts.actions``.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    # The first characters of the token, shown in the list so the user can tell which.
+    hint = models.CharField(max_length=12)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
+
+    def __str__(self) -> str:
+        return f"token {self.hint}… of {self.user_id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+
+    def allows(self, module: str, *, write: bool) -> bool:
+        return f"{module}:write" in self.scopes or (not write and f"{module}:read" in self.scopes)

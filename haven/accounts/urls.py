@@ -12,5 +12,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("language/", views.switch_language, name="language"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<uuid:uuid>/revoke/", views.token_revoke, name="token_revoke"),
     path("", views.account, name="account"),
 ]

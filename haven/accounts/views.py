@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language, ngettext
@@ -22,10 +23,17 @@ from django_otp import login as otp_login
 
 from haven.accounts import actions, throttle
 from haven.accounts.decorators import open_view, password_change_view, second_factor_view
-from haven.accounts.forms import CodeForm, LoginForm, PasswordChangeForm, RecoveryCodeForm
+from haven.accounts.forms import (
+    CodeForm,
+    LoginForm,
+    PasswordChangeForm,
+    RecoveryCodeForm,
+    TokenForm,
+)
 from haven.accounts.middleware import LOGIN_AT, SEEN_AT
-from haven.accounts.models import Authenticator, RecoveryDevice, User
+from haven.accounts.models import AccessToken, Authenticator, RecoveryDevice, User
 from haven.audit.actions import client_address, record
+from haven.web import once
 
 NEXT = "haven_next"
 
@@ -289,3 +297,44 @@ def switch_language(request):
     ):
         actions.set_language(user, language, request=request)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def tokens(request):
+    """The user's personal access tokens for the API: listed with their last use, made
+    here (the secret shown once, on the answer to the POST), revoked here."""
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    status, secret, created = 200, None, None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and not once.consume(request):
+            # A reload or a double click: the secret was shown once, and is not again.
+            messages.warning(request, _("This form was already sent; nothing was saved twice."))
+            return redirect("accounts:tokens")
+        if form.is_valid():
+            created, secret = actions.create_token(
+                request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                days=form.cleaned_data["days"],
+                request=request,
+            )
+            status, form = 201, TokenForm()
+    context = {
+        "form": form,
+        "secret": secret,
+        "created": created,
+        "tokens": AccessToken.objects.filter(user=request.user),
+    }
+    return render(request, "accounts/tokens.html", context, status=status)
+
+
+@require_POST
+def token_revoke(request, uuid):
+    token = AccessToken.objects.filter(user=request.user, uuid=uuid).first()
+    if token is None:
+        record("access.denied", request=request, summary=f"token {str(uuid)[:40]}")
+        raise Http404
+    if actions.revoke_token(token, by=request.user, request=request):
+        messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("accounts:tokens")

@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "haven.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self):
+        from haven.api import schema  # noqa: F401 - registers the schema's security schemes

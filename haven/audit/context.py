@@ -64,3 +64,11 @@ def audit_context(channel: str, *, actor=None, address=None, submitter="", reque
 
 def current_context() -> AuditContext | None:
     return _current.get()
+
+
+def switch_context(channel: str, *, actor=None, address=None, request=None) -> None:
+    """From here to the end of the enclosing ``audit_context``, entries carry this channel
+    and actor: for an interface that learns who is acting only part-way through a
+    request (the API, once a token is read). The enclosing context's exit restores
+    what was there before."""
+    _current.set(AuditContext(channel, actor, address, "", request))

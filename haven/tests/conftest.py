@@ -11,7 +11,6 @@ import pytest
 def world(personas):
     """One record of every kind on the personas' team, made through the actions."""
     from haven.accounts.tests.factories import UserFactory
-    from haven.reports.models import ReportDefinition
     from haven.cases import actions as cases
     from haven.incidents import actions as incidents
     from haven.lib.fuzzy_dates import FuzzyDate
@@ -20,6 +19,7 @@ def world(personas):
     from haven.people.actions import add_person, relate
     from haven.people.duplicates import merge
     from haven.records.models import RecordVersion
+    from haven.reports.models import ReportDefinition
     from haven.sources import actions as sources
     from haven.sources.vault import seal_bytes
     from haven.vocab.models import term

@@ -17,6 +17,14 @@ from haven.tests.routes import all_routes
 
 OPEN_ROUTES = {"accounts:login", "accounts:language", "accounts:logout"}
 SECOND_FACTOR_ROUTES = {"accounts:second_factor", "accounts:enroll"}
+# The API checks its callers itself (a token, or a session with its second factor) and
+# answers 401 with problem details, never a redirect; its unknown paths answer 404.
+API_PAGES = {"api:docs"}
+API_NOT_FOUND = "api:not_found"
+
+
+def is_api(route) -> bool:
+    return route.name.startswith("api:") and route.name not in API_PAGES
 
 
 @pytest.mark.parametrize("route", all_routes(), ids=lambda r: r.name)
@@ -25,6 +33,10 @@ def test_every_route_requires_password_and_second_factor(route, db):
     access = getattr(route.view, "haven_access", None)
     if route.name in OPEN_ROUTES:
         assert access == OPEN
+        return
+    if is_api(route):
+        assert access == OPEN, f"{route.name} must authenticate its callers itself"
+        _check_api_route(route)
         return
     assert access != OPEN, f"{route.name} is open without being listed as open"
     anonymous = Client().get(route.url)
@@ -48,3 +60,19 @@ def test_every_route_requires_password_and_second_factor(route, db):
 def test_unknown_module_is_404(client, personas):
     sign_in(client, personas.member)
     assert client.get(reverse("web:module", kwargs={"module": "nothing"})).status_code == 404
+
+
+def _check_api_route(route) -> None:
+    """An API route refuses anyone without a token or a verified session: 401 (or the
+    404 of a path that is none), with problem details, for GET and POST alike."""
+    half = Client()
+    half.force_login(UserFactory())  # password accepted, no second factor yet
+    session = half.session
+    session[LOGIN_AT] = session[SEEN_AT] = time.time()
+    session.save()
+    expected = 404 if route.name == API_NOT_FOUND else 401
+    for client in (Client(), half):
+        for method in ("get", "post"):
+            response = getattr(client, method)(route.url)
+            assert response.status_code == expected, (route.name, method, response.status_code)
+            assert response["Content-Type"].startswith("application/problem+json")

@@ -140,7 +140,87 @@ DECLARED_FORMS = {
     "imports:check": (None, {}),
     "imports:start": (None, {}),
     "imports:use_saved": (None, {"saved": "00000000-0000-0000-0000-000000000000"}),
+    # Shown for each of one's tokens (the world has none): a button with no fields.
+    "accounts:token_revoke": (None, {}),
 }
+
+# The API reads JSON, not forms: each route that takes a body is sent, by
+# ``test_every_api_body_takes_hostile_values_without_a_500``, a body it takes with each
+# field in turn given hostile JSON values, and bodies that are not JSON at all. Changes
+# (PATCH) name any version (If-Match: *), so that hostile values reach the action.
+JSON_BODIES = {
+    "api:person-list": lambda w: {
+        "name": "Анна",
+        "other_names": ["Anna"],
+        "contacts": ["+7 900 000-00-00"],
+        "birth_date": "1996",
+        "languages": ["Chechen"],
+        "whereabouts": [{"place": "Грозный", "since": "summer 2021", "note": ""}],
+    },
+    "api:person-detail": lambda w: {"notes": "Moved.", "kind": "group", "gender": "male"},
+    "api:person-whereabouts": lambda w: {"place": "Грозный", "since": "2021-04", "note": "x"},
+    "api:request-list": lambda w: {
+        "channel": "hotline",
+        "summary": "A call for help.",
+        "requester": str(w.person.uuid),
+        "requester_name": "Анна",
+        "received_at": "2021-04-15T10:30:00Z",
+        "urgency": "urgent",
+        "team": str(w.team.uuid),
+    },
+    "api:case-list": lambda w: {"title": "Protection", "persons": [str(w.spare.uuid)]},
+    "api:case-detail": lambda w: {"title": "Protection", "status": "active"},
+    "api:case-notes": lambda w: {"text": "Called back.", "happened_on": "2021-04-15"},
+    "api:case-assessments": lambda w: {
+        "likelihood": 4,
+        "impact": 5,
+        "level": "high",
+        "assessed_on": "2021-04-15",
+        "threat_sources": ["family"],
+        "threat_types": ["honour_killing"],
+    },
+    "api:case-actions": lambda w: {
+        "kind": "petition",
+        "title": "State protection",
+        "authority": "ic_chechnya",
+        "petition_type": "state_protection",
+        "filed_on": "2021-04-15",
+        "done": "2021-04",
+        "persons": [str(w.person.uuid)],
+    },
+    "api:case-consents": lambda w: {
+        "person": str(w.person.uuid),
+        "purpose": "referral",
+        "status": "given",
+        "given_on": "2021-04-15",
+        "expires_on": "2022-04-15",
+    },
+    "api:incident-list": lambda w: {
+        "title": "Detention",
+        "start": "2020-04",
+        "end": "summer 2021",
+        "location": w.place.pk,
+        "violation_status": "alleged",
+    },
+    "api:incident-detail": lambda w: {"title": "Detention", "start": "2020-04-12"},
+    "api:incident-acts": lambda w: {
+        "act_type": "torture",
+        "victim": str(w.spare.uuid),
+        "start": "2020-04",
+        "location": w.place.pk,
+        "victim_status": "released",
+    },
+    "api:incident-involvements": lambda w: {
+        "perpetrator": str(w.spare.uuid),
+        "degree": "direct",
+        "affiliation": "Police",
+    },
+    "api:source-list": lambda w: {"kind": "media", "title": "Report", "published": "2020-04"},
+    "api:search": lambda w: {"query": "Ибрагим", "kind": "person"},
+}
+# Routes of the API whose body is not JSON: the upload reads the file itself (and gets
+# the malformed multipart bodies of the upload forms), the unknown path reads nothing.
+NOT_JSON = {"api:source-upload", "api:not_found"}
 
 # Choices a page leaves to the user (typed into a picker), made here so that the form as
 # sent is valid and one hostile field goes on to the action and the database.
@@ -512,6 +592,7 @@ class Fuzzer:
         content_type=URLENCODED,
         follow=False,
         recorded=False,
+        method="POST",
         **extra,
     ):
         """POST ``body``; with ``follow``, open the page it redirects to (in the same
@@ -521,20 +602,20 @@ class Fuzzer:
         self.sent += 1
         try:
             with transaction.atomic(), nullcontext() if recorded else unrecorded():
-                response = client.generic("POST", target.url, body, content_type, **extra)
+                response = client.generic(method, target.url, body, content_type, **extra)
                 shown = response.get("Location", "") if response.status_code == 302 else ""
                 if follow and shown.startswith("/"):
                     what = f"{what}, then the page it leads to"
                     response = client.get(shown)
                 transaction.set_rollback(True)
         except Exception as exc:  # noqa: BLE001 - an exception that escapes is the finding
-            self.failures.append(f"{target.name} POST {what}: raised {exc!r:.300}")
+            self.failures.append(f"{target.name} {method} {what}: raised {exc!r:.300}")
             return None
         finally:
             # Signed out, another language, a message: the next request starts as this one.
             client.cookies = SimpleCookie(cookies)
         if response.status_code >= 500:
-            self.failures.append(f"{target.name} POST {what}: {response.status_code}")
+            self.failures.append(f"{target.name} {method} {what}: {response.status_code}")
         return response
 
     def get(self, target: Target, what: str, query: str):
@@ -692,6 +773,13 @@ def test_every_form_takes_hostile_values_without_a_500(fuzzer, world):
         first = fuzzer.send(target, "an empty body")
         if first is not None and first.status_code == 405:
             continue  # GET only: the query-string test opens it
+        if target.name in JSON_BODIES:
+            continue  # fuzzed as JSON, by the test below
+        if target.name in NOT_JSON:
+            target.form = Form(target.url, multipart=True)
+            target.form.add("file", "file", None)
+            send_malformed(fuzzer, target)
+            continue
         target.form = found.get((target.session, urlsplit(target.url).path))
         if target.form is None and target.name in DECLARED_FORMS:
             form_class, values = DECLARED_FORMS[target.name]
@@ -704,6 +792,90 @@ def test_every_form_takes_hostile_values_without_a_500(fuzzer, world):
             continue
         fuzz_form(fuzzer, target, Judge(target.form, fuzzer.users.get(target.session), first))
         send_malformed(fuzzer, target)
+    assert not fuzzer.failures, fuzzer.report()
+
+
+# Sent in each field of a JSON body in turn: what gets past a parser into code that
+# assumed a string, a small number, a flat value or text that encodes.
+JSON_DANGERS = [
+    ("1 MB", "x" * (1 << 20)),
+    ("NUL", "a\x00b"),
+    ("a lone surrogate", "\ud800"),
+    ("huge number", int(HUGE_NUMBER)),
+    ("huge float", 1e308),
+    ("minus one", -1),
+    ("zero", 0),
+    ("true", True),
+    ("null", None),
+    ("a list", ["x", 1, None]),
+    ("an object", {"id": "x", "code": 1}),
+    ("a deep list", [[[[[[[[[[[["x"]]]]]]]]]]]]),
+    ("year 9999", "9999-12-31"),
+    ("year 1", "0001-01-01"),
+    ("a time in year 1", "0001-01-01T00:30:00+03:00"),
+    ("after 9999", "after 9999"),
+    ("year of 32 digits", "summer 10000000000000000000000000000000"),
+    ("31 February", "31.02.2020"),
+    ("an id of another kind", "00000000-0000-0000-0000-000000000001"),
+    ("SQL", "'; DROP TABLE people_person; --"),
+    ("markup", '<script>alert("x")</script>{{ 7*7 }}{% debug %}'),
+    ("format", "%(x)s %s %n {0}"),
+    ("combining", "e" + "\u0301" * 5000),
+]
+# Whole bodies that are not the JSON object a route reads.
+NOT_AN_OBJECT = [
+    ("not JSON", b"{not json"),
+    ("cut short", b'{"name": "x'),
+    ("NaN", b'{"name": NaN}'),
+    ("a list", b"[1, 2]"),
+    ("a string", b'"x"'),
+    ("null", b"null"),
+    ("nested 100 000 deep", b"[" * 100_000 + b"]" * 100_000),
+    ("not UTF-8", b'{"name": "' + NOT_UTF8 + b'"}'),
+    ("a lone surrogate as a key", b'{"\\ud800": 1}'),
+    ("the same key twice", b'{"name": "x", "name": 1}'),
+]
+
+
+def test_every_api_body_takes_hostile_values_without_a_500(fuzzer, world):
+    """Every API route that reads a JSON body (each must be named in ``JSON_BODIES`` or
+    ``NOT_JSON``) gets a body it takes with each field in turn given each hostile value,
+    with unknown fields, and bodies that are not JSON, in other charsets, too large."""
+    import json
+
+    from django.conf import settings
+
+    api = [target for target in targets(world) if target.name.startswith("api:")]
+    for target in api:
+        method = "PATCH" if target.name.endswith("-detail") else "POST"
+        first = fuzzer.send(
+            target, "an empty JSON object", b"{}", "application/json", method=method
+        )
+        if first is not None and first.status_code == 405:
+            continue
+        if target.name not in JSON_BODIES:
+            if target.name not in NOT_JSON:
+                fuzzer.failures.append(f"{target.name} reads a body, but JSON_BODIES lacks it")
+            continue
+        base = JSON_BODIES[target.name](world)
+
+        def send(what, body, content_type="application/json", target=target, method=method):
+            if not isinstance(body, bytes):
+                body = json.dumps(body).encode()
+            fuzzer.send(target, what, body, content_type, method=method, HTTP_IF_MATCH="*")
+
+        send("the body as a client sends it", base)
+        send("with fields it does not have", {**base, "x\x00": 1, "__class__": "x", "": ""})
+        for name in base:
+            for label, value in JSON_DANGERS:
+                send(f"{name} given {label}", {**base, name: value})
+        for label, body in NOT_AN_OBJECT:
+            send(label, body)
+        encoded = json.dumps(base).encode()
+        send("a charset that is none", encoded, "application/json; charset=no-such-charset")
+        send("UTF-16 said, UTF-8 sent", encoded, "application/json; charset=utf-16")
+        send("a form said", encoded, URLENCODED)
+        send("more than Django reads", b"[" + b"1," * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + b"1]")
     assert not fuzzer.failures, fuzzer.report()
 
 

@@ -25,6 +25,18 @@ from haven.tests.routes import all_routes
 NOT_THEIRS_POST = {"read_only": 403, **NOT_THEIRS}
 POST_ONLY = {"member": 405, "read_only": 405}
 EVERYONE_POST = {"administrator": 302, "member": 302, "read_only": 302, "outsider": 302}
+# The API, as the browser's session reaches it: anonymous callers get 401 (no redirect);
+# an empty form posted where JSON is read is refused as 415, before anything is saved.
+API = 401
+API_CREATE = {
+    "member": 415,
+    "read_only": 403,
+    "outsider": 403,
+    "administrator": 403,
+    "anonymous": API,
+}
+API_PART_CREATE = {"member": 415, "read_only": 403, **NOT_THEIRS, "anonymous": API}
+API_POST_ONLY = {persona: 405 for persona in EVERYONE}
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,11 @@ def _uuid(name):
     return lambda w: {"uuid": getattr(w, name).uuid}
 
 
+def _id(name):
+    """The API names a record's UUID ``id``."""
+    return lambda w: {"id": getattr(w, name).uuid}
+
+
 ROUTES: dict[str, Entry] = {
     # Signing in and the account itself.
     "accounts:login": Entry(get={"anonymous": 200, "member": 302}, anonymous=200),
@@ -52,6 +69,13 @@ ROUTES: dict[str, Entry] = {
     "accounts:recovery_codes": Entry(get={"member": 405, "administrator": 405}),
     "accounts:language": Entry(get={"member": 405}, anonymous=405),
     "accounts:account": Entry(get=EVERYONE),
+    # Access tokens: one's own; another's token (here: no token at all) is unknown.
+    "accounts:tokens": Entry(get=EVERYONE, post={persona: 400 for persona in EVERYONE}),
+    "accounts:token_revoke": Entry(
+        _uuid("person"),
+        get={persona: 405 for persona in EVERYONE},
+        post={persona: 404 for persona in EVERYONE},
+    ),
     # Administration: accounts, teams, the audit log, vocabularies, places.
     "audit:log": Entry(get=ADMIN_ONLY),
     "admin:users": Entry(get=ADMIN_ONLY),
@@ -409,6 +433,60 @@ ROUTES: dict[str, Entry] = {
     "drafts:version_download": Entry(
         lambda w: {"uuid": draft_parts.routes_template().active.uuid}, get=ADMIN_ONLY
     ),
+    # The API (haven/api): the same records, the same answers, in JSON.
+    "api:person-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
+    "api:person-duplicates": Entry(get=EVERYONE, anonymous=API),
+    "api:person-detail": Entry(_id("person"), get=READERS, anonymous=API),
+    "api:person-whereabouts": Entry(
+        _id("person"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
+    ),
+    "api:request-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
+    "api:request-detail": Entry(_id("intake"), get=READERS, anonymous=API),
+    "api:case-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
+    "api:case-detail": Entry(_id("case"), get=READERS, anonymous=API),
+    "api:case-notes": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
+    "api:case-assessments": Entry(
+        _id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
+    ),
+    "api:case-actions": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
+    "api:case-consents": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
+    "api:incident-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
+    "api:incident-detail": Entry(_id("incident"), get=READERS, anonymous=API),
+    "api:incident-acts": Entry(
+        _id("incident"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
+    ),
+    "api:incident-involvements": Entry(
+        lambda w: {"id": w.incident.uuid, "act_id": w.act.uuid},
+        get=API_POST_ONLY,
+        post=API_PART_CREATE,
+        anonymous=API,
+    ),
+    "api:source-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
+    "api:source-detail": Entry(_id("source"), get=READERS, anonymous=API),
+    # An empty form holds no file: refused (400), nothing stored.
+    "api:source-upload": Entry(
+        _id("source"),
+        get=API_POST_ONLY,
+        post={**API_PART_CREATE, "member": 400},
+        anonymous=API,
+    ),
+    "api:source-download": Entry(
+        lambda w: {"id": w.source.uuid, "file_id": w.evidence.uuid}, get=READERS, anonymous=API
+    ),
+    "api:source-custody": Entry(
+        lambda w: {"id": w.source.uuid, "file_id": w.evidence.uuid}, get=READERS, anonymous=API
+    ),
+    "api:vocabulary-list": Entry(get=EVERYONE, anonymous=API),
+    "api:vocabulary-detail": Entry(lambda w: {"code": "channel"}, get=EVERYONE, anonymous=API),
+    "api:place-list": Entry(get=EVERYONE, anonymous=API),
+    "api:place-detail": Entry(lambda w: {"pk": w.place.pk}, get=EVERYONE, anonymous=API),
+    "api:search": Entry(
+        get=API_POST_ONLY, post={**{p: 415 for p in EVERYONE}, "anonymous": API}, anonymous=API
+    ),
+    "api:audit_status": Entry(get=ADMIN_ONLY, anonymous=API),
+    "api:schema": Entry(get=EVERYONE, anonymous=API),
+    "api:docs": Entry(get=EVERYONE),
+    "api:not_found": Entry(get={persona: 404 for persona in EVERYONE}, anonymous=404),
 }
 
 

@@ -17,9 +17,10 @@ from haven.drafts.tests import parts
 from haven.tests.browser.conftest import sign_in_through_page
 
 
-def _downloaded(page, click) -> tuple[str, bytes]:
+def _downloaded(page, target) -> tuple[str, bytes]:
+    """Click ``target`` (a locator) and take the file it downloads."""
     with page.expect_download() as waiting:
-        click()
+        target.click()
     download = waiting.value
     return download.suggested_filename, Path(download.path()).read_bytes()
 
@@ -54,7 +55,7 @@ def test_the_lawyer_drafts_the_petition_and_takes_the_dossier(
                 page.wait_for_url(f"**/drafts/petitions/{petition.uuid}/**")
                 shoot(page, "petition-drafts-ru")
                 name, files["petition"] = _downloaded(
-                    page, lambda: page.get_by_role("link", name="Скачать DOCX").click()
+                    page, page.get_by_role("link", name="Скачать DOCX")
                 )
                 assert name.endswith(".docx")
                 page.goto(f"/cases/{case.uuid}/")
@@ -65,9 +66,7 @@ def test_the_lawyer_drafts_the_petition_and_takes_the_dossier(
             )
             shoot(page, f"dossier-form-{locale}")
             button = "Скачать досье" if russian else "Download the dossier"
-            name, files[locale] = _downloaded(
-                page, lambda: page.get_by_role("button", name=button).click()
-            )
+            name, files[locale] = _downloaded(page, page.get_by_role("button", name=button))
             assert name.startswith(f"dossier-{case.code}-{locale}") and name.endswith(".pdf")
         finally:
             context.close()

@@ -1,0 +1,226 @@
+"""People: name forms, contacts and whereabouts, read and written through people.actions."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from haven.api.fields import Body, FuzzyDateField, Shown, TeamField, fuzzy, ref
+from haven.api.views.base import RecordViewSet, check_if_match
+from haven.audit.actions import record
+from haven.lib.fuzzy_dates import FuzzyDate
+from haven.lib.normalize import contact_terms
+from haven.lib.partial_dates import PartialDate
+from haven.people import actions
+from haven.people.models import Person
+from haven.records.access import get_for_user
+
+# As on the person's form: a list of a few hundred short lines at most.
+LONGEST_LIST = 200
+
+
+def names_field(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=LONGEST_LIST, **kwargs
+    )
+
+
+class ContactSerializer(Shown):
+    kind = serializers.CharField(read_only=True, help_text="phone, email, telegram, handle…")
+    value = serializers.CharField(max_length=300)
+
+
+class MoveSerializer(Shown):
+    place = serializers.CharField(max_length=300)
+    since = FuzzyDateField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class PersonSerializer(Shown):
+    id = serializers.UUIDField(source="uuid")
+    code = serializers.CharField()
+    team = TeamField()
+    kind = serializers.ChoiceField(choices=Person.Kind.choices)
+    name = serializers.CharField()
+    other_names = serializers.ListField(child=serializers.CharField())
+    nicknames = serializers.ListField(child=serializers.CharField())
+    gender = serializers.CharField()
+    birth_date = FuzzyDateField(allow_null=True)
+    nationality = serializers.CharField()
+    languages = serializers.ListField(child=serializers.CharField())
+    contacts = ContactSerializer(many=True)
+    whereabouts = serializers.SerializerMethodField()
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(MoveSerializer(many=True))
+    def get_whereabouts(self, person) -> list[dict]:
+        moves = []
+        for move in person.whereabouts or []:
+            since = None
+            if move.get("since"):
+                try:
+                    since = fuzzy(FuzzyDate.parse(move["since"]))
+                except ValueError:
+                    since = {"text": move["since"]}
+            moves.append(
+                {"place": move.get("place", ""), "since": since, "note": move.get("note", "")}
+            )
+        return moves
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["gender"] = data["gender"] or ""
+        return data
+
+
+def _contacts(values) -> list[dict]:
+    contacts = []
+    for value in values:
+        terms = contact_terms(value)
+        contacts.append({"kind": terms[0].split(":", 1)[0] if terms else "handle", "value": value})
+    return contacts
+
+
+class PersonBody(Body):
+    team = serializers.UUIDField(required=False, help_text="Needed only in several teams.")
+    name = serializers.CharField(max_length=300)
+    kind = serializers.ChoiceField(choices=Person.Kind.choices, required=False)
+    other_names = names_field(required=False)
+    nicknames = names_field(required=False)
+    gender = serializers.ChoiceField(choices=[("", "—"), *Person.Gender.choices], required=False)
+    birth_date = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="1996, 1996-05, 1996-05-17 or ~1996",
+    )
+    nationality = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=60), max_length=20, required=False
+    )
+    contacts = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        max_length=LONGEST_LIST,
+        required=False,
+        help_text="Phone numbers, e-mail addresses, Telegram or Signal handles.",
+    )
+    notes = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    whereabouts = MoveSerializer(many=True, required=False, help_text="Only when creating.")
+
+    def validate_birth_date(self, value):
+        if not value.strip():
+            return None
+        try:
+            return PartialDate.parse(value)
+        except ValueError:
+            raise serializers.ValidationError(
+                _(
+                    "Enter a year (1996), a month (1996-05) or a day (1996-05-17), "
+                    "~ for an estimate."
+                )
+            ) from None
+
+    def validate_contacts(self, value):
+        return _contacts(value)
+
+    def validate_whereabouts(self, value):
+        return [
+            {
+                "place": move["place"],
+                "since": move["since"].machine() if move.get("since") else "",
+                "note": move.get("note", ""),
+            }
+            for move in value
+        ]
+
+
+class PersonUpdateBody(PersonBody):
+    team = None
+    whereabouts = None
+
+
+class DuplicateSerializer(Shown):
+    a = serializers.DictField(help_text="One record: id and code.")
+    b = serializers.DictField(help_text="The other.")
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+# As many likely pairs as one answer holds, closest first.
+DUPLICATES_SHOWN = 200
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The people you may see", tags=["people"]),
+    retrieve=extend_schema(summary="One person", tags=["people"]),
+    create=extend_schema(summary="Record a person", request=PersonBody, tags=["people"]),
+    partial_update=extend_schema(
+        summary="Change a person (send If-Match)", request=PersonUpdateBody, tags=["people"]
+    ),
+    destroy=extend_schema(summary="Delete a person (send If-Match)", tags=["people"]),
+)
+class PersonViewSet(RecordViewSet):
+    module = "people"
+    model = Person
+    serializer_class = PersonSerializer
+    filters = {"kind": ("kind", Person.Kind.values)}
+    create_body = PersonBody
+    update_body = PersonUpdateBody
+
+    def perform_create(self, team, data):
+        name = data.pop("name")
+        return actions.add_person(team=team, by=self.request.user, name=name, **data)
+
+    def perform_update(self, person, data):
+        return actions.update_person(person, by=self.request.user, **data)
+
+    def perform_destroy(self, person):
+        actions.remove_person(person, by=self.request.user)
+
+    @extend_schema(
+        summary="Likely duplicates among the people you may change, closest first",
+        responses=DuplicateSerializer(many=True),
+        tags=["people"],
+    )
+    @action(detail=False, methods=["get"])
+    def duplicates(self, request):
+        from haven.people.duplicates import find
+
+        found = find(Person.objects.writable_by(request.user))
+        record("people.duplicates.listed", summary=f"API: {len(found)} candidate pairs")
+        rows = [
+            {
+                "a": ref(pair.a),
+                "b": ref(pair.b),
+                "score": round(pair.score, 3),
+                "reasons": pair.reasons,
+            }
+            for pair in found[:DUPLICATES_SHOWN]
+        ]
+        return Response(DuplicateSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Add a move to a person's whereabouts (send If-Match)",
+        request=MoveSerializer,
+        tags=["people"],
+    )
+    @action(detail=True, methods=["post"], url_path="whereabouts")
+    def whereabouts(self, request, id=None):
+        person = get_for_user(Person, request.user, id, write=True)
+        move = self.body(MoveSerializer)
+        with transaction.atomic():
+            check_if_match(request, person)
+            person = actions.record_move(
+                person,
+                by=request.user,
+                place=move["place"],
+                since=move.get("since") or "",
+                note=move.get("note", ""),
+            )
+        return self.shown(person)
