@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_authenticator_with_encrypted_secret'),
+        ('accounts', '0003_membership_report_figures_only'),
     ]
 
     operations = [
