@@ -114,7 +114,6 @@ ROUTES: dict[str, Entry] = {
     "locations:edit": Entry(lambda w: {"pk": w.place.pk}, get=ADMIN_ONLY),
     # Everyone's pages.
     "web:home": Entry(get=EVERYONE),
-    "web:module": Entry(lambda w: {"module": "reports"}, get=EVERYONE),
     "search:search": Entry(get=EVERYONE),
     "search:pick": Entry(
         get={persona: 405 for persona in EVERYONE},

@@ -5,5 +5,4 @@ from haven.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("<slug:module>/", views.module, name="module"),
 ]

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from haven.audit.actions import record
-
-# The modules of DESIGN.md; each page says what it will hold until it arrives.
-MODULES = {
-    "reports": (
-        _("Reports"),
-        _("Statistics, charts and reports that expose no one."),
-    ),
-}
 
 
 @require_GET
@@ -23,19 +13,7 @@ def home(request):
     # The dashboard shows case work; web sits above the apps and reads their selectors.
     from haven.cases.selectors import dashboard_context
 
-    return render(request, "web/home.html", {"modules": MODULES, **dashboard_context(request.user)})
-
-
-@require_GET
-def module(request, module: str):
-    if module not in MODULES:
-        raise Http404
-    title, description = MODULES[module]
-    return render(
-        request,
-        "web/module.html",
-        {"module": module, "title": title, "description": description},
-    )
+    return render(request, "web/home.html", dashboard_context(request.user))
 
 
 def _error(request, template: str, status: int, action: str | None = None, summary: str = ""):
