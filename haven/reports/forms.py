@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from haven.accounts.models import Team
 from haven.locations.models import Location
@@ -26,7 +27,9 @@ FILTER_KINDS = [
 
 
 class ReportForm(forms.Form):
-    rows = forms.ChoiceField(label=_("Rows"), choices=DIMENSIONS.items(), initial="act_type")
+    rows = forms.ChoiceField(
+        label=pgettext_lazy("report layout", "Rows"), choices=DIMENSIONS.items(), initial="act_type"
+    )
     columns = forms.ChoiceField(
         label=_("Columns"), choices=[], required=False, help_text=_("Optional: a cross-table.")
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from haven.accounts.models import Team
 from haven.locations.models import Location
@@ -185,7 +186,7 @@ def describe(definition: counting.Definition) -> list[tuple[str, str]]:
     d = definition
     lines = [
         (_("Counted"), str(counting.MEASURES[d.measure])),
-        (_("Rows"), _dimension(d.rows, d)),
+        (pgettext("report layout", "Rows"), _dimension(d.rows, d)),
     ]
     if d.columns:
         lines.append((_("Columns"), _dimension(d.columns, d)))
@@ -229,7 +230,11 @@ def chart(shown: Shown) -> dict:
     lines = [line for line in shown.lines][:CHART_ROWS]
     if shown.empty or not lines:
         return {"bars": [], "height": 0}
-    label_width, width, bar, gap = 260, 800, 22, 6
+    # Room for the longest label (about 8.6 units a letter at font-size 15, in DejaVu Sans):
+    # a label wider than its room would run off the left edge.
+    longest = max(len(line.label[:45]) for line in lines)
+    label_width = max(120, min(400, round(longest * 8.6) + 16))
+    width, bar, gap = label_width + 540, 22, 6
     peak = max((line.total.value or 0) for line in lines) or 1
     peak = max(
         peak,

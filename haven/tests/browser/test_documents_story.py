@@ -1,6 +1,6 @@
 """The seed story's lawyer takes the case's papers out of Haven in the browser: the Russian
-petition to the Investigative Committee drafted in one click, and the case's dossier as a
-PDF, in English and in Russian."""
+petition to the Investigative Committee drafted in one click, the case's dossier as a PDF,
+and the pattern report for a rapporteur as a PDF, in English and in Russian."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_the_lawyer_drafts_the_petition_and_takes_the_dossier(
             base_url=live_server.url, locale="en-GB", accept_downloads=True
         )
         page = context.new_page()
-        page.set_default_timeout(20000)
+        page.set_default_timeout(60000)  # a PDF is drawn on a busy machine too
         russian = locale == "ru"
         try:
             sign_in_through_page(page, lawyer, device)
@@ -68,6 +68,18 @@ def test_the_lawyer_drafts_the_petition_and_takes_the_dossier(
             button = "Скачать досье" if russian else "Download the dossier"
             name, files[locale] = _downloaded(page, page.get_by_role("button", name=button))
             assert name.startswith(f"dossier-{case.code}-{locale}") and name.endswith(".pdf")
+            # The pattern for a rapporteur: acts by type and year, downloaded as a PDF.
+            page.goto("/reports/")
+            page.get_by_label("Столбцы" if russian else "Columns").select_option("period")
+            page.get_by_role(
+                "button", name="Показать отчёт" if russian else "Show the report"
+            ).click()
+            page.get_by_test_id("report-table").wait_for()
+            shoot(page, f"report-{locale}")
+            pdf_link = "PDF на русском" if russian else "PDF in English"
+            _name, files[f"report-{locale}"] = _downloaded(
+                page, page.get_by_role("link", name=pdf_link)
+            )
         finally:
             context.close()
 
@@ -79,5 +91,10 @@ def test_the_lawyer_drafts_the_petition_and_takes_the_dossier(
         assert f"{heading} {case.code}" in text, text[:300]
         assert salman.name in text
         pdf_pages(files[locale], f"browser-dossier-{locale}")
+    for locale, words in (("ru", ("Вид действия", "< 5")), ("en", ("Type of act", "< 5"))):
+        text = pdf_text(files[f"report-{locale}"])
+        assert all(word in text for word in words), text[:400]
+        assert salman.name not in text  # figures only
+        pdf_pages(files[f"report-{locale}"], f"browser-report-{locale}")
     assert AuditEntry.objects.filter(action="drafts.draft.downloaded").count() == 1
     assert AuditEntry.objects.filter(action="documents.dossier.made").count() == 2
