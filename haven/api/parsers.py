@@ -54,7 +54,8 @@ DEEPEST = 16
 
 def _check(data) -> None:
     """Refuse text that is no Unicode (a lone surrogate, which JSON's \\u escapes can
-    spell but nothing can store or answer with) and nesting beyond ``DEEPEST``."""
+    spell but nothing can store or answer with), NUL characters (which the pages' forms
+    refuse too, and PostgreSQL cannot hold or compare) and nesting beyond ``DEEPEST``."""
     waiting = [(data, 0)]
     while waiting:
         value, depth = waiting.pop()
@@ -66,6 +67,10 @@ def _check(data) -> None:
         elif isinstance(value, list):
             waiting.extend((item, depth + 1) for item in value)
         elif isinstance(value, str):
+            if "\x00" in value:
+                raise exceptions.ParseError(
+                    _("The body holds a NUL character, which no field takes.")
+                )
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:

@@ -70,5 +70,8 @@ def switch_context(channel: str, *, actor=None, address=None, request=None) -> N
     """From here to the end of the enclosing ``audit_context``, entries carry this channel
     and actor: for an interface that learns who is acting only part-way through a
     request (the API, once a token is read). The enclosing context's exit restores
-    what was there before."""
+    what was there before. Outside any context (a streamed response read after its
+    request ended) it changes nothing: nothing would restore what it set."""
+    if _current.get() is None:
+        return
     _current.set(AuditContext(channel, actor, address, "", request))

@@ -142,6 +142,11 @@ DECLARED_FORMS = {
     "imports:use_saved": (None, {"saved": "00000000-0000-0000-0000-000000000000"}),
     # Shown for each of one's tokens (the world has none): a button with no fields.
     "accounts:token_revoke": (None, {}),
+    # Shown under a report once it is shown: the report's definition and a name.
+    "reports:save": (
+        None,
+        {"rows": "act_type", "measure": "acts", "period": "year", "level": "region", "name": "x"},
+    ),
 }
 
 # The API reads JSON, not forms: each route that takes a body is sent, by
@@ -240,6 +245,7 @@ FILLED = {
     "incidents:link_case": {"case": lambda w: w.spare_case.uuid},
     "incidents:new": {"victims": lambda w: w.spare.uuid},
     "people:relate": {"other": lambda w: w.spare.uuid},
+    "reports:save": {"team": lambda w: w.team.uuid},
 }
 # The file a form's file field takes (name, content); a PDF where not named here.
 HTML_PAGE = b"<!doctype html><html lang=en><head><title>Detained</title></head><body><article>"

@@ -82,3 +82,16 @@ def test_entries_written_before_channels_keep_their_hashes():
     assert entry.channel == "" and entry.records == []
     assert '"channel"' not in entry.canonical().decode()
     assert '"records"' not in entry.canonical().decode()
+
+
+def test_switching_outside_any_context_leaves_nothing_behind():
+    """A streamed API response read after its request ended may authenticate again; that
+    must not leave the API channel set for whatever the thread does next."""
+    from haven.audit.context import Channel, audit_context, current_context, switch_context
+
+    switch_context(Channel.API)
+    assert current_context() is None
+    with audit_context(Channel.WEB):
+        switch_context(Channel.API)
+        assert current_context().channel == Channel.API
+    assert current_context() is None

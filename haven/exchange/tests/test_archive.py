@@ -38,7 +38,9 @@ def _as_from_elsewhere(data: dict) -> dict:
         for entry in kind:
             text = text.replace(entry["uuid"], str(uuid.uuid4()))
             if entry.get("code"):
-                text = text.replace(entry["code"], entry["code"][:2] + "Z" + entry["code"][3:])
+                # A letter the code does not have there already, or the code stays the same.
+                letter = "Z" if entry["code"][2] != "Z" else "Y"
+                text = text.replace(entry["code"], entry["code"][:2] + letter + entry["code"][3:])
     return json.loads(text)
 
 
@@ -92,7 +94,7 @@ def test_an_archive_from_elsewhere_finds_the_places_and_terms_already_here(
     assert incident.cases.get().title == "Two brothers"
     act = Act.objects.get(team=receiving)
     assert act.victim.name == "Ибрагим Селимханов"
-    assert act.victim.code.startswith("P-Z")
+    assert act.victim.code[:3] in ("P-Z", "P-Y")
     assert InformationLink.objects.get(team=receiving).source.title == "A report"
 
 
