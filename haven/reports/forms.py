@@ -58,8 +58,15 @@ class ReportForm(forms.Form):
         help_text=_("None ticked: every team whose figures you may see."),
     )
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user, **kwargs):
+        if data is not None:
+            # A report's URL may name only what differs from the defaults (?rows=gender):
+            # the rest takes the builder's defaults rather than being "required".
+            data = data.copy()
+            for name, field in self.base_fields.items():
+                if name not in data and field.initial is not None:
+                    data[name] = field.initial
+        super().__init__(data, *args, **kwargs)
         self.fields["columns"].choices = NO_COLUMNS + list(DIMENSIONS.items())
         self.fields["level"].choices = Location.Kind.choices
         self.fields["act_types"].choices = [

@@ -56,6 +56,14 @@ def test_a_report_over_nothing_says_so(personas):
     assert 'data-testid="report-empty"' in response.content.decode()
 
 
+def test_a_query_naming_only_the_rows_takes_the_defaults_for_the_rest(world, personas):
+    url = f"{reverse('reports:index')}?rows=gender"
+    response = client_for(personas.member).get(url)
+    html = response.content.decode()
+    assert response.status_code == 200, html
+    assert 'data-testid="report-table"' in html and "This field is required" not in html
+
+
 def test_a_bad_definition_is_a_400_that_names_the_field(personas):
     response = client_for(personas.member).get(report_url(rows="names"))
     assert response.status_code == 400
