@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from haven.api.fields import Body, FuzzyDateField, Shown, TeamField, fuzzy, ref
-from haven.api.views.base import RecordViewSet, check_if_match
+from haven.api.views.base import IF_MATCH, RecordViewSet, check_if_match
 from haven.audit.actions import record
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.normalize import contact_terms
@@ -152,6 +159,10 @@ class DuplicateSerializer(Shown):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
+MOVE = OpenApiParameter(
+    "index", OpenApiTypes.INT, OpenApiParameter.PATH, description="0 is the oldest move."
+)
+
 # As many likely pairs as one answer holds, closest first.
 DUPLICATES_SHOWN = 200
 
@@ -223,4 +234,52 @@ class PersonViewSet(RecordViewSet):
                 since=move.get("since") or "",
                 note=move.get("note", ""),
             )
+        return self.shown(person)
+
+    @extend_schema(
+        summary="Correct a move of a person's whereabouts (send the person's If-Match)",
+        parameters=[MOVE, IF_MATCH],
+        request=MoveSerializer,
+        responses=PersonSerializer,
+        tags=["people"],
+        methods=["PATCH"],
+    )
+    @extend_schema(
+        summary="Take a move off a person's whereabouts (send the person's If-Match)",
+        parameters=[MOVE, IF_MATCH],
+        request=None,
+        responses=PersonSerializer,
+        tags=["people"],
+        methods=["DELETE"],
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path="whereabouts/<int:index>",
+        url_name="move",
+    )
+    def move(self, request, id=None, index=None):
+        """A move is a line of the person's whereabouts, not a record of its own: it is
+        named by its place in the list (0 the oldest) and changed with the person's ETag,
+        as the person's page edits it."""
+        person = get_for_user(Person, request.user, id, write=True)
+        given = self.body(MoveSerializer, partial=True) if request.method == "PATCH" else None
+        with transaction.atomic():
+            check_if_match(request, person)
+            moves = person.whereabouts or []
+            if not 0 <= index < len(moves):
+                record("access.denied", summary=f"person {person.uuid}: no move {index}")
+                raise Http404
+            if given is None:
+                person = actions.remove_move(person, index, by=request.user)
+            else:
+                move = {**moves[index], **given}
+                person = actions.change_move(
+                    person,
+                    index,
+                    by=request.user,
+                    place=move.get("place", ""),
+                    since=move.get("since") or "",
+                    note=move.get("note", ""),
+                )
         return self.shown(person)
