@@ -238,6 +238,8 @@ class RecordViewSet(ApiMixin, viewsets.GenericViewSet):
         return self.shown(instance)
 
     def destroy(self, request, *args, **kwargs):
+        if not hasattr(self, "perform_destroy"):  # the web keeps it too: no delete
+            raise exceptions.MethodNotAllowed(request.method)
         instance = get_for_user(self.model, request.user, self.kwargs["id"], write=True)
         with transaction.atomic():
             check_if_match(request, instance)

@@ -273,6 +273,7 @@ class NoteBody(Body):
         request=CaseUpdateBody,
         tags=["cases"],
     ),
+    destroy=extend_schema(exclude=True),
 )
 class CaseViewSet(RecordViewSet):
     """Protection cases. Their parts are read with the case; notes can be added here."""
@@ -287,7 +288,8 @@ class CaseViewSet(RecordViewSet):
     }
     create_body = CaseBody
     update_body = CaseUpdateBody
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    # DELETE reaches only the parts: the record itself is not deleted, as on the web.
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action != "list" else CaseSerializer

@@ -208,6 +208,7 @@ class InvolvementBody(Body):
     partial_update=extend_schema(
         summary="Change an incident (send If-Match)", request=IncidentUpdateBody, tags=["incidents"]
     ),
+    destroy=extend_schema(exclude=True),
 )
 class IncidentViewSet(RecordViewSet):
     """Incidents: what happened, where and when (vague dates spelled out)."""
@@ -219,7 +220,8 @@ class IncidentViewSet(RecordViewSet):
     filters = {"violation_status": ("violation_status", Incident.ViolationStatus.values)}
     create_body = IncidentBody
     update_body = IncidentUpdateBody
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    # DELETE reaches only the parts: the record itself is not deleted, as on the web.
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_serializer_class(self):
         return IncidentDetailSerializer if self.action != "list" else IncidentSerializer
