@@ -199,7 +199,7 @@ class PersonViewSet(RecordViewSet):
         responses=DuplicateSerializer(many=True),
         tags=["people"],
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one answer, closest first
     def duplicates(self, request):
         from haven.people.duplicates import find
 
