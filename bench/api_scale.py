@@ -137,9 +137,8 @@ def main() -> None:
             (p50, p95), (f50, f95) = quantiles(pages), quantiles(floors)
             ratio = p50 / f50
             worst = max(worst, ratio)
-            print(
-                f"{kind + ' ' + label:<34}{p50:>8.1f}{p95:>8.1f}{f50:>11.1f}{f95:>8.1f}{ratio:>10.2f}x"
-            )
+            figures = f"{p50:>8.1f}{p95:>8.1f}{f50:>11.1f}{f95:>8.1f}{ratio:>10.2f}x"
+            print(f"{kind + ' ' + label:<34}{figures}")
         made = [timed("post", path, body(n)) for n in range(args.repeat)]
         p50, p95 = quantiles(made)
         print(f"{kind + ' create':<34}{p50:>8.1f}{p95:>8.1f}{'—':>11}{'—':>8}{'':>11}")
