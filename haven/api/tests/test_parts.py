@@ -254,6 +254,8 @@ def test_a_move_is_corrected_and_removed_with_the_persons_etag(api, world):
     is_problem(api["read_only"].delete(url + "whereabouts/0/", HTTP_IF_MATCH=etag), 403)
     is_problem(api["outsider"].delete(url + "whereabouts/0/", HTTP_IF_MATCH=etag), 404)
     is_problem(member.delete(url + "whereabouts/5/", HTTP_IF_MATCH=etag), 404)
+    unknown = member.patch(url + "whereabouts/0/", {"city": "Moscow"}, HTTP_IF_MATCH=etag)
+    assert "city" in is_problem(unknown, 400)["errors"]
     changed = member.patch(url + "whereabouts/0/", {"note": "With his aunt"}, HTTP_IF_MATCH=etag)
     assert changed.status_code == 200, changed.content
     move = changed.json()["whereabouts"][0]

@@ -47,6 +47,14 @@ class MoveSerializer(Shown):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+class MoveBody(Body):
+    """A move as sent: a field it does not have is refused, as in every body."""
+
+    place = serializers.CharField(max_length=300)
+    since = FuzzyDateField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
 class PersonSerializer(Shown):
     id = serializers.UUIDField(source="uuid")
     code = serializers.CharField()
@@ -118,7 +126,7 @@ class PersonBody(Body):
         help_text="Phone numbers, e-mail addresses, Telegram or Signal handles.",
     )
     notes = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
-    whereabouts = MoveSerializer(many=True, required=False, help_text="Only when creating.")
+    whereabouts = MoveBody(many=True, required=False, help_text="Only when creating.")
 
     def validate_birth_date(self, value):
         if not value.strip():
@@ -218,13 +226,13 @@ class PersonViewSet(RecordViewSet):
 
     @extend_schema(
         summary="Add a move to a person's whereabouts (send If-Match)",
-        request=MoveSerializer,
+        request=MoveBody,
         tags=["people"],
     )
     @action(detail=True, methods=["post"], url_path="whereabouts")
     def whereabouts(self, request, id=None):
         person = get_for_user(Person, request.user, id, write=True)
-        move = self.body(MoveSerializer)
+        move = self.body(MoveBody)
         with transaction.atomic():
             check_if_match(request, person)
             person = actions.record_move(
@@ -239,7 +247,7 @@ class PersonViewSet(RecordViewSet):
     @extend_schema(
         summary="Correct a move of a person's whereabouts (send the person's If-Match)",
         parameters=[MOVE, IF_MATCH],
-        request=MoveSerializer,
+        request=MoveBody,
         responses=PersonSerializer,
         tags=["people"],
         methods=["PATCH"],
@@ -263,7 +271,7 @@ class PersonViewSet(RecordViewSet):
         named by its place in the list (0 the oldest) and changed with the person's ETag,
         as the person's page edits it."""
         person = get_for_user(Person, request.user, id, write=True)
-        given = self.body(MoveSerializer, partial=True) if request.method == "PATCH" else None
+        given = self.body(MoveBody, partial=True) if request.method == "PATCH" else None
         with transaction.atomic():
             check_if_match(request, person)
             moves = person.whereabouts or []
