@@ -272,12 +272,13 @@ class PersonViewSet(RecordViewSet):
         as the person's page edits it."""
         person = get_for_user(Person, request.user, id, write=True)
         given = self.body(MoveBody, partial=True) if request.method == "PATCH" else None
+        moves = person.whereabouts or []
+        if not 0 <= index < len(moves):  # (outside the transaction: the entry stays)
+            record("access.denied", summary=f"person {person.uuid}: no move {index}")
+            raise Http404
         with transaction.atomic():
+            # The same version holds the same moves: the index still names the one read.
             check_if_match(request, person)
-            moves = person.whereabouts or []
-            if not 0 <= index < len(moves):
-                record("access.denied", summary=f"person {person.uuid}: no move {index}")
-                raise Http404
             if given is None:
                 person = actions.remove_move(person, index, by=request.user)
             else:
