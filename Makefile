@@ -12,7 +12,7 @@ BENCH_DEPS := pyarrow>=18 locust>=2.30
 BENCH_NAMES := pyarrow locust
 space := $(subst ,, )
 TEST_DEPS := pytest>=8 pytest-django>=4.9 factory-boy>=3.3 hypothesis>=6.100 \
-	playwright>=1.50 polib>=1.2 ruff>=0.9 zxing-cpp>=3.1
+	playwright>=1.50 polib>=1.2 ruff>=0.9 zxing-cpp>=3.1 schemathesis>=4.0
 
 .PHONY: run test lint format bench lock system-deps messages clean
 

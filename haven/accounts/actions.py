@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.accounts.models import (
-    TOKEN_MODULES,
     TOKEN_PREFIX,
     AccessToken,
     Authenticator,
@@ -23,6 +22,7 @@ from haven.accounts.models import (
     User,
     hash_recovery_code,
     hash_token,
+    token_scope_choices,
 )
 from haven.audit.actions import record
 from haven.lib.codes import random_chars
@@ -209,8 +209,9 @@ TOKEN_DAYS = (7, 30, 90, 365)
 
 
 def token_scopes() -> list[str]:
-    """Every scope a token may carry: ``<module>:read`` and ``<module>:write``."""
-    return [f"{module}:{mode}" for module, _label in TOKEN_MODULES for mode in ("read", "write")]
+    """Every scope a token may carry: ``<module>:read``, and ``<module>:write`` where the
+    API writes."""
+    return [scope for scope, _label, _mode in token_scope_choices()]
 
 
 @transaction.atomic

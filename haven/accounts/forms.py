@@ -120,11 +120,10 @@ class TokenForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from haven.accounts.models import TOKEN_MODULES
+        from haven.accounts.models import token_scope_choices
 
         super().__init__(*args, **kwargs)
+        modes = {"read": _("read"), "write": _("write")}
         self.fields["scopes"].choices = [
-            (f"{module}:{mode}", f"{label}: {mode_label}")
-            for module, label in TOKEN_MODULES
-            for mode, mode_label in (("read", _("read")), ("write", _("write")))
+            (scope, f"{label}: {modes[mode]}") for scope, label, mode in token_scope_choices()
         ]

@@ -271,6 +271,21 @@ TOKEN_MODULES = (
     ("search", _("Search")),
     ("audit", _("Audit log status")),
 )
+# Modules the API only reads (vocabularies and places, search by POST, the audit
+# status): a write scope there would promise what no route does, so none is offered.
+READ_ONLY_MODULES = ("reference", "search", "audit")
+
+
+def token_scope_choices() -> list[tuple[str, str, str]]:
+    """Every scope a token may carry, as ``(scope, module label, mode)``, in page order:
+    ``<module>:read`` for every module, ``<module>:write`` where the API writes."""
+    return [
+        (f"{module}:{mode}", label, mode)
+        for module, label in TOKEN_MODULES
+        for mode in (("read",) if module in READ_ONLY_MODULES else ("read", "write"))
+    ]
+
+
 TOKEN_PREFIX = "hvn_"  # noqa: S105 - the mark every token begins with, not a secret
 
 

@@ -439,7 +439,17 @@ ROUTES: dict[str, Entry] = {
     "api:person-whereabouts": Entry(
         _id("person"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
     ),
+    # A move is changed (PATCH) or removed (DELETE) only: tested in haven/api.
+    "api:person-move": Entry(
+        lambda w: {"id": w.person.uuid, "index": 0}, get=API_POST_ONLY, anonymous=API
+    ),
     "api:request-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
+    "api:request-open-case": Entry(
+        _id("intake"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
+    ),
+    "api:request-join": Entry(
+        _id("intake"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
+    ),
     "api:request-detail": Entry(_id("intake"), get=READERS, anonymous=API),
     "api:case-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
     "api:case-detail": Entry(_id("case"), get=READERS, anonymous=API),
@@ -449,7 +459,53 @@ ROUTES: dict[str, Entry] = {
     ),
     "api:case-actions": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
     "api:case-consents": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
+    # A part of a case or an incident: read here; changed and deleted (PATCH, DELETE
+    # with If-Match) in haven/api/tests/test_parts.py, persona by persona.
+    "api:case-assessment": Entry(
+        lambda w: {"id": w.case.uuid, "part_id": case_parts.assessment(w.case).uuid},
+        get=READERS,
+        anonymous=API,
+    ),
+    "api:case-action": Entry(
+        lambda w: {"id": w.case.uuid, "part_id": w.petition.uuid}, get=READERS, anonymous=API
+    ),
+    "api:case-decision": Entry(
+        lambda w: {"id": w.case.uuid, "part_id": w.petition.uuid},
+        get=API_POST_ONLY,
+        post=API_PART_CREATE,
+        anonymous=API,
+    ),
+    "api:case-consent": Entry(
+        lambda w: {"id": w.case.uuid, "part_id": case_parts.consent(w.case).uuid},
+        get=READERS,
+        anonymous=API,
+    ),
+    "api:case-note": Entry(
+        lambda w: {"id": w.case.uuid, "part_id": case_parts.note(w.case).uuid},
+        get=READERS,
+        anonymous=API,
+    ),
     "api:incident-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
+    "api:incident-act": Entry(
+        lambda w: {"id": w.incident.uuid, "act_id": w.act.uuid}, get=READERS, anonymous=API
+    ),
+    "api:incident-involvement": Entry(
+        lambda w: {"id": w.incident.uuid, "act_id": w.act.uuid, "part_id": w.involvement.uuid},
+        get=READERS,
+        anonymous=API,
+    ),
+    "api:incident-chains": Entry(
+        _id("incident"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
+    ),
+    "api:incident-chain": Entry(
+        lambda w: {"id": w.incident.uuid, "part_id": w.chain.uuid}, get=READERS, anonymous=API
+    ),
+    "api:incident-information": Entry(
+        _id("incident"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
+    ),
+    "api:incident-citation": Entry(
+        lambda w: {"id": w.incident.uuid, "part_id": w.citation.uuid}, get=READERS, anonymous=API
+    ),
     "api:incident-detail": Entry(_id("incident"), get=READERS, anonymous=API),
     "api:incident-acts": Entry(
         _id("incident"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API

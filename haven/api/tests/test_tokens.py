@@ -144,3 +144,47 @@ def test_the_browser_session_works_with_its_csrf_token(personas):
 def test_a_session_without_its_second_factor_is_not_signed_in(client, personas):
     client.force_login(personas.member)  # password accepted, second factor not yet
     is_problem(client.get(PEOPLE), 401)
+
+
+def _modules_by_writes() -> dict[str, bool]:
+    """Each module the API's routes name, and whether any route of it writes."""
+    from rest_framework.permissions import SAFE_METHODS
+
+    from haven.api.urls import urlpatterns
+
+    writes: dict[str, bool] = {}
+    for pattern in urlpatterns:
+        view = getattr(pattern.callback, "cls", None)
+        module = getattr(view, "module", None)
+        if module is None:
+            continue
+        actions_by_method = getattr(pattern.callback, "actions", None)
+        methods = (
+            actions_by_method
+            if actions_by_method is not None
+            else [m for m in view.http_method_names if hasattr(view, m)]
+        )
+        changes = any(m.upper() not in SAFE_METHODS for m in methods) and not getattr(
+            view, "reads_by_post", False
+        )
+        writes[module] = writes.get(module, False) or changes
+    return writes
+
+
+def test_a_token_offers_write_only_where_the_api_writes(client, personas):
+    writes = _modules_by_writes()
+    assert {"search", "audit", "reference", "people", "cases"} <= set(writes)
+    offered = set(actions.token_scopes())
+    assert offered == {f"{m}:read" for m in writes} | {f"{m}:write" for m in writes if writes[m]}
+    assert "search:write" not in offered and "audit:write" not in offered
+    sign_in(client, personas.member)
+    page = client.get("/accounts/tokens/").content.decode()
+    assert 'value="search:read"' in page and 'value="search:write"' not in page
+    assert 'value="cases:write"' in page
+    # A scope that is not offered cannot be asked for either.
+    refused = post_form(
+        client, "/accounts/tokens/", {"name": "x", "days": "30", "scopes": ["audit:write"]}
+    )
+    assert refused.status_code == 400 and not AccessToken.objects.exists()
+    with pytest.raises(ValueError, match="audit:write"):
+        actions.create_token(personas.member, name="x", scopes=["audit:write"], days=30)

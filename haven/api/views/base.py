@@ -11,7 +11,10 @@ from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from haven.accounts.models import writable_teams
@@ -56,6 +59,48 @@ def check_if_match(request, instance) -> None:
             )
             % {"etag": etag_of(instance)}
         )
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the version you read; an older one is refused with 412.",
+)
+
+
+def part_schema(noun: str, tag: str, shown, body, *, path: list | None = None):
+    """The reference of a part's route: read it, change it, delete it (If-Match)."""
+    parameters = path or []
+
+    def decorate(view):
+        for method, options in (
+            ("GET", {"summary": f"One {noun}, with its ETag", "responses": shown}),
+            (
+                "PATCH",
+                {
+                    "summary": f"Change a {noun} (send If-Match)",
+                    "request": body,
+                    "responses": shown,
+                    "parameters": [IF_MATCH],
+                },
+            ),
+            (
+                "DELETE",
+                {
+                    "summary": f"Delete a {noun} (soft; send If-Match)",
+                    "request": None,
+                    "responses": {204: None},
+                    "parameters": [IF_MATCH],
+                },
+            ),
+        ):
+            options["parameters"] = [*parameters, *options.get("parameters", [])]
+            view = extend_schema(methods=[method], tags=[tag], **options)(view)
+        return view
+
+    return decorate
 
 
 class ApiMixin:
@@ -193,6 +238,8 @@ class RecordViewSet(ApiMixin, viewsets.GenericViewSet):
         return self.shown(instance)
 
     def destroy(self, request, *args, **kwargs):
+        if not hasattr(self, "perform_destroy"):  # the web keeps it too: no delete
+            raise exceptions.MethodNotAllowed(request.method)
         instance = get_for_user(self.model, request.user, self.kwargs["id"], write=True)
         with transaction.atomic():
             check_if_match(request, instance)
@@ -201,3 +248,34 @@ class RecordViewSet(ApiMixin, viewsets.GenericViewSet):
 
     def part(self, parent, related: str, record_id, *, write=False):
         return get_part_for_user(self.request.user, parent, related, record_id, write=write)
+
+    def writes(self) -> bool:
+        return self.request.method not in SAFE_METHODS
+
+    def part_answer(self, part, shown_class, *, body=None, change=None, remove=None):
+        """One part of a record (an assessment of a case, an act of an incident), fetched
+        by the caller through the getters (403/404 before any body is read):
+
+        GET its content and ETag; PATCH ``change(part, data)`` with the fields sent;
+        DELETE ``remove(part)``. Both changes need If-Match with the part's own ETag
+        and run in one transaction with it, so a stale copy never overwrites."""
+        if self.request.method == "PATCH":
+            data = dict(self.body(body, partial=True))
+            with transaction.atomic():
+                check_if_match(self.request, part)
+                part = change(part, data)
+        elif self.request.method == "DELETE":
+            with transaction.atomic():
+                check_if_match(self.request, part)
+                remove(part)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        response = Response(shown_class(part, context=self.get_serializer_context()).data)
+        response["ETag"] = etag_of(part)
+        return response
+
+    def new_part(self, part, shown_class):
+        """The answer to a part just added: 201, its content and its ETag."""
+        shown = shown_class(part, context=self.get_serializer_context())
+        response = Response(shown.data, status=status.HTTP_201_CREATED)
+        response["ETag"] = etag_of(part)
+        return response

@@ -4,7 +4,15 @@ consent and notes (read nested), through cases.actions."""
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,7 +27,8 @@ from haven.api.fields import (
     TermField,
     ref,
 )
-from haven.api.views.base import RecordViewSet
+from haven.api.problems import Conflict
+from haven.api.views.base import IF_MATCH, RecordViewSet, check_if_match, etag_of, part_schema
 from haven.cases import actions
 from haven.cases.models import (
     Case,
@@ -31,7 +40,7 @@ from haven.cases.models import (
     RiskLevel,
 )
 from haven.people.models import Person
-from haven.records.access import get_for_user
+from haven.records.access import get_for_user, get_part_for_user
 from haven.vocab.models import Vocabulary
 
 
@@ -68,26 +77,12 @@ class RequestBody(Body):
     urgency = serializers.ChoiceField(choices=Request.Urgency.choices, required=False)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The requests for help you may see", tags=["requests"]),
-    retrieve=extend_schema(summary="One request for help", tags=["requests"]),
-    create=extend_schema(summary="File a request for help", request=RequestBody, tags=["requests"]),
-)
-class RequestViewSet(RecordViewSet):
-    """Requests for help as they arrived (a hotline call, a message to a bot)."""
+class OpenCaseBody(Body):
+    title = serializers.CharField(max_length=200, help_text="The new case's title.")
 
-    module = "requests"
-    model = Request
-    serializer_class = RequestSerializer
-    related = ("channel", "requester", "case")
-    filters = {
-        "urgency": ("urgency", Request.Urgency.values),
-    }
-    create_body = RequestBody
-    http_method_names = ["get", "post", "head", "options"]
 
-    def perform_create(self, team, data):
-        return actions.record_request(team=team, by=self.request.user, **data)
+class JoinBody(Body):
+    case = RecordField(Case, help_text="The id of a case of the request's team.")
 
 
 # --- cases ----------------------------------------------------------------------------
@@ -246,6 +241,20 @@ class ConsentBody(Body):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+class DecisionBody(Body):
+    decision = serializers.ChoiceField(choices=CaseAction.Decision.choices)
+    decision_on = serializers.DateField()
+    measures = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    next_deadline = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Only a deadline that follows from the decision, e.g. for an appeal.",
+    )
+
+
+PART = OpenApiParameter("part_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
 class NoteBody(Body):
     text = serializers.CharField(max_length=100_000)
     happened_on = serializers.DateField(required=False)
@@ -264,6 +273,7 @@ class NoteBody(Body):
         request=CaseUpdateBody,
         tags=["cases"],
     ),
+    destroy=extend_schema(exclude=True),
 )
 class CaseViewSet(RecordViewSet):
     """Protection cases. Their parts are read with the case; notes can be added here."""
@@ -278,7 +288,8 @@ class CaseViewSet(RecordViewSet):
     }
     create_body = CaseBody
     update_body = CaseUpdateBody
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    # DELETE reaches only the parts: the record itself is not deleted, as on the web.
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action != "list" else CaseSerializer
@@ -301,7 +312,15 @@ class CaseViewSet(RecordViewSet):
         data = dict(self.body(body_class))
         with transaction.atomic():
             part = add(case, data)
-        return Response(shown_class(part, context=self.get_serializer_context()).data, status=201)
+        return self.new_part(part, shown_class)
+
+    def _part(self, id, related, part_id):
+        """The case and one of its ``related`` parts, as the case's edit pages fetch
+        them: for writing on a change (403 read-only, 404 outside, either way before
+        the body is read), for reading (and on the record) on GET."""
+        write = self.writes()
+        case = get_for_user(Case, self.request.user, id, write=write)
+        return get_part_for_user(self.request.user, case, related, part_id, write=write)
 
     @extend_schema(
         summary="Add a risk assessment to a case",
@@ -351,3 +370,153 @@ class CaseViewSet(RecordViewSet):
             return actions.add_note(case, by=request.user, **data)
 
         return self._add_part(id, NoteBody, add, NoteSerializer)
+
+    @part_schema("risk assessment", "cases", AssessmentSerializer, AssessmentBody, path=[PART])
+    @action(
+        detail=True,
+        methods=["get", "patch", "delete"],
+        url_path="assessments/<uuid:part_id>",
+        url_name="assessment",
+    )
+    def assessment(self, request, id=None, part_id=None):
+        return self.part_answer(
+            self._part(id, "assessments", part_id),
+            AssessmentSerializer,
+            body=AssessmentBody,
+            change=lambda part, data: actions.update_assessment(part, by=request.user, **data),
+            remove=lambda part: actions.remove_assessment(part, by=request.user),
+        )
+
+    @part_schema("action or petition", "cases", ActionSerializer, ActionBody, path=[PART])
+    @action(
+        detail=True,
+        methods=["get", "patch", "delete"],
+        url_path="actions/<uuid:part_id>",
+        url_name="action",
+    )
+    def case_action(self, request, id=None, part_id=None):
+        return self.part_answer(
+            self._part(id, "actions", part_id),
+            ActionSerializer,
+            body=ActionBody,
+            change=lambda part, data: actions.update_action(part, by=request.user, **data),
+            remove=lambda part: actions.remove_action(part, by=request.user),
+        )
+
+    @extend_schema(
+        summary="Record the decision on a petition (send If-Match)",
+        parameters=[PART, IF_MATCH],
+        request=DecisionBody,
+        responses=ActionSerializer,
+        tags=["cases"],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="actions/<uuid:part_id>/decision",
+        url_name="decision",
+    )
+    def decision(self, request, id=None, part_id=None):
+        petition = self._part(id, "actions", part_id)
+        if not petition.is_petition:
+            raise Http404  # as the decision page of an action that is no petition
+        data = dict(self.body(DecisionBody))
+        with transaction.atomic():
+            check_if_match(request, petition)
+            petition = actions.record_decision(petition, by=request.user, **data)
+        return self.part_answer(petition, ActionSerializer)
+
+    @part_schema("consent record", "cases", ConsentSerializer, ConsentBody, path=[PART])
+    @action(
+        detail=True,
+        methods=["get", "patch", "delete"],
+        url_path="consents/<uuid:part_id>",
+        url_name="consent",
+    )
+    def consent(self, request, id=None, part_id=None):
+        return self.part_answer(
+            self._part(id, "consents", part_id),
+            ConsentSerializer,
+            body=ConsentBody,
+            change=lambda part, data: actions.update_consent(part, by=request.user, **data),
+            remove=lambda part: actions.remove_consent(part, by=request.user),
+        )
+
+    @part_schema("note", "cases", NoteSerializer, NoteBody, path=[PART])
+    @action(
+        detail=True,
+        methods=["get", "patch", "delete"],
+        url_path="notes/<uuid:part_id>",
+        url_name="note",
+    )
+    def note(self, request, id=None, part_id=None):
+        return self.part_answer(
+            self._part(id, "notes", part_id),
+            NoteSerializer,
+            body=NoteBody,
+            change=lambda part, data: actions.update_note(part, by=request.user, **data),
+            remove=lambda part: actions.remove_note(part, by=request.user),
+        )
+
+
+# --- requests (the views: a request may become a case) ---------------------------
+@extend_schema_view(
+    list=extend_schema(summary="The requests for help you may see", tags=["requests"]),
+    retrieve=extend_schema(summary="One request for help", tags=["requests"]),
+    create=extend_schema(summary="File a request for help", request=RequestBody, tags=["requests"]),
+)
+class RequestViewSet(RecordViewSet):
+    """Requests for help as they arrived (a hotline call, a message to a bot)."""
+
+    module = "requests"
+    model = Request
+    serializer_class = RequestSerializer
+    related = ("channel", "requester", "case")
+    filters = {
+        "urgency": ("urgency", Request.Urgency.values),
+    }
+    create_body = RequestBody
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, team, data):
+        return actions.record_request(team=team, by=self.request.user, **data)
+
+    def _unjoined(self, id):
+        """The request, for writing; 409 once it is on a case (sent twice: the first
+        answer holds the case), as the request's page says."""
+        intake = get_for_user(Request, self.request.user, id, write=True)
+        if intake.case_id:
+            raise Conflict(_("This request is already part of a case."))
+        return intake
+
+    @extend_schema(
+        summary="Open a case from a request for help",
+        request=OpenCaseBody,
+        responses={201: CaseDetailSerializer},
+        tags=["requests"],
+    )
+    @action(detail=True, methods=["post"], url_path="open-case", url_name="open-case")
+    def open_case(self, request, id=None):
+        intake = self._unjoined(id)
+        data = dict(self.body(OpenCaseBody))
+        with transaction.atomic():
+            case = actions.open_case_from_request(intake, by=request.user, **data)
+        response = Response(
+            CaseDetailSerializer(case, context=self.get_serializer_context()).data, status=201
+        )
+        response["ETag"] = etag_of(case)
+        return response
+
+    @extend_schema(
+        summary="Add a request for help to a case of its team",
+        request=JoinBody,
+        responses=RequestSerializer,
+        tags=["requests"],
+    )
+    @action(detail=True, methods=["post"])
+    def join(self, request, id=None):
+        intake = self._unjoined(id)
+        data = dict(self.body(JoinBody))
+        with transaction.atomic():
+            intake = actions.join_request_to_case(intake, data["case"], by=request.user)
+        return self.shown(intake)

@@ -3,7 +3,10 @@ the policy layer and recorded through incidents.actions."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -13,11 +16,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from haven.api.fields import Body, FuzzyDateField, RecordField, Shown, TeamField, TermField, ref
-from haven.api.views.base import RecordViewSet
+from haven.api.views.base import RecordViewSet, part_schema
 from haven.api.views.reference import PlaceField
+from haven.audit.actions import record
 from haven.incidents import actions
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.locations.models import Location
@@ -102,8 +105,6 @@ class IncidentDetailSerializer(IncidentSerializer):
 
     @extend_schema_field(ChainSerializer(many=True))
     def get_chains(self, incident) -> list[dict]:
-        from django.db.models import Q
-
         found = Chain.objects.visible_to(self._user()).filter(
             Q(source=incident) | Q(target=incident)
         )
@@ -161,6 +162,35 @@ class ActBody(Body):
     consequences = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
 
 
+class ChainBody(Body):
+    relation = serializers.ChoiceField(
+        choices=Chain.Relation.choices, help_text="This incident precedes, causes or encompasses…"
+    )
+    target = RecordField(Incident, help_text="The other incident's id (of the same team).")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class CitationBody(Body):
+    connection = serializers.ChoiceField(choices=InformationLink.Connection.choices)
+    reliability = serializers.ChoiceField(
+        choices=InformationLink._meta.get_field("reliability").choices,
+        help_text="Of the source, A (reliable) to F (cannot be judged).",
+    )
+    credibility = serializers.ChoiceField(
+        choices=InformationLink._meta.get_field("credibility").choices,
+        help_text="Of the information, 1 (confirmed) to 6 (cannot be judged).",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class CiteBody(CitationBody):
+    source = RecordField(Source, help_text="A source's id (of the same team).")
+
+
+ACT = OpenApiParameter("act_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+PART = OpenApiParameter("part_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
 class InvolvementBody(Body):
     perpetrator = RecordField(Person, help_text="A person's (or a group's) id.")
     degree = serializers.ChoiceField(choices=Involvement.Degree.choices)
@@ -178,6 +208,7 @@ class InvolvementBody(Body):
     partial_update=extend_schema(
         summary="Change an incident (send If-Match)", request=IncidentUpdateBody, tags=["incidents"]
     ),
+    destroy=extend_schema(exclude=True),
 )
 class IncidentViewSet(RecordViewSet):
     """Incidents: what happened, where and when (vague dates spelled out)."""
@@ -189,7 +220,8 @@ class IncidentViewSet(RecordViewSet):
     filters = {"violation_status": ("violation_status", Incident.ViolationStatus.values)}
     create_body = IncidentBody
     update_body = IncidentUpdateBody
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    # DELETE reaches only the parts: the record itself is not deleted, as on the web.
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_serializer_class(self):
         return IncidentDetailSerializer if self.action != "list" else IncidentSerializer
@@ -212,11 +244,11 @@ class IncidentViewSet(RecordViewSet):
         data = dict(self.body(ActBody))
         with transaction.atomic():
             act = actions.record_act(incident, by=request.user, **data)
-        return Response(ActSerializer(act, context=self.get_serializer_context()).data, status=201)
+        return self.new_part(act, ActSerializer)
 
     @extend_schema(
         summary="Name a perpetrator of an act",
-        parameters=[OpenApiParameter("act_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[ACT],
         request=InvolvementBody,
         responses={201: InvolvementSerializer},
         tags=["incidents"],
@@ -228,5 +260,130 @@ class IncidentViewSet(RecordViewSet):
         data = dict(self.body(InvolvementBody))
         with transaction.atomic():
             involvement = actions.add_involvement(act, by=request.user, **data)
-        shown = InvolvementSerializer(involvement, context=self.get_serializer_context())
-        return Response(shown.data, status=201)
+        return self.new_part(involvement, InvolvementSerializer)
+
+    def _incident(self, id):
+        """The incident, for writing on a change (403/404 before the body is read), for
+        reading (and on the record) on GET."""
+        return get_for_user(Incident, self.request.user, id, write=self.writes())
+
+    @part_schema("act", "incidents", ActSerializer, ActBody, path=[ACT])
+    @action(
+        detail=True,
+        methods=["get", "patch", "delete"],
+        url_path="acts/<uuid:act_id>",
+        url_name="act",
+    )
+    def act(self, request, id=None, act_id=None):
+        incident = self._incident(id)
+        return self.part_answer(
+            self.part(incident, "acts", act_id, write=self.writes()),
+            ActSerializer,
+            body=ActBody,
+            change=lambda act, data: actions.update_act(act, by=request.user, **data),
+            remove=lambda act: actions.remove_act(act, by=request.user),
+        )
+
+    @part_schema(
+        "perpetrator's involvement",
+        "incidents",
+        InvolvementSerializer,
+        InvolvementBody,
+        path=[ACT, PART],
+    )
+    @action(
+        detail=True,
+        methods=["get", "patch", "delete"],
+        url_path="acts/<uuid:act_id>/involvements/<uuid:part_id>",
+        url_name="involvement",
+    )
+    def involvement(self, request, id=None, act_id=None, part_id=None):
+        write = self.writes()
+        act = self.part(self._incident(id), "acts", act_id, write=write)
+        return self.part_answer(
+            self.part(act, "involvements", part_id, write=write),
+            InvolvementSerializer,
+            body=InvolvementBody,
+            change=lambda inv, data: actions.update_involvement(inv, by=request.user, **data),
+            remove=lambda inv: actions.remove_involvement(inv, by=request.user),
+        )
+
+    @extend_schema(
+        summary="Link an incident to another (this one precedes, causes or encompasses it)",
+        request=ChainBody,
+        responses={201: ChainSerializer},
+        tags=["incidents"],
+    )
+    @action(detail=True, methods=["post"])
+    def chains(self, request, id=None):
+        incident = get_for_user(Incident, request.user, id, write=True)
+        data = dict(self.body(ChainBody))
+        with transaction.atomic():
+            link = actions.chain(incident, data.pop("target"), by=request.user, **data)
+        return self.new_part(link, ChainSerializer)
+
+    def _chain(self, incident, chain_id):
+        """A chain that starts or ends at the incident (as its page lists them): 404, and
+        on the record, for any other."""
+        links = Chain.objects.visible_to(self.request.user).filter(
+            Q(source=incident) | Q(target=incident)
+        )
+        try:
+            link = links.filter(uuid=chain_id).select_related("source", "target").first()
+        except ValidationError:
+            link = None
+        if link is None:
+            record("access.denied", actor=self.request.user, summary=f"incidents.chain {chain_id}")
+            raise Http404
+        if not self.writes():
+            record("incidents.chain.viewed", actor=self.request.user, target=link)
+        return link
+
+    @part_schema("chain of events", "incidents", ChainSerializer, ChainBody, path=[PART])
+    @action(
+        detail=True,
+        methods=["get", "patch", "delete"],
+        url_path="chains/<uuid:part_id>",
+        url_name="chain",
+    )
+    def chain(self, request, id=None, part_id=None):
+        return self.part_answer(
+            self._chain(self._incident(id), part_id),
+            ChainSerializer,
+            body=ChainBody,
+            change=lambda link, data: actions.update_chain(link, by=request.user, **data),
+            remove=lambda link: actions.remove_chain(link, by=request.user),
+        )
+
+    @extend_schema(
+        summary="Cite a source for an incident, with its reliability and credibility",
+        request=CiteBody,
+        responses={201: InformationLinkSerializer},
+        tags=["incidents"],
+    )
+    @action(detail=True, methods=["post"])
+    def information(self, request, id=None):
+        incident = get_for_user(Incident, request.user, id, write=True)
+        data = dict(self.body(CiteBody))
+        with transaction.atomic():
+            link = actions.cite_source(incident, data.pop("source"), by=request.user, **data)
+        return self.new_part(link, InformationLinkSerializer)
+
+    @part_schema(
+        "citation of a source", "incidents", InformationLinkSerializer, CitationBody, path=[PART]
+    )
+    @action(
+        detail=True,
+        methods=["get", "patch", "delete"],
+        url_path="information/<uuid:part_id>",
+        url_name="citation",
+    )
+    def citation(self, request, id=None, part_id=None):
+        incident = self._incident(id)
+        return self.part_answer(
+            self.part(incident, "information", part_id, write=self.writes()),
+            InformationLinkSerializer,
+            body=CitationBody,
+            change=lambda link, data: actions.update_citation(link, by=request.user, **data),
+            remove=lambda link: actions.remove_citation(link, by=request.user),
+        )

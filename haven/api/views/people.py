@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from haven.api.fields import Body, FuzzyDateField, Shown, TeamField, fuzzy, ref
-from haven.api.views.base import RecordViewSet, check_if_match
+from haven.api.views.base import IF_MATCH, RecordViewSet, check_if_match
 from haven.audit.actions import record
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.normalize import contact_terms
@@ -35,6 +42,14 @@ class ContactSerializer(Shown):
 
 
 class MoveSerializer(Shown):
+    place = serializers.CharField(max_length=300)
+    since = FuzzyDateField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class MoveBody(Body):
+    """A move as sent: a field it does not have is refused, as in every body."""
+
     place = serializers.CharField(max_length=300)
     since = FuzzyDateField(required=False, allow_null=True)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -111,7 +126,7 @@ class PersonBody(Body):
         help_text="Phone numbers, e-mail addresses, Telegram or Signal handles.",
     )
     notes = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
-    whereabouts = MoveSerializer(many=True, required=False, help_text="Only when creating.")
+    whereabouts = MoveBody(many=True, required=False, help_text="Only when creating.")
 
     def validate_birth_date(self, value):
         if not value.strip():
@@ -152,6 +167,10 @@ class DuplicateSerializer(Shown):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
+MOVE = OpenApiParameter(
+    "index", OpenApiTypes.INT, OpenApiParameter.PATH, description="0 is the oldest move."
+)
+
 # As many likely pairs as one answer holds, closest first.
 DUPLICATES_SHOWN = 200
 
@@ -188,7 +207,7 @@ class PersonViewSet(RecordViewSet):
         responses=DuplicateSerializer(many=True),
         tags=["people"],
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one answer, closest first
     def duplicates(self, request):
         from haven.people.duplicates import find
 
@@ -207,13 +226,13 @@ class PersonViewSet(RecordViewSet):
 
     @extend_schema(
         summary="Add a move to a person's whereabouts (send If-Match)",
-        request=MoveSerializer,
+        request=MoveBody,
         tags=["people"],
     )
     @action(detail=True, methods=["post"], url_path="whereabouts")
     def whereabouts(self, request, id=None):
         person = get_for_user(Person, request.user, id, write=True)
-        move = self.body(MoveSerializer)
+        move = self.body(MoveBody)
         with transaction.atomic():
             check_if_match(request, person)
             person = actions.record_move(
@@ -223,4 +242,53 @@ class PersonViewSet(RecordViewSet):
                 since=move.get("since") or "",
                 note=move.get("note", ""),
             )
+        return self.shown(person)
+
+    @extend_schema(
+        summary="Correct a move of a person's whereabouts (send the person's If-Match)",
+        parameters=[MOVE, IF_MATCH],
+        request=MoveBody,
+        responses=PersonSerializer,
+        tags=["people"],
+        methods=["PATCH"],
+    )
+    @extend_schema(
+        summary="Take a move off a person's whereabouts (send the person's If-Match)",
+        parameters=[MOVE, IF_MATCH],
+        request=None,
+        responses=PersonSerializer,
+        tags=["people"],
+        methods=["DELETE"],
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path="whereabouts/<int:index>",
+        url_name="move",
+    )
+    def move(self, request, id=None, index=None):
+        """A move is a line of the person's whereabouts, not a record of its own: it is
+        named by its place in the list (0 the oldest) and changed with the person's ETag,
+        as the person's page edits it."""
+        person = get_for_user(Person, request.user, id, write=True)
+        given = self.body(MoveBody, partial=True) if request.method == "PATCH" else None
+        moves = person.whereabouts or []
+        if not 0 <= index < len(moves):  # (outside the transaction: the entry stays)
+            record("access.denied", summary=f"person {person.uuid}: no move {index}")
+            raise Http404
+        with transaction.atomic():
+            # The same version holds the same moves: the index still names the one read.
+            check_if_match(request, person)
+            if given is None:
+                person = actions.remove_move(person, index, by=request.user)
+            else:
+                move = {**moves[index], **given}
+                person = actions.change_move(
+                    person,
+                    index,
+                    by=request.user,
+                    place=move.get("place", ""),
+                    since=move.get("since") or "",
+                    note=move.get("note", ""),
+                )
         return self.shown(person)

@@ -264,7 +264,10 @@ class SourceViewSet(RecordViewSet):
         responses=CustodySerializer(many=True),
         tags=["sources"],
     )
-    @action(detail=True, methods=["get"], url_path="files/<uuid:file_id>/custody")
+    # The whole chain in one answer (not a cursor page: it is read whole, in order).
+    @action(
+        detail=True, methods=["get"], url_path="files/<uuid:file_id>/custody", pagination_class=None
+    )
     def custody(self, request, id=None, file_id=None):
         source = get_for_user(Source, request.user, id)
         evidence = self.part(source, "files", file_id)
