@@ -289,6 +289,9 @@ def _split_terms(token: str) -> set[str]:
     return found
 
 
+# Names recur across searches (the commonest given names are in every other query and
+# result): each word's skeletons are worked out once per process.
+@functools.lru_cache(maxsize=65_536)
 def _token_form(token: str) -> tuple[list[str], str] | None:
     """A token's skeleton readings and its letters as typed; None under two letters."""
     text = _latin(token)
@@ -450,12 +453,14 @@ def best_pairs(query_tokens: tuple, form_tokens: tuple) -> list[tuple[int, float
     return pairs
 
 
+@functools.lru_cache(maxsize=4096)
 def part_terms(word: str) -> dict[str, int]:
     """The lookup terms of one query word, each with how close a stored word it stands
     for: 3 the same skeleton or the same word, 2 within one edit (``sd:`` keys of the
     word's own readings), 1 only after repairing the query (a letter deleted or two
     swapped, two words run together). The union over a query's words is a subset of
-    ``name_query_terms``; the levels let a search rank on the index before decrypting."""
+    ``name_query_terms``; the levels let a search rank on the index before decrypting.
+    Kept per word for the process: the result must not be changed."""
     found: dict[str, int] = {}
     for term in query_terms(word):
         found[term] = 1

@@ -78,7 +78,8 @@ def read(text: str) -> Query:
         query.notes.append(
             _("Search takes words, numbers and codes, not patterns: the signs were left out.")
         )
-    query.contacts = contact_terms(text)
+    # A handle has no spaces: "Ислам Ахмадов" is a name, not a contact to look up.
+    query.contacts = [term for term in contact_terms(text) if " " not in term]
     query.references = reference_terms(text)
     rest = []
     for part in text.split():
