@@ -29,6 +29,7 @@ from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from haven.lib.names import (
     GIVEN,
@@ -386,11 +387,12 @@ def _count_facets(kind: Kind, rows: list[tuple], counts: dict[str, Counter]) -> 
 
 # --- the page: decrypted and ranked ------------------------------------------------------
 
+# Why a hit matched, as the page lists it ("matched: surname, birth year").
 _ROLE_REASON = {
-    SURNAME: _("surname"),
-    GIVEN: _("given name"),
-    PATRONYMIC: _("patronymic"),
-    None: _("name"),
+    SURNAME: pgettext_lazy("search match", "surname"),
+    GIVEN: pgettext_lazy("search match", "given name"),
+    PATRONYMIC: pgettext_lazy("search match", "patronymic"),
+    None: pgettext_lazy("search match", "name"),
 }
 
 
@@ -446,9 +448,9 @@ def _rank_names(kind: Kind, record, words: tuple, weights: list[int], parser) ->
             if kind.code == "person":
                 reasons = list(dict.fromkeys(_ROLE_REASON[role] for role, _s in matched))
             else:
-                reasons = [_("title")] if matched else []
+                reasons = [pgettext_lazy("search match", "title")] if matched else []
             if any(similarity < 0.99 for _role, similarity in matched):
-                reasons.append(_("close spelling"))
+                reasons.append(pgettext_lazy("search match", "close spelling"))
     return value, best_rank, reasons, unmatched
 
 
@@ -499,13 +501,13 @@ def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
                 continue
             if code == "person" and any(fold(word) in places.get((code, pk), ()) for word in texts):
                 rank += BONUS
-                reasons.append(_("place"))
+                reasons.append(pgettext_lazy("search match", "place"))
         elif not reasons:
-            reasons = [_("date")]
+            reasons = [pgettext_lazy("search match", "date")]
         if query.years and code == "person" and record.birth_date:
             if record.birth_date.year in query.years:
                 rank += BONUS
-                reasons.append(_("birth year"))
+                reasons.append(pgettext_lazy("search match", "birth year"))
         elif (
             words
             and code == "incident"
@@ -513,7 +515,7 @@ def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
             and record.start_earliest.year in query.years
         ):
             rank += BONUS
-            reasons.append(_("year"))
+            reasons.append(pgettext_lazy("search match", "year"))
         hits.append(Hit(kind, record, score, _facets_of(kind, record, regions), reasons, rank))
     hits.sort(key=lambda hit: -hit.rank)
     return hits
@@ -545,7 +547,16 @@ def search(
         kind, record = _by_code(query.code, user)
         if record is not None and (not only or only == kind.code):
             results.opened = record
-            results.append(Hit(kind, record, 1.0, {"kind": kind.code}, [_("record code")], EXACT))
+            results.append(
+                Hit(
+                    kind,
+                    record,
+                    1.0,
+                    {"kind": kind.code},
+                    [pgettext_lazy("search match", "record code")],
+                    EXACT,
+                )
+            )
             results.total = 1
             results.counts["kind"][kind.code] = 1
         else:
@@ -558,14 +569,20 @@ def search(
     exact: dict[tuple[str, int], list] = {}
     if query.contacts:
         person = BY_CODE["person"]
-        reason = {"phone": _("phone number"), "email": _("e-mail"), "handle": _("messenger handle")}
+        reason = {
+            "phone": pgettext_lazy("search match", "phone number"),
+            "email": pgettext_lazy("search match", "e-mail"),
+            "handle": pgettext_lazy("search match", "messenger handle"),
+        }
         for term in query.contacts:
             for pk in _exact_ids(person.model, "contacts", [term], teams):
                 exact.setdefault(("person", pk), []).append(reason[term.split(":")[0]])
     if query.references:
         petition = BY_CODE["petition"]
         for pk in _exact_ids(petition.model, "reference", query.references, teams):
-            exact.setdefault(("petition", pk), []).append(_("document number"))
+            exact.setdefault(("petition", pk), []).append(
+                pgettext_lazy("search match", "document number")
+            )
 
     terms: dict = {}
     entries = []
