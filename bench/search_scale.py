@@ -293,7 +293,7 @@ def floor(engine, query_text, teams):
     start = time.perf_counter()
     for parts in parts_by_kind:
         if parts and any(parts):
-            engine.word_levels(parts, set(), teams)
+            engine.levels_of(parts, set(), teams)
     return time.perf_counter() - start
 
 

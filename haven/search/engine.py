@@ -62,6 +62,7 @@ LEVEL_SCORE = {3: 1.0, 2: 0.9, 1: 0.8, 0: 0.3}
 # Between records of equal score, a surname that matches says more than a given name,
 # and a given name more than a patronymic (many people share "Исаевич").
 ROLE_WEIGHT = {SURNAME: 1.0, GIVEN: 0.97, PATRONYMIC: 0.9, None: 0.97}
+COMMON = 200  # a word with this many exact matches is not looked up one edit away
 EXACT = 2.0  # the rank of a record found by a code, a contact or a document number
 BONUS = 0.05  # a matching birth year, place or date between otherwise equal records
 
@@ -212,6 +213,29 @@ def word_levels(parts: list[dict[int, int]], extra: set[int], teams: list[int]) 
         return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
+def levels_of(parts: list[dict[int, int]], extra: set[int], teams: list[int]) -> dict:
+    """``word_levels``, looking a word up one edit away only when it is not common.
+
+    A word whose exact terms alone match ``COMMON`` records or more (a given name shared
+    by hundreds) is not looked up by its one-edit and repaired terms: their records would
+    rank after every exact match, and reading their index rows is most of the lookup's
+    cost (a dozen rows per record and field against one). A rarer word, or a misspelt
+    one (few or no exact matches), is looked up by every term.
+    """
+    exact = [{token: level for token, level in part.items() if level == 3} for part in parts]
+    found = word_levels(exact, extra, teams)
+    common = [
+        sum(1 for levels in found.values() if levels[n] == 3) >= COMMON for n in range(len(parts))
+    ]
+    if all(common):
+        return found
+    return word_levels(
+        [only if skip else part for only, part, skip in zip(exact, parts, common, strict=True)],
+        extra,
+        teams,
+    )
+
+
 def _word_tokens(kind: Kind, words: list[str], terms: dict) -> list[dict[int, int]]:
     model = kind.model
     parts = []
@@ -243,7 +267,7 @@ def index_scores(kind: Kind, query: Query, teams: list[int], terms: dict) -> dic
         extra = set(token_map(kind.model, "birth_date", years).values())
     found = {}
     total = sum(weights)
-    for record_id, levels in word_levels(parts, extra, teams).items():
+    for record_id, levels in levels_of(parts, extra, teams).items():
         value = sum(w * LEVEL_SCORE[level] for w, level in zip(weights, levels, strict=False))
         value /= total
         if value >= MIN_SCORE:
@@ -397,25 +421,20 @@ _ROLE_REASON = {
 
 
 def _prepare(kind: Kind, records):
-    if kind.code == "incident":
-        return records.select_related("location").prefetch_related("acts__act_type")
+    records = records.order_by()  # the page is put in order here, not by the database
     if kind.code == "petition":
         return records.select_related("case")
     return records
 
 
-def _facets_of(kind: Kind, record, regions: dict) -> dict:
+def _facets_of(kind: Kind, record) -> dict:
+    """What a hit shows of the facets (they are counted over every hit in SQL)."""
     facets = {"kind": kind.code}
     if kind.code == "case":
         facets["status"] = record.status
         facets["year"] = record.opened_on.year if record.opened_on else None
-    if kind.code == "incident":
-        region = regions.get(record.location_id)
-        if region:
-            facets["region"] = region.name
-        facets["act_type"] = sorted({act.act_type.code for act in record.acts.all()})
-        if record.start_earliest:
-            facets["year"] = record.start_earliest.year
+    if kind.code == "incident" and record.start_earliest:
+        facets["year"] = record.start_earliest.year
     return facets
 
 
@@ -484,9 +503,6 @@ def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
     names = [word for word in texts if fold(word) not in context] or texts
     words = tuple(parse(word)[0] for word in names)
     weights = [len(word[0][0]) for word in words]
-    regions = regions_of(
-        [r.location for (code, _pk), r in loaded.items() if code == "incident" and r.location]
-    )
     hits = []
     for estimate, code, pk in entries:
         record = loaded.get((code, pk))
@@ -516,7 +532,7 @@ def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
         ):
             rank += BONUS
             reasons.append(pgettext_lazy("search match", "year"))
-        hits.append(Hit(kind, record, score, _facets_of(kind, record, regions), reasons, rank))
+        hits.append(Hit(kind, record, score, _facets_of(kind, record), reasons, rank))
     hits.sort(key=lambda hit: -hit.rank)
     return hits
 
