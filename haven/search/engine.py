@@ -202,6 +202,8 @@ def word_levels(parts: list[dict[int, int]], extra: set[int], teams: list[int]) 
         columns.append(f"MAX(CASE WHEN token IN ({marks}) THEN 1 ELSE 0 END)")
         params += values
     wanted = set().union(*parts) | extra
+    if not wanted or not teams:
+        return {}
     marks, values = _in(wanted)
     team_marks, team_values = _in(teams)
     sql = (

@@ -96,7 +96,8 @@ def read(text: str) -> Query:
     for day in query.dates:
         if day.year not in query.years:
             query.years.append(day.year)
-    words = [word for word in tokens(" ".join(rest)) if any(c.isalpha() for c in word)]
+    # A single letter (an initial, a stray "b") finds nothing: names are indexed by words.
+    words = [word for word in tokens(" ".join(rest)) if sum(c.isalpha() for c in word) > 1]
     meaningful = [word for word in words if fold(word) not in STOP_WORDS]
     if words and not meaningful and not query.years:
         query.notes.append(
