@@ -470,7 +470,8 @@ def _rank_names(kind: Kind, record, words: tuple, weights: list[int], parser) ->
                 reasons = list(dict.fromkeys(_ROLE_REASON[role] for role, _s in matched))
             else:
                 reasons = [pgettext_lazy("search match", "title")] if matched else []
-            if any(similarity < 0.99 for _role, similarity in matched):
+            # Below 0.85 the skeletons differ: a typo, not another script or spelling.
+            if any(similarity < 0.85 for _role, similarity in matched):
                 reasons.append(pgettext_lazy("search match", "close spelling"))
     return value, best_rank, reasons, unmatched
 
