@@ -19,6 +19,7 @@ from haven.lib.codes import new_code
 from haven.lib.fuzzy_dates import PRECISIONS, FuzzyDate
 from haven.lib.fuzzy_fields import get_fuzzy, set_fuzzy
 from haven.lib.names import NAME_INDEX
+from haven.lib.normalize import reference_terms
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 from haven.vocab.models import Vocabulary
@@ -267,6 +268,9 @@ class CaseAction(SensitiveRecord):
     done_latest = models.DateField(null=True, blank=True)
     done_precision = models.CharField(max_length=8, choices=PRECISIONS, blank=True)
     done_estimated = models.BooleanField(default=False)
+
+    # A petition's document number, typed into the search box in any punctuation.
+    blind_indexes = {"reference": reference_terms}
 
     class Meta:
         ordering = ["due_on", "created_at"]

@@ -289,6 +289,9 @@ def _split_terms(token: str) -> set[str]:
     return found
 
 
+# Names recur across searches (the commonest given names are in every other query and
+# result): each word's skeletons are worked out once per process.
+@functools.lru_cache(maxsize=65_536)
 def _token_form(token: str) -> tuple[list[str], str] | None:
     """A token's skeleton readings and its letters as typed; None under two letters."""
     text = _latin(token)
@@ -390,3 +393,82 @@ def name_query_terms(query: str) -> list[str]:
 
 
 NAME_INDEX = (name_and_word_terms, name_query_terms)
+
+
+# --- Name parts: which word of a name is the surname, the given name, the patronymic.
+
+SURNAME, GIVEN, PATRONYMIC = "surname", "given", "patronymic"
+
+_PATRONYMIC = re.compile(
+    r"(ович|евич|овна|евна|ична|инична|ovich|evich|ovitch|evitch|ovna|evna|ichna)$"
+)
+_SURNAME = re.compile(
+    r"(ов|ев|ёв|ин|ына|ова|ева|ина|ский|ская|цкий|цкая|ых|их|ко|ук|юк"
+    r"|ov|ev|yov|in|ova|eva|ina|sky|skiy|skii|skaya|enko|uk|yuk)$"
+)
+
+
+def name_roles(value: str) -> list[str | None]:
+    """The part each word of a name plays, as far as its shape tells (None: unknown).
+
+    Russian full names come as "Surname Given Patronymic" or "Given Patronymic Surname";
+    the patronymic's ending (-ович, -евна …) says which. Two words: a patronymic-shaped
+    second word is the patronymic of "Given Patronymic"; otherwise the word with a
+    surname's ending (-ов, -ева, -ский …) is the surname. The ending alone is not
+    enough: Исаевич is a surname in "Исаевич Николай Михайлович", so the position
+    decides when both readings are possible.
+    """
+    words = [fold(word) for word in tokens(value)]
+    roles: list[str | None] = [None] * len(words)
+    patronymic = [bool(_PATRONYMIC.search(word)) and len(word) > 5 for word in words]
+    surname = [bool(_SURNAME.search(word)) and len(word) > 3 for word in words]
+    if len(words) == 3:
+        if patronymic[2]:
+            roles = [SURNAME, GIVEN, PATRONYMIC]
+        elif patronymic[1]:
+            roles = [GIVEN, PATRONYMIC, SURNAME]
+    elif len(words) == 2:
+        if patronymic[1] and not surname[1]:
+            roles = [GIVEN, PATRONYMIC]
+        elif surname[1] and not surname[0]:
+            roles = [GIVEN, SURNAME]
+        elif surname[0] and not surname[1]:
+            roles = [SURNAME, GIVEN]
+    return roles
+
+
+def best_pairs(query_tokens: tuple, form_tokens: tuple) -> list[tuple[int, float]]:
+    """For each parsed query word, the position of the most similar word of one parsed name
+    form and their similarity (as ``score_parsed`` measures it)."""
+    pairs = []
+    for readings, typed in query_tokens:
+        best, where = -1.0, -1
+        for position, (name, name_typed) in enumerate(form_tokens):
+            value = 0.85 * max(
+                OSA.normalized_similarity(a, b) for a in readings for b in name
+            ) + 0.15 * Indel.normalized_similarity(typed, name_typed)
+            if value > best:
+                best, where = value, position
+        pairs.append((where, max(best, 0.0)))
+    return pairs
+
+
+@functools.lru_cache(maxsize=4096)
+def part_terms(word: str) -> dict[str, int]:
+    """The lookup terms of one query word, each with how close a stored word it stands
+    for: 3 the same skeleton or the same word, 2 within one edit (``sd:`` keys of the
+    word's own readings), 1 only after repairing the query (a letter deleted or two
+    swapped, two words run together). The union over a query's words is a subset of
+    ``name_query_terms``; the levels let a search rank on the index before decrypting.
+    Kept per word for the process: the result must not be changed."""
+    found: dict[str, int] = {}
+    for term in query_terms(word):
+        found[term] = 1
+    for reading in _readings(word):
+        if len(reading) >= 2:
+            for term in _token_terms(reading):
+                found[term] = 2
+            found[f"sk:{reading}"] = 3
+    for term in word_terms(word):
+        found[term] = 3
+    return found

@@ -49,6 +49,21 @@ def contact_terms(value: str) -> list[str]:
     return [f"handle:{fold(value).lstrip('@')}"] if value.strip("@") else []
 
 
+_REFERENCE_MARK = re.compile(r"^(№|no\.?|n°|nr\.?|#)\s*")
+_NOT_ALNUM = re.compile(r"[^\w]|_", re.UNICODE)
+
+
+def reference_terms(value: str) -> list[str]:
+    """A document number (a petition's reference) as one term, whatever its punctuation:
+    ``№ 3-12/2021``, ``3-12/2021`` and ``3 12 2021`` meet in ``ref:3122021``. Only a value
+    with a digit is one: a word is not a document number."""
+    if not value or not any(c.isdigit() for c in value):
+        return []
+    text = _REFERENCE_MARK.sub("", fold(value).replace("№", "no"))
+    text = _NOT_ALNUM.sub("", text)
+    return [f"ref:{text}"] if text else []
+
+
 def terms_for_all(values: Iterable[str], function) -> list[str]:
     found: set[str] = set()
     for value in values:

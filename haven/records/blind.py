@@ -46,18 +46,25 @@ TOKENS_KEPT = 100_000
 
 def hashed(model, field: str, terms: Iterable[str]) -> set[int]:
     """The tokens of terms already computed for ``field``."""
+    return set(token_map(model, field, terms).values())
+
+
+def token_map(model, field: str, terms: Iterable[str]) -> dict[str, int]:
+    """Each term's token in ``field``'s scope (a search that weighs its terms differently
+    needs to know which token is which)."""
     global _recent_count
     key = get_keyring().index_key(scope_of(model, field))
     recent = _recent_tokens.get(key)
     if recent is None:
         recent = _recent_tokens[key] = {}
-    found, missing = set(), []
+    found: dict[str, int] = {}
+    missing = []
     for term in terms:
         token = recent.get(term)
         if token is None:
             missing.append(term)
         else:
-            found.add(token)
+            found[term] = token
     if missing:
         if _recent_count + len(missing) > TOKENS_KEPT:
             _recent_tokens.clear()
@@ -66,7 +73,7 @@ def hashed(model, field: str, terms: Iterable[str]) -> set[int]:
         tokens_ = blind_token_list(key, missing)
         recent.update(zip(missing, tokens_, strict=True))
         _recent_count += len(missing)
-        found.update(tokens_)
+        found.update(zip(missing, tokens_, strict=True))
     return found
 
 

@@ -1,33 +1,70 @@
 """Search over encrypted records: blind-index lookups, then the policy layer, then ranking.
 
-1. The query goes through each indexed field's query-term function (words,
-   transliteration skeletons, one-edit keys) and is hashed with that field's key.
-2. Matching tokens give candidate record ids; only records the user may see are
-   loaded (``visible_to``), so a restricted record never reaches a count.
-3. The candidates' fields are decrypted and ranked with ``haven.lib.names.score``
-   (through ``parse``/``score_parsed``: the query and each distinct name parsed once).
+1. The query is read once (``query.read``): a record code opens that record; contacts
+   and document numbers are looked up in their own indexes; years and dates narrow
+   to records of that time; the remaining words go to the name and title indexes.
+2. Each word is expanded into its lookup terms with a *level* (the same skeleton, one
+   edit away, only after repairing a typo) and hashed with each field's key. One SQL
+   statement per kind gives every matching record of the user's teams with, per
+   query word, the best level it reached: an estimate of the final score computed
+   without decrypting anything. Records below the threshold are left out there.
+3. ``visible_to`` has the last word on every record that is counted; the facets and
+   the counts are taken over all of them, in SQL on clear columns.
+4. Only the page shown is decrypted and ranked with ``haven.lib.names``: name parts
+   (surname over given name over patronymic), the birth year and the places a person
+   lived break ties between namesakes, and each hit says why it matched.
 
 Each searchable kind registers itself in ``KINDS`` in one place (below).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import connection
+from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from haven.lib.names import Parser, parse, score_parsed
-from haven.locations.models import regions_of
+from haven.lib.names import (
+    GIVEN,
+    PATRONYMIC,
+    SURNAME,
+    Parser,
+    best_pairs,
+    name_roles,
+    parse,
+    part_terms,
+    score_parsed,
+    skeleton,
+)
+from haven.lib.names import tokens as name_tokens
+from haven.lib.normalize import fold
+from haven.locations.models import Location, regions_of
 from haven.people.duplicates import name_forms
-from haven.records.blind import hashed, term_functions
+from haven.records.blind import hashed, term_functions, token_map
 from haven.records.models import BlindTerm, member_teams
+from haven.search.query import Query, read
 
 MIN_SCORE = 0.72
-# Only the records sharing the most query terms are decrypted and ranked: a common
-# first name can match thousands of records, and decrypting them all is what costs.
+# The picker's suggestions rank at most this many candidates (see ``candidates``).
 RANKED = 60
+# Hits per page: only these are decrypted and ranked; "more results" shows the next.
+PAGE = 20
+# How close an index level says a word is: the same skeleton, one edit, a repaired typo;
+# a word of the query that matched nothing counts as a poor pair would.
+LEVEL_SCORE = {3: 1.0, 2: 0.9, 1: 0.8, 0: 0.3}
+# Between records of equal score, a surname that matches says more than a given name,
+# and a given name more than a patronymic (many people share "Исаевич").
+ROLE_WEIGHT = {SURNAME: 1.0, GIVEN: 0.97, PATRONYMIC: 0.9, None: 0.97}
+COMMON = 200  # a word with this many exact matches is not looked up one edit away
+EXACT = 2.0  # the rank of a record found by a code, a contact or a document number
+BONUS = 0.05  # a matching birth year, place or date between otherwise equal records
 
 
 @dataclass
@@ -44,6 +81,14 @@ class Kind:
         from django.apps import apps
 
         return apps.get_model(self.model_path)
+
+    def url(self, record) -> str:
+        if self.code == "petition":
+            return reverse("cases:detail", kwargs={"uuid": record.case.uuid})
+        return reverse(self.url_name, kwargs={"uuid": record.uuid})
+
+    def code_of(self, record) -> str:
+        return record.case.code if self.code == "petition" else record.code
 
 
 def _title(record):
@@ -62,7 +107,13 @@ KINDS = [
     Kind("case", _("Cases"), "cases.Case", ["title"], "cases:detail", _title),
     Kind("incident", _("Incidents"), "incidents.Incident", ["title"], "incidents:detail", _title),
     Kind("source", _("Sources"), "sources.Source", ["title"], "sources:detail", _title),
+    # Found by document number or date only; the title is shown, not searched by name.
+    Kind("petition", _("Petitions"), "cases.CaseAction", [], "cases:detail", _title),
 ]
+BY_CODE = {kind.code: kind for kind in KINDS}
+# Record codes start with their kind's letter (haven.lib.codes).
+CODE_LETTERS = {"P": "person", "C": "case", "I": "incident", "S": "source"}
+FACETS = ["kind", "status", "region", "act_type", "year"]
 
 
 @dataclass
@@ -71,6 +122,46 @@ class Hit:
     record: object
     score: float
     facets: dict = field(default_factory=dict)
+    reasons: list = field(default_factory=list)
+    rank: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return self.kind.url(self.record)
+
+    @property
+    def code(self) -> str:
+        return self.kind.code_of(self.record)
+
+    @property
+    def text(self) -> str:
+        return " · ".join(text for text in self.kind.texts(self.record) if text)
+
+
+class Results(list):
+    """One page of hits, best first, with what the page needs around them: ``total``
+    (every visible hit, not only this page), ``counts`` (facet counts over all of them),
+    ``opened`` (the record a code named), ``notes`` (what was not searched, and why)."""
+
+    def __init__(self, hits=(), query: Query | None = None):
+        super().__init__(hits)
+        self.query = query
+        self.total = 0
+        self.page = 1
+        self.counts: dict[str, Counter] = {name: Counter() for name in FACETS}
+        self.opened = None
+        self.notes: list = list(query.notes) if query else []
+
+    @property
+    def more(self) -> bool:
+        return self.page * PAGE < self.total
+
+    @property
+    def capped(self) -> set:  # kept for callers that asked before pages existed
+        return set()
+
+
+# --- the index stage -------------------------------------------------------------------
 
 
 def query_tokens(kind: Kind, query: str, terms: dict) -> set[int]:
@@ -86,13 +177,485 @@ def query_tokens(kind: Kind, query: str, terms: dict) -> set[int]:
     return wanted
 
 
-class Results(list):
-    """Hits, best first; ``capped`` names the kinds that had more candidates than
-    ``RANKED`` (only the closest were ranked: a longer query narrows them)."""
+def _in(tokens) -> tuple[str, list]:
+    return ", ".join(["%s"] * len(tokens)), list(tokens)
 
-    def __init__(self, hits=(), capped=()):
-        super().__init__(hits)
-        self.capped = set(capped)
+
+def word_levels(parts: list[dict[int, int]], extra: set[int], teams: list[int]) -> dict:
+    """Per record of the user's teams that has any of the tokens: the best level each
+    query word reached (``parts``: token -> level, one dict per word) and whether it has
+    one of the ``extra`` tokens (a birth year). One statement; the levels are worked out
+    by the database, so a name shared by thousands sends back one row per record."""
+    table = connection.ops.quote_name(BlindTerm._meta.db_table)
+    columns, params = [], []
+    for part in parts:
+        cases = []
+        for level in (3, 2, 1):
+            tokens = [token for token, found in part.items() if found == level]
+            if tokens:
+                marks, values = _in(tokens)
+                cases.append(f"WHEN token IN ({marks}) THEN {level:d}")
+                params += values
+        columns.append(f"MAX(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0")
+    if extra:
+        marks, values = _in(extra)
+        columns.append(f"MAX(CASE WHEN token IN ({marks}) THEN 1 ELSE 0 END)")
+        params += values
+    wanted = set().union(*parts) | extra
+    if not wanted or not teams:
+        return {}
+    marks, values = _in(wanted)
+    team_marks, team_values = _in(teams)
+    sql = (
+        f"SELECT record_id, {', '.join(columns)} FROM {table} "  # noqa: S608 - placeholders
+        f"WHERE token IN ({marks}) AND team_id IN ({team_marks}) GROUP BY record_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values, *team_values])
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def levels_of(parts: list[dict[int, int]], extra: set[int], teams: list[int]) -> dict:
+    """``word_levels``, looking a word up one edit away only when it is not common.
+
+    A word whose exact terms alone match ``COMMON`` records or more (a given name shared
+    by hundreds) is not looked up by its one-edit and repaired terms: their records would
+    rank after every exact match, and reading their index rows is most of the lookup's
+    cost (a dozen rows per record and field against one). A rarer word, or a misspelt
+    one (few or no exact matches), is looked up by every term.
+    """
+    exact = [{token: level for token, level in part.items() if level == 3} for part in parts]
+    found = word_levels(exact, extra, teams)
+    common = [
+        sum(1 for levels in found.values() if levels[n] == 3) >= COMMON for n in range(len(parts))
+    ]
+    if all(common):
+        return found
+    return word_levels(
+        [only if skip else part for only, part, skip in zip(exact, parts, common, strict=True)],
+        extra,
+        teams,
+    )
+
+
+def _word_tokens(kind: Kind, words: list[str], terms: dict) -> list[dict[int, int]]:
+    model = kind.model
+    parts = []
+    for word in words:
+        if word not in terms:
+            terms[word] = part_terms(word)
+        levels: dict[int, int] = {}
+        for name in kind.fields:
+            for term, token in token_map(model, name, terms[word]).items():
+                level = terms[word][term]
+                if level > levels.get(token, 0):
+                    levels[token] = level
+        parts.append(levels)
+    return parts
+
+
+def index_scores(kind: Kind, query: Query, teams: list[int], terms: dict) -> dict[int, float]:
+    """Records of ``kind`` whose index tokens promise a score at or over ``MIN_SCORE``,
+    with that estimate (and a small bonus for a birth year the query gives)."""
+    if not kind.fields or not query.words:
+        return {}
+    parts = _word_tokens(kind, query.words, terms)
+    weights = [max(2, len(skeleton(word))) for word in query.words]
+    extra: set[int] = set()
+    if kind.code == "person" and query.years:
+        # The birth year's counted-only tokens: never a way to find someone (a year alone
+        # matches nothing here), only a tie-break between people the name already found.
+        years = [f"year:{year:04d}" for year in query.years]
+        extra = set(token_map(kind.model, "birth_date", years).values())
+    found = {}
+    total = sum(weights)
+    for record_id, levels in levels_of(parts, extra, teams).items():
+        value = sum(w * LEVEL_SCORE[level] for w, level in zip(weights, levels, strict=False))
+        value /= total
+        if value >= MIN_SCORE:
+            found[record_id] = value + (BONUS if extra and levels[-1] else 0.0)
+    return found
+
+
+def _exact_ids(model, field: str, terms: list[str], teams: list[int]) -> list[int]:
+    """Records of the user's teams with one of ``terms`` in ``field`` (a contact, a
+    document number): one statement, every query sends it."""
+    tokens = list(token_map(model, field, terms).values())
+    if not tokens or not teams:
+        return []
+    table = connection.ops.quote_name(BlindTerm._meta.db_table)
+    marks, values = _in(tokens)
+    team_marks, team_values = _in(teams)
+    sql = (
+        f"SELECT DISTINCT record_id FROM {table} "  # noqa: S608 - placeholders
+        f"WHERE token IN ({marks}) AND team_id IN ({team_marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *team_values])
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- visibility, facets and filters over every hit ---------------------------------------
+
+
+def _ids(ids) -> RawSQL:
+    """A list of record ids as one parameter: a common name's thousands of hits would
+    otherwise be thousands of placeholders, each prepared by the ORM."""
+    values = sorted(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (values,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))
+
+
+def _visible(kind: Kind, user, ids):
+    return kind.model.objects.visible_to(user).filter(pk__in=_ids(ids))
+
+
+def _by_time(kind: Kind, records, years: list[int], dates: list[date]):
+    """Records of ``kind`` of one of ``years`` or spanning one of ``dates`` (clear columns)."""
+    when = Q()
+    if kind.code == "incident":
+        for year in years:
+            when |= Q(start_earliest__year=year)
+        for day in dates:
+            when |= Q(start_earliest=day) | Q(start_earliest__lte=day, start_latest__gte=day)
+    elif kind.code == "case":
+        for year in years:
+            when |= Q(opened_on__year=year)
+        for day in dates:
+            when |= Q(opened_on=day)
+    elif kind.code == "petition":
+        records = records.filter(kind__code="petition")
+        for year in years:
+            when |= Q(filed_on__year=year) | Q(decision_on__year=year)
+        for day in dates:
+            when |= Q(filed_on=day) | Q(decision_on=day)
+    else:
+        return records.none()
+    return records.filter(when) if when else records.none()
+
+
+def _region_places(records, name: str) -> list[int]:
+    places = Location.objects.filter(
+        pk__in=records.exclude(location=None).values("location").distinct()
+    )
+    return [pk for pk, region in regions_of(list(places)).items() if region and region.name == name]
+
+
+def _filtered(kind: Kind, records, chosen: dict):
+    """``records`` narrowed by the chosen facets; none when a facet does not apply."""
+    for name, value in chosen.items():
+        if name == "status":
+            if kind.code != "case":
+                return records.none()
+            records = records.filter(status=value)
+        elif name == "year":
+            if not str(value).isdigit():
+                return records.none()
+            records = (
+                _by_time(kind, records, [int(value)], [])
+                if kind.code != "person"
+                else (records.none())
+            )
+        elif name == "region":
+            if kind.code != "incident":
+                return records.none()
+            records = records.filter(location__in=_region_places(records, value))
+        elif name == "act_type":
+            if kind.code != "incident":
+                return records.none()
+            records = records.filter(
+                acts__act_type__code=value, acts__deleted_at__isnull=True
+            ).distinct()
+    return records
+
+
+# The clear columns each kind's facets count, read with the ids in one query.
+FACET_COLUMNS = {
+    "case": ["status", "opened_on"],
+    "incident": ["start_earliest", "location_id"],
+    "petition": ["filed_on"],
+}
+
+
+def _facet_rows(kind: Kind, records) -> list[tuple]:
+    """(id, *facet columns) of every record: the ids to rank and what the facets count."""
+    return list(records.order_by().values_list("pk", *FACET_COLUMNS.get(kind.code, [])))
+
+
+def _count_facets(kind: Kind, rows: list[tuple], counts: dict[str, Counter]) -> None:
+    counts["kind"][kind.code] += len(rows)
+    if not rows:
+        return
+    if kind.code == "case":
+        counts["status"].update(status for _pk, status, _opened in rows)
+        counts["year"].update(opened.year for _pk, _s, opened in rows if opened)
+    elif kind.code == "petition":
+        counts["year"].update(filed.year for _pk, filed in rows if filed)
+    elif kind.code == "incident":
+        counts["year"].update(start.year for _pk, start, _place in rows if start)
+        places = Counter(place for _pk, _start, place in rows if place)
+        regions = regions_of(list(Location.objects.filter(pk__in=list(places))))
+        for pk, n in places.items():
+            if regions.get(pk):
+                counts["region"][regions[pk].name] += n
+        from haven.incidents.models import Act
+
+        acts = (
+            Act.objects.filter(incident__in=_ids(pk for pk, *_rest in rows), deleted_at=None)
+            .order_by()
+            .values("act_type__code")
+            .annotate(n=Count("incident", distinct=True))
+        )
+        for row in acts:
+            counts["act_type"][row["act_type__code"]] += row["n"]
+
+
+# --- the page: decrypted and ranked ------------------------------------------------------
+
+# Why a hit matched, as the page lists it ("matched: surname, birth year").
+_ROLE_REASON = {
+    SURNAME: pgettext_lazy("search match", "surname"),
+    GIVEN: pgettext_lazy("search match", "given name"),
+    PATRONYMIC: pgettext_lazy("search match", "patronymic"),
+    None: pgettext_lazy("search match", "name"),
+}
+
+
+def _prepare(kind: Kind, records):
+    records = records.order_by()  # the page is put in order here, not by the database
+    if kind.code == "petition":
+        return records.select_related("case")
+    return records
+
+
+def _facets_of(kind: Kind, record) -> dict:
+    """What a hit shows of the facets (they are counted over every hit in SQL)."""
+    facets = {"kind": kind.code}
+    if kind.code == "case":
+        facets["status"] = record.status
+        facets["year"] = record.opened_on.year if record.opened_on else None
+    if kind.code == "incident" and record.start_earliest:
+        facets["year"] = record.start_earliest.year
+    return facets
+
+
+def _rank_names(kind: Kind, record, words: tuple, weights: list[int], parser) -> tuple:
+    """(score, rank, reasons) of a record against the query's words, or None below the
+    threshold. The score is ``names.score``'s; the rank also weighs which part of the
+    name each word matched."""
+    texts = [text for text in kind.texts(record) if text]
+    forms = [parser(text) for text in texts]
+    flat = words
+    value = score_parsed(flat, forms)
+    best_rank, reasons, unmatched = 0.0, [], list(range(len(words)))
+    for text, form in zip(texts, forms, strict=True):
+        if not form:
+            continue
+        roles = name_roles(text) if kind.code == "person" else [None] * len(form)
+        if len(roles) != len(form):
+            roles = [None] * len(form)
+        pairs = best_pairs(flat, form)
+        total = sum(
+            weight * similarity * (ROLE_WEIGHT[roles[where]] if kind.code == "person" else 1)
+            for (where, similarity), weight in zip(pairs, weights, strict=True)
+        ) / sum(weights)
+        if total > best_rank:
+            best_rank = total
+            matched = [
+                (roles[where], similarity) for where, similarity in pairs if similarity >= 0.8
+            ]
+            unmatched = [n for n, (_w, similarity) in enumerate(pairs) if similarity < 0.8]
+            if kind.code == "person":
+                reasons = list(dict.fromkeys(_ROLE_REASON[role] for role, _s in matched))
+            else:
+                reasons = [pgettext_lazy("search match", "title")] if matched else []
+            # Below 0.85 the skeletons differ: a typo, not another script or spelling.
+            if any(similarity < 0.85 for _role, similarity in matched):
+                reasons.append(pgettext_lazy("search match", "close spelling"))
+    return value, best_rank, reasons, unmatched
+
+
+def _place_words(person) -> set[str]:
+    places = set()
+    for move in person.whereabouts or []:
+        places.update(fold(word) for word in name_tokens(str(move.get("place") or "")))
+    return places
+
+
+def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
+    """Decrypt and rank the records of one page (``entries``: (estimate, kind, id))."""
+    by_kind: dict[str, list[int]] = {}
+    for _estimate, code, pk in entries:
+        by_kind.setdefault(code, []).append(pk)
+    loaded = {}
+    for code, ids in by_kind.items():
+        kind = BY_CODE[code]
+        for record in _prepare(kind, _visible(kind, user, ids)):
+            loaded[(code, record.pk)] = record
+    parser = Parser()
+    texts = [word for word in query.words if parse(word)]
+    # A word that names a place one of these people lived in is context, not a name:
+    # it ranks those people first and costs the others nothing.
+    places = {
+        key: _place_words(record)
+        for key, record in loaded.items()
+        if key[0] == "person" and len(texts) > 1
+    }
+    context = set().union(*places.values())
+    names = [word for word in texts if fold(word) not in context] or texts
+    words = tuple(parse(word)[0] for word in names)
+    weights = [len(word[0][0]) for word in words]
+    hits = []
+    for estimate, code, pk in entries:
+        record = loaded.get((code, pk))
+        if record is None:
+            continue
+        kind = BY_CODE[code]
+        reasons = list(exact.get((code, pk), []))
+        score, rank = (1.0, EXACT) if reasons else (estimate, estimate)
+        if words and not reasons:
+            score, rank, reasons, unmatched = _rank_names(kind, record, words, weights, parser)
+            if score < MIN_SCORE:
+                continue
+            if code == "person" and any(fold(word) in places.get((code, pk), ()) for word in texts):
+                rank += BONUS
+                reasons.append(pgettext_lazy("search match", "place"))
+        elif not reasons:
+            reasons = [pgettext_lazy("search match", "date")]
+        if query.years and code == "person" and record.birth_date:
+            if record.birth_date.year in query.years:
+                rank += BONUS
+                reasons.append(pgettext_lazy("search match", "birth year"))
+        elif (
+            words
+            and code == "incident"
+            and record.start_earliest
+            and record.start_earliest.year in query.years
+        ):
+            rank += BONUS
+            reasons.append(pgettext_lazy("search match", "year"))
+        hits.append(Hit(kind, record, score, _facets_of(kind, record), reasons, rank))
+    hits.sort(key=lambda hit: -hit.rank)
+    return hits
+
+
+# --- the search --------------------------------------------------------------------------
+
+
+def _by_code(code: str, user):
+    kind = BY_CODE.get(CODE_LETTERS.get(code[0], ""))
+    if kind is None:
+        return None, None
+    return kind, kind.model.objects.visible_to(user).filter(code=code).first()
+
+
+def search(
+    text: str, user, only: str | None = None, chosen: dict | None = None, page: int = 1
+) -> Results:
+    """One page of what ``text`` finds among the records ``user`` may see, of kind
+    ``only`` if given, narrowed by the ``chosen`` facets (name -> value)."""
+    query = read(text)
+    results = Results(query=query)
+    results.page = max(1, page)
+    chosen = {name: value for name, value in (chosen or {}).items() if value and name != "kind"}
+    teams = list(member_teams(user).values_list("team_id", flat=True))
+    if query.empty or not teams:
+        return results
+    if query.code:
+        kind, record = _by_code(query.code, user)
+        if record is not None and (not only or only == kind.code):
+            results.opened = record
+            results.append(
+                Hit(
+                    kind,
+                    record,
+                    1.0,
+                    {"kind": kind.code},
+                    [pgettext_lazy("search match", "record code")],
+                    EXACT,
+                )
+            )
+            results.total = 1
+            results.counts["kind"][kind.code] = 1
+        else:
+            # The same answer for an unknown code and for another team's record.
+            results.notes.append(
+                _("No record you may see has the code %(code)s.") % {"code": query.code}
+            )
+        return results
+
+    exact: dict[tuple[str, int], list] = {}
+    if query.contacts:
+        person = BY_CODE["person"]
+        reason = {
+            "phone": pgettext_lazy("search match", "phone number"),
+            "email": pgettext_lazy("search match", "e-mail"),
+            "handle": pgettext_lazy("search match", "messenger handle"),
+        }
+        for term in query.contacts:
+            for pk in _exact_ids(person.model, "contacts", [term], teams):
+                exact.setdefault(("person", pk), []).append(reason[term.split(":")[0]])
+    if query.references:
+        petition = BY_CODE["petition"]
+        for pk in _exact_ids(petition.model, "reference", query.references, teams):
+            exact.setdefault(("petition", pk), []).append(
+                pgettext_lazy("search match", "document number")
+            )
+
+    terms: dict = {}
+    entries = []
+    for kind in KINDS:
+        if only and kind.code != only:
+            continue
+        estimates = index_scores(kind, query, teams, terms)
+        for (code, pk), _reasons in exact.items():
+            if code == kind.code:
+                estimates[pk] = EXACT
+        records = None
+        if estimates:
+            records = _visible(kind, user, estimates)
+        elif not query.words and not exact and (query.years or query.dates):
+            records = _by_time(kind, kind.model.objects.visible_to(user), query.years, query.dates)
+        if records is None:
+            continue
+        records = _filtered(kind, records, chosen)
+        rows = _facet_rows(kind, records)
+        _count_facets(kind, rows, results.counts)
+        ids = [row[0] for row in rows]
+        if not estimates:
+            estimates = dict.fromkeys(ids, 1.0)
+        if query.years and query.words and kind.code in ("incident", "case"):
+            column = 1 if kind.code == "incident" else 2  # start_earliest, opened_on
+            for row in rows:
+                if row[column] and row[column].year in query.years:
+                    estimates[row[0]] += BONUS
+        order = KINDS.index(kind)
+        entries += [(estimates[pk], kind.code, pk, order) for pk in ids]
+    entries.sort(key=lambda entry: (-entry[0], entry[3], -entry[2]))
+    results.total = len(entries)
+    start = (results.page - 1) * PAGE
+    window = [(e, code, pk) for e, code, pk, _o in entries[start : start + PAGE]]
+    results.extend(_rank_page(window, query, exact, user))
+    if not results.total and not results.notes and query.years and not query.words:
+        results.notes.append(_("Nothing you may see is dated in that year."))
+    return results
+
+
+def facet_counts(hits) -> dict[str, Counter]:
+    """The facet counts of a search: over every visible hit when given ``Results``."""
+    if isinstance(hits, Results):
+        return hits.counts
+    counts: dict[str, Counter] = {name: Counter() for name in FACETS}
+    for hit in hits:
+        for name, value in hit.facets.items():
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    counts[name][item] += 1
+    return counts
+
+
+# --- the pickers' suggestions ------------------------------------------------------------
 
 
 def ranked_ids(wanted: set[int], teams: list[int], limit: int) -> list[int]:
@@ -138,73 +701,13 @@ def candidates(kind: Kind, wanted: set[int], user, teams: list[int], prepare=Non
     return found, len(ranked) > RANKED
 
 
-def _incident_facets(incidents):
-    return incidents.select_related("location").prefetch_related("acts__act_type")
-
-
-def _facets(kind: Kind, record, regions: dict) -> dict:
-    facets = {"kind": kind.code}
-    if kind.code == "case":
-        facets["status"] = record.status
-    if kind.code == "incident":
-        region = regions.get(record.location_id)
-        if region:
-            facets["region"] = region.name
-        facets["act_type"] = sorted({act.act_type.code for act in record.acts.all()})
-        if record.start_earliest:
-            facets["year"] = record.start_earliest.year
-    return facets
-
-
-def search(query: str, user, only: str | None = None) -> Results:
-    query = query.strip()
-    hits = Results()
-    if len(query) < 2:
-        return hits
-    terms: dict = {}
-    wanted = parse(query)
-    parsed = Parser()  # names recur across records: each word is worked out once
-    teams = list(member_teams(user).values_list("team_id", flat=True))
-    for kind in KINDS:
-        if only and kind.code != only:
-            continue
-        prepare = _incident_facets if kind.code == "incident" else None
-        found, more = candidates(kind, query_tokens(kind, query, terms), user, teams, prepare)
-        if more:
-            hits.capped.add(kind.code)
-        regions = {}
-        if kind.code == "incident":
-            regions = regions_of([record.location for record in found])
-        for record in found:
-            value = score_parsed(wanted, [parsed(text) for text in kind.texts(record) if text])
-            if value >= MIN_SCORE:
-                hits.append(Hit(kind, record, value, _facets(kind, record, regions)))
-    hits.sort(key=lambda hit: -hit.score)
-    return hits
-
-
-def facet_counts(hits: list[Hit]) -> dict[str, Counter]:
-    counts: dict[str, Counter] = {
-        "kind": Counter(),
-        "status": Counter(),
-        "region": Counter(),
-        "act_type": Counter(),
-        "year": Counter(),
-    }
-    for hit in hits:
-        for name, value in hit.facets.items():
-            for item in value if isinstance(value, list) else [value]:
-                counts[name][item] += 1
-    return counts
-
-
 def find(kind_code: str, query: str, user, within=None, limit: int = 10) -> list[tuple]:
     """``(record, score)`` of one kind whose names or title match ``query``, best first: a
-    picker's suggestions. The same index lookup, policy and ranking as ``search``;
-    ``within`` (a queryset) narrows the records further, to a form's choices."""
+    picker's suggestions. The same index lookup and policy as ``search``; ``within`` (a
+    queryset) narrows the records further, to a form's choices."""
     query = query.strip()
-    kind = next((kind for kind in KINDS if kind.code == kind_code), None)
-    if kind is None or len(query) < 2:
+    kind = BY_CODE.get(kind_code)
+    if kind is None or not kind.fields or len(query) < 2:
         return []
     teams = list(member_teams(user).values_list("team_id", flat=True))
 

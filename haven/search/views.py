@@ -7,27 +7,35 @@ import uuid
 
 from django import forms
 from django.http import JsonResponse
-from django.shortcuts import render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.audit.actions import record
-from haven.search.engine import KINDS, facet_counts, search
+from haven.search.engine import FACETS, KINDS, PAGE, search
+from haven.search.query import LONGEST
 from haven.vocab.models import Term, Vocabulary
 from haven.web import pickers
 
-FACETS = ["kind", "status", "region", "act_type", "year"]
-SHOWN = 100
-
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), max_length=200, min_length=2)
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=LONGEST,
+        min_length=2,
+        error_messages={
+            "max_length": _(
+                "A search is at most %(limit_value)d characters: type a name, a code or a "
+                "number, not a whole text."
+            )
+        },
+    )
     kind = forms.CharField(required=False, max_length=20)
     status = forms.CharField(required=False, max_length=20)
     region = forms.CharField(required=False, max_length=150)
     act_type = forms.CharField(required=False, max_length=60)
     year = forms.CharField(required=False, max_length=4)
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,59 +49,54 @@ def search_page(request):
         data = dict(form.cleaned_data)
         if request.POST.get("clear"):
             data.update(dict.fromkeys(FACETS, ""))
-        hits = search(data["q"], request.user, only=data["kind"] or None)
-        capped = bool(hits.capped)
         chosen = {name: data[name] for name in FACETS if data[name]}
-        for name, value in chosen.items():
-            if name == "kind":
-                continue
-            hits = [hit for hit in hits if _matches(hit.facets.get(name), value)]
-        counts = facet_counts(hits)
-        labels = {
-            "kind": {kind.code: kind.label for kind in KINDS},
-            "act_type": dict(Term.objects.of(Vocabulary.ACT_TYPE).values_list("code", "label_en"))
-            if request.LANGUAGE_CODE != "ru"
-            else dict(Term.objects.of(Vocabulary.ACT_TYPE).values_list("code", "label_ru")),
-        }
-        from haven.cases.models import Case
-
-        labels["status"] = dict(Case.Status.choices)
-        facets = [
-            (
-                name,
-                [
-                    (value, labels.get(name, {}).get(value, value), count)
-                    for value, count in counts[name].most_common(12)
-                ],
-            )
-            for name in FACETS
-            if counts[name]
-        ]
-        record("search.performed", summary=f"{len(hits)} results")
+        results = search(
+            data["q"],
+            request.user,
+            only=data["kind"] or None,
+            chosen=chosen,
+            page=data["page"] or 1,
+        )
+        if results.opened is not None:
+            record("search.performed", summary="a record code")
+            return redirect(results[0].url)
+        record("search.performed", summary=f"{results.total} results")
         context.update(
             {
-                "hits": [
-                    (
-                        hit,
-                        reverse(hit.kind.url_name, kwargs={"uuid": hit.record.uuid}),
-                        " · ".join(t for t in hit.kind.texts(hit.record) if t),
-                    )
-                    for hit in hits[:SHOWN]
-                ],
-                "total": len(hits),
-                # Only the closest candidates of a kind were ranked, or not all are listed.
-                "capped": capped or len(hits) > SHOWN,
-                "facets": facets,
+                "hits": [(hit, hit.url, hit.text) for hit in results],
+                "total": results.total,
+                "page": results.page,
+                "first": (results.page - 1) * PAGE + 1,
+                "next_page": results.page + 1 if results.more else None,
+                "notes": results.notes,
+                "facets": _facet_lists(results.counts, request.LANGUAGE_CODE),
                 "chosen": chosen,
             }
         )
     return render(request, "search/search.html", context, status=status)
 
 
-def _matches(value, wanted) -> bool:
-    if isinstance(value, list):
-        return wanted in value
-    return str(value) == str(wanted)
+def _facet_lists(counts, language: str) -> list:
+    """(facet, [(value, label, count)]) for each facet with a count, the largest first."""
+    from haven.cases.models import Case
+
+    label_column = "label_ru" if language == "ru" else "label_en"
+    labels = {
+        "kind": {kind.code: kind.label for kind in KINDS},
+        "act_type": dict(Term.objects.of(Vocabulary.ACT_TYPE).values_list("code", label_column)),
+        "status": dict(Case.Status.choices),
+    }
+    return [
+        (
+            name,
+            [
+                (value, labels.get(name, {}).get(value, value), count)
+                for value, count in counts[name].most_common(12)
+            ],
+        )
+        for name in FACETS
+        if counts[name]
+    ]
 
 
 class PickForm(forms.Form):

@@ -17,13 +17,19 @@ from haven.audit.actions import record, verify_chain
 from haven.search.engine import KINDS, search
 
 # Each kind of hit is shown only to a token that may read its module.
-MODULE_OF_KIND = {"person": "people", "case": "cases", "incident": "incidents", "source": "sources"}
-SHOWN = 100
+MODULE_OF_KIND = {
+    "person": "people",
+    "case": "cases",
+    "incident": "incidents",
+    "source": "sources",
+    "petition": "cases",
+}
 
 
 class SearchBody(Body):
     query = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=[kind.code for kind in KINDS], required=False)
+    page = serializers.IntegerField(min_value=1, max_value=10_000, required=False, default=1)
 
 
 class HitSerializer(Shown):
@@ -32,11 +38,16 @@ class HitSerializer(Shown):
     code = serializers.CharField()
     text = serializers.CharField(help_text="The names or title that matched.")
     score = serializers.FloatField()
+    why = serializers.ListField(
+        child=serializers.CharField(), help_text="What matched: surname, phone number …"
+    )
     url = serializers.CharField(help_text="The record's resource in this API.")
 
 
 class SearchResults(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Every hit, not only this page.")
+    next_page = serializers.IntegerField(allow_null=True)
+    notes = serializers.ListField(child=serializers.CharField())
     results = HitSerializer(many=True)
 
 
@@ -45,6 +56,7 @@ RESOURCE = {
     "case": "api:case-detail",
     "incident": "api:incident-detail",
     "source": "api:source-detail",
+    "petition": "api:case-detail",
 }
 
 
@@ -60,11 +72,15 @@ class SearchView(ApiMixin, APIView):
         body = SearchBody(data=request.data)
         body.is_valid(raise_exception=True)
         token = request.auth if isinstance(request.auth, AccessToken) else None
+        found = search(
+            body.validated_data["query"],
+            request.user,
+            body.validated_data.get("kind"),
+            page=body.validated_data["page"],
+        )
         hits = [
             hit
-            for hit in search(
-                body.validated_data["query"], request.user, body.validated_data.get("kind")
-            )
+            for hit in found
             if token is None or token.allows(MODULE_OF_KIND[hit.kind.code], write=False)
         ]
         record("search.performed", summary=f"API: {len(hits)} results")
@@ -72,14 +88,29 @@ class SearchView(ApiMixin, APIView):
             {
                 "kind": hit.kind.code,
                 "id": str(hit.record.uuid),
-                "code": getattr(hit.record, "code", ""),
-                "text": " · ".join(text for text in hit.kind.texts(hit.record) if text),
+                "code": hit.code,
+                "text": hit.text,
                 "score": round(hit.score, 3),
-                "url": reverse(RESOURCE[hit.kind.code], kwargs={"id": hit.record.uuid}),
+                "why": [str(reason) for reason in hit.reasons],
+                "url": reverse(
+                    RESOURCE[hit.kind.code],
+                    kwargs={
+                        "id": hit.record.case.uuid
+                        if hit.kind.code == "petition"
+                        else hit.record.uuid
+                    },
+                ),
             }
-            for hit in hits[:SHOWN]
+            for hit in hits
         ]
-        return Response({"count": len(hits), "results": results})
+        return Response(
+            {
+                "count": found.total if len(hits) == len(found) else len(hits),
+                "next_page": found.page + 1 if found.more else None,
+                "notes": [str(note) for note in found.notes],
+                "results": results,
+            }
+        )
 
 
 class AuditStatus(serializers.Serializer):

@@ -190,25 +190,10 @@ def test_a_moved_record_is_found_by_its_new_team_only(client, personas, world):
     assert hits == []
 
 
-def test_more_candidates_than_are_ranked_says_so(client, personas, world, monkeypatch):
-    from haven.search import engine
-
-    monkeypatch.setattr(engine, "RANKED", 2)
-    for first in ("Адам", "Ислам", "Тимур"):
-        add_person(team=personas.team, by=personas.member, name=f"{first} Хасанов")
-    sign_in(client, personas.member)
-    hits, _facets, html = results(client, "Hasanov", kind="person")
-    assert len(hits) == 2 and "data-capped" in html
-    hits, _facets, html = results(client, "Timur Hasanov", kind="person")
-    assert hits[0][0].record.name == "Тимур Хасанов"
-    _hits, _facets, html = results(client, "Magamadov", kind="person")
-    assert "data-capped" not in html
-
-
 def test_deleted_records_take_no_place(client, personas, world, monkeypatch):
     from haven.search import engine
 
-    monkeypatch.setattr(engine, "RANKED", 2)
+    monkeypatch.setattr(engine, "PAGE", 2)
     gone = [
         add_person(team=personas.team, by=personas.member, name="Тимур Хасанов") for _ in range(4)
     ]
@@ -218,7 +203,7 @@ def test_deleted_records_take_no_place(client, personas, world, monkeypatch):
     sign_in(client, personas.member)
     hits, _facets, html = results(client, "Timur Hasanov", kind="person")
     assert [hit.record for hit, _url, _text in hits] == [live]
-    assert "data-capped" not in html
+    assert "data-more" not in html
     back = Person._base_manager.get(pk=gone[0].pk)
     back.deleted_at = None  # as undoing a merge brings the merged person back
     save_record(back, by=personas.member, change="restored")
@@ -233,7 +218,7 @@ def test_records_hidden_after_indexing_give_way_to_the_next_ranked(
     index rows not yet removed) leaves its place to the next one down the ranking."""
     from haven.search import engine
 
-    monkeypatch.setattr(engine, "RANKED", 2)
+    monkeypatch.setattr(engine, "PAGE", 2)
     hidden = [
         add_person(team=personas.team, by=personas.member, name="Тимур Хасанов") for _ in range(2)
     ]
