@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.audit.actions import record
 from haven.search.engine import KINDS, facet_counts, search
+from haven.search.words import search_texts
 from haven.vocab.models import Term, Vocabulary
 from haven.web import pickers
 
@@ -69,7 +70,13 @@ def search_page(request):
             for name in FACETS
             if counts[name]
         ]
-        record("search.performed", summary=f"{len(hits)} results")
+        # Narratives are their own section, over the query as typed; the facets narrow
+        # the names and titles above it, so with a facet chosen the section is left out.
+        texts = None if chosen else search_texts(data["q"], request.user)
+        summary = f"{len(hits)} results"
+        if texts is not None:
+            summary += f", {len(texts.hits)} in texts"
+        record("search.performed", summary=summary)
         context.update(
             {
                 "hits": [
@@ -85,6 +92,7 @@ def search_page(request):
                 "capped": capped or len(hits) > SHOWN,
                 "facets": facets,
                 "chosen": chosen,
+                "texts": texts,
             }
         )
     return render(request, "search/search.html", context, status=status)
