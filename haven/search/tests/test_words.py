@@ -359,3 +359,17 @@ def test_outsider_sees_no_snippet(client, personas, texts):
     sign_in(client, personas.outsider)
     html = client.post(SEARCH, {"q": "задержан"}).content.decode()
     assert "задержана" not in html and "<mark>" not in html
+
+
+def test_prefix_finds_what_the_stemmer_misses(personas, texts):
+    """As docs/blind-indexes.md says: ``пыт*`` finds ``пыток`` and ``пытки``, ``похи*``
+    finds ``похищение`` and ``похитили``."""
+    by = personas.member
+    cases.add_note(texts["case"], by=by, text="Говорит о пытки и о том, что его похитили.")
+    source = add_source(team=personas.team, by=by, kind="media", title="R", text="Похищение.")
+    found = urls(search_texts("пыт*", by))
+    assert url_of(texts["incident"], "incidents:detail") in found  # пыток
+    assert url_of(texts["case"], "cases:detail") in found  # пытки
+    found = urls(search_texts("похи*", by))
+    assert url_of(texts["case"], "cases:detail") in found  # похитили
+    assert url_of(source, "sources:detail") in found  # Похищение
