@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import connection
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -263,7 +265,7 @@ def _checked(model, fields: list[str], ids: list[int], query: Query, user) -> li
         hits.append(
             TextHit(
                 label=str(page.label),
-                code=getattr(shown, "code", "") or str(shown._meta.verbose_name),
+                code=getattr(shown, "code", "") or _when(shown),
                 url=reverse(page.url_name, kwargs={"uuid": shown.uuid}),
                 part=str(where),
                 snippet=snippet(getattr(record, name), [span for each in spans for span in each]),
@@ -303,6 +305,12 @@ def _spans(text: str, parts: list) -> list[list[tuple[int, int]]]:
             ]
         found.append(spans)
     return found
+
+
+def _when(record) -> str:
+    """What names a record without a code (a request): the day it arrived."""
+    moment = getattr(record, "received_at", None) or record.created_at
+    return date_format(localtime(moment), "SHORT_DATE_FORMAT")
 
 
 _SPACES = re.compile(r"\s+")
