@@ -17,7 +17,7 @@ from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.stemming import narrative_terms, stem
 from haven.people.actions import add_person, update_person
 from haven.records import blind
-from haven.records.actions import delete_record
+from haven.records.actions import delete_record, move_record
 from haven.records.models import BlindTerm
 from haven.search.words import PAGES, indexed_models, parse, search_texts, snippet
 from haven.sources.actions import add_source
@@ -373,3 +373,27 @@ def test_prefix_finds_what_the_stemmer_misses(personas, texts):
     found = urls(search_texts("похи*", by))
     assert url_of(texts["case"], "cases:detail") in found  # похитили
     assert url_of(source, "sources:detail") in found  # Похищение
+
+
+def test_a_moved_record_is_found_by_its_new_team_only(personas, texts):
+    other_team = TeamFactory(name="Other desk")
+    Membership.objects.create(
+        team=other_team, user=personas.member, access=Membership.Access.MEMBER
+    )
+    stranger = UserFactory(email="stranger@example.org")
+    Membership.objects.create(team=other_team, user=stranger, access=Membership.Access.MEMBER)
+    source = texts["source"]
+    assert search_texts("abducted", stranger).hits == []
+    move_record(source, other_team, by=personas.member)
+    assert urls(search_texts("abducted", stranger)) == [url_of(source, "sources:detail")]
+    assert search_texts("abducted", personas.read_only).hits == []
+
+
+def test_list_find_boxes_do_not_look_in_narratives(client, personas, texts):
+    """The word index is the text search's only: a list's find box still looks up names,
+    titles and codes, as before."""
+    sign_in(client, personas.member)
+    html = client.get(reverse("incidents:list"), {"q": "задержана"}).content.decode()
+    assert texts["incident"].code not in html
+    html = client.get(reverse("incidents:list"), {"q": "Grozny"}).content.decode()
+    assert texts["incident"].code in html
