@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.apps import apps
 from django.db import connection
@@ -204,9 +205,10 @@ def search_texts(text: str, user) -> TextResults:
         results.more = results.more or more
         if ids:
             results.hits += _checked(model, fields, ids, query, user)
-    results.hits.sort(key=lambda hit: -hit.score)
+    # Best first (most matches), then newest; snippets and links only for those shown.
+    results.hits.sort(key=lambda found: -found.score)
     results.more = results.more or len(results.hits) > SHOWN
-    results.hits = results.hits[:SHOWN]
+    results.hits = [found.hit() for found in results.hits[:SHOWN]]
     return results
 
 
@@ -242,9 +244,9 @@ def _candidates(model, fields: list[str], terms: list[str], teams: list[int]):
     return ids[:CHECKED], len(ids) > CHECKED
 
 
-def _checked(model, fields: list[str], ids: list[int], query: Query, user) -> list[TextHit]:
+def _checked(model, fields: list[str], ids: list[int], query: Query, user) -> list[_Found]:
     """The candidates ``user`` may see (and whose page they may open) that really hold
-    the query once decrypted, with their snippets."""
+    the query once decrypted."""
     page = PAGES[model._meta.label_lower]
     records = model.objects.visible_to(user).filter(pk__in=ids)
     if page.parent:
@@ -252,38 +254,46 @@ def _checked(model, fields: list[str], ids: list[int], query: Query, user) -> li
         records = records.filter(
             **{f"{page.parent}__in": parent_model.objects.visible_to(user)}
         ).select_related(page.parent)
-    hits = []
+    found = []
     for record in records:
-        found = {name: _spans(getattr(record, name) or "", query.parts) for name in fields}
-        if not all(any(spans[n] for spans in found.values()) for n in range(len(query.parts))):
+        spans = {name: _spans(getattr(record, name) or "", query.parts) for name in fields}
+        if not all(any(each[n] for each in spans.values()) for n in range(len(query.parts))):
             continue  # a phrase apart, a long prefix that begins no word, a hash collision
-        name, spans = max(found.items(), key=lambda item: sum(map(len, item[1])))
+        score = sum(len(each) for per_field in spans.values() for each in per_field)
+        found.append(_Found(score, page, record, spans))
+    return found
+
+
+@dataclass
+class _Found:
+    """A record that holds the query: its hit is made only if it is shown."""
+
+    score: int
+    page: Page
+    record: object
+    spans: dict  # field name -> spans per part of the query
+
+    def hit(self) -> TextHit:
+        record, page = self.record, self.page
+        name, spans = max(self.spans.items(), key=lambda item: sum(map(len, item[1])))
         shown = getattr(record, page.parent) if page.parent else record
-        where = model._meta.get_field(name).verbose_name
+        where = record._meta.get_field(name).verbose_name
         if page.parent:
-            where = f"{model._meta.verbose_name}: {where}"
-        hits.append(
-            TextHit(
-                label=str(page.label),
-                code=getattr(shown, "code", "") or _when(shown),
-                url=reverse(page.url_name, kwargs={"uuid": shown.uuid}),
-                part=str(where),
-                snippet=snippet(getattr(record, name), [span for each in spans for span in each]),
-                score=sum(len(each) for per_field in found.values() for each in per_field),
-            )
+            where = f"{record._meta.verbose_name}: {where}"
+        return TextHit(
+            label=str(page.label),
+            code=getattr(shown, "code", "") or _when(shown),
+            url=reverse(page.url_name, kwargs={"uuid": shown.uuid}),
+            part=str(where),
+            snippet=snippet(getattr(record, name), [span for each in spans for span in each]),
+            score=self.score,
         )
-    return hits
 
 
 def _spans(text: str, parts: list) -> list[list[tuple[int, int]]]:
     """Where each part of the query stands in ``text`` (start, end), per part."""
     words = list(words_with_spans(text))
-    stems: dict[str, str] = {}
-
-    def stem_of(word: str) -> str:
-        if word not in stems:
-            stems[word] = stem(word)
-        return stems[word]
+    stem_of = _stem_cached
 
     def same(word: str, wanted: str) -> bool:
         if is_searchable(wanted):
@@ -312,6 +322,9 @@ def _when(record) -> str:
     moment = getattr(record, "received_at", None) or record.created_at
     return date_format(localtime(moment), "SHORT_DATE_FORMAT")
 
+
+# Narratives repeat their words: each is stemmed once per process, up to this many.
+_stem_cached = lru_cache(maxsize=50_000)(stem)
 
 _SPACES = re.compile(r"\s+")
 
