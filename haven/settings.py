@@ -266,6 +266,13 @@ HAVEN_IMPORT_MAX_SHEET_CELLS = env_int("HAVEN_IMPORT_MAX_SHEET_CELLS", 10_000_00
 # Imports of more rows than this are committed this many rows at a time (resumable);
 # smaller ones in one transaction.
 HAVEN_IMPORT_CHUNK_ROWS = env_int("HAVEN_IMPORT_CHUNK_ROWS", 2000, minimum=1)
+# --- search ---------------------------------------------------------------------------
+# Narrative fields (comma-separated scopes, e.g. "people.person.notes,cases.casenote.text")
+# whose words are NOT put in the word index: a text search will not find them, and the
+# index reveals nothing of them (docs/blind-indexes.md). Checked when the app starts;
+# run "haven search reindex" after changing it to drop or add the stored words.
+HAVEN_WORD_INDEX_SKIP = env_list("HAVEN_WORD_INDEX_SKIP", [])
+
 # --- exports ----------------------------------------------------------------------------
 # Roles (haven.accounts.models.Role values, comma-separated) whose users may make an
 # identifying export (names, contacts, places), each with a stated reason; everyone

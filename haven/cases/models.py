@@ -20,6 +20,7 @@ from haven.lib.fuzzy_dates import PRECISIONS, FuzzyDate
 from haven.lib.fuzzy_fields import get_fuzzy, set_fuzzy
 from haven.lib.names import NAME_INDEX
 from haven.lib.normalize import reference_terms
+from haven.lib.stemming import WORD_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 from haven.vocab.models import Vocabulary
@@ -81,7 +82,7 @@ class Case(SensitiveRecord):
         verbose_name=_("persons at risk"),
     )
 
-    blind_indexes = {"title": NAME_INDEX}
+    blind_indexes = {"title": NAME_INDEX, "summary": WORD_INDEX}
 
     class Meta:
         ordering = ["-opened_on", "code"]
@@ -165,6 +166,8 @@ class Request(SensitiveRecord):
         verbose_name=_("case"),
     )
 
+    blind_indexes = {"summary": WORD_INDEX}
+
     class Meta:
         ordering = ["-received_at"]
         verbose_name = _("request")
@@ -200,6 +203,8 @@ class RiskAssessment(SensitiveRecord):
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    blind_indexes = {"narrative": WORD_INDEX}
 
     class Meta:
         ordering = ["-assessed_on", "-created_at"]
@@ -269,8 +274,15 @@ class CaseAction(SensitiveRecord):
     done_precision = models.CharField(max_length=8, choices=PRECISIONS, blank=True)
     done_estimated = models.BooleanField(default=False)
 
-    # A petition's document number, typed into the search box in any punctuation.
-    blind_indexes = {"reference": reference_terms}
+    # A petition's document number, typed into the search box in any punctuation; the
+    # words of the action's texts.
+    blind_indexes = {
+        "reference": reference_terms,
+        "title": WORD_INDEX,
+        "details": WORD_INDEX,
+        "outcome": WORD_INDEX,
+        "measures": WORD_INDEX,
+    }
 
     class Meta:
         ordering = ["due_on", "created_at"]
@@ -353,6 +365,8 @@ class Consent(SensitiveRecord):
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     note = EncryptedTextField(_("note"), max_length=500)
 
+    blind_indexes = {"note": WORD_INDEX}
+
     class Meta:
         ordering = ["-given_on", "-created_at"]
         verbose_name = _("consent")
@@ -383,6 +397,8 @@ class CaseNote(SensitiveRecord):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    blind_indexes = {"text": WORD_INDEX}
 
     class Meta:
         ordering = ["-happened_on", "-written_at"]

@@ -21,6 +21,7 @@ from haven.lib.codes import new_code
 from haven.lib.fuzzy_fields import FuzzyPeriod
 from haven.lib.names import NAME_INDEX
 from haven.lib.normalize import counted_only, exact_terms, fold, value_term
+from haven.lib.stemming import WORD_INDEX
 from haven.records.access import getter_for, require_same_team
 from haven.records.models import SensitiveRecord
 from haven.sources.models import Credibility, Reliability
@@ -80,6 +81,9 @@ class Incident(FuzzyPeriod, SensitiveRecord):
 
     blind_indexes = {
         "title": NAME_INDEX,
+        "description": WORD_INDEX,
+        "stated_grounds": WORD_INDEX,
+        "documented_motive": WORD_INDEX,
         # Counted in reports, never searched: docs/reports.md.
         "grounds_agreement": counted_only(value_term),
     }
@@ -149,6 +153,8 @@ class Act(FuzzyPeriod, SensitiveRecord):
         default=VictimStatus.UNKNOWN,
     )
     consequences = EncryptedTextField(_("consequences"))
+
+    blind_indexes = {"consequences": WORD_INDEX}
 
     class Meta:
         ordering = ["start_earliest", "created_at"]
@@ -223,6 +229,7 @@ class Chain(SensitiveRecord):
     note = EncryptedTextField(_("note"), max_length=500)
 
     clean_reads_own_kind = True  # the loop check reads the chains saved before
+    blind_indexes = {"note": WORD_INDEX}
 
     class Meta:
         verbose_name = _("chain of events")
@@ -288,6 +295,8 @@ class InformationLink(SensitiveRecord):
         _("credibility of the information"), max_length=1, choices=Credibility.choices
     )
     note = EncryptedTextField(_("note"), max_length=500)
+
+    blind_indexes = {"note": WORD_INDEX}
 
     class Meta:
         verbose_name = _("information link")

@@ -14,6 +14,7 @@ from haven.lib import codes
 from haven.lib.fuzzy_dates import since_text
 from haven.lib.names import NAME_INDEX
 from haven.lib.normalize import contact_terms, counted_only, terms_for_all, value_term, year_term
+from haven.lib.stemming import WORD_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 
@@ -67,6 +68,7 @@ class Person(SensitiveRecord):
         "other_names": NAME_INDEX,
         "nicknames": NAME_INDEX,
         "contacts": _contact_terms,
+        "notes": WORD_INDEX,
         # Counted in reports (victims by gender and age), never searched: docs/reports.md.
         "gender": counted_only(value_term),
         "birth_date": counted_only(year_term),
@@ -109,6 +111,8 @@ class Relationship(SensitiveRecord):
         verbose_name=_("relationship"),
     )
     note = EncryptedTextField(_("note"), max_length=500)
+
+    blind_indexes = {"note": WORD_INDEX}
 
     class Meta:
         verbose_name = _("relationship")

@@ -11,17 +11,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import QuerySet
 
 from haven.keys.keyring import get_keyring
 from haven.lib.crypto import blind_token_list
+from haven.lib.stemming import WORD_INDEX
 from haven.records.models import BlindTerm
 
 
 def scope_of(model, field: str) -> str:
     return f"{model._meta.label_lower}.{field}"
+
+
+def word_fields(model) -> list[str]:
+    """The fields of ``model`` in the word index (narratives), less those that
+    ``HAVEN_WORD_INDEX_SKIP`` leaves out."""
+    return [
+        name
+        for name, entry in getattr(model, "blind_indexes", {}).items()
+        if entry is WORD_INDEX and scope_of(model, name) not in settings.HAVEN_WORD_INDEX_SKIP
+    ]
+
+
+def field_tokens(instance, field: str) -> set[int]:
+    """The tokens of one index field of a record. A narrative's words are hashed with a
+    key of the record's team as well as of the field, so that equal words of two teams
+    give unequal tokens (docs/blind-indexes.md); a field left out gives none."""
+    model = type(instance)
+    value = getattr(instance, field)
+    if model.blind_indexes[field] is not WORD_INDEX:
+        return tokens(model, field, value)
+    if not value or field not in word_fields(model):
+        return set()
+    return hashed(model, field, WORD_INDEX[0](value), team=instance.team_id)
 
 
 def term_functions(model, field: str):
@@ -44,16 +69,18 @@ _recent_count = 0
 TOKENS_KEPT = 100_000
 
 
-def hashed(model, field: str, terms: Iterable[str]) -> set[int]:
-    """The tokens of terms already computed for ``field``."""
-    return set(token_map(model, field, terms).values())
+def hashed(model, field: str, terms: Iterable[str], team: int | None = None) -> set[int]:
+    """The tokens of terms already computed for ``field`` (of ``team``'s records, for a
+    word index)."""
+    return set(token_map(model, field, terms, team).values())
 
 
-def token_map(model, field: str, terms: Iterable[str]) -> dict[str, int]:
+def token_map(model, field: str, terms: Iterable[str], team: int | None = None) -> dict[str, int]:
     """Each term's token in ``field``'s scope (a search that weighs its terms differently
-    needs to know which token is which)."""
+    needs to know which token is which); a word index's scope is also ``team``'s."""
     global _recent_count
-    key = get_keyring().index_key(scope_of(model, field))
+    scope = scope_of(model, field) if team is None else f"{scope_of(model, field)}|team:{team}"
+    key = get_keyring().index_key(scope)
     recent = _recent_tokens.get(key)
     if recent is None:
         recent = _recent_tokens[key] = {}
@@ -87,7 +114,7 @@ def token_rows(instance) -> list[tuple[int, int, int, int]]:
     return [
         (token, instance.team_id, kind, instance.pk)
         for field in model.blind_indexes
-        for token in sorted(tokens(model, field, getattr(instance, field)))
+        for token in sorted(field_tokens(instance, field))
     ]
 
 
@@ -175,7 +202,7 @@ def index_fields(model, names: Iterable[str], batch_size: int = 2000) -> int:
                 (token, record.team_id, kind, record.pk)
                 for record in batch
                 for name in names
-                for token in sorted(tokens(model, name, getattr(record, name)))
+                for token in sorted(field_tokens(record, name))
             ]
         )
         last, done = batch[-1].pk, done + len(batch)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from haven.audit.actions import record
 from haven.search.engine import FACETS, KINDS, PAGE, search
 from haven.search.query import LONGEST
+from haven.search.words import search_texts
 from haven.vocab.models import Term, Vocabulary
 from haven.web import pickers
 
@@ -60,7 +61,14 @@ def search_page(request):
         if results.opened is not None:
             record("search.performed", summary="a record code")
             return redirect(results[0].url)
-        record("search.performed", summary=f"{results.total} results")
+        # Narratives are their own section, over the query as typed; the facets narrow
+        # the names and titles above it, so with a facet chosen (or past the first page)
+        # the section is left out.
+        texts = None if chosen or results.page > 1 else search_texts(data["q"], request.user)
+        summary = f"{results.total} results"
+        if texts is not None:
+            summary += f", {len(texts.hits)} in texts"
+        record("search.performed", summary=summary)
         context.update(
             {
                 "hits": [(hit, hit.url, hit.text) for hit in results],
@@ -71,6 +79,7 @@ def search_page(request):
                 "notes": results.notes,
                 "facets": _facet_lists(results.counts, request.LANGUAGE_CODE),
                 "chosen": chosen,
+                "texts": texts,
             }
         )
     return render(request, "search/search.html", context, status=status)

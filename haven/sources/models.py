@@ -10,6 +10,7 @@ from haven.lib.codes import new_code
 from haven.lib.fuzzy_dates import PRECISIONS
 from haven.lib.fuzzy_fields import get_fuzzy
 from haven.lib.names import NAME_INDEX
+from haven.lib.stemming import WORD_INDEX
 from haven.records.access import getter_for
 from haven.records.models import SensitiveRecord
 
@@ -64,7 +65,7 @@ class Source(SensitiveRecord):
     text = EncryptedTextField(_("text"))  # a testimony, or the captured article
     notes = EncryptedTextField(_("notes"))
 
-    blind_indexes = {"title": NAME_INDEX}
+    blind_indexes = {"title": NAME_INDEX, "text": WORD_INDEX, "notes": WORD_INDEX}
 
     class Meta:
         ordering = ["-created_at"]

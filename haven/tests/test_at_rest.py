@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from haven.tests.canaries import CANARIES, leaks, plant
+from haven.tests.canaries import CANARIES, WORDS, leaks, plant
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,6 +19,7 @@ def test_canary_forms_are_found_when_present():
     assert leaks(CANARIES[0].encode()) == [CANARIES[0]]
     assert leaks(CANARIES[12].upper().encode("utf-16-le")) == [CANARIES[12]]
     assert leaks(b"nothing to see") == []
+    assert leaks("у пекарни".encode()) == [WORDS[1]]  # a single word, or its stem, too
 
 
 def _scan(folder: Path) -> dict[str, list[str]]:

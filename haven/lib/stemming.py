@@ -1,0 +1,108 @@
+"""The words of a narrative, as the word index stores them and a text search looks them up.
+
+Each word is case-folded (ё as е) and reduced to its Snowball stem (PyStemmer): Russian
+for a word with a Cyrillic letter, English for a Latin one, as it is for any other
+script. ``задержана`` and ``задержанных`` both give ``stem:задержа``; ``tortured`` and
+``torture`` give ``stem:tortur``. A stemmer cuts endings, it does not know the dictionary:
+``пыток``/``пытки`` and ``похищен``/``похищение`` keep different stems (see
+docs/blind-indexes.md for what would help).
+
+Stop words (``и``, ``в``, ``the``, ``of`` …) are left out of the index: they are in
+nearly every text, so they would find everything and their counts would only say how
+long each text is. A phrase query still compares them after decryption.
+
+The first 3 to 6 letters of each word are indexed too (``pre:задер``), for prefix
+queries (``задерж*``); a longer prefix is looked up by its first 6 letters and checked
+after decryption.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+
+import Stemmer
+
+from haven.lib.normalize import fold, no_terms
+
+WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+CYRILLIC = re.compile(r"[а-яё]")
+LATIN = re.compile(r"[a-z]")
+# Prefix terms: the shortest prefix a query may use, and the longest one indexed.
+PREFIX_MIN, PREFIX_MAX = 3, 6
+
+# Written as text, one language a paragraph, so that the list stays readable.
+STOP_WORDS = frozenset(
+    """
+    а без более бы был была были было быть в вам вас весь во вот все всего всех вы где да
+    даже для до его ее ей если есть еще же за здесь и из или им их к как ко когда кто ли
+    либо мне может мы на над надо наш не него нее нет ни них но ну о об однако он она они
+    оно от очень по под при с со так также такой там те тем то того тоже той только том
+    ты у уже хотя чего чей чем что чтобы чье чья эта эти это я
+
+    a about after all also an and any are as at be been but by can could did do does for
+    from had has have he her his how i if in into is it its may me my no not of on or our
+    she so than that the their them then there these they this those to too up us was we
+    were what when which who will with would you your
+    """.split()  # noqa: SIM905
+)
+
+_stemmers = threading.local()  # a Stemmer object must not be shared between threads
+
+
+def _stemmer(language: str):
+    found = getattr(_stemmers, language, None)
+    if found is None:
+        found = Stemmer.Stemmer(language)
+        setattr(_stemmers, language, found)
+    return found
+
+
+def stem(word: str) -> str:
+    """The Snowball stem of one folded word: Russian if it has a Cyrillic letter, English
+    if a Latin one, else the word itself."""
+    if CYRILLIC.search(word):
+        return _stemmer("russian").stemWord(word)
+    if LATIN.search(word):
+        return _stemmer("english").stemWord(word)
+    return word
+
+
+def words_with_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each word of ``text``, folded, with where it stands in ``text`` (start, end)."""
+    for match in WORD.finditer(text):
+        yield fold(match.group()), match.start(), match.end()
+
+
+def is_searchable(word: str) -> bool:
+    """Whether a folded word goes into the index: two letters or more, not a stop word."""
+    return len(word) > 1 and word not in STOP_WORDS
+
+
+def stem_term(word: str) -> str:
+    return f"stem:{stem(word)}"
+
+
+def prefix_term(prefix: str) -> str:
+    """The index term a prefix query looks up: its first ``PREFIX_MAX`` letters."""
+    return f"pre:{prefix[:PREFIX_MAX]}"
+
+
+def narrative_terms(value: str) -> list[str]:
+    """The terms a narrative is indexed under: each searchable word's stem, and its
+    first 3 to 6 letters."""
+    terms: set[str] = set()
+    for word, _start, _end in words_with_spans(value or ""):
+        if not is_searchable(word):
+            continue
+        terms.add(stem_term(word))
+        for length in range(PREFIX_MIN, min(PREFIX_MAX, len(word)) + 1):
+            terms.add(f"pre:{word[:length]}")
+    return sorted(terms)
+
+
+# A narrative field's blind index. Nothing finds a record through the generic lookups
+# (list boxes, pickers): only the text search (haven/search/words.py) hashes its query
+# terms, with the record's team's key (see haven.records.blind.field_tokens).
+WORD_INDEX = (narrative_terms, no_terms)
