@@ -4,22 +4,29 @@ Candidates are people of one team who share a contact, or whose names share the
 search keys of ``haven.lib.names`` (the same skeleton across scripts, or one edit
 apart) on two different words. The keys are computed in memory from the names,
 which are decrypted to score the pairs anyway. Each pair is scored on its names,
-birth years, shared contacts and shared relatives, and the reasons are kept to
+birth years, shared contacts, relatives and places, and the reasons are kept to
 show a reviewer why. An individual is never paired with a group: "Relatives of
 Islam Betiev" shares his name and his phone, but is not him.
+
+Names that agree on some words but where each has a word the other lacks -- Ivan
+Ivanovich Petrov and Ivan Ivanovich Sidorov: one given name and patronymic, two
+surnames -- are namesakes, not one person written twice, however well the shared
+words match and even with one birth year: such a pair is proposed only when other
+evidence agrees (a shared contact, relative or place).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import UniqueConstraint
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rapidfuzz.distance import OSA
 
 from haven.audit.actions import record
 from haven.lib.names import Parser, name_terms, score_parsed, tokens
@@ -159,6 +166,8 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
     parsed = {names: [parse(form) for form in names] for names in set(forms.values())}
     scored: dict[tuple, float] = {}
+    differing: dict[tuple, bool] = {}
+    places = {p.pk: _places(p) for p in people}
     for (pa, pb), shared in candidate_pairs(people).items():
         a, b = by_pk[pa], by_pk[pb]
         if a.kind != b.kind:
@@ -175,8 +184,12 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         value, reasons = names, []
         if names >= 0.8:
             reasons.append(_name_reason(forms[pa], forms[pb], parsed, names))
+        if key not in differing:
+            differing[key] = _words_differ(parsed[key[0]], parsed[key[1]])
+        evidence = False
         if shared["contact"]:
             value += 0.25
+            evidence = True
             reasons.append(_("share a contact"))
         if a.birth_date and b.birth_date:
             if a.birth_date.year == b.birth_date.year:
@@ -188,12 +201,47 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         common = (relatives[a.pk] & relatives[b.pk]) - {a.pk, b.pk}
         if common:
             value += 0.1
+            evidence = True
             codes = ", ".join(sorted(by_pk[c].code for c in common if c in by_pk))
             reasons.append(_("related to the same people: %(codes)s") % {"codes": codes})
+        if places[pa] & places[pb]:
+            evidence = True
+            reasons.append(_("lived in the same place"))
+        if differing[key]:
+            if not evidence:
+                continue
+            reasons.append(_("each name has a word the other lacks (another surname?)"))
         if value >= min_score:
             found.append(Candidate(a, b, round(min(value, 1.0), 2), reasons))
     found.sort(key=lambda c: -c.score)
     return found
+
+
+def _words_differ(forms_a: list, forms_b: list) -> bool:
+    """True when, however the name forms are paired, each has a word that is in no
+    spelling of the other (more than one edit from all its words, across scripts).
+
+    Words missing on one side only (Ivan Petrov, Ivan Ivanovich Petrov) are no conflict.
+    """
+    pairs = [(a, b) for a, b in product(forms_a, forms_b) if a and b]
+    return bool(pairs) and all(_has_own_word(a, b) and _has_own_word(b, a) for a, b in pairs)
+
+
+def _has_own_word(form: tuple, other: tuple) -> bool:
+    return any(
+        not any(
+            OSA.distance(reading, other_reading, score_cutoff=1) <= 1
+            for (other_readings, _typed) in other
+            for reading in readings
+            for other_reading in other_readings
+        )
+        for readings, _typed in form
+    )
+
+
+def _places(person) -> set[str]:
+    """The places a person has lived in, folded for comparison."""
+    return {fold(move.get("place") or "").strip() for move in person.whereabouts or []} - {""}
 
 
 def _name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> str:
