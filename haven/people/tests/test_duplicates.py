@@ -346,3 +346,27 @@ def test_a_person_is_never_paired_with_a_group_whatever_the_evidence(personas):
         relate(uncle, member, kind=term("relationship", "relative"), by=by)
         record_move(Person.objects.get(pk=member.pk), by=by, place="Гудермес")
     assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_a_surname_is_not_matched_with_a_patronymic(personas):
+    """Умарова resembles Умаровна (one edit), but one is a surname, the other a patronymic."""
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Келоева Ольга Умаровна", birth_date="1971")
+    add_person(team=team, by=by, name="Умарова Ольга Умаровна", birth_date="1971")
+    add_person(team=team, by=by, name="Zarema Alekseeva")
+    add_person(team=team, by=by, name="Zarema Alekseyevna Abdulayeva")
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_a_short_name_that_fits_two_different_people_is_proposed_for_neither(personas):
+    by, team = personas.member, personas.team
+    short = add_person(team=team, by=by, name="Olga Umarova")
+    first = add_person(team=team, by=by, name="Умарова Ольга Хасановна", birth_date="1964")
+    assert [{c.a, c.b} for c in find(Person.objects.all())] == [{short, first}]
+    add_person(team=team, by=by, name="Ольга Шамилевна Умарова", birth_date="1961")
+    assert find(Person.objects.all()) == []
+    # Evidence still counts: the same phone makes the pair again.
+    for person in (short, first):
+        person.contacts = [{"kind": "phone", "value": "+7 928 444-55-66"}]
+        person.save()
+    assert [{c.a, c.b} for c in find(Person.objects.all())] == [{short, first}]
