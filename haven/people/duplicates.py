@@ -17,6 +17,7 @@ evidence agrees (a shared contact, relative or place).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations, product
@@ -259,7 +260,12 @@ _PATRONYMIC_ENDINGS = ("vic", "vna", "icna", "ic")
 
 
 def _is_patronymic(readings: list[str]) -> bool:
-    return readings[0].endswith(_PATRONYMIC_ENDINGS) and len(readings[0]) > 4
+    return _is_patronymic_skeleton(readings[0])
+
+
+@functools.cache
+def _is_patronymic_skeleton(skeleton: str) -> bool:
+    return len(skeleton) > 4 and skeleton.endswith(_PATRONYMIC_ENDINGS)
 
 
 def _matched(form: tuple, other: tuple) -> int:
