@@ -1,13 +1,15 @@
 """The article in a captured web page: its text and what is known about it.
 
-``extract_article(html, url)`` keeps the report itself — headline, byline, date, the
-paragraphs and the photo captions — and drops the page chrome around it: navigation,
-donation appeals, newsletter boxes, paywall prompts, "Read more" lists, footers.
-Extraction is trafilatura's (https://trafilatura.readthedocs.io); this module adds
-the limits and the decoding that hostile pages need, and never touches the network.
+``extract_article(html, url)`` keeps the report itself — headline, byline, date and the
+paragraphs, with the photo captions apart — and drops the page chrome around it:
+navigation, donation appeals, newsletter boxes, paywall prompts, "Read more" and "Most
+read" lists, footers. Extraction is trafilatura's (https://trafilatura.readthedocs.io);
+this module drops the publisher's boxes it misses, adds the limits and the decoding that
+hostile pages need, and never touches the network.
 
 Every failure is a ``CaptureError`` with a message a person can act on: the page is
-empty, too large, not a web page at all, or has no article text on it. The message is
+empty, too large, not a web page at all, an index or home page rather than an article,
+or has no article text on it. The message is
 English, marked for translation, and translated where it is shown: extraction runs in a
 child process that has no translations set up (see ``CaptureError``).
 
