@@ -1,13 +1,15 @@
 """The article in a captured web page: its text and what is known about it.
 
-``extract_article(html, url)`` keeps the report itself — headline, byline, date, the
-paragraphs and the photo captions — and drops the page chrome around it: navigation,
-donation appeals, newsletter boxes, paywall prompts, "Read more" lists, footers.
-Extraction is trafilatura's (https://trafilatura.readthedocs.io); this module adds
-the limits and the decoding that hostile pages need, and never touches the network.
+``extract_article(html, url)`` keeps the report itself — headline, byline, date and the
+paragraphs, with the photo captions apart — and drops the page chrome around it:
+navigation, donation appeals, newsletter boxes, paywall prompts, "Read more" and "Most
+read" lists, footers. Extraction is trafilatura's (https://trafilatura.readthedocs.io);
+this module drops the publisher's boxes it misses, adds the limits and the decoding that
+hostile pages need, and never touches the network.
 
 Every failure is a ``CaptureError`` with a message a person can act on: the page is
-empty, too large, not a web page at all, or has no article text on it. The message is
+empty, too large, not a web page at all, an index or home page rather than an article,
+or has no article text on it. The message is
 English, marked for translation, and translated where it is shown: extraction runs in a
 child process that has no translations set up (see ``CaptureError``).
 
@@ -19,14 +21,17 @@ run extraction off the request path, in a job with a time limit.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 from dataclasses import dataclass
 
 import charset_normalizer
 import trafilatura
 from django.utils.translation import gettext_noop
+from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura import metadata
 from trafilatura.settings import Document, set_date_params
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
@@ -77,21 +82,50 @@ _NOT_A_WEB_PAGE = gettext_noop(
     "This file does not look like a web page: it holds binary data "
     "(an image, a PDF, a compressed or damaged file?)."
 )
-
-# Below this many characters the precise extraction is suspect (see _extract).
-_SHORT_TEXT_CHARS = 500
+_NOT_AN_ARTICLE = gettext_noop(
+    "This page is not an article: it lists the headlines of other pages, like a home page "
+    "or a section's index. Capture the address of one of its articles instead."
+)
 _BOX_TAGS = ("aside", "div", "form", "li", "ol", "p", "section", "ul")
 _PUBLISHER_BOX = re.compile(
     r"donat|subscri|support-?us|contribut|newsletter|sign-?up|read-?(?:more|also)"
-    r"|see-?also|promo|ads?-?free|no-?ads|membership",
+    r"|see-?also|promo|ads?-?free|no-?ads|membership|paywall|regwall"
+    r"|most-?(?:read|popular|viewed|shared)|trending|recommend|more-?stories|dont-?miss",
     re.IGNORECASE,
 )
+# Selected in lxml's C code: a Python loop over every element is what costs on a big page.
+_BOXES = etree.XPath(
+    "//*[{}][@class or @id]".format(" or ".join(f"self::{tag}" for tag in _BOX_TAGS))
+)
 _PUBLISHER_BOX_MAX_CHARS = 2000
+# A box holding this share of the page's paragraph text is the article, whatever its name
+# ("read-more" is also the class of a short article's folded body).
+_ARTICLE_SHARE = 0.5
+# A list whose every item is (nearly) all link text is a list of other stories.
+_LINK_LIST_MIN_ITEMS = 3
+_LINK_SHARE = 0.7
+# A paragraph that only points elsewhere: "READ MORE: <a headline>", "DON'T MISS".
+_POINTER_LABEL = re.compile(
+    r"^\W*(?:(?:read|see|watch) (?:more|also)|also read|related|don'?t miss|most read)\b",
+    re.IGNORECASE,
+)
+_POINTER_MAX_CHARS = 300
+_POINTERS = etree.XPath(f"//p[string-length(normalize-space(.)) <= {_POINTER_MAX_CHARS}]")
+_LISTS = etree.XPath("//ul[count(li) >= $items] | //ol[count(li) >= $items]")
+_LINKED_HEADINGS = etree.XPath("(.//h2//a | .//h3//a | .//h4//a)[1]")
+# An index or home page: most of the extracted lines are teasers of other pages.
+_INDEX_MIN_TEASERS = 5
+_INDEX_TEASER_SHARE = 0.5
+_HEADINGS = ("h2", "h3", "h4")
 # An article has at least this much text outside links: a list of headlines has none.
 _MIN_PROSE_CHARS = 100
 _LINK_LIST_MAX_CHARS = 3000
 # A caption goes next to the paragraph beside its figure, found by the start of its text.
 _ANCHOR_CHARS = 80
+_OUTER_FIGURES = etree.XPath("//figure[.//figcaption][not(ancestor::figure)]")
+# The nearest paragraph with words, outside any figure, on either side.
+_PARAGRAPH_BEFORE = etree.XPath("preceding::p[not(ancestor::figure)][normalize-space(.)][1]")
+_PARAGRAPH_AFTER = etree.XPath("following::p[not(ancestor::figure)][normalize-space(.)][1]")
 _LANGUAGE_TAG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 
 
@@ -123,6 +157,8 @@ class Article:
     site: str | None
     text: str
     language: str | None
+    # The captions of the article's figures, in page order; never part of ``text``.
+    captions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -141,11 +177,13 @@ def extract_article(
     ``<meta charset>``, else as UTF-8 when valid, else by a guess; bad bytes become
     U+FFFD) or already decoded. ``url`` helps find the site name and date. ``date`` is an
     ISO date (``2024-05-16``); ``language`` is the primary subtag the page declares
-    (``en``, ``ru``), or None. A figure's caption is kept, as a line of its own, when a
-    paragraph beside the figure is part of the article.
+    (``en``, ``ru``), or None. The headline is the ``title``, not the text's first line.
+    Figure captions are kept apart, in ``captions``, when a paragraph beside the figure
+    is part of the article: a related story's thumbnail has a caption too.
 
     Raises ``CaptureError`` for an empty page, one over ``max_bytes`` (counted in UTF-8
-    for a ``str``), a binary file, and a page on which no article text can be found.
+    for a ``str``), a binary file, an index or home page (a list of other pages'
+    headlines), and a page on which no article text can be found.
     """
     text = _decode(html, max_bytes)
     if not text.strip():
@@ -160,8 +198,12 @@ def extract_article(
             )
         language = _declared_language(tree)
         _drop_publisher_boxes(tree)
+        _drop_link_lists(tree)
         captions = _captions(tree)
-        document = _extract(tree, url)
+        document = _run_trafilatura(tree, url)
+        body = _without_headline(document)
+        if body and _is_index(body, tree):
+            raise CaptureError(_NOT_AN_ARTICLE)
     except CaptureError:
         raise
     except Exception as error:  # a library's bug on a hostile page is still a bad page
@@ -169,7 +211,7 @@ def extract_article(
             gettext_noop("No article text could be found: the page could not be read (%(error)s)."),
             {"error": type(error).__name__},
         ) from error
-    if document is None or not _reads_as_article(document.text or "", tree):
+    if document is None or not _reads_as_article(body, tree):
         raise CaptureError(
             gettext_noop(
                 "No article text could be found on this page: it may be an index, a login or "
@@ -181,47 +223,62 @@ def extract_article(
         author=document.author or None,
         date=document.date or None,
         site=document.sitename or None,
-        text=_with_captions(document.text.strip(), captions),
+        text=body,
         language=language,
+        captions=_article_captions(body, captions),
     )
 
 
-def _extract(tree: HtmlElement, url: str | None) -> Document | None:
-    """trafilatura's precise mode, or its balanced one where the precise one finds little.
+def _run_trafilatura(tree: HtmlElement, url: str | None) -> Document | None:
+    """trafilatura's extraction in its balanced mode, with the metadata Haven keeps.
 
-    The precise mode lets in the least chrome, but on some pages it keeps only a stray
-    notice of the article; the balanced mode recovers those. Where the precise mode finds
-    nothing at all there is no article, and the balanced mode would return the chrome.
-    Tables are kept: reports put lists of detainees and figures in them (and the
-    benchmark loses recall without them).
+    Its precise mode let in less chrome before the boxes and link lists were dropped
+    here; now it only loses text (and takes longer). ``fast`` leaves out the second
+    opinion of trafilatura's fallback extractors: on the benchmark's pages they changed
+    nothing and cost a fifth of the time. Tables are kept: reports put lists of
+    detainees and figures in them (and the benchmark loses recall without them).
     """
-    precise = _run_trafilatura(tree, url, favor_precision=True)
-    if not 0 < _text_length(precise) < _SHORT_TEXT_CHARS:
-        return precise
-    balanced = _run_trafilatura(tree, url, favor_precision=False)
-    return balanced if _text_length(balanced) > _text_length(precise) else precise
-
-
-def _run_trafilatura(
-    tree: HtmlElement, url: str | None, *, favor_precision: bool
-) -> Document | None:
-    # bare_extraction works on a copy of the tree, so both modes see the same page.
+    document = _metadata(tree, url)
     result = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        favor_precision=favor_precision,
-        include_comments=False,
-        include_tables=True,
-        with_metadata=True,
-        # Dates from the page's metadata and markup only: a search of its text takes the
-        # date in a banner ("Since July 1, 2024, we have disabled all ads") for the story's.
-        date_extraction_params=set_date_params(extensive=False),
+        tree, url=url, fast=True, include_comments=False, include_tables=True
     )
-    return result if isinstance(result, Document) else None
+    if not isinstance(result, Document):
+        return None
+    document.text = result.text
+    return document
 
 
-def _text_length(document: Document | None) -> int:
-    return len((document.text or "").strip()) if document is not None else 0
+def _metadata(tree: HtmlElement, url: str | None) -> Document:
+    """Title, author, date and site name, by trafilatura's own readers of each.
+
+    ``bare_extraction(with_metadata=True)`` also reads categories, tags and a licence,
+    which Haven does not keep: a quarter of the time of a capture went there. The author
+    comes from the page's metadata (``<meta name="author">``, Open Graph, JSON-LD) only:
+    trafilatura's search of the markup for a byline took a tenth of the time, on the
+    pages that name no author in their metadata, and the source falls back to the site.
+    """
+    document = metadata.examine_meta(tree)
+    if document.author and " " not in document.author:
+        document.author = None  # a handle or a single word is no byline
+    with contextlib.suppress(Exception):  # JSON-LD as pages write it: often broken
+        document = metadata.extract_meta_json(tree, document)
+    document.title = document.title or metadata.extract_title(tree)
+    document.sitename = (document.sitename or metadata.extract_sitename(tree) or "").lstrip("@")
+    # Dates from the page's metadata and markup only: a search of its text takes the date
+    # in a banner ("Since July 1, 2024, we have disabled all ads") for the story's.
+    document.date = find_date(tree, url=document.url or url, **set_date_params(extensive=False))
+    return document
+
+
+def _without_headline(document: Document | None) -> str:
+    """The document's text without its first line when that is the headline (the title)."""
+    if document is None:
+        return ""
+    text = (document.text or "").strip()
+    first, _newline, rest = text.partition("\n")
+    if document.title and _words(first) == _words(document.title):
+        return rest.strip()
+    return text
 
 
 def _reads_as_article(text: str, tree: HtmlElement) -> bool:
@@ -238,6 +295,44 @@ def _reads_as_article(text: str, tree: HtmlElement) -> bool:
         if words:
             prose = prose.replace(words, " ", 1)
     return len(_words(prose)) >= _MIN_PROSE_CHARS
+
+
+def _is_index(text: str, tree: HtmlElement) -> bool:
+    """True when most lines of ``text`` are teasers: linked headlines of other pages or
+    the summaries under them.
+
+    A home page or a section's index reads, once extracted, as summary, summary ... (or
+    headline, summary ...), each from a teaser; an article keeps at most a few such lines
+    (a list of related stories is dropped before extraction).
+    """
+    teasers: set[str] = set()
+    found = 0
+    for heading in tree.iter(*_HEADINGS):
+        if heading.find(".//a") is None and getattr(heading.getparent(), "tag", None) != "a":
+            continue
+        found += 1
+        teasers.add(_words(heading.text_content()))
+        teasers.update(_words(p.text_content()) for p in _teaser_paragraphs(heading))
+    if found < _INDEX_MIN_TEASERS:
+        return False
+    lines = [_words(line) for line in text.splitlines() if line.strip()]
+    in_teasers = sum(line in teasers for line in lines)
+    return in_teasers >= _INDEX_MIN_TEASERS and in_teasers >= _INDEX_TEASER_SHARE * len(lines)
+
+
+def _teaser_paragraphs(heading: HtmlElement) -> list[HtmlElement]:
+    """The paragraphs that go with a linked headline: those of its block when the block
+    has no other headline, else those that follow it up to the next headline."""
+    block = heading.getparent()
+    if block is not None and sum(1 for _ in block.iter(*_HEADINGS)) == 1:
+        return list(block.iter("p"))
+    paragraphs = []
+    for sibling in heading.itersiblings():
+        if sibling.tag in _HEADINGS:
+            break
+        if sibling.tag == "p":
+            paragraphs.append(sibling)
+    return paragraphs
 
 
 def _decode(html: str | bytes, max_bytes: int) -> str:
@@ -326,84 +421,99 @@ def _declared_language(tree: HtmlElement) -> str | None:
 
 
 def _drop_publisher_boxes(tree: HtmlElement) -> None:
-    """Remove the publisher's own boxes: donation appeals, newsletter and subscribe prompts.
+    """Remove the publisher's own boxes: donation appeals, newsletter and subscribe prompts,
+    "Most read" and "Don't miss" lists.
 
     trafilatura knows navigation, footers and related links, but misses these when a site
     puts them inside the article's body. A box is known by its class or id, and must be
-    short, so that a container of the whole article that happens to carry such a name
-    (``subscriber-only``) is not taken for one.
+    short and hold less than half of the page's paragraph text, so that a container of
+    the whole article that happens to carry such a name (``subscriber-only``, or
+    ``read-more`` around a short story folded behind a button) is not taken for one.
     """
     boxes = [
         element
-        for element in tree.iter(*_BOX_TAGS)
+        for element in _BOXES(tree)
         if _PUBLISHER_BOX.search(f"{element.get('class', '')} {element.get('id', '')}")
     ]
+    if not boxes:
+        return
+    page_prose = _paragraph_chars(tree)
     for box in boxes:
-        if len(box.text_content()) <= _PUBLISHER_BOX_MAX_CHARS and box.find(".//h1") is None:
+        if box.getparent() is None:  # inside a box dropped already
+            continue
+        if (
+            len(box.text_content()) <= _PUBLISHER_BOX_MAX_CHARS
+            and box.find(".//h1") is None
+            and _paragraph_chars(box) < _ARTICLE_SHARE * page_prose
+        ):
             box.drop_tree()
 
 
+def _paragraph_chars(element: HtmlElement) -> int:
+    """How much text ``element`` holds in paragraphs (``element`` itself included)."""
+    return sum(len(_words(p.text_content())) for p in element.iter("p"))
+
+
+def _drop_link_lists(tree: HtmlElement) -> None:
+    """Remove pointers to other stories: lists of three items or more, each a teaser
+    (a linked headline, with or without a line under it) or (nearly) all link text --
+    "More from the section", thumbnails of the most read stories -- and short paragraphs
+    that only point elsewhere ("READ MORE: <a headline>", "DON'T MISS")."""
+    for element in _POINTERS(tree):
+        if _POINTER_LABEL.match(element.text_content()):
+            element.drop_tree()
+    for element in _LISTS(tree, items=_LINK_LIST_MIN_ITEMS):
+        if element.getparent() is not None and all(map(_is_teaser, element.iterchildren("li"))):
+            element.drop_tree()
+
+
+def _is_teaser(element: HtmlElement) -> bool:
+    if _LINKED_HEADINGS(element):
+        return True
+    text = len(_words(element.text_content()))
+    links = sum(len(_words(link.text_content())) for link in element.iter("a"))
+    return links >= _LINK_SHARE * text
+
+
 def _captions(tree: HtmlElement) -> list[_Caption]:
-    """Each figure's caption, with the paragraphs beside the figure, in one pass.
+    """Each figure's caption, with the paragraphs just before and after the figure.
 
     trafilatura drops figures with their captions, but a photo's caption says who and
-    what it shows: for a record of events it is part of the report.
+    what it shows: for a record of events it belongs with the report. A figure inside
+    another gives its caption to the outer one's neighbours.
     """
-    captions: list[_Caption] = []
-    waiting: list[_Caption] = []  # captions of figures that no paragraph has followed yet
-    figures: list[tuple[str | None, list[str]]] = []  # open figures: paragraph before, captions
-    last_paragraph: str | None = None
-    for event, element in etree.iterwalk(tree, events=("start", "end")):
-        if element.tag == "figure":
-            if event == "start":
-                figures.append((last_paragraph, []))
-            else:
-                before, words = figures.pop()
-                waiting += [_Caption(caption, before) for caption in words]
-        elif event == "end" and element.tag == "figcaption" and figures:
-            words = _words(element.text_content())
+    captions = []
+    for figure in _OUTER_FIGURES(tree):
+        before = _PARAGRAPH_BEFORE(figure)
+        after = _PARAGRAPH_AFTER(figure)
+        neighbours = [
+            _words(found[0].text_content()) if found else None for found in (before, after)
+        ]
+        for caption in figure.iter("figcaption"):
+            words = _words(caption.text_content())
             if words:
-                figures[-1][1].append(words)
-        elif event == "end" and element.tag == "p" and not figures:
-            words = _words(element.text_content())
-            if words:
-                last_paragraph = words
-                for caption in waiting:
-                    caption.after = words
-                captions += waiting
-                waiting = []
-    return captions + waiting
+                captions.append(_Caption(words, *neighbours))
+    return captions
 
 
-def _with_captions(text: str, captions: list[_Caption]) -> str:
-    """``text`` with each caption put back before (or after) a paragraph beside its figure.
+def _article_captions(text: str, captions: list[_Caption]) -> tuple[str, ...]:
+    """The captions of figures beside a paragraph of ``text``, once each.
 
     A caption whose neighbouring paragraphs are not in the text, such as that of a
-    related story's thumbnail, stays out.
+    related story's thumbnail, stays out; so does one the text holds already.
     """
-    lines = text.splitlines()
-    line_of: dict[str, int] = {}
-    for index, line in enumerate(lines):
-        line_of.setdefault(_words(line)[:_ANCHOR_CHARS], index)
-    present = {_words(line) for line in lines}
-    before: dict[int, list[str]] = {}
-    after: dict[int, list[str]] = {}
+    lines = [_words(line) for line in text.splitlines()]
+    heads = {line[:_ANCHOR_CHARS] for line in lines}
+    kept: list[str] = []
     for caption in captions:
-        if caption.words in present:
+        if caption.words in lines or caption.words in kept:
             continue
-        if caption.after and caption.after[:_ANCHOR_CHARS] in line_of:
-            before.setdefault(line_of[caption.after[:_ANCHOR_CHARS]], []).append(caption.words)
-        elif caption.before and caption.before[:_ANCHOR_CHARS] in line_of:
-            after.setdefault(line_of[caption.before[:_ANCHOR_CHARS]], []).append(caption.words)
-        else:
-            continue
-        present.add(caption.words)
-    captioned: list[str] = []
-    for index, line in enumerate(lines):
-        captioned += before.get(index, [])
-        captioned.append(line)
-        captioned += after.get(index, [])
-    return "\n".join(captioned)
+        if any(
+            neighbour and neighbour[:_ANCHOR_CHARS] in heads
+            for neighbour in (caption.after, caption.before)
+        ):
+            kept.append(caption.words)
+    return tuple(kept)
 
 
 def _words(text: str) -> str:

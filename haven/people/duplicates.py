@@ -4,22 +4,30 @@ Candidates are people of one team who share a contact, or whose names share the
 search keys of ``haven.lib.names`` (the same skeleton across scripts, or one edit
 apart) on two different words. The keys are computed in memory from the names,
 which are decrypted to score the pairs anyway. Each pair is scored on its names,
-birth years, shared contacts and shared relatives, and the reasons are kept to
+birth years, shared contacts, relatives and places, and the reasons are kept to
 show a reviewer why. An individual is never paired with a group: "Relatives of
 Islam Betiev" shares his name and his phone, but is not him.
+
+Names that agree on some words but where each has a word the other lacks -- Ivan
+Ivanovich Petrov and Ivan Ivanovich Sidorov: one given name and patronymic, two
+surnames -- are namesakes, not one person written twice, however well the shared
+words match and even with one birth year: such a pair is proposed only when other
+evidence agrees (a shared contact, relative or place).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import UniqueConstraint
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rapidfuzz.distance import OSA
 
 from haven.audit.actions import record
 from haven.lib.names import Parser, name_terms, score_parsed, tokens
@@ -159,6 +167,20 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
     parsed = {names: [parse(form) for form in names] for names in set(forms.values())}
     scored: dict[tuple, float] = {}
+    differing: dict[tuple, bool] = {}
+
+    def differ(one: tuple, other: tuple) -> bool:
+        key = (one, other) if one <= other else (other, one)
+        if key not in differing:
+            differing[key] = _words_differ(parsed[key[0]], parsed[key[1]])
+        return differing[key]
+
+    places = {p.pk: _places(p) for p in people}
+    # Pairs proposed on their names alone, by person: a name that fits two people who
+    # are not one (Olga Umarova, beside Olga Umarovna Keloeva and Olga Khasanovna
+    # Umarova) is proposed for neither without other evidence.
+    on_name_alone: dict[int, list[int]] = defaultdict(list)
+    partners: dict[int, list[int]] = defaultdict(list)
     for (pa, pb), shared in candidate_pairs(people).items():
         a, b = by_pk[pa], by_pk[pb]
         if a.kind != b.kind:
@@ -175,12 +197,15 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         value, reasons = names, []
         if names >= 0.8:
             reasons.append(_name_reason(forms[pa], forms[pb], parsed, names))
+        evidence = agreed = False
         if shared["contact"]:
             value += 0.25
+            evidence = True
             reasons.append(_("share a contact"))
         if a.birth_date and b.birth_date:
             if a.birth_date.year == b.birth_date.year:
                 value += 0.1
+                agreed = True
                 reasons.append(_("same birth year %(year)s") % {"year": a.birth_date.year})
             else:
                 value -= 0.3
@@ -188,12 +213,95 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         common = (relatives[a.pk] & relatives[b.pk]) - {a.pk, b.pk}
         if common:
             value += 0.1
+            evidence = True
             codes = ", ".join(sorted(by_pk[c].code for c in common if c in by_pk))
             reasons.append(_("related to the same people: %(codes)s") % {"codes": codes})
+        if places[pa] & places[pb]:
+            evidence = True
+            reasons.append(_("lived in the same place"))
+        if differ(forms[pa], forms[pb]):
+            if not evidence:
+                continue
+            reasons.append(_("each name has a word the other lacks (another surname?)"))
         if value >= min_score:
             found.append(Candidate(a, b, round(min(value, 1.0), 2), reasons))
+            partners[pa].append(pb)
+            partners[pb].append(pa)
+            if not (evidence or agreed):
+                on_name_alone[pa].append(pb)
+                on_name_alone[pb].append(pa)
+    ambiguous = {
+        pk
+        for pk, others in partners.items()
+        if pk in on_name_alone
+        and any(differ(forms[one], forms[other]) for one, other in combinations(others, 2))
+    }
+    found = [
+        c for c in found if not ({c.a.pk, c.b.pk} & ambiguous and c.b.pk in on_name_alone[c.a.pk])
+    ]
     found.sort(key=lambda c: -c.score)
     return found
+
+
+def _words_differ(forms_a: list, forms_b: list) -> bool:
+    """True when, however the name forms are paired, each has a word left over once the
+    words are matched one to one (alike across scripts, or one edit apart).
+
+    One to one, so that the surname Umarova is not taken for the patronymic Umarovna
+    that it also resembles. Words missing on one side only (Ivan Petrov, Ivan Ivanovich
+    Petrov) are no conflict.
+    """
+    pairs = [(a, b) for a, b in product(forms_a, forms_b) if a and b]
+    return bool(pairs) and all(_matched(a, b) < min(len(a), len(b)) for a, b in pairs)
+
+
+# Skeleton endings of Russian patronymics (-ович, -евна, -ич, -инична); "c" is ч.
+_PATRONYMIC_ENDINGS = ("vic", "vna", "icna", "ic")
+
+
+def _is_patronymic(readings: list[str]) -> bool:
+    return _is_patronymic_skeleton(readings[0])
+
+
+@functools.cache
+def _is_patronymic_skeleton(skeleton: str) -> bool:
+    return len(skeleton) > 4 and skeleton.endswith(_PATRONYMIC_ENDINGS)
+
+
+def _matched(form: tuple, other: tuple) -> int:
+    """How many words of ``form`` can be matched each with a different word of ``other``
+    (a maximum matching, by augmenting paths: names have a handful of words). A
+    patronymic matches only a patronymic: Alekseevna is not the surname Alekseeva."""
+    alike = [
+        [
+            j
+            for j, (other_readings, _other_typed) in enumerate(other)
+            if _is_patronymic(readings) == _is_patronymic(other_readings)
+            and any(
+                OSA.distance(reading, other_reading, score_cutoff=1) <= 1
+                for reading in readings
+                for other_reading in other_readings
+            )
+        ]
+        for readings, _typed in form
+    ]
+    partner: dict[int, int] = {}
+
+    def assign(i: int, seen: set[int]) -> bool:
+        for j in alike[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in partner or assign(partner[j], seen):
+                    partner[j] = i
+                    return True
+        return False
+
+    return sum(assign(i, set()) for i in range(len(form)))
+
+
+def _places(person) -> set[str]:
+    """The places a person has lived in, folded for comparison."""
+    return {fold(move.get("place") or "").strip() for move in person.whereabouts or []} - {""}
 
 
 def _name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> str:

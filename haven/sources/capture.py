@@ -120,10 +120,20 @@ def keep_page(captured: CapturedPage, *, team, by) -> CaptureResult:
         language=(article.language or "")[:8] if article else "",
         published=published,
         text=article.text if article else "",
-        notes=_("Captured on %(date)s.") % {"date": timezone.localdate().isoformat()},
+        notes=_capture_notes(article),
     )
     attach_file(source, captured.original, by=by, role=EvidenceFile.Role.CAPTURED_PAGE)
     return CaptureResult(source=source, problem=captured.problem)
+
+
+def _capture_notes(article: Article | None) -> str:
+    """When the page was captured, and the captions of the article's photos (kept out of
+    the text, which is the report as written, but saying who and what a photo shows)."""
+    notes = _("Captured on %(date)s.") % {"date": timezone.localdate().isoformat()}
+    if article and article.captions:
+        lines = "\n".join(f"- {caption}" for caption in article.captions)
+        notes += "\n\n" + _("Photo captions:") + "\n" + lines
+    return notes
 
 
 def not_a_page(page: SealedUpload) -> str | None:

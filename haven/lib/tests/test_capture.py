@@ -17,7 +17,6 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from trafilatura.settings import Document
 
 from haven.lib import capture
 from haven.lib.capture import MAX_PAGE_BYTES, Article, CaptureError, extract_article
@@ -46,13 +45,16 @@ def _expected(page: bytes) -> tuple[list[str], list[str], list[str]]:
 
 
 def _assert_article_without_chrome(
-    text: str, paragraphs: list[str], captions: list[str], chrome: list[str]
+    article: Article, paragraphs: list[str], captions: list[str], chrome: list[str]
 ) -> None:
-    found = _words(text)
-    missing = [p for p in paragraphs + captions if p not in found]
+    found = _words(article.text)
+    missing = [p for p in paragraphs if p not in found]
     assert not missing, f"article text lost: {missing}"
     leaked = [line for line in chrome if line in found]
     assert not leaked, f"page chrome kept: {leaked}"
+    # Captions are kept beside the text, not in it (the text is the report as written).
+    assert list(article.captions) == captions
+    assert not [caption for caption in captions if caption in found]
 
 
 @pytest.fixture
@@ -73,31 +75,29 @@ def no_network(monkeypatch):
 # --- fictional news pages -------------------------------------------------------------
 
 
-def test_english_page_keeps_article_and_caption_and_drops_chrome(no_network):
+def test_english_page_keeps_article_and_caption_apart_and_drops_chrome(no_network):
     page = (PAGES / "news_en.html").read_bytes()
     paragraphs, captions, chrome = _expected(page)
     assert len(paragraphs) >= 6 and len(captions) == 1 and len(chrome) > 20
 
     article = extract_article(page, "https://courier.example/world/2024/05/16/karsk")
 
-    _assert_article_without_chrome(article.text, paragraphs, captions, chrome)
+    _assert_article_without_chrome(article, paragraphs, captions, chrome)
     assert article.title == "Families of detained farmers in Karsk petition UN rights body"
     assert article.author == "Mira Okonkwo-Lind"
     assert article.date == "2024-05-16"
     assert article.site == "The Meridian Courier"
     assert article.language == "en"
-    # The caption is where the photo was: before the first paragraph.
-    assert article.text.index(captions[0]) < article.text.index(paragraphs[0][:40])
 
 
-def test_russian_page_keeps_article_and_caption_and_drops_chrome(no_network):
+def test_russian_page_keeps_article_and_caption_apart_and_drops_chrome(no_network):
     page = (PAGES / "news_ru.html").read_bytes()
     paragraphs, captions, chrome = _expected(page)
     assert len(paragraphs) >= 6 and len(captions) == 1 and len(chrome) > 15
 
     article = extract_article(page)
 
-    _assert_article_without_chrome(article.text, paragraphs, captions, chrome)
+    _assert_article_without_chrome(article, paragraphs, captions, chrome)
     assert article.title == "Правозащитники добились свидания с задержанной журналисткой из Заречья"
     assert article.author == "Дарья Лесовая"
     assert article.date == "2023-11-03"
@@ -119,11 +119,11 @@ def test_date_comes_from_the_pages_markup_not_from_its_chrome():
 
 def test_text_has_one_paragraph_per_line():
     page = (PAGES / "news_en.html").read_bytes()
-    paragraphs, captions, _ = _expected(page)
+    paragraphs, _captions, _ = _expected(page)
 
     lines = extract_article(page).text.splitlines()
 
-    assert [_words(line) for line in lines if line.strip()] == captions + paragraphs
+    assert [_words(line) for line in lines if line.strip()] == paragraphs
 
 
 def test_article_is_frozen():
@@ -237,7 +237,7 @@ def _seed_lines() -> tuple[list[str], list[str], list[str]]:
     return above, report, below
 
 
-def _seed_page(appeal_markup: str) -> tuple[str, list[str], list[str]]:
+def _seed_page(appeal_markup: str) -> tuple[str, list[str], str, list[str]]:
     above, report, below = _seed_lines()
     escape = html.escape
     headline, caption = report[SEED_HEADLINE], report[SEED_CAPTION]
@@ -275,7 +275,7 @@ def _seed_page(appeal_markup: str) -> tuple[str, list[str], list[str]]:
 </main>
 <footer><p>Footer links and copyright</p></footer>
 </body></html>"""
-    return page, [caption, *paragraphs], above + below
+    return page, paragraphs, caption, above + below
 
 
 @pytest.mark.parametrize(
@@ -287,12 +287,12 @@ def _seed_page(appeal_markup: str) -> tuple[str, list[str], list[str]]:
     ],
 )
 def test_seed_story_keeps_report_and_drops_publisher_chrome(appeal_markup, no_network):
-    page, report, chrome = _seed_page(appeal_markup)
-    assert chrome and len(report) >= 6
+    page, report, caption, chrome = _seed_page(appeal_markup)
+    assert chrome and len(report) >= 5
 
     article = extract_article(page.encode("utf-8"))
 
-    _assert_article_without_chrome(article.text, report, [], chrome)
+    _assert_article_without_chrome(article, report, [caption], chrome)
     assert article.title == _seed_lines()[1][SEED_HEADLINE]
     # The page gives no date; "Since July 1, 2024" in the ad-free notice is not the story's.
     assert article.date is None
@@ -389,46 +389,6 @@ def test_wrong_type_is_refused():
         extract_article(12345)  # type: ignore[arg-type]
 
 
-# --- precise and balanced extraction --------------------------------------------------
-
-
-def _fake_modes(monkeypatch, precise: str | None, balanced: str | None) -> list[bool]:
-    """Replace trafilatura's two modes with canned texts; returns the modes asked for."""
-    asked: list[bool] = []
-
-    def run(tree, url, *, favor_precision):
-        asked.append(favor_precision)
-        text = precise if favor_precision else balanced
-        return None if text is None else Document(text=text)
-
-    monkeypatch.setattr(capture, "_run_trafilatura", run)
-    return asked
-
-
-def test_balanced_mode_recovers_article_the_precise_mode_cut_short(monkeypatch):
-    article = "A paragraph of the article that the precise mode threw away. " * 20
-    asked = _fake_modes(monkeypatch, precise="This copy is for personal use.", balanced=article)
-
-    assert extract_article((PAGES / "news_en.html").read_bytes()).text == article.strip()
-    assert asked == [True, False]
-
-
-def test_balanced_mode_is_not_asked_when_the_precise_mode_finds_an_article(monkeypatch):
-    article = "A paragraph of the article. " * 30
-    asked = _fake_modes(monkeypatch, precise=article, balanced="more " * 500)
-
-    assert extract_article((PAGES / "news_en.html").read_bytes()).text == article.strip()
-    assert asked == [True]
-
-
-def test_balanced_mode_is_not_asked_when_the_precise_mode_finds_nothing(monkeypatch):
-    asked = _fake_modes(monkeypatch, precise=None, balanced="Donate now. Sign me up. " * 40)
-
-    with pytest.raises(CaptureError, match="No article text could be found on this page"):
-        extract_article((PAGES / "news_en.html").read_bytes())
-    assert asked == [True]
-
-
 def test_list_of_links_is_no_article():
     page = (PAGES / "news_en.html").read_text(encoding="utf-8")
     tree = lxml.html.fromstring(page)
@@ -437,3 +397,87 @@ def test_list_of_links_is_no_article():
 
     with pytest.raises(CaptureError, match="No article text could be found on this page"):
         extract_article(lxml.html.tostring(tree, encoding="unicode"))
+
+
+# --- boxes, pointers and index pages --------------------------------------------------
+
+
+def test_short_story_in_a_read_more_container_is_kept(no_network):
+    """A short body in a container named "read-more" is the article, not a publisher's box
+    (seen on a real tabloid page: the whole body was dropped as one)."""
+    page = (PAGES / "short_read_more.html").read_bytes()
+    paragraphs, captions, chrome = _expected(page)
+    assert len(paragraphs) == 3 and "read-more" in page.decode()
+
+    article = extract_article(page)
+
+    found = _words(article.text)
+    assert [p for p in paragraphs if p not in found] == []
+    assert [line for line in chrome if line in found] == []
+    assert article.title == "Court frees Valley Road tenants' organiser after two nights in custody"
+
+
+def test_most_read_thumbnails_and_their_captions_stay_out(no_network):
+    article = extract_article((PAGES / "short_read_more.html").read_bytes())
+
+    assert article.captions == ("Tenants wait outside the magistrates' court on Tuesday morning.",)
+    for other in ("Late goal settles", "Fans at the derby", "Most read", "Ferry company"):
+        assert other not in article.text
+
+
+def test_headline_is_the_title_not_the_first_line():
+    article = extract_article((PAGES / "short_read_more.html").read_bytes())
+
+    assert article.text.splitlines()[0].startswith("A magistrate on Tuesday released")
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "<p><strong>READ MORE:</strong> <a href='/x'>Another story about the harbour</a></p>",
+        "<p><strong>DON'T MISS</strong></p>",
+        "<p>Related: <a href='/y'>What the landlord says</a></p>",
+    ],
+)
+def test_paragraphs_pointing_elsewhere_stay_out(pointer):
+    page = (PAGES / "short_read_more.html").read_text(encoding="utf-8")
+    marker = "<p>The magistrate found"
+    page = page.replace(marker, pointer + marker)
+
+    article = extract_article(page)
+
+    assert lxml.html.fromstring(pointer).text_content() not in article.text
+    assert "The magistrate found no grounds" in article.text
+
+
+def test_a_list_in_the_story_is_kept():
+    page = (PAGES / "short_read_more.html").read_text(encoding="utf-8")
+    demands = "".join(
+        f"<li>{demand}</li>"
+        for demand in (
+            "an end to evictions in winter",
+            "repairs to the heating in block C",
+            "a tenants' seat on the housing board",
+        )
+    )
+    marker = "<p>The magistrate found"
+    page = page.replace(marker, f"<p>The association asks for:</p><ul>{demands}</ul>{marker}")
+
+    article = extract_article(page)
+
+    assert "repairs to the heating in block C" in article.text
+
+
+def test_home_page_is_not_an_article(no_network):
+    with pytest.raises(CaptureError, match="This page is not an article: it lists the headlines"):
+        extract_article((PAGES / "index_en.html").read_bytes(), "https://harbourpost.example/")
+
+
+def test_an_article_with_a_few_linked_headlines_is_still_an_article():
+    page = (PAGES / "short_read_more.html").read_text(encoding="utf-8")
+    teasers = "".join(
+        f"<h3><a href='/s/{n}'>Another headline number {n}</a></h3>" for n in range(1, 5)
+    )
+    page = page.replace("</article>", f"<div>{teasers}</div></article>")
+
+    assert "A magistrate on Tuesday released" in extract_article(page).text

@@ -258,3 +258,115 @@ def test_the_review_page_says_same_name_for_identical_names(client, personas):
     sign_in(client, personas.member)
     html = client.get(reverse("people:duplicates")).content.decode()
     assert "same name" in html and "across scripts" not in html
+
+
+NAMESAKES = [
+    ("Петров Иван Иванович", "Сидоров Иван Иванович"),
+    ("Ivan Ivanovich Petrov", "Иван Иванович Сидоров"),
+    ("Магомедова Хеда Ахмедовна", "Хеда Ахмедовна Исаева"),
+]
+
+
+@pytest.mark.parametrize(("one", "other"), NAMESAKES)
+def test_one_given_name_and_patronymic_with_two_surnames_are_not_proposed(personas, one, other):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name=one, birth_date="1985")
+    b = add_person(team=team, by=by, name=other, birth_date="1985-03")
+    # They are candidates (two words agree, one birth year) ...
+    assert (min(a.pk, b.pk), max(a.pk, b.pk)) in candidate_pairs(list(Person.objects.all()))
+    # ... but namesakes without other evidence, whatever the threshold.
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def _namesakes(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Петров Иван Иванович", birth_date="1985")
+    b = add_person(team=team, by=by, name="Ivan Ivanovich Sidorov", birth_date="1985")
+    return a, b
+
+
+def test_namesakes_with_a_shared_contact_are_proposed_with_the_conflict_said(personas):
+    a, b = _namesakes(personas)
+    for person in (a, b):
+        person.contacts = [{"kind": "phone", "value": "+7 928 555-01-23"}]
+        person.save()
+    (found,) = find(Person.objects.all())
+    assert {found.a, found.b} == {a, b}
+    assert "share a contact" in found.reasons
+    assert any("another surname" in reason for reason in found.reasons)
+
+
+def test_namesakes_with_a_shared_relative_are_proposed(personas):
+    from haven.people.actions import relate
+
+    a, b = _namesakes(personas)
+    mother = add_person(team=personas.team, by=personas.member, name="Петрова Мария")
+    for person in (a, b):
+        relate(mother, person, kind=term("relationship", "relative"), by=personas.member)
+    (found,) = find(Person.objects.filter(pk__in=[a.pk, b.pk, mother.pk]))
+    assert {found.a, found.b} == {a, b}
+
+
+def test_namesakes_with_a_shared_place_are_proposed(personas):
+    from haven.people.actions import record_move
+
+    a, b = _namesakes(personas)
+    record_move(a, by=personas.member, place="Грозный", since="2019")
+    assert find(Person.objects.all(), min_score=0.0) == []
+    record_move(Person.objects.get(pk=b.pk), by=personas.member, place="грозный")
+    (found,) = find(Person.objects.all())
+    assert "lived in the same place" in found.reasons
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Петров Иван Иванович", "Ivan Petrov"),  # a word missing on one side only
+        ("Петров Иван Иванович", "Petrova Ivan Ivanovich"),  # one edit: the same surname
+        ("Петров Иван Иванович", "Иван Иванович Петров"),  # another order
+    ],
+)
+def test_names_that_do_not_conflict_are_still_proposed(personas, one, other):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name=one, birth_date="1985")
+    add_person(team=team, by=by, name=other, birth_date="1985")
+    (found,) = find(Person.objects.all())
+    assert not any("another surname" in reason for reason in found.reasons)
+
+
+def test_a_person_is_never_paired_with_a_group_whatever_the_evidence(personas):
+    from haven.people.actions import record_move, relate
+
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 000-11-22"}]
+    person = add_person(team=team, by=by, name="Бетиев Ислам", birth_date="1995", contacts=phone)
+    group = add_person(team=team, by=by, name="Бетиев Ислам", kind="group", contacts=phone)
+    uncle = add_person(team=team, by=by, name="Uncle")
+    for member in (person, group):
+        relate(uncle, member, kind=term("relationship", "relative"), by=by)
+        record_move(Person.objects.get(pk=member.pk), by=by, place="Гудермес")
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_a_surname_is_not_matched_with_a_patronymic(personas):
+    """Умарова resembles Умаровна (one edit), but one is a surname, the other a patronymic."""
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Келоева Ольга Умаровна", birth_date="1971")
+    add_person(team=team, by=by, name="Умарова Ольга Умаровна", birth_date="1971")
+    add_person(team=team, by=by, name="Zarema Alekseeva")
+    add_person(team=team, by=by, name="Zarema Alekseyevna Abdulayeva")
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_a_short_name_that_fits_two_different_people_is_proposed_for_neither(personas):
+    by, team = personas.member, personas.team
+    short = add_person(team=team, by=by, name="Olga Umarova")
+    first = add_person(team=team, by=by, name="Умарова Ольга Хасановна", birth_date="1964")
+    assert [{c.a, c.b} for c in find(Person.objects.all())] == [{short, first}]
+    add_person(team=team, by=by, name="Ольга Шамилевна Умарова", birth_date="1961")
+    assert find(Person.objects.all()) == []
+    # Evidence still counts: the same phone makes the pair again.
+    for person in (short, first):
+        person.contacts = [{"kind": "phone", "value": "+7 928 444-55-66"}]
+        person.save()
+    assert [{c.a, c.b} for c in find(Person.objects.all())] == [{short, first}]

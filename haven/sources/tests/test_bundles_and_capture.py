@@ -429,3 +429,46 @@ def test_the_list_says_which_roles_export_bundles_to_those_who_may_not(
         html = client.get(reverse("sources:list")).content.decode()
         assert ("Download an evidence bundle" in html) is may, user.role
         assert (note in html) is not may, user.role
+
+
+HOME_PAGE = "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Example News</title>"
+HOME_PAGE += (
+    "</head><body><main>"
+    + "".join(
+        f"<article><h2><a href='/story/{n}'>Headline of story number {n} on the front page</a></h2>"
+        f"<p>A summary of story number {n}, two lines long, about what happened in the region "
+        f"this week and what the people there say about it.</p></article>"
+        for n in range(1, 9)
+    )
+    + "</main></body></html>"
+)
+
+
+def test_capturing_a_home_page_says_it_is_not_an_article(client, personas):
+    sign_in(client, personas.member)
+    response = post_form(
+        client,
+        reverse("sources:capture"),
+        {"team": personas.team.pk, "page": saved_page(HOME_PAGE)},
+    )
+    assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert "This page is not an article" in page
+    assert "Capture the address of one of its articles instead" in page
+    source = Source.objects.get()
+    assert not source.text
+    assert EvidenceFile.objects.filter(source=source, role="captured_page").exists()
+
+
+def test_photo_captions_go_to_the_notes_not_the_text(personas):
+    captioned = ARTICLE.replace(
+        "<p>The men had fled",
+        "<figure><img src='/p.jpg' alt=''><figcaption>The two men in a photo released by "
+        "their lawyer</figcaption></figure><p>The men had fled",
+    )
+    page = seal_bytes(captioned.encode(), "news.html", "text/html")
+    result = capture_page(team=personas.team, by=personas.member, page=page)
+    source = Source.objects.get(pk=result.source.pk)
+    assert "photo released by their lawyer" not in source.text
+    assert "Photo captions:\n- The two men in a photo released by their lawyer" in source.notes
+    assert "The men had fled to another city" in source.text
