@@ -128,3 +128,7 @@ class TokenForm(forms.Form):
             for module, label in TOKEN_MODULES
             for mode, mode_label in (("read", _("read")), ("write", _("write")))
         ]
+
+
+class KeyNameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=64)
