@@ -55,6 +55,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import PASSWORD, sign_in
+from haven.accounts.forms import KeyNameForm
 from haven.accounts.middleware import LOGIN_AT, SEEN_AT
 from haven.audit.context import Channel, audit_context
 from haven.search.views import PickForm
@@ -142,6 +143,11 @@ DECLARED_FORMS = {
     "imports:use_saved": (None, {"saved": "00000000-0000-0000-0000-000000000000"}),
     # Shown for each of one's tokens (the world has none): a button with no fields.
     "accounts:token_revoke": (None, {}),
+    # Shown for each of one's security keys (the world has none).
+    "accounts:key_rename": (KeyNameForm, {"name": "Blue key"}),
+    "accounts:key_remove": (None, {}),
+    # Shown while a lockdown is in force: propose or confirm lifting it.
+    "admin:lockdown_lift": (None, {}),
     # Shown under a report once it is shown: the report's definition and a name.
     "reports:save": (
         None,

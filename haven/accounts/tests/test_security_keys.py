@@ -269,3 +269,13 @@ def test_the_key_scripts_come_from_havens_own_origin(user, client):
     assert "/static/django_otp_webauthn/otp_webauthn_auth.js" in page
     catalog = client.get(reverse("otp_webauthn:js-i18n-catalog"))
     assert catalog.status_code == 200 and "javascript" in catalog["Content-Type"]
+
+
+def test_unknown_roles_in_the_key_setting_stop_the_start(settings):
+    from django.apps import apps
+
+    from haven.lib.env import ConfigError
+
+    settings.HAVEN_KEY_REQUIRED_ROLES = ["administrator", "janitor"]
+    with pytest.raises(ConfigError, match="janitor"):
+        apps.get_app_config("accounts").ready()
