@@ -160,9 +160,9 @@ class KeyAuthenticationComplete(_Audited, CompleteCredentialAuthenticationView):
 
 
 class KeyScriptsCatalog(JavaScriptCatalog):
-    """The library's script messages (its own translations)."""
+    """The library's script messages: its translations, and Haven's Russian (accounts/locale)."""
 
-    packages = ["django_otp_webauthn"]
+    packages = ["django_otp_webauthn", "haven.accounts"]
 
 
 def lockdown_notice() -> str:

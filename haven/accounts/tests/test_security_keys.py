@@ -279,3 +279,12 @@ def test_unknown_roles_in_the_key_setting_stop_the_start(settings):
     settings.HAVEN_KEY_REQUIRED_ROLES = ["administrator", "janitor"]
     with pytest.raises(ConfigError, match="janitor"):
         apps.get_app_config("accounts").ready()
+
+
+def test_the_key_scripts_speak_russian(db):
+    catalog = (
+        Client()
+        .get(reverse("otp_webauthn:js-i18n-catalog"), HTTP_ACCEPT_LANGUAGE="ru")
+        .content.decode("unicode_escape")
+    )
+    assert "Проверяем" in catalog and "Ключ добавлен" in catalog
