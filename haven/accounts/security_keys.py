@@ -103,9 +103,12 @@ class _Audited:
 
     def handle_exception(self, exc):
         if not isinstance(exc, exceptions.OTPWebAuthnApiError):
-            if not isinstance(exc, ValueError | TypeError | KeyError | AttributeError):
+            if not isinstance(
+                exc, ValueError | TypeError | KeyError | AttributeError | RecursionError
+            ):
                 raise exc
-            # py_webauthn raises these on some hostile shapes (a list for an object ...).
+            # The library's JSON reading and py_webauthn raise these on hostile bodies (a
+            # list for an object, bytes that are not UTF-8, arrays nested deep ...).
             exc = exceptions.MalformedRequest()
         user = self.request.user if self.request.user.is_authenticated else None
         record(self.refusal, request=self.request, target=user, summary=exc.code[:100])
