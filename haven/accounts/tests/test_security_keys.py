@@ -162,7 +162,14 @@ def test_another_users_key_is_refused_and_audited(user):
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", "[]", '{"id": 5}', '{"id": "x", "rawId": "x", "response": []}'],
+    [
+        "not json",
+        "[]",
+        '{"id": 5}',
+        '{"id": "x", "rawId": "x", "response": []}',
+        "[" * 100_000 + "]" * 100_000,
+        b'{"id": "\xff\xfe"}',
+    ],
 )
 def test_a_malformed_answer_is_a_clear_refusal_not_an_error(user, body):
     add_key(user, SoftKey())
@@ -171,6 +178,7 @@ def test_a_malformed_answer_is_a_clear_refusal_not_an_error(user, body):
     response = client.post(AUTH_COMPLETE, body, content_type="application/json")
     assert response.status_code in (400, 404, 422)
     assert "detail" in response.json()
+    assert last("webauthn.refused") is not None
     assert client.get(HOME).status_code == 302
 
 
