@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django_otp",
     "csp",
     "haven.accounts",
+    # After accounts: its models module asks for the user model as it is imported.
+    "django_otp_webauthn",
     "haven.audit",
     "haven.keys",
     "haven.records",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "haven.accounts.middleware.SessionTimeoutMiddleware",
+    "haven.accounts.middleware.LockdownMiddleware",
     "haven.accounts.middleware.DenyByDefaultMiddleware",
     "haven.accounts.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -148,6 +151,30 @@ HAVEN_SESSION_IDLE_SECONDS = env_int("HAVEN_SESSION_IDLE_MINUTES", 30, minimum=1
 HAVEN_SESSION_MAX_SECONDS = env_int("HAVEN_SESSION_MAX_HOURS", 12, minimum=1) * 3600
 OTP_TOTP_ISSUER = env_str("HAVEN_TOTP_ISSUER", "Haven")
 HAVEN_RECOVERY_CODES = 10
+
+# Security keys and passkeys (WebAuthn, through django-otp-webauthn) as a second factor.
+# The relying party is the host Haven is opened at unless HAVEN_WEBAUTHN_RP_ID names it
+# (a key added under one name does not work under another); the origins a key's answer
+# may come from are that host's own unless HAVEN_WEBAUTHN_ORIGINS lists them
+# (https://haven.example.org). See haven/accounts/security_keys.py.
+HAVEN_WEBAUTHN_RP_ID = env_str("HAVEN_WEBAUTHN_RP_ID", "")
+OTP_WEBAUTHN_RP_ID_CALLABLE = "haven.accounts.security_keys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("HAVEN_WEBAUTHN_ORIGINS", [])
+OTP_WEBAUTHN_HELPER_CLASS = "haven.accounts.security_keys.SecurityKeyHelper"
+OTP_WEBAUTHN_CREDENTIAL_MODEL = "accounts.SecurityKey"
+OTP_WEBAUTHN_ATTESTATION_MODEL = "accounts.SecurityKeyAttestation"
+# A key is a second factor after the password, never a way to skip the password.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Without HAVEN_WEBAUTHN_ORIGINS the origin is the request's own (checked per request).
+SILENCED_SYSTEM_CHECKS = [] if OTP_WEBAUTHN_ALLOWED_ORIGINS else ["otp_webauthn.E030"]
+# Roles whose users, once they have added a security key, must use it: their
+# authenticator app's codes are refused from then on.
+HAVEN_KEY_REQUIRED_ROLES = env_list("HAVEN_KEY_REQUIRED_ROLES", ["administrator"])
+# Lockdown: what everyone who is refused sees (empty: a plain "not available" notice),
+# and where the quick-exit button leads (empty: a blank page of Haven's own).
+HAVEN_LOCKDOWN_NOTICE = env_str("HAVEN_LOCKDOWN_NOTICE", "")
+HAVEN_QUICK_EXIT_URL = env_str("HAVEN_QUICK_EXIT_URL", "")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = HAVEN_SESSION_MAX_SECONDS

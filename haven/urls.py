@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("accounts/keys/webauthn/", include("haven.accounts.security_key_urls")),
     path("accounts/", include("haven.accounts.urls")),
     path("audit/", include("haven.audit.urls")),
     path("admin/", include("haven.accounts.admin_urls")),

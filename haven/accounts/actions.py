@@ -9,15 +9,18 @@ from django.contrib.auth import password_validation
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from haven.accounts.models import (
     TOKEN_PREFIX,
     AccessToken,
     Authenticator,
+    Lockdown,
     Membership,
     RecoveryCode,
     RecoveryDevice,
     Role,
+    SecurityKey,
     Team,
     User,
     hash_recovery_code,
@@ -63,7 +66,11 @@ def create_user(
 
 @transaction.atomic
 def disable_user(user: User, *, by: User | None = None, request: HttpRequest | None = None):
-    """Refuse further sign-ins and end every session of the account."""
+    """Refuse further sign-ins and end every session of the account.
+
+    LastKeyError during a lockdown for the last administrator who has a security key.
+    """
+    _keep_a_way_in(user)
     user.is_active = False
     user.session_epoch += 1
     user.save(update_fields=["is_active", "session_epoch"])
@@ -73,8 +80,13 @@ def disable_user(user: User, *, by: User | None = None, request: HttpRequest | N
 
 @transaction.atomic
 def reset_second_factor(user: User, *, by: User | None = None, request: HttpRequest | None = None):
-    """Remove the authenticator and recovery codes; the next sign-in enrols anew."""
+    """Remove the authenticator, security keys and recovery codes; the next sign-in enrols anew.
+
+    LastKeyError during a lockdown for the last administrator who has a security key.
+    """
+    _keep_a_way_in(user)
     Authenticator.objects.filter(user=user).delete()
+    SecurityKey.objects.filter(user=user).delete()
     RecoveryDevice.objects.filter(user=user).delete()
     user.session_epoch += 1
     user.save(update_fields=["session_epoch"])
@@ -142,11 +154,14 @@ def change_password(user: User, new_password: str, *, request: HttpRequest | Non
 
 
 @transaction.atomic
-def end_all_sessions(user: User, *, request: HttpRequest | None = None):
-    """Sign out: this session and every other one of the user."""
+def end_all_sessions(user: User, *, request: HttpRequest | None = None, how: str = ""):
+    """Sign out: this session and every other one of the user.
+
+    ``how`` says which button did it ("everywhere", "quick exit") for the audit log.
+    """
     user.session_epoch += 1
     user.save(update_fields=["session_epoch"])
-    record("logout", request=request, actor=user, target=user)
+    record("logout", request=request, actor=user, target=user, summary=how)
 
 
 @transaction.atomic
@@ -279,3 +294,126 @@ def revoke_all_tokens(
             summary=f"all {revoked} tokens: {reason}"[:300],
         )
     return revoked
+
+
+# --- security keys ------------------------------------------------------------------------
+@transaction.atomic
+def rename_key(key: SecurityKey, name: str, *, by: User, request: HttpRequest | None = None):
+    """Give a key the name its owner knows it by. ValueError for an empty name."""
+    name = name.strip()[:64]
+    if not name:
+        raise ValueError("a security key needs a name")
+    key.name = name
+    key.save(update_fields=["name"])
+    record("webauthn.renamed", request=request, actor=by, target=by, summary=f"key {key.uuid}")
+
+
+class LastKeyError(ValueError):
+    """Removing this key would leave a lockdown with no administrator able to sign in."""
+
+
+@transaction.atomic
+def remove_key(key: SecurityKey, *, by: User, request: HttpRequest | None = None):
+    """Remove a key; it cannot sign in any more.
+
+    Refused (LastKeyError) during a lockdown when it is the last key of any administrator:
+    no one could sign in to lift the lockdown.
+    """
+    _keep_a_way_in(key.user, key=key)
+    SecurityKey.objects.filter(pk=key.pk).delete()
+    record("webauthn.removed", request=request, actor=by, target=by, summary=f"key {key.uuid}")
+
+
+def _keep_a_way_in(user: User, *, key: SecurityKey | None = None) -> None:
+    """Refuse to take away (``key``, or every key of ``user``) the last administrator key
+    while a lockdown is in force: no one could sign in to lift it."""
+    if not Lockdown.objects.in_force():
+        return
+    others = (
+        administrator_keys().exclude(pk=key.pk) if key else administrator_keys().exclude(user=user)
+    )
+    if not others.exists():
+        raise LastKeyError(
+            _(
+                "This is the last administrator's security key and a lockdown is in force: "
+                "without it no one could sign in to lift it."
+            )
+        )
+
+
+def administrator_keys():
+    return SecurityKey.objects.filter(
+        confirmed=True, user__role=Role.ADMINISTRATOR, user__is_active=True
+    )
+
+
+# --- lockdown -----------------------------------------------------------------------------
+class LockdownError(ValueError):
+    """A lockdown step refused, with the reason to show."""
+
+
+@transaction.atomic
+def start_lockdown(*, by: User, request: HttpRequest | None = None) -> Lockdown:
+    """Lock Haven down at once: every session ends, only administrators with a security
+    key may sign in, downloads, exports and the API are refused.
+
+    Refused when one is in force already, or when no administrator has a security key
+    (no one could sign in to lift it).
+    """
+    if not by.is_administrator:
+        raise LockdownError(_("Only an administrator starts a lockdown."))
+    if Lockdown.objects.in_force():
+        raise LockdownError(_("A lockdown is in force already."))
+    if not administrator_keys().exists():
+        raise LockdownError(
+            _(
+                "No administrator has a security key: add one to your account first, "
+                "or no one could sign in to lift the lockdown."
+            )
+        )
+    lockdown = Lockdown.objects.create(started_by=by)
+    _end_every_session()
+    record("lockdown.started", request=request, actor=by, target=lockdown)
+    return lockdown
+
+
+def _end_every_session() -> None:
+    from django.contrib.sessions.models import Session
+    from django.db.models import F
+
+    # The epoch ends sessions kept anywhere; deleting the rows ends them at once.
+    User.objects.update(session_epoch=F("session_epoch") + 1)
+    Session.objects.all().delete()
+
+
+@transaction.atomic
+def propose_lift(lockdown: Lockdown, *, by: User, request: HttpRequest | None = None):
+    """The first of the two administrators that lifting a lockdown takes."""
+    if not by.is_administrator:
+        raise LockdownError(_("Only an administrator lifts a lockdown."))
+    updated = Lockdown.objects.filter(pk=lockdown.pk, in_force=True).update(
+        lift_proposed_by=by, lift_proposed_at=timezone.now()
+    )
+    if not updated:
+        raise LockdownError(_("This lockdown is no longer in force."))
+    record("lockdown.lift_proposed", request=request, actor=by, target=lockdown)
+
+
+@transaction.atomic
+def confirm_lift(lockdown: Lockdown, *, by: User, request: HttpRequest | None = None):
+    """The second administrator: a different one from who proposed it lifts the lockdown."""
+    if not by.is_administrator:
+        raise LockdownError(_("Only an administrator lifts a lockdown."))
+    lifted = (
+        Lockdown.objects.filter(pk=lockdown.pk, in_force=True, lift_proposed_by__isnull=False)
+        .exclude(lift_proposed_by=by)
+        .update(in_force=None, lifted_at=timezone.now(), lifted_by=by)
+    )
+    if not lifted:
+        lockdown.refresh_from_db()
+        if lockdown.in_force is None:
+            raise LockdownError(_("This lockdown is no longer in force."))
+        if lockdown.lift_proposed_by_id == by.pk:
+            raise LockdownError(_("A second administrator must confirm."))
+        raise LockdownError(_("No one has proposed to lift it yet."))
+    record("lockdown.lifted", request=request, actor=by, target=lockdown)

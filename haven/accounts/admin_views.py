@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts import actions
 from haven.accounts.decorators import administrator_required
-from haven.accounts.models import Membership, Role, Team, User
+from haven.accounts.models import Lockdown, Membership, Role, Team, User
 
 
 class NewUserForm(forms.Form):
@@ -85,8 +86,14 @@ def user_disable(request, uuid):
     if user == request.user:
         messages.error(request, _("You cannot disable your own account."))
     else:
-        actions.disable_user(user, by=request.user, request=request)
-        messages.success(request, _("The account %(email)s is disabled.") % {"email": user.email})
+        try:
+            actions.disable_user(user, by=request.user, request=request)
+        except actions.LastKeyError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("The account %(email)s is disabled.") % {"email": user.email}
+            )
     return redirect("admin:users")
 
 
@@ -94,7 +101,11 @@ def user_disable(request, uuid):
 @require_POST
 def user_reset_2fa(request, uuid):
     user = get_object_or_404(User, uuid=uuid)
-    actions.reset_second_factor(user, by=request.user, request=request)
+    try:
+        actions.reset_second_factor(user, by=request.user, request=request)
+    except actions.LastKeyError as exc:
+        messages.error(request, str(exc))
+        return redirect("admin:users")
     messages.success(
         request,
         _("The second factor of %(email)s is reset; they enrol again at their next sign-in.")
@@ -157,3 +168,67 @@ def member_remove(request, uuid, user):
     if actions.remove_member(team, member, by=request.user, request=request):
         messages.success(request, _("%(email)s no longer has access.") % {"email": member.email})
     return redirect("admin:team", uuid=team.uuid)
+
+
+class LockdownForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=gettext_lazy(
+            "I understand: every session ends now, mine included, and only administrators "
+            "with a security key can sign in until two administrators lift it."
+        )
+    )
+
+
+@administrator_required
+@require_GET
+def lockdown(request):
+    """Start a lockdown, or see the one in force and lift it (two administrators)."""
+    in_force = Lockdown.objects.in_force()
+    context = {
+        "lockdown": in_force,
+        "form": LockdownForm(),
+        "admins_with_keys": actions.administrator_keys().values("user").distinct().count(),
+        "history": Lockdown.objects.exclude(in_force=True).select_related(
+            "started_by", "lifted_by"
+        )[:10],
+    }
+    return render(request, "accounts/admin_lockdown.html", context)
+
+
+@administrator_required
+@require_POST
+def lockdown_start(request):
+    form = LockdownForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick the box to confirm the lockdown."))
+        return redirect("admin:lockdown")
+    try:
+        actions.start_lockdown(by=request.user, request=request)
+    except actions.LockdownError as exc:
+        messages.error(request, str(exc))
+        return redirect("admin:lockdown")
+    # Every session has ended, this one too: sign in again with a security key.
+    logout(request)
+    return redirect("accounts:login")
+
+
+@administrator_required
+@require_POST
+def lockdown_lift(request):
+    """The first administrator proposes; a different one confirms and it is lifted."""
+    in_force = Lockdown.objects.in_force()
+    if in_force is None:
+        messages.info(request, _("No lockdown is in force."))
+        return redirect("admin:lockdown")
+    try:
+        if in_force.lift_proposed_by_id is None:
+            actions.propose_lift(in_force, by=request.user, request=request)
+            messages.success(
+                request, _("Proposed. A second administrator must confirm to lift the lockdown.")
+            )
+        else:
+            actions.confirm_lift(in_force, by=request.user, request=request)
+            messages.success(request, _("The lockdown is lifted."))
+    except actions.LockdownError as exc:
+        messages.error(request, str(exc))
+    return redirect("admin:lockdown")

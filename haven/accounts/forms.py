@@ -127,3 +127,7 @@ class TokenForm(forms.Form):
         self.fields["scopes"].choices = [
             (scope, f"{label}: {modes[mode]}") for scope, label, mode in token_scope_choices()
         ]
+
+
+class KeyNameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=64)

@@ -340,3 +340,73 @@ class AccessToken(models.Model):
 
     def allows(self, module: str, *, write: bool) -> bool:
         return f"{module}:write" in self.scopes or (not write and f"{module}:read" in self.scopes)
+
+
+# django-otp-webauthn's models module asks for the user model as it is imported, so it
+# can only be imported once User above exists.
+from django_otp_webauthn.models import (  # noqa: E402
+    AbstractWebAuthnAttestation,
+    AbstractWebAuthnCredential,
+)
+
+
+class SecurityKey(AbstractWebAuthnCredential):
+    """A security key or passkey (WebAuthn) of one user, as a django-otp device.
+
+    Only the public key is kept: nothing stored here lets anyone sign in. ``name`` (from
+    django-otp's Device) is what the user calls it, e.g. "Blue key on my keyring".
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta(AbstractWebAuthnCredential.Meta):
+        verbose_name = _("security key")
+        verbose_name_plural = _("security keys")
+        ordering = ["created_at"]
+
+
+class SecurityKeyAttestation(AbstractWebAuthnAttestation):
+    """What the key said about itself when it was added (kept as django-otp-webauthn does)."""
+
+    credential = models.OneToOneField(
+        SecurityKey, on_delete=models.CASCADE, related_name="attestation", editable=False
+    )
+
+
+class LockdownQuerySet(models.QuerySet):
+    def in_force(self) -> Lockdown | None:
+        return self.filter(in_force=True).select_related("lift_proposed_by").first()
+
+
+class Lockdown(models.Model):
+    """An emergency stop: while a row has no ``lifted_at``, Haven is locked down.
+
+    Only administrators who verify with a security key may sign in; downloads, exports
+    and the API are refused; everyone else sees an innocuous notice. One administrator
+    starts it; lifting it takes two: one proposes, a different one confirms.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # True while in force, NULL once lifted: a unique column then allows one lockdown
+    # in force at a time (two administrators pressing the button at once start one).
+    in_force = models.BooleanField(null=True, default=True, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    started_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    lift_proposed_at = models.DateTimeField(null=True, blank=True)
+    lift_proposed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = LockdownQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"lockdown {self.uuid} ({'lifted' if self.lifted_at else 'in force'})"

@@ -21,21 +21,28 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language
 from django_otp import login as otp_login
 
-from haven.accounts import actions, throttle
+from haven.accounts import actions, security_keys, throttle
 from haven.accounts.decorators import open_view, password_change_view, second_factor_view
 from haven.accounts.forms import (
     CodeForm,
+    KeyNameForm,
     LoginForm,
     PasswordChangeForm,
     RecoveryCodeForm,
     TokenForm,
 )
 from haven.accounts.middleware import LOGIN_AT, SEEN_AT
-from haven.accounts.models import AccessToken, Authenticator, RecoveryDevice, User
+from haven.accounts.models import (
+    AccessToken,
+    Authenticator,
+    RecoveryDevice,
+    SecurityKey,
+    User,
+)
 from haven.audit.actions import client_address, record
 from haven.web import once
 
-NEXT = "haven_next"
+NEXT = security_keys.NEXT
 
 
 def _safe_next(request, candidate: str | None) -> str | None:
@@ -62,7 +69,10 @@ def login_view(request):
                 return response
             status = 429 if form.has_error("__all__", "throttled") else 400
     next_url = _safe_next(request, request.GET.get("next"))
-    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+    context = {"form": form, "next": next_url, "lockdown": security_keys.lockdown_of(request)}
+    if security_keys.lockdown_of(request):
+        context["notice"] = security_keys.lockdown_notice()
+    return render(request, "accounts/login.html", context, status=status)
 
 
 def _attempt_login(request, form):
@@ -101,6 +111,10 @@ def _attempt_login(request, form):
         form.add_error(None, _("The e-mail or password is not correct."))
         return None
     throttle.register_success(email, address)
+    if security_keys.lockdown_of(request) and not security_keys.may_sign_in_during_lockdown(user):
+        record("lockdown.refused", request=request, target=user, summary="sign-in")
+        form.add_error(None, security_keys.lockdown_notice())
+        return None
     login(request, user)  # rotates the session key
     request.session[LOGIN_AT] = request.session[SEEN_AT] = time.time()
     next_url = _safe_next(request, request.POST.get("next"))
@@ -131,10 +145,17 @@ def _after_verification(request):
 def second_factor(request):
     user = request.user
     device = actions.confirmed_totp_device(user)
-    if device is None:
+    has_key = security_keys.has_key(user)
+    if device is None and not has_key:
         return redirect("accounts:enroll")
+    # A key is the only way in for those whose role requires one, and during a lockdown.
+    key_only = security_keys.lockdown_of(request) is not None or security_keys.key_required(user)
     form, recovery_form, status = CodeForm(), RecoveryCodeForm(), 200
-    if request.method == "POST" and "recovery_code" in request.POST:
+    if request.method == "POST" and key_only:
+        status = 403
+        record("otp.refused", request=request, target=user, summary="a security key is required")
+        messages.error(request, _("Use your security key: codes are not accepted for you."))
+    elif request.method == "POST" and "recovery_code" in request.POST:
         status = 400
         recovery_form = RecoveryCodeForm(request.POST)
         if recovery_form.is_valid():
@@ -159,7 +180,7 @@ def second_factor(request):
                 return _after_verification(request)
             record("otp.failed", request=request, target=user, summary="recovery code")
             recovery_form.add_error(None, _("That recovery code is not valid or was already used."))
-    elif request.method == "POST":
+    elif request.method == "POST" and device is not None:
         status = 400
         form = CodeForm(request.POST)
         if form.is_valid():
@@ -184,12 +205,14 @@ def second_factor(request):
                         "Wait for the next code in your app and enter it."
                     ),
                 )
-    return render(
-        request,
-        "accounts/second_factor.html",
-        {"form": form, "recovery_form": recovery_form},
-        status=status,
-    )
+    context = {
+        "form": form,
+        "recovery_form": recovery_form,
+        "has_key": has_key,
+        "has_totp": device is not None,
+        "key_only": key_only,
+    }
+    return render(request, "accounts/second_factor.html", context, status=status)
 
 
 @second_factor_view
@@ -266,14 +289,91 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
+@require_POST
+def logout_everywhere(request):
+    """End every session of the user, on every device, this one included."""
+    actions.end_all_sessions(request.user, request=request, how="everywhere")
+    logout(request)
+    messages.info(request, _("You have signed out on every device."))
+    return redirect("accounts:login")
+
+
+@open_view
+@require_POST
+def quick_exit(request):
+    """The quick-exit button: end every session and leave for a neutral page at once.
+
+    Clear-Site-Data asks the browser to drop this site's cookies, storage and cached
+    pages too. A plain form post, so it works without JavaScript.
+    """
+    if request.user.is_authenticated:
+        actions.end_all_sessions(request.user, request=request, how="quick exit")
+    logout(request)
+    response = redirect(settings.HAVEN_QUICK_EXIT_URL or "accounts:blank")
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@open_view
+@require_GET
+def blank(request):
+    """Where quick exit leads by default: a page that says nothing about Haven."""
+    return render(request, "accounts/blank.html")
+
+
 @require_http_methods(["GET"])
 def account(request):
     user = request.user
     context = {
         "memberships": user.memberships.select_related("team"),
         "recovery_left": RecoveryDevice.objects.filter(user=user).first(),
+        "key_count": SecurityKey.objects.filter(user=user).count(),
     }
     return render(request, "accounts/account.html", context)
+
+
+@require_GET
+def keys(request):
+    """The user's security keys: listed, renamed, removed; new ones added (JavaScript)."""
+    user = request.user
+    context = {
+        "keys": SecurityKey.objects.filter(user=user),
+        "required_role": user.role in settings.HAVEN_KEY_REQUIRED_ROLES,
+        "key_required": security_keys.key_required(user),
+    }
+    return render(request, "accounts/keys.html", context)
+
+
+def _own_key(request, uuid) -> SecurityKey:
+    key = SecurityKey.objects.filter(user=request.user, uuid=uuid).first()
+    if key is None:
+        record("access.denied", request=request, summary=f"security key {str(uuid)[:40]}")
+        raise Http404
+    return key
+
+
+@require_POST
+def key_rename(request, uuid):
+    key = _own_key(request, uuid)
+    form = KeyNameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the key a name of up to 64 characters."))
+        return redirect("accounts:keys")
+    actions.rename_key(key, form.cleaned_data["name"], by=request.user, request=request)
+    messages.success(request, _("The key is now called “%(name)s”.") % {"name": key.name})
+    return redirect("accounts:keys")
+
+
+@require_POST
+def key_remove(request, uuid):
+    key = _own_key(request, uuid)
+    try:
+        actions.remove_key(key, by=request.user, request=request)
+    except actions.LastKeyError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The key “%(name)s” is removed.") % {"name": key.name})
+    return redirect("accounts:keys")
 
 
 @require_POST

@@ -55,7 +55,9 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import PASSWORD, sign_in
+from haven.accounts.forms import KeyNameForm
 from haven.accounts.middleware import LOGIN_AT, SEEN_AT
+from haven.accounts.tests.soft_key import SoftKey
 from haven.audit.context import Channel, audit_context
 from haven.search.views import PickForm
 from haven.tests.routes import all_routes
@@ -142,6 +144,11 @@ DECLARED_FORMS = {
     "imports:use_saved": (None, {"saved": "00000000-0000-0000-0000-000000000000"}),
     # Shown for each of one's tokens (the world has none): a button with no fields.
     "accounts:token_revoke": (None, {}),
+    # Shown for each of one's security keys (the world has none).
+    "accounts:key_rename": (KeyNameForm, {"name": "Blue key"}),
+    "accounts:key_remove": (None, {}),
+    # Shown while a lockdown is in force: propose or confirm lifting it.
+    "admin:lockdown_lift": (None, {}),
     # Shown under a report once it is shown: the report's definition and a name.
     "reports:save": (
         None,
@@ -226,6 +233,21 @@ JSON_BODIES = {
 # Routes of the API whose body is not JSON: the upload reads the file itself (and gets
 # the malformed multipart bodies of the upload forms), the unknown path reads nothing.
 NOT_JSON = {"api:source-upload", "api:not_found"}
+# The security key ceremonies read JSON too (the library's scripts send it): a key's
+# answer as a browser sends it, here to no challenge, and hostile variations of it.
+_ANSWER = SoftKey()
+JSON_BODIES.update(
+    {
+        "otp_webauthn:credential-registration-begin": lambda w: {},
+        "otp_webauthn:credential-registration-complete": lambda w: _ANSWER.register(
+            {"challenge": "AAAA", "rp": {"id": "testserver"}}
+        ),
+        "otp_webauthn:credential-authentication-begin": lambda w: {},
+        "otp_webauthn:credential-authentication-complete": lambda w: _ANSWER.sign(
+            {"challenge": "AAAA"}
+        ),
+    }
+)
 
 # Choices a page leaves to the user (typed into a picker), made here so that the form as
 # sent is valid and one hostile field goes on to the action and the database.
@@ -259,6 +281,8 @@ SESSION_FOR = {
     "accounts:login": "visitor",
     "accounts:second_factor": "password_only",
     "accounts:enroll": "enrolling",
+    "otp_webauthn:credential-authentication-begin": "password_only",
+    "otp_webauthn:credential-authentication-complete": "password_only",
 }
 
 # Empty fields are filled with a value most forms take, so that one hostile field meets
@@ -851,7 +875,11 @@ def test_every_api_body_takes_hostile_values_without_a_500(fuzzer, world):
 
     from django.conf import settings
 
-    api = [target for target in targets(world) if target.name.startswith("api:")]
+    api = [
+        target
+        for target in targets(world)
+        if target.name.startswith("api:") or target.name.startswith("otp_webauthn:")
+    ]
     for target in api:
         method = "PATCH" if target.name.endswith("-detail") else "POST"
         first = fuzzer.send(

@@ -76,6 +76,37 @@ ROUTES: dict[str, Entry] = {
         get={persona: 405 for persona in EVERYONE},
         post={persona: 404 for persona in EVERYONE},
     ),
+    # Signing out everywhere, quick exit and the neutral page it leads to.
+    "accounts:logout_everywhere": Entry(get={"member": 405, "administrator": 405}),
+    "accounts:quick_exit": Entry(get={"member": 405}, anonymous=405),
+    "accounts:blank": Entry(get={"member": 200}, anonymous=200),
+    # Security keys: one's own; another's key (here: no key at all) is unknown.
+    "accounts:keys": Entry(get=EVERYONE),
+    "accounts:key_rename": Entry(
+        _uuid("person"),
+        get={persona: 405 for persona in EVERYONE},
+        post={persona: 404 for persona in EVERYONE},
+    ),
+    "accounts:key_remove": Entry(
+        _uuid("person"),
+        get={persona: 405 for persona in EVERYONE},
+        post={persona: 404 for persona in EVERYONE},
+    ),
+    # The WebAuthn ceremonies (JSON, POST only): adding a key needs a verified session;
+    # signing in with one belongs to the second-factor step, which a verified user is past.
+    "otp_webauthn:credential-registration-begin": Entry(get={persona: 405 for persona in EVERYONE}),
+    "otp_webauthn:credential-registration-complete": Entry(
+        get={persona: 405 for persona in EVERYONE},
+        post={persona: 400 for persona in EVERYONE},
+    ),
+    "otp_webauthn:credential-authentication-begin": Entry(
+        get={persona: 302 for persona in EVERYONE}
+    ),
+    "otp_webauthn:credential-authentication-complete": Entry(
+        get={persona: 302 for persona in EVERYONE},
+        post={persona: 302 for persona in EVERYONE},
+    ),
+    "otp_webauthn:js-i18n-catalog": Entry(get={"member": 200}, anonymous=200),
     # Administration: accounts, teams, the audit log, vocabularies, places.
     "audit:log": Entry(get=ADMIN_ONLY),
     "admin:users": Entry(get=ADMIN_ONLY),
@@ -90,6 +121,16 @@ ROUTES: dict[str, Entry] = {
         post={"member": 403, "read_only": 403, "outsider": 403},
     ),
     "admin:teams": Entry(get=ADMIN_ONLY),
+    # Lockdown: an empty POST starts nothing (the box is not ticked) and lifts nothing.
+    "admin:lockdown": Entry(get=ADMIN_ONLY),
+    "admin:lockdown_start": Entry(
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403, "administrator": 302},
+    ),
+    "admin:lockdown_lift": Entry(
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403, "administrator": 302},
+    ),
     "admin:team": Entry(_uuid("team"), get=ADMIN_ONLY),
     "admin:member_remove": Entry(
         lambda w: {"uuid": w.team.uuid, "user": w.stranger.uuid},
