@@ -163,9 +163,10 @@ class KeyAuthenticationComplete(_Audited, CompleteCredentialAuthenticationView):
 
 
 class KeyScriptsCatalog(JavaScriptCatalog):
-    """The library's script messages: its translations, and Haven's Russian (accounts/locale)."""
+    """The library's script messages: its translations, and Haven's Russian
+    (haven/locale/*/LC_MESSAGES/djangojs.po, found through LOCALE_PATHS)."""
 
-    packages = ["django_otp_webauthn", "haven.accounts"]
+    packages = ["django_otp_webauthn"]
 
 
 def lockdown_notice() -> str:
