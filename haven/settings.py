@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "haven.search",
     "haven.notifications",
     "haven.backups",
+    "haven.retention",
     "django_tasks",
     "django_tasks_db",
     "haven.jobs",
