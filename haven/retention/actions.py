@@ -143,6 +143,7 @@ def erase(instance, *, by, reason: str, check: bool = True) -> Erasure:
     ErasedRecord.objects.bulk_create(
         ErasedRecord(erasure=entry, kind=kind, object_uuid=uuid) for kind, uuid in plan.ids()
     )
+    entry.tables = plan.tables()  # for journal.compact, after the commit
     # The tombstone: kind, UUID, reason and counts; no value of what was erased.
     record(
         "retention.erased",

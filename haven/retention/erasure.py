@@ -49,6 +49,13 @@ class Plan:
     def ids(self) -> list[list[str]]:
         return [[r._meta.label_lower, str(r.uuid)] for r in self.records]
 
+    def tables(self) -> list[str]:
+        """The tables this erasure writes to, for the VACUUM that follows it."""
+        names = {r._meta.db_table for r in self.records} | {
+            q.model._meta.db_table for q in self.links
+        }
+        return sorted(names | {RecordVersion._meta.db_table, BlindTerm._meta.db_table})
+
     def add(self, queryset) -> None:
         seen = {(r._meta.label_lower, r.pk) for r in self.records}
         self.records += [r for r in queryset if (r._meta.label_lower, r.pk) not in seen]

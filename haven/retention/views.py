@@ -46,8 +46,8 @@ def erase(request, uuid, kind):
     form = EraseForm(request.POST if request.method == "POST" else None, code=code)
 
     def save(data):
-        actions.erase(instance, by=request.user, reason=data["reason"])
-        transaction.on_commit(journal.compact)
+        entry = actions.erase(instance, by=request.user, reason=data["reason"])
+        transaction.on_commit(lambda: journal.compact(entry.tables))
         messages.success(
             request, _("%(code)s was erased. The audit log keeps that it was.") % {"code": code}
         )

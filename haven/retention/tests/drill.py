@@ -72,8 +72,8 @@ def main(snapshot: str) -> None:
     connection.ensure_connection()
     _copy_var(folder / "before")
 
-    actions.erase(person, by=user, reason="subject_request")
-    print(journal.compact(), file=sys.stderr)  # noqa: T201
+    entry = actions.erase(person, by=user, reason="subject_request")
+    print(journal.compact(entry.tables), file=sys.stderr)  # noqa: T201
     create_backup(folder / "fresh.tar.gz.age", passphrase=PASSPHRASE)
     connection.ensure_connection()  # keep it open: the WAL stays as it is
     _copy_var(folder / "after")

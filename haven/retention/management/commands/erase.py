@@ -65,7 +65,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         self.stdout.write(
-            f"Erased {kind} {found.uuid} (erasure {entry.uuid}); {journal.compact()}."
+            f"Erased {kind} {found.uuid} (erasure {entry.uuid}); {journal.compact(entry.tables)}."
         )
 
 

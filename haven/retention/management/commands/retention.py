@@ -30,7 +30,8 @@ class Command(BaseCommand):
                 count = actions.reapply()
             except journal.JournalError as exc:
                 raise CommandError(str(exc)) from None
-            self.stdout.write(f"{count} erasures applied again; {journal.compact()}.")
+            tables = journal.erased_tables()
+            self.stdout.write(f"{count} erasures applied again; {journal.compact(tables)}.")
             return
         if what == "compact":
             self.stdout.write(journal.compact())
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages) + " (--confirm-all COUNT)") from None
         self.stdout.write(
             f"Erased {len(done['erased'])}, kept {len(done['held'])} under legal hold; "
-            f"{journal.compact()}."
+            f"{journal.compact(journal.erased_tables())}."
         )
 
     def _list(self, due) -> None:
