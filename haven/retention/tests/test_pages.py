@@ -131,3 +131,23 @@ def test_the_retention_page_saves_rules_and_asks_before_erasing_all(canary, pers
     assert NAME not in page
     bad = client.post("/retention/", {"kind": "evidence", "days": "0"})
     assert bad.status_code == 400
+
+
+def test_the_scheduled_run_erases_what_is_due_and_refuses_a_sweeping_rule(canary, personas):
+    from haven.gunicorn_conf import retention_job, seconds_until_retention_due
+
+    assert seconds_until_retention_due(24) == 0.0
+    _age(canary.request, 100)
+    RetentionRule.objects.create(kind=RetentionRule.Kind.OPEN_REQUEST, days=90)
+    assert retention_job() is None  # the only request would go: a person must confirm
+    assert Request.objects.get(pk=canary.request.pk).summary
+    from haven.cases import actions as cases
+    from haven.vocab.models import term
+
+    cases.record_request(
+        team=personas.team, by=personas.member, channel=term("channel", "hotline"), summary="New"
+    )
+    assert retention_job() == 1
+    assert Request._base_manager.get(pk=canary.request.pk).summary is None
+    assert AuditEntry.objects.filter(action="retention.applied").last().channel == "job"
+    assert seconds_until_retention_due(24) > 23 * 3600
