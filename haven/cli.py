@@ -22,6 +22,8 @@ COMMANDS = {
     "dossier": "A case's dossier for its lawyer: CASE --by EMAIL --reason R -o FILE (PDF, DOCX).",
     "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
     "restore": "Restore a backup into a new, empty instance that has the same KEK.",
+    "erase": "Erase a person, case, request or evidence file: KIND UUID --by EMAIL --reason R.",
+    "retention": "Retention: review (what falls due), apply (dry run; --yes erases), reapply.",
     "import": "Import a spreadsheet (CSV, XLSX, ODS) with a mapping: FILE --mapping M.json.",
     "exchange": "Team archives and HURIDOCS events: export-team, import-team, export-events, "
     "import-events.",

@@ -9,6 +9,10 @@ When ``HAVEN_BACKUP_DIR`` and a recipient (``HAVEN_BACKUP_RECIPIENT``) or passph
 (``HAVEN_BACKUP_PASSPHRASE(_FILE)``) are set, it also writes an encrypted backup there
 every ``HAVEN_BACKUP_HOURS`` and keeps the newest ``HAVEN_BACKUP_KEEP``.
 
+Every ``HAVEN_RETENTION_HOURS`` (default 24; 0 turns it off) it applies the retention
+rules, as ``haven retention apply --yes`` does; a rule that would erase everything it
+applies to is left for a person to confirm and logged.
+
 It also runs ``HAVEN_WORKERS_BACKGROUND`` (default 1) ``haven worker`` processes for
 the background jobs, started again if one dies and stopped when the server stops
 (``haven.jobs.supervisor``).
@@ -103,6 +107,65 @@ def backup_job():
     return path
 
 
+def retention_job():
+    """One scheduled retention run: erase what the rules say is due, then compact.
+    Never raises; returns how many records were erased (None when refused or failed)."""
+    from django.core.exceptions import ValidationError
+    from django.db import DatabaseError, connection
+
+    from haven.audit.actions import Channel, audit_context
+    from haven.retention import actions, journal
+
+    try:
+        with audit_context(Channel.JOB):
+            done = actions.apply_retention()
+        if done["erased"] and not connection.in_atomic_block:
+            journal.compact(journal.erased_tables())
+    except ValidationError as exc:
+        log.error("scheduled retention run refused: %s", " ".join(exc.messages))
+        return None
+    except (DatabaseError, OSError) as exc:
+        log.error("scheduled retention run failed: %s", exc)
+        return None
+    finally:
+        if not connection.in_atomic_block:
+            _release(connection)
+    if done["erased"] or done["held"]:
+        log.info(
+            "retention: %s erased, %s kept under legal hold", len(done["erased"]), len(done["held"])
+        )
+    return len(done["erased"])
+
+
+def seconds_until_retention_due(hours: int) -> float:
+    """Zero when the last run (its audit entry) is ``hours`` old or there was none, so a
+    server restarted more often than that still applies the rules on time."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from haven.audit.models import AuditEntry
+
+    try:
+        last = (
+            AuditEntry.objects.filter(action="retention.applied")
+            .order_by("-seq")
+            .values_list("at", flat=True)
+            .first()
+        )
+    finally:
+        if not connection.in_atomic_block:
+            _release(connection)
+    if last is None:
+        return 0.0
+    return max(0.0, (last - timezone.now()).total_seconds() + hours * 3600)
+
+
+def _retention_every(hours: int) -> None:
+    while not _stop.wait(seconds_until_retention_due(hours)):
+        if retention_job() is None and _stop.wait(hours * 3600):  # refused: once a period
+            return
+
+
 def seconds_until_backup_due(folder, hours: int, now: float | None = None) -> float:
     """Zero when the folder's newest backup is ``hours`` old (or there is none), so a
     server restarted more often than that still backs up on time."""
@@ -163,6 +226,13 @@ def when_ready(server) -> None:
         name="audit-checkpoints",
         daemon=True,
     ).start()
+    if settings.HAVEN_RETENTION_HOURS:
+        threading.Thread(
+            target=_retention_every,
+            args=(settings.HAVEN_RETENTION_HOURS,),
+            name="retention",
+            daemon=True,
+        ).start()
     if settings.HAVEN_BACKUP_DIR:
         threading.Thread(
             target=_backups_every,

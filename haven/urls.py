@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/", include("haven.reports.urls")),
     path("documents/", include("haven.documents.urls")),
     path("drafts/", include("haven.drafts.urls")),
+    path("retention/", include("haven.retention.urls")),
     path("api/v1/", include("haven.api.urls")),
     path("", include("haven.web.urls")),
 ]

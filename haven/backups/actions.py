@@ -423,6 +423,7 @@ def restore_backup(
 ) -> dict:
     """Restore an archive into this empty, migrated instance, all or nothing."""
     from haven.audit.actions import record
+    from haven.backups.signals import restored
     from haven.keys.keyring import reset_keyring
 
     backup = open_backup(path, identities=identities, passphrase=passphrase)
@@ -465,6 +466,8 @@ def restore_backup(
                     progress(f"evidence files {number}/{len(files)}")
             reset_keyring()
             record("backup.restored", summary=f"{total} rows, {len(files)} evidence files")
+            # Erasures made since the backup are applied again before anything commits.
+            restored.send(sender=restore_backup, manifest=backup.manifest)
     except BaseException:
         for target in written:
             target.unlink(missing_ok=True)

@@ -41,6 +41,10 @@ LEFT_OUT = {
     "imports.savedmapping": (
         "saved import mappings: each can be downloaded as JSON from its import's page"
     ),
+    "retention.legalhold": (
+        "legal holds: a hold binds the organisation that set it; set it again where the "
+        "archive arrives if the records must be kept there too"
+    ),
 }
 # What else a team holds that an archive does not carry.
 NOT_CARRIED = {

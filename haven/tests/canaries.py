@@ -93,6 +93,12 @@ def plant(team, member) -> list:
         actions.update_person(person, by=member, notes=SENTENCES[n])
         get_person_for_user(member, person.uuid)
         people.append(person)
+    # A legal hold's name may say what a case is about: encrypted like the case.
+    from haven.cases.actions import open_case
+    from haven.retention.actions import set_hold
+
+    case = open_case(team=team, by=member, title="Protection", persons=[people[0]])
+    set_hold(case, by=member, name=SENTENCES[0])
     visible = Person.objects.visible_to(member)
     assert blind.matching(visible, "contacts", PHONES[3]).count() == 1
     assert blind.matching(visible, "name", CYRILLIC_NAMES[4].split()[1]).count() == 1

@@ -149,6 +149,9 @@ DECLARED_FORMS = {
     "accounts:key_remove": (None, {}),
     # Shown while a lockdown is in force: propose or confirm lifting it.
     "admin:lockdown_lift": (None, {}),
+    # Shown for each legal hold and each retention rule (the world has none): buttons.
+    "retention:hold_lift": (None, {}),
+    "retention:rule_delete": (None, {}),
     # Shown under a report once it is shown: the report's definition and a name.
     "reports:save": (
         None,
@@ -283,6 +286,10 @@ SESSION_FOR = {
     "accounts:enroll": "enrolling",
     "otp_webauthn:credential-authentication-begin": "password_only",
     "otp_webauthn:credential-authentication-complete": "password_only",
+    # Erasing is for coordinators and administrators who write in the team.
+    "retention:erase_person": "coordinator",
+    "retention:erase_case": "coordinator",
+    "retention:erase_request": "coordinator",
 }
 
 # Empty fields are filled with a value most forms take, so that one hostile field meets
@@ -684,6 +691,7 @@ def fuzzer(personas, world, monkeypatch, settings) -> Fuzzer:
     with what some forms need besides: records to choose that are not chosen yet."""
     from haven.accounts.actions import add_member
     from haven.accounts.models import Role
+    from haven.accounts.tests.factories import UserFactory
     from haven.cases.actions import open_case, update_action
     from haven.incidents.actions import record_incident
     from haven.lib.fuzzy_dates import FuzzyDate
@@ -723,8 +731,14 @@ def fuzzer(personas, world, monkeypatch, settings) -> Fuzzer:
         raise socket.gaierror(socket.EAI_NONAME, "no name look-ups in tests")
 
     monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    world.coordinator = UserFactory(email="coordinator@example.org", role=Role.COORDINATOR)
+    add_member(team, world.coordinator, by=personas.administrator, reason="fuzzing")
     clients = {"visitor": Client()}
-    for name, user in (("member", personas.member), ("administrator", personas.administrator)):
+    for name, user in (
+        ("member", personas.member),
+        ("administrator", personas.administrator),
+        ("coordinator", world.coordinator),
+    ):
         clients[name] = Client()
         sign_in(clients[name], user)
     for name, user in (("password_only", personas.member), ("enrolling", world.stranger)):
@@ -736,6 +750,7 @@ def fuzzer(personas, world, monkeypatch, settings) -> Fuzzer:
     users = {
         "member": personas.member,
         "administrator": personas.administrator,
+        "coordinator": world.coordinator,
         "password_only": personas.member,
         "enrolling": world.stranger,
     }

@@ -37,6 +37,7 @@ API_CREATE = {
 }
 API_PART_CREATE = {"member": 415, "read_only": 403, **NOT_THEIRS, "anonymous": API}
 API_POST_ONLY = {persona: 405 for persona in EVERYONE}
+ERASERS = {"member": 403, "read_only": 403, **NOT_THEIRS}
 
 
 @dataclass(frozen=True)
@@ -472,6 +473,35 @@ ROUTES: dict[str, Entry] = {
     ),
     "drafts:version_download": Entry(
         lambda w: {"uuid": draft_parts.routes_template().active.uuid}, get=ADMIN_ONLY
+    ),
+    # Retention and erasure: erasing needs a coordinator's or administrator's role (the
+    # member persona is a caseworker), the retention page is the administrators'.
+    "retention:page": Entry(get=ADMIN_ONLY, post={**ADMIN_ONLY, "administrator": 400}),
+    "retention:rule_delete": Entry(
+        lambda w: {"pk": 999999},
+        get={**ADMIN_ONLY, "administrator": 405},
+        post={"member": 403, "read_only": 403, "outsider": 403, "administrator": 404},
+    ),
+    "retention:erase_person": Entry(
+        _uuid("person"), get=ERASERS, post={**NOT_THEIRS_POST, "member": 403}
+    ),
+    "retention:erase_case": Entry(
+        _uuid("case"), get=ERASERS, post={**NOT_THEIRS_POST, "member": 403}
+    ),
+    "retention:erase_request": Entry(
+        _uuid("intake"), get=ERASERS, post={**NOT_THEIRS_POST, "member": 403}
+    ),
+    "retention:hold_case": Entry(
+        _uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "retention:hold_incident": Entry(
+        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    # A hold that does not exist (here: a person's UUID) is unknown to everyone.
+    "retention:hold_lift": Entry(
+        _uuid("person"),
+        get={persona: 405 for persona in EVERYONE},
+        post={persona: 404 for persona in EVERYONE},
     ),
     # The API (haven/api): the same records, the same answers, in JSON.
     "api:person-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),

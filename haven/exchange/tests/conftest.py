@@ -34,11 +34,13 @@ from haven.vocab.models import Term, term
 def not_carried() -> set:
     """Kinds an archive leaves out, named here apart from the archive's own list: evidence
     files, imports (their files stay where they were uploaded) and petition drafts (their
-    documents stay where they were made)."""
+    documents stay where they were made), legal holds (a hold binds the organisation
+    that set it, not the team's records wherever they go)."""
     from haven.drafts.models import Draft
     from haven.imports.models import ImportJob, SavedMapping
+    from haven.retention.models import LegalHold
 
-    return {EvidenceFile, ImportJob, SavedMapping, Draft}
+    return {EvidenceFile, ImportJob, SavedMapping, Draft, LegalHold}
 
 
 def record_models() -> list:
