@@ -15,7 +15,15 @@ from haven.accounts.middleware import LOGIN_AT, SEEN_AT
 from haven.accounts.tests.factories import UserFactory
 from haven.tests.routes import all_routes
 
-OPEN_ROUTES = {"accounts:login", "accounts:language", "accounts:logout"}
+OPEN_ROUTES = {
+    "accounts:login",
+    "accounts:language",
+    "accounts:logout",
+    # The public request page: for people who have no account (haven/intake).
+    "intake_public:form",
+    "intake_public:receipt",
+    "intake_public:message",
+}
 SECOND_FACTOR_ROUTES = {"accounts:second_factor", "accounts:enroll"}
 # The API checks its callers itself (a token, or a session with its second factor) and
 # answers 401 with problem details, never a redirect; its unknown paths answer 404.
