@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "haven.notifications.context_processors.reminders",
+                "haven.intake.context_processors.waiting_public_requests",
             ],
         },
     },
@@ -350,8 +351,10 @@ HAVEN_INTAKE_INTRO_EN = env_secret("HAVEN_INTAKE_INTRO_EN") or ""
 HAVEN_INTAKE_INTRO_RU = env_secret("HAVEN_INTAKE_INTRO_RU") or ""
 # The team whose queue public requests land in (its name); none: the page says it is closed.
 HAVEN_INTAKE_TEAM = env_str("HAVEN_INTAKE_TEAM", "")
-# Which questions the form asks beyond "what happened": where, urgency, contact, consent.
-HAVEN_INTAKE_FIELDS = env_list("HAVEN_INTAKE_FIELDS", ["where", "urgency", "contact", "consent"])
+# Which questions the form asks beyond "what happened": name, where, urgency, contact, consent.
+HAVEN_INTAKE_FIELDS = env_list(
+    "HAVEN_INTAKE_FIELDS", ["name", "where", "urgency", "contact", "consent"]
+)
 # The neutral site the quick-exit button leads to.
 HAVEN_INTAKE_EXIT_URL = env_str("HAVEN_INTAKE_EXIT_URL", "https://www.wikipedia.org/")
 HAVEN_INTAKE_MAX_CHARS = env_int("HAVEN_INTAKE_MAX_CHARS", 5000, minimum=100)

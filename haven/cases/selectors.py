@@ -93,6 +93,25 @@ def conversation(request: Request) -> list[RequestMessage]:
     return list(request.messages.live().select_related("author"))
 
 
+def similar_people(user, request: Request, limit: int = 5) -> list[tuple]:
+    """People ``user`` may see whose names match the name the request gives, in either
+    script, each with the cases they are on: where a new request may belong."""
+    if request.requester_id or not request.requester_name.strip():
+        return []
+    people = list(people_found(user, request.requester_name).order_by("code")[:limit])
+    links = (
+        CasePerson.objects.filter(
+            person__in=people, removed_at__isnull=True, case__in=Case.objects.visible_to(user)
+        )
+        .select_related("case")
+        .order_by("case__code")
+    )
+    cases_of: dict[int, list] = {}
+    for link in links:
+        cases_of.setdefault(link.person_id, []).append(link.case)
+    return [(person, cases_of.get(person.pk, [])) for person in people]
+
+
 def case_conversation(case: Case) -> list[RequestMessage]:
     """The messages of every live request of ``case``, oldest first."""
     return list(

@@ -146,6 +146,7 @@ def _request_page(request, intake, form=None, save=None, **forms):
                 request_obj=intake, initial={"assignee": intake.assignee_id}
             ),
             "conversation": selectors.conversation(intake),
+            "similar_people": selectors.similar_people(request.user, intake),
             "can_write": can_write(request.user, intake),
             **forms,
         }

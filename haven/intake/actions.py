@@ -60,6 +60,7 @@ def submit_request(
     team,
     what: str,
     language: str,
+    name: str = "",
     urgency: str = Request.Urgency.URGENT,
     place: str = "",
     contact: str = "",
@@ -75,6 +76,7 @@ def submit_request(
         check=False,
         channel=web_form_channel(),
         summary=what,
+        requester_name=name,
         urgency=urgency,
     )
     receipt = new_receipt()

@@ -66,6 +66,11 @@ def _text(label, *, required=False, rows=None, max_length=500, help_text=""):
 
 
 class RequestForm(_Public):
+    name = _text(
+        _("Your name, or a name we may know you by (optional)"),
+        max_length=300,
+        help_text=_("Leave it empty if you prefer."),
+    )
     what = forms.CharField(
         label=_("What happened, and what help do you need?"),
         error_messages={"required": _("Write what happened; nothing was sent.")},
@@ -95,19 +100,22 @@ class RequestForm(_Public):
         self.fields["what"].widget = forms.Textarea(attrs={"rows": 6, "maxlength": limit})
         self.fields["what"].validators.append(MaxLengthValidator(limit))
         asked = set(settings.HAVEN_INTAKE_FIELDS)
-        for name in ("place", "urgency", "contact", "consent"):
+        for name in ("name", "place", "urgency", "contact", "consent"):
             configured = "where" if name == "place" else name
             if configured not in asked:
                 del self.fields[name]
         if "urgency" in self.fields:
             self.fields["urgency"].required = False
-        self.order_fields(["what", "place", "urgency", "contact", "consent", "website", "token"])
+        self.order_fields(
+            ["what", "name", "place", "urgency", "contact", "consent", "website", "token"]
+        )
 
     def action_data(self) -> dict:
         data = self.cleaned_data
         consent = data.get("consent")
         return {
             "what": data["what"],
+            "name": data.get("name", "").strip(),
             "place": data.get("place", "").strip(),
             "urgency": data.get("urgency") or Request.Urgency.URGENT,
             "contact": data.get("contact", "").strip(),
