@@ -96,7 +96,7 @@ def conversation(request: Request) -> list[RequestMessage]:
 def similar_people(user, request: Request, limit: int = 5) -> list[tuple]:
     """People ``user`` may see whose names match the name the request gives, in either
     script, each with the cases they are on: where a new request may belong."""
-    if request.requester_id or not request.requester_name.strip():
+    if request.requester_id or not (request.requester_name or "").strip():
         return []
     people = list(people_found(user, request.requester_name).order_by("code")[:limit])
     links = (

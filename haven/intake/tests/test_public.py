@@ -217,6 +217,11 @@ def test_the_caseworker_replies_and_the_request_becomes_a_case(public, client, p
     receipt_of(submit(public, what="Need to leave"))
     request = Request.objects.get()
     sign_in(client, personas.member)
+    # A request without a name given (the name is stored as nothing) has a page too.
+    assert (
+        client.get(reverse("cases:request_detail", kwargs={"uuid": request.uuid})).status_code
+        == 200
+    )
     url = reverse("cases:request_reply", kwargs={"uuid": request.uuid})
     assert client.post(url, {"text": ""}).status_code == 400
     assert client.post(url, {"text": "Where can we meet?"}).status_code == 302
