@@ -29,8 +29,9 @@ class Submission(SensitiveRecord):
         "cases.Request", on_delete=models.PROTECT, related_name="submission"
     )
     # HMAC-SHA256 of the receipt under a key kept with the instance's keys: a copy of the
-    # database alone cannot test guesses against it.
-    receipt_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # database alone cannot test guesses against it. Indexed, not unique: a team archive
+    # restored beside its original on one instance carries the same hashes.
+    receipt_hash = models.CharField(max_length=64, db_index=True, editable=False)
     receipt_valid_until = models.DateTimeField(_("receipt valid until"))
     language = models.CharField(_("language"), max_length=8)
     place = EncryptedTextField(_("where"), max_length=500)

@@ -16,6 +16,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -113,7 +114,7 @@ def _posted(request):
     """The POST data and files, or ``None`` when the body is over Django's limits."""
     try:
         return request.POST, request.FILES.getlist("files")
-    except SuspiciousOperation:  # too big, too many fields or files
+    except (SuspiciousOperation, MultiPartParserError):  # too big, too many parts, cut short
         return None
 
 

@@ -231,3 +231,17 @@ def test_the_caseworker_replies_and_the_request_becomes_a_case(public, client, p
     case_page = client.get(reverse("cases:detail", kwargs={"uuid": request.case.uuid}))
     html = case_page.content.decode()
     assert "Where can we meet?" in html and "Message to the person" in html
+
+
+def test_a_malformed_or_too_large_body_gets_the_page_with_a_clear_message(public, settings):
+    broken = public.generic(
+        "POST", reverse(FORM), b"--x\r\nhello", content_type="multipart/form-data"
+    )
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    page = public.get(reverse(FORM))
+    too_large = public.post(reverse(FORM), {"what": "x" * 2000, "token": token_of(page)})
+    for response in (broken, too_large):
+        assert response.status_code == 400
+        assert "too large or has too many parts" in response.content.decode()
+        assert response.cookies == {}
+    assert not Request.objects.exists()
