@@ -15,6 +15,7 @@ from haven.lib.env import (
     env_int,
     env_list,
     env_path,
+    env_rate,
     env_secret,
     env_str,
 )
@@ -343,7 +344,7 @@ HAVEN_REPORT_MIN_CELL = env_int("HAVEN_REPORT_MIN_CELL", 5, minimum=1)
 # Where the JavaScript-free page for people asking for help lives, and what its tab says:
 # neither should tell someone glancing at the screen what the page is for. It may also be
 # served on a host name of its own (an onion service): add that host to ALLOWED_HOSTS.
-HAVEN_INTAKE_PATH = env_str("HAVEN_INTAKE_PATH", "help/").strip("/") + "/"
+HAVEN_INTAKE_PATH = (env_str("HAVEN_INTAKE_PATH", "help") or "help").strip("/") + "/"
 HAVEN_INTAKE_TITLE_EN = env_str("HAVEN_INTAKE_TITLE_EN", "Contact form")
 HAVEN_INTAKE_TITLE_RU = env_str("HAVEN_INTAKE_TITLE_RU", "Форма связи")
 # The organisation's own words above the form (plain text; blank lines make paragraphs).
@@ -366,9 +367,9 @@ HAVEN_INTAKE_MAX_FORM_AGE = env_int("HAVEN_INTAKE_MAX_FORM_AGE_MINUTES", 180, mi
 # Sent requests and wrong receipts, "<n>/minute|hour|day", per address and for everyone.
 # Behind an onion service every visitor has the same address: set the per-address
 # limits to "off" there and rely on the global ones.
-HAVEN_INTAKE_RATE_PER_ADDRESS = env_str("HAVEN_INTAKE_RATE_PER_ADDRESS", "10/hour")
-HAVEN_INTAKE_RATE_GLOBAL = env_str("HAVEN_INTAKE_RATE_GLOBAL", "2000/hour")
-HAVEN_INTAKE_GUESSES_PER_ADDRESS = env_str("HAVEN_INTAKE_GUESSES_PER_ADDRESS", "10/hour")
-HAVEN_INTAKE_GUESSES_GLOBAL = env_str("HAVEN_INTAKE_GUESSES_GLOBAL", "500/hour")
+HAVEN_INTAKE_RATE_PER_ADDRESS = env_rate("HAVEN_INTAKE_RATE_PER_ADDRESS", "10/hour")
+HAVEN_INTAKE_RATE_GLOBAL = env_rate("HAVEN_INTAKE_RATE_GLOBAL", "2000/hour")
+HAVEN_INTAKE_GUESSES_PER_ADDRESS = env_rate("HAVEN_INTAKE_GUESSES_PER_ADDRESS", "10/hour")
+HAVEN_INTAKE_GUESSES_GLOBAL = env_rate("HAVEN_INTAKE_GUESSES_GLOBAL", "500/hour")
 # How long a receipt opens its request after the person last used it.
 HAVEN_INTAKE_RECEIPT_DAYS = env_int("HAVEN_INTAKE_RECEIPT_DAYS", 180, minimum=1)

@@ -245,3 +245,13 @@ def test_a_malformed_or_too_large_body_gets_the_page_with_a_clear_message(public
         assert "too large or has too many parts" in response.content.decode()
         assert response.cookies == {}
     assert not Request.objects.exists()
+
+
+def test_a_rate_setting_haven_cannot_read_stops_the_start(monkeypatch):
+    from haven.lib.env import ConfigError, env_rate
+
+    monkeypatch.setenv("HAVEN_INTAKE_RATE_GLOBAL", "lots")
+    with pytest.raises(ConfigError, match="HAVEN_INTAKE_RATE_GLOBAL"):
+        env_rate("HAVEN_INTAKE_RATE_GLOBAL", "10/hour")
+    monkeypatch.setenv("HAVEN_INTAKE_RATE_GLOBAL", "off")
+    assert env_rate("HAVEN_INTAKE_RATE_GLOBAL", "10/hour") == "off"
