@@ -15,6 +15,7 @@ from haven.lib.env import (
     env_int,
     env_list,
     env_path,
+    env_rate,
     env_secret,
     env_str,
 )
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "haven.reports",
     "haven.documents",
     "haven.drafts",
+    "haven.intake",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -104,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "haven.notifications.context_processors.reminders",
+                "haven.intake.context_processors.waiting_public_requests",
             ],
         },
     },
@@ -373,3 +376,37 @@ LOGGING = {
 # A report shows a figure below this as "< N" and hides as many others as it takes for
 # the totals not to give it away (haven/reports/suppression.py). 1 shows every figure.
 HAVEN_REPORT_MIN_CELL = env_int("HAVEN_REPORT_MIN_CELL", 5, minimum=1)
+
+# --- the public request page (haven/intake) ---------------------------------------------
+# Where the JavaScript-free page for people asking for help lives, and what its tab says:
+# neither should tell someone glancing at the screen what the page is for. It may also be
+# served on a host name of its own (an onion service): add that host to ALLOWED_HOSTS.
+HAVEN_INTAKE_PATH = (env_str("HAVEN_INTAKE_PATH", "help") or "help").strip("/") + "/"
+HAVEN_INTAKE_TITLE_EN = env_str("HAVEN_INTAKE_TITLE_EN", "Contact form")
+HAVEN_INTAKE_TITLE_RU = env_str("HAVEN_INTAKE_TITLE_RU", "Форма связи")
+# The organisation's own words above the form (plain text; blank lines make paragraphs).
+HAVEN_INTAKE_INTRO_EN = env_secret("HAVEN_INTAKE_INTRO_EN") or ""
+HAVEN_INTAKE_INTRO_RU = env_secret("HAVEN_INTAKE_INTRO_RU") or ""
+# The team whose queue public requests land in (its name); none: the page says it is closed.
+HAVEN_INTAKE_TEAM = env_str("HAVEN_INTAKE_TEAM", "")
+# Which questions the form asks beyond "what happened": name, where, urgency, contact, consent.
+HAVEN_INTAKE_FIELDS = env_list(
+    "HAVEN_INTAKE_FIELDS", ["name", "where", "urgency", "contact", "consent"]
+)
+# The neutral site the quick-exit button leads to.
+HAVEN_INTAKE_EXIT_URL = env_str("HAVEN_INTAKE_EXIT_URL", "https://www.wikipedia.org/")
+HAVEN_INTAKE_MAX_CHARS = env_int("HAVEN_INTAKE_MAX_CHARS", 5000, minimum=100)
+HAVEN_INTAKE_MAX_FILE_BYTES = env_int("HAVEN_INTAKE_MAX_FILE_MB", 20, minimum=1) * 1024 * 1024
+# A form sent sooner than this after it was shown is a machine's (no JavaScript is needed
+# to wait); one older than the maximum is shown again with what was typed.
+HAVEN_INTAKE_MIN_FILL_SECONDS = env_int("HAVEN_INTAKE_MIN_FILL_SECONDS", 4, minimum=0)
+HAVEN_INTAKE_MAX_FORM_AGE = env_int("HAVEN_INTAKE_MAX_FORM_AGE_MINUTES", 180, minimum=1) * 60
+# Sent requests and wrong receipts, "<n>/minute|hour|day", per address and for everyone.
+# Behind an onion service every visitor has the same address: set the per-address
+# limits to "off" there and rely on the global ones.
+HAVEN_INTAKE_RATE_PER_ADDRESS = env_rate("HAVEN_INTAKE_RATE_PER_ADDRESS", "10/hour")
+HAVEN_INTAKE_RATE_GLOBAL = env_rate("HAVEN_INTAKE_RATE_GLOBAL", "2000/hour")
+HAVEN_INTAKE_GUESSES_PER_ADDRESS = env_rate("HAVEN_INTAKE_GUESSES_PER_ADDRESS", "10/hour")
+HAVEN_INTAKE_GUESSES_GLOBAL = env_rate("HAVEN_INTAKE_GUESSES_GLOBAL", "500/hour")
+# How long a receipt opens its request after the person last used it.
+HAVEN_INTAKE_RECEIPT_DAYS = env_int("HAVEN_INTAKE_RECEIPT_DAYS", 180, minimum=1)

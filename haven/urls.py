@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 urlpatterns = [
@@ -19,6 +20,8 @@ urlpatterns = [
     path("documents/", include("haven.documents.urls")),
     path("drafts/", include("haven.drafts.urls")),
     path("retention/", include("haven.retention.urls")),
+    path("intake/", include("haven.intake.urls")),
+    path(settings.HAVEN_INTAKE_PATH, include("haven.intake.public_urls")),
     path("api/v1/", include("haven.api.urls")),
     path("", include("haven.web.urls")),
 ]

@@ -27,6 +27,7 @@ from haven.cases.models import (
     CasePerson,
     Consent,
     Request,
+    RequestMessage,
     RiskAssessment,
 )
 from haven.lib.fuzzy_dates import FuzzyDate
@@ -161,8 +162,10 @@ def remove_person_from_case(case: Case, person, *, by) -> None:
 
 
 @transaction.atomic
-def record_request(*, team, by, case=None, **fields) -> Request:
-    """A request for help as it arrived (``REQUEST_FIELDS``), optionally already on a case."""
+def record_request(*, team, by, case=None, check: bool = True, **fields) -> Request:
+    """A request for help as it arrived (``REQUEST_FIELDS``), optionally already on a case.
+
+    ``check=False`` only for the public request page, where nobody is signed in."""
     request = Request(team=team, case=case)
     assign(request, fields, REQUEST_FIELDS)
     require_same_team(request, requester=request.requester, case=case)
@@ -173,7 +176,50 @@ def record_request(*, team, by, case=None, **fields) -> Request:
         ).exists()
     ):
         raise ValidationError({"assignee": _("Assign it to a member of the team.")})
+    return save_record(request, by=by, check=check)
+
+
+@transaction.atomic
+def assign_request(request: Request, *, by, assignee) -> Request:
+    """Hand the request to a member of its team (``None``: to nobody)."""
+    if (
+        assignee is not None
+        and not assignee.memberships.filter(
+            team_id=request.team_id, access__in=Membership.RECORD_ACCESS
+        ).exists()
+    ):
+        raise ValidationError({"assignee": _("Assign it to a member of the team.")})
+    request.assignee = assignee
     return save_record(request, by=by)
+
+
+@transaction.atomic
+def write_to_requester(request: Request, *, by, text: str) -> RequestMessage:
+    """A caseworker's message to the person who asked; they read it with their receipt."""
+    require_write(by, request)
+    require_live(request=request)
+    message = RequestMessage(
+        request=request,
+        team=request.team,
+        direction=RequestMessage.Direction.TO_REQUESTER,
+        text=text,
+        author=by,
+    )
+    return save_record(message, by=by)
+
+
+@transaction.atomic
+def record_requester_message(request: Request, *, text: str) -> RequestMessage:
+    """A message from the person who asked, sent through the public page with their
+    receipt: nobody is signed in, so no write check (the receipt was the check)."""
+    require_live(request=request)
+    message = RequestMessage(
+        request=request,
+        team=request.team,
+        direction=RequestMessage.Direction.FROM_REQUESTER,
+        text=text,
+    )
+    return save_record(message, by=None, check=False)
 
 
 @transaction.atomic

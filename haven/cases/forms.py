@@ -172,6 +172,33 @@ class JoinRequestForm(forms.Form):
         self.fields["case"].label_from_instance = lambda case: f"{case.code} {case.title}"
 
 
+class ReplyForm(forms.Form):
+    """``write_to_requester``'s field: a message the person reads with their receipt."""
+
+    text = forms.CharField(
+        label=_("Message to the person"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "They read it when they come back with their receipt. Write nothing that would "
+            "harm them if someone else read it on their phone."
+        ),
+    )
+
+
+class AssignRequestForm(forms.Form):
+    """``assign_request``'s field."""
+
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=None, required=False, empty_label=_("nobody")
+    )
+
+    def __init__(self, *args, request_obj, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _team_members(request_obj.team)
+        self.fields["assignee"].label_from_instance = lambda user: user.display_name
+
+
 class RiskForm(
     _model_form(
         RiskAssessment,

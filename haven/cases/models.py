@@ -177,6 +177,36 @@ class Request(SensitiveRecord):
         return f"request {self.uuid}"
 
 
+class RequestMessage(SensitiveRecord):
+    """One message of the conversation on a request: from the person who asked (through
+    the public page, with their receipt) or to them, from a caseworker. Once the request
+    is on a case, its messages are part of the case's record and timeline."""
+
+    class Direction(models.TextChoices):
+        FROM_REQUESTER = "in", _("From the person")
+        TO_REQUESTER = "out", _("To the person")
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    text = EncryptedTextField(_("message"), blank=False)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sent_at", "created_at"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"message {self.uuid}"
+
+    @property
+    def from_requester(self) -> bool:
+        return self.direction == self.Direction.FROM_REQUESTER
+
+
 class RiskAssessment(SensitiveRecord):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
     assessed_on = models.DateField(_("assessed on"), default=timezone.localdate)

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from haven.cases.models import Case, CaseAction, CasePerson, Request, RiskLevel
+from haven.cases.models import Case, CaseAction, CasePerson, Request, RequestMessage, RiskLevel
 from haven.cases.timeline import case_events, picture
 from haven.people.selectors import people_found
 from haven.records.access import can_write
@@ -88,6 +88,39 @@ def waiting_requests(user):
     )
 
 
+def conversation(request: Request) -> list[RequestMessage]:
+    """The messages of ``request`` (already fetched for its reader), oldest first."""
+    return list(request.messages.live().select_related("author"))
+
+
+def similar_people(user, request: Request, limit: int = 5) -> list[tuple]:
+    """People ``user`` may see whose names match the name the request gives, in either
+    script, each with the cases they are on: where a new request may belong."""
+    if request.requester_id or not (request.requester_name or "").strip():
+        return []
+    people = list(people_found(user, request.requester_name).order_by("code")[:limit])
+    links = (
+        CasePerson.objects.filter(
+            person__in=people, removed_at__isnull=True, case__in=Case.objects.visible_to(user)
+        )
+        .select_related("case")
+        .order_by("case__code")
+    )
+    cases_of: dict[int, list] = {}
+    for link in links:
+        cases_of.setdefault(link.person_id, []).append(link.case)
+    return [(person, cases_of.get(person.pk, [])) for person in people]
+
+
+def case_conversation(case: Case) -> list[RequestMessage]:
+    """The messages of every live request of ``case``, oldest first."""
+    return list(
+        RequestMessage.objects.live()
+        .filter(request__case=case, request__deleted_at__isnull=True)
+        .select_related("author", "request")
+    )
+
+
 def case_page_data(case: Case, user) -> dict:
     """Everything the case page shows of ``case`` (already fetched for ``user``)."""
     events = case_events(case)
@@ -111,6 +144,7 @@ def case_page_data(case: Case, user) -> dict:
             .order_by("removed_at")
         ),
         "requests": list(case.requests.live().select_related("channel")),
+        "conversation": case_conversation(case),
         "assessments": list(
             case.assessments.live().prefetch_related("threat_sources", "threat_types")
         ),

@@ -57,6 +57,17 @@ def case_events(case) -> list[CaseEvent]:
                 request.summary,
             )
         )
+        for message in request.messages.live():
+            events.append(
+                CaseEvent(
+                    _day(message.sent_at),
+                    "request",
+                    _("Message from the person")
+                    if message.from_requester
+                    else _("Message to the person"),
+                    message.text,
+                )
+            )
     versions = RecordVersion.objects.filter(
         object_type="cases.case", object_uuid=case.uuid
     ).order_by("number")

@@ -20,6 +20,7 @@ from haven.cases import actions, selectors
 from haven.cases.forms import (
     ActionForm,
     AddPersonForm,
+    AssignRequestForm,
     CaseForm,
     ConsentForm,
     ConvertRequestForm,
@@ -28,6 +29,7 @@ from haven.cases.forms import (
     NewCaseForm,
     NoteForm,
     PetitionForm,
+    ReplyForm,
     RequestForm,
     RiskForm,
     StatusForm,
@@ -139,6 +141,12 @@ def _request_page(request, intake, form=None, save=None, **forms):
             "intake": intake,
             "convert": ConvertRequestForm(),
             "join": JoinRequestForm(request_obj=intake, user=request.user),
+            "reply": ReplyForm(),
+            "assign": AssignRequestForm(
+                request_obj=intake, initial={"assignee": intake.assignee_id}
+            ),
+            "conversation": selectors.conversation(intake),
+            "similar_people": selectors.similar_people(request.user, intake),
             "can_write": can_write(request.user, intake),
             **forms,
         }
@@ -188,6 +196,34 @@ def request_join(request, uuid):
         return _saved(request, case, _("Request added to case %(code)s.") % {"code": case.code})
 
     return _request_page(request, intake, form, save, join=form)
+
+
+@require_POST
+def request_reply(request, uuid):
+    intake = get_request_for_user(request.user, uuid, write=True)
+    form = ReplyForm(request.POST)
+
+    def save(data):
+        actions.write_to_requester(intake, by=request.user, **data)
+        messages.success(
+            request, _("Message sent: the person reads it when they come back with their receipt.")
+        )
+        return redirect("cases:request_detail", uuid=intake.uuid)
+
+    return _request_page(request, intake, form, save, reply=form)
+
+
+@require_POST
+def request_assign(request, uuid):
+    intake = get_request_for_user(request.user, uuid, write=True)
+    form = AssignRequestForm(request.POST, request_obj=intake)
+
+    def save(data):
+        actions.assign_request(intake, by=request.user, **data)
+        messages.success(request, _("Request assigned."))
+        return redirect("cases:request_detail", uuid=intake.uuid)
+
+    return _request_page(request, intake, form, save, assign=form)
 
 
 # --- cases ---------------------------------------------------------------------------------

@@ -38,6 +38,11 @@ LEFT_OUT = {
         "petition drafts: each DOCX stays encrypted in the instance that made it, and can be "
         "drafted again from the case where the archive arrives"
     ),
+    "intake.submission": (
+        "what the public request page adds to a request (the receipt's hash, which opens "
+        "nothing on another instance, where the person is and how to reach them): the "
+        "request and its messages travel"
+    ),
     "imports.savedmapping": (
         "saved import mappings: each can be downloaded as JSON from its import's page"
     ),

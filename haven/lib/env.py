@@ -56,6 +56,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate limit, "<n>/minute", "<n>/hour", "<n>/day", or "off"."""
+    raw = os.environ.get(name, default).strip()
+    count, _slash, unit = raw.partition("/")
+    if raw.lower() != "off" and not (count.isdigit() and unit in ("minute", "hour", "day")):
+        raise ConfigError(
+            f"{name} must be '<n>/minute', '<n>/hour', '<n>/day' or 'off'; got {raw!r}"
+        )
+    return raw
+
+
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default

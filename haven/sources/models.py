@@ -101,8 +101,9 @@ class EvidenceFile(SensitiveRecord):
     sha256 = EncryptedTextField(_("SHA-256"), max_length=64, blank=False)
     file_key = EncryptedTextField(max_length=64, blank=False)
     role = models.CharField(_("role"), max_length=14, choices=Role.choices, default=Role.ORIGINAL)
+    # Nobody, for a file a person sent through the public request page.
     uploaded_by = models.ForeignKey(
-        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:

@@ -99,6 +99,7 @@ def plant(team, member) -> list:
 
     case = open_case(team=team, by=member, title="Protection", persons=[people[0]])
     set_hold(case, by=member, name=SENTENCES[0])
+    plant_public_requests(team, member)
     visible = Person.objects.visible_to(member)
     assert blind.matching(visible, "contacts", PHONES[3]).count() == 1
     assert blind.matching(visible, "name", CYRILLIC_NAMES[4].split()[1]).count() == 1
@@ -106,6 +107,28 @@ def plant(team, member) -> list:
 
     assert len(search_texts("микроавтобус", member).hits) == 5  # the notes' words are indexed
     return people
+
+
+def plant_public_requests(team, member) -> None:
+    """What a person writes through the public request page, a file they send, and the
+    conversation with a caseworker: all of it canaries."""
+    from haven.cases.actions import record_requester_message, write_to_requester
+    from haven.intake.actions import submit_request
+    from haven.sources.vault import seal_bytes
+
+    for n in range(3):
+        upload = seal_bytes(SENTENCES[n + 3].encode(), "statement.txt", "text/plain")
+        submission, _receipt = submit_request(
+            team=team,
+            what=SENTENCES[n],
+            language="ru",
+            place=ADDRESSES[n],
+            contact=PHONES[n],
+            consent_to_contact=True,
+            uploads=[upload],
+        )
+        write_to_requester(submission.request, by=member, text=f"{LATIN_NAMES[n]}, call us.")
+        record_requester_message(submission.request, text=CYRILLIC_NAMES[n])
 
 
 def main(snapshot: str) -> None:

@@ -72,6 +72,11 @@ def world(personas):
         source, seal_bytes(b"%PDF-1.4\n" + b"testimony " * 50, "t.pdf", "application/pdf"), by=by
     )
     from haven.imports.actions import start_import
+    from haven.intake.actions import submit_request
+
+    submission, _receipt = submit_request(
+        team=team, what="Sent from the public page.", language="ru"
+    )
 
     import_job = start_import(
         team=team, by=by, name="people.csv", data="name,phone\nАнна,+7 900\n".encode()
@@ -89,6 +94,7 @@ def world(personas):
         merge=merge(victim, twin, by=by),
         case=case,
         intake=intake,
+        submission=submission,
         petition=petition,
         # The case, handed to the member by the administrator.
         notification=case_handed(case, by=personas.administrator),

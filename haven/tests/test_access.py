@@ -24,6 +24,10 @@ OPEN_ROUTES = {
     "accounts:quick_exit",
     "accounts:blank",
     "otp_webauthn:js-i18n-catalog",
+    # The public request page: for people who have no account (haven/intake).
+    "intake_public:form",
+    "intake_public:receipt",
+    "intake_public:message",
 }
 SECOND_FACTOR_ROUTES = {
     "accounts:second_factor",

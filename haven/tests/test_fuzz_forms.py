@@ -152,6 +152,8 @@ DECLARED_FORMS = {
     # Shown for each legal hold and each retention rule (the world has none): buttons.
     "retention:hold_lift": (None, {}),
     "retention:rule_delete": (None, {}),
+    # The public page's message form, shown only to a person who gave their receipt.
+    "intake_public:message": (None, {"receipt": "ABCD-EFGH-2345-6789-KMNP", "text": "x"}),
     # Shown under a report once it is shown: the report's definition and a name.
     "reports:save": (
         None,
@@ -702,6 +704,11 @@ def fuzzer(personas, world, monkeypatch, settings) -> Fuzzer:
     # year 1 there are still year 0 in UTC.
     settings.TIME_ZONE = "Europe/Moscow"
     by, team = personas.member, personas.team
+    # The public request page open on the team, with no wait and no limits in the way.
+    settings.HAVEN_INTAKE_TEAM = team.name
+    settings.HAVEN_INTAKE_MIN_FILL_SECONDS = 0
+    for limit in ("RATE_PER_ADDRESS", "RATE_GLOBAL", "GUESSES_PER_ADDRESS", "GUESSES_GLOBAL"):
+        setattr(settings, f"HAVEN_INTAKE_{limit}", "off")
     world.member = by
     # The member documents as well, so that the evidence bundle is theirs to export.
     by.role = Role.DOCUMENTER

@@ -38,6 +38,7 @@ API_CREATE = {
 API_PART_CREATE = {"member": 415, "read_only": 403, **NOT_THEIRS, "anonymous": API}
 API_POST_ONLY = {persona: 405 for persona in EVERYONE}
 ERASERS = {"member": 403, "read_only": 403, **NOT_THEIRS}
+PUBLIC = {persona: 503 for persona in EVERYONE}
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,31 @@ ROUTES: dict[str, Entry] = {
     ),
     "cases:request_join": Entry(
         _uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "cases:request_reply": Entry(
+        _uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "cases:request_assign": Entry(
+        _uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 302}
+    ),
+    # The intake team's queue, and the public request page (open to anyone; closed here,
+    # as the world names no intake team).
+    "intake:queue": Entry(get=EVERYONE),
+    "intake:spam": Entry(
+        _uuid("submission"), get=POST_ONLY, post=NOT_THEIRS_POST | {"member": 302}
+    ),
+    "intake_public:form": Entry(
+        get=PUBLIC | {"anonymous": 503}, post=PUBLIC | {"anonymous": 503}, anonymous=503
+    ),
+    "intake_public:receipt": Entry(
+        get=PUBLIC | {"anonymous": 200, **{p: 200 for p in EVERYONE}},
+        post=PUBLIC | {"anonymous": 400, **{p: 400 for p in EVERYONE}},
+        anonymous=200,
+    ),
+    "intake_public:message": Entry(
+        get={p: 405 for p in EVERYONE},
+        post={"anonymous": 400, **{p: 400 for p in EVERYONE}},
+        anonymous=405,
     ),
     "cases:detail": Entry(_uuid("case"), get=READERS),
     "cases:edit": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),

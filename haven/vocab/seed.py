@@ -11,6 +11,7 @@ DEFAULT_TERMS = {
         ("email", "E-mail", "Эл. почта"),
         ("in_person", "In person", "Лично"),
         ("referral", "Referral from another organisation", "Направление от другой организации"),
+        ("web_form", "Web form", "Веб-форма"),
     ],
     "threat_source": [
         ("state_agents", "State agents", "Представители государства"),

@@ -38,9 +38,10 @@ def not_carried() -> set:
     that set it, not the team's records wherever they go)."""
     from haven.drafts.models import Draft
     from haven.imports.models import ImportJob, SavedMapping
+    from haven.intake.models import Submission
     from haven.retention.models import LegalHold
 
-    return {EvidenceFile, ImportJob, SavedMapping, Draft, LegalHold}
+    return {EvidenceFile, ImportJob, SavedMapping, Draft, LegalHold, Submission}
 
 
 def record_models() -> list:
@@ -144,8 +145,10 @@ def empty_the_instance() -> None:
     """Delete every record of every team, their versions and index, every vocabulary
     term and every place: what the receiving instance lacks, the import must bring."""
     from haven.exchange.kinds import kinds
+    from haven.intake.models import Submission
 
     EvidenceFile._base_manager.all().delete()
+    Submission._base_manager.all().delete()
     for kind in reversed(kinds()):
         kind.model._base_manager.all().delete()
     RecordVersion.objects.all().delete()
@@ -195,6 +198,14 @@ def rich_team(db):
     delete_record(cited, by=worker)
     forgotten = add_person(team=team, by=worker, name="Nobody at all")
     delete_record(forgotten, by=worker)
+    # A request sent through the public page, and the conversation on it.
+    from haven.intake.actions import submit_request
+
+    submission, _receipt = submit_request(
+        team=team, what="They threaten me at home.", language="ru", place="Гудермес"
+    )
+    cases.write_to_requester(submission.request, by=worker, text="Can you talk tonight?")
+    cases.record_requester_message(submission.request, text="Yes, after ten.")
     return {
         "team": team,
         "worker": worker,

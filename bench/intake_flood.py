@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""A flood on the public request page: N machine submissions against 127.0.0.1, with a
+few real requests among them; does the queue stay usable, and is any real one lost?
+
+Starts a throwaway instance served as ``haven serve`` serves it (gunicorn, 2 workers x 4
+threads), with an intake team, and sends ``--count`` submissions from ``--clients``
+threads, each fetching the form (for its token) and posting it, as a browser without
+JavaScript does. The flood is mixed: a quarter fill in the trap field, a quarter come
+from two addresses (and hit the per-address limit), the rest from addresses of
+their own (told to the server in X-Forwarded-For, as a proxy would). Every 500th (at
+least ten in all) is a person's real request, whose receipt is kept.
+
+Afterwards it checks, and exits 1 unless all hold:
+  - no 500 and no refused connection;
+  - every real request is in the database with what was typed, and its receipt opens
+    the caseworker's reply;
+  - the queue's first page (the most urgent first) is read within the floor below.
+It prints submissions per second, p50/p95/p99 of a POST, the answers by status, how
+many requests wait, the time to read the queue's first page, and the conditions.
+
+    .venv/bin/python bench/intake_flood.py                 # 10,000 submissions
+    .venv/bin/python bench/intake_flood.py --count 300     # a quick check
+    scripts/with-postgres .venv/bin/python bench/intake_flood.py --count 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import _conditions
+import _instance
+from load import free_port, serve, stop
+
+QUEUE_FLOOR_MS = 500  # the queue's first page, read as the caseworker's page reads it
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
+RECEIPT = re.compile(r'class="receipt">([A-Z0-9-]+)<')
+
+
+def _call(url: str, data: dict | None = None, address: str = "") -> tuple[int, str, float]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers={"X-Forwarded-For": address})  # noqa: S310
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (127.0.0.1)
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        status, text = exc.code, exc.read().decode()
+    return status, text, time.perf_counter() - started
+
+
+def one(base: str, n: int, real_every: int) -> dict:
+    """Submission ``n``: what kind it was, its answer, its time, and a real one's receipt."""
+    if n % real_every == real_every - 1:
+        kind, address = "real", f"192.0.2.{n % 250}"
+        fields = {"what": f"Real request {n}: please help", "urgency": "immediate"}
+    elif n % 4 == 0:
+        kind, address = "trap", f"10.1.{n // 250 % 250}.{n % 250}"
+        fields = {"what": "cheap watches", "website": "http://spam.example"}
+    elif n % 4 == 1:
+        kind, address = "same address", f"10.9.9.{n % 2}"
+        fields = {"what": f"flood {n}", "urgency": "routine"}
+    else:
+        kind, address = "flood", f"10.2.{n // 250 % 250}.{n % 250}"
+        fields = {"what": f"flood {n}", "urgency": "routine"}
+    status, page, _seconds = _call(f"{base}/help/", address=address)
+    token = TOKEN.search(page)
+    fields["token"] = token.group(1) if token else ""
+    status, page, seconds = _call(f"{base}/help/", fields, address=address)
+    found = RECEIPT.search(page) if kind == "real" else None
+    return {
+        "kind": kind,
+        "status": status,
+        "seconds": seconds,
+        "n": n,
+        "receipt": found.group(1) if found else None,
+        "address": address,
+    }
+
+
+def check_real(base: str, results: list[dict], member) -> tuple[int, int]:
+    """(real requests found with a working receipt, real requests sent)."""
+    from haven.cases.actions import write_to_requester
+    from haven.cases.models import Request
+
+    real = [r for r in results if r["kind"] == "real"]
+    by_text = {}
+    for request in Request.objects.live().filter(urgency="immediate"):
+        by_text[request.summary] = request
+    good = 0
+    for result in real:
+        request = by_text.get(f"Real request {result['n']}: please help")
+        if request is None or result["receipt"] is None:
+            continue
+        write_to_requester(request, by=member, text=f"Answer {result['n']}")
+        status, page, _s = _call(
+            f"{base}/help/r/", {"receipt": result["receipt"]}, address="198.51.100.200"
+        )
+        good += status == 200 and f"Answer {result['n']}" in page
+    return good, len(real)
+
+
+def queue_first_page(member) -> tuple[float, int]:
+    from haven.intake.selectors import waiting
+
+    started = time.perf_counter()
+    rows = list(waiting(member)[:50])
+    for submission in rows:  # what the page shows, decrypted
+        _ = (submission.place, submission.request.summary)
+    return (time.perf_counter() - started) * 1000, waiting(member).count()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args()
+    os.environ.update(
+        {
+            "HAVEN_INTAKE_TEAM": "Intake desk",
+            "HAVEN_INTAKE_MIN_FILL_SECONDS": "0",
+            "HAVEN_INTAKE_RATE_PER_ADDRESS": "20/hour",
+            "HAVEN_INTAKE_RATE_GLOBAL": f"{args.count * 2}/hour",
+            "HAVEN_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+        }
+    )
+    workdir = _instance.start()
+    from haven.accounts.actions import add_member, create_team, create_user
+    from haven.accounts.models import Role
+
+    team = create_team("Intake desk")
+    member, _password = create_user(email="intake@example.org", role=Role.CASEWORKER)
+    add_member(team, member)
+    port = free_port()
+    server = serve(port, workdir / "access.log", workdir / "error.log")
+    base = f"http://127.0.0.1:{port}"
+    # Every 500th is a person's (at least ten in a short run).
+    real_every = max(2, min(500, args.count // 10))
+    conditions = _conditions.start()
+    started = time.perf_counter()
+    try:
+        with ThreadPoolExecutor(args.clients) as pool:
+            results = list(pool.map(lambda n: one(base, n, real_every), range(args.count)))
+        elapsed = time.perf_counter() - started
+        good, real = check_real(base, results, member)
+    finally:
+        stop(server)
+    queue_ms, waiting_count = queue_first_page(member)
+    seconds = sorted(r["seconds"] for r in results)
+    answers = Counter((r["kind"], r["status"]) for r in results)
+    quantiles = statistics.quantiles(seconds, n=100) if len(seconds) > 1 else seconds * 99
+    print(
+        f"intake flood: {args.count} submissions from {args.clients} clients in {elapsed:.1f} s "
+        f"({args.count / elapsed:.1f}/s)"
+    )
+    print(
+        f"  POST p50 {quantiles[49] * 1000:.0f} ms, p95 {quantiles[94] * 1000:.0f} ms, "
+        f"p99 {quantiles[98] * 1000:.0f} ms"
+    )
+    for (kind, status), n in sorted(answers.items()):
+        print(f"  {kind:>12}: {n} answered {status}")
+    print(f"  real requests kept and answered: {good} of {real}")
+    print(
+        f"  queue: {waiting_count} waiting; first page read in {queue_ms:.0f} ms "
+        f"(floor {QUEUE_FLOOR_MS} ms)"
+    )
+    from django.db import connection
+
+    conditions.report(
+        database=connection.vendor,
+        cache=_conditions.GENERATED,
+        notes="2 gunicorn workers x 4 threads, no files attached",
+    )
+    failed = any(status >= 500 for _kind, status in answers) or good != real or real == 0
+    failed = failed or queue_ms > QUEUE_FLOOR_MS
+    print("FAILED" if failed else "ok")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

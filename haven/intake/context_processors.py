@@ -1,0 +1,25 @@
+"""The header's count of public requests waiting for triage: the intake team's in-app
+notice. Lazy, so a page that does not show the header pays nothing."""
+
+from __future__ import annotations
+
+from django.utils.functional import cached_property
+
+
+class WaitingPublicRequests:
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def count(self) -> int:
+        from haven.intake.selectors import waiting
+
+        user = self.user
+        if not (user and user.is_authenticated and getattr(user, "is_verified", bool)()):
+            return 0
+        # Those nobody has taken yet; ``visible_to`` leaves out other teams' requests.
+        return waiting(user).filter(request__assignee__isnull=True).count()
+
+
+def waiting_public_requests(request) -> dict:
+    return {"public_requests": WaitingPublicRequests(getattr(request, "user", None))}

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from haven.intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<uuid:uuid>/spam/", views.spam, name="spam"),
+]
