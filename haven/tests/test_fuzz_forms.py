@@ -674,6 +674,8 @@ def fuzzer(personas, world, monkeypatch, settings) -> Fuzzer:
     # The member documents as well, so that the evidence bundle is theirs to export.
     by.role = Role.DOCUMENTER
     by.save(update_fields=["role"])
+    # And may make a person's own copy, so that its form is on the person's page.
+    settings.HAVEN_SUBJECT_ACCESS_ROLES = [Role.DOCUMENTER]
     # Two records of one person (the duplicates page offers to merge them), a version
     # to go back to, a member to remove from the team.
     world.spare = add_person(team=team, by=by, name="Ахмед Исаев")

@@ -60,9 +60,7 @@ def test_every_page_shows_the_code_only_to_a_member_not_named(personas, world, s
         url = reverse(name, kwargs=entry.kwargs(world))
         response = reader.get(url)
         assert response.status_code == 200, f"GET {url}: {response.status_code}"
-        body = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        )
+        body = b"".join(response.streaming_content) if response.streaming else response.content
         assert not _leaks(body), f"{name} ({url}) shows {_leaks(body)} to a member not named"
         walked += 1
     assert walked > 30  # the walk did reach the pages
@@ -195,3 +193,21 @@ def test_the_seal_page_seals_and_unseals(personas, world):
     assert not Person.objects.get(pk=world.person.pk).sealed
     html = reader.get(reverse("people:detail", kwargs={"uuid": person.uuid})).content.decode()
     assert "Ибрагим" in html
+
+
+def test_a_team_archive_needs_a_member_named_on_each_sealed_person(personas, sealed):
+    """An archive carries every name and not the seal: a member not named may not make one."""
+    import io
+
+    from haven.accounts.models import Membership
+    from haven.accounts.tests.factories import UserFactory
+    from haven.exchange.archive.format import ArchiveError
+    from haven.exchange.archive.writing import export_team
+
+    other = UserFactory()
+    Membership.objects.create(team=sealed.team, user=other, access=Membership.Access.MEMBER)
+    with pytest.raises(ArchiveError, match=sealed.code):
+        export_team(sealed.team, by=other, out=io.StringIO())
+    out = io.StringIO()
+    export_team(sealed.team, by=personas.member, out=out)
+    assert NAME in out.getvalue()

@@ -19,7 +19,6 @@ from haven.audit.models import AuditEntry
 from haven.documents.testing import pdf_pages, pdf_text
 from haven.people.actions import seal_person, update_person
 from haven.sources.bundle import verify
-from haven.tests.conftest import world  # noqa: F401 - one record of every kind
 
 pytestmark = pytest.mark.django_db
 
