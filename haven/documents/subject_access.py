@@ -531,11 +531,9 @@ def _incidents(incidents, acts, involvements, redact) -> Part:
 def _sources(sources, files, redact) -> Part:
     rows = []
     for source in sources:
-        rows.append(
-            [source.code, _cut(redact(source.title)), str(source.get_kind_display()), "", ""]
-        )
+        rows.append([source.code, _cut(redact(source.title)), str(source.get_kind_display()), ""])
         rows += [
-            [source.code, _cut(redact(f.name)), "", f.sha256, str(f.size)]
+            [source.code, _cut(redact(f.name)), str(f.size), f.sha256]
             for f in files
             if f.source_id == source.pk
         ]
@@ -543,9 +541,9 @@ def _sources(sources, files, redact) -> Part:
         _("Sources and their files"),
         text=_("The SHA-256 of each file was taken when it was uploaded."),
         table=Table(
-            [_("Source"), _("Title or file"), _("Kind"), _("SHA-256"), _("Bytes")],
+            [_("Source"), _("Title or file"), _("Kind or bytes"), _("SHA-256")],
             rows,
-            [11, 30, 12, 37, 10],
+            [13, 19, 13, 55],
             [3],
         ),
         empty=_("No source is linked."),
