@@ -31,10 +31,27 @@ def unmasked() -> Iterator[None]:
         _unmasked.reset(token)
 
 
+_reader: ContextVar[object | None] = ContextVar("haven_reader", default=None)
+
+
+@contextmanager
+def reading_as(user) -> Iterator[None]:
+    """Inside, masked fields are read for ``user``: for work done outside its request's
+    context (a streamed export's pieces, read after the view returned)."""
+    token = _reader.set(user)
+    try:
+        yield
+    finally:
+        _reader.reset(token)
+
+
 def viewer():
     """The user on whose behalf Haven is reading now, or None (nobody: masked)."""
     from haven.audit.context import current_context
 
+    reader = _reader.get()
+    if reader is not None:
+        return reader
     context = current_context()
     return context.current_actor() if context is not None else None
 

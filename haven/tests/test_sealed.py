@@ -143,6 +143,23 @@ def test_exports_and_the_api_show_the_code(personas, world, sealed):
         assert not _leaks(response.content), f"the API's search carries {_leaks(response.content)}"
     named = ApiClient(token_for(personas.member)[1]).get(f"/api/v1/people/{sealed.uuid}/")
     assert NAME in named.content.decode()
+    # A named member's identifying export names them: a streamed file is read for its maker.
+    personas.member.role = "coordinator"
+    personas.member.save(update_fields=["role"])
+    for fmt in ("csv", "xlsx"):
+        response = _signed_in(personas.member).post(
+            reverse("exports:download", kwargs={"kind": "people"}),
+            {
+                "export-format": fmt,
+                "export-variant": "identifying",
+                "export-reason": "For the court in Grozny, case file",
+            },
+        )
+        body = b"".join(response.streaming_content)
+        if fmt == "csv":
+            assert NAME.encode() in body
+        else:
+            assert body.startswith(b"PK")
 
 
 def test_a_member_not_named_cannot_change_or_unseal_the_person(personas, sealed):
