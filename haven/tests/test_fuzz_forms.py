@@ -259,6 +259,8 @@ SESSION_FOR = {
     "accounts:login": "visitor",
     "accounts:second_factor": "password_only",
     "accounts:enroll": "enrolling",
+    # The route table's member is a caseworker; here the member's role may (see ``fuzzer``).
+    "documents:own_copy": "member",
 }
 
 # Empty fields are filled with a value most forms take, so that one hostile field meets
