@@ -20,6 +20,7 @@ COMMANDS = {
     "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
     "export": "Export a list (people, cases, incidents, sources, statistics) to CSV, XLSX, JSON.",
     "dossier": "A case's dossier for its lawyer: CASE --by EMAIL --reason R -o FILE (PDF, DOCX).",
+    "own-copy": "A person's own copy (subject access): PERSON --by EMAIL --reason R -o FILE.zip.",
     "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
     "restore": "Restore a backup into a new, empty instance that has the same KEK.",
     "erase": "Erase a person, case, request or evidence file: KIND UUID --by EMAIL --reason R.",
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from haven.audit.context import Channel, audit_context
 
-    command = ["haven", *rest] if name == "manage" else ["haven", name, *rest]
+    command = ["haven", *rest] if name == "manage" else ["haven", name.replace("-", "_"), *rest]
     if name == "serve":  # the web server's requests set their own context
         execute_from_command_line(command)
     else:

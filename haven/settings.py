@@ -313,6 +313,11 @@ HAVEN_WORD_INDEX_SKIP = env_list("HAVEN_WORD_INDEX_SKIP", [])
 HAVEN_EXPORT_IDENTIFYING_ROLES = env_list(
     "HAVEN_EXPORT_IDENTIFYING_ROLES", ["coordinator", "lawyer", "administrator"]
 )
+# The roles that may make a person's own copy (subject access, haven.documents), as
+# a member of the person's team, with a stated reason.
+HAVEN_SUBJECT_ACCESS_ROLES = env_list(
+    "HAVEN_SUBJECT_ACCESS_ROLES", ["coordinator", "administrator"]
+)
 # An Excel workbook is built whole in memory (no plaintext temporary files): its rows
 # are limited. CSV and JSON stream and have no limit.
 HAVEN_EXPORT_XLSX_MAX_ROWS = env_int("HAVEN_EXPORT_XLSX_MAX_ROWS", 20_000, minimum=1)

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
@@ -24,8 +24,11 @@ from haven.cases.timeline import picture
 from haven.documents.dossier import Dossier, gather
 from haven.documents.pdf import render_pdf
 from haven.documents.signing import seal
+from haven.documents.subject_access import OwnCopy, build_bundle, may_make
+from haven.documents.subject_access import gather as gather_own_copy
 from haven.documents.word import render_docx
 from haven.exports.actions import REASON_MAX, REASON_MIN
+from haven.records.access import can_write
 
 FORMATS = {
     "pdf": "application/pdf",
@@ -170,3 +173,86 @@ def _pieces(text: str, size: int) -> list[str]:
         else:
             current = f"{current} {word}".strip()
     return [*pieces, current] if current else pieces
+
+
+@dataclass
+class OwnCopyFile:
+    data: bytes
+    filename: str
+    sha256: str
+    copy: OwnCopy
+
+
+def own_copy_notice() -> str:
+    return _(
+        "Everything Haven holds about this person, for the person. Other people appear "
+        "by their codes only."
+    )
+
+
+def make_own_copy(person, *, by, language: str, reason: str, request=None) -> OwnCopyFile:
+    """The own copy of ``person`` (subject access) as a signed zip, in ``language``.
+
+    Refuses with ``Http404`` a person ``by`` may not read; with ``PermissionDenied`` a
+    role outside ``HAVEN_SUBJECT_ACCESS_ROLES``, a member who may not write in the
+    person's team, or one not named on a sealed person (the copy would have the code
+    where the name is); with ``ValidationError`` a missing reason or an unknown
+    language. Writes one ``documents.own_copy.made`` entry with the language, the
+    SHA-256 of the zip, the reason and every record the copy shows.
+    """
+    from haven.people.models import Person
+
+    if not Person.objects.visible_to(by).filter(pk=person.pk).exists():
+        record("access.denied", actor=by, request=request, summary=f"own copy {person.code}")
+        raise Http404
+    if not may_make(by) or not can_write(by, person) or not person.shown_to(by):
+        record("access.denied", actor=by, request=request, target=person, summary="own copy")
+        raise PermissionDenied
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose English or Russian.")})
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Say who asked for the copy and how it reaches them (at least %(n)s "
+                    "characters): the reason goes into the audit log."
+                )
+                % {"n": REASON_MIN}
+            }
+        )
+    reason = reason[:REASON_MAX]
+    made = timezone.now()
+    copy = gather_own_copy(person, by=by, language=language, reason=reason, made_at=made)
+    statement = copy.statement()
+    with translation.override(language):
+        pdf = render_pdf(
+            "documents/dossier.html",
+            {"dossier": copy, "picture": None, "notice": own_copy_notice()},
+            language=language,
+            title=copy.title,
+            statement=statement,
+        )
+    data = build_bundle(pdf, statement)
+    digest = hashlib.sha256(data).hexdigest()
+    _audit_own_copy(copy, by=by, sha256=digest, reason=reason, request=request)
+    day = timezone.localdate(made).isoformat()
+    return OwnCopyFile(
+        data=data, filename=f"own-copy-{person.code}-{language}-{day}.zip", sha256=digest, copy=copy
+    )
+
+
+@transaction.atomic
+def _audit_own_copy(copy: OwnCopy, *, by, sha256, reason, request=None) -> None:
+    summary = (
+        f"own copy {copy.person.code} {copy.language}, sha256 {sha256}, "
+        f"{len(copy.others)} others by code, reason: {reason}"
+    )
+    record(
+        "documents.own_copy.made",
+        actor=by,
+        target=copy.person,
+        request=request,
+        summary=summary[:SUMMARY_MAX],
+        records=copy.records,
+    )

@@ -33,3 +33,21 @@ class DossierForm(forms.Form):
     def __init__(self, *args, language: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].initial = language
+
+
+class OwnCopyForm(forms.Form):
+    """How to make a person's own copy: the person's language and why it is made."""
+
+    language = forms.ChoiceField(
+        label=_("The person's language"), choices=settings.LANGUAGES, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Who asked for the copy, and how it reaches them. It goes into the audit log."),
+    )
+
+    def __init__(self, *args, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = language

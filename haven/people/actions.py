@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from haven.audit.actions import record
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.partial_dates import PartialDate
-from haven.people.models import Person, Relationship
-from haven.records.access import require_same_team
+from haven.people.models import Person, Relationship, require_shown
+from haven.records.access import require_same_team, require_write
 from haven.records.actions import assign, delete_record, save_record
 
 # What an edit may change; whereabouts change through record_move, change_move and
@@ -45,7 +45,9 @@ def add_person(*, team, by, name: str, **fields) -> Person:
 
 @transaction.atomic
 def update_person(person: Person, *, by, **fields) -> Person:
-    """Change the fields named (any of ``EDITABLE``); TypeError for any other name."""
+    """Change the fields named (any of ``EDITABLE``); TypeError for any other name.
+    ``PermissionDenied`` for a member not named on a sealed person."""
+    require_shown(person, by)
     assign(person, fields, EDITABLE)
     return save_record(person, by=by)
 
@@ -144,3 +146,43 @@ def change_relationship(relationship: Relationship, *, by, kind, other: Person, 
 def remove_relationship(relationship: Relationship, *, by) -> Relationship:
     """Soft: the relationship leaves the person's page and keeps its history."""
     return delete_record(relationship, by=by)
+
+
+@transaction.atomic
+def seal_person(person: Person, *, by, members) -> Person:
+    """Seal ``person``: name forms and contacts only for ``members`` (users of the
+    person's team with record access), ``by`` among them so that nobody seals a
+    person away from themself. A sealed person's seal changes only by a named member.
+    ``ValidationError`` on ``members`` for anyone outside the team."""
+    from haven.accounts.models import Membership
+
+    require_write(by, person)
+    require_shown(person, by)
+    chosen = {user.pk for user in members} | {by.pk}
+    allowed = set(
+        Membership.objects.filter(
+            team_id=person.team_id, access__in=Membership.RECORD_ACCESS, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    if chosen - allowed:
+        raise ValidationError({"members": _("Only members of the person's team can be named.")})
+    Person.objects.filter(pk=person.pk).update(sealed=True, sealed_for=sorted(chosen))
+    person.sealed, person.sealed_for = True, sorted(chosen)
+    record(
+        "people.person.sealed",
+        actor=by,
+        target=person,
+        summary=f"{len(chosen)} named members",
+    )
+    return person
+
+
+@transaction.atomic
+def unseal_person(person: Person, *, by) -> Person:
+    """Show ``person``'s name forms and contacts to every member again: a named member only."""
+    require_write(by, person)
+    require_shown(person, by)
+    Person.objects.filter(pk=person.pk).update(sealed=False, sealed_for=[])
+    person.sealed, person.sealed_for = False, []
+    record("people.person.unsealed", actor=by, target=person)
+    return person

@@ -32,7 +32,7 @@ from rapidfuzz.distance import OSA
 from haven.audit.actions import record
 from haven.lib.names import Parser, name_terms, score_parsed, tokens
 from haven.lib.normalize import contact_terms, fold
-from haven.people.models import Merge, Person, Relationship
+from haven.people.models import Merge, Person, Relationship, require_shown
 from haven.records.access import require_write
 from haven.records.actions import save_record
 
@@ -352,6 +352,14 @@ def merge(kept: Person, merged: Person, *, by) -> Merge:
         raise ValidationError(_("Only two different people of one team can be merged."))
     require_write(by, kept)
     require_write(by, merged)
+    require_shown(kept, by)
+    require_shown(merged, by)
+    if merged.sealed and not kept.sealed:
+        # The sealed person's name forms would join a record every member can read.
+        raise ValidationError(
+            _("%(code)s is sealed: seal %(kept)s first, or keep %(code)s instead.")
+            % {"code": merged.code, "kept": kept.code}
+        )
     moved = []
     for model, name in _references(merged):
         for row in model._base_manager.filter(**{name: merged}):
@@ -389,6 +397,7 @@ def undo(result: Merge, *, by) -> None:
     kept = Person.objects.get(pk=result.kept_id)
     merged = Person._base_manager.get(pk=result.merged_id)
     require_write(by, kept)
+    require_shown(kept, by)
     for item in result.moved:
         if "case_link" in item:  # written by merges before links were handled generally
             item = {"model": "cases.caseperson", "link": {"case_id": item["case_link"]}}

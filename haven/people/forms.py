@@ -9,11 +9,10 @@ from haven.lib.fuzzy_fields import FuzzyDateField
 from haven.lib.normalize import contact_terms
 from haven.lib.partial_dates import PartialDate
 from haven.people.models import Person
-from haven.people.selectors import PERSON_COLUMNS, PERSON_ORDER
-from haven.records.models import member_teams
+from haven.people.selectors import PERSON_COLUMNS, PERSON_ORDER, person_match
 from haven.vocab.models import Term, Vocabulary
 from haven.web.forms import TeamField
-from haven.web.lists import FIND_LABEL, ListFilters, Listing, Sorting, text_match
+from haven.web.lists import FIND_LABEL, ListFilters, Listing, Sorting
 from haven.web.pickers import PersonPicker
 
 
@@ -170,14 +169,17 @@ class FindForm(ListFilters):
         them when there is no query."""
         if not self.query:
             return people
-        return people.filter(text_match(Person, self.query, member_teams(self.user)))
+        return people.filter(person_match(self.user, self.query))
 
 
 def person_listing(user, data=None, *, posted: bool = False) -> Listing:
     """The people list, for its page and its export: the people ``user`` may see, found
     and sorted as ``data`` (the list's GET or POSTed lookup) asks."""
     find = FindForm(data or None, user=user)
-    sorting = Sorting(PERSON_COLUMNS, PERSON_ORDER, data, posted)
+    # Pseudonyms by default: the list names nobody; a lookup's results show the name
+    # (the one who typed it must tell the matches apart), as the search page does.
+    columns = [c for c in PERSON_COLUMNS if find.query or c.key != "name"]
+    sorting = Sorting(columns, PERSON_ORDER, data, posted)
     people = Person.objects.visible_to(user).select_related("team")
     return Listing(find, sorting, sorting.apply(find.apply(people)))
 
@@ -234,3 +236,49 @@ class NewPersonForm(PersonForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].offer(writable_teams(user))
+
+
+class SealForm(forms.Form):
+    """Seal a person (name forms and contacts for the members chosen only) or unseal them."""
+
+    sealed = forms.BooleanField(
+        label=_("Sealed"),
+        required=False,
+        help_text=_(
+            "Only the members ticked below see the name, other name forms, nicknames "
+            "and contacts; everyone else sees the code, on every page, export and API "
+            "answer. Every view of the person's page is on the audit log."
+        ),
+    )
+    members = forms.MultipleChoiceField(
+        label=_("Named members"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("You stay named yourself."),
+    )
+
+    def __init__(self, *args, person: Person, user, **kwargs):
+        from haven.accounts.models import Membership
+
+        super().__init__(*args, **kwargs)
+        memberships = (
+            Membership.objects.filter(
+                team_id=person.team_id,
+                access__in=Membership.RECORD_ACCESS,
+                user__is_active=True,
+            )
+            .select_related("user")
+            .order_by("user__email")
+        )
+        self.users = {str(m.user.pk): m.user for m in memberships}
+        self.fields["members"].choices = [
+            (pk, user.display_name) for pk, user in self.users.items()
+        ]
+        if not self.is_bound:
+            self.initial = {
+                "sealed": person.sealed,
+                "members": [str(pk) for pk in person.sealed_for or [user.pk]],
+            }
+
+    def clean_members(self):
+        return [self.users[pk] for pk in self.cleaned_data["members"]]

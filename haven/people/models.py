@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from haven.lib.names import NAME_INDEX
 from haven.lib.normalize import contact_terms, counted_only, terms_for_all, value_term, year_term
 from haven.lib.stemming import WORD_INDEX
 from haven.records.access import getter_for
+from haven.records.masking import mask
 from haven.records.models import SensitiveRecord
 
 
@@ -62,6 +64,15 @@ class Person(SensitiveRecord):
     # "since" is any text FuzzyDate.parse reads (FuzzyDate.machine() writes it).
     whereabouts = EncryptedJSONField(_("whereabouts"), default=list)
     notes = EncryptedTextField(_("notes"))
+    # A sealed person's name forms and contacts read as the code, and as nothing, to
+    # every member but the users named in ``sealed_for`` (their ids): see ``shown_to``.
+    # Sealing is not content: it stays out of the history, so restoring an older
+    # version never unseals anyone (``seal_person`` audits each change instead).
+    sealed = models.BooleanField(_("sealed"), default=False)
+    sealed_for = models.JSONField(_("named members"), default=list, blank=True)
+
+    masked_fields = ("name", "other_names", "nicknames", "contacts")
+    history_exclude = (*SensitiveRecord.history_exclude, "sealed", "sealed_for")
 
     blind_indexes = {
         "name": NAME_INDEX,
@@ -97,6 +108,20 @@ class Person(SensitiveRecord):
     def get_gender_display(self) -> str:
         return dict(self.Gender.choices).get(self.gender or "", "")
 
+    def shown_to(self, user) -> bool:
+        """Whether ``user`` may read this person's name forms and contacts: anyone who
+        may see the record, unless it is sealed; then only the members named."""
+        if not self.sealed:
+            return True
+        return user is not None and getattr(user, "pk", None) in (self.sealed_for or [])
+
+    def stand_in_for(self, field: str):
+        """What a masked field reads as: the code for the name, nothing for the rest."""
+        return self.code if field == "name" else []
+
+
+mask(Person)
+
 
 class Relationship(SensitiveRecord):
     """``person`` is ``kind`` of ``other``: a relative, a lawyer, a member of a group."""
@@ -123,6 +148,21 @@ class Relationship(SensitiveRecord):
 
 
 get_person_for_user = getter_for(Person)
+
+
+def require_shown(person: Person, by) -> None:
+    """Refuse (``PermissionDenied``) a change to a sealed person by a member not named:
+    they read the code where the name is, and must not save it as the name."""
+    if not person.shown_to(by):
+        raise PermissionDenied
+
+
+def sealed_from(user) -> list[int]:
+    """Ids of the sealed people ``user`` may see but not name: a lookup by name or
+    contact must not find them (finding "Ruslan" as P-1234 would name P-1234). Few
+    people are sealed, so reading them all is cheap."""
+    sealed = Person.objects.visible_to(user).filter(sealed=True).values_list("pk", "sealed_for")
+    return [pk for pk, named in sealed if getattr(user, "pk", None) not in (named or [])]
 
 
 class Merge(SensitiveRecord):

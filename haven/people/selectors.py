@@ -3,10 +3,12 @@ or starts from a record the caller already fetched through a getter."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from haven.people.models import Person, Relationship
+from haven.people.models import Person, Relationship, sealed_from
 from haven.records import history
+from haven.records.masking import viewer
 from haven.records.models import RecordVersion, member_teams
 from haven.web.lists import Column, text_match
 
@@ -20,10 +22,20 @@ PERSON_COLUMNS = [
 PERSON_ORDER = "code"
 
 
+def person_match(user, query: str) -> Q:
+    """The people ``query`` finds for ``user``: a code, each word of a name in either
+    script (with a typo), a phone number, an e-mail or a handle. A sealed person whom
+    ``user`` may not name is found by the code only."""
+    found = text_match(Person, query, member_teams(user))
+    hidden = sealed_from(user)
+    if hidden:
+        found = Q(code__icontains=query.strip()) | (found & ~Q(pk__in=hidden))
+    return found
+
+
 def people_found(user, query: str):
-    """The people ``user`` may see that ``query`` finds: a code, each word of a name in
-    either script (with a typo), a phone number, an e-mail or a handle."""
-    return Person.objects.visible_to(user).filter(text_match(Person, query, member_teams(user)))
+    """The people ``user`` may see that ``query`` finds (see ``person_match``)."""
+    return Person.objects.visible_to(user).filter(person_match(user, query))
 
 
 def relationships_of(user, person: Person):
@@ -54,6 +66,14 @@ def history_rows(person: Person) -> list[tuple[RecordVersion, list]]:
     )
     # The snapshots name only the person's own references (its teams), so reading
     # their labels shows nothing the person's page would not.
+    versions = list(versions)
+    if not person.shown_to(viewer()):
+        # A sealed person's history shows the stand-ins too, not the names it kept.
+        for version in versions:
+            version.snapshot = {
+                **version.snapshot,
+                **{name: person.stand_in_for(name) for name in Person.masked_fields},
+            }
     shown = history.Readable(
         Person,
         [version.snapshot for version in versions],

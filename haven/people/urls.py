@@ -11,6 +11,7 @@ urlpatterns = [
     path("duplicates/<uuid:uuid>/undo/", views.unmerge, name="unmerge"),
     path("<uuid:uuid>/", views.person_detail, name="detail"),
     path("<uuid:uuid>/edit/", views.person_edit, name="edit"),
+    path("<uuid:uuid>/seal/", views.person_seal, name="seal"),
     path("<uuid:uuid>/move/", views.person_move, name="move"),
     path("<uuid:uuid>/move/<int:index>/edit/", views.move_edit, name="move_edit"),
     path("<uuid:uuid>/move/<int:index>/remove/", views.move_remove, name="move_remove"),

@@ -17,6 +17,7 @@ from haven.people.forms import (
     NewPersonForm,
     PersonForm,
     RelationshipForm,
+    SealForm,
     person_listing,
 )
 from haven.people.models import (
@@ -93,13 +94,51 @@ def _page(request, person, *, move_form=None, relationship_form=None) -> dict:
         "relationship_form": relationship_form
         or RelationshipForm(person=person, user=request.user),
         "can_write": can_write(request.user, person),
+        "name_shown": person.shown_to(request.user),
     }
 
 
 @require_GET
 def person_detail(request, uuid):
     person = get_person_for_user(request.user, uuid)
+    if person.sealed:
+        # Every view of a sealed person's page, by a named member or not, says so.
+        shown_to = "name shown" if person.shown_to(request.user) else "code only"
+        record("people.person.sealed_viewed", target=person, summary=shown_to)
     return render(request, "people/detail.html", _page(request, person))
+
+
+@require_http_methods(["GET", "POST"])
+def person_seal(request, uuid):
+    """Seal or unseal a person and choose the members who see the name: a writing
+    member who may read the name (a named one, once sealed)."""
+    person = get_person_for_user(request.user, uuid, write=True)
+    if not person.shown_to(request.user):
+        raise PermissionDenied
+    form = SealForm(
+        request.POST if request.method == "POST" else None, person=person, user=request.user
+    )
+
+    def save(data):
+        if data["sealed"]:
+            actions.seal_person(person, by=request.user, members=data["members"])
+            messages.success(request, _("%(code)s is sealed.") % {"code": person.code})
+        else:
+            actions.unseal_person(person, by=request.user)
+            messages.success(request, _("%(code)s is no longer sealed.") % {"code": person.code})
+        return redirect("people:detail", uuid=person.uuid)
+
+    return form_view(
+        request,
+        form,
+        title=_("Seal %(code)s") % {"code": person.code},
+        intro=_(
+            "A sealed person's name and contacts are shown only to the members named "
+            "here; the others see the code, everywhere."
+        ),
+        save=save,
+        back=_back_to(person),
+    )
 
 
 def _inline_form(request, person, form, *, save, **forms):
@@ -265,6 +304,8 @@ def relationship_remove(request, uuid, relationship):
 @require_http_methods(["GET", "POST"])
 def person_edit(request, uuid):
     person = get_person_for_user(request.user, uuid, write=True)
+    if not person.shown_to(request.user):  # the form would show the code as the name
+        raise PermissionDenied
     form = PersonForm(
         request.POST if request.method == "POST" else None, initial=PersonForm.initial_from(person)
     )
@@ -293,6 +334,8 @@ def person_history(request, uuid):
 @require_POST
 def person_restore(request, uuid, version):
     person = get_person_for_user(request.user, uuid, write=True)
+    if not person.shown_to(request.user):
+        raise PermissionDenied
     earlier = get_object_or_404(
         RecordVersion, object_type="people.person", object_uuid=person.uuid, uuid=version
     )

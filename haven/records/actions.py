@@ -12,6 +12,7 @@ from django.utils import timezone
 from haven.audit.actions import record
 from haven.records import blind, history
 from haven.records.access import require_write
+from haven.records.masking import unmasked
 from haven.records.models import RecordVersion
 
 
@@ -51,9 +52,15 @@ def save_record(instance, *, by, change: str | None = None, check: bool = True):
     ``by`` must be a writing member of the record's team (``check=False`` only
     for imports and system jobs). Saving without a change records nothing.
     """
-    creating = instance._state.adding
     if check:
         require_write(by, instance)
+    # Stored values are the real ones, whoever saves (see haven.records.masking).
+    with unmasked():
+        return _save(instance, by=by, change=change)
+
+
+def _save(instance, *, by, change):
+    creating = instance._state.adding
     before = None if creating else latest_snapshot(instance)
     after = history.snapshot(instance)
     fields = history.changed(before, after)

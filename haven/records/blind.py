@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from haven.keys.keyring import get_keyring
 from haven.lib.crypto import blind_token_list
 from haven.lib.stemming import WORD_INDEX
+from haven.records.masking import unmasked
 from haven.records.models import BlindTerm
 
 
@@ -111,11 +112,12 @@ def token_rows(instance) -> list[tuple[int, int, int, int]]:
     if getattr(instance, "deleted_at", None):
         return []
     kind = ContentType.objects.get_for_model(model).pk
-    return [
-        (token, instance.team_id, kind, instance.pk)
-        for field in model.blind_indexes
-        for token in sorted(field_tokens(instance, field))
-    ]
+    with unmasked():  # the index holds the real values (haven.records.masking)
+        return [
+            (token, instance.team_id, kind, instance.pk)
+            for field in model.blind_indexes
+            for token in sorted(field_tokens(instance, field))
+        ]
 
 
 def terms_of(instance) -> list[BlindTerm]:
@@ -197,12 +199,12 @@ def index_fields(model, names: Iterable[str], batch_size: int = 2000) -> int:
         )
         if not batch:
             return done
-        insert_rows(
-            [
+        with unmasked():
+            rows = [
                 (token, record.team_id, kind, record.pk)
                 for record in batch
                 for name in names
                 for token in sorted(field_tokens(record, name))
             ]
-        )
+        insert_rows(rows)
         last, done = batch[-1].pk, done + len(batch)

@@ -18,6 +18,7 @@ from haven.keys.fields import (
 )
 from haven.lib.fuzzy_dates import since_text
 from haven.lib.partial_dates import PartialDate
+from haven.records.masking import unmasked
 
 
 @functools.cache
@@ -39,11 +40,13 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(instance) -> dict[str, Any]:
-    """The record's content as JSON-able values (foreign keys by id)."""
-    return {
-        field.name: _plain(getattr(instance, field.attname))
-        for field in content_fields(type(instance))
-    }
+    """The record's content as JSON-able values (foreign keys by id): the real values,
+    whoever asks (see ``haven.records.masking``)."""
+    with unmasked():
+        return {
+            field.name: _plain(getattr(instance, field.attname))
+            for field in content_fields(type(instance))
+        }
 
 
 def changed(before: dict | None, after: dict) -> list[str]:

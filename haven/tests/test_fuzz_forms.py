@@ -292,6 +292,8 @@ SESSION_FOR = {
     "retention:erase_person": "coordinator",
     "retention:erase_case": "coordinator",
     "retention:erase_request": "coordinator",
+    # The route table's member is a caseworker; here the member's role may (see ``fuzzer``).
+    "documents:own_copy": "member",
 }
 
 # Empty fields are filled with a value most forms take, so that one hostile field meets
@@ -713,6 +715,8 @@ def fuzzer(personas, world, monkeypatch, settings) -> Fuzzer:
     # The member documents as well, so that the evidence bundle is theirs to export.
     by.role = Role.DOCUMENTER
     by.save(update_fields=["role"])
+    # And may make a person's own copy, so that its form is on the person's page.
+    settings.HAVEN_SUBJECT_ACCESS_ROLES = [Role.DOCUMENTER]
     # Two records of one person (the duplicates page offers to merge them), a version
     # to go back to, a member to remove from the team.
     world.spare = add_person(team=team, by=by, name="Ахмед Исаев")

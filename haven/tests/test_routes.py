@@ -203,6 +203,8 @@ ROUTES: dict[str, Entry] = {
         post=NOT_THEIRS_POST,
     ),
     "people:history": Entry(_uuid("person"), get=READERS),
+    # Sealing: a writing member (a named one, once sealed); an empty post unseals.
+    "people:seal": Entry(_uuid("person"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 302}),
     "people:restore": Entry(
         lambda w: {"uuid": w.person.uuid, "version": w.version.uuid},
         get=POST_ONLY,
@@ -440,6 +442,13 @@ ROUTES: dict[str, Entry] = {
     # A case's dossier: anyone who may read the case (an empty post lacks its reason).
     "documents:dossier": Entry(
         _uuid("case"), get=READERS, post={"member": 400, "read_only": 400, **NOT_THEIRS}
+    ),
+    # A person's own copy: the roles of HAVEN_SUBJECT_ACCESS_ROLES (coordinators and
+    # administrators; the member persona is a caseworker), as writing members.
+    "documents:own_copy": Entry(
+        _uuid("person"),
+        get={"member": 403, "read_only": 403, **NOT_THEIRS},
+        post={"member": 403, "read_only": 403, **NOT_THEIRS},
     ),
     # Exports: every list's export page, like the list itself (an outsider's holds only
     # their own rows); an empty download is a form with nothing chosen.

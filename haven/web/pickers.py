@@ -47,7 +47,8 @@ CODE = re.compile(r"^[A-Z]-[A-Z0-9]{6}$")
 
 
 def _person_label(person) -> str:
-    return f"{person.code} {person.name}"
+    name = person.name  # a sealed person's code, to a member not named
+    return person.code if name == person.code else f"{person.code} {name}"
 
 
 def _titled(record) -> str:

@@ -128,3 +128,6 @@ def story(personas):
         evidence=evidence,
         evidence_sha256=hashlib.sha256(EVIDENCE).hexdigest(),
     )
+
+
+from haven.tests.conftest import world  # noqa: E402,F401 - one record of every kind

@@ -280,6 +280,28 @@ class _Writer:
         return named
 
 
+def _refuse_sealed(team, by) -> None:
+    """An archive carries every name, and not the seal (it names users of this
+    instance): only a member named on each sealed person of the team may make one."""
+    from haven.people.models import Person
+
+    hidden = [
+        person.code
+        for person in Person._base_manager.filter(team=team, sealed=True).order_by("code")
+        if not person.shown_to(by)
+    ]
+    if hidden:
+        raise ArchiveError(
+            [
+                _(
+                    "%(codes)s: sealed, and you are not among the members named; a member "
+                    "named on each must export the team."
+                )
+                % {"codes": ", ".join(hidden)}
+            ]
+        )
+
+
 def export_team(team, *, by, out: IO[str]) -> dict[str, int]:
     """Write the archive of ``team`` to ``out``; how many records of each kind it holds.
 
@@ -291,6 +313,7 @@ def export_team(team, *, by, out: IO[str]) -> dict[str, int]:
     """
     if not is_writing_member(by, team):
         raise PermissionDenied
+    _refuse_sealed(team, by)
     selection = _Selection(team)
     if selection.problems:
         raise ArchiveError(selection.problems)

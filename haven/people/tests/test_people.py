@@ -68,6 +68,9 @@ def test_list_shows_only_own_team(client, personas, person):
     assert "Ибрагим" not in client.get(reverse("people:list")).content.decode()
     sign_in(client, personas.member)
     html = client.get(reverse("people:list")).content.decode()
+    # Pseudonyms by default: the list shows the code; a lookup by name shows the name.
+    assert person.code in html and "Ибрагим" not in html
+    html = client.post(reverse("people:list"), {"q": "Ибрагим"}).content.decode()
     assert person.code in html and "Ибрагим" in html
 
 
