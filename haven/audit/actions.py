@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from haven.audit.context import AuditContext, Channel, audit_context, current_context
 from haven.audit.models import GENESIS_HASH, AuditEntry, seal_key, seal_of
+from haven.lib.inserts import insert_plain
 
 __all__ = [
     "AuditContext",
@@ -147,7 +148,7 @@ def _append(items, *, request, actor) -> list[AuditEntry]:
     if len(entries) == 1:
         entries[0].save(force_insert=True)
     else:
-        AuditEntry.objects.bulk_create(entries, batch_size=1000)
+        insert_plain(AuditEntry, entries)
     return entries
 
 

@@ -12,6 +12,8 @@ import base64
 import binascii
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -72,6 +74,7 @@ class Keyring:
         self._seal_keys: dict[int, bytes] = {}
         self._index_keys: dict[tuple[int, str], bytes] = {}
         self._lock = threading.Lock()
+        self._steady = threading.local()  # per thread: label → (id, key) within steady()
 
     # --- opening -------------------------------------------------------------------
     @classmethod
@@ -142,6 +145,32 @@ class Keyring:
 
     def active_key(self, label: str) -> tuple[int, bytes]:
         """The key that seals new values of ``label``, created on first use."""
+        steady = getattr(self._steady, "keys", None)
+        if steady is not None:
+            found = steady.get(label)
+            if found is None:
+                found = steady[label] = self._active_key(label)
+            return found
+        return self._active_key(label)
+
+    @contextmanager
+    def steady(self) -> Iterator[None]:
+        """Within the block, each label's active key is looked up once: for sealing many
+        values in one transaction (a bulk insert), where the per-value check that the
+        transaction already checked the key costs more than sealing.
+
+        Use it inside one transaction only: the key found is the one that
+        ``active_key`` would give for the rest of that transaction anyway (see
+        ``_still_active``).
+        """
+        outer = getattr(self._steady, "keys", None)
+        self._steady.keys = {} if outer is None else outer
+        try:
+            yield
+        finally:
+            self._steady.keys = outer
+
+    def _active_key(self, label: str) -> tuple[int, bytes]:
         key_id = self._active.get(label)
         if key_id is not None and self._still_active(label, key_id):
             return key_id, self._keys[key_id]

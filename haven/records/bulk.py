@@ -15,7 +15,10 @@ and batch:
   check (``clean_fields``, the model's ``clean()``, the constraints) runs per record;
 - unique fields (``uuid``, ``code``) are checked against the table in one query per
   field, and against the records earlier in the same batch;
-- rows, versions, index rows and audit entries are written with ``bulk_create``.
+- rows are written with ``bulk_create`` (which reads their ids back); versions, index
+  rows and audit entries, which nothing here refers to by id, with one prepared INSERT
+  run over all of them (``insert_plain``), which costs a fraction of ``bulk_create``'s
+  compiling of every value.
 
 Nothing is weaker than one by one: a record that fails any check is checked again by
 ``full_clean`` itself, so the error is the one ``save_record`` would raise. The error
@@ -57,6 +60,8 @@ from django.db.models import signals
 from django.utils import timezone
 
 from haven.audit.actions import record_many
+from haven.keys.keyring import get_keyring
+from haven.lib.inserts import insert_plain
 from haven.records import blind, history
 from haven.records.access import require_write
 from haven.records.actions import audit_entry, version
@@ -94,6 +99,13 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
     if check:
         for instance in {instance.team_id: instance for instance in instances}.values():
             require_write(by, instance)
+    # One transaction: the data keys found active at its start stay so to its end.
+    with get_keyring().steady():
+        _insert(instances, by=by, redraw_codes=redraw_codes)
+    return instances
+
+
+def _insert(instances: list, *, by, redraw_codes: bool) -> None:
     now = timezone.now()
     created = RecordVersion.Change.CREATED
     seen: dict[tuple, set] = defaultdict(set)
@@ -120,10 +132,9 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
             entries.append(audit_entry(instance, created, fields))
             if model.blind_indexes:
                 tokens += blind.token_rows(instance)
-    RecordVersion.objects.bulk_create(versions, batch_size=INSERT_BATCH)
+    insert_plain(RecordVersion, versions)
     blind.insert_rows(tokens)
     record_many(entries, actor=by)
-    return instances
 
 
 def _refuse_unsuited(model) -> None:

@@ -5,7 +5,8 @@ import os
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -260,3 +261,38 @@ def test_a_server_running_through_a_reencryption_seals_with_the_new_keys(
         "After the rotation",
         "Before the rotation",
     ]
+
+
+def test_a_steady_block_looks_each_key_up_once_and_seals_as_outside(personas, monkeypatch):
+    """Inside ``steady()`` (a bulk insert) the active key is looked up once per label,
+    not once per value, and it is the key ``active_key`` gives outside the block."""
+    keyring = get_keyring()
+    label = Person._meta.label_lower
+    with transaction.atomic():
+        expected = keyring.active_key(label)
+    lookups = []
+    look_up = keyring._active_key
+    monkeypatch.setattr(
+        keyring, "_active_key", lambda label: lookups.append(label) or look_up(label)
+    )
+    with transaction.atomic(), keyring.steady():
+        found = [keyring.active_key(label) for _ in range(50)]
+        with keyring.steady():  # nested: the same keys
+            assert keyring.active_key(label) == expected
+    assert found == [expected] * 50
+    assert lookups == [label]
+    assert getattr(keyring._steady, "keys", None) is None  # forgotten after the block
+    keyring.active_key(label)
+    assert lookups == [label, label]
+
+
+def test_outside_a_steady_block_a_retired_key_is_noticed_in_the_next_transaction(
+    transactional_db,
+):
+    keyring = get_keyring()
+    label = Person._meta.label_lower
+    with transaction.atomic(), keyring.steady():
+        key_id, _key = keyring.active_key(label)
+    DataKey.objects.filter(pk=key_id).update(retired_at=timezone.now())
+    with transaction.atomic():
+        assert keyring.active_key(label)[0] != key_id
