@@ -8,13 +8,13 @@ import sys
 COMMANDS = {
     "init": "Create or reuse the instance under var/: key, database, first administrator.",
     "serve": "Serve Haven with gunicorn on HAVEN_BIND (default 127.0.0.1:8000) and a job worker.",
-    "worker": "Run background jobs (imports, reports ...); 'serve' starts one itself.",
+    "worker": "Run background jobs (imports); 'serve' starts one itself.",
     "user": "Manage accounts: add, disable, reset-2fa, list.",
     "audit": "The tamper-evident audit log: verify, checkpoint.",
     "keys": "Key management: rotate, rotate --reencrypt, public-key.",
     "demo": "Load fictional demo data: the seed story and about fifty cases.",
     "evidence": "The evidence vault: add, verify, verify-bundle.",
-    "search": "Search index upkeep: reindex.",
+    "search": "Search index upkeep: reindex (every token), words (the narratives' word index).",
     "records": "Records: verify (every encrypted value opens; damaged ones are listed).",
     "people": "People: duplicates (candidate pairs with scores and reasons).",
     "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
@@ -23,8 +23,10 @@ COMMANDS = {
     "own-copy": "A person's own copy (subject access): PERSON --by EMAIL --reason R -o FILE.zip.",
     "backup": "Encrypted backup (age): FILE, --dir DIR --keep N, verify FILE.",
     "restore": "Restore a backup into a new, empty instance that has the same KEK.",
-    "erase": "Erase a person, case, request or evidence file: KIND UUID --by EMAIL --reason R.",
-    "retention": "Retention: review (what falls due), apply (dry run; --yes erases), reapply.",
+    "erase": "Erase a person, case, request or evidence file: KIND CODE-or-UUID --by EMAIL "
+    "--reason R.",
+    "retention": "Retention: review (what falls due), apply (dry run; --yes erases), reapply, "
+    "compact.",
     "import": "Import a spreadsheet (CSV, XLSX, ODS) with a mapping: FILE --mapping M.json.",
     "exchange": "Team archives and HURIDOCS events: export-team, import-team, export-events, "
     "import-events.",
