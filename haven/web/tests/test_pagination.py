@@ -56,7 +56,8 @@ def _requests(team, by, count, label):
 
 def _people(team, by, count, label):
     people = [add_person(team=team, by=by, name=f"{label} {n}") for n in range(count)]
-    return [person.name for person in sorted(people, key=lambda person: person.code)]
+    # The list shows codes, not names (pseudonyms by default).
+    return [person.code for person in sorted(people, key=lambda person: person.code)]
 
 
 def _sources(team, by, count, label, kind="media"):
