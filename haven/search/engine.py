@@ -47,6 +47,7 @@ from haven.lib.names import tokens as name_tokens
 from haven.lib.normalize import fold
 from haven.locations.models import Location, regions_of
 from haven.people.duplicates import name_forms
+from haven.people.models import sealed_from
 from haven.records.blind import hashed, term_functions, token_map
 from haven.records.models import BlindTerm, member_teams
 from haven.search.query import Query, read
@@ -308,7 +309,14 @@ def _ids(ids) -> RawSQL:
 
 
 def _visible(kind: Kind, user, ids):
-    return kind.model.objects.visible_to(user).filter(pk__in=_ids(ids))
+    records = kind.model.objects.visible_to(user).filter(pk__in=_ids(ids))
+    if kind.code == "person":
+        # A sealed person whom ``user`` may not name is found by the code only: finding
+        # "Ruslan" or a phone number as P-1234 would name P-1234.
+        hidden = sealed_from(user)
+        if hidden:
+            records = records.exclude(pk__in=hidden)
+    return records
 
 
 def _by_time(kind: Kind, records, years: list[int], dates: list[date]):
