@@ -232,6 +232,17 @@ JSON_BODIES = {
         "degree": "direct",
         "affiliation": "Police",
     },
+    "api:incident-chains": lambda w: {"relation": "causes", "target": str(w.spare_incident.uuid)},
+    "api:incident-information": lambda w: {
+        "source": str(w.spare_source.uuid),
+        "connection": "media",
+        "reliability": "C",
+        "credibility": "3",
+    },
+    # Sent without If-Match, a decision is refused (428) before its body is used.
+    "api:case-decision": lambda w: {"decision": "granted", "decision_on": "2020-06-01"},
+    "api:request-open-case": lambda w: {"title": "Protection"},
+    "api:request-join": lambda w: {"case": str(w.spare_case.uuid)},
     "api:source-list": lambda w: {"kind": "media", "title": "Report", "published": "2020-04"},
     "api:search": lambda w: {"query": "Ибрагим", "kind": "person"},
 }

@@ -107,6 +107,6 @@ def test_lists_and_the_dashboard(client, personas):
     assert title_of(response) == "Statistics · Incidents · Haven"
 
 
-def test_no_trail_before_sign_in(client):
+def test_no_trail_before_sign_in(client, db):  # the login page asks whether a lockdown is on
     response = client.get(reverse("accounts:login"))
     assert trail_of(response) == []
