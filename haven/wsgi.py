@@ -9,3 +9,12 @@ application = get_wsgi_application()
 from haven.keys.keyring import get_keyring  # noqa: E402
 
 get_keyring()
+
+# Load every view and template library now, in one thread: imported first by several
+# request threads at once, modules that import each other (a template library and the
+# actions it asks) could meet half-initialised and fail the first requests.
+from django.template import engines  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
+
+get_resolver().url_patterns  # noqa: B018 (imports every view)
+engines.all()
