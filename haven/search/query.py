@@ -28,6 +28,7 @@ ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 DOTTED_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
 # What a regular expression or a wildcard looks like: the box takes words, not patterns.
 PATTERN = re.compile(r"[.*+?]\*|\\[dwsbDWS]|\[[^\]]*\]|[\^$|]|\(\?|\{\d+(,\d*)?\}|\*")
+PREFIX_STAR = re.compile(r"(?<=\w)\*(?=\s|$)")
 # Words that say nothing about which record is meant (they are in every second title).
 _STOP_WORDS = """a an and are as at be by for from in is it of on or the to with who what
 и в во не на с со о об от по за к ко из у а но да для до же ли или как что это
@@ -74,7 +75,8 @@ def read(text: str) -> Query:
     if match_ := CODE.match(text):
         query.code = f"{match_.group(1)}-{match_.group(2)}".upper()
         return query
-    if PATTERN.search(text):
+    # A word ending in * is a prefix, which the text search takes (docs/blind-indexes.md).
+    if PATTERN.search(PREFIX_STAR.sub("", text)):
         query.notes.append(
             _("Search takes words, numbers and codes, not patterns: the signs were left out.")
         )

@@ -287,3 +287,12 @@ def test_the_api_finds_by_contact_and_says_why(client, personas, islams):
     assert body["count"] == 1
     assert body["results"][0]["code"] == islams[0].code
     assert body["results"][0]["why"] == ["phone number"]
+
+
+def test_a_prefix_is_not_taken_for_a_pattern():
+    """``задерж*`` is a prefix for the text search: no note that signs were left out."""
+    from haven.search.query import read
+
+    assert read("задерж* Ислам").notes == []
+    assert read("Ислам*").notes == []
+    assert read("*слам").notes != []  # a leading star is a pattern
