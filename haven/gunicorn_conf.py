@@ -9,7 +9,7 @@ When ``HAVEN_BACKUP_DIR`` and a recipient (``HAVEN_BACKUP_RECIPIENT``) or passph
 (``HAVEN_BACKUP_PASSPHRASE(_FILE)``) are set, it also writes an encrypted backup there
 every ``HAVEN_BACKUP_HOURS`` and keeps the newest ``HAVEN_BACKUP_KEEP``.
 
-Every ``HAVEN_RETENTION_HOURS`` (default 24; 0 turns it off) it applies the retention
+Every ``HAVEN_RETENTION_HOURS`` (default 0: off) it applies the retention
 rules, as ``haven retention apply --yes`` does; a rule that would erase everything it
 applies to is left for a person to confirm and logged.
 

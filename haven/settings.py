@@ -270,7 +270,8 @@ HAVEN_BACKUP_IDENTITY_FILE = env_str("HAVEN_BACKUP_IDENTITY_FILE", "") or None
 HAVEN_BACKUP_HOURS = env_int("HAVEN_BACKUP_HOURS", 24, minimum=1)
 HAVEN_BACKUP_KEEP = env_int("HAVEN_BACKUP_KEEP", 7, minimum=1)
 # Retention rules applied by the server every N hours (0: only by 'haven retention apply').
-HAVEN_RETENTION_HOURS = env_int("HAVEN_RETENTION_HOURS", 24, minimum=0)
+# Off unless an administrator turns it on: an unattended erasure is a choice, not a default.
+HAVEN_RETENTION_HOURS = env_int("HAVEN_RETENTION_HOURS", 0, minimum=0)
 HAVEN_EVIDENCE_MAX_BYTES = env_int("HAVEN_EVIDENCE_MAX_MB", 200, minimum=1) * 1024 * 1024
 HAVEN_CAPTURE_MAX_BYTES = env_int("HAVEN_CAPTURE_MAX_MB", 10, minimum=1) * 1024 * 1024
 HAVEN_CAPTURE_TIMEOUT = env_int("HAVEN_CAPTURE_TIMEOUT", 20, minimum=1)
