@@ -247,7 +247,7 @@ def gather(case, *, by, language: str, reason: str = "", made_at=None) -> Dossie
             _about(case, by, reason, made_at, people),
             _persons(people),
             _timeline(events, redact),
-            _risks(assessments, redact),
+            risks_part(assessments, redact),
             _petitions(actions, people, redact),
             _actions(actions, people, redact),
             *_incidents(incidents, acts, involvements, links, people, redact),
@@ -363,9 +363,12 @@ def _timeline(events, redact) -> Part:
     )
 
 
-def _risks(assessments, redact) -> Part:
+def risks_part(assessments, redact, with_case: bool = False) -> Part:
+    """The risk assessments as a table; ``with_case`` adds the case each belongs to (a
+    person's own copy spans several cases, a dossier is one)."""
     rows = [
         [
+            *([risk.case.code] if with_case else []),
             _day(risk.assessed_on),
             str(risk.get_level_display()),
             _labels(risk.threat_sources.all()),
@@ -375,20 +378,20 @@ def _risks(assessments, redact) -> Part:
         ]
         for risk in assessments
     ]
+    headers = [
+        _("Assessed on"),
+        _("Level"),
+        _("Threat sources"),
+        _("Threat types"),
+        _("Likelihood / impact"),
+        _("Assessment"),
+    ]
+    widths = [13, 13, 16, 17, 13, 28]
+    if with_case:
+        headers, widths = [_("Case"), *headers], [10, 12, 10, 15, 15, 12, 26]
     return Part(
         _("Risk assessments"),
-        table=Table(
-            [
-                _("Assessed on"),
-                _("Level"),
-                _("Threat sources"),
-                _("Threat types"),
-                _("Likelihood / impact"),
-                _("Assessment"),
-            ],
-            rows,
-            [13, 13, 16, 17, 13, 28],
-        ),
+        table=Table(headers, rows, widths),
         empty=_("No assessment yet."),
     )
 

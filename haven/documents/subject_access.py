@@ -33,7 +33,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from haven.documents.dossier import DASH, Part, Redactor, Table, _cut, _day, _labels
+from haven.documents.dossier import DASH, Part, Redactor, Table, _cut, _day, risks_part
 from haven.documents.signing import canonical
 from haven.records.masking import unmasked
 
@@ -265,7 +265,7 @@ def gather(person, *, by, language: str, reason: str = "", made_at=None) -> OwnC
             _relationships(person, relationships, redact),
             _requests(requests, redact),
             _cases(cases, redact),
-            _risks(assessments, redact),
+            risks_part(assessments, redact, with_case=True),
             _actions(actions, person, redact),
             _consents(consents, redact),
             _incidents(incidents, acts, involvements, redact),
@@ -407,36 +407,6 @@ def _cases(cases, redact) -> Part:
             [12, 25, 12, 13, 38],
         ),
         empty=_("Not on any case."),
-    )
-
-
-def _risks(assessments, redact) -> Part:
-    rows = [
-        [
-            risk.case.code,
-            _day(risk.assessed_on),
-            str(risk.get_level_display()),
-            _labels(risk.threat_sources.all()),
-            _labels(risk.threat_types.all()),
-            _cut(redact(risk.narrative)) or DASH,
-        ]
-        for risk in assessments
-    ]
-    return Part(
-        _("Risk assessments"),
-        table=Table(
-            [
-                _("Case"),
-                _("Assessed on"),
-                _("Level"),
-                _("Threat sources"),
-                _("Threat types"),
-                _("Assessment"),
-            ],
-            rows,
-            [11, 13, 11, 17, 17, 31],
-        ),
-        empty=_("No assessment yet."),
     )
 
 

@@ -19,14 +19,9 @@ Each searchable kind registers itself in ``KINDS`` in one place (below).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 
-from django.db import connection
-from django.db.models import Count, Q
-from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -39,33 +34,33 @@ from haven.lib.names import (
     best_pairs,
     name_roles,
     parse,
-    part_terms,
     score_parsed,
-    skeleton,
 )
 from haven.lib.names import tokens as name_tokens
 from haven.lib.normalize import fold
-from haven.locations.models import Location, regions_of
 from haven.people.duplicates import name_forms
 from haven.people.models import sealed_from
-from haven.records.blind import hashed, term_functions, token_map
-from haven.records.models import BlindTerm, member_teams
+from haven.records.models import member_teams
+from haven.search.facets import by_time, count_facets, facet_rows, filtered
+from haven.search.lookup import (
+    BONUS,
+    MIN_SCORE,
+    exact_ids,
+    id_list,
+    index_scores,
+    query_tokens,
+    ranked_ids,
+)
 from haven.search.query import Query, read
 
-MIN_SCORE = 0.72
 # The picker's suggestions rank at most this many candidates (see ``candidates``).
 RANKED = 60
 # Hits per page: only these are decrypted and ranked; "more results" shows the next.
 PAGE = 20
-# How close an index level says a word is: the same skeleton, one edit, a repaired typo;
-# a word of the query that matched nothing counts as a poor pair would.
-LEVEL_SCORE = {3: 1.0, 2: 0.9, 1: 0.8, 0: 0.3}
 # Between records of equal score, a surname that matches says more than a given name,
 # and a given name more than a patronymic (many people share "Исаевич").
 ROLE_WEIGHT = {SURNAME: 1.0, GIVEN: 0.97, PATRONYMIC: 0.9, None: 0.97}
-COMMON = 200  # a word with this many exact matches is not looked up one edit away
 EXACT = 2.0  # the rank of a record found by a code, a contact or a document number
-BONUS = 0.05  # a matching birth year, place or date between otherwise equal records
 
 
 @dataclass
@@ -162,154 +157,11 @@ class Results(list):
         return set()
 
 
-# --- the index stage -------------------------------------------------------------------
-
-
-def query_tokens(kind: Kind, query: str, terms: dict) -> set[int]:
-    """The index tokens a query looks up in ``kind``'s fields; ``terms`` keeps each term
-    function's output for the next kind (all name fields share one)."""
-    model = kind.model
-    wanted: set[int] = set()
-    for name in kind.fields:
-        function = term_functions(model, name)[1]
-        if function not in terms:
-            terms[function] = function(query)
-        wanted |= hashed(model, name, terms[function])
-    return wanted
-
-
-def _in(tokens) -> tuple[str, list]:
-    return ", ".join(["%s"] * len(tokens)), list(tokens)
-
-
-def word_levels(parts: list[dict[int, int]], extra: set[int], teams: list[int]) -> dict:
-    """Per record of the user's teams that has any of the tokens: the best level each
-    query word reached (``parts``: token -> level, one dict per word) and whether it has
-    one of the ``extra`` tokens (a birth year). One statement; the levels are worked out
-    by the database, so a name shared by thousands sends back one row per record."""
-    table = connection.ops.quote_name(BlindTerm._meta.db_table)
-    columns, params = [], []
-    for part in parts:
-        cases = []
-        for level in (3, 2, 1):
-            tokens = [token for token, found in part.items() if found == level]
-            if tokens:
-                marks, values = _in(tokens)
-                cases.append(f"WHEN token IN ({marks}) THEN {level:d}")
-                params += values
-        columns.append(f"MAX(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0")
-    if extra:
-        marks, values = _in(extra)
-        columns.append(f"MAX(CASE WHEN token IN ({marks}) THEN 1 ELSE 0 END)")
-        params += values
-    wanted = set().union(*parts) | extra
-    if not wanted or not teams:
-        return {}
-    marks, values = _in(wanted)
-    team_marks, team_values = _in(teams)
-    sql = (
-        f"SELECT record_id, {', '.join(columns)} FROM {table} "  # noqa: S608 - placeholders
-        f"WHERE token IN ({marks}) AND team_id IN ({team_marks}) GROUP BY record_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *values, *team_values])
-        return {row[0]: row[1:] for row in cursor.fetchall()}
-
-
-def levels_of(parts: list[dict[int, int]], extra: set[int], teams: list[int]) -> dict:
-    """``word_levels``, looking a word up one edit away only when it is not common.
-
-    A word whose exact terms alone match ``COMMON`` records or more (a given name shared
-    by hundreds) is not looked up by its one-edit and repaired terms: their records would
-    rank after every exact match, and reading their index rows is most of the lookup's
-    cost (a dozen rows per record and field against one). A rarer word, or a misspelt
-    one (few or no exact matches), is looked up by every term.
-    """
-    exact = [{token: level for token, level in part.items() if level == 3} for part in parts]
-    found = word_levels(exact, extra, teams)
-    common = [
-        sum(1 for levels in found.values() if levels[n] == 3) >= COMMON for n in range(len(parts))
-    ]
-    if all(common):
-        return found
-    return word_levels(
-        [only if skip else part for only, part, skip in zip(exact, parts, common, strict=True)],
-        extra,
-        teams,
-    )
-
-
-def _word_tokens(kind: Kind, words: list[str], terms: dict) -> list[dict[int, int]]:
-    model = kind.model
-    parts = []
-    for word in words:
-        if word not in terms:
-            terms[word] = part_terms(word)
-        levels: dict[int, int] = {}
-        for name in kind.fields:
-            for term, token in token_map(model, name, terms[word]).items():
-                level = terms[word][term]
-                if level > levels.get(token, 0):
-                    levels[token] = level
-        parts.append(levels)
-    return parts
-
-
-def index_scores(kind: Kind, query: Query, teams: list[int], terms: dict) -> dict[int, float]:
-    """Records of ``kind`` whose index tokens promise a score at or over ``MIN_SCORE``,
-    with that estimate (and a small bonus for a birth year the query gives)."""
-    if not kind.fields or not query.words:
-        return {}
-    parts = _word_tokens(kind, query.words, terms)
-    weights = [max(2, len(skeleton(word))) for word in query.words]
-    extra: set[int] = set()
-    if kind.code == "person" and query.years:
-        # The birth year's counted-only tokens: never a way to find someone (a year alone
-        # matches nothing here), only a tie-break between people the name already found.
-        years = [f"year:{year:04d}" for year in query.years]
-        extra = set(token_map(kind.model, "birth_date", years).values())
-    found = {}
-    total = sum(weights)
-    for record_id, levels in levels_of(parts, extra, teams).items():
-        value = sum(w * LEVEL_SCORE[level] for w, level in zip(weights, levels, strict=False))
-        value /= total
-        if value >= MIN_SCORE:
-            found[record_id] = value + (BONUS if extra and levels[-1] else 0.0)
-    return found
-
-
-def _exact_ids(model, field: str, terms: list[str], teams: list[int]) -> list[int]:
-    """Records of the user's teams with one of ``terms`` in ``field`` (a contact, a
-    document number): one statement, every query sends it."""
-    tokens = list(token_map(model, field, terms).values())
-    if not tokens or not teams:
-        return []
-    table = connection.ops.quote_name(BlindTerm._meta.db_table)
-    marks, values = _in(tokens)
-    team_marks, team_values = _in(teams)
-    sql = (
-        f"SELECT DISTINCT record_id FROM {table} "  # noqa: S608 - placeholders
-        f"WHERE token IN ({marks}) AND team_id IN ({team_marks})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, *team_values])
-        return [row[0] for row in cursor.fetchall()]
-
-
-# --- visibility, facets and filters over every hit ---------------------------------------
-
-
-def _ids(ids) -> RawSQL:
-    """A list of record ids as one parameter: a common name's thousands of hits would
-    otherwise be thousands of placeholders, each prepared by the ORM."""
-    values = sorted(ids)
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (values,))
-    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))
+# --- visibility ----------------------------------------------------------------------
 
 
 def _visible(kind: Kind, user, ids):
-    records = kind.model.objects.visible_to(user).filter(pk__in=_ids(ids))
+    records = kind.model.objects.visible_to(user).filter(pk__in=id_list(ids))
     if kind.code == "person":
         # A sealed person whom ``user`` may not name is found by the code only: finding
         # "Ruslan" or a phone number as P-1234 would name P-1234.
@@ -317,106 +169,6 @@ def _visible(kind: Kind, user, ids):
         if hidden:
             records = records.exclude(pk__in=hidden)
     return records
-
-
-def _by_time(kind: Kind, records, years: list[int], dates: list[date]):
-    """Records of ``kind`` of one of ``years`` or spanning one of ``dates`` (clear columns)."""
-    when = Q()
-    if kind.code == "incident":
-        for year in years:
-            when |= Q(start_earliest__year=year)
-        for day in dates:
-            when |= Q(start_earliest=day) | Q(start_earliest__lte=day, start_latest__gte=day)
-    elif kind.code == "case":
-        for year in years:
-            when |= Q(opened_on__year=year)
-        for day in dates:
-            when |= Q(opened_on=day)
-    elif kind.code == "petition":
-        records = records.filter(kind__code="petition")
-        for year in years:
-            when |= Q(filed_on__year=year) | Q(decision_on__year=year)
-        for day in dates:
-            when |= Q(filed_on=day) | Q(decision_on=day)
-    else:
-        return records.none()
-    return records.filter(when) if when else records.none()
-
-
-def _region_places(records, name: str) -> list[int]:
-    places = Location.objects.filter(
-        pk__in=records.exclude(location=None).values("location").distinct()
-    )
-    return [pk for pk, region in regions_of(list(places)).items() if region and region.name == name]
-
-
-def _filtered(kind: Kind, records, chosen: dict):
-    """``records`` narrowed by the chosen facets; none when a facet does not apply."""
-    for name, value in chosen.items():
-        if name == "status":
-            if kind.code != "case":
-                return records.none()
-            records = records.filter(status=value)
-        elif name == "year":
-            if not str(value).isdigit():
-                return records.none()
-            records = (
-                _by_time(kind, records, [int(value)], [])
-                if kind.code != "person"
-                else (records.none())
-            )
-        elif name == "region":
-            if kind.code != "incident":
-                return records.none()
-            records = records.filter(location__in=_region_places(records, value))
-        elif name == "act_type":
-            if kind.code != "incident":
-                return records.none()
-            records = records.filter(
-                acts__act_type__code=value, acts__deleted_at__isnull=True
-            ).distinct()
-    return records
-
-
-# The clear columns each kind's facets count, read with the ids in one query.
-FACET_COLUMNS = {
-    "case": ["status", "opened_on"],
-    "incident": ["start_earliest", "location_id"],
-    "petition": ["filed_on"],
-}
-
-
-def _facet_rows(kind: Kind, records) -> list[tuple]:
-    """(id, *facet columns) of every record: the ids to rank and what the facets count."""
-    return list(records.order_by().values_list("pk", *FACET_COLUMNS.get(kind.code, [])))
-
-
-def _count_facets(kind: Kind, rows: list[tuple], counts: dict[str, Counter]) -> None:
-    counts["kind"][kind.code] += len(rows)
-    if not rows:
-        return
-    if kind.code == "case":
-        counts["status"].update(status for _pk, status, _opened in rows)
-        counts["year"].update(opened.year for _pk, _s, opened in rows if opened)
-    elif kind.code == "petition":
-        counts["year"].update(filed.year for _pk, filed in rows if filed)
-    elif kind.code == "incident":
-        counts["year"].update(start.year for _pk, start, _place in rows if start)
-        places = Counter(place for _pk, _start, place in rows if place)
-        regions = regions_of(list(Location.objects.filter(pk__in=list(places))))
-        for pk, n in places.items():
-            if regions.get(pk):
-                counts["region"][regions[pk].name] += n
-        from haven.incidents.models import Act
-
-        acts = (
-            Act.objects.filter(incident__in=_ids(pk for pk, *_rest in rows), deleted_at=None)
-            .order_by()
-            .values("act_type__code")
-            .annotate(n=Count("incident", distinct=True))
-        )
-        for row in acts:
-            counts["act_type"][row["act_type__code"]] += row["n"]
 
 
 # --- the page: decrypted and ranked ------------------------------------------------------
@@ -602,11 +354,11 @@ def search(
             "handle": pgettext_lazy("search match", "messenger handle"),
         }
         for term in query.contacts:
-            for pk in _exact_ids(person.model, "contacts", [term], teams):
+            for pk in exact_ids(person.model, "contacts", [term], teams):
                 exact.setdefault(("person", pk), []).append(reason[term.split(":")[0]])
     if query.references:
         petition = BY_CODE["petition"]
-        for pk in _exact_ids(petition.model, "reference", query.references, teams):
+        for pk in exact_ids(petition.model, "reference", query.references, teams):
             exact.setdefault(("petition", pk), []).append(
                 pgettext_lazy("search match", "document number")
             )
@@ -624,12 +376,12 @@ def search(
         if estimates:
             records = _visible(kind, user, estimates)
         elif not query.words and not exact and (query.years or query.dates):
-            records = _by_time(kind, kind.model.objects.visible_to(user), query.years, query.dates)
+            records = by_time(kind, kind.model.objects.visible_to(user), query.years, query.dates)
         if records is None:
             continue
-        records = _filtered(kind, records, chosen)
-        rows = _facet_rows(kind, records)
-        _count_facets(kind, rows, results.counts)
+        records = filtered(kind, records, chosen)
+        rows = facet_rows(kind, records)
+        count_facets(kind, rows, results.counts)
         ids = [row[0] for row in rows]
         if not estimates:
             estimates = dict.fromkeys(ids, 1.0)
@@ -664,25 +416,6 @@ def facet_counts(hits) -> dict[str, Counter]:
 
 
 # --- the pickers' suggestions ------------------------------------------------------------
-
-
-def ranked_ids(wanted: set[int], teams: list[int], limit: int) -> list[int]:
-    """Ids of the records with the most index tokens in ``wanted``, in the user's teams.
-
-    One SQL statement with placeholders only: through the ORM, preparing each of the
-    several hundred token parameters cost about as much as the lookup itself.
-    """
-    table = connection.ops.quote_name(BlindTerm._meta.db_table)
-    tokens = ", ".join(["%s"] * len(wanted))
-    team_list = ", ".join(["%s"] * len(teams))
-    sql = (
-        f"SELECT record_id FROM {table} WHERE token IN ({tokens}) "  # noqa: S608 - placeholders
-        f"AND team_id IN ({team_list}) GROUP BY record_id "
-        "ORDER BY COUNT(*) DESC, record_id LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*wanted, *teams, limit])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def candidates(kind: Kind, wanted: set[int], user, teams: list[int], prepare=None):

@@ -1,0 +1,191 @@
+"""The index stage of search: which records' blind-index tokens promise a match.
+
+Each query word is expanded into its lookup terms with a *level* (the same skeleton, one
+edit away, only after repairing a typo) and hashed with each field's key; one SQL
+statement per kind gives every matching record of the user's teams with, per word, the
+best level it reached: an estimate of the final score computed without decrypting
+anything (``index_scores``). Contacts and document numbers are looked up exactly
+(``exact_ids``); the pickers take the records sharing the most tokens (``ranked_ids``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+from haven.lib.names import part_terms, skeleton
+from haven.records.blind import hashed, term_functions, token_map
+from haven.records.models import BlindTerm
+from haven.search.query import Query
+
+if TYPE_CHECKING:
+    from haven.search.engine import Kind
+
+MIN_SCORE = 0.72
+# How close an index level says a word is: the same skeleton, one edit, a repaired typo;
+# a word of the query that matched nothing counts as a poor pair would.
+LEVEL_SCORE = {3: 1.0, 2: 0.9, 1: 0.8, 0: 0.3}
+COMMON = 200  # a word with this many exact matches is not looked up one edit away
+BONUS = 0.05  # a matching birth year, place or date between otherwise equal records
+
+
+def query_tokens(kind: Kind, query: str, terms: dict) -> set[int]:
+    """The index tokens a query looks up in ``kind``'s fields; ``terms`` keeps each term
+    function's output for the next kind (all name fields share one)."""
+    model = kind.model
+    wanted: set[int] = set()
+    for name in kind.fields:
+        function = term_functions(model, name)[1]
+        if function not in terms:
+            terms[function] = function(query)
+        wanted |= hashed(model, name, terms[function])
+    return wanted
+
+
+def _in(tokens) -> tuple[str, list]:
+    return ", ".join(["%s"] * len(tokens)), list(tokens)
+
+
+def word_levels(parts: list[dict[int, int]], extra: set[int], teams: list[int]) -> dict:
+    """Per record of the user's teams that has any of the tokens: the best level each
+    query word reached (``parts``: token -> level, one dict per word) and whether it has
+    one of the ``extra`` tokens (a birth year). One statement; the levels are worked out
+    by the database, so a name shared by thousands sends back one row per record."""
+    table = connection.ops.quote_name(BlindTerm._meta.db_table)
+    columns, params = [], []
+    for part in parts:
+        cases = []
+        for level in (3, 2, 1):
+            tokens = [token for token, found in part.items() if found == level]
+            if tokens:
+                marks, values = _in(tokens)
+                cases.append(f"WHEN token IN ({marks}) THEN {level:d}")
+                params += values
+        columns.append(f"MAX(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0")
+    if extra:
+        marks, values = _in(extra)
+        columns.append(f"MAX(CASE WHEN token IN ({marks}) THEN 1 ELSE 0 END)")
+        params += values
+    wanted = set().union(*parts) | extra
+    if not wanted or not teams:
+        return {}
+    marks, values = _in(wanted)
+    team_marks, team_values = _in(teams)
+    sql = (
+        f"SELECT record_id, {', '.join(columns)} FROM {table} "  # noqa: S608 - placeholders
+        f"WHERE token IN ({marks}) AND team_id IN ({team_marks}) GROUP BY record_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values, *team_values])
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def levels_of(parts: list[dict[int, int]], extra: set[int], teams: list[int]) -> dict:
+    """``word_levels``, looking a word up one edit away only when it is not common.
+
+    A word whose exact terms alone match ``COMMON`` records or more (a given name shared
+    by hundreds) is not looked up by its one-edit and repaired terms: their records would
+    rank after every exact match, and reading their index rows is most of the lookup's
+    cost (a dozen rows per record and field against one). A rarer word, or a misspelt
+    one (few or no exact matches), is looked up by every term.
+    """
+    exact = [{token: level for token, level in part.items() if level == 3} for part in parts]
+    found = word_levels(exact, extra, teams)
+    common = [
+        sum(1 for levels in found.values() if levels[n] == 3) >= COMMON for n in range(len(parts))
+    ]
+    if all(common):
+        return found
+    return word_levels(
+        [only if skip else part for only, part, skip in zip(exact, parts, common, strict=True)],
+        extra,
+        teams,
+    )
+
+
+def _word_tokens(kind: Kind, words: list[str], terms: dict) -> list[dict[int, int]]:
+    model = kind.model
+    parts = []
+    for word in words:
+        if word not in terms:
+            terms[word] = part_terms(word)
+        levels: dict[int, int] = {}
+        for name in kind.fields:
+            for term, token in token_map(model, name, terms[word]).items():
+                level = terms[word][term]
+                if level > levels.get(token, 0):
+                    levels[token] = level
+        parts.append(levels)
+    return parts
+
+
+def index_scores(kind: Kind, query: Query, teams: list[int], terms: dict) -> dict[int, float]:
+    """Records of ``kind`` whose index tokens promise a score at or over ``MIN_SCORE``,
+    with that estimate (and a small bonus for a birth year the query gives)."""
+    if not kind.fields or not query.words:
+        return {}
+    parts = _word_tokens(kind, query.words, terms)
+    weights = [max(2, len(skeleton(word))) for word in query.words]
+    extra: set[int] = set()
+    if kind.code == "person" and query.years:
+        # The birth year's counted-only tokens: never a way to find someone (a year alone
+        # matches nothing here), only a tie-break between people the name already found.
+        years = [f"year:{year:04d}" for year in query.years]
+        extra = set(token_map(kind.model, "birth_date", years).values())
+    found = {}
+    total = sum(weights)
+    for record_id, levels in levels_of(parts, extra, teams).items():
+        value = sum(w * LEVEL_SCORE[level] for w, level in zip(weights, levels, strict=False))
+        value /= total
+        if value >= MIN_SCORE:
+            found[record_id] = value + (BONUS if extra and levels[-1] else 0.0)
+    return found
+
+
+def exact_ids(model, field: str, terms: list[str], teams: list[int]) -> list[int]:
+    """Records of the user's teams with one of ``terms`` in ``field`` (a contact, a
+    document number): one statement, every query sends it."""
+    tokens = list(token_map(model, field, terms).values())
+    if not tokens or not teams:
+        return []
+    table = connection.ops.quote_name(BlindTerm._meta.db_table)
+    marks, values = _in(tokens)
+    team_marks, team_values = _in(teams)
+    sql = (
+        f"SELECT DISTINCT record_id FROM {table} "  # noqa: S608 - placeholders
+        f"WHERE token IN ({marks}) AND team_id IN ({team_marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *team_values])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def id_list(ids) -> RawSQL:
+    """A list of record ids as one parameter: a common name's thousands of hits would
+    otherwise be thousands of placeholders, each prepared by the ORM."""
+    values = sorted(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (values,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))
+
+
+def ranked_ids(wanted: set[int], teams: list[int], limit: int) -> list[int]:
+    """Ids of the records with the most index tokens in ``wanted``, in the user's teams.
+
+    One SQL statement with placeholders only: through the ORM, preparing each of the
+    several hundred token parameters cost about as much as the lookup itself.
+    """
+    table = connection.ops.quote_name(BlindTerm._meta.db_table)
+    tokens = ", ".join(["%s"] * len(wanted))
+    team_list = ", ".join(["%s"] * len(teams))
+    sql = (
+        f"SELECT record_id FROM {table} WHERE token IN ({tokens}) "  # noqa: S608 - placeholders
+        f"AND team_id IN ({team_list}) GROUP BY record_id "
+        "ORDER BY COUNT(*) DESC, record_id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*wanted, *teams, limit])
+        return [row[0] for row in cursor.fetchall()]
