@@ -24,6 +24,13 @@ import logging
 import threading
 import time
 
+# An idle connection stays open this long (gunicorn's default is 2 s). A browser that
+# sends its next request on a connection the server is closing at that moment gets it
+# reset (the server drops the unread request): browsers retry such a GET, other clients
+# (scripts, the API's users) report an error. A user reading a page for a few seconds
+# should find the connection still open.
+keepalive = 65
+
 log = logging.getLogger("haven.audit")
 _stop = threading.Event()
 _background_workers = None
