@@ -126,6 +126,7 @@ _LINK_BLOCKS = etree.XPath(
 _SHORT_PARAGRAPHS = etree.XPath(
     f"//p[string-length(normalize-space(.)) <= {_LINK_PARAGRAPH_MAX_CHARS}]"
 )
+_LINK_TEXT = etree.XPath(".//a//text()")
 # A headline that is a link, or a link around a headline.
 _LINKED_HEADINGS = etree.XPath(
     "(.//h2//a | .//h3//a | .//h4//a | .//a//h2 | .//a//h3 | .//a//h4"
@@ -581,20 +582,25 @@ def _is_teaser_list(items: list[HtmlElement]) -> bool:
     three teasers or more."""
     if len(items) < 2:
         return False
+    teasers_suffice = len(items) >= _LINK_LIST_MIN_ITEMS
     for item in items:
-        if item.find(".//a") is None and item.tag != "a":
+        if item.tag != "a" and item.find(".//a") is None:
             return False
-        if not _LINKED_HEADINGS(item) and (
-            len(items) < _LINK_LIST_MIN_ITEMS or not _is_mostly_links(item)
-        ):
+        if not (teasers_suffice and _is_mostly_links(item)) and not _LINKED_HEADINGS(item):
             return False
     return True
 
 
 def _is_mostly_links(element: HtmlElement) -> bool:
-    text = len(_words(element.text_content()))
-    links = sum(len(_words(link.text_content())) for link in element.iter("a"))
-    return links >= _LINK_SHARE * text
+    """True when (nearly) all of ``element``'s text is the text of its links."""
+    text = _letters(element.text_content())
+    inside = element.itertext() if element.tag == "a" else _LINK_TEXT(element)
+    return _letters("".join(inside)) >= _LINK_SHARE * text
+
+
+def _letters(text: str) -> int:
+    """How long ``text`` is without its whitespace."""
+    return len(text) - sum(map(text.count, (" ", "\n", "\t", "\r", "\xa0")))
 
 
 def _is_link_lines(paragraph: HtmlElement) -> bool:
