@@ -6,7 +6,7 @@ benchmark set (``html/<id>.html.gz``, the raw bytes as fetched) and scores the t
 against the page's true ``articleBody`` in ``ground-truth.json``. Prints mean precision,
 recall and F1 and pages per second, with the published trafilatura figure beside them.
 
-    .venv/bin/python bench/article_extraction.py [--data DIR] [--variants]
+    .venv/bin/python bench/article_extraction.py [--data DIR] [--variants] [--pages]
 
 ``--data`` defaults to ``../shared/data/article-extraction`` beside the repository; when
 that folder is absent the script says so and exits 0. Plain trafilatura with its
@@ -14,7 +14,8 @@ defaults (as the benchmark ran it) is always measured beside it, taking turns pa
 page, and the ratio of their CPU times is printed (the floor: at least as fast).
 ``--variants`` also scores ``extract_article`` without tables and plain trafilatura with
 a few option sets (fast, favor_precision, favor_recall, without tables), to show what
-each choice costs.
+each choice costs. ``--pages`` also prints each page's precision and recall, worst F1 of
+``extract_article`` first, beside plain trafilatura's: where the text is lost or let in.
 
 Scoring is the benchmark authors' (``evaluate.py`` in scrapinghub/article-extraction-
 benchmark), re-implemented here: the text is cut into ``\\w+`` tokens (case kept, so
@@ -134,10 +135,31 @@ def trafilatura_extractor(**options) -> Callable[[bytes, str | None], str]:
     return run
 
 
+def page_f1(counts: tuple[int, int, int]) -> float:
+    precision, recall = page_precision(*counts), page_recall(*counts)
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def print_pages(counts: dict[str, list], pages, first: str, second: str) -> None:
+    """Each page's precision and recall by two extractors, the first's worst F1 first."""
+    print(f"\nper page, worst F1 of {first} first (P precision, R recall; then {second}):")
+    rows = sorted(
+        zip(counts[first], counts[second], (url for _raw, _truth, url in pages), strict=True),
+        key=lambda row: page_f1(row[0]),
+    )
+    for mine, theirs, url in rows:
+        print(
+            f"  F1 {page_f1(mine):.3f} P {page_precision(*mine):.3f} R {page_recall(*mine):.3f}"
+            f"  | F1 {page_f1(theirs):.3f} P {page_precision(*theirs):.3f}"
+            f" R {page_recall(*theirs):.3f}  {url}"
+        )
+
+
 def measure(
     extractors: dict, pages, reference: str | None = None
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Score each extractor on every page; returns each one's CPU seconds and F1.
+) -> tuple[dict[str, float], dict[str, float], dict[str, list]]:
+    """Score each extractor on every page; returns each one's CPU seconds, F1 and
+    per-page counts.
 
     The extractors take turns page by page, so that a change in the machine's load
     during the run weighs on all of them alike.
@@ -171,13 +193,14 @@ def measure(
                 else ""
             )
         )
-    return cpu, f1s
+    return cpu, f1s, counts
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--variants", action="store_true", help="also score option variants")
+    parser.add_argument("--pages", action="store_true", help="also print each page's scores")
     args = parser.parse_args()
     if not (args.data / "ground-truth.json").is_file():
         print(f"No benchmark data at {args.data}: nothing measured.")
@@ -206,7 +229,9 @@ def main() -> int:
             "trafilatura favor_recall": trafilatura_extractor(favor_recall=True),
             "trafilatura no tables": trafilatura_extractor(include_tables=False),
         }
-    cpu, f1s = measure(extractors, pages, reference="haven extract_article")
+    cpu, f1s, counts = measure(extractors, pages, reference="haven extract_article")
+    if args.pages:
+        print_pages(counts, pages, "haven extract_article", "trafilatura defaults (as benchmarked)")
     ratio = cpu["trafilatura defaults (as benchmarked)"] / cpu["haven extract_article"]
     print(
         f"\nspeed of extract_article against plain trafilatura in this run: {ratio:.2f}x "
