@@ -115,7 +115,12 @@ _POINTER_LABEL = re.compile(
 )
 _POINTER_MAX_CHARS = 300
 _LINK_PARAGRAPH_MAX_CHARS = 1000
-_LISTS = etree.XPath("//ul[count(li) >= 2] | //ol[count(li) >= 2]")
+# Lists of two items or more, but not in the page's menus or footer: trafilatura leaves
+# those out whole, and on most pages they hold most of the lists.
+_LISTS = etree.XPath(
+    "//ul[li[2]][not(ancestor::nav or ancestor::footer)]"
+    " | //ol[li[2]][not(ancestor::nav or ancestor::footer)]"
+)
 # A block of links and nothing else, such as thumbnails of other stories: a row of <a>.
 _LINK_BLOCKS = etree.XPath(
     " | ".join(
@@ -157,7 +162,9 @@ _MIN_PROSE_CHARS = 100
 _LINK_LIST_MAX_CHARS = 3000
 # A caption goes next to the paragraph beside its figure, found by the start of its text.
 _ANCHOR_CHARS = 80
-_OUTER_FIGURES = etree.XPath("//figure[.//figcaption][not(ancestor::figure)]")
+_OUTER_FIGURES = etree.XPath(
+    "//figure[.//figcaption][not(ancestor::figure or ancestor::nav or ancestor::footer)]"
+)
 # The nearest paragraph with words, outside any figure, on either side.
 _PARAGRAPH_BEFORE = etree.XPath("preceding::p[not(ancestor::figure)][normalize-space(.)][1]")
 _PARAGRAPH_AFTER = etree.XPath("following::p[not(ancestor::figure)][normalize-space(.)][1]")
