@@ -3,9 +3,10 @@
 ``extract_article(html, url)`` keeps the report itself — headline, byline, date and the
 paragraphs, with the photo captions apart — and drops the page chrome around it:
 navigation, donation appeals, newsletter boxes, paywall prompts, "Read more" and "Most
-read" lists, footers. Extraction is trafilatura's (https://trafilatura.readthedocs.io);
-this module drops the publisher's boxes it misses, adds the limits and the decoding that
-hostile pages need, and never touches the network.
+read" lists, linked headlines of other stories, print-only notices, footers. Extraction
+is trafilatura's (https://trafilatura.readthedocs.io); this module drops the publisher's
+boxes it misses, joins a body the page splits into blocks (trafilatura reads the first),
+adds the limits and the decoding that hostile pages need, and never touches the network.
 
 Every failure is a ``CaptureError`` with a message a person can act on: the page is
 empty, too large, not a web page at all, an index or home page rather than an article,
