@@ -651,10 +651,9 @@ def test_a_long_first_paragraph_is_not_taken_for_chrome_above_a_headline():
 
 def test_a_caption_in_the_pages_footer_is_not_the_storys():
     page = (PAGES / "short_read_more.html").read_text(encoding="utf-8")
-    footer = (
-        "<footer data-test='chrome'><figure><img src='/team.jpg' alt=''><figcaption>Our newsroom"
-    )
-    page = page.replace('<footer data-test="chrome">', footer + " at night</figcaption></figure>")
+    footer = '<footer data-test="chrome">'
+    figure = "<figure><img src='/team.jpg' alt=''><figcaption>Our newsroom</figcaption></figure>"
+    page = page.replace(footer, footer + figure)
 
     article = extract_article(page)
 
