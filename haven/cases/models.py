@@ -86,6 +86,8 @@ class Case(SensitiveRecord):
 
     class Meta:
         ordering = ["-opened_on", "code"]
+        # The API's cursor pages, newest first: without it each page sorts every row.
+        indexes = [models.Index(fields=["created_at", "id"], name="cases_case_newest")]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 
@@ -170,6 +172,8 @@ class Request(SensitiveRecord):
 
     class Meta:
         ordering = ["-received_at"]
+        # The API's cursor pages, newest first: without it each page sorts every row.
+        indexes = [models.Index(fields=["created_at", "id"], name="cases_request_newest")]
         verbose_name = _("request")
         verbose_name_plural = _("requests")
 

@@ -90,6 +90,8 @@ class Incident(FuzzyPeriod, SensitiveRecord):
 
     class Meta:
         ordering = ["-start_earliest", "code"]
+        # The API's cursor pages, newest first: without it each page sorts every row.
+        indexes = [models.Index(fields=["created_at", "id"], name="incidents_incident_newest")]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
 

@@ -87,6 +87,8 @@ class Person(SensitiveRecord):
 
     class Meta:
         ordering = ["code"]
+        # The API's cursor pages, newest first: without it each page sorts every row.
+        indexes = [models.Index(fields=["created_at", "id"], name="people_person_newest")]
         verbose_name = _("person")
         verbose_name_plural = _("people")
 

@@ -69,6 +69,8 @@ class Source(SensitiveRecord):
 
     class Meta:
         ordering = ["-created_at"]
+        # The API's cursor pages, newest first: without it each page sorts every row.
+        indexes = [models.Index(fields=["created_at", "id"], name="sources_source_newest")]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -50,9 +50,14 @@ class ActSerializer(Shown):
 
     @extend_schema_field(InvolvementSerializer(many=True))
     def get_involvements(self, act) -> list[dict]:
-        user = self.context["request"].user
-        found = Involvement.objects.visible_to(user).filter(act=act).select_related("perpetrator")
+        found = getattr(act, "visible_involvements", None)  # fetched with the incident's acts
+        if found is None:
+            found = visible_involvements(self.context["request"].user).filter(act=act)
         return InvolvementSerializer(found, many=True, context=self.context).data
+
+
+def visible_involvements(user):
+    return Involvement.objects.visible_to(user).select_related("perpetrator")
 
 
 class ChainSerializer(Shown):
@@ -100,7 +105,13 @@ class IncidentDetailSerializer(IncidentSerializer):
     @extend_schema_field(ActSerializer(many=True))
     def get_acts(self, incident) -> list[dict]:
         found = Act.objects.visible_to(self._user()).filter(incident=incident)
-        found = found.select_related("act_type", "victim", "location")
+        found = found.select_related("act_type", "victim", "location").prefetch_related(
+            Prefetch(
+                "involvements",
+                queryset=visible_involvements(self._user()),
+                to_attr="visible_involvements",
+            )
+        )
         return ActSerializer(found, many=True, context=self.context).data
 
     @extend_schema_field(ChainSerializer(many=True))
