@@ -311,6 +311,8 @@ SESSION_FOR = {
     "retention:erase_request": "coordinator",
     # The route table's member is a caseworker; here the member's role may (see ``fuzzer``).
     "documents:own_copy": "member",
+    # Here the member is in the lockdown team (see ``fuzzer``): the page shows the proposal.
+    "accounts:lockdown": "member",
 }
 
 # Empty fields are filled with a value most forms take, so that one hostile field meets
