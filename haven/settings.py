@@ -178,6 +178,10 @@ HAVEN_KEY_REQUIRED_ROLES = env_list("HAVEN_KEY_REQUIRED_ROLES", ["administrator"
 # Lockdown: what everyone who is refused sees (empty: a plain "not available" notice),
 # and where the quick-exit button leads (empty: a blank page of Haven's own).
 HAVEN_LOCKDOWN_NOTICE = env_str("HAVEN_LOCKDOWN_NOTICE", "")
+# Besides an administrator, any two full members of this team (its name; empty: none)
+# can start a lockdown: one proposes, a different one confirms within the minutes given.
+HAVEN_LOCKDOWN_TEAM = env_str("HAVEN_LOCKDOWN_TEAM", "")
+HAVEN_LOCKDOWN_CONFIRM_MINUTES = env_int("HAVEN_LOCKDOWN_CONFIRM_MINUTES", 10, minimum=1)
 HAVEN_QUICK_EXIT_URL = env_str("HAVEN_QUICK_EXIT_URL", "")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import password_validation
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from haven.accounts.models import (
     AccessToken,
     Authenticator,
     Lockdown,
+    LockdownProposal,
     Membership,
     RecoveryCode,
     RecoveryDevice,
@@ -362,18 +363,30 @@ def start_lockdown(*, by: User, request: HttpRequest | None = None) -> Lockdown:
     """
     if not by.is_administrator:
         raise LockdownError(_("Only an administrator starts a lockdown."))
+    _check_lockdown_may_start()
+    return _lock_down(by=by, request=request)
+
+
+def _check_lockdown_may_start() -> None:
     if Lockdown.objects.in_force():
         raise LockdownError(_("A lockdown is in force already."))
     if not administrator_keys().exists():
         raise LockdownError(
             _(
-                "No administrator has a security key: add one to your account first, "
-                "or no one could sign in to lift the lockdown."
+                "No administrator has a security key: one must add a key to their account "
+                "first, or no one could sign in to lift the lockdown."
             )
         )
-    lockdown = Lockdown.objects.create(started_by=by)
+
+
+def _lock_down(*, by: User, request: HttpRequest | None, summary: str = "") -> Lockdown:
+    try:
+        with transaction.atomic():
+            lockdown = Lockdown.objects.create(started_by=by)
+    except IntegrityError:  # another one started it a moment ago
+        raise LockdownError(_("A lockdown is in force already.")) from None
     _end_every_session()
-    record("lockdown.started", request=request, actor=by, target=lockdown)
+    record("lockdown.started", request=request, actor=by, target=lockdown, summary=summary)
     return lockdown
 
 
@@ -417,3 +430,152 @@ def confirm_lift(lockdown: Lockdown, *, by: User, request: HttpRequest | None = 
             raise LockdownError(_("A second administrator must confirm."))
         raise LockdownError(_("No one has proposed to lift it yet."))
     record("lockdown.lifted", request=request, actor=by, target=lockdown)
+
+
+# --- lockdown by two members of the lockdown team ------------------------------------------
+def lockdown_team() -> Team | None:
+    """The team named by ``HAVEN_LOCKDOWN_TEAM`` whose members may start a lockdown two
+    together; None when the setting is empty or names no team (the administrators'
+    lockdown page says which)."""
+    from django.conf import settings
+
+    name = settings.HAVEN_LOCKDOWN_TEAM.strip()
+    return Team.objects.filter(name=name).first() if name else None
+
+
+def may_propose_lockdown(user: User) -> bool:
+    """Whether ``user`` is an active full member of the lockdown team (a read-only or
+    report-figures membership does not count: a lockdown is the strongest change)."""
+    team = lockdown_team()
+    return (
+        team is not None
+        and user.is_active
+        and Membership.objects.filter(
+            team=team, user=user, access=Membership.Access.MEMBER
+        ).exists()
+    )
+
+
+def open_proposal() -> LockdownProposal | None:
+    return LockdownProposal.objects.open().select_related("proposed_by").first()
+
+
+@transaction.atomic
+def close_expired_proposals() -> None:
+    """Close the proposals whose time ran out, each on the audit log. Called before a
+    proposal or a confirmation (whose refusal would roll the closing back)."""
+    expired = list(LockdownProposal.objects.filter(pending=True, expires_at__lte=timezone.now()))
+    for proposal in expired:
+        updated = LockdownProposal.objects.filter(pk=proposal.pk, pending=True).update(
+            pending=None, outcome=LockdownProposal.Outcome.EXPIRED, closed_at=timezone.now()
+        )
+        if updated:
+            record("lockdown.proposal_expired", actor=proposal.proposed_by, target=proposal)
+
+
+@transaction.atomic
+def propose_lockdown(*, by: User, request: HttpRequest | None = None) -> LockdownProposal:
+    """The first of the two members of the lockdown team: the lockdown starts when a
+    different member confirms before ``HAVEN_LOCKDOWN_CONFIRM_MINUTES`` have passed.
+
+    LockdownError for anyone not in the team, while a lockdown is in force, when no
+    administrator has a security key, and while another proposal waits (confirm that one).
+    """
+    from django.conf import settings
+
+    if not may_propose_lockdown(by):
+        raise LockdownError(_("Only a member of the lockdown team proposes a lockdown."))
+    _check_lockdown_may_start()
+    close_expired_proposals()
+    waiting = open_proposal()
+    if waiting is not None:
+        if waiting.proposed_by_id == by.pk:
+            raise LockdownError(
+                _("You have proposed a lockdown already: a second member must confirm it.")
+            )
+        raise LockdownError(
+            _("%(who)s has proposed a lockdown already: confirm theirs.")
+            % {"who": waiting.proposed_by.display_name}
+        )
+    minutes = settings.HAVEN_LOCKDOWN_CONFIRM_MINUTES
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            proposal = LockdownProposal.objects.create(
+                proposed_by=by, proposed_at=now, expires_at=now + timedelta(minutes=minutes)
+            )
+    except IntegrityError:  # another member proposed a moment ago
+        raise LockdownError(
+            _("Another member has just proposed a lockdown: reload the page to confirm it.")
+        ) from None
+    record(
+        "lockdown.proposed",
+        request=request,
+        actor=by,
+        target=proposal,
+        summary=f"to be confirmed within {minutes} minutes",
+    )
+    return proposal
+
+
+@transaction.atomic
+def confirm_lockdown(
+    proposal: LockdownProposal, *, by: User, request: HttpRequest | None = None
+) -> Lockdown:
+    """The second member: a different member of the lockdown team from the one who
+    proposed it starts the lockdown, in one action, as an administrator's would.
+
+    LockdownError for anyone not in the team, for the member who proposed it, for a
+    proposal withdrawn, expired or already confirmed, and when the lockdown could not
+    start (one in force, no administrator with a security key).
+    """
+    if not may_propose_lockdown(by):
+        raise LockdownError(_("Only a member of the lockdown team confirms a lockdown."))
+    proposal.refresh_from_db()
+    if proposal.proposed_by_id == by.pk:
+        raise LockdownError(_("A different member of the lockdown team must confirm."))
+    expired = proposal.outcome == LockdownProposal.Outcome.EXPIRED
+    if proposal.pending and proposal.expires_at <= timezone.now() or expired:
+        raise LockdownError(_("This proposal has expired: propose a lockdown again."))
+    if not proposal.pending:
+        raise LockdownError(_("This proposal is no longer open: propose a lockdown again."))
+    if not may_propose_lockdown(proposal.proposed_by):
+        raise LockdownError(
+            _("Whoever proposed this is no longer in the lockdown team: propose it again.")
+        )
+    _check_lockdown_may_start()
+    closed = LockdownProposal.objects.filter(
+        pk=proposal.pk, pending=True, expires_at__gt=timezone.now()
+    ).update(
+        pending=None,
+        outcome=LockdownProposal.Outcome.CONFIRMED,
+        closed_at=timezone.now(),
+        closed_by=by,
+    )
+    if not closed:
+        raise LockdownError(_("This proposal is no longer open: propose a lockdown again."))
+    lockdown = _lock_down(
+        by=by,
+        request=request,
+        summary=f"by two members of the lockdown team: proposed by {proposal.proposed_by.uuid}",
+    )
+    LockdownProposal.objects.filter(pk=proposal.pk).update(lockdown=lockdown)
+    return lockdown
+
+
+@transaction.atomic
+def withdraw_lockdown_proposal(
+    proposal: LockdownProposal, *, by: User, request: HttpRequest | None = None
+) -> None:
+    """The member who proposed a lockdown takes it back before anyone confirms it."""
+    if proposal.proposed_by_id != by.pk:
+        raise LockdownError(_("Only the member who proposed it withdraws a proposal."))
+    withdrawn = LockdownProposal.objects.filter(pk=proposal.pk, pending=True).update(
+        pending=None,
+        outcome=LockdownProposal.Outcome.WITHDRAWN,
+        closed_at=timezone.now(),
+        closed_by=by,
+    )
+    if not withdrawn:
+        raise LockdownError(_("This proposal is no longer open."))
+    record("lockdown.proposal_withdrawn", request=request, actor=by, target=proposal)

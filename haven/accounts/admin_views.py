@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import get_object_or_404, redirect, render
@@ -189,8 +190,11 @@ def lockdown(request):
         "form": LockdownForm(),
         "admins_with_keys": actions.administrator_keys().values("user").distinct().count(),
         "history": Lockdown.objects.exclude(in_force=True).select_related(
-            "started_by", "lifted_by"
+            "started_by", "lifted_by", "proposal__proposed_by"
         )[:10],
+        "lockdown_team": actions.lockdown_team(),
+        "lockdown_team_setting": settings.HAVEN_LOCKDOWN_TEAM.strip(),
+        "proposal": actions.open_proposal(),
     }
     return render(request, "accounts/admin_lockdown.html", context)
 

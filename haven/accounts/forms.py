@@ -131,3 +131,24 @@ class TokenForm(forms.Form):
 
 class KeyNameForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
+
+
+class LockdownProposalForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand: once a second member confirms, every session ends, ours included, "
+            "and only administrators with a security key can sign in until two administrators "
+            "lift it."
+        )
+    )
+
+
+class LockdownConfirmForm(forms.Form):
+    # The proposal the page showed: a confirmation never starts one the member did not see.
+    proposal = forms.UUIDField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_(
+            "I confirm: lock Haven down now. Every session ends, mine included, and only "
+            "administrators with a security key can sign in until two administrators lift it."
+        )
+    )

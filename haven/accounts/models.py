@@ -383,7 +383,8 @@ class Lockdown(models.Model):
 
     Only administrators who verify with a security key may sign in; downloads, exports
     and the API are refused; everyone else sees an innocuous notice. One administrator
-    starts it; lifting it takes two: one proposes, a different one confirms.
+    starts it, or two members of the lockdown team (``LockdownProposal``); lifting it
+    takes two administrators: one proposes, a different one confirms.
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -410,3 +411,45 @@ class Lockdown(models.Model):
 
     def __str__(self) -> str:
         return f"lockdown {self.uuid} ({'lifted' if self.lifted_at else 'in force'})"
+
+
+class LockdownProposalQuerySet(models.QuerySet):
+    def open(self) -> LockdownProposalQuerySet:
+        """Proposals still waiting for a second member, and not yet expired."""
+        return self.filter(pending=True, expires_at__gt=timezone.now())
+
+
+class LockdownProposal(models.Model):
+    """A member of the lockdown team (``HAVEN_LOCKDOWN_TEAM``) asks for a lockdown; a
+    different member confirms it before ``expires_at`` and the lockdown starts.
+
+    One proposal waits at a time: ``pending`` is True while it waits and NULL once it is
+    confirmed, withdrawn or expired (a unique column, as ``Lockdown.in_force``).
+    """
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    pending = models.BooleanField(null=True, default=True, unique=True)
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    lockdown = models.OneToOneField(
+        Lockdown, on_delete=models.PROTECT, related_name="proposal", null=True, blank=True
+    )
+
+    objects = LockdownProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at"]
+
+    def __str__(self) -> str:
+        return f"lockdown proposal {self.uuid} ({self.outcome or 'waiting'})"

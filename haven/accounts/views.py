@@ -9,7 +9,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -26,6 +26,8 @@ from haven.accounts.decorators import open_view, password_change_view, second_fa
 from haven.accounts.forms import (
     CodeForm,
     KeyNameForm,
+    LockdownConfirmForm,
+    LockdownProposalForm,
     LoginForm,
     PasswordChangeForm,
     RecoveryCodeForm,
@@ -35,6 +37,7 @@ from haven.accounts.middleware import LOGIN_AT, SEEN_AT
 from haven.accounts.models import (
     AccessToken,
     Authenticator,
+    LockdownProposal,
     RecoveryDevice,
     SecurityKey,
     User,
@@ -328,6 +331,7 @@ def account(request):
         "memberships": user.memberships.select_related("team"),
         "recovery_left": RecoveryDevice.objects.filter(user=user).first(),
         "key_count": SecurityKey.objects.filter(user=user).count(),
+        "lockdown_member": actions.may_propose_lockdown(user),
     }
     return render(request, "accounts/account.html", context)
 
@@ -438,3 +442,96 @@ def token_revoke(request, uuid):
     if actions.revoke_token(token, by=request.user, request=request):
         messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("accounts:tokens")
+
+
+# --- lockdown by two members of the lockdown team -----------------------------------------
+def _lockdown_member(request) -> None:
+    """403 for anyone but a full member of the lockdown team (``HAVEN_LOCKDOWN_TEAM``)."""
+    if not actions.may_propose_lockdown(request.user):
+        raise PermissionDenied
+
+
+@require_GET
+def lockdown(request):
+    """Propose a lockdown, or confirm another member's proposal (the lockdown team);
+    administrators, who start one alone, are sent to their own page."""
+    if not actions.may_propose_lockdown(request.user):
+        if request.user.is_administrator:
+            return redirect("admin:lockdown")
+        raise PermissionDenied
+    proposal = actions.open_proposal()
+    context = {
+        "team": actions.lockdown_team(),
+        "lockdown": security_keys.lockdown_of(request),
+        "proposal": proposal,
+        "minutes": settings.HAVEN_LOCKDOWN_CONFIRM_MINUTES,
+        "admins_with_keys": actions.administrator_keys().values("user").distinct().count(),
+        "propose_form": LockdownProposalForm(),
+        "confirm_form": LockdownConfirmForm(initial={"proposal": proposal.uuid})
+        if proposal
+        else None,
+    }
+    return render(request, "accounts/lockdown.html", context)
+
+
+@require_POST
+def lockdown_propose(request):
+    _lockdown_member(request)
+    if not LockdownProposalForm(request.POST).is_valid():
+        messages.error(request, _("Tick the box to confirm the proposal."))
+        return redirect("accounts:lockdown")
+    try:
+        actions.propose_lockdown(by=request.user, request=request)
+    except actions.LockdownError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Proposed. A second member of the lockdown team must confirm within "
+                "%(minutes)d minute.",
+                "Proposed. A second member of the lockdown team must confirm within "
+                "%(minutes)d minutes.",
+                settings.HAVEN_LOCKDOWN_CONFIRM_MINUTES,
+            )
+            % {"minutes": settings.HAVEN_LOCKDOWN_CONFIRM_MINUTES},
+        )
+    return redirect("accounts:lockdown")
+
+
+@require_POST
+def lockdown_confirm(request):
+    """The second member: the lockdown starts, and this session ends with every other."""
+    _lockdown_member(request)
+    form = LockdownConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick the box to confirm the lockdown."))
+        return redirect("accounts:lockdown")
+    proposal = LockdownProposal.objects.filter(uuid=form.cleaned_data["proposal"]).first()
+    if proposal is None:
+        messages.error(request, _("This proposal is no longer open: propose a lockdown again."))
+        return redirect("accounts:lockdown")
+    actions.close_expired_proposals()
+    try:
+        actions.confirm_lockdown(proposal, by=request.user, request=request)
+    except actions.LockdownError as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:lockdown")
+    logout(request)
+    return redirect("accounts:login")
+
+
+@require_POST
+def lockdown_withdraw(request):
+    _lockdown_member(request)
+    proposal = actions.open_proposal()
+    if proposal is None or proposal.proposed_by_id != request.user.pk:
+        messages.info(request, _("You have no proposal waiting."))
+        return redirect("accounts:lockdown")
+    try:
+        actions.withdraw_lockdown_proposal(proposal, by=request.user, request=request)
+    except actions.LockdownError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your proposal is withdrawn."))
+    return redirect("accounts:lockdown")

@@ -63,6 +63,11 @@ NOT_CARRIED = {
 LATE = ("people.merge",)
 # Fields a kind keeps that are not content of its own: the team is the importing one.
 NOT_WRITTEN = {"team"}
+# The kind that can be sealed: its seal is not content (it stays out of the history,
+# so out of ``content_fields``), and an archive carries it apart, as ``"sealed": true``
+# and the named members' e-mails in ``"sealed_for"``, so that a sealed person never
+# arrives unsealed.
+SEALED = "people.person"
 
 RECORD, TERM, PLACE, USER = "record", "term", "place", "user"
 

@@ -144,6 +144,15 @@ def _case(plan: Plan, case) -> None:
 
 
 def _request(plan: Plan, request) -> None:
+    """The request, its messages, and what the public page kept of it: where the person
+    is, how to reach them, and the files they sent (their source, with its evidence)."""
+    plan.add(_all("cases.requestmessage").filter(request=request))
+    for submission in _all("intake.submission").filter(request=request):
+        plan.add([submission])
+        if submission.files_id is not None:
+            source = _all("sources.source").get(pk=submission.files_id)
+            plan.add([source])
+            _source(plan, source)
     plan.links.append(_all("notifications.notification").filter(request=request))
 
 

@@ -55,7 +55,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import PASSWORD, sign_in
-from haven.accounts.forms import KeyNameForm
+from haven.accounts.forms import KeyNameForm, LockdownConfirmForm
 from haven.accounts.middleware import LOGIN_AT, SEEN_AT
 from haven.accounts.tests.soft_key import SoftKey
 from haven.audit.context import Channel, audit_context
@@ -149,6 +149,12 @@ DECLARED_FORMS = {
     "accounts:key_remove": (None, {}),
     # Shown while a lockdown is in force: propose or confirm lifting it.
     "admin:lockdown_lift": (None, {}),
+    # Shown to the lockdown team while another member's proposal waits, or one's own.
+    "accounts:lockdown_confirm": (
+        LockdownConfirmForm,
+        {"proposal": "00000000-0000-0000-0000-000000000000", "confirm": "on"},
+    ),
+    "accounts:lockdown_withdraw": (None, {}),
     # Shown for each legal hold and each retention rule (the world has none): buttons.
     "retention:hold_lift": (None, {}),
     "retention:rule_delete": (None, {}),
@@ -305,6 +311,8 @@ SESSION_FOR = {
     "retention:erase_request": "coordinator",
     # The route table's member is a caseworker; here the member's role may (see ``fuzzer``).
     "documents:own_copy": "member",
+    # Here the member is in the lockdown team (see ``fuzzer``): the page shows the proposal.
+    "accounts:lockdown": "member",
 }
 
 # Empty fields are filled with a value most forms take, so that one hostile field meets
@@ -719,6 +727,8 @@ def fuzzer(personas, world, monkeypatch, settings) -> Fuzzer:
     by, team = personas.member, personas.team
     # The public request page open on the team, with no wait and no limits in the way.
     settings.HAVEN_INTAKE_TEAM = team.name
+    # The member is in the lockdown team: its page shows them the proposal form.
+    settings.HAVEN_LOCKDOWN_TEAM = team.name
     settings.HAVEN_INTAKE_MIN_FILL_SECONDS = 0
     for limit in ("RATE_PER_ADDRESS", "RATE_GLOBAL", "GUESSES_PER_ADDRESS", "GUESSES_GLOBAL"):
         setattr(settings, f"HAVEN_INTAKE_{limit}", "off")

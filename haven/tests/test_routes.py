@@ -78,6 +78,20 @@ ROUTES: dict[str, Entry] = {
         get={persona: 405 for persona in EVERYONE},
         post={persona: 404 for persona in EVERYONE},
     ),
+    # Lockdown by two members of the lockdown team: no team is set here, so nobody is in
+    # it; an administrator is sent to their own lockdown page.
+    "accounts:lockdown": Entry(
+        get={"member": 403, "read_only": 403, "outsider": 403, "administrator": 302}
+    ),
+    "accounts:lockdown_propose": Entry(
+        get={persona: 405 for persona in EVERYONE}, post={persona: 403 for persona in EVERYONE}
+    ),
+    "accounts:lockdown_confirm": Entry(
+        get={persona: 405 for persona in EVERYONE}, post={persona: 403 for persona in EVERYONE}
+    ),
+    "accounts:lockdown_withdraw": Entry(
+        get={persona: 405 for persona in EVERYONE}, post={persona: 403 for persona in EVERYONE}
+    ),
     # Signing out everywhere, quick exit and the neutral page it leads to.
     "accounts:logout_everywhere": Entry(get={"member": 405, "administrator": 405}),
     "accounts:quick_exit": Entry(get={"member": 405}, anonymous=405),

@@ -3,14 +3,15 @@ Haven instance (or this one, after a loss) imports back to the same records.
 
 The document (docs/exchange.md describes it field by field)::
 
-    {"format": "haven-archive", "version": 1, "team": ..., "exported_at": ...,
+    {"format": "haven-archive", "version": 2, "team": ..., "exported_at": ...,
      "exported_by": ..., "left_out": {...}, "counts": {kind: n},
      "terms": {"act_type:torture": {labels}}, "places": {"/1/9/57/": {names, parent}},
      "records": {"people.person": [{"uuid": ..., "created_at": ..., fields...}], ...}}
 
 Values are decrypted: the file is as sensitive as the team's records, and the command
-that writes it says so. Records keep their uuids and codes; foreign keys are written
-as ``haven.exchange.kinds`` says. Kinds come in dependency order, one record a line,
+that writes it says so. A sealed person's seal travels with them (``kinds.SEALED``).
+Records keep their uuids and codes; foreign keys are written as ``haven.exchange.kinds``
+says. Kinds come in dependency order, one record a line,
 so the file is written as it is read from the database and never held whole.
 
 An archive holds every live record of the team, and each deleted record that one of

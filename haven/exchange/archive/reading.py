@@ -16,10 +16,11 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.accounts.models import Membership
 from haven.audit.actions import record
 from haven.exchange import kinds as registry
 from haven.exchange.access import acting, is_writing_member
-from haven.exchange.archive.format import FORMAT, VERSION, ArchiveError
+from haven.exchange.archive.format import FORMAT, READS, VERSION, ArchiveError
 from haven.exchange.errors import validation_messages
 from haven.exchange.kinds import PLACE, RECORD, TERM, USER, Kind, kinds
 from haven.exchange.references import (
@@ -40,6 +41,12 @@ class ImportResult:
     missing_users: list[str] = dataclass_field(default_factory=list)
     created_terms: list[str] = dataclass_field(default_factory=list)
     created_places: list[str] = dataclass_field(default_factory=list)
+    # Codes of the people who arrived sealed; the e-mails named on their seals that are
+    # not members of the receiving team here (left off the seal); the codes of those
+    # none of whose named members is here, sealed for the importing user alone.
+    sealed: list[str] = dataclass_field(default_factory=list)
+    seal_members_missing: list[str] = dataclass_field(default_factory=list)
+    sealed_for_importer: list[str] = dataclass_field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -93,6 +100,7 @@ class _Entry:
     created_at: datetime | None
     values: dict[str, Any]  # field name -> Python value, or the reference as written
     links: dict[str, list]
+    sealed_for: list[str] | None = None  # a sealed person's named members (e-mails)
 
 
 class _Reader:
@@ -106,7 +114,7 @@ class _Reader:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             self.problems.append(_("This is not a Haven team archive."))
             return
-        if data.get("version") != VERSION:
+        if data.get("version") not in READS:
             self.problems.append(
                 _("This archive has version %(version)s; this Haven reads version %(ours)s.")
                 % {"version": data.get("version"), "ours": VERSION}
@@ -155,6 +163,8 @@ class _Reader:
             | {f.name for f in kind.fields}
             | {link.name for link in kind.links}
         )
+        if kind.label == registry.SEALED:
+            known |= {"sealed", "sealed_for"}
         for name in sorted(set(item) - known):
             self._problem(kind, uuid, _("unknown field %(field)s."), field=repr(name))
         created_at = None
@@ -189,7 +199,22 @@ class _Reader:
                 self._problem(kind, uuid, _("%(field)s is not a list."), field=link.name)
                 continue
             links[link.name] = [self._link_row(kind, uuid, link, row) for row in rows]
-        self.entries.append(_Entry(kind, uuid, created_at, values, links))
+        sealed_for = self._seal(kind, uuid, item) if kind.label == registry.SEALED else None
+        self.entries.append(_Entry(kind, uuid, created_at, values, links, sealed_for))
+
+    def _seal(self, kind: Kind, uuid: str, item: dict) -> list[str] | None:
+        """A person's seal as written: None when not sealed, else the members' e-mails."""
+        sealed, named = item.get("sealed", False), item.get("sealed_for", [])
+        if sealed not in (True, False):
+            self._problem(kind, uuid, _("sealed is neither true nor false."))
+            return None
+        if not isinstance(named, list) or not all(isinstance(each, str) for each in named):
+            self._problem(kind, uuid, _("sealed_for is not a list of e-mail addresses."))
+            return None
+        if named and not sealed:
+            self._problem(kind, uuid, _("sealed_for names members of a person not sealed."))
+            return None
+        return sorted({each.strip().lower() for each in named}) if sealed else None
 
     def _link_row(self, kind: Kind, uuid: str, link: registry.Link, row) -> dict:
         """A link row as {field name: value}, the target still as written."""
@@ -366,6 +391,30 @@ class _Restorer:
         self.place_pks: dict[str, int] = {}
         self.pks: dict[str, int] = {}  # uuid -> pk of the record created
         self.counts: dict[str, int] = defaultdict(int)
+        self.sealed: list[str] = []
+        self.seal_members_missing: set[str] = set()
+        self.sealed_for_importer: list[str] = []
+        # Who a seal may name here: as ``seal_person`` allows, the active users with
+        # record access to the team the archive goes into, by e-mail.
+        self.team_users = {
+            email.lower(): pk
+            for email, pk in Membership.objects.filter(
+                team=team, access__in=Membership.RECORD_ACCESS, user__is_active=True
+            ).values_list("user__email", "user_id")
+        }
+
+    def seal(self, instance, emails: list[str]) -> None:
+        """Seal a person before it is first saved, so it never exists unsealed: for the
+        members the archive names who may read the team's records here; when none of
+        them is here, for the importing user alone (who holds the archive, names and
+        all), so that someone can read the name and choose the members again."""
+        named = sorted({self.team_users[email] for email in emails if email in self.team_users})
+        self.seal_members_missing |= {email for email in emails if email not in self.team_users}
+        if not named:
+            named = [self.by.pk]
+            self.sealed_for_importer.append(instance.code)
+        instance.sealed, instance.sealed_for = True, named
+        self.sealed.append(instance.code)
 
     def reference(self, each: models.Field, value):
         if value is None:
@@ -403,8 +452,17 @@ class _Restorer:
                 setattr(instance, each.attname, moved)
             else:
                 setattr(instance, each.attname, value)
+        if entry.sealed_for is not None:
+            self.seal(instance, entry.sealed_for)
         try:
             save_record(instance, by=self.by)
+            if entry.sealed_for is not None:
+                record(
+                    "people.person.sealed",
+                    actor=self.by,
+                    target=instance,
+                    summary=f"from a team archive: {len(instance.sealed_for)} named members",
+                )
             if deleted_at is not None:
                 # Kept deleted, with the time it was deleted; its history says so.
                 instance.deleted_at = deleted_at
@@ -464,7 +522,9 @@ def import_team(data: dict, *, team, by) -> ImportResult:
     ``by`` must be a writing member of ``team`` (``PermissionDenied``); each record is
     saved as created by them, each missing term and place is created (audited), and
     users the archive names by an e-mail this instance does not know are replaced by
-    ``by`` and listed in the result. ``ArchiveError`` lists what is wrong, and nothing
+    ``by`` and listed in the result. A sealed person arrives sealed, for the named
+    members who may read the team's records here (``by`` when none of them is), and the
+    result lists who of those named is not here. ``ArchiveError`` lists what is wrong, and nothing
     is saved.
     """
     if not is_writing_member(by, team):
@@ -494,11 +554,16 @@ def import_team(data: dict, *, team, by) -> ImportResult:
             missing_users=sorted(restorer.users.missing),
             created_terms=restorer.terms.created,
             created_places=restorer.places.created,
+            sealed=sorted(restorer.sealed),
+            seal_members_missing=sorted(restorer.seal_members_missing),
+            sealed_for_importer=sorted(restorer.sealed_for_importer),
         )
         summary = f"team archive of '{reader.source_team}': {result.total} records"
         if result.missing_users:
             summary += "; unknown users recorded as the importer: " + ", ".join(
                 result.missing_users
             )
+        if result.sealed_for_importer:
+            summary += "; sealed for the importer alone: " + ", ".join(result.sealed_for_importer)
         record("exchange.archive.imported", actor=by, target=team, summary=summary[:300])
     return result

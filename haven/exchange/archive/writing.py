@@ -220,6 +220,13 @@ class _Writer:
             elif kind.label == "people.merge" and each.name == "moved":
                 value = [self.moved_item(item) for item in value or []]
             entry[each.name] = value
+        if kind.label == registry.SEALED and instance.sealed:
+            entry["sealed"] = True
+            entry["sealed_for"] = sorted(
+                User.objects.filter(pk__in=instance.sealed_for or []).values_list(
+                    "email", flat=True
+                )
+            )
         for link in kind.links:
             entry[link.name] = [
                 self.link_row(link, target, extras)
@@ -281,8 +288,8 @@ class _Writer:
 
 
 def _refuse_sealed(team, by) -> None:
-    """An archive carries every name, and not the seal (it names users of this
-    instance): only a member named on each sealed person of the team may make one."""
+    """An archive carries every name in clear (and each seal, by its members' e-mails):
+    only a member named on each sealed person of the team may make one."""
     from haven.people.models import Person
 
     hidden = [

@@ -135,7 +135,7 @@ def test_users_unknown_here_are_recorded_as_the_importer(personas, small_team, r
             "not a valid happened_on",
         ),
         (lambda d: d["records"].update({"sources.evidencefile": []}), "sources.evidencefile"),
-        (lambda d: d.update(version=2), "version 2"),
+        (lambda d: d.update(version=3), "version 3"),
         (lambda d: d.update(format="something"), "not a Haven team archive"),
     ],
 )

@@ -186,3 +186,42 @@ def test_erasing_a_case_takes_its_parts_not_its_people(
     assert case.title is None and case.deleted_at is not None
     assert Person.objects.get(pk=canary.person.pk).name == NAME
     assert not case.caseperson_set.exists()
+
+
+def test_erasing_a_request_takes_what_the_public_page_kept_of_it(
+    personas, coordinator, django_capture_on_commit_callbacks
+):
+    """Where the person is, how to reach them, their messages and the files they sent
+    go with a request sent through the public page."""
+    from haven.cases.actions import record_requester_message
+    from haven.intake.actions import attach_files, submit_request
+    from haven.sources.vault import seal_bytes
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submission, _receipt = submit_request(
+            team=personas.team,
+            what="They are looking for me",
+            language="ru",
+            name=NAME,
+            place="Hiding in Nalchik",
+            contact=PHONE,
+        )
+        record_requester_message(submission.request, text=f"Call {PHONE} after dark")
+        attach_files(submission, [seal_bytes(EVIDENCE, "threat.pdf")])
+    submission.refresh_from_db()
+    evidence = submission.files.files.get()
+    message = submission.request.messages.get()
+    assert stored_path(str(evidence.uuid)).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.erase(submission.request, by=coordinator, reason=Reason.SUBJECT_REQUEST)
+
+    for record in (submission.request, submission, message, submission.files, evidence):
+        row = type(record)._base_manager.filter(pk=record.pk)
+        for field in erasure.encrypted_fields(type(record)):
+            assert row.values_list(field.name, flat=True)[0] is None, (record, field.name)
+        assert not RecordVersion.objects.filter(object_uuid=record.uuid).exists(), record
+    assert not stored_path(str(evidence.uuid)).exists()
+    erased = set(ErasedRecord.objects.values_list("kind", "object_uuid"))
+    assert ("intake.submission", submission.uuid) in erased
+    assert ("cases.requestmessage", message.uuid) in erased

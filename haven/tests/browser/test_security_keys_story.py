@@ -171,3 +171,51 @@ def test_lockdown_and_lifting_it(browser, live_server, page, shoot, transactiona
     assert "/accounts/login/" in second_page.url
     other.close()
     third.close()
+
+
+def test_two_members_of_the_lockdown_team_lock_down(
+    browser, live_server, page, shoot, transactional_db, settings
+):
+    from haven.accounts.models import Membership
+    from haven.accounts.tests.factories import TeamFactory
+    from haven.tests.browser.conftest import sign_in_through_page
+
+    settings.HAVEN_LOCKDOWN_TEAM = "Security"
+    team = TeamFactory(name="Security")
+    admin = UserFactory(email="chief@example.org", role=Role.ADMINISTRATOR)
+    add_key(admin, SoftKey())
+    first = UserFactory(email="zarema@example.org", full_name="Zarema")
+    second = UserFactory(email="timur@example.org", full_name="Timur")
+    devices = {}
+    for user in (first, second):
+        Membership.objects.create(team=team, user=user, access=Membership.Access.MEMBER)
+        devices[user.pk] = add_totp(user)
+
+    # The first member proposes, from her account page.
+    sign_in_through_page(page, first, devices[first.pk])
+    page.goto("/accounts/")
+    page.get_by_role("link", name="Lockdown (with a second member of the lockdown team)").click()
+    page.get_by_label("I understand").check()
+    page.get_by_role("button", name="Propose a lockdown").click()
+    assert page.get_by_test_id("lockdown-proposal").is_visible()
+    assert page.get_by_role("button", name="Confirm: lock down now").count() == 0
+    shoot(page, "1-proposed")
+
+    # The second member confirms: every session ends, his and hers.
+    other = browser.new_context(base_url=live_server.url, locale="en-GB")
+    second_page = other.new_page()
+    sign_in_through_page(second_page, second, devices[second.pk])
+    second_page.goto("/accounts/lockdown/")
+    assert (
+        "Zarema proposed a lockdown" in second_page.get_by_test_id("lockdown-proposal").inner_text()
+    )
+    shoot(second_page, "2-to-confirm")
+    second_page.get_by_label("I confirm").check()
+    second_page.get_by_role("button", name="Confirm: lock down now").click()
+    second_page.wait_for_url("**/accounts/login/")
+    assert NOTICE in second_page.get_by_test_id("notice").inner_text()
+    shoot(second_page, "3-locked-down")
+    assert Lockdown.objects.in_force().started_by == second
+    page.goto("/")
+    assert "/accounts/login/" in page.url
+    other.close()

@@ -119,6 +119,19 @@ class Command(BaseCommand):
                 f"Not in this instance, recorded as {user.email}: "
                 + ", ".join(result.missing_users)
             )
+        if result.sealed:
+            self.stdout.write("Sealed, as in the archive: " + ", ".join(result.sealed))
+        if result.seal_members_missing:
+            self.stdout.write(
+                "Named on a seal but not members of the team here (left off the seal): "
+                + ", ".join(result.seal_members_missing)
+            )
+        if result.sealed_for_importer:
+            self.stdout.write(
+                f"None of their named members is here; sealed for {user.email} alone, "
+                "who may name the members again on each person's page: "
+                + ", ".join(result.sealed_for_importer)
+            )
 
     def export_events(self, user, *, team, file, identifying, reason, **options):
         document = export_events(
