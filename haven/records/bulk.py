@@ -66,6 +66,7 @@ from haven.audit.actions import record_many
 from haven.keys.keyring import get_keyring
 from haven.lib.inserts import (
     can_reserve_ids,
+    collector_paused,
     insert_new,
     insert_rows,
     plain_fields,
@@ -109,7 +110,7 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
         for instance in {instance.team_id: instance for instance in instances}.values():
             require_write(by, instance)
     # One transaction: the data keys found active at its start stay so to its end.
-    with get_keyring().steady():
+    with get_keyring().steady(), collector_paused():
         _insert(instances, by=by, redraw_codes=redraw_codes)
     return instances
 
