@@ -15,10 +15,18 @@ and batch:
   check (``clean_fields``, the model's ``clean()``, the constraints) runs per record;
 - unique fields (``uuid``, ``code``) are checked against the table in one query per
   field, and against the records earlier in the same batch;
-- rows are written with ``bulk_create`` (which reads their ids back); versions, index
-  rows and audit entries, which nothing here refers to by id, with one prepared INSERT
-  run over all of them (``insert_plain``), which costs a fraction of ``bulk_create``'s
-  compiling of every value.
+- the records are written with one prepared INSERT run over all of them, their ids
+  reserved first inside the transaction (``haven.lib.inserts.insert_new``), which costs
+  a fraction of ``bulk_create``'s compiling of every value; versions, index rows and
+  audit entries, which nothing here refers to by id, likewise, the versions built as
+  tuples rather than model instances;
+- a value that ``clean_fields`` passed once in the run (the same type of act, the same
+  description, an empty field) is not checked again (``_Vetted``: a field's check of a
+  plain value depends on the value alone); references and unique fields are not
+  skipped this way;
+- the blind-index tokens of a value are remembered (``blind._value_tokens``), so a name
+  or title that recurs across rows has its terms made and hashed once;
+- Python's cyclic garbage collector is paused for the call (``collector_paused``).
 
 Nothing is weaker than one by one: a record that fails any check is checked again by
 ``full_clean`` itself, so the error is the one ``save_record`` would raise. The error
