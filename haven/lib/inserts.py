@@ -205,8 +205,9 @@ def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for the block (a bulk insert).
 
     Building a batch makes hundreds of thousands of short-lived objects (instances,
-    rows, ciphertexts), and each few hundred allocations set off a collection that walks
-    every object still alive: a fifth of an import's time went to it. The batch's
+    rows, ciphertexts); every few hundred allocations set off a collection, and the
+    older generations' collections walk the objects still alive, the batch's included:
+    a fifth of an import's time went to it. The batch's
     objects are freed by their reference counts as usual; the few cycles wait for the
     next collection after the block. A collector already paused stays so.
     """
