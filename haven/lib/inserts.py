@@ -3,22 +3,112 @@
 ``bulk_create`` compiles every value of every row through Django's SQL compiler (the
 checks for expressions, the placeholders, the parameters): for a wide table that
 costs more than the insert itself, and an import writes hundreds of thousands of such
-rows (history versions, audit entries). ``insert_plain`` prepares each value as
-``bulk_create`` would (the field's ``pre_save`` and ``get_db_prep_save``, so encrypted
-fields are sealed and JSON is encoded the same way) and runs one single-row INSERT
-over all of them with ``executemany``.
+rows (records, history versions, audit entries). Here each value is prepared as
+``bulk_create`` prepares it (the field's ``pre_save`` and ``get_db_prep_save``, so
+encrypted fields are sealed and JSON is encoded the same way) and one single-row
+INSERT runs over all of them with ``executemany``.
 
-The price: the new rows' ids are not read back. Use it only for rows that nothing
-refers to by id in the same call (history, audit, origins); where the ids are needed,
-use ``bulk_create``.
+- ``insert_plain`` writes rows that nothing refers to by id (history, audit, origins):
+  their ids are not read back.
+- ``insert_new`` writes rows whose ids are needed (the records an import makes): the
+  ids are reserved first, inside the transaction, and written with the rows.
+
+``prepared_values`` is the one place that turns an instance into its row; for the
+plainest fields (text, whole numbers, references by number) it skips the calls that
+return the value unchanged, and every other field goes through Django's own.
 """
 
 from __future__ import annotations
 
-from django.db import connections, router
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connections, models, router
 from django.db.models.fields import AutoFieldMixin
 
 BATCH = 2000
+
+# Field classes whose get_db_prep_save returns a str (text) or an int (numbers, bools)
+# unchanged on SQLite and PostgreSQL: checked by exact class, so a subclass with a
+# conversion of its own always takes Django's path.
+_TEXT = {models.CharField, models.TextField, models.SlugField, models.EmailField}
+_NUMBER = {
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveSmallIntegerField,
+    models.BigAutoField,
+    models.AutoField,
+    models.SmallAutoField,
+}
+_PASSED = {str: _TEXT, int: _NUMBER, bool: {models.BooleanField}}
+
+
+def _writes_as_is(field: models.Field) -> set[type]:
+    """The value types ``field`` writes unchanged (none: always Django's preparation).
+    A field class of its own may name them in ``db_writes_as_is`` (the ciphertext of an
+    encrypted field is written as the bytes it is)."""
+    if isinstance(field, models.ForeignKey):
+        field = field.target_field
+    declared = set(getattr(field, "db_writes_as_is", ()))
+    return declared | {kind for kind, classes in _PASSED.items() if type(field) in classes}
+
+
+def value_preparer(field: models.Field, connection) -> Callable[[Any], Any]:
+    """``value → field.get_db_prep_save(value, connection)``, quicker for plain values."""
+    as_is = _writes_as_is(field)
+    prepare = field.get_db_prep_save
+    # None is NULL for every field but JSON (where it may be the JSON value null).
+    none_as_is = not isinstance(field, models.JSONField)
+
+    def prepared(value):
+        if (value is None and none_as_is) or type(value) in as_is:
+            return value
+        return prepare(value, connection)
+
+    return prepared
+
+
+def prepared_values(model, fields: list, connection) -> Callable[[Any], tuple]:
+    """``instance → row``: each field's ``pre_save`` (which seals encrypted values) and
+    database preparation, as ``bulk_create`` does."""
+    steps = [(field.pre_save, value_preparer(field, connection)) for field in fields]
+
+    def row(instance) -> tuple:
+        return tuple(prepare(pre_save(instance, True)) for pre_save, prepare in steps)
+
+    return row
+
+
+def _insert_sql(model, fields: list, connection) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names, not values)
+
+
+def insert_rows(model, fields: list, rows: list[tuple], *, batch_size: int = BATCH) -> None:
+    """Insert ``rows``, tuples of values already prepared for the database, one per field."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    sql = _insert_sql(model, fields, connection)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            cursor.executemany(sql, rows[start : start + batch_size])
+
+
+def plain_fields(model) -> list:
+    """The columns an insert writes: all but the generated id and generated columns."""
+    return [
+        field
+        for field in model._meta.local_concrete_fields
+        if not isinstance(field, AutoFieldMixin) and not field.generated
+    ]
 
 
 def insert_plain(model, instances: list, *, batch_size: int = BATCH) -> None:
@@ -32,29 +122,99 @@ def insert_plain(model, instances: list, *, batch_size: int = BATCH) -> None:
         return
     alias = router.db_for_write(model)
     connection = connections[alias]
-    fields = [
-        field
-        for field in model._meta.local_concrete_fields
-        if not isinstance(field, AutoFieldMixin) and not field.generated
-    ]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names, not values)
+    fields = plain_fields(model)
     for instance in instances:
         if instance.pk is not None:
             raise ValueError(f"insert_plain() inserts new rows; {instance!r} has a pk")
+    row = prepared_values(model, fields, connection)
+    insert_rows(model, fields, [row(instance) for instance in instances], batch_size=batch_size)
+    _mark_saved(instances, alias)
+
+
+def can_reserve_ids(model) -> bool:
+    """Whether ``insert_new`` can write ``model``'s rows (else use ``bulk_create``)."""
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    return (
+        connection.vendor in ("sqlite", "postgresql")
+        and not meta.parents
+        and isinstance(meta.pk, AutoFieldMixin)
+        and not any(field.generated for field in meta.local_concrete_fields)
+    )
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """``count`` ids for new rows of ``model`` that no other writer will take.
+
+    PostgreSQL: drawn from the id column's sequence, as inserts draw them. SQLite: the
+    ids after the highest ever given (the table's AUTOINCREMENT counter, or its highest
+    id); the transaction holds the database's write lock from its start (Haven opens
+    SQLite transactions IMMEDIATE), so nobody else inserts until it ends, and the
+    explicit ids move the counter on as inserted ids do. Call inside a transaction.
+    """
+    if count == 0:
+        return []
+    connection = connections[router.db_for_write(model)]
+    if not connection.in_atomic_block:
+        raise RuntimeError("reserve_ids() reserves ids for the current transaction: open one")
+    table, column = model._meta.db_table, model._meta.pk.column
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for start in range(0, len(instances), batch_size):
-            batch = instances[start : start + batch_size]
-            rows = [
-                tuple(
-                    field.get_db_prep_save(field.pre_save(instance, True), connection)
-                    for field in fields
-                )
-                for instance in batch
-            ]
-            cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [quote(table), column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT MAX({quote(column)}) FROM {quote(table)}")  # noqa: S608 (names)
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'"
+        )
+        if cursor.fetchone():
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            counter = cursor.fetchone()
+            highest = max(highest, counter[0] if counter else 0)
+    return list(range(highest + 1, highest + 1 + count))
+
+
+def insert_new(model, instances: list, *, batch_size: int = BATCH) -> None:
+    """Insert new ``instances`` of ``model`` and give each its id, as ``bulk_create``
+    does, with one prepared INSERT (see ``can_reserve_ids`` for where it applies)."""
+    if not instances:
+        return
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    pk = model._meta.pk
+    for instance, key in zip(instances, reserve_ids(model, len(instances)), strict=True):
+        setattr(instance, pk.attname, key)
+    fields = [field for field in model._meta.local_concrete_fields if not field.generated]
+    row = prepared_values(model, fields, connection)
+    insert_rows(model, fields, [row(instance) for instance in instances], batch_size=batch_size)
+    _mark_saved(instances, alias)
+
+
+def _mark_saved(instances: list, alias: str) -> None:
     for instance in instances:
         instance._state.adding = False
         instance._state.db = alias
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (a bulk insert).
+
+    Building a batch makes hundreds of thousands of short-lived objects (instances,
+    rows, ciphertexts); every few hundred allocations set off a collection, and the
+    older generations' collections walk the objects still alive, the batch's included:
+    a fifth of an import's time went to it. The batch's
+    objects are freed by their reference counts as usual; the few cycles wait for the
+    next collection after the block. A collector already paused stays so.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

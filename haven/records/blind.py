@@ -47,7 +47,7 @@ def field_tokens(instance, field: str) -> set[int]:
         return tokens(model, field, value)
     if not value or field not in word_fields(model):
         return set()
-    return hashed(model, field, WORD_INDEX[0](value), team=instance.team_id)
+    return _value_tokens(model, field, WORD_INDEX[0], value, team=instance.team_id)
 
 
 def term_functions(model, field: str):
@@ -59,7 +59,33 @@ def term_functions(model, field: str):
 
 def tokens(model, field: str, value, *, query: bool = False) -> set[int]:
     function = term_functions(model, field)[1 if query else 0]
-    return hashed(model, field, function(value)) if value else set()
+    return _value_tokens(model, field, function, value) if value else set()
+
+
+# The tokens of whole values indexed most recently, per field key and term function. An
+# import repeats values across its rows (a description, a title, a victim's name, a
+# gender): their terms (a name's transliterations and one-edit keys) cost far more to
+# make than to look up. At most VALUES_KEPT values are kept.
+_recent_values: dict[tuple, frozenset[int]] = {}
+VALUES_KEPT = 20_000
+
+
+def _value_tokens(model, field: str, function, value, team: int | None = None) -> set[int]:
+    """``hashed(model, field, function(value), team)``, remembered per value."""
+    if isinstance(value, str):
+        remembered = value
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        remembered = ("list", *value)
+    else:  # dicts (contacts), dates: made each time
+        return hashed(model, field, function(value), team)
+    scope = scope_of(model, field) if team is None else f"{scope_of(model, field)}|team:{team}"
+    cache_key = (get_keyring().index_key(scope), function, remembered)
+    found = _recent_values.get(cache_key)
+    if found is None:
+        if len(_recent_values) >= VALUES_KEPT:
+            _recent_values.clear()
+        found = _recent_values[cache_key] = frozenset(hashed(model, field, function(value), team))
+    return set(found)
 
 
 # The tokens of the terms hashed most recently, per field key. Names and titles share
@@ -108,16 +134,26 @@ def token_map(model, field: str, terms: Iterable[str], team: int | None = None) 
 def token_rows(instance) -> list[tuple[int, int, int, int]]:
     """(token, team id, kind id, record id) of each index row of a record's current values;
     none for a deleted record, which no search may find (restoring it indexes it again)."""
-    model = type(instance)
-    if getattr(instance, "deleted_at", None):
+    return token_rows_of([instance])
+
+
+def token_rows_of(instances: list) -> list[tuple[int, int, int, int]]:
+    """``token_rows`` of each of ``instances`` (records of one kind), in order."""
+    if not instances:
         return []
+    model = type(instances[0])
     kind = ContentType.objects.get_for_model(model).pk
+    rows = []
     with unmasked():  # the index holds the real values (haven.records.masking)
-        return [
-            (token, instance.team_id, kind, instance.pk)
-            for field in model.blind_indexes
-            for token in sorted(field_tokens(instance, field))
-        ]
+        for instance in instances:
+            if getattr(instance, "deleted_at", None):
+                continue
+            team, record = instance.team_id, instance.pk
+            for field in model.blind_indexes:
+                rows += [
+                    (token, team, kind, record) for token in sorted(field_tokens(instance, field))
+                ]
+    return rows
 
 
 def terms_of(instance) -> list[BlindTerm]:

@@ -15,10 +15,18 @@ and batch:
   check (``clean_fields``, the model's ``clean()``, the constraints) runs per record;
 - unique fields (``uuid``, ``code``) are checked against the table in one query per
   field, and against the records earlier in the same batch;
-- rows are written with ``bulk_create`` (which reads their ids back); versions, index
-  rows and audit entries, which nothing here refers to by id, with one prepared INSERT
-  run over all of them (``insert_plain``), which costs a fraction of ``bulk_create``'s
-  compiling of every value.
+- the records are written with one prepared INSERT run over all of them, their ids
+  reserved first inside the transaction (``haven.lib.inserts.insert_new``), which costs
+  a fraction of ``bulk_create``'s compiling of every value; versions, index rows and
+  audit entries, which nothing here refers to by id, likewise, the versions built as
+  tuples rather than model instances;
+- a value that ``clean_fields`` passed once in the run (the same type of act, the same
+  description, an empty field) is not checked again (``_Vetted``: a field's check of a
+  plain value depends on the value alone); references and unique fields are not
+  skipped this way;
+- the blind-index tokens of a value are remembered (``blind._value_tokens``), so a name
+  or title that recurs across rows has its terms made and hashed once;
+- Python's cyclic garbage collector is paused for the call (``collector_paused``).
 
 Nothing is weaker than one by one: a record that fails any check is checked again by
 ``full_clean`` itself, so the error is the one ``save_record`` would raise. The error
@@ -51,8 +59,11 @@ moment).
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connection, models, transaction
@@ -61,10 +72,17 @@ from django.utils import timezone
 
 from haven.audit.actions import record_many
 from haven.keys.keyring import get_keyring
-from haven.lib.inserts import insert_plain
+from haven.lib.inserts import (
+    can_reserve_ids,
+    collector_paused,
+    insert_new,
+    insert_rows,
+    plain_fields,
+    value_preparer,
+)
 from haven.records import blind, history
 from haven.records.access import require_write
-from haven.records.actions import audit_entry, version
+from haven.records.actions import audit_entry
 from haven.records.models import RecordVersion, SensitiveRecord
 
 # Values per IN (...) lookup: well under SQLite's limit on query parameters.
@@ -100,7 +118,7 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
         for instance in {instance.team_id: instance for instance in instances}.values():
             require_write(by, instance)
     # One transaction: the data keys found active at its start stay so to its end.
-    with get_keyring().steady():
+    with get_keyring().steady(), collector_paused():
         _insert(instances, by=by, redraw_codes=redraw_codes)
     return instances
 
@@ -109,7 +127,7 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
     now = timezone.now()
     created = RecordVersion.Change.CREATED
     seen: dict[tuple, set] = defaultdict(set)
-    versions, entries, tokens = [], [], []
+    versions, entries, tokens = _FirstVersions(by=by, at=now), [], []
     for start, run in _runs(instances):
         model = type(run[0])
         for instance in run:
@@ -118,23 +136,64 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
             _redraw_taken_codes(run, seen)
         found = _existing_references(model, run)
         snapshots = []
+        vetted = _Vetted(model)
         for offset, instance in enumerate(run):
             snapshots.append(history.snapshot(instance))
             instance.updated_at = now
-            _full_clean(instance, found, index=start + offset)
+            _full_clean(instance, found, index=start + offset, vetted=vetted)
         _check_unique(run, seen, start=start)
-        model.objects.bulk_create(run, batch_size=INSERT_BATCH)
+        if can_reserve_ids(model):
+            insert_new(model, run, batch_size=INSERT_BATCH)
+        else:
+            model.objects.bulk_create(run, batch_size=INSERT_BATCH)
         for instance, snapshot in zip(run, snapshots, strict=True):
             fields = history.changed(None, snapshot)
-            versions.append(
-                version(instance, by=by, change=created, number=1, fields=fields, snapshot=snapshot)
-            )
+            versions.add(instance, fields=fields, snapshot=snapshot)
             entries.append(audit_entry(instance, created, fields))
-            if model.blind_indexes:
-                tokens += blind.token_rows(instance)
-    insert_plain(RecordVersion, versions)
+        if model.blind_indexes:
+            tokens += blind.token_rows_of(run)
+    versions.insert()
     blind.insert_rows(tokens)
     record_many(entries, actor=by)
+
+
+class _FirstVersions:
+    """The history rows (version 1, ``created``) of a batch of new records, as tuples:
+    the rows ``version(...).save()`` writes, without a model instance each. What is
+    the same for the whole batch (who, when, the kind of change) is prepared once."""
+
+    def __init__(self, *, by, at):
+        self.fields = plain_fields(RecordVersion)
+        names = [field.name for field in self.fields]
+        self.varying = ("uuid", "object_type", "object_uuid", "changed_fields", "snapshot")
+        if sorted(names) != sorted((*self.varying, "number", "change", "changed_at", "changed_by")):
+            raise TypeError(f"RecordVersion's columns changed ({names}): update _FirstVersions")
+        prepare = {field.name: value_preparer(field, connection) for field in self.fields}
+        self.constant = {
+            "number": prepare["number"](1),
+            "change": prepare["change"](RecordVersion.Change.CREATED.value),
+            "changed_at": prepare["changed_at"](at),
+            "changed_by": prepare["changed_by"](by.pk if by is not None else None),
+        }
+        self.prepare = prepare
+        self.snapshot_field = RecordVersion._meta.get_field("snapshot")
+        self.rows: list[tuple] = []
+
+    def add(self, instance, *, fields: list[str], snapshot: dict) -> None:
+        prepare = self.prepare
+        row_uuid = uuid.uuid4()
+        values = {
+            "uuid": prepare["uuid"](row_uuid),
+            "object_type": instance._meta.label_lower,
+            "object_uuid": prepare["object_uuid"](instance.uuid),
+            "changed_fields": prepare["changed_fields"](fields),
+            "snapshot": prepare["snapshot"](self.snapshot_field.seal_for_row(row_uuid, snapshot)),
+            **self.constant,
+        }
+        self.rows.append(tuple(values[field.name] for field in self.fields))
+
+    def insert(self) -> None:
+        insert_rows(RecordVersion, self.fields, self.rows)
 
 
 def _refuse_unsuited(model) -> None:
@@ -215,16 +274,61 @@ def _existing_references(model, run: list) -> dict:
     return found
 
 
-def _full_clean(instance, found: dict, *, index: int) -> None:
-    """``full_clean`` without the reference lookups answered in ``found`` and without the
-    unique checks (``_check_unique`` makes them for the run); on any error, ``full_clean``
-    itself, so that the error is exactly ``save_record``'s."""
+class _Vetted:
+    """The field values that ``clean_fields`` already passed in this run, to skip
+    checking them again on the next record: an import repeats most values (the team's
+    choices, a type of act, a description, an empty field) on every row.
+
+    A field's check of a plain value (its conversion, its choices, its length, its
+    validators) depends on the value alone, so the same value passes again. Left out:
+    references (``ForeignKey.validate`` reads the database; ``_existing_references``
+    answers them), unique fields (their values do not repeat), values of other types
+    than the plain ones below, and values that cleaning changed."""
+
+    PLAIN = (str, int, bool, date, datetime, Decimal)
+
+    def __init__(self, model):
+        self.fields = [
+            field
+            for field in model._meta.concrete_fields
+            if not field.is_relation and not field.unique and not field.generated
+        ]
+        self.passed: dict[str, set] = {field.name: set() for field in self.fields}
+
+    def names(self, instance) -> tuple[set[str], dict]:
+        """(names of the fields whose values passed before, {name: value} of the others)."""
+        vetted, unvetted = set(), {}
+        for field in self.fields:
+            value = instance.__dict__.get(field.attname)
+            if type(value) in self.PLAIN and (type(value), value) in self.passed[field.name]:
+                vetted.add(field.name)
+            else:
+                unvetted[field.name] = value
+        return vetted, unvetted
+
+    def passed_now(self, instance, unvetted: dict) -> None:
+        for field in self.fields:
+            if field.name not in unvetted:
+                continue
+            before, after = unvetted[field.name], instance.__dict__.get(field.attname)
+            if type(before) in self.PLAIN and type(after) is type(before) and after == before:
+                self.passed[field.name].add((type(before), before))
+
+
+def _full_clean(instance, found: dict, *, index: int, vetted: _Vetted | None = None) -> None:
+    """``full_clean`` without the reference lookups answered in ``found``, without the
+    values ``vetted`` saw pass, and without the unique checks (``_check_unique`` makes
+    them for the run); on any error, ``full_clean`` itself, so that the error is exactly
+    ``save_record``'s."""
     answered = {
         field.name for field, rows in found.items() if getattr(instance, field.attname) in rows
     }
+    passed, unvetted = vetted.names(instance) if vetted is not None else (set(), {})
     try:
         try:
-            instance.clean_fields(exclude=answered)
+            instance.clean_fields(exclude=answered | passed)
+            if vetted is not None:
+                vetted.passed_now(instance, unvetted)
             instance.clean()
             if instance._meta.constraints:
                 instance.validate_constraints()

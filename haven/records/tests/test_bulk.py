@@ -282,3 +282,18 @@ def test_a_reference_to_a_record_not_yet_saved_is_refused(personas):
     with pytest.raises(ValueError, match="new records only"):
         create_records([saved], by=personas.member)
     assert not Incident.objects.exists()
+
+
+def test_an_id_is_never_given_twice(personas):
+    """Ids are reserved before the insert: past the highest ever given, as the
+    database itself gives them, even when the last record was removed since."""
+    (first,) = create_records([Person(team=personas.team, name="First")], by=personas.member)
+    Person.objects.filter(pk=first.pk).delete()  # a hard delete, as only an erasure does
+    second, third = create_records(
+        [Person(team=personas.team, name="Second"), Person(team=personas.team, name="Third")],
+        by=personas.member,
+    )
+    assert first.pk < second.pk < third.pk
+    assert Person.objects.get(pk=third.pk).name == "Third"
+    later = save_record(Person(team=personas.team, name="Later"), by=personas.member)
+    assert later.pk > third.pk
