@@ -266,6 +266,18 @@ class _Report:
         acts = counted_acts if fast else countable_acts
         self.base, self.params = acts(user, definition).query.sql_with_params()
         self.blind = _quote(BlindTerm._meta.db_table)
+        # key → (the key it is worked out from, how, the join it needs): counted by the
+        # plain key and worked out here where the counts add up (see ``query``).
+        self.rollups: dict[str, tuple] = {}
+        if fast:
+            for end in ("first", "last"):
+                unit = definition.period
+                divisor = {"year": 12, "quarter": 3}.get(unit, 1)
+                self.rollups[self.period_sql(end)] = (
+                    f"a.r_{end}_month",
+                    lambda month, divisor=divisor: None if month is None else month // divisor,
+                    None,
+                )
 
     def period_sql(self, end: str, unit: str | None = None) -> str:
         """The period key of the first or last day of an act's range, in SQL."""
@@ -288,12 +300,13 @@ class _Report:
         places = Location.objects.in_bulk(set(mapping.values()))
         labels = {pk: place.name for pk, place in places.items()}
         labels[None] = _("Place unknown")
-        return Dimension(
-            "region",
-            "rg.column2",
-            [f"LEFT JOIN {_values(mapping.items())} rg ON rg.column1 = a.r_place"],
-            labels,
+        join = (
+            "rg",
+            f"SELECT column1, column2 FROM {_values(mapping.items())} v",
+            "LEFT JOIN rg ON rg.column1 = a.r_place",
         )
+        self.rollups["rg.column2"] = ("a.r_place", mapping.get, join)
+        return Dimension("region", "rg.column2", [join], labels)
 
     def period(self) -> Dimension:
         first, last = self.period_sql("first"), self.period_sql("last")
@@ -416,13 +429,49 @@ class _Report:
     def query(self, keys: list[str], joins: list, value: str) -> list[tuple]:
         """``joins``: SQL, or (name, query, join) for a table of tokens worked out once
         (MATERIALIZED: both databases then hash or index it for the join, instead of
-        looking the index up again for every act)."""
-        select = ", ".join([*keys, value])
-        group = f" GROUP BY {', '.join(keys)}" if keys else ""
+        looking the index up again for every act).
+
+        Rows counted (``COUNT(*)``) by a rolled-up key (a place's region, a month's
+        year) are counted by the plain key (the place, the month) and added up here:
+        SQLite would otherwise read the whole roll-up table again for every act, or
+        sort every act to group them, where by plain columns it reads them in the order
+        of an index of the counted acts."""
+        rolled = [key for key in keys if key in self.rollups]
+        if not rolled or value != "COUNT(*)":
+            return self._query(keys, joins, value)
+        plain = [self.rollups[key][0] if key in rolled else key for key in keys]
+        dropped = [self.rollups[key][2] for key in rolled if self.rollups[key][2]]
+        summed: dict[tuple, int] = defaultdict(int)
+        for *found, n in self._query(plain, [j for j in joins if j not in dropped], value):
+            mapped = tuple(
+                self.rollups[key][1](v) if key in rolled else v
+                for key, v in zip(keys, found, strict=True)
+            )
+            summed[mapped] += n
+        return [(*key, n) for key, n in summed.items()]
+
+    def _query(self, keys: list[str], joins: list, value: str) -> list[tuple]:
         tables = [j for j in joins if isinstance(j, tuple)]
         with_ = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql, _join in tables)
         joined = " ".join(j[2] if isinstance(j, tuple) else j for j in joins)
-        sql = f"SELECT {select} FROM ({self.base}) a {joined}{group}"
+        distinct = value.startswith("COUNT(DISTINCT ") and self.fast
+        if distinct:
+            # Distinct things as groups of groups: PostgreSQL hashes them (it sorts for
+            # COUNT(DISTINCT)); SQLite reads the counted acts in the order of the thing's
+            # index when there is no other key.
+            thing = value.removeprefix("COUNT(DISTINCT ").removesuffix(")")
+            inner = [f"{key} AS k{n}" for n, key in enumerate(keys)]
+            names = [f"k{n}" for n in range(len(keys))]
+            select = ", ".join([*names, "COUNT(thing)"])
+            group = f" GROUP BY {', '.join(names)}" if keys else ""
+            sql = (
+                f"SELECT {select} FROM (SELECT {', '.join([f'{thing} AS thing', *inner])} "
+                f"FROM ({self.base}) a {joined} GROUP BY {', '.join([thing, *keys])}) d{group}"
+            )
+        else:
+            select = ", ".join([*keys, value])
+            group = f" GROUP BY {', '.join(keys)}" if keys else ""
+            sql = f"SELECT {select} FROM ({self.base}) a {joined}{group}"
         if with_:
             sql = f"WITH {with_} {sql}"
         with connection.cursor() as cursor:

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('last_month', models.IntegerField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['team_id'], name='counted_act_team'), models.Index(fields=['incident_id'], name='counted_act_incident'), models.Index(fields=['victim_id'], name='counted_act_victim')],
+                'indexes': [models.Index(fields=['first_month', 'last_month', 'act_type_id', 'team_id'], name='counted_act_period_type'), models.Index(fields=['first_month', 'last_month', 'place_id', 'team_id'], name='counted_act_period_place'), models.Index(fields=['act_type_id', 'team_id'], name='counted_act_type'), models.Index(fields=['place_id', 'team_id'], name='counted_act_place'), models.Index(fields=['team_id'], name='counted_act_team'), models.Index(fields=['incident_id', 'team_id'], name='counted_act_incident'), models.Index(fields=['victim_id', 'team_id'], name='counted_act_victim')],
             },
         ),
         migrations.CreateModel(
