@@ -271,13 +271,7 @@ class _Report:
         self.rollups: dict[str, tuple] = {}
         if fast:
             for end in ("first", "last"):
-                unit = definition.period
-                divisor = {"year": 12, "quarter": 3}.get(unit, 1)
-                self.rollups[self.period_sql(end)] = (
-                    f"a.r_{end}_month",
-                    lambda month, divisor=divisor: None if month is None else month // divisor,
-                    None,
-                )
+                self.rollups[self.period_sql(end)] = (f"a.r_{end}_month", None, None)
 
     def period_sql(self, end: str, unit: str | None = None) -> str:
         """The period key of the first or last day of an act's range, in SQL."""
@@ -440,17 +434,27 @@ class _Report:
         if not rolled or value != "COUNT(*)":
             return self._query(keys, joins, value)
         plain = [self.rollups[key][0] if key in rolled else key for key in keys]
+        # A key worked out in SQL from its plain key (a month's year) is selected as it
+        # is and grouped by the plain key; one that needs a join (a region) is selected
+        # plain and mapped here.
+        mapped = [key in rolled and self.rollups[key][1] is not None for key in keys]
+        select = [p if m else key for key, p, m in zip(keys, plain, mapped, strict=True)]
         dropped = [self.rollups[key][2] for key in rolled if self.rollups[key][2]]
+        rows = self._query(select, [j for j in joins if j not in dropped], value, group=plain)
         summed: dict[tuple, int] = defaultdict(int)
-        for *found, n in self._query(plain, [j for j in joins if j not in dropped], value):
-            mapped = tuple(
-                self.rollups[key][1](v) if key in rolled else v
-                for key, v in zip(keys, found, strict=True)
-            )
-            summed[mapped] += n
+        if not any(mapped):
+            for *key, n in rows:
+                summed[tuple(key)] += n
+            return [(*key, n) for key, n in summed.items()]
+        position = mapped.index(True)
+        mapping = self.rollups[keys[position]][1]
+        for row in rows:
+            key = list(row[:-1])
+            key[position] = mapping(key[position])
+            summed[tuple(key)] += row[-1]
         return [(*key, n) for key, n in summed.items()]
 
-    def _query(self, keys: list[str], joins: list, value: str) -> list[tuple]:
+    def _query(self, keys: list[str], joins: list, value: str, group=None) -> list[tuple]:
         tables = [j for j in joins if isinstance(j, tuple)]
         with_ = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql, _join in tables)
         joined = " ".join(j[2] if isinstance(j, tuple) else j for j in joins)
@@ -470,7 +474,7 @@ class _Report:
             )
         else:
             select = ", ".join([*keys, value])
-            group = f" GROUP BY {', '.join(keys)}" if keys else ""
+            group = f" GROUP BY {', '.join(group or keys)}" if keys else ""
             sql = f"SELECT {select} FROM ({self.base}) a {joined}{group}"
         if with_:
             sql = f"WITH {with_} {sql}"
