@@ -30,6 +30,7 @@ COMMANDS = {
     "import": "Import a spreadsheet (CSV, XLSX, ODS) with a mapping: FILE --mapping M.json.",
     "exchange": "Team archives and HURIDOCS events: export-team, import-team, export-events, "
     "import-events.",
+    "reports": "Pattern reports' counted acts: rebuild (from the records), check (against them).",
     "drafts": "Petition drafts: install-templates (the built-in ones), templates (list).",
     "manage": "Run any Django management command (migrate, shell, check ...).",
 }

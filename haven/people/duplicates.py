@@ -35,6 +35,7 @@ from haven.lib.normalize import contact_terms, fold
 from haven.people.models import Merge, Person, Relationship, require_shown
 from haven.records.access import require_write
 from haven.records.actions import save_record
+from haven.records.signals import written
 
 COMMON = 100  # a key shared by more people of a team than this says little; skip it
 MIN_SCORE = 0.75
@@ -370,6 +371,7 @@ def merge(kept: Person, merged: Person, *, by) -> Merge:
                 row.delete()
                 continue
             model._base_manager.filter(pk=row.pk).update(**{name: kept})
+            written(model, [row.pk])
             moved.append({"model": model._meta.label_lower, "pk": row.pk, "field": name})
     before = list(kept.other_names or [])
     additions = [f for f in name_forms(merged) if f and f not in name_forms(kept)]
@@ -409,6 +411,7 @@ def undo(result: Merge, *, by) -> None:
         model._base_manager.filter(pk=item["pk"], **{item["field"]: kept}).update(
             **{item["field"]: merged}
         )
+        written(model, [item["pk"]])
     kept.other_names = result.kept_name_forms
     save_record(kept, by=by)
     merged.deleted_at = None

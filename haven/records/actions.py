@@ -14,6 +14,7 @@ from haven.records import blind, history
 from haven.records.access import require_write
 from haven.records.masking import unmasked
 from haven.records.models import RecordVersion
+from haven.records.signals import written
 
 
 def _versions(instance):
@@ -75,6 +76,7 @@ def _save(instance, *, by, change):
         force_insert=True
     )
     blind.reindex(instance)
+    written(type(instance), [instance.pk])
     action, target, summary = audit_entry(instance, change, fields)
     record(action, actor=by, target=target, summary=summary)
     return instance

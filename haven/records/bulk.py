@@ -84,6 +84,7 @@ from haven.records import blind, history
 from haven.records.access import require_write
 from haven.records.actions import audit_entry
 from haven.records.models import RecordVersion, SensitiveRecord
+from haven.records.signals import written
 
 # Values per IN (...) lookup: well under SQLite's limit on query parameters.
 LOOKUP_CHUNK = 900
@@ -128,6 +129,7 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
     created = RecordVersion.Change.CREATED
     seen: dict[tuple, set] = defaultdict(set)
     versions, entries, tokens = _FirstVersions(by=by, at=now), [], []
+    made = []
     for start, run in _runs(instances):
         model = type(run[0])
         for instance in run:
@@ -152,8 +154,11 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
             entries.append(audit_entry(instance, created, fields))
         if model.blind_indexes:
             tokens += blind.token_rows_of(run)
+        made.append((model, [instance.pk for instance in run]))
     versions.insert()
     blind.insert_rows(tokens)
+    for model, ids in made:
+        written(model, ids)
     record_many(entries, actor=by)
 
 

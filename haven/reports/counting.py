@@ -42,12 +42,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from haven.accounts.models import Team
 from haven.incidents.models import Act, Incident, Involvement
 from haven.lib.fuzzy_dates import DISTANT_FUTURE, DISTANT_PAST
 from haven.locations.models import Location, rolled_up
 from haven.people.models import Person
 from haven.records import blind
 from haven.records.models import BlindTerm
+from haven.reports.models import CountedAct, CountedAffiliation
 from haven.vocab.models import Term
 
 MEASURES = {
@@ -253,11 +255,31 @@ class Dimension:
 
 
 class _Report:
-    def __init__(self, definition: Definition, user, threshold: int):
+    """``fast``: count the counted acts (``CountedAct``, one narrow table kept by the
+    writes, haven/reports/facts.py); otherwise the records themselves, joined to their
+    incidents and blind-index tokens. Both give the same figures (tested)."""
+
+    def __init__(self, definition: Definition, user, threshold: int, fast: bool = True):
         self.definition = definition
         self.threshold = threshold
-        self.base, self.params = countable_acts(user, definition).query.sql_with_params()
+        self.fast = fast
+        acts = counted_acts if fast else countable_acts
+        self.base, self.params = acts(user, definition).query.sql_with_params()
         self.blind = _quote(BlindTerm._meta.db_table)
+        # key → (the key it is worked out from, how, the join it needs): counted by the
+        # plain key and worked out here where the counts add up (see ``query``).
+        self.rollups: dict[str, tuple] = {}
+        if fast:
+            for end in ("first", "last"):
+                self.rollups[self.period_sql(end)] = (f"a.r_{end}_month", None, None)
+
+    def period_sql(self, end: str, unit: str | None = None) -> str:
+        """The period key of the first or last day of an act's range, in SQL."""
+        unit = unit or self.definition.period
+        if not self.fast:
+            return period_key_sql(f"a.r_{end}", unit)
+        month = f"a.r_{end}_month"
+        return {"year": f"({month} / 12)", "quarter": f"({month} / 3)"}.get(unit, month)
 
     # Each dimension ---------------------------------------------------------------------
 
@@ -272,16 +294,16 @@ class _Report:
         places = Location.objects.in_bulk(set(mapping.values()))
         labels = {pk: place.name for pk, place in places.items()}
         labels[None] = _("Place unknown")
-        return Dimension(
-            "region",
-            "rg.column2",
-            [f"LEFT JOIN {_values(mapping.items())} rg ON rg.column1 = a.r_place"],
-            labels,
+        join = (
+            "rg",
+            f"SELECT column1, column2 FROM {_values(mapping.items())} v",
+            "LEFT JOIN rg ON rg.column1 = a.r_place",
         )
+        self.rollups["rg.column2"] = ("a.r_place", mapping.get, join)
+        return Dimension("region", "rg.column2", [join], labels)
 
     def period(self) -> Dimension:
-        unit = self.definition.period
-        first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+        first, last = self.period_sql("first"), self.period_sql("last")
         return Dimension(
             "period",
             f"CASE WHEN {first} = {last} THEN {first} END",
@@ -294,18 +316,18 @@ class _Report:
         choices = dict(Person.Gender.choices)
         labels = {token: str(choices[value]) for token, value in tokens.items()}
         labels[None] = _("Not recorded")
+        order = [tokens_of(tokens, g) for g in Person.Gender.values] + [None]
         sql = (
             "gd",
             f"SELECT record_id, token FROM {self.blind} WHERE token IN {_in(tokens)}",
             "LEFT JOIN gd ON gd.record_id = a.r_victim",
         )
-        order = [tokens_of(tokens, g) for g in Person.Gender.values] + [None]
         return Dimension("gender", "gd.token", [sql], labels, order=order)
 
     def age(self) -> Dimension:
         years = range(FIRST_BIRTH_YEAR, timezone.now().year + 1)
         tokens = _tokens(Person, "birth_date", {f"year:{y:04d}": y for y in years})
-        age = f"({_year('a.r_first')} - ag.born)"
+        age = f"({self.period_sql('first', 'year')} - ag.born)"
         bands = " ".join(
             f"WHEN {age} < {int(upper)} THEN {index}"
             for index, (upper, _label) in enumerate(AGE_BANDS[1:])
@@ -316,6 +338,7 @@ class _Report:
             f"JOIN {_values(tokens.items())} m ON m.column1 = b.token",
             "LEFT JOIN ag ON ag.record_id = a.r_victim",
         )
+
         key = (
             f"CASE WHEN ag.born IS NULL OR a.r_first IS NULL OR {age} < 0 THEN NULL "
             f"{bands} ELSE {len(AGE_BANDS) - 1} END"
@@ -328,26 +351,36 @@ class _Report:
         tokens = _tokens(Incident, "grounds_agreement", {f"value:{code}": code for code in GROUNDS})
         labels = {token: str(GROUNDS[code]) for token, code in tokens.items()}
         labels[None] = str(GROUNDS["neither"])
+        order = [tokens_of(tokens, code) for code in GROUNDS]
         sql = (
             "gr",
             f"SELECT record_id, token FROM {self.blind} WHERE token IN {_in(tokens)}",
             "LEFT JOIN gr ON gr.record_id = a.r_incident",
         )
-        order = [tokens_of(tokens, code) for code in GROUNDS]
         return Dimension("grounds", "gr.token", [sql], labels, order=order)
 
     def affiliation(self) -> Dimension:
         kind = ContentType.objects.get_for_model(Involvement).pk
         involvements = _quote(Involvement._meta.db_table)
+        counted = _quote(CountedAffiliation._meta.db_table)
         with connection.cursor() as cursor:
             # Each affiliation's size and one of its involvements, among the acts counted.
-            cursor.execute(
-                f"SELECT b.token, MIN(i.id), COUNT(DISTINCT i.act_id) FROM {involvements} i "
-                f"JOIN {self.blind} b ON b.kind_id = {int(kind)} AND b.record_id = i.id "
-                f"WHERE i.deleted_at IS NULL AND i.act_id IN (SELECT r_act FROM ({self.base}) x) "
-                "GROUP BY b.token",
-                self.params,
-            )
+            if self.fast:
+                cursor.execute(
+                    f"SELECT c.token, MIN(c.involvement_id), COUNT(*) FROM {counted} c "
+                    f"JOIN ({self.base}) a ON a.r_act = c.act_id "
+                    "WHERE c.token IS NOT NULL GROUP BY c.token",
+                    self.params,
+                )
+            else:
+                cursor.execute(
+                    f"SELECT b.token, MIN(i.id), COUNT(DISTINCT i.act_id) FROM {involvements} i "
+                    f"JOIN {self.blind} b ON b.kind_id = {int(kind)} AND b.record_id = i.id "
+                    f"WHERE i.deleted_at IS NULL "
+                    f"AND i.act_id IN (SELECT r_act FROM ({self.base}) x) "
+                    "GROUP BY b.token",
+                    self.params,
+                )
             groups = cursor.fetchall()
         kept = {token: first for token, first, n in groups if n >= self.threshold}
         texts = Involvement._base_manager.in_bulk(kept.values())
@@ -358,6 +391,14 @@ class _Report:
         }
         labels[None] = _("No perpetrator recorded")
         kept_sql = f"WHEN b.token IN {_in(kept)} THEN b.token " if kept else ""
+        if self.fast:
+            sql = (
+                "af",
+                f"SELECT DISTINCT b.act_id, CASE WHEN b.token IS NULL THEN {NOT_RECORDED} "
+                f"{kept_sql}ELSE {OTHER} END AS aff FROM {counted} b",
+                "LEFT JOIN af ON af.act_id = a.r_act",
+            )
+            return Dimension("affiliation", "af.aff", [sql], labels, multi=True)
         sql = (
             "af",
             # One row per act and group, however many of its involvements name it.
@@ -382,13 +423,59 @@ class _Report:
     def query(self, keys: list[str], joins: list, value: str) -> list[tuple]:
         """``joins``: SQL, or (name, query, join) for a table of tokens worked out once
         (MATERIALIZED: both databases then hash or index it for the join, instead of
-        looking the index up again for every act)."""
-        select = ", ".join([*keys, value])
-        group = f" GROUP BY {', '.join(keys)}" if keys else ""
+        looking the index up again for every act).
+
+        Rows counted (``COUNT(*)``) by a rolled-up key (a place's region, a month's
+        year) are counted by the plain key (the place, the month) and added up here:
+        SQLite would otherwise read the whole roll-up table again for every act, or
+        sort every act to group them, where by plain columns it reads them in the order
+        of an index of the counted acts."""
+        rolled = [key for key in keys if key in self.rollups]
+        if not rolled or value != "COUNT(*)":
+            return self._query(keys, joins, value)
+        plain = [self.rollups[key][0] if key in rolled else key for key in keys]
+        # A key worked out in SQL from its plain key (a month's year) is selected as it
+        # is and grouped by the plain key; one that needs a join (a region) is selected
+        # plain and mapped here.
+        mapped = [key in rolled and self.rollups[key][1] is not None for key in keys]
+        select = [p if m else key for key, p, m in zip(keys, plain, mapped, strict=True)]
+        dropped = [self.rollups[key][2] for key in rolled if self.rollups[key][2]]
+        rows = self._query(select, [j for j in joins if j not in dropped], value, group=plain)
+        summed: dict[tuple, int] = defaultdict(int)
+        if not any(mapped):
+            for *key, n in rows:
+                summed[tuple(key)] += n
+            return [(*key, n) for key, n in summed.items()]
+        position = mapped.index(True)
+        mapping = self.rollups[keys[position]][1]
+        for row in rows:
+            key = list(row[:-1])
+            key[position] = mapping(key[position])
+            summed[tuple(key)] += row[-1]
+        return [(*key, n) for key, n in summed.items()]
+
+    def _query(self, keys: list[str], joins: list, value: str, group=None) -> list[tuple]:
         tables = [j for j in joins if isinstance(j, tuple)]
         with_ = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql, _join in tables)
         joined = " ".join(j[2] if isinstance(j, tuple) else j for j in joins)
-        sql = f"SELECT {select} FROM ({self.base}) a {joined}{group}"
+        distinct = value.startswith("COUNT(DISTINCT ") and self.fast
+        if distinct:
+            # Distinct things as groups of groups: PostgreSQL hashes them (it sorts for
+            # COUNT(DISTINCT)); SQLite reads the counted acts in the order of the thing's
+            # index when there is no other key.
+            thing = value.removeprefix("COUNT(DISTINCT ").removesuffix(")")
+            inner = [f"{key} AS k{n}" for n, key in enumerate(keys)]
+            names = [f"k{n}" for n in range(len(keys))]
+            select = ", ".join([*names, "COUNT(thing)"])
+            group = f" GROUP BY {', '.join(names)}" if keys else ""
+            sql = (
+                f"SELECT {select} FROM (SELECT {', '.join([f'{thing} AS thing', *inner])} "
+                f"FROM ({self.base}) a {joined} GROUP BY {', '.join([thing, *keys])}) d{group}"
+            )
+        else:
+            select = ", ".join([*keys, value])
+            group = f" GROUP BY {', '.join(group or keys)}" if keys else ""
+            sql = f"SELECT {select} FROM ({self.base}) a {joined}{group}"
         if with_:
             sql = f"WITH {with_} {sql}"
         with connection.cursor() as cursor:
@@ -434,9 +521,41 @@ def countable_acts(user, definition: Definition):
     ).order_by()
 
 
-def count(definition: Definition, user, *, threshold: int) -> Table:
-    """Count what ``definition`` asks over what ``user`` may count (see the module)."""
-    report = _Report(definition, user, threshold)
+def counted_acts(user, definition: Definition):
+    """What ``countable_acts`` gives, read from the counted acts (``CountedAct``): the
+    user's countable acts, narrowed by the definition's filters."""
+    acts = CountedAct.objects.countable_by(user)
+    if definition.teams:
+        acts = acts.filter(team_id__in=Team.objects.filter(uuid__in=list(definition.teams)))
+    if definition.act_types:
+        acts = acts.filter(
+            act_type_id__in=Term.objects.filter(code__in=list(definition.act_types)).values("pk")
+        )
+    if definition.region:
+        place = Location.objects.filter(pk=definition.region).first()
+        path = place.path if place else "/none/"
+        acts = acts.filter(place_id__in=Location.objects.filter(path__startswith=path).values("pk"))
+    if definition.date_from:
+        acts = acts.filter(last_day__gte=definition.date_from)
+    if definition.date_to:
+        acts = acts.filter(first_day__lte=definition.date_to)
+    return acts.values(
+        r_first=F("first_day"),
+        r_last=F("last_day"),
+        r_act=F("act_id"),
+        r_victim=F("victim_id"),
+        r_incident=F("incident_id"),
+        r_type=F("act_type_id"),
+        r_place=F("place_id"),
+        r_first_month=F("first_month"),
+        r_last_month=F("last_month"),
+    ).order_by()
+
+
+def count(definition: Definition, user, *, threshold: int, fast: bool = True) -> Table:
+    """Count what ``definition`` asks over what ``user`` may count (see the module);
+    ``fast=False`` counts the records themselves instead of the counted acts."""
+    report = _Report(definition, user, threshold, fast)
     dims = [getattr(report, code)() for code in definition.dimensions]
     row_dim = dims[0]
     col_dim = dims[1] if len(dims) > 1 else None
@@ -480,7 +599,10 @@ def count(definition: Definition, user, *, threshold: int) -> Table:
                 column_totals = period_totals
             total = sum(period_totals.values())
     else:
-        row_totals = dict(report.query([row_dim.key], row_dim.joins, report.measure(multi)))
+        if col_dim:
+            row_totals = dict(report.query([row_dim.key], row_dim.joins, report.measure(multi)))
+        else:  # the cells' own query
+            row_totals = {row: n for (row, _c), n in cells.items()}
         if col_dim:
             column_totals = dict(report.query([col_dim.key], col_dim.joins, report.measure(multi)))
         else:
@@ -537,8 +659,7 @@ def _axis(dim: Dimension, seen: set, period_axis, definition) -> list[tuple[obje
 
 def _spans(report, dims, joins) -> list[tuple]:
     """(first period, last period, other dimension's key, acts) of the acts counted."""
-    unit = report.definition.period
-    first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+    first, last = report.period_sql("first"), report.period_sql("last")
     others = [dim.key for dim in dims if dim.code != "period"]
     return [
         (k1, k2, rest[0] if len(rest) > 1 else 0, rest[-1])
@@ -562,7 +683,7 @@ def _period_axis(report, spans=None) -> list[int]:
             low = min((k1 for k1, _k2 in bounded), default=None)
             high = max((k2 for _k1, k2 in bounded), default=None)
         else:
-            first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+            first, last = report.period_sql("first"), report.period_sql("last")
             sql = (
                 f"SELECT MIN({first}), MAX({last}) FROM ({report.base}) a "
                 "WHERE a.r_first > %s AND a.r_last < %s"
@@ -582,10 +703,9 @@ def _possible(report, dims, joins, multi, axis, spans=None) -> tuple[dict, dict]
     its range overlaps, per cell and per period."""
     if not axis:
         return {}, {}
-    unit = report.definition.period
     position = [dim.code for dim in dims].index("period")
     other = dims[1 - position] if len(dims) > 1 else None
-    first, last = period_key_sql("a.r_first", unit), period_key_sql("a.r_last", unit)
+    first, last = report.period_sql("first"), report.period_sql("last")
     keys = [first, last] + ([other.key] if other else [])
     lo, hi = axis[0], axis[-1]
     if spans is not None:

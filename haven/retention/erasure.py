@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from haven.keys.fields import EncryptedField
 from haven.records.models import BlindTerm, RecordVersion
+from haven.records.signals import written
 
 KINDS = ("people.person", "cases.case", "cases.request", "sources.evidencefile")
 
@@ -189,6 +190,7 @@ def wipe(instance, *, now=None) -> None:
     BlindTerm.objects.filter(
         kind=ContentType.objects.get_for_model(model_class), record_id=instance.pk
     ).delete()
+    written(model_class, [instance.pk])
 
 
 def carry_out(plan: Plan) -> int:
