@@ -190,7 +190,7 @@ CSRF_FAILURE_VIEW = "haven.web.views.csrf_failure"
 # Messages can quote what was saved: keep them server-side, not in a readable cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# --- e-mail: the daily reminder digest ----------------------------------------------------
+# --- e-mail: the daily reminder digest and the intake team's digest -------------------
 EMAIL_HOST = env_str("HAVEN_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("HAVEN_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("HAVEN_EMAIL_USER", "")
@@ -385,9 +385,11 @@ HAVEN_REPORT_MIN_CELL = env_int("HAVEN_REPORT_MIN_CELL", 5, minimum=1)
 
 # --- the public request page (haven/intake) ---------------------------------------------
 # Where the JavaScript-free page for people asking for help lives, and what its tab says:
-# neither should tell someone glancing at the screen what the page is for. It may also be
-# served on a host name of its own (an onion service): add that host to ALLOWED_HOSTS.
+# neither should tell someone glancing at the screen what the page is for.
 HAVEN_INTAKE_PATH = (env_str("HAVEN_INTAKE_PATH", "help") or "help").strip("/") + "/"
+# 'haven serve' e-mails the intake team's members who asked for it how many public
+# requests came in, every N minutes when one did (0: only by 'haven intake digest').
+HAVEN_INTAKE_DIGEST_MINUTES = env_int("HAVEN_INTAKE_DIGEST_MINUTES", 0, minimum=0)
 HAVEN_INTAKE_TITLE_EN = env_str("HAVEN_INTAKE_TITLE_EN", "Contact form")
 HAVEN_INTAKE_TITLE_RU = env_str("HAVEN_INTAKE_TITLE_RU", "Форма связи")
 # The organisation's own words above the form (plain text; blank lines make paragraphs).
