@@ -18,6 +18,8 @@ COMMANDS = {
     "records": "Records: verify (every encrypted value opens; damaged ones are listed).",
     "people": "People: duplicates (candidate pairs with scores and reasons).",
     "digest": "E-mail the daily reminder digest to users who asked for it (run from cron).",
+    "intake": "The public request page: digest (e-mail the intake team how many requests "
+    "wait, counts only, now).",
     "export": "Export a list (people, cases, incidents, sources, statistics) to CSV, XLSX, JSON.",
     "dossier": "A case's dossier for its lawyer: CASE --by EMAIL --reason R -o FILE (PDF, DOCX).",
     "own-copy": "A person's own copy (subject access): PERSON --by EMAIL --reason R -o FILE.zip.",

@@ -13,6 +13,10 @@ Every ``HAVEN_RETENTION_HOURS`` (default 0: off) it applies the retention
 rules, as ``haven retention apply --yes`` does; a rule that would erase everything it
 applies to is left for a person to confirm and logged.
 
+Every ``HAVEN_INTAKE_DIGEST_MINUTES`` (default 0: off) it e-mails the intake team's
+members who asked for it how many public requests came in, as ``haven intake digest``
+does (nothing when nothing is new).
+
 It also runs ``HAVEN_WORKERS_BACKGROUND`` (default 1) ``haven worker`` processes for
 the background jobs, started again if one dies and stopped when the server stops
 (``haven.jobs.supervisor``).
@@ -173,6 +177,32 @@ def _retention_every(hours: int) -> None:
             return
 
 
+def intake_digest_job():
+    """One scheduled intake digest. Never raises; returns the run (None when it failed)."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError, connection
+
+    from haven.audit.actions import Channel, audit_context
+    from haven.intake.digest import DigestError, send_intake_digests
+
+    try:
+        with audit_context(Channel.JOB):
+            run = send_intake_digests()
+    except (DigestError, ImproperlyConfigured, DatabaseError) as exc:
+        log.error("intake digest not sent: %s", exc)
+        return None
+    finally:
+        _release(connection)
+    if run.sent or run.failed or run.withheld:
+        log.info("intake digest: %s", run)
+    return run
+
+
+def _intake_digest_every(minutes: int) -> None:
+    while not _stop.wait(minutes * 60):
+        intake_digest_job()
+
+
 def seconds_until_backup_due(folder, hours: int, now: float | None = None) -> float:
     """Zero when the folder's newest backup is ``hours`` old (or there is none), so a
     server restarted more often than that still backs up on time."""
@@ -238,6 +268,13 @@ def when_ready(server) -> None:
             target=_retention_every,
             args=(settings.HAVEN_RETENTION_HOURS,),
             name="retention",
+            daemon=True,
+        ).start()
+    if settings.HAVEN_INTAKE_DIGEST_MINUTES:
+        threading.Thread(
+            target=_intake_digest_every,
+            args=(settings.HAVEN_INTAKE_DIGEST_MINUTES,),
+            name="intake-digest",
             daemon=True,
         ).start()
     if settings.HAVEN_BACKUP_DIR:

@@ -4,12 +4,14 @@ Defaults let a fresh clone run at once: SQLite under ``var/`` and a generated ke
 Behind TLS set ``HAVEN_HTTPS=1``: secure ``__Host-`` cookies, HSTS and redirects.
 """
 
+import re
 from pathlib import Path
 
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from haven.lib.env import (
+    ConfigError,
     database_from_url,
     env_bool,
     env_int,
@@ -73,7 +75,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    # First: on the public page's own host name, only that page answers.
+    "haven.intake.hosts.IntakeHostMiddleware",
+    "haven.intake.hosts.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -194,7 +198,7 @@ CSRF_FAILURE_VIEW = "haven.web.views.csrf_failure"
 # Messages can quote what was saved: keep them server-side, not in a readable cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# --- e-mail: the daily reminder digest ----------------------------------------------------
+# --- e-mail: the daily reminder digest and the intake team's digest -------------------
 EMAIL_HOST = env_str("HAVEN_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("HAVEN_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("HAVEN_EMAIL_USER", "")
@@ -389,9 +393,23 @@ HAVEN_REPORT_MIN_CELL = env_int("HAVEN_REPORT_MIN_CELL", 5, minimum=1)
 
 # --- the public request page (haven/intake) ---------------------------------------------
 # Where the JavaScript-free page for people asking for help lives, and what its tab says:
-# neither should tell someone glancing at the screen what the page is for. It may also be
-# served on a host name of its own (an onion service): add that host to ALLOWED_HOSTS.
+# neither should tell someone glancing at the screen what the page is for.
 HAVEN_INTAKE_PATH = (env_str("HAVEN_INTAKE_PATH", "help") or "help").strip("/") + "/"
+# A host name of its own for the page (an onion service, say): on it the page is at "/"
+# and nothing else of Haven answers (haven/intake/hosts.py). It is allowed as a host.
+# HAVEN_INTAKE_ON_MAIN_HOST=0 then takes the page off Haven's other host names.
+HAVEN_INTAKE_HOST = env_str("HAVEN_INTAKE_HOST", "").strip().lower().rstrip(".")
+if HAVEN_INTAKE_HOST and not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", HAVEN_INTAKE_HOST):
+    raise ConfigError(
+        "HAVEN_INTAKE_HOST is a host name alone (e.g. abcdef...xyz.onion or contact.example.org), "
+        f"without a scheme, port or path; got {HAVEN_INTAKE_HOST!r}"
+    )
+HAVEN_INTAKE_ON_MAIN_HOST = env_bool("HAVEN_INTAKE_ON_MAIN_HOST", True)
+if HAVEN_INTAKE_HOST and HAVEN_INTAKE_HOST not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(HAVEN_INTAKE_HOST)
+# 'haven serve' e-mails the intake team's members who asked for it how many public
+# requests came in, every N minutes when one did (0: only by 'haven intake digest').
+HAVEN_INTAKE_DIGEST_MINUTES = env_int("HAVEN_INTAKE_DIGEST_MINUTES", 0, minimum=0)
 HAVEN_INTAKE_TITLE_EN = env_str("HAVEN_INTAKE_TITLE_EN", "Contact form")
 HAVEN_INTAKE_TITLE_RU = env_str("HAVEN_INTAKE_TITLE_RU", "Форма связи")
 # The organisation's own words above the form (plain text; blank lines make paragraphs).

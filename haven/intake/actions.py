@@ -15,11 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from haven.accounts.models import Team
+from haven.accounts.models import Membership, Team
 from haven.audit.actions import record
 from haven.cases import actions as cases
 from haven.cases.models import Request
-from haven.intake.models import Submission
+from haven.intake.models import DigestSubscription, Submission
 from haven.intake.receipts import new_receipt, normalise, receipt_hash
 from haven.records.actions import delete_record, save_record
 from haven.sources import actions as sources
@@ -164,3 +164,28 @@ def mark_spam(submission: Submission, *, by) -> None:
     submission.state = Submission.State.SPAM
     save_record(submission, by=by)
     delete_record(submission.request, by=by)
+
+
+def is_intake_member(user) -> bool:
+    """Whether ``user`` can open the intake team's records (and so may get its digest)."""
+    name = settings.HAVEN_INTAKE_TEAM
+    return bool(name) and (
+        Membership.objects.filter(
+            team__name=name, user=user, access__in=Membership.RECORD_ACCESS
+        ).exists()
+    )
+
+
+@transaction.atomic
+def set_digest(user, wanted: bool) -> None:
+    """Start or stop e-mails to ``user`` about public requests waiting. Only members of
+    the intake team may start them (``ValidationError`` otherwise); anyone may stop."""
+    if wanted:
+        if not is_intake_member(user):
+            raise ValidationError(_("Only members of the intake team can get this e-mail."))
+        _subscription, changed = DigestSubscription.objects.get_or_create(user=user)
+    else:
+        changed = DigestSubscription.objects.filter(user=user).delete()[0] > 0
+    if changed:
+        action = "subscribed" if wanted else "unsubscribed"
+        record(f"intake.digest.{action}", actor=user, target=user)

@@ -20,6 +20,20 @@ class WaitingPublicRequests:
         # Those nobody has taken yet; ``visible_to`` leaves out other teams' requests.
         return waiting(user).filter(request__assignee__isnull=True).count()
 
+    @cached_property
+    def digest_shown(self) -> bool:
+        """The account page offers the e-mail to members of the intake team."""
+        from haven.intake.actions import is_intake_member
+
+        user = self.user
+        return bool(user and user.is_authenticated and is_intake_member(user))
+
+    @cached_property
+    def digest_on(self) -> bool:
+        from haven.intake.models import DigestSubscription
+
+        return DigestSubscription.objects.filter(user=self.user).exists()
+
 
 def waiting_public_requests(request) -> dict:
     return {"public_requests": WaitingPublicRequests(getattr(request, "user", None))}

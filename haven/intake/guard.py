@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from haven.intake.models import Counter
@@ -59,9 +59,21 @@ def check_form_token(token: str) -> str:
 
 
 def _first_use(nonce: str) -> bool:
-    key = _hash("token", nonce)
-    _counter, created = Counter.objects.get_or_create(key=key, defaults={"count": 1})
-    return created
+    return _bump(_hash("token", nonce), timezone.now()) == 1
+
+
+def _bump(key: str, window_start) -> int:
+    """Count one under ``key`` and return the count, in one statement (an upsert): under a
+    flood each attempt is one short write, and two workers cannot both see a count
+    before either adds to it."""
+    table = connection.ops.quote_name(Counter._meta.db_table)  # the model's own name
+    upsert = (
+        f'INSERT INTO {table} ("key", "window_start", "count") VALUES (%s, %s, 1) '  # noqa: S608
+        f'ON CONFLICT ("key") DO UPDATE SET "count" = {table}."count" + 1 RETURNING "count"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(upsert, [key, connection.ops.adapt_datetimefield_value(window_start)])
+        return cursor.fetchone()[0]
 
 
 def parse_rate(rate: str) -> tuple[int, int] | None:
@@ -96,24 +108,18 @@ def over_limit(purpose: str, address: str | None, rate: str) -> bool:
     return count >= limit
 
 
-def count(purpose: str, address: str | None, rate: str) -> None:
-    """Count one attempt of ``address`` (``None``: everyone) for ``purpose``."""
+def count(purpose: str, address: str | None, rate: str) -> int:
+    """Count one attempt of ``address`` (``None``: everyone) for ``purpose``; the count
+    in this window so far (0 when the rate is off)."""
     parsed = parse_rate(rate)
     if parsed is None:
-        return
+        return 0
     _limit, period = parsed
     key, start = _key(purpose, address, period)
-    counter, created = Counter.objects.get_or_create(
-        key=key,
-        defaults={
-            "count": 1,
-            "window_start": timezone.now() - timedelta(seconds=time.time() - start),
-        },
-    )
-    if not created:
-        Counter.objects.filter(pk=counter.pk).update(count=F("count") + 1)
+    counted = _bump(key, timezone.now() - timedelta(seconds=time.time() - start))
     if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
         forget_old()
+    return counted
 
 
 def forget_old() -> int:
@@ -125,9 +131,11 @@ def forget_old() -> int:
 
 
 def limited(purpose: str, address: str | None, per_address: str, overall: str) -> bool:
-    """Whether one more attempt is over either limit; counts it when it is not."""
-    if over_limit(purpose, address, per_address) or over_limit(purpose, None, overall):
-        return True
-    count(purpose, address, per_address)
-    count(purpose, None, overall)
+    """Whether this attempt is over either limit. It is counted for its address first,
+    and for everyone only when the address was within its own limit: one address's
+    flood does not use up everyone's allowance."""
+    for who, rate in ((address, per_address), (None, overall)):
+        parsed = parse_rate(rate)
+        if parsed is not None and count(purpose, who, rate) > parsed[0]:
+            return True
     return False

@@ -11,6 +11,7 @@ addresses, never the addresses.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,3 +68,20 @@ class Counter(models.Model):
 
 
 get_submission_for_user = getter_for(Submission)
+
+
+class DigestSubscription(models.Model):
+    """A member of the intake team who asked to be e-mailed when public requests wait.
+
+    ``last_sent_at`` is when the last e-mail was made: the next one goes only when a
+    request came in after it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intake_digest"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"intake digest for {self.user_id}"

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from haven.accounts.decorators import open_view
 from haven.audit.actions import Channel, audit_context, client_address, record
 from haven.cases.selectors import conversation
-from haven.intake import actions, guard
+from haven.intake import actions, guard, hosts
 from haven.intake.forms import MessageForm, ReceiptForm, RequestForm
 from haven.intake.receipts import new_receipt
 from haven.sources.vault import EncryptingUploadHandler, discard_unstored
@@ -66,6 +66,11 @@ def public(view):
         return response
 
     return wrapper
+
+
+def _per_address(request, rate: str) -> str:
+    """Behind an onion service every visitor has Tor's address: only global limits."""
+    return "off" if hosts.behind_onion(request) else rate
 
 
 def _page(request, template, context, status=200):
@@ -151,7 +156,10 @@ def request_form(request):
         return _page(request, "intake/public_form.html", {"form": form})
     address = client_address(request)
     if guard.limited(
-        "submit", address, settings.HAVEN_INTAKE_RATE_PER_ADDRESS, settings.HAVEN_INTAKE_RATE_GLOBAL
+        "submit",
+        address,
+        _per_address(request, settings.HAVEN_INTAKE_RATE_PER_ADDRESS),
+        settings.HAVEN_INTAKE_RATE_GLOBAL,
     ):
         record("intake.request.throttled")
         return _busy(request)
@@ -212,7 +220,7 @@ def _receipt_refused(request, form, status=400):
 def _open(request, typed: str):
     """The submission of a typed receipt, or the response that refuses it."""
     address = client_address(request)
-    per_address = settings.HAVEN_INTAKE_GUESSES_PER_ADDRESS
+    per_address = _per_address(request, settings.HAVEN_INTAKE_GUESSES_PER_ADDRESS)
     overall = settings.HAVEN_INTAKE_GUESSES_GLOBAL
     if guard.over_limit("receipt", address, per_address) or guard.over_limit(
         "receipt", None, overall
@@ -266,7 +274,10 @@ def receipt(request):
 def message(request):
     address = client_address(request)
     if guard.limited(
-        "submit", address, settings.HAVEN_INTAKE_RATE_PER_ADDRESS, settings.HAVEN_INTAKE_RATE_GLOBAL
+        "submit",
+        address,
+        _per_address(request, settings.HAVEN_INTAKE_RATE_PER_ADDRESS),
+        settings.HAVEN_INTAKE_RATE_GLOBAL,
     ):
         record("intake.request.throttled")
         return _busy(request)

@@ -5,5 +5,6 @@ from haven.intake import views
 app_name = "intake"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("digest/", views.digest_setting, name="digest"),
     path("<uuid:uuid>/spam/", views.spam, name="spam"),
 ]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -42,3 +43,20 @@ def spam(request, uuid):
             request, _("Marked as spam: it left the queue and its receipt opens nothing.")
         )
     return redirect("intake:queue")
+
+
+@require_POST
+def digest_setting(request):
+    wanted = request.POST.get("digest") == "on"
+    try:
+        actions.set_digest(request.user, wanted)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:account")
+    messages.success(
+        request,
+        _("You will get an e-mail when new public requests wait.")
+        if wanted
+        else _("You will no longer get e-mails about public requests."),
+    )
+    return redirect("accounts:account")

@@ -158,6 +158,8 @@ DECLARED_FORMS = {
     # Shown for each legal hold and each retention rule (the world has none): buttons.
     "retention:hold_lift": (None, {}),
     "retention:rule_delete": (None, {}),
+    # On the account page of members of the intake team (the world names none): a box.
+    "intake:digest": (None, {"digest": "on"}),
     # The public page's message form, shown only to a person who gave their receipt.
     "intake_public:message": (None, {"receipt": "ABCD-EFGH-2345-6789-KMNP", "text": "x"}),
     # Shown under a report once it is shown: the report's definition and a name.

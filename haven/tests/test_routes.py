@@ -246,6 +246,8 @@ ROUTES: dict[str, Entry] = {
     # The intake team's queue, and the public request page (open to anyone; closed here,
     # as the world names no intake team).
     "intake:queue": Entry(get=EVERYONE),
+    # The e-mail opt-in: refused with a message (a redirect) to those not on the intake team.
+    "intake:digest": Entry(get=POST_ONLY, post={**EVERYONE_POST}),
     "intake:spam": Entry(
         _uuid("submission"), get=POST_ONLY, post=NOT_THEIRS_POST | {"member": 302}
     ),

@@ -189,6 +189,16 @@ def test_submissions_are_limited_per_address(public, settings):
     assert submit(public, address="203.0.113.7").status_code == 200
 
 
+def test_one_addresss_flood_does_not_use_up_everyones_allowance(public, settings):
+    settings.HAVEN_INTAKE_RATE_PER_ADDRESS = "2/hour"
+    settings.HAVEN_INTAKE_RATE_GLOBAL = "3/hour"
+    answers = [submit(public, address="198.51.100.9").status_code for _ in range(5)]
+    assert answers == [200, 200, 429, 429, 429]
+    assert submit(public, address="203.0.113.4").status_code == 200
+    assert submit(public, address="203.0.113.5").status_code == 429  # everyone's three
+    assert Request.objects.count() == 3
+
+
 def test_a_closed_page_says_so(client, settings, db):
     settings.HAVEN_INTAKE_TEAM = ""
     assert client.get(reverse(FORM)).status_code == 503
