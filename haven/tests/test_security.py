@@ -90,6 +90,19 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
     assert key.stat().st_mode & 0o777 == 0o600
 
 
+def test_the_security_middleware_runs_though_its_check_is_silenced():
+    """security.W001 is silenced because Haven runs a subclass of Django's
+    SecurityMiddleware; the subclass must be there, or HSTS, nosniff and the HTTPS
+    redirect would be gone without a word."""
+    from django.conf import settings
+    from django.middleware.security import SecurityMiddleware
+    from django.utils.module_loading import import_string
+
+    assert "security.W001" in settings.SILENCED_SYSTEM_CHECKS
+    running = [import_string(path) for path in settings.MIDDLEWARE]
+    assert any(issubclass(m, SecurityMiddleware) for m in running if isinstance(m, type))
+
+
 def test_production_cookies_are_host_prefixed_and_secure(tmp_path):
     env = {**os.environ, "HAVEN_HTTPS": "1", "HAVEN_VAR_DIR": str(tmp_path)}
     code = (
