@@ -63,8 +63,11 @@ def search_page(request):
             return redirect(results[0].url)
         # Narratives are their own section, over the query as typed; the facets narrow
         # the names and titles above it, so with a facet chosen (or past the first page)
-        # the section is left out.
-        texts = None if chosen or results.page > 1 else search_texts(data["q"], request.user)
+        # the section is left out. A record code is not words: split at its digits it
+        # would look up fragments ("a" of C-3A5XHB), and the page would then differ
+        # between an unknown code and another team's.
+        skip_texts = chosen or results.page > 1 or results.query.code
+        texts = None if skip_texts else search_texts(data["q"], request.user)
         summary = f"{results.total} results"
         if texts is not None:
             summary += f", {len(texts.hits)} in texts"
