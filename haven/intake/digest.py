@@ -14,25 +14,19 @@ to stop; what came in is told in the first digest after it is lifted.
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import ngettext
 
-from haven.accounts.models import Lockdown, Membership
+from haven.accounts.models import Membership
 from haven.audit.actions import record
 from haven.intake.actions import intake_team
 from haven.intake.models import DigestSubscription
 from haven.intake.selectors import waiting
-from haven.notifications.digest import DigestError, site_url
-
-log = logging.getLogger(__name__)
+from haven.notifications.mail import DigestError, mail, site_url, withheld
 
 __all__ = ["DigestError", "DigestRun", "send_intake_digests"]
 
@@ -79,9 +73,8 @@ def send_intake_digests() -> DigestRun:
     again by the next run (its mark is not moved). One audit entry per e-mail, with the
     counts, and one for a run that sent or withheld anything."""
     run = DigestRun()
-    if Lockdown.objects.in_force():
-        run.withheld = "a lockdown is in force"
-        record("intake.digest.withheld", summary=run.withheld)
+    run.withheld = withheld("intake.digest.withheld")
+    if run.withheld:
         return run
     subscriptions = list(recipients())
     if not subscriptions:
@@ -94,12 +87,7 @@ def send_intake_digests() -> DigestRun:
         if not new:
             run.nothing_new += 1
             continue
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject, body = _message(new, untaken, base)
-        try:
-            send_mail(subject, body, None, [user.email])
-        except (smtplib.SMTPException, OSError) as exc:
-            log.warning("intake digest to user %s not sent: %s", user.pk, exc)
+        if not mail(user, lambda: _message(new, untaken, base), "intake digest"):  # noqa: B023
             run.failed += 1
             continue
         DigestSubscription.objects.filter(pk=subscription.pk).update(last_sent_at=made_at)

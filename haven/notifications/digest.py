@@ -8,26 +8,19 @@ the sign-in. Each user gets it in their own language.
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from haven.audit.actions import record
+from haven.notifications.mail import DigestError, mail, site_url, withheld
 from haven.notifications.models import DigestSubscription
 from haven.notifications.selectors import summary_for
 
-log = logging.getLogger(__name__)
-
-
-class DigestError(Exception):
-    """The digest cannot be sent as configured; the message says how to fix it."""
+__all__ = ["DigestError", "DigestRun", "send_digests", "site_url"]
 
 
 @dataclass
@@ -36,22 +29,15 @@ class DigestRun:
     nothing_to_report: int = 0
     already_sent: int = 0
     failed: int = 0
+    withheld: str = ""
 
     def __str__(self) -> str:
+        if self.withheld:
+            return f"nothing sent: {self.withheld}"
         return (
             f"{self.sent} sent, {self.nothing_to_report} with nothing to report, "
             f"{self.already_sent} already sent today, {self.failed} failed"
         )
-
-
-def site_url() -> str:
-    url = settings.HAVEN_SITE_URL.rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise DigestError(
-            "Set HAVEN_SITE_URL to the address people open Haven at "
-            "(e.g. https://haven.example.org), so that the e-mail can link to it."
-        )
-    return url
 
 
 def send_digests(today=None) -> DigestRun:
@@ -59,11 +45,14 @@ def send_digests(today=None) -> DigestRun:
 
     A subscriber already sent one today is skipped, so a second run (a cron retry) sends
     nothing twice; a failed send is retried by the next run. One audit entry per e-mail
-    lists the cases it named, and one for the run.
+    lists the cases it named, and one for the run. Nothing is sent during a lockdown.
     """
     base = site_url()
     today = today or timezone.localdate()
     run = DigestRun()
+    run.withheld = withheld("notifications.digest.withheld")
+    if run.withheld:
+        return run
     subscriptions = DigestSubscription.objects.filter(user__is_active=True).select_related("user")
     for subscription in subscriptions.order_by("pk"):
         if subscription.last_sent_on == today:
@@ -74,12 +63,7 @@ def send_digests(today=None) -> DigestRun:
         if not summary.total:
             run.nothing_to_report += 1
             continue
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject, body = _message(summary, base, today)
-        try:
-            send_mail(subject, body, None, [user.email])
-        except (smtplib.SMTPException, OSError) as exc:
-            log.warning("digest to user %s not sent: %s", user.pk, exc)
+        if not mail(user, lambda: _message(summary, base, today), "digest"):  # noqa: B023
             run.failed += 1
             continue
         subscription.last_sent_on = today

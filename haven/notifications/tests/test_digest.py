@@ -8,7 +8,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from haven.accounts.models import Membership
+from haven.accounts.models import Lockdown, Membership
 from haven.audit.models import AuditEntry
 from haven.cases import actions
 from haven.cli import main
@@ -180,5 +180,18 @@ def test_a_failed_send_is_reported_and_retried_next_run(settings, personas, busy
         call_command("digest")
     assert DigestSubscription.objects.get().last_sent_on is None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("digest")
+    assert len(mail.outbox) == 1
+
+
+def test_nothing_leaves_during_a_lockdown_and_the_next_run_sends_it(personas, busy):
+    lockdown = Lockdown.objects.create(started_by=personas.administrator)
+    call_command("digest")
+    assert mail.outbox == []
+    withheld = AuditEntry.objects.get(action="notifications.digest.withheld")
+    assert withheld.summary == "a lockdown is in force"
+    assert DigestSubscription.objects.get().last_sent_on is None
+    lockdown.in_force = None
+    lockdown.save()
     call_command("digest")
     assert len(mail.outbox) == 1

@@ -1,8 +1,8 @@
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from haven.audit.context import Channel, audit_context, current_context
 from haven.intake.digest import DigestError, send_intake_digests
+from haven.notifications.mail import run_command
 
 
 class Command(BaseCommand):
@@ -16,22 +16,4 @@ class Command(BaseCommand):
         parser.add_argument("what", choices=["digest"])
 
     def handle(self, *args, what, **options):
-        # ``haven intake digest`` runs in the command line's audit context; anything else
-        # (call_command from the server's schedule) is recorded as a job.
-        if current_context() is None:
-            with audit_context(Channel.JOB):
-                run = self._send()
-        else:
-            run = self._send()
-        self.stdout.write(f"Intake digest: {run}.")
-        if run.failed:
-            raise CommandError(
-                f"{run.failed} e-mail(s) could not be sent; check the HAVEN_EMAIL_* settings. "
-                "The next run sends them again."
-            )
-
-    def _send(self):
-        try:
-            return send_intake_digests()
-        except (DigestError, ImproperlyConfigured) as exc:
-            raise CommandError(str(exc)) from None
+        run_command(self, "Intake digest", send_intake_digests, (DigestError, ImproperlyConfigured))
