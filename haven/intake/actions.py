@@ -166,6 +166,13 @@ def mark_spam(submission: Submission, *, by) -> None:
     delete_record(submission.request, by=by)
 
 
+@transaction.atomic
+def mark_spam_many(submissions, *, by) -> None:
+    """``mark_spam`` for each of ``submissions``, all of them or none."""
+    for submission in submissions:
+        mark_spam(submission, by=by)
+
+
 def is_intake_member(user) -> bool:
     """Whether ``user`` can open the intake team's records (and so may get its digest)."""
     name = settings.HAVEN_INTAKE_TEAM

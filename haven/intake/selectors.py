@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 
 from haven.cases.models import Request
@@ -35,3 +36,12 @@ def waiting(user, *, urgency: str = "", language: str = ""):
     if language:
         found = found.filter(language=language)
     return found
+
+
+def waiting_among(user, uuids) -> list:
+    """The submissions among ``uuids`` that ``user`` may see and that still wait; ids
+    that are not UUIDs, not waiting or not visible are left out."""
+    try:
+        return list(waiting(user).filter(uuid__in=uuids))
+    except ValidationError:  # an id that is not a UUID
+        return []

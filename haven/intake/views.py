@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from haven.audit.actions import record
 from haven.cases.models import Request
 from haven.intake import actions, selectors
 from haven.intake.models import Submission, get_submission_for_user
+from haven.records.access import can_write
 from haven.web.pagination import paginate
 
 
@@ -42,6 +45,55 @@ def spam(request, uuid):
         messages.success(
             request, _("Marked as spam: it left the queue and its receipt opens nothing.")
         )
+    return redirect("intake:queue")
+
+
+# At most a few pages of the queue at once: a flood is cleared a page at a time.
+MAX_CHOSEN = 200
+
+
+@require_POST
+def spam_chosen(request):
+    """Mark the requests ticked in the queue as spam, all of them or none: one that no
+    longer waits (or was never visible) refuses the whole choice with a message, one the
+    user may only read with 403."""
+    chosen = list(dict.fromkeys(request.POST.getlist("chosen")))[: MAX_CHOSEN + 1]
+    if not chosen:
+        messages.error(request, _("Tick the requests to mark as spam first."))
+        return redirect("intake:queue")
+    if len(chosen) > MAX_CHOSEN:
+        messages.error(
+            request,
+            _("Mark at most %(count)d requests as spam at a time.") % {"count": MAX_CHOSEN},
+        )
+        return redirect("intake:queue")
+    found = selectors.waiting_among(request.user, chosen)
+    if len(found) != len(chosen):
+        messages.error(
+            request,
+            _(
+                "Nothing was marked: some of the ticked requests no longer wait in the "
+                "queue. Look at the queue again and tick them anew."
+            ),
+        )
+        return redirect("intake:queue")
+    for submission in found:
+        if not can_write(request.user, submission):
+            record(
+                "access.denied", actor=request.user, target=submission, summary="read-only member"
+            )
+            raise PermissionDenied
+    actions.mark_spam_many(found, by=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "Marked %(count)d request as spam: it left the queue and its receipt opens nothing.",
+            "Marked %(count)d requests as spam: they left the queue and their receipts open "
+            "nothing.",
+            len(found),
+        )
+        % {"count": len(found)},
+    )
     return redirect("intake:queue")
 
 

@@ -248,6 +248,8 @@ ROUTES: dict[str, Entry] = {
     "intake:queue": Entry(get=EVERYONE),
     # The e-mail opt-in: refused with a message (a redirect) to those not on the intake team.
     "intake:digest": Entry(get=POST_ONLY, post={**EVERYONE_POST}),
+    # Nothing ticked: a message on the queue, for everyone signed in.
+    "intake:spam_chosen": Entry(get=POST_ONLY, post={**EVERYONE_POST}),
     "intake:spam": Entry(
         _uuid("submission"), get=POST_ONLY, post=NOT_THEIRS_POST | {"member": 302}
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from conftest import sign_in
+from haven.audit.models import AuditEntry
 from haven.cases import actions as cases
 from haven.cases.models import Request
 from haven.intake.actions import submit_request
@@ -90,3 +91,58 @@ def test_a_flood_leaves_the_queue_usable_and_loses_no_real_request(
     request = next(r for r in Request.objects.all() if r.summary == "Please help, it is urgent")
     cases.write_to_requester(request, by=personas.member, text="We are here.")
     assert "We are here." in open_receipt(public, receipt, address="192.0.2.1").content.decode()
+
+
+def _waiting(personas, what, urgency="urgent"):
+    submission, _receipt = submit_request(
+        team=personas.team, what=what, language="en", urgency=urgency
+    )
+    return submission
+
+
+def test_ticked_requests_are_marked_as_spam_together(client, personas):
+    junk = [_waiting(personas, f"Cheap watches {n}") for n in range(3)]
+    real = _waiting(personas, "They took my brother")
+    sign_in(client, personas.member)
+    html = client.get(reverse("intake:queue")).content.decode()
+    assert html.count('name="chosen"') == 4 and 'form="queue-chosen"' in html
+    answer = client.post(
+        reverse("intake:spam_chosen"), {"chosen": [str(s.uuid) for s in junk]}, follow=True
+    )
+    assert "Marked 3 requests as spam" in answer.content.decode()
+    states = dict(Submission.objects.values_list("uuid", "state"))
+    assert [states[s.uuid] for s in junk] == [Submission.State.SPAM] * 3
+    assert states[real.uuid] == Submission.State.NEW
+    queue = client.get(reverse("intake:queue")).content.decode()
+    assert "They took my brother" in queue and "Cheap watches" not in queue
+    assert AuditEntry.objects.filter(action="intake.submission.updated").count() == 3
+    assert AuditEntry.objects.filter(action="cases.request.deleted").count() == 3
+
+
+def test_a_choice_with_one_that_no_longer_waits_marks_nothing(client, personas):
+    first, second = _waiting(personas, "Cheap watches"), _waiting(personas, "Cheap pills")
+    sign_in(client, personas.member)
+    client.post(reverse("intake:spam", kwargs={"uuid": second.uuid}))
+    answer = client.post(
+        reverse("intake:spam_chosen"),
+        {"chosen": [str(first.uuid), str(second.uuid)]},
+        follow=True,
+    )
+    assert "Nothing was marked" in answer.content.decode()
+    assert Submission.objects.get(pk=first.pk).state == Submission.State.NEW
+    for chosen in ([], ["not-a-uuid"]):
+        answer = client.post(reverse("intake:spam_chosen"), {"chosen": chosen}, follow=True)
+        assert answer.status_code == 200
+        assert Submission.objects.get(pk=first.pk).state == Submission.State.NEW
+
+
+def test_a_read_only_member_and_an_outsider_mark_nothing(client, personas):
+    submission = _waiting(personas, "Cheap watches")
+    sign_in(client, personas.read_only)
+    chosen = {"chosen": [str(submission.uuid)]}
+    assert client.post(reverse("intake:spam_chosen"), chosen).status_code == 403
+    assert AuditEntry.objects.filter(action="access.denied").exists()
+    sign_in(client, personas.outsider)
+    answer = client.post(reverse("intake:spam_chosen"), chosen, follow=True)
+    assert "Nothing was marked" in answer.content.decode()
+    assert Submission.objects.get().state == Submission.State.NEW
