@@ -83,12 +83,15 @@ class IntakeHostMiddleware:
             if not _is_public(request.path_info):
                 return bare(404)
             request.urlconf = HOST_URLCONF
-        elif (
-            settings.HAVEN_INTAKE_HOST
-            and not settings.HAVEN_INTAKE_ON_MAIN_HOST
-            and request.path_info.startswith("/" + settings.HAVEN_INTAKE_PATH)
-        ):
-            raise Http404  # Haven's own "not found" page: the page lives elsewhere
+        elif request.path_info.startswith("/" + settings.HAVEN_INTAKE_PATH):
+            if settings.HAVEN_INTAKE_HOST and not settings.HAVEN_INTAKE_ON_MAIN_HOST:
+                raise Http404  # Haven's own "not found" page: the page lives elsewhere
+            try:
+                resolve(request.path_info)
+            except Resolver404:
+                # A mistyped address under the public page: as bare as the page itself
+                # (no cookie, no sign-in link, nothing that names Haven).
+                return bare(404)
         return self.get_response(request)
 
 

@@ -149,3 +149,11 @@ def test_the_setting_allows_its_host_and_refuses_a_url():
     refused = _settings_with(HAVEN_INTAKE_HOST=f"http://{ONION}/")
     assert refused.returncode != 0
     assert "HAVEN_INTAKE_HOST is a host name alone" in refused.stderr
+
+
+def test_a_mistyped_address_under_the_page_on_the_main_host_is_as_bare(client, personas):
+    for path in ("/help/nothing-here/", "/help/r/x/y/", "/help/admin/"):
+        assert _bare_not_found(Client().get(path)), path
+    sign_in(client, personas.member)
+    assert _bare_not_found(client.get("/help/nothing-here/"))
+    assert Client().get("/nothing-here/").status_code == 404  # Haven's own page elsewhere
