@@ -37,8 +37,9 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from haven.accounts.models import Role
 from haven.audit.actions import record
 from haven.exports import formats
+from haven.exports.columns import IDENTIFYING, PSEUDONYMISED, Cells, Column, Kind
 from haven.exports.consent import refusing_people
-from haven.exports.kinds import IDENTIFYING, KINDS, PSEUDONYMISED, Cells, Column, Kind
+from haven.exports.kinds import KINDS
 from haven.records.masking import reading_as
 from haven.records.models import member_teams
 from haven.web.lists import Listing

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.exports.actions import REASON_MAX, may_export_identifying
+from haven.exports.columns import IDENTIFYING, PSEUDONYMISED
 from haven.exports.formats import FORMATS
-from haven.exports.kinds import IDENTIFYING, PSEUDONYMISED
 
 
 class ExportForm(forms.Form):
