@@ -1,18 +1,18 @@
 from django.urls import path
 
-from haven.cases import views
+from haven.cases import request_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_new, name="new"),
-    path("requests/", views.request_list, name="requests"),
-    path("requests/new/", views.request_new, name="request_new"),
-    path("requests/<uuid:uuid>/", views.request_detail, name="request_detail"),
-    path("requests/<uuid:uuid>/convert/", views.request_convert, name="request_convert"),
-    path("requests/<uuid:uuid>/join/", views.request_join, name="request_join"),
-    path("requests/<uuid:uuid>/reply/", views.request_reply, name="request_reply"),
-    path("requests/<uuid:uuid>/assign/", views.request_assign, name="request_assign"),
+    path("requests/", request_views.request_list, name="requests"),
+    path("requests/new/", request_views.request_new, name="request_new"),
+    path("requests/<uuid:uuid>/", request_views.request_detail, name="request_detail"),
+    path("requests/<uuid:uuid>/convert/", request_views.request_convert, name="request_convert"),
+    path("requests/<uuid:uuid>/join/", request_views.request_join, name="request_join"),
+    path("requests/<uuid:uuid>/reply/", request_views.request_reply, name="request_reply"),
+    path("requests/<uuid:uuid>/assign/", request_views.request_assign, name="request_assign"),
     path("<uuid:uuid>/", views.case_detail, name="detail"),
     path("<uuid:uuid>/edit/", views.case_edit, name="edit"),
     path("<uuid:uuid>/status/", views.case_status, name="status"),

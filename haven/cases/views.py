@@ -4,61 +4,40 @@ every change is a verb of ``haven.cases.actions``; page data come from selectors
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.accounts.models import writable_teams
 from haven.audit.actions import record
 from haven.cases import actions, selectors
 from haven.cases.forms import (
     ActionForm,
     AddPersonForm,
-    AssignRequestForm,
     CaseForm,
     ConsentForm,
-    ConvertRequestForm,
     DecisionForm,
-    JoinRequestForm,
     NewCaseForm,
     NoteForm,
     PetitionForm,
-    ReplyForm,
-    RequestForm,
     RiskForm,
     StatusForm,
     case_listing,
-    request_listing,
 )
-from haven.cases.models import CasePerson, get_case_for_user, get_request_for_user
-from haven.records.access import can_write, get_part_for_user
+from haven.cases.models import CasePerson, get_case_for_user
+from haven.cases.pages import can_create, posted, saved
+from haven.records.access import get_part_for_user
 from haven.vocab.models import term
 from haven.web.forms import form_view
 from haven.web.lists import lookup
 from haven.web.pagination import paginate, shown
 
 
-def _can_create(user) -> bool:
-    return writable_teams(user).exists()
-
-
-def _data(request):
-    return request.POST if request.method == "POST" else None
-
-
 def _back(case) -> tuple[str, str]:
     return reverse("cases:detail", kwargs={"uuid": case.uuid}), f"{case.code} · {case.title}"
-
-
-def _saved(request, case, message: str):
-    messages.success(request, message)
-    return redirect("cases:detail", uuid=case.uuid)
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -79,151 +58,10 @@ def case_list(request):
             "cases": cases,
             "filters": filters,
             "sorting": listed.sorting,
-            "can_add": _can_create(request.user),
+            "can_add": can_create(request.user),
         },
         status=400 if filters.errors else 200,
     )
-
-
-@require_http_methods(["GET", "POST"])
-def request_list(request):
-    listed = request_listing(request.user, lookup(request), posted=request.method == "POST")
-    requests = paginate(request, listed.rows)
-    filters, sorting = listed.filters, listed.sorting
-    record("cases.request.listed", summary=shown(requests) + (", lookup" if filters.query else ""))
-    return render(
-        request,
-        "cases/requests.html",
-        {
-            "requests": requests,
-            "filters": filters,
-            "sorting": sorting,
-            "can_add": _can_create(request.user),
-        },
-        status=400 if filters.errors else 200,
-    )
-
-
-# --- requests ------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def request_new(request):
-    if not _can_create(request.user):
-        raise PermissionDenied
-    form = RequestForm(
-        _data(request),
-        user=request.user,
-        initial={"received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
-    )
-
-    def save(data):
-        intake = actions.record_request(by=request.user, **data)
-        messages.success(request, _("Request recorded."))
-        return redirect("cases:request_detail", uuid=intake.uuid)
-
-    return form_view(
-        request,
-        form,
-        title=_("New request for help"),
-        save=save,
-        creates=True,
-        back=(reverse("cases:requests"), _("Requests")),
-    )
-
-
-def _request_page(request, intake, form=None, save=None, **forms):
-    """The request page; a form of the page itself (open a case, join one) comes back on
-    it with its errors."""
-
-    def page():
-        return {
-            "intake": intake,
-            "convert": ConvertRequestForm(),
-            "join": JoinRequestForm(request_obj=intake, user=request.user),
-            "reply": ReplyForm(),
-            "assign": AssignRequestForm(
-                request_obj=intake, initial={"assignee": intake.assignee_id}
-            ),
-            "conversation": selectors.conversation(intake),
-            "similar_people": selectors.similar_people(request.user, intake),
-            "can_write": can_write(request.user, intake),
-            **forms,
-        }
-
-    if form is None:
-        return render(request, "cases/request.html", page())
-    return form_view(
-        request,
-        form,
-        title=_("Request for help"),
-        save=save,
-        template="cases/request.html",
-        context=page,
-    )
-
-
-@require_GET
-def request_detail(request, uuid):
-    return _request_page(request, get_request_for_user(request.user, uuid))
-
-
-@require_POST
-def request_convert(request, uuid):
-    intake = get_request_for_user(request.user, uuid, write=True)
-    form = ConvertRequestForm(request.POST)
-
-    # Sent twice, the request is already on the case the first submission opened:
-    # no double-submit token is needed to say so.
-    def save(data):
-        if intake.case_id:
-            messages.warning(request, _("This request is already part of a case."))
-            return redirect("cases:detail", uuid=intake.case.uuid)
-        case = actions.open_case_from_request(intake, by=request.user, **data)
-        return _saved(request, case, _("Case %(code)s opened.") % {"code": case.code})
-
-    return _request_page(request, intake, form, save, convert=form)
-
-
-@require_POST
-def request_join(request, uuid):
-    intake = get_request_for_user(request.user, uuid, write=True)
-    form = JoinRequestForm(request.POST, request_obj=intake, user=request.user)
-
-    def save(data):
-        actions.join_request_to_case(intake, by=request.user, **data)
-        case = data["case"]
-        return _saved(request, case, _("Request added to case %(code)s.") % {"code": case.code})
-
-    return _request_page(request, intake, form, save, join=form)
-
-
-@require_POST
-def request_reply(request, uuid):
-    intake = get_request_for_user(request.user, uuid, write=True)
-    form = ReplyForm(request.POST)
-
-    def save(data):
-        actions.write_to_requester(intake, by=request.user, **data)
-        messages.success(
-            request, _("Message sent: the person reads it when they come back with their receipt.")
-        )
-        return redirect("cases:request_detail", uuid=intake.uuid)
-
-    return _request_page(request, intake, form, save, reply=form)
-
-
-@require_POST
-def request_assign(request, uuid):
-    intake = get_request_for_user(request.user, uuid, write=True)
-    form = AssignRequestForm(request.POST, request_obj=intake)
-
-    def save(data):
-        actions.assign_request(intake, by=request.user, **data)
-        messages.success(request, _("Request assigned."))
-        return redirect("cases:request_detail", uuid=intake.uuid)
-
-    return _request_page(request, intake, form, save, assign=form)
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -231,13 +69,13 @@ def request_assign(request, uuid):
 
 @require_http_methods(["GET", "POST"])
 def case_new(request):
-    if not _can_create(request.user):
+    if not can_create(request.user):
         raise PermissionDenied
-    form = NewCaseForm(_data(request), user=request.user, initial={"lead": request.user})
+    form = NewCaseForm(posted(request), user=request.user, initial={"lead": request.user})
 
     def save(data):
         case = actions.open_case(by=request.user, **data)
-        return _saved(request, case, _("Case %(code)s opened.") % {"code": case.code})
+        return saved(request, case, _("Case %(code)s opened.") % {"code": case.code})
 
     return form_view(
         request,
@@ -284,11 +122,11 @@ def case_detail(request, uuid):
 @require_http_methods(["GET", "POST"])
 def case_edit(request, uuid):
     case = get_case_for_user(request.user, uuid, write=True)
-    form = CaseForm(_data(request), initial=CaseForm.initial_from(case), team=case.team)
+    form = CaseForm(posted(request), initial=CaseForm.initial_from(case), team=case.team)
 
     def save(data):
         actions.update_case(case, by=request.user, **data)
-        return _saved(request, case, _("Changes saved."))
+        return saved(request, case, _("Changes saved."))
 
     return form_view(
         request,
@@ -307,7 +145,7 @@ def case_status(request, uuid):
 
     def save(data):
         actions.change_status(case, data["status"], by=request.user, since=data["since"])
-        return _saved(request, case, _("Status changed."))
+        return saved(request, case, _("Status changed."))
 
     return _case_page(request, case, form, save, status_form=form)
 
@@ -319,7 +157,7 @@ def case_add_person(request, uuid):
 
     def save(data):
         actions.add_person_to_case(case, data["person"], by=request.user)
-        return _saved(request, case, _("Person added to the case."))
+        return saved(request, case, _("Person added to the case."))
 
     return _case_page(request, case, form, save, person_form=form)
 
@@ -331,7 +169,7 @@ def note_new(request, uuid):
 
     def save(data):
         actions.add_note(case, by=request.user, **data)
-        return _saved(request, case, _("Note added."))
+        return saved(request, case, _("Note added."))
 
     return _case_page(request, case, form, save, creates=True, note_form=form)
 
@@ -342,11 +180,11 @@ def risk_new(request, uuid):
 
     def save(data):
         actions.assess_risk(case, by=request.user, **data)
-        return _saved(request, case, _("Risk assessment recorded."))
+        return saved(request, case, _("Risk assessment recorded."))
 
     return form_view(
         request,
-        RiskForm(_data(request)),
+        RiskForm(posted(request)),
         title=_("Assess the risk"),
         save=save,
         creates=True,
@@ -360,11 +198,11 @@ def action_new(request, uuid):
 
     def save(data):
         actions.plan_action(case, by=request.user, **data)
-        return _saved(request, case, _("Saved."))
+        return saved(request, case, _("Saved."))
 
     return form_view(
         request,
-        ActionForm(_data(request), case=case),
+        ActionForm(posted(request), case=case),
         title=_("Plan an action"),
         save=save,
         creates=True,
@@ -378,11 +216,11 @@ def petition_new(request, uuid):
 
     def save(data):
         actions.plan_action(case, by=request.user, kind=term("action_type", "petition"), **data)
-        return _saved(request, case, _("Saved."))
+        return saved(request, case, _("Saved."))
 
     return form_view(
         request,
-        PetitionForm(_data(request), case=case),
+        PetitionForm(posted(request), case=case),
         title=_("File a petition"),
         save=save,
         creates=True,
@@ -400,11 +238,11 @@ def _get_action(request, uuid, action_uuid):
 def action_edit(request, uuid, action):
     case, action = _get_action(request, uuid, action)
     form_class = PetitionForm if action.is_petition else ActionForm
-    form = form_class(_data(request), initial=form_class.initial_from(action), case=case)
+    form = form_class(posted(request), initial=form_class.initial_from(action), case=case)
 
     def save(data):
         actions.update_action(action, by=request.user, **data)
-        return _saved(request, case, _("Changes saved."))
+        return saved(request, case, _("Changes saved."))
 
     return form_view(request, form, title=action.title, save=save, back=_back(case), edits=action)
 
@@ -430,11 +268,11 @@ def decision(request, uuid, action):
     case, petition = _get_action(request, uuid, action)
     if not petition.is_petition:
         raise Http404
-    form = DecisionForm(_data(request), initial=DecisionForm.initial_from(petition))
+    form = DecisionForm(posted(request), initial=DecisionForm.initial_from(petition))
 
     def save(data):
         actions.record_decision(petition, by=request.user, **data)
-        return _saved(request, case, _("Decision recorded."))
+        return saved(request, case, _("Decision recorded."))
 
     intro = _("Petition: %(title)s, filed on %(date)s with %(authority)s.") % {
         "title": petition.title,
@@ -457,11 +295,11 @@ def consent_new(request, uuid):
 
     def save(data):
         actions.record_consent(by=request.user, case=case, **data)
-        return _saved(request, case, _("Consent recorded."))
+        return saved(request, case, _("Consent recorded."))
 
     return form_view(
         request,
-        ConsentForm(_data(request), case=case),
+        ConsentForm(posted(request), case=case),
         title=_("Record consent"),
         save=save,
         creates=True,
@@ -484,11 +322,11 @@ def _confirm_removal(request, case, *, title: str, intro: str, remove, done: str
 
     def save(_data):
         remove()
-        return _saved(request, case, done)
+        return saved(request, case, done)
 
     return form_view(
         request,
-        forms.Form(_data(request)),
+        forms.Form(posted(request)),
         title=title,
         intro=intro,
         save=save,
@@ -500,11 +338,11 @@ def _confirm_removal(request, case, *, title: str, intro: str, remove, done: str
 @require_http_methods(["GET", "POST"])
 def risk_edit(request, uuid, assessment):
     case, assessment = _get_part(request, uuid, "assessments", assessment)
-    form = RiskForm(_data(request), initial=RiskForm.initial_from(assessment))
+    form = RiskForm(posted(request), initial=RiskForm.initial_from(assessment))
 
     def save(data):
         actions.update_assessment(assessment, by=request.user, **data)
-        return _saved(request, case, _("Changes saved."))
+        return saved(request, case, _("Changes saved."))
 
     return form_view(
         request,
@@ -536,11 +374,11 @@ def risk_delete(request, uuid, assessment):
 @require_http_methods(["GET", "POST"])
 def consent_edit(request, uuid, consent):
     case, consent = _get_part(request, uuid, "consents", consent)
-    form = ConsentForm(_data(request), initial=ConsentForm.initial_from(consent), case=case)
+    form = ConsentForm(posted(request), initial=ConsentForm.initial_from(consent), case=case)
 
     def save(data):
         actions.update_consent(consent, by=request.user, **data)
-        return _saved(request, case, _("Changes saved."))
+        return saved(request, case, _("Changes saved."))
 
     return form_view(
         request, form, title=_("Edit consent"), save=save, back=_back(case), edits=consent
@@ -571,11 +409,11 @@ def consent_delete(request, uuid, consent):
 @require_http_methods(["GET", "POST"])
 def note_edit(request, uuid, note):
     case, note = _get_part(request, uuid, "notes", note)
-    form = NoteForm(_data(request), initial=NoteForm.initial_from(note))
+    form = NoteForm(posted(request), initial=NoteForm.initial_from(note))
 
     def save(data):
         actions.update_note(note, by=request.user, **data)
-        return _saved(request, case, _("Changes saved."))
+        return saved(request, case, _("Changes saved."))
 
     return form_view(request, form, title=_("Edit note"), save=save, back=_back(case), edits=note)
 
