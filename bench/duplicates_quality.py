@@ -52,7 +52,8 @@ def historical_50k():
 
 
 def people_rows(records, prefix):
-    """Haven people from linkage records: name, birth date, e-mail; the true clusters."""
+    """Haven people from linkage records: name, birth date, e-mail, place; the true
+    clusters."""
     from haven.lib.partial_dates import PartialDate
 
     rows, cluster_of = [], {}
@@ -67,6 +68,10 @@ def people_rows(records, prefix):
                 row["birth_date"] = str(PartialDate.parse(record["dob"][:10]))
         if record.get("email"):
             row["contacts"] = [{"kind": "email", "value": record["email"]}]
+        # fake_1000's city, the historical set's place of birth: a place they lived in.
+        place = record.get("city") or record.get("birth_place")
+        if place:
+            row["whereabouts"] = [{"place": place, "since": "", "note": ""}]
         rows.append(row)
         cluster_of[row["code"]] = cluster
     return rows, cluster_of

@@ -13,6 +13,13 @@ Ivanovich Petrov and Ivan Ivanovich Sidorov: one given name and patronymic, two
 surnames -- are namesakes, not one person written twice, however well the shared
 words match and even with one birth year: such a pair is proposed only when other
 evidence agrees (a shared contact, relative or place).
+
+Birth dates known to the day count for more than a year: the same day adds to the
+score (but is no evidence that two surnames are one: namesakes share days too), and
+one word of the name with the same day of birth makes a candidate pair, so that Rob
+Backhouse meets Robert Backhouse. A day one digit off is taken for a typo, neither for
+nor against. 1 January counts as the year only: it is what is written when only the
+year is known. A short form of a given name (Rob, Alex) is no other name.
 """
 
 from __future__ import annotations
@@ -106,6 +113,27 @@ class _Keys:
             word_keys |= exact | fuzzy
         return pair_keys, word_keys
 
+    def every(self, person) -> set:
+        """The keys of every word of the person's names, spelt alike or one edit apart."""
+        found: set = set()
+        for form in name_forms(person):
+            for word in tokens(form or ""):
+                exact, fuzzy = self.word(word)
+                found |= exact | fuzzy
+        return found
+
+
+def _full_date(person) -> str | None:
+    """The birth date when it is known to the day, else None."""
+    born = person.birth_date
+    return str(born) if _to_the_day(born) else None
+
+
+def _to_the_day(born) -> bool:
+    """Whether a birth date is known to the day. 1 January is not: it is what forms and
+    spreadsheets write when only the year is known (01.01.1985)."""
+    return bool(born and born.day and not born.estimated and (born.month, born.day) != (1, 1))
+
 
 def candidate_pairs(people) -> dict[tuple, dict]:
     """Pairs of people of one team that share a contact, or whose names agree on two
@@ -126,6 +154,12 @@ def candidate_pairs(people) -> dict[tuple, dict]:
             single.add(person.pk)
         for key in pair_keys:
             groups[(person.team_id, "name", key)].append(person.pk)
+        born = _full_date(person)
+        if born:
+            # One word of the name and the day of birth: a given name written as a
+            # nickname (Rob, Robert) or a surname changed leaves one word to meet on.
+            for key in keys.every(person):
+                groups[(person.team_id, "born", (key, born))].append(person.pk)
         for contact in person.contacts or []:
             for key in contact_terms(contact.get("value", "")):
                 groups[(person.team_id, "contact", key)].append(person.pk)
@@ -203,21 +237,31 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
             value += 0.25
             evidence = True
             reasons.append(_("share a contact"))
-        if a.birth_date and b.birth_date:
-            if a.birth_date.year == b.birth_date.year:
-                value += 0.1
-                agreed = True
-                reasons.append(_("same birth year %(year)s") % {"year": a.birth_date.year})
-            else:
-                value -= 0.3
-                reasons.append(_("different birth years"))
+        births = _births(a.birth_date, b.birth_date)
+        if births == "day":
+            # Agreement, not evidence that two surnames are one: namesakes share a day too.
+            value += 0.2
+            agreed = True
+            reasons.append(_("same birth date %(date)s") % {"date": a.birth_date.label()})
+        elif births == "year":
+            value += 0.1
+            agreed = True
+            reasons.append(_("same birth year %(year)s") % {"year": a.birth_date.year})
+        elif births == "typo":
+            reasons.append(_("birth dates one digit apart (a typo?)"))
+        elif births == "near":
+            value -= 0.1
+            reasons.append(_("birth dates two digits apart"))
+        elif births == "different":
+            value -= 0.3
+            reasons.append(_("different birth years"))
         common = (relatives[a.pk] & relatives[b.pk]) - {a.pk, b.pk}
         if common:
             value += 0.1
             evidence = True
             codes = ", ".join(sorted(by_pk[c].code for c in common if c in by_pk))
             reasons.append(_("related to the same people: %(codes)s") % {"codes": codes})
-        if places[pa] & places[pb]:
+        if _same_place(places[pa], places[pb]):
             evidence = True
             reasons.append(_("lived in the same place"))
         if differ(forms[pa], forms[pb]):
@@ -269,6 +313,13 @@ def _is_patronymic_skeleton(skeleton: str) -> bool:
     return len(skeleton) > 4 and skeleton.endswith(_PATRONYMIC_ENDINGS)
 
 
+def _shortened(one: str, other: str) -> bool:
+    """One word the start of the other, three or four letters of it: the short form of a
+    given name (Rob, Robert; Alex, Alexander; Fred, Frederick)."""
+    short, long = sorted((one.lower(), other.lower()), key=len)
+    return 3 <= len(short) <= 4 < len(long) and long.startswith(short)
+
+
 def _matched(form: tuple, other: tuple) -> int:
     """How many words of ``form`` can be matched each with a different word of ``other``
     (a maximum matching, by augmenting paths: names have a handful of words). A
@@ -276,15 +327,18 @@ def _matched(form: tuple, other: tuple) -> int:
     alike = [
         [
             j
-            for j, (other_readings, _other_typed) in enumerate(other)
+            for j, (other_readings, other_typed) in enumerate(other)
             if _is_patronymic(readings) == _is_patronymic(other_readings)
-            and any(
-                OSA.distance(reading, other_reading, score_cutoff=1) <= 1
-                for reading in readings
-                for other_reading in other_readings
+            and (
+                any(
+                    OSA.distance(reading, other_reading, score_cutoff=1) <= 1
+                    for reading in readings
+                    for other_reading in other_readings
+                )
+                or _shortened(typed, other_typed)
             )
         ]
-        for readings, _typed in form
+        for readings, typed in form
     ]
     partner: dict[int, int] = {}
 
@@ -298,6 +352,44 @@ def _matched(form: tuple, other: tuple) -> int:
         return False
 
     return sum(assign(i, set()) for i in range(len(form)))
+
+
+def _births(one, other) -> str | None:
+    """How two birth dates agree: "day" (the same day, both known to the day), "year"
+    (the same year), "typo" (known to the day, one digit apart: 1979-06-24 and
+    1978-06-24), "near" (two digits apart: 1988-11-27 and 1998-12-27), "different", or
+    None when either is unknown.
+
+    An estimated date ("~1985") or 1 January agrees on its year at most. A typo is no
+    evidence either way: one mistyped digit of a day otherwise shared is as likely a
+    clerk's slip as another person. Two digits cost less than another year outright.
+    """
+    if not one or not other:
+        return None
+    if one.year == other.year:
+        return "day" if _to_the_day(one) and one == other else "year"
+    if _to_the_day(one) and _to_the_day(other):
+        digits = zip(_digits(one), _digits(other), strict=True)
+        wrong = sum(x != y for x, y in digits)
+        if wrong <= 2:
+            return "typo" if wrong == 1 else "near"
+    return "different"
+
+
+def _digits(day) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _same_place(one: set[str], other: set[str]) -> bool:
+    """A place both lived in: the same name up to case, or, for names of five letters
+    or more, one edit apart (Lonon, London)."""
+    if one & other:
+        return True
+    return any(
+        min(len(a), len(b)) >= 5 and OSA.distance(a, b, score_cutoff=1) <= 1
+        for a in one
+        for b in other
+    )
 
 
 def _places(person) -> set[str]:
