@@ -12,7 +12,9 @@ Names that agree on some words but where each has a word the other lacks -- Ivan
 Ivanovich Petrov and Ivan Ivanovich Sidorov: one given name and patronymic, two
 surnames -- are namesakes, not one person written twice, however well the shared
 words match and even with one birth year: such a pair is proposed only when other
-evidence agrees (a shared contact, relative or place).
+evidence agrees (a shared contact, relative or place). One surname with two given
+names is a family (brothers, a mother and her daughter): a shared phone or place is
+theirs, and such a pair is never proposed.
 
 Birth dates known to the day count for more than a year: the same day adds to the
 score (but is no evidence that two surnames are one: namesakes share days too), and
@@ -37,7 +39,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA
 
 from haven.audit.actions import record
-from haven.lib.names import Parser, name_terms, score_parsed, tokens
+from haven.lib.names import GIVEN, SURNAME, Parser, name_roles, name_terms, score_parsed, tokens
 from haven.lib.normalize import contact_terms, fold
 from haven.people.models import Merge, Person, Relationship, require_shown
 from haven.records.access import require_write
@@ -204,6 +206,14 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     scored: dict[tuple, float] = {}
     differing: dict[tuple, bool] = {}
 
+    related: dict[tuple, bool] = {}
+
+    def family(one: tuple, other: tuple) -> bool:
+        key = (one, other) if one <= other else (other, one)
+        if key not in related:
+            related[key] = _family(key[0], key[1], parse)
+        return related[key]
+
     def differ(one: tuple, other: tuple) -> bool:
         key = (one, other) if one <= other else (other, one)
         if key not in differing:
@@ -213,7 +223,8 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     places = {p.pk: _places(p) for p in people}
     # Pairs proposed on their names alone, by person: a name that fits two people who
     # are not one (Olga Umarova, beside Olga Umarovna Keloeva and Olga Khasanovna
-    # Umarova) is proposed for neither without other evidence.
+    # Umarova; or beside two Olga Umarovas born in different years) is proposed for
+    # neither without other evidence.
     on_name_alone: dict[int, list[int]] = defaultdict(list)
     partners: dict[int, list[int]] = defaultdict(list)
     for (pa, pb), shared in candidate_pairs(people).items():
@@ -265,7 +276,7 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
             evidence = True
             reasons.append(_("lived in the same place"))
         if differ(forms[pa], forms[pb]):
-            if not evidence:
+            if not evidence or family(forms[pa], forms[pb]):
                 continue
             reasons.append(_("each name has a word the other lacks (another surname?)"))
         if value >= min_score:
@@ -275,11 +286,24 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
             if not (evidence or agreed):
                 on_name_alone[pa].append(pb)
                 on_name_alone[pb].append(pa)
-    ambiguous = {
-        pk
+    # Only partners the name fits count: Павлова Юлия, paired with her brother Мовсар
+    # Павлов on the family's phone despite the names, is not ambiguous for it.
+    fitting = {
+        pk: [other for other in others if not differ(forms[pk], forms[other])]
         for pk, others in partners.items()
         if pk in on_name_alone
-        and any(differ(forms[one], forms[other]) for one, other in combinations(others, 2))
+    }
+
+    def not_one(one: int, other: int) -> bool:
+        """Two people told apart by their names or their birth years."""
+        if differ(forms[one], forms[other]):
+            return True
+        return _births(by_pk[one].birth_date, by_pk[other].birth_date) == "different"
+
+    ambiguous = {
+        pk
+        for pk, others in fitting.items()
+        if any(not_one(one, other) for one, other in combinations(others, 2))
     }
     found = [
         c for c in found if not ({c.a.pk, c.b.pk} & ambiguous and c.b.pk in on_name_alone[c.a.pk])
@@ -298,6 +322,30 @@ def _words_differ(forms_a: list, forms_b: list) -> bool:
     """
     pairs = [(a, b) for a, b in product(forms_a, forms_b) if a and b]
     return bool(pairs) and all(_matched(a, b) < min(len(a), len(b)) for a, b in pairs)
+
+
+def _family(forms_a: tuple, forms_b: tuple, parse) -> bool:
+    """True when some form of each name says which word is the surname and which the
+    given name (``name_roles``), and the two have one surname but other given names:
+    brothers, a mother and a daughter. A shared phone or place is the family's, not
+    evidence that they are one person; a surname may change, a given name does not."""
+    for form_a, form_b in product(forms_a, forms_b):
+        parts_a, parts_b = _parts(form_a), _parts(form_b)
+        if GIVEN in parts_a and GIVEN in parts_b and SURNAME in parts_a and SURNAME in parts_b:
+            one_surname = _alike(parts_a[SURNAME], parts_b[SURNAME], parse)
+            if one_surname and not _alike(parts_a[GIVEN], parts_b[GIVEN], parse):
+                return True
+    return False
+
+
+def _parts(form: str) -> dict[str, str]:
+    """The words of a name form by the part they play, where their shape tells."""
+    return {role: word for role, word in zip(name_roles(form), tokens(form), strict=True) if role}
+
+
+def _alike(word: str, other: str, parse) -> bool:
+    one, two = parse(word), parse(other)
+    return bool(one and two) and _matched(one, two) == 1
 
 
 # Skeleton endings of Russian patronymics (-ович, -евна, -ич, -инична); "c" is ч.
