@@ -12,7 +12,16 @@ Names that agree on some words but where each has a word the other lacks -- Ivan
 Ivanovich Petrov and Ivan Ivanovich Sidorov: one given name and patronymic, two
 surnames -- are namesakes, not one person written twice, however well the shared
 words match and even with one birth year: such a pair is proposed only when other
-evidence agrees (a shared contact, relative or place).
+evidence agrees (a shared contact, relative or place). One surname with two given
+names is a family (brothers, a mother and her daughter): a shared phone or place is
+theirs, and such a pair is never proposed.
+
+Birth dates known to the day count for more than a year: the same day adds to the
+score (but is no evidence that two surnames are one: namesakes share days too), and
+one word of the name with the same day of birth makes a candidate pair, so that Rob
+Backhouse meets Robert Backhouse. A day one digit off is taken for a typo, neither for
+nor against. 1 January counts as the year only: it is what is written when only the
+year is known. A short form of a given name (Rob, Alex) is no other name.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA
 
 from haven.audit.actions import record
-from haven.lib.names import Parser, name_terms, score_parsed, tokens
+from haven.lib.names import GIVEN, SURNAME, Parser, name_roles, name_terms, score_parsed, tokens
 from haven.lib.normalize import contact_terms, fold
 from haven.people.models import Merge, Person, Relationship, require_shown
 from haven.records.access import require_write
@@ -106,6 +115,27 @@ class _Keys:
             word_keys |= exact | fuzzy
         return pair_keys, word_keys
 
+    def every(self, person) -> set:
+        """The keys of every word of the person's names, spelt alike or one edit apart."""
+        found: set = set()
+        for form in name_forms(person):
+            for word in tokens(form or ""):
+                exact, fuzzy = self.word(word)
+                found |= exact | fuzzy
+        return found
+
+
+def _full_date(person) -> str | None:
+    """The birth date when it is known to the day, else None."""
+    born = person.birth_date
+    return str(born) if _to_the_day(born) else None
+
+
+def _to_the_day(born) -> bool:
+    """Whether a birth date is known to the day. 1 January is not: it is what forms and
+    spreadsheets write when only the year is known (01.01.1985)."""
+    return bool(born and born.day and not born.estimated and (born.month, born.day) != (1, 1))
+
 
 def candidate_pairs(people) -> dict[tuple, dict]:
     """Pairs of people of one team that share a contact, or whose names agree on two
@@ -126,6 +156,12 @@ def candidate_pairs(people) -> dict[tuple, dict]:
             single.add(person.pk)
         for key in pair_keys:
             groups[(person.team_id, "name", key)].append(person.pk)
+        born = _full_date(person)
+        if born:
+            # One word of the name and the day of birth: a given name written as a
+            # nickname (Rob, Robert) or a surname changed leaves one word to meet on.
+            for key in keys.every(person):
+                groups[(person.team_id, "born", (key, born))].append(person.pk)
         for contact in person.contacts or []:
             for key in contact_terms(contact.get("value", "")):
                 groups[(person.team_id, "contact", key)].append(person.pk)
@@ -170,6 +206,14 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     scored: dict[tuple, float] = {}
     differing: dict[tuple, bool] = {}
 
+    related: dict[tuple, bool] = {}
+
+    def family(one: tuple, other: tuple) -> bool:
+        key = (one, other) if one <= other else (other, one)
+        if key not in related:
+            related[key] = _family(key[0], key[1], parse)
+        return related[key]
+
     def differ(one: tuple, other: tuple) -> bool:
         key = (one, other) if one <= other else (other, one)
         if key not in differing:
@@ -179,7 +223,8 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     places = {p.pk: _places(p) for p in people}
     # Pairs proposed on their names alone, by person: a name that fits two people who
     # are not one (Olga Umarova, beside Olga Umarovna Keloeva and Olga Khasanovna
-    # Umarova) is proposed for neither without other evidence.
+    # Umarova; or beside two Olga Umarovas born in different years) is proposed for
+    # neither without other evidence.
     on_name_alone: dict[int, list[int]] = defaultdict(list)
     partners: dict[int, list[int]] = defaultdict(list)
     for (pa, pb), shared in candidate_pairs(people).items():
@@ -203,25 +248,35 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
             value += 0.25
             evidence = True
             reasons.append(_("share a contact"))
-        if a.birth_date and b.birth_date:
-            if a.birth_date.year == b.birth_date.year:
-                value += 0.1
-                agreed = True
-                reasons.append(_("same birth year %(year)s") % {"year": a.birth_date.year})
-            else:
-                value -= 0.3
-                reasons.append(_("different birth years"))
+        births = _births(a.birth_date, b.birth_date)
+        if births == "day":
+            # Agreement, not evidence that two surnames are one: namesakes share a day too.
+            value += 0.2
+            agreed = True
+            reasons.append(_("same birth date %(date)s") % {"date": a.birth_date.label()})
+        elif births == "year":
+            value += 0.1
+            agreed = True
+            reasons.append(_("same birth year %(year)s") % {"year": a.birth_date.year})
+        elif births == "typo":
+            reasons.append(_("birth dates one digit apart (a typo?)"))
+        elif births == "near":
+            value -= 0.1
+            reasons.append(_("birth dates two digits apart"))
+        elif births == "different":
+            value -= 0.3
+            reasons.append(_("different birth years"))
         common = (relatives[a.pk] & relatives[b.pk]) - {a.pk, b.pk}
         if common:
             value += 0.1
             evidence = True
             codes = ", ".join(sorted(by_pk[c].code for c in common if c in by_pk))
             reasons.append(_("related to the same people: %(codes)s") % {"codes": codes})
-        if places[pa] & places[pb]:
+        if _same_place(places[pa], places[pb]):
             evidence = True
             reasons.append(_("lived in the same place"))
         if differ(forms[pa], forms[pb]):
-            if not evidence:
+            if not evidence or family(forms[pa], forms[pb]):
                 continue
             reasons.append(_("each name has a word the other lacks (another surname?)"))
         if value >= min_score:
@@ -231,11 +286,24 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
             if not (evidence or agreed):
                 on_name_alone[pa].append(pb)
                 on_name_alone[pb].append(pa)
-    ambiguous = {
-        pk
+    # Only partners the name fits count: Павлова Юлия, paired with her brother Мовсар
+    # Павлов on the family's phone despite the names, is not ambiguous for it.
+    fitting = {
+        pk: [other for other in others if not differ(forms[pk], forms[other])]
         for pk, others in partners.items()
         if pk in on_name_alone
-        and any(differ(forms[one], forms[other]) for one, other in combinations(others, 2))
+    }
+
+    def not_one(one: int, other: int) -> bool:
+        """Two people told apart by their names or their birth years."""
+        if differ(forms[one], forms[other]):
+            return True
+        return _births(by_pk[one].birth_date, by_pk[other].birth_date) == "different"
+
+    ambiguous = {
+        pk
+        for pk, others in fitting.items()
+        if any(not_one(one, other) for one, other in combinations(others, 2))
     }
     found = [
         c for c in found if not ({c.a.pk, c.b.pk} & ambiguous and c.b.pk in on_name_alone[c.a.pk])
@@ -256,6 +324,30 @@ def _words_differ(forms_a: list, forms_b: list) -> bool:
     return bool(pairs) and all(_matched(a, b) < min(len(a), len(b)) for a, b in pairs)
 
 
+def _family(forms_a: tuple, forms_b: tuple, parse) -> bool:
+    """True when some form of each name says which word is the surname and which the
+    given name (``name_roles``), and the two have one surname but other given names:
+    brothers, a mother and a daughter. A shared phone or place is the family's, not
+    evidence that they are one person; a surname may change, a given name does not."""
+    for form_a, form_b in product(forms_a, forms_b):
+        parts_a, parts_b = _parts(form_a), _parts(form_b)
+        if GIVEN in parts_a and GIVEN in parts_b and SURNAME in parts_a and SURNAME in parts_b:
+            one_surname = _alike(parts_a[SURNAME], parts_b[SURNAME], parse)
+            if one_surname and not _alike(parts_a[GIVEN], parts_b[GIVEN], parse):
+                return True
+    return False
+
+
+def _parts(form: str) -> dict[str, str]:
+    """The words of a name form by the part they play, where their shape tells."""
+    return {role: word for role, word in zip(name_roles(form), tokens(form), strict=True) if role}
+
+
+def _alike(word: str, other: str, parse) -> bool:
+    one, two = parse(word), parse(other)
+    return bool(one and two) and _matched(one, two) == 1
+
+
 # Skeleton endings of Russian patronymics (-ович, -евна, -ич, -инична); "c" is ч.
 _PATRONYMIC_ENDINGS = ("vic", "vna", "icna", "ic")
 
@@ -269,6 +361,13 @@ def _is_patronymic_skeleton(skeleton: str) -> bool:
     return len(skeleton) > 4 and skeleton.endswith(_PATRONYMIC_ENDINGS)
 
 
+def _shortened(one: str, other: str) -> bool:
+    """One word the start of the other, three or four letters of it: the short form of a
+    given name (Rob, Robert; Alex, Alexander; Fred, Frederick)."""
+    short, long = sorted((one.lower(), other.lower()), key=len)
+    return 3 <= len(short) <= 4 < len(long) and long.startswith(short)
+
+
 def _matched(form: tuple, other: tuple) -> int:
     """How many words of ``form`` can be matched each with a different word of ``other``
     (a maximum matching, by augmenting paths: names have a handful of words). A
@@ -276,15 +375,18 @@ def _matched(form: tuple, other: tuple) -> int:
     alike = [
         [
             j
-            for j, (other_readings, _other_typed) in enumerate(other)
+            for j, (other_readings, other_typed) in enumerate(other)
             if _is_patronymic(readings) == _is_patronymic(other_readings)
-            and any(
-                OSA.distance(reading, other_reading, score_cutoff=1) <= 1
-                for reading in readings
-                for other_reading in other_readings
+            and (
+                any(
+                    OSA.distance(reading, other_reading, score_cutoff=1) <= 1
+                    for reading in readings
+                    for other_reading in other_readings
+                )
+                or _shortened(typed, other_typed)
             )
         ]
-        for readings, _typed in form
+        for readings, typed in form
     ]
     partner: dict[int, int] = {}
 
@@ -298,6 +400,44 @@ def _matched(form: tuple, other: tuple) -> int:
         return False
 
     return sum(assign(i, set()) for i in range(len(form)))
+
+
+def _births(one, other) -> str | None:
+    """How two birth dates agree: "day" (the same day, both known to the day), "year"
+    (the same year), "typo" (known to the day, one digit apart: 1979-06-24 and
+    1978-06-24), "near" (two digits apart: 1988-11-27 and 1998-12-27), "different", or
+    None when either is unknown.
+
+    An estimated date ("~1985") or 1 January agrees on its year at most. A typo is no
+    evidence either way: one mistyped digit of a day otherwise shared is as likely a
+    clerk's slip as another person. Two digits cost less than another year outright.
+    """
+    if not one or not other:
+        return None
+    if one.year == other.year:
+        return "day" if _to_the_day(one) and one == other else "year"
+    if _to_the_day(one) and _to_the_day(other):
+        digits = zip(_digits(one), _digits(other), strict=True)
+        wrong = sum(x != y for x, y in digits)
+        if wrong <= 2:
+            return "typo" if wrong == 1 else "near"
+    return "different"
+
+
+def _digits(day) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _same_place(one: set[str], other: set[str]) -> bool:
+    """A place both lived in: the same name up to case, or, for names of five letters
+    or more, one edit apart (Lonon, London)."""
+    if one & other:
+        return True
+    return any(
+        min(len(a), len(b)) >= 5 and OSA.distance(a, b, score_cutoff=1) <= 1
+        for a in one
+        for b in other
+    )
 
 
 def _places(person) -> set[str]:

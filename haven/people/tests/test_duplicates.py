@@ -370,3 +370,114 @@ def test_a_short_name_that_fits_two_different_people_is_proposed_for_neither(per
         person.contacts = [{"kind": "phone", "value": "+7 928 444-55-66"}]
         person.save()
     assert [{c.a, c.b} for c in find(Person.objects.all())] == [{short, first}]
+
+
+def _pair_of(found, a, b):
+    return [c for c in found if {c.a.pk, c.b.pk} == {a.pk, b.pk}]
+
+
+def test_one_word_and_the_day_of_birth_make_a_candidate_pair(personas):
+    """A given name written short (Rob) leaves one word to meet on: the surname, with
+    the same day of birth, is enough to compare them; 1 January is not a day."""
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Robert Backhouse", birth_date="1854-03-12")
+    b = add_person(team=team, by=by, name="Rob Backhouse", birth_date="1854-03-12")
+    c = add_person(team=team, by=by, name="Robert Fairfield", birth_date="1861-01-01")
+    d = add_person(team=team, by=by, name="Bob Fairfield", birth_date="1861-01-01")
+    pairs = candidate_pairs(list(Person.objects.all()))
+    assert (min(a.pk, b.pk), max(a.pk, b.pk)) in pairs
+    assert (min(c.pk, d.pk), max(c.pk, d.pk)) not in pairs
+
+
+def test_a_short_form_of_a_given_name_is_no_other_name(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Robert Backhouse", birth_date="1854-03-12")
+    b = add_person(team=team, by=by, name="Rob Backhouse", birth_date="1854-03-12")
+    (found,) = _pair_of(find(Person.objects.all()), a, b)
+    assert "same birth date" in " ".join(found.reasons)
+    assert not any("another surname" in reason for reason in found.reasons)
+
+
+def test_the_same_day_of_birth_is_not_evidence_against_another_surname(personas):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Петров Иван Иванович", birth_date="1985-03-12")
+    add_person(team=team, by=by, name="Сидоров Иван Иванович", birth_date="1985-03-12")
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_birth_dates_one_digit_apart_are_not_different_years(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Ислам Келоев", birth_date="1980-05-17")
+    b = add_person(team=team, by=by, name="Islam Keloev", birth_date="1981-05-17")
+    (found,) = _pair_of(find(Person.objects.all()), a, b)
+    assert "birth dates one digit apart (a typo?)" in found.reasons
+    assert "different birth years" not in found.reasons
+
+
+def test_birth_dates_two_digits_apart_cost_less_than_another_year(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Ислам Келоев", birth_date="1988-11-27")
+    b = add_person(team=team, by=by, name="Islam Keloev", birth_date="1998-12-27")
+    c = add_person(team=team, by=by, name="Ислам Келоев", birth_date="1988")
+    d = add_person(team=team, by=by, name="Islam Keloev", birth_date="1998")
+    (near,) = find(Person.objects.filter(pk__in=[a.pk, b.pk]), min_score=0.0)
+    (years,) = find(Person.objects.filter(pk__in=[c.pk, d.pk]), min_score=0.0)
+    assert near.score > years.score
+    assert "birth dates two digits apart" in near.reasons
+
+
+def test_one_january_agrees_on_the_year_only(personas):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Ислам Келоев", birth_date="1980-01-01")
+    add_person(team=team, by=by, name="Islam Keloev", birth_date="1980-01-01")
+    (found,) = find(Person.objects.all())
+    assert "same birth year 1980" in found.reasons
+
+
+def test_a_place_spelt_one_letter_off_is_the_same_place(personas):
+    from haven.people.actions import record_move
+
+    a, b = _namesakes(personas)
+    record_move(a, by=personas.member, place="Гудермес", since="2019")
+    record_move(Person.objects.get(pk=b.pk), by=personas.member, place="Гудермесс")
+    (found,) = find(Person.objects.all())
+    assert "lived in the same place" in found.reasons
+
+
+def test_one_surname_with_another_given_name_is_family_whatever_they_share(personas):
+    """Brothers share a surname, often a phone and a place: that is no evidence that
+    they are one person, as it is for namesakes with two surnames."""
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 455-25-42"}]
+    a = add_person(team=team, by=by, name="Мурад Юсупович Михайлов", birth_date="1990")
+    b = add_person(team=team, by=by, name="Михайлов Юсуп Юсупович", birth_date="1990")
+    for person in (a, b):
+        person.contacts = phone
+        person.save()
+        record_move(Person.objects.get(pk=person.pk), by=by, place="Гудермес")
+    assert (min(a.pk, b.pk), max(a.pk, b.pk)) in candidate_pairs(list(Person.objects.all()))
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_a_partner_the_name_does_not_fit_makes_no_ambiguity(personas):
+    """Юлия Магомедовна Павлова shares a phone with a namesake of another surname; her
+    own name written in Latin letters still fits her alone."""
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 226-69-96"}]
+    full = add_person(
+        team=team, by=by, name="Павлова Юлия Магомедовна", birth_date="1983", contacts=phone
+    )
+    add_person(team=team, by=by, name="Исаева Юлия Магомедовна", birth_date="1983", contacts=phone)
+    latin = add_person(team=team, by=by, name="Pavlova Iuliia")
+    assert _pair_of(find(Person.objects.all()), full, latin)
+
+
+def test_a_name_that_fits_two_people_of_different_years_is_proposed_for_neither(personas):
+    by, team = personas.member, personas.team
+    short = add_person(team=team, by=by, name="Olga Umarova")
+    first = add_person(team=team, by=by, name="Ольга Умарова", birth_date="1964")
+    assert _pair_of(find(Person.objects.all()), short, first)
+    add_person(team=team, by=by, name="Ольга Умарова", birth_date="1990")
+    assert find(Person.objects.all()) == []
