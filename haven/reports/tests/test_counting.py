@@ -193,10 +193,18 @@ def test_records_saved_before_the_indexes_get_their_tokens(world, personas):
 
     gender_tokens = blind.hashed(Person, "gender", [f"value:{g}" for g in Person.Gender.values])
     kind = ContentType.objects.get_for_model(Person)
+    from haven.reports import facts
+
+    # Tokens written in SQL, past Haven's writes (as a migration does): "haven reports
+    # check" sees the counted acts differ, and a rebuild follows the index.
     BlindTerm.objects.filter(kind=kind, token__in=gender_tokens).delete()
+    assert any("out of date" in line for line in facts.differences())
+    facts.rebuild()
     assert figures(run(personas.member, rows="gender")) == {"Not recorded": 5}
     blind.index_fields(Person, ["gender"])
+    facts.rebuild()
     assert figures(run(personas.member, rows="gender"))["Male"] == 3
+    assert facts.differences() == []
 
 
 def test_affiliations_by_period_count_each_act_once_per_period(world, personas):
