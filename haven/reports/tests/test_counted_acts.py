@@ -26,7 +26,8 @@ from haven.records.actions import delete_record
 from haven.records.bulk import create_records
 from haven.reports import facts
 from haven.reports.counting import Definition, count
-from haven.reports.models import CountedAct
+from haven.reports.models import CountedAct, CountedAffiliation
+from haven.retention import journal
 from haven.retention.actions import erase
 from haven.vocab.models import Term
 
@@ -275,6 +276,25 @@ def test_the_counted_acts_hold_ids_and_plain_dates_only(world):
     assert row.victim_id == world.torture.victim_id
     names = {field.name for field in CountedAct._meta.get_fields()}
     assert names == {"act_id", *facts.COLUMNS}
+    # Tokens, as the blind index holds them: an erasure compacts both tables with it.
+    tables = journal.erased_tables()
+    assert {CountedAct._meta.db_table, CountedAffiliation._meta.db_table} <= set(tables)
+
+
+def test_the_counted_tokens_are_the_blind_index_tokens(world):
+    """No value at rest: the gender and birth year are the victim's own index tokens."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from haven.records.models import BlindTerm
+
+    row = CountedAct.objects.get(act_id=world.torture.pk)
+    held = set(
+        BlindTerm.objects.filter(
+            kind=ContentType.objects.get_for_model(Person), record_id=row.victim_id
+        ).values_list("token", flat=True)
+    )
+    assert row.gender in held and row.born in held
+    assert not 1800 <= row.born <= 2100  # a token, not the year 1998
 
 
 def test_a_deleted_incident_takes_its_acts_out(world, personas):

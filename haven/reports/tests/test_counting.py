@@ -136,6 +136,30 @@ def test_a_rare_affiliation_is_never_named(world, personas):
     }
 
 
+def test_an_act_of_two_rare_affiliations_counts_once_among_the_others(world, personas):
+    from haven.incidents import actions
+
+    for affiliation in ("Kadyrov's guard", "Relatives"):
+        actions.add_involvement(
+            world.torture,
+            by=personas.member,
+            perpetrator=world.torture.victim,
+            degree="ordered",
+            affiliation=affiliation,
+        )
+    for definition in (
+        Definition(rows="affiliation"),
+        Definition(rows="affiliation", columns="period", period="year"),
+        Definition(rows="act_type", columns="affiliation"),
+    ):
+        table = count(definition, personas.member, threshold=5)
+        assert table == count(definition, personas.member, threshold=5, fast=False)
+        other = [key for key, label in table.rows + table.columns if label.startswith("Other")]
+        # The torture names three affiliations, the other act one: two acts.
+        position = 0 if definition.rows == "affiliation" else 1
+        assert sum(n for cell, n in table.cells.items() if cell[position] in other) == 2
+
+
 def test_cross_table_with_totals(world, personas):
     table = run(personas.member, rows="act_type", columns="period", period="year")
     assert figures(table) == {
