@@ -342,7 +342,8 @@ class _Report:
         labels = {index: label for index, (_lower, label) in enumerate(AGE_BANDS)}
         labels[None] = _("Birth year not recorded")
         order = [*range(len(AGE_BANDS)), None]
-        if self.fast:
+        if self.fast and connection.vendor == "sqlite":
+            # SQLite would scan the table of years again for every act: a search instead.
             key = age_band_sql(tokens)
             self.finite[key] = order
             return Dimension("age", key, [], labels, order=order)
@@ -350,16 +351,26 @@ class _Report:
             f"WHEN {age} < {int(upper)} THEN {index}"
             for index, (upper, _label) in enumerate(AGE_BANDS[1:])
         )
-        sql = (
-            "ag",
-            f"SELECT b.record_id, m.column2 AS born FROM {self.blind} b "
-            f"JOIN {_values(tokens.items())} m ON m.column1 = b.token",
-            "LEFT JOIN ag ON ag.record_id = a.r_victim",
-        )
+        if self.fast:  # PostgreSQL hashes the years for the join
+            sql = (
+                "ag",
+                f"SELECT column1 AS token, column2 AS born FROM {_values(tokens.items())} v",
+                "LEFT JOIN ag ON ag.token = a.r_born",
+            )
+        else:
+            sql = (
+                "ag",
+                f"SELECT b.record_id, m.column2 AS born FROM {self.blind} b "
+                f"JOIN {_values(tokens.items())} m ON m.column1 = b.token",
+                "LEFT JOIN ag ON ag.record_id = a.r_victim",
+            )
+        first = "a.r_first_month" if self.fast else "a.r_first"
         key = (
-            f"CASE WHEN ag.born IS NULL OR a.r_first IS NULL OR {age} < 0 THEN NULL "
+            f"CASE WHEN ag.born IS NULL OR {first} IS NULL OR {age} < 0 THEN NULL "
             f"{bands} ELSE {len(AGE_BANDS) - 1} END"
         )
+        if self.fast:
+            self.finite[key] = order
         return Dimension("age", key, [sql], labels, order=order)
 
     def grounds(self) -> Dimension:
