@@ -30,6 +30,8 @@ value written into the SQL text is an ``int()``; the rest are parameters.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -38,17 +40,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from haven.accounts.models import Team
-from haven.incidents.models import Act, Incident, Involvement
+from haven.incidents.models import Act, Involvement
 from haven.lib.fuzzy_dates import DISTANT_FUTURE, DISTANT_PAST
 from haven.locations.models import Location, rolled_up
 from haven.people.models import Person
-from haven.records import blind
 from haven.records.models import BlindTerm
+from haven.reports import tokens as counted_tokens
 from haven.reports.models import CountedAct, CountedAffiliation
 from haven.vocab.models import Term
 
@@ -87,7 +88,8 @@ AGE_BANDS = [
     (45, "45–59"),
     (60, "60+"),
 ]
-FIRST_BIRTH_YEAR = 1900
+FIRST_BIRTH_YEAR = counted_tokens.FIRST_BIRTH_YEAR
+MAX_BITS = 62  # key combinations counted as bits of one integer (see _Report._flags)
 MAX_PERIODS = 400  # rows of a period axis; a longer span asks for a coarser period
 # Keys of the affiliation groups that are not a text.
 NOT_RECORDED, OTHER = 0, 1
@@ -236,9 +238,9 @@ def _in(values) -> str:
     return "(" + ", ".join(str(int(v)) for v in values) + ")" if values else "(NULL)"
 
 
-def _tokens(model, name: str, terms: dict[str, object]) -> dict[int, object]:
-    """token → what it stands for, for each candidate term of ``model.name``'s index."""
-    return {next(iter(blind.hashed(model, name, [term]))): value for term, value in terms.items()}
+# The marker of a dimension whose key is a column of the affiliation rows
+# (``CountedAffiliation``): a query with it counts them instead of the counted acts.
+AFFILIATION_ROWS = ("affiliation rows", None, "")
 
 
 @dataclass
@@ -265,10 +267,17 @@ class _Report:
         self.fast = fast
         acts = counted_acts if fast else countable_acts
         self.base, self.params = acts(user, definition).query.sql_with_params()
+        if fast:
+            rows = counted_affiliations(user, definition).query.sql_with_params()
+            self.affiliation_base, self.affiliation_params = rows
         self.blind = _quote(BlindTerm._meta.db_table)
         # key → (the key it is worked out from, how, the join it needs): counted by the
         # plain key and worked out here where the counts add up (see ``query``).
         self.rollups: dict[str, tuple] = {}
+        # The affiliation groups' tokens named in a report (the rest are "other").
+        self.kept: dict[int, int] = {}
+        # key → every value it can have, for the keys that have few.
+        self.finite: dict[str, list] = {}
         if fast:
             for end in ("first", "last"):
                 self.rollups[self.period_sql(end)] = (f"a.r_{end}_month", None, None)
@@ -312,11 +321,14 @@ class _Report:
         )
 
     def gender(self) -> Dimension:
-        tokens = _tokens(Person, "gender", {f"value:{g}": g for g in Person.Gender.values})
+        tokens = counted_tokens.gender_tokens()
         choices = dict(Person.Gender.choices)
         labels = {token: str(choices[value]) for token, value in tokens.items()}
         labels[None] = _("Not recorded")
         order = [tokens_of(tokens, g) for g in Person.Gender.values] + [None]
+        if self.fast:  # the column holds one of these tokens, or null
+            self.finite["a.r_gender"] = [*tokens, None]
+            return Dimension("gender", "a.r_gender", [], labels, order=order)
         sql = (
             "gd",
             f"SELECT record_id, token FROM {self.blind} WHERE token IN {_in(tokens)}",
@@ -325,33 +337,50 @@ class _Report:
         return Dimension("gender", "gd.token", [sql], labels, order=order)
 
     def age(self) -> Dimension:
-        years = range(FIRST_BIRTH_YEAR, timezone.now().year + 1)
-        tokens = _tokens(Person, "birth_date", {f"year:{y:04d}": y for y in years})
+        tokens = counted_tokens.birth_year_tokens()
         age = f"({self.period_sql('first', 'year')} - ag.born)"
+        labels = {index: label for index, (_lower, label) in enumerate(AGE_BANDS)}
+        labels[None] = _("Birth year not recorded")
+        order = [*range(len(AGE_BANDS)), None]
+        if self.fast and connection.vendor == "sqlite":
+            # SQLite would scan the table of years again for every act: a search instead.
+            key = age_band_sql(tokens)
+            self.finite[key] = order
+            return Dimension("age", key, [], labels, order=order)
         bands = " ".join(
             f"WHEN {age} < {int(upper)} THEN {index}"
             for index, (upper, _label) in enumerate(AGE_BANDS[1:])
         )
-        sql = (
-            "ag",
-            f"SELECT b.record_id, m.column2 AS born FROM {self.blind} b "
-            f"JOIN {_values(tokens.items())} m ON m.column1 = b.token",
-            "LEFT JOIN ag ON ag.record_id = a.r_victim",
-        )
-
+        if self.fast:  # PostgreSQL hashes the years for the join
+            sql = (
+                "ag",
+                f"SELECT column1 AS token, column2 AS born FROM {_values(tokens.items())} v",
+                "LEFT JOIN ag ON ag.token = a.r_born",
+            )
+        else:
+            sql = (
+                "ag",
+                f"SELECT b.record_id, m.column2 AS born FROM {self.blind} b "
+                f"JOIN {_values(tokens.items())} m ON m.column1 = b.token",
+                "LEFT JOIN ag ON ag.record_id = a.r_victim",
+            )
+        first = "a.r_first_month" if self.fast else "a.r_first"
         key = (
-            f"CASE WHEN ag.born IS NULL OR a.r_first IS NULL OR {age} < 0 THEN NULL "
+            f"CASE WHEN ag.born IS NULL OR {first} IS NULL OR {age} < 0 THEN NULL "
             f"{bands} ELSE {len(AGE_BANDS) - 1} END"
         )
-        labels = {index: label for index, (_lower, label) in enumerate(AGE_BANDS)}
-        labels[None] = _("Birth year not recorded")
-        return Dimension("age", key, [sql], labels, order=[*range(len(AGE_BANDS)), None])
+        if self.fast:
+            self.finite[key] = order
+        return Dimension("age", key, [sql], labels, order=order)
 
     def grounds(self) -> Dimension:
-        tokens = _tokens(Incident, "grounds_agreement", {f"value:{code}": code for code in GROUNDS})
+        tokens = counted_tokens.grounds_tokens()
         labels = {token: str(GROUNDS[code]) for token, code in tokens.items()}
         labels[None] = str(GROUNDS["neither"])
         order = [tokens_of(tokens, code) for code in GROUNDS]
+        if self.fast:  # the column holds one of these tokens, or null
+            self.finite["a.r_grounds"] = [*tokens, None]
+            return Dimension("grounds", "a.r_grounds", [], labels, order=order)
         sql = (
             "gr",
             f"SELECT record_id, token FROM {self.blind} WHERE token IN {_in(tokens)}",
@@ -362,15 +391,15 @@ class _Report:
     def affiliation(self) -> Dimension:
         kind = ContentType.objects.get_for_model(Involvement).pk
         involvements = _quote(Involvement._meta.db_table)
-        counted = _quote(CountedAffiliation._meta.db_table)
         with connection.cursor() as cursor:
             # Each affiliation's size and one of its involvements, among the acts counted.
-            if self.fast:
+            if self.fast:  # one row per act and token: a token's rows are its acts
                 cursor.execute(
-                    f"SELECT c.token, MIN(c.involvement_id), COUNT(*) FROM {counted} c "
-                    f"JOIN ({self.base}) a ON a.r_act = c.act_id "
-                    "WHERE c.token IS NOT NULL GROUP BY c.token",
-                    self.params,
+                    f"SELECT a.r_token, MIN(a.r_involvement), COUNT(*) "
+                    f"FROM ({self.affiliation_base}) a "
+                    f"WHERE a.r_token IS NOT NULL AND a.r_token <> {NOT_RECORDED} "
+                    "GROUP BY a.r_token",
+                    self.affiliation_params,
                 )
             else:
                 cursor.execute(
@@ -390,15 +419,17 @@ class _Report:
             "n": self.threshold
         }
         labels[None] = _("No perpetrator recorded")
-        kept_sql = f"WHEN b.token IN {_in(kept)} THEN b.token " if kept else ""
         if self.fast:
-            sql = (
-                "af",
-                f"SELECT DISTINCT b.act_id, CASE WHEN b.token IS NULL THEN {NOT_RECORDED} "
-                f"{kept_sql}ELSE {OTHER} END AS aff FROM {counted} b",
-                "LEFT JOIN af ON af.act_id = a.r_act",
+            # A column of the affiliation rows: the token, "not recorded" (0) or none.
+            self.kept = {int(token): int(token) for token in kept}
+            kept_sql = f"WHEN a.r_token IN {_in(kept)} THEN a.r_token " if kept else ""
+            key = (
+                f"CASE WHEN a.r_token IS NULL THEN NULL WHEN a.r_token = {NOT_RECORDED} "
+                f"THEN {NOT_RECORDED} {kept_sql}ELSE {OTHER} END"
             )
-            return Dimension("affiliation", "af.aff", [sql], labels, multi=True)
+            self.rollups[key] = ("a.r_token", self.affiliation_group, None)
+            return Dimension("affiliation", key, [AFFILIATION_ROWS], labels, multi=True)
+        kept_sql = f"WHEN b.token IN {_in(kept)} THEN b.token " if kept else ""
         sql = (
             "af",
             # One row per act and group, however many of its involvements name it.
@@ -409,6 +440,12 @@ class _Report:
             "LEFT JOIN af ON af.act_id = a.r_act",
         )
         return Dimension("affiliation", "af.aff", [sql], labels, multi=True)
+
+    def affiliation_group(self, token):
+        """The affiliation group (the key of ``affiliation()``) of a row's token."""
+        if token is None or token == NOT_RECORDED:
+            return token
+        return token if token in self.kept else OTHER
 
     # Counting ---------------------------------------------------------------------------
 
@@ -430,31 +467,109 @@ class _Report:
         SQLite would otherwise read the whole roll-up table again for every act, or
         sort every act to group them, where by plain columns it reads them in the order
         of an index of the counted acts."""
+        if self.fast and value == "COUNT(DISTINCT a.r_act)":
+            # One row per counted act, and one per act and affiliation token: the rows of
+            # a group are its acts, but for the acts with several rows in "other"
+            # (``_several_others`` takes them out).
+            value = "COUNT(*)"
         rolled = [key for key in keys if key in self.rollups]
+        if self._flagged(keys, joins, value):
+            return self._flags(keys, joins, value)
         if not rolled or value != "COUNT(*)":
             return self._query(keys, joins, value)
         plain = [self.rollups[key][0] if key in rolled else key for key in keys]
         # A key worked out in SQL from its plain key (a month's year) is selected as it
-        # is and grouped by the plain key; one that needs a join (a region) is selected
-        # plain and mapped here.
-        mapped = [key in rolled and self.rollups[key][1] is not None for key in keys]
-        select = [p if m else key for key, p, m in zip(keys, plain, mapped, strict=True)]
+        # is and grouped by the plain key; one that needs a join (a region) or reads a
+        # report's own list (an affiliation) is selected plain and mapped here.
+        mappings = [self.rollups[key][1] if key in rolled else None for key in keys]
+        select = [p if m else key for key, p, m in zip(keys, plain, mappings, strict=True)]
         dropped = [self.rollups[key][2] for key in rolled if self.rollups[key][2]]
-        rows = self._query(select, [j for j in joins if j not in dropped], value, group=plain)
+        joins = [j for j in joins if j not in dropped]
+        rows = self._query(select, joins, value, group=plain)
         summed: dict[tuple, int] = defaultdict(int)
-        if not any(mapped):
-            for *key, n in rows:
-                summed[tuple(key)] += n
-            return [(*key, n) for key, n in summed.items()]
-        position = mapped.index(True)
-        mapping = self.rollups[keys[position]][1]
         for row in rows:
-            key = list(row[:-1])
-            key[position] = mapping(key[position])
-            summed[tuple(key)] += row[-1]
+            key = tuple(m(v) if m else v for m, v in zip(mappings, row[:-1], strict=True))
+            summed[key] += row[-1]
+        if AFFILIATION_ROWS in joins:
+            self._several_others(select, plain, joins, mappings, summed)
         return [(*key, n) for key, n in summed.items()]
 
-    def _query(self, keys: list[str], joins: list, value: str, group=None) -> list[tuple]:
+    def _flagged(self, keys, joins, value) -> bool:
+        """Distinct victims or incidents by keys of few values (gender, age, grounds)."""
+        if not (self.fast and keys and value.startswith("COUNT(DISTINCT ")):
+            return False
+        if AFFILIATION_ROWS in joins or any(key not in self.finite for key in keys):
+            return False
+        return math.prod(len(self.finite[key]) for key in keys) <= MAX_BITS
+
+    def _flags(self, keys, joins, value) -> list[tuple]:
+        """Distinct things counted without sorting the acts: each thing's acts, read in
+        the order of its index, give the set of keys it has acts under (one bit per key
+        combination), and the things are counted per set, then per key."""
+        thing = value.removeprefix("COUNT(DISTINCT ").removesuffix(")")
+        values = [self.finite[key] for key in keys]
+        positions = [_position_sql(key, finite) for key, finite in zip(keys, values, strict=True)]
+        position = positions[0]
+        for key_position, finite in zip(positions[1:], values[1:], strict=True):
+            position = f"({position}) * {len(finite)} + {key_position}"
+        bit = f"(CAST(1 AS BIGINT) << ({position}))"
+        if connection.vendor == "postgresql":
+            keys_of_thing = f"BIT_OR({bit})"
+        else:  # distinct powers of two add up to their union
+            keys_of_thing = f"SUM(DISTINCT {bit})"
+        tables = [j for j in joins if isinstance(j, tuple)]
+        with_ = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql, _join in tables)
+        joined = " ".join(j[2] if isinstance(j, tuple) else j for j in joins)
+        sql = (
+            f"SELECT d.keys, COUNT(*) FROM (SELECT {keys_of_thing} AS keys FROM ({self.base}) a "
+            f"{joined} GROUP BY {thing}) d GROUP BY d.keys"
+        )
+        if with_:
+            sql = f"WITH {with_} {sql}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            sets = cursor.fetchall()
+        combos = list(itertools.product(*values))
+        counted: dict[tuple, int] = defaultdict(int)
+        for found, n in sets:
+            found = int(found)
+            for index, combo in enumerate(combos):
+                if found >> index & 1:
+                    counted[combo] += n
+        return [(*combo, n) for combo, n in counted.items()]
+
+    def _several_others(self, select, plain, joins, mappings, summed) -> None:
+        """Count once in "other" the acts with several affiliation rows there (two rare
+        affiliations of one act are one act in "other")."""
+        position = plain.index("a.r_token")
+        others = [i for i in range(len(plain)) if i != position]
+        kept = f"AND a.r_token NOT IN {_in(self.kept)} " if self.kept else ""
+        rows = self._query(
+            [select[i] for i in others],
+            joins,
+            "COUNT(*) - 1",
+            group=["a.r_act", *(plain[i] for i in others)],
+            where=(
+                f"WHERE a.r_shared > 1 AND a.r_token IS NOT NULL "
+                f"AND a.r_token <> {NOT_RECORDED} {kept}"
+            ),
+            having=" HAVING COUNT(*) > 1",
+        )
+        for row in rows:
+            key = [
+                m(v) if m else v
+                for m, v in zip([mappings[i] for i in others], row[:-1], strict=True)
+            ]
+            key.insert(position, OTHER)
+            summed[tuple(key)] -= row[-1]
+
+    def _query(
+        self, keys: list[str], joins: list, value: str, group=None, where="", having=""
+    ) -> list[tuple]:
+        base, params = self.base, self.params
+        if AFFILIATION_ROWS in joins:
+            base, params = self.affiliation_base, self.affiliation_params
+            joins = [j for j in joins if j != AFFILIATION_ROWS]
         tables = [j for j in joins if isinstance(j, tuple)]
         with_ = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql, _join in tables)
         joined = " ".join(j[2] if isinstance(j, tuple) else j for j in joins)
@@ -467,20 +582,63 @@ class _Report:
             inner = [f"{key} AS k{n}" for n, key in enumerate(keys)]
             names = [f"k{n}" for n in range(len(keys))]
             select = ", ".join([*names, "COUNT(thing)"])
-            group = f" GROUP BY {', '.join(names)}" if keys else ""
+            group_by = f" GROUP BY {', '.join(names)}" if keys else ""
             sql = (
                 f"SELECT {select} FROM (SELECT {', '.join([f'{thing} AS thing', *inner])} "
-                f"FROM ({self.base}) a {joined} GROUP BY {', '.join([thing, *keys])}) d{group}"
+                f"FROM ({base}) a {joined} {where}GROUP BY {', '.join([thing, *keys])}) d"
+                f"{group_by}"
             )
         else:
             select = ", ".join([*keys, value])
-            group = f" GROUP BY {', '.join(group or keys)}" if keys else ""
-            sql = f"SELECT {select} FROM ({self.base}) a {joined}{group}"
+            group = keys if group is None else group
+            group_by = f" GROUP BY {', '.join(group)}" if group else ""
+            sql = f"SELECT {select} FROM ({base}) a {joined} {where}{group_by}{having}"
         if with_:
             sql = f"WITH {with_} {sql}"
         with connection.cursor() as cursor:
-            cursor.execute(sql, self.params)
+            cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+def _position_sql(key: str, finite: list) -> str:
+    """The position of ``key``'s value in ``finite`` (its every value), in SQL."""
+    if finite == [*range(len(finite) - 1), None]:  # 0, 1, ... or null
+        return f"COALESCE({key}, {len(finite) - 1})"
+    cases = " ".join(
+        f"WHEN {key} = {int(v)} THEN {n}" for n, v in enumerate(finite) if v is not None
+    )
+    return f"CASE {cases} ELSE {finite.index(None)} END"
+
+
+def age_band_sql(tokens: dict[int, int]) -> str:
+    """The age band of an act's victim (``AGE_BANDS``, null when unknown), from the
+    counted act's birth-year token and first month, without a join: a binary search of
+    the tokens (``tokens``: token → year) whose leaves compare the month with the months
+    each band of that year of birth starts at."""
+
+    def leaf(token: int, year: int) -> str:
+        starts = " ".join(
+            f"WHEN a.r_first_month < {(int(year) + int(lower)) * 12} THEN {index - 1}"
+            for index, (lower, _label) in enumerate(AGE_BANDS)
+            if index
+        )
+        return (
+            f"CASE WHEN a.r_born = {int(token)} THEN CASE WHEN a.r_first_month < "
+            f"{int(year) * 12} THEN NULL {starts} ELSE {len(AGE_BANDS) - 1} END END"
+        )
+
+    ordered = sorted(tokens.items())
+
+    def tree(lo: int, hi: int) -> str:
+        if hi - lo == 1:
+            return leaf(*ordered[lo])
+        mid = (lo + hi) // 2
+        below, above = tree(lo, mid), tree(mid, hi)
+        return f"CASE WHEN a.r_born < {int(ordered[mid][0])} THEN {below} ELSE {above} END"
+
+    if not ordered:
+        return "NULL"
+    return f"CASE WHEN a.r_first_month IS NULL THEN NULL ELSE {tree(0, len(ordered))} END"
 
 
 def tokens_of(tokens: dict[int, object], value) -> int:
@@ -521,10 +679,9 @@ def countable_acts(user, definition: Definition):
     ).order_by()
 
 
-def counted_acts(user, definition: Definition):
-    """What ``countable_acts`` gives, read from the counted acts (``CountedAct``): the
-    user's countable acts, narrowed by the definition's filters."""
-    acts = CountedAct.objects.countable_by(user)
+def _narrowed(acts, definition: Definition):
+    """Counted rows (``CountedAct`` or ``CountedAffiliation``) narrowed by the
+    definition's filters."""
     if definition.teams:
         acts = acts.filter(team_id__in=Team.objects.filter(uuid__in=list(definition.teams)))
     if definition.act_types:
@@ -539,16 +696,40 @@ def counted_acts(user, definition: Definition):
         acts = acts.filter(last_day__gte=definition.date_from)
     if definition.date_to:
         acts = acts.filter(first_day__lte=definition.date_to)
-    return acts.values(
-        r_first=F("first_day"),
-        r_last=F("last_day"),
-        r_act=F("act_id"),
-        r_victim=F("victim_id"),
-        r_incident=F("incident_id"),
-        r_type=F("act_type_id"),
-        r_place=F("place_id"),
-        r_first_month=F("first_month"),
-        r_last_month=F("last_month"),
+    return acts
+
+
+COUNTED_VALUES = {
+    "r_first": F("first_day"),
+    "r_last": F("last_day"),
+    "r_act": F("act_id"),
+    "r_victim": F("victim_id"),
+    "r_incident": F("incident_id"),
+    "r_type": F("act_type_id"),
+    "r_place": F("place_id"),
+    "r_first_month": F("first_month"),
+    "r_last_month": F("last_month"),
+    "r_gender": F("gender"),
+    "r_born": F("born"),
+    "r_grounds": F("grounds"),
+}
+
+
+def counted_acts(user, definition: Definition):
+    """What ``countable_acts`` gives, read from the counted acts (``CountedAct``): the
+    user's countable acts, narrowed by the definition's filters."""
+    acts = _narrowed(CountedAct.objects.countable_by(user), definition)
+    return acts.values(**COUNTED_VALUES).order_by()
+
+
+def counted_affiliations(user, definition: Definition):
+    """The affiliation rows (``CountedAffiliation``) of the acts ``counted_acts`` gives."""
+    rows = _narrowed(CountedAffiliation.objects.countable_by(user), definition)
+    return rows.values(
+        **COUNTED_VALUES,
+        r_token=F("token"),
+        r_involvement=F("involvement_id"),
+        r_shared=F("shared"),
     ).order_by()
 
 

@@ -48,20 +48,20 @@ class CountedActQuerySet(models.QuerySet):
         return self.filter(team_id__in=report_teams(user))
 
 
-class CountedAct(models.Model):
-    """One live act as reports count it: plain integers only, resolved once when the act
-    (or its incident, its victim or an involvement) is written, so that a report is one
-    GROUP BY over one narrow table instead of a join of acts, incidents and the blind
-    index (``haven/reports/facts.py`` keeps it; docs/reports.md says what it holds).
+class CountedColumns(models.Model):
+    """What a report reads of one live act: plain integers and the plain dates, and the
+    counted-only tokens of its victim and incident, resolved once when the act (or its
+    incident, its victim or an involvement, or their blind-index tokens) is written, so
+    that a report is one GROUP BY over one narrow table instead of a join of acts,
+    incidents and the blind index (``haven/reports/facts.py`` keeps it; docs/reports.md
+    says what it holds).
 
     Nothing here is more readable than what is stored already: ids and the plain date
-    columns of the act or its incident (and their months). The victim's and the
-    incident's counted-only tokens are joined from the blind index when a report runs,
-    as they change with the person and the incident (``CountedAffiliation`` keeps the
-    involvements' tokens, exactly as ``BlindTerm`` holds them).
+    columns of the act or its incident (and their months), and tokens exactly as the
+    blind index holds them for the victim and the incident (the same keyed HMACs, which
+    reveal equality within their field and never a value).
     """
 
-    act_id = models.BigIntegerField(primary_key=True)
     team_id = models.BigIntegerField()
     incident_id = models.BigIntegerField()
     victim_id = models.BigIntegerField(null=True)
@@ -71,8 +71,23 @@ class CountedAct(models.Model):
     last_day = models.DateField(null=True)
     first_month = models.IntegerField(null=True)  # year * 12 + month - 1
     last_month = models.IntegerField(null=True)
+    # The victim's and the incident's counted-only tokens (BlindTerm.token), or null.
+    gender = models.BigIntegerField(null=True)  # the victim's gender
+    born = models.BigIntegerField(null=True)  # the victim's year of birth
+    grounds = models.BigIntegerField(null=True)  # the incident's grounds against motive
 
     objects = CountedActQuerySet.as_manager()
+    # Holds blind-index tokens: an erasure compacts this table with the index's.
+    copies_index = True
+
+    class Meta:
+        abstract = True
+
+
+class CountedAct(CountedColumns):
+    """One live act of a live incident, as reports count it (``CountedColumns``)."""
+
+    act_id = models.BigIntegerField(primary_key=True)
 
     class Meta:
         # The ones that end in team_id cover a report's grouping: SQLite reads them in
@@ -91,23 +106,44 @@ class CountedAct(models.Model):
             models.Index(fields=["team_id"], name="counted_act_team"),
             models.Index(fields=["incident_id", "team_id"], name="counted_act_incident"),
             models.Index(fields=["victim_id", "team_id"], name="counted_act_victim"),
+            models.Index(fields=["gender", "act_type_id", "team_id"], name="counted_act_gender"),
+            models.Index(fields=["grounds", "team_id"], name="counted_act_grounds"),
+            models.Index(
+                fields=["victim_id", "born", "first_month", "team_id"], name="counted_act_age"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"counted act {self.act_id}"
 
 
-class CountedAffiliation(models.Model):
-    """Each affiliation token among a counted act's live involvements (``token`` null for
-    involvements without one), with the first of those involvements: the one a report
-    opens to name a large enough group."""
+class CountedAffiliation(CountedColumns):
+    """One row per counted act and affiliation among its live involvements, with the
+    act's columns (``CountedColumns``), so that a report by affiliation reads this
+    table alone. ``token``: the affiliation's counted-only token; 0 for involvements
+    without one; null on the one row of an act without a live involvement.
+    ``involvement_id``: the first involvement of the group (the one a report opens to
+    name a large enough group). ``shared``: how many rows the act has (an act counts
+    once in a group that several of its rows fall into)."""
 
     act_id = models.BigIntegerField()
     token = models.BigIntegerField(null=True)
-    involvement_id = models.BigIntegerField()
+    involvement_id = models.BigIntegerField(null=True)
+    shared = models.IntegerField(default=1)
 
     class Meta:
-        indexes = [models.Index(fields=["act_id", "token"], name="counted_affiliation_act")]
+        indexes = [
+            models.Index(fields=["act_id", "token"], name="counted_affiliation_act"),
+            models.Index(
+                fields=["token", "first_month", "last_month", "team_id", "involvement_id"],
+                name="counted_affiliation_period",
+            ),
+            models.Index(
+                fields=["act_id"],
+                condition=models.Q(shared__gt=1),
+                name="counted_affiliation_shared",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"affiliation of counted act {self.act_id}"

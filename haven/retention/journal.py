@@ -74,14 +74,17 @@ def reapply_after_restore(sender, manifest, **kwargs) -> None:
 
 
 def erased_tables() -> list[str]:
-    """Every table an erasure writes to: those of the kinds it wipes, their history and
-    their index."""
+    """Every table an erasure writes to: those of the kinds it wipes, their history,
+    their index and the copies of its tokens."""
     from django.apps import apps
 
     from haven.records.models import BlindTerm, RecordVersion, SensitiveRecord
 
     tables = [m._meta.db_table for m in apps.get_models() if issubclass(m, SensitiveRecord)]
-    return [*tables, RecordVersion._meta.db_table, BlindTerm._meta.db_table]
+    # Summaries that copy blind-index tokens (the reports' counted acts) are rewritten
+    # by the erasure too: their old rows go with the index's.
+    copies = [m._meta.db_table for m in apps.get_models() if getattr(m, "copies_index", False)]
+    return [*tables, RecordVersion._meta.db_table, BlindTerm._meta.db_table, *copies]
 
 
 def compact(tables: list[str] | None = None) -> str:

@@ -1,17 +1,11 @@
-"""The counted acts that reports read (haven/reports/facts.py), filled from the records
-that exist: with today's models, as reports/0002 does; on an empty database it reads
-nothing."""
+"""The counted acts that reports read (haven/reports/facts.py). They are filled from the
+records that exist by reports/0004, which adds the columns today's code writes."""
 
 from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    from django.apps import apps as current
-
-    from haven.reports.facts import rebuild
-
-    if current.get_model("incidents", "Act")._base_manager.exists():
-        rebuild()
+    """Nothing: reports/0004 fills the table with the columns it adds."""
 
 
 class Migration(migrations.Migration):
