@@ -160,14 +160,14 @@ class Results(list):
 # --- visibility ----------------------------------------------------------------------
 
 
-def _visible(kind: Kind, user, ids):
+def _visible(kind: Kind, user, ids, hidden: list[int]):
+    """The records of ``ids`` that ``user`` may see; ``hidden``: ``sealed_from(user)``,
+    read once per search."""
     records = kind.model.objects.visible_to(user).filter(pk__in=id_list(ids))
-    if kind.code == "person":
+    if kind.code == "person" and hidden:
         # A sealed person whom ``user`` may not name is found by the code only: finding
         # "Ruslan" or a phone number as P-1234 would name P-1234.
-        hidden = sealed_from(user)
-        if hidden:
-            records = records.exclude(pk__in=hidden)
+        records = records.exclude(pk__in=hidden)
     return records
 
 
@@ -243,7 +243,7 @@ def _place_words(person) -> set[str]:
     return places
 
 
-def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
+def _rank_page(entries, query: Query, exact: dict, user, hidden: list[int]) -> list[Hit]:
     """Decrypt and rank the records of one page (``entries``: (estimate, kind, id))."""
     by_kind: dict[str, list[int]] = {}
     for _estimate, code, pk in entries:
@@ -251,7 +251,7 @@ def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
     loaded = {}
     for code, ids in by_kind.items():
         kind = BY_CODE[code]
-        for record in _prepare(kind, _visible(kind, user, ids)):
+        for record in _prepare(kind, _visible(kind, user, ids, hidden)):
             loaded[(code, record.pk)] = record
     parser = Parser()
     texts = [word for word in query.words if parse(word)]
@@ -365,6 +365,7 @@ def search(
 
     terms: dict = {}
     entries = []
+    hidden = sealed_from(user) if only in (None, "person") else []
     for kind in KINDS:
         if only and kind.code != only:
             continue
@@ -374,7 +375,7 @@ def search(
                 estimates[pk] = EXACT
         records = None
         if estimates:
-            records = _visible(kind, user, estimates)
+            records = _visible(kind, user, estimates, hidden)
         elif not query.words and not exact and (query.years or query.dates):
             records = by_time(kind, kind.model.objects.visible_to(user), query.years, query.dates)
         if records is None:
@@ -396,7 +397,7 @@ def search(
     results.total = len(entries)
     start = (results.page - 1) * PAGE
     window = [(e, code, pk) for e, code, pk, _o in entries[start : start + PAGE]]
-    results.extend(_rank_page(window, query, exact, user))
+    results.extend(_rank_page(window, query, exact, user, hidden))
     if not results.total and not results.notes and query.years and not query.words:
         results.notes.append(_("Nothing you may see is dated in that year."))
     return results
