@@ -207,7 +207,7 @@ def _rank_names(kind: Kind, record, words: tuple, weights: list[int], parser) ->
     texts = [text for text in kind.texts(record) if text]
     forms = [parser(text) for text in texts]
     flat = words
-    value = score_parsed(flat, forms)
+    value = score_parsed(flat, forms, parser.similarity)
     best_rank, reasons, unmatched = 0.0, [], list(range(len(words)))
     for text, form in zip(texts, forms, strict=True):
         if not form:
@@ -215,7 +215,7 @@ def _rank_names(kind: Kind, record, words: tuple, weights: list[int], parser) ->
         roles = name_roles(text) if kind.code == "person" else [None] * len(form)
         if len(roles) != len(form):
             roles = [None] * len(form)
-        pairs = best_pairs(flat, form)
+        pairs = best_pairs(flat, form, parser.similarity)
         total = sum(
             weight * similarity * (ROLE_WEIGHT[roles[where]] if kind.code == "person" else 1)
             for (where, similarity), weight in zip(pairs, weights, strict=True)
@@ -459,7 +459,12 @@ def find(kind_code: str, query: str, user, within=None, limit: int = 10) -> list
     found, _more = candidates(kind, query_tokens(kind, query, {}), user, teams, narrow)
     wanted, parsed = parse(query), Parser()
     scored = [
-        (record, score_parsed(wanted, [parsed(text) for text in kind.texts(record) if text]))
+        (
+            record,
+            score_parsed(
+                wanted, [parsed(text) for text in kind.texts(record) if text], parsed.similarity
+            ),
+        )
         for record in found
     ]
     scored = [pair for pair in scored if pair[1] >= MIN_SCORE]
