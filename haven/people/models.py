@@ -91,7 +91,7 @@ class Person(SensitiveRecord):
         # The API's cursor pages, newest first: without it each page sorts every row.
         indexes = [
             models.Index(fields=["created_at", "id"], name="people_person_newest"),
-            # Every name search leaves out the sealed people (``sealed_from``): few are
+            # Lookups by name leave out the sealed people (``sealed_from``): few are
             # sealed, and without it finding them reads every person of the teams.
             models.Index(fields=["team"], condition=Q(sealed=True), name="people_person_sealed"),
         ]

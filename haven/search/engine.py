@@ -39,7 +39,6 @@ from haven.lib.names import (
 from haven.lib.names import tokens as name_tokens
 from haven.lib.normalize import fold
 from haven.people.duplicates import name_forms
-from haven.people.models import sealed_from
 from haven.records.models import member_teams
 from haven.search.facets import by_time, count_facets, facet_rows, filtered
 from haven.search.lookup import (
@@ -160,15 +159,26 @@ class Results(list):
 # --- visibility ----------------------------------------------------------------------
 
 
-def _visible(kind: Kind, user, ids, hidden: list[int]):
-    """The records of ``ids`` that ``user`` may see; ``hidden``: ``sealed_from(user)``,
-    read once per search."""
-    records = kind.model.objects.visible_to(user).filter(pk__in=id_list(ids))
-    if kind.code == "person" and hidden:
-        # A sealed person whom ``user`` may not name is found by the code only: finding
-        # "Ruslan" or a phone number as P-1234 would name P-1234.
-        records = records.exclude(pk__in=hidden)
-    return records
+def _visible(kind: Kind, user, ids):
+    return kind.model.objects.visible_to(user).filter(pk__in=id_list(ids))
+
+
+def _named(rows: list[tuple], user) -> list[tuple]:
+    """The rows of ``facet_rows`` (people: id, sealed) less the sealed people ``user``
+    may see but not name. A sealed person is found by the code only: finding "Ruslan"
+    or a phone number as P-1234 would name P-1234. Few people are sealed: their named
+    members are read only when one of them is among the hits."""
+    sealed = [pk for pk, is_sealed in rows if is_sealed]
+    if not sealed:
+        return rows
+    named = {
+        pk
+        for pk, members in BY_CODE["person"]
+        .model.objects.filter(pk__in=sealed)
+        .values_list("pk", "sealed_for")
+        if getattr(user, "pk", None) in (members or [])
+    }
+    return [row for row in rows if not row[1] or row[0] in named]
 
 
 # --- the page: decrypted and ranked ------------------------------------------------------
@@ -243,7 +253,7 @@ def _place_words(person) -> set[str]:
     return places
 
 
-def _rank_page(entries, query: Query, exact: dict, user, hidden: list[int]) -> list[Hit]:
+def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
     """Decrypt and rank the records of one page (``entries``: (estimate, kind, id))."""
     by_kind: dict[str, list[int]] = {}
     for _estimate, code, pk in entries:
@@ -251,8 +261,9 @@ def _rank_page(entries, query: Query, exact: dict, user, hidden: list[int]) -> l
     loaded = {}
     for code, ids in by_kind.items():
         kind = BY_CODE[code]
-        for record in _prepare(kind, _visible(kind, user, ids, hidden)):
-            loaded[(code, record.pk)] = record
+        for record in _prepare(kind, _visible(kind, user, ids)):
+            if code != "person" or record.shown_to(user):  # sealed since it was counted
+                loaded[(code, record.pk)] = record
     parser = Parser()
     texts = [word for word in query.words if parse(word)]
     # A word that names a place one of these people lived in is context, not a name:
@@ -365,7 +376,6 @@ def search(
 
     terms: dict = {}
     entries = []
-    hidden = sealed_from(user) if only in (None, "person") else []
     for kind in KINDS:
         if only and kind.code != only:
             continue
@@ -375,13 +385,15 @@ def search(
                 estimates[pk] = EXACT
         records = None
         if estimates:
-            records = _visible(kind, user, estimates, hidden)
+            records = _visible(kind, user, estimates)
         elif not query.words and not exact and (query.years or query.dates):
             records = by_time(kind, kind.model.objects.visible_to(user), query.years, query.dates)
         if records is None:
             continue
         records = filtered(kind, records, chosen)
         rows = facet_rows(kind, records)
+        if kind.code == "person":
+            rows = _named(rows, user)
         count_facets(kind, rows, results.counts)
         ids = [row[0] for row in rows]
         if not estimates:
@@ -397,7 +409,7 @@ def search(
     results.total = len(entries)
     start = (results.page - 1) * PAGE
     window = [(e, code, pk) for e, code, pk, _o in entries[start : start + PAGE]]
-    results.extend(_rank_page(window, query, exact, user, hidden))
+    results.extend(_rank_page(window, query, exact, user))
     if not results.total and not results.notes and query.years and not query.words:
         results.notes.append(_("Nothing you may see is dated in that year."))
     return results

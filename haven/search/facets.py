@@ -77,6 +77,7 @@ def filtered(kind: Kind, records, chosen: dict):
 
 # The clear columns each kind's facets count, read with the ids in one query.
 FACET_COLUMNS = {
+    "person": ["sealed"],  # not a facet: who may be found by name (``engine._named``)
     "case": ["status", "opened_on"],
     "incident": ["start_earliest", "location_id"],
     "petition": ["filed_on"],
