@@ -326,13 +326,33 @@ def parse(value: str) -> tuple:
     return tuple(_forms(value))
 
 
+def _similarity(query_token: tuple, name_token: tuple) -> float:
+    """How alike one parsed query word and one parsed name word are (see ``score``)."""
+    readings, typed = query_token
+    name, name_typed = name_token
+    return 0.85 * max(
+        OSA.normalized_similarity(a, b) for a in readings for b in name
+    ) + 0.15 * Indel.normalized_similarity(typed, name_typed)
+
+
 class Parser:
     """``parse`` that works each distinct word out once: for scoring many names in one go
     (a search's candidates, a team's people), where the same words recur. Keep one only
-    as long as that job: it holds the words it has seen."""
+    as long as that job: it holds the words it has seen, and the similarities it worked
+    out (``similarity``)."""
 
     def __init__(self) -> None:
         self._forms: dict[str, tuple[list[str], str] | None] = {}
+        self._similar: dict[tuple[str, str], float] = {}
+
+    def similarity(self, query_token: tuple, name_token: tuple) -> float:
+        """``_similarity`` of two words parsed by ``parse`` or by this parser, once per
+        pair: their letters as typed say what their readings are."""
+        key = (query_token[1], name_token[1])
+        found = self._similar.get(key)
+        if found is None:
+            found = self._similar[key] = _similarity(query_token, name_token)
+        return found
 
     def __call__(self, value: str) -> tuple:
         found = []
@@ -344,8 +364,9 @@ class Parser:
         return tuple(found)
 
 
-def score_parsed(query_tokens: tuple, parsed_forms: list[tuple]) -> float:
-    """``score`` on names already passed through ``parse``."""
+def score_parsed(query_tokens: tuple, parsed_forms: list[tuple], similarity=_similarity) -> float:
+    """``score`` on names already passed through ``parse``; ``similarity``: a
+    ``Parser``'s, to work each pair of words out once over many names."""
     if not query_tokens:
         return 0.0
     weights = [len(readings[0]) for readings, _ in query_tokens]
@@ -355,18 +376,14 @@ def score_parsed(query_tokens: tuple, parsed_forms: list[tuple]) -> float:
             continue
         total = 0.0
         joined = None
-        for (readings, typed), weight in zip(query_tokens, weights, strict=True):
-            candidates = form_tokens
-            if len(readings[0]) >= 2 * MIN_PART and len(form_tokens) > len(query_tokens):
+        for query_token, weight in zip(query_tokens, weights, strict=True):
+            value = max(similarity(query_token, name_token) for name_token in form_tokens)
+            if len(query_token[0][0]) >= 2 * MIN_PART and len(form_tokens) > len(query_tokens):
                 # A long query word may be two words typed without a space (SalmanTagirov).
                 if joined is None:
                     joined = _joined(form_tokens)
-                candidates = (*form_tokens, *joined)
-            total += weight * max(
-                0.85 * max(OSA.normalized_similarity(a, b) for a in readings for b in name)
-                + 0.15 * Indel.normalized_similarity(typed, name_typed)
-                for name, name_typed in candidates
-            )
+                value = max(value, *(_similarity(query_token, pair) for pair in joined))
+            total += weight * value
         best = max(best, total / sum(weights))
     return min(1.0, best)
 
@@ -437,16 +454,16 @@ def name_roles(value: str) -> list[str | None]:
     return roles
 
 
-def best_pairs(query_tokens: tuple, form_tokens: tuple) -> list[tuple[int, float]]:
+def best_pairs(
+    query_tokens: tuple, form_tokens: tuple, similarity=_similarity
+) -> list[tuple[int, float]]:
     """For each parsed query word, the position of the most similar word of one parsed name
     form and their similarity (as ``score_parsed`` measures it)."""
     pairs = []
-    for readings, typed in query_tokens:
+    for query_token in query_tokens:
         best, where = -1.0, -1
-        for position, (name, name_typed) in enumerate(form_tokens):
-            value = 0.85 * max(
-                OSA.normalized_similarity(a, b) for a in readings for b in name
-            ) + 0.15 * Indel.normalized_similarity(typed, name_typed)
+        for position, name_token in enumerate(form_tokens):
+            value = similarity(query_token, name_token)
             if value > best:
                 best, where = value, position
         pairs.append((where, max(best, 0.0)))

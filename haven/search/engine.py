@@ -39,7 +39,6 @@ from haven.lib.names import (
 from haven.lib.names import tokens as name_tokens
 from haven.lib.normalize import fold
 from haven.people.duplicates import name_forms
-from haven.people.models import sealed_from
 from haven.records.models import member_teams
 from haven.search.facets import by_time, count_facets, facet_rows, filtered
 from haven.search.lookup import (
@@ -161,14 +160,25 @@ class Results(list):
 
 
 def _visible(kind: Kind, user, ids):
-    records = kind.model.objects.visible_to(user).filter(pk__in=id_list(ids))
-    if kind.code == "person":
-        # A sealed person whom ``user`` may not name is found by the code only: finding
-        # "Ruslan" or a phone number as P-1234 would name P-1234.
-        hidden = sealed_from(user)
-        if hidden:
-            records = records.exclude(pk__in=hidden)
-    return records
+    return kind.model.objects.visible_to(user).filter(pk__in=id_list(ids))
+
+
+def _named(rows: list[tuple], user) -> list[tuple]:
+    """The rows of ``facet_rows`` (people: id, sealed) less the sealed people ``user``
+    may see but not name. A sealed person is found by the code only: finding "Ruslan"
+    or a phone number as P-1234 would name P-1234. Few people are sealed: their named
+    members are read only when one of them is among the hits."""
+    sealed = [pk for pk, is_sealed in rows if is_sealed]
+    if not sealed:
+        return rows
+    named = {
+        pk
+        for pk, members in BY_CODE["person"]
+        .model.objects.filter(pk__in=sealed)
+        .values_list("pk", "sealed_for")
+        if getattr(user, "pk", None) in (members or [])
+    }
+    return [row for row in rows if not row[1] or row[0] in named]
 
 
 # --- the page: decrypted and ranked ------------------------------------------------------
@@ -207,7 +217,7 @@ def _rank_names(kind: Kind, record, words: tuple, weights: list[int], parser) ->
     texts = [text for text in kind.texts(record) if text]
     forms = [parser(text) for text in texts]
     flat = words
-    value = score_parsed(flat, forms)
+    value = score_parsed(flat, forms, parser.similarity)
     best_rank, reasons, unmatched = 0.0, [], list(range(len(words)))
     for text, form in zip(texts, forms, strict=True):
         if not form:
@@ -215,7 +225,7 @@ def _rank_names(kind: Kind, record, words: tuple, weights: list[int], parser) ->
         roles = name_roles(text) if kind.code == "person" else [None] * len(form)
         if len(roles) != len(form):
             roles = [None] * len(form)
-        pairs = best_pairs(flat, form)
+        pairs = best_pairs(flat, form, parser.similarity)
         total = sum(
             weight * similarity * (ROLE_WEIGHT[roles[where]] if kind.code == "person" else 1)
             for (where, similarity), weight in zip(pairs, weights, strict=True)
@@ -252,7 +262,8 @@ def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
     for code, ids in by_kind.items():
         kind = BY_CODE[code]
         for record in _prepare(kind, _visible(kind, user, ids)):
-            loaded[(code, record.pk)] = record
+            if code != "person" or record.shown_to(user):  # sealed since it was counted
+                loaded[(code, record.pk)] = record
     parser = Parser()
     texts = [word for word in query.words if parse(word)]
     # A word that names a place one of these people lived in is context, not a name:
@@ -381,6 +392,8 @@ def search(
             continue
         records = filtered(kind, records, chosen)
         rows = facet_rows(kind, records)
+        if kind.code == "person":
+            rows = _named(rows, user)
         count_facets(kind, rows, results.counts)
         ids = [row[0] for row in rows]
         if not estimates:
@@ -458,7 +471,12 @@ def find(kind_code: str, query: str, user, within=None, limit: int = 10) -> list
     found, _more = candidates(kind, query_tokens(kind, query, {}), user, teams, narrow)
     wanted, parsed = parse(query), Parser()
     scored = [
-        (record, score_parsed(wanted, [parsed(text) for text in kind.texts(record) if text]))
+        (
+            record,
+            score_parsed(
+                wanted, [parsed(text) for text in kind.texts(record) if text], parsed.similarity
+            ),
+        )
         for record in found
     ]
     scored = [pair for pair in scored if pair[1] >= MIN_SCORE]

@@ -77,6 +77,7 @@ def filtered(kind: Kind, records, chosen: dict):
 
 # The clear columns each kind's facets count, read with the ids in one query.
 FACET_COLUMNS = {
+    "person": ["sealed"],  # not a facet: who may be found by name (``engine._named``)
     "case": ["status", "opened_on"],
     "incident": ["start_earliest", "location_id"],
     "petition": ["filed_on"],
@@ -100,7 +101,7 @@ def count_facets(kind: Kind, rows: list[tuple], counts: dict[str, Counter]) -> N
     elif kind.code == "incident":
         counts["year"].update(start.year for _pk, start, _place in rows if start)
         places = Counter(place for _pk, _start, place in rows if place)
-        regions = regions_of(list(Location.objects.filter(pk__in=list(places))))
+        regions = regions_of(list(Location.objects.filter(pk__in=list(places)))) if places else {}
         for pk, n in places.items():
             if regions.get(pk):
                 counts["region"][regions[pk].name] += n

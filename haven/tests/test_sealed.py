@@ -84,6 +84,16 @@ def test_the_member_named_sees_the_name(personas, world, sealed):
     assert sealed.code in found and NAME in found
 
 
+def test_the_search_finds_a_sealed_person_for_the_member_named_only(personas, sealed):
+    member, reader = _signed_in(personas.member), _signed_in(personas.read_only)
+    for query in ("Хасанбеков", "Alvi Khasanbekov", "+7 928 555-01-02"):
+        response = member.post(reverse("search:search"), {"q": query})
+        assert sealed.code in response.content.decode(), f"the member named misses {query!r}"
+        response = reader.post(reverse("search:search"), {"q": query})
+        # Nor is the person counted: a count would say someone of that name is there.
+        assert response.context["total"] == len(response.context["hits"]), query
+
+
 def test_every_view_of_a_sealed_person_page_is_on_the_record(personas, sealed):
     url = reverse("people:detail", kwargs={"uuid": sealed.uuid})
     _signed_in(personas.read_only).get(url)

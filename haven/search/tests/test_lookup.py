@@ -1,0 +1,54 @@
+"""The index stage: each word's best level per record, read in two passes (the exact
+terms, then the one-edit terms of the rarer words), is what one pass over every term
+would give."""
+
+import pytest
+
+from haven.lib.partial_dates import PartialDate
+from haven.people.actions import add_person
+from haven.people.models import Person
+from haven.search import lookup
+from haven.search.engine import BY_CODE
+from haven.search.query import read
+
+
+@pytest.mark.parametrize("common", [2, 200])
+def test_two_passes_give_the_levels_of_one(personas, monkeypatch, common):
+    """With ``COMMON`` at 2, "Ислам" is common (looked up exactly only) and the misspelt
+    surname is not; at 200 neither is. The birth year's column is kept in both."""
+    monkeypatch.setattr(lookup, "COMMON", common)
+    by, team = personas.member, personas.team
+    for name, year in [
+        ("Ислам Ахмадов", 1990),
+        ("Ислам Ахматов", 1991),
+        ("Ислам Вагапов", 1990),
+        ("Islam Akhmadov", None),
+        ("Адам Ахмадов", 1990),
+        ("Ахмед Дакаев", 1990),
+    ]:
+        add_person(
+            team=team, by=by, name=name, birth_date=PartialDate.parse(str(year)) if year else None
+        )
+    kind = BY_CODE["person"]
+    query = read("Ислам Ахмодов 1990")
+    parts = lookup._word_tokens(kind, query.words, {})
+    years = lookup.token_map(Person, "birth_date", ["year:1990"])
+    extra = set(years.values())
+    teams = [team.pk]
+
+    exact = [{t: level for t, level in part.items() if level == 3} for part in parts]
+    first = lookup.word_levels(exact, extra, teams)
+    wide = [sum(1 for levels in first.values() if levels[n] == 3) >= common for n in range(2)]
+    one_pass = lookup.word_levels(
+        [only if skip else part for only, part, skip in zip(exact, parts, wide, strict=True)],
+        extra,
+        teams,
+    )
+    two_passes = lookup.levels_of(parts, extra, teams)
+    assert {k: tuple(v) for k, v in two_passes.items()} == {
+        k: tuple(v) for k, v in one_pass.items()
+    }
+    assert wide == [common == 2, False]
+    # Every person with "Ислам", "Ахмадов" within reach or born in 1990 has a row.
+    assert len(two_passes) == 6
+    assert {levels[-1] for levels in two_passes.values()} == {0, 1}
