@@ -52,15 +52,7 @@ def due_actions(user, today: date | None = None):
     today = today or timezone.localdate()
     overdue, due, deadline = _conditions(today)
     return (
-        CaseAction.objects.visible_to(user)
-        .filter(case__deleted_at__isnull=True)
-        .exclude(case__status=Case.Status.CLOSED)
-        .exclude(status=CaseAction.Status.CANCELLED)
-        # The owner index serves both sides: my actions, and the unowned ones kept only
-        # for the ids of the cases I lead (a list, not a join per row). Unowned actions are
-        # the few the forms leave without an owner.
-        .filter(Q(owner=user) | Q(owner__isnull=True, case__in=_led_cases(user)))
-        .filter(overdue | due | deadline)
+        _due(user, overdue | due | deadline)
         .annotate(
             reminder=models.Case(
                 When(overdue, then=Value(OVERDUE)),
@@ -76,6 +68,21 @@ def due_actions(user, today: date | None = None):
             ),
         )
         .order_by("reminder_on", "pk")
+    )
+
+
+def _due(user, when: Q):
+    """``user``'s actions of open cases, not cancelled, that ``when`` holds for."""
+    return (
+        CaseAction.objects.visible_to(user)
+        .filter(case__deleted_at__isnull=True)
+        .exclude(case__status=Case.Status.CLOSED)
+        .exclude(status=CaseAction.Status.CANCELLED)
+        # The owner index serves both sides: my actions, and the unowned ones kept only
+        # for the ids of the cases I lead (a list, not a join per row). Unowned actions are
+        # the few the forms leave without an owner.
+        .filter(Q(owner=user) | Q(owner__isnull=True, case__in=_led_cases(user)))
+        .filter(when)
     )
 
 
@@ -110,8 +117,10 @@ def reminder_count(user) -> int:
     (three indexed queries), or 0 for anyone not signed in."""
     if user is None or not user.is_authenticated:
         return 0
+    overdue, due, deadline = _conditions(timezone.localdate())
     return (
-        due_actions(user).count()
+        # The same actions as ``due_actions``, counted without building its labels.
+        _due(user, overdue | due | deadline).count()
         + unread_notifications(user).count()
         + waiting_requests(user).count()
     )
