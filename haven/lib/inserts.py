@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from django.db import connections, models, router
@@ -65,9 +66,17 @@ def value_preparer(field: models.Field, connection) -> Callable[[Any], Any]:
     # None is NULL for every field but JSON (where it may be the JSON value null).
     none_as_is = not isinstance(field, models.JSONField)
 
+    last = [None, None]  # the last time prepared, and its result
+
     def prepared(value):
         if (value is None and none_as_is) or type(value) in as_is:
             return value
+        if type(value) is datetime:
+            # A batch's records share one time of change (``updated_at``): the same
+            # (immutable) object, converted once.
+            if value is not last[0]:
+                last[:] = value, prepare(value, connection)
+            return last[1]
         return prepare(value, connection)
 
     return prepared
