@@ -24,6 +24,7 @@ import _conditions
 import _instance
 
 SPREADSHEETS = _instance.SHARED / "spreadsheets"
+TARGET_ROWS, TARGET_SECONDS = 100_000, 60
 
 # What a user builds on the Import page for each file: see docs/import.md.
 OVDINFO = {
@@ -228,6 +229,13 @@ def scale(rows: int, team, user) -> None:
         f"  floor (plain SQL, nothing encrypted or indexed): {base:.1f} s "
         f"({count / base:,.0f} rows/s)"
     )
+    target = f"target: {TARGET_ROWS:,} rows in <= {TARGET_SECONDS} s on SQLite"
+    if count != TARGET_ROWS:
+        target += (
+            f"; at this rate {imported * TARGET_ROWS / count:,.0f} s "
+            f"({cpu * TARGET_ROWS / count:,.0f} s of CPU)"
+        )
+    print(f"  {target}")
 
 
 def main() -> None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.audit.context import AuditContext, Channel, audit_context, current_context
-from haven.audit.models import GENESIS_HASH, AuditEntry, seal_key, seal_of
-from haven.lib.inserts import insert_plain
+from haven.audit.models import GENESIS_HASH, AuditEntry, canonical, seal_key, seal_of
+from haven.lib.inserts import insert_rows, plain_fields, value_preparer
 
 __all__ = [
     "AuditContext",
@@ -121,16 +122,50 @@ def _append(items, *, request, actor) -> list[AuditEntry]:
     ip = context.address if context is not None else None
     channel = context.channel if context is not None else ""
     key = seal_key()
-    entries = []
+    entries, rows = [], []
     actor_id = actor.pk if actor is not None else None
+    fields = plain_fields(AuditEntry)
+    writer = connections[router.db_for_write(AuditEntry)]
+    prepare = {field.attname: value_preparer(field, writer) for field in fields}
+    # One time for the batch: its entries are written, and committed, together.
+    at = timezone.now()
+    prepared_at, no_records = prepare["at"](at), prepare["records"]([])
+    prepare["at"] = lambda value, general=prepare["at"]: (
+        prepared_at if value is at else general(value)
+    )
+    prepare["records"] = lambda value, general=prepare["records"]: (
+        general(value) if value else no_records
+    )
+    steps = [(field.attname, prepare[field.attname]) for field in fields]
+    sealing = hmac.new(key, digestmod=hashlib.sha256)
     for action, target, summary, records in items:
         object_type, object_id = describe(target) if target is not None else ("", "")
+        # A summary may quote what a request sent (a refused id, a path); PostgreSQL's
+        # text cannot hold NUL, and the entry must be written all the same.
+        summary = summary[:300].replace("\x00", "\ufffd")
+        listed = [":".join(describe(item)) for item in records]
+        entry_hash = hashlib.sha256(
+            canonical(
+                seq=seq,
+                at=at,
+                actor_id=actor_id,
+                actor_label=actor_label,
+                ip=ip,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                summary=summary,
+                prev_hash=prev_hash,
+                channel=channel,
+                records=listed,
+            )
+        ).hexdigest()
         # Positional, in the order of AuditEntry's fields: Django's quick way to make an
         # instance, which counts when a batch of new records appends thousands.
         entry = AuditEntry(
             None,  # id
             seq,
-            timezone.now(),  # at
+            at,
             actor_id,
             actor_label,
             ip,
@@ -138,23 +173,30 @@ def _append(items, *, request, actor) -> list[AuditEntry]:
             action,
             object_type,
             object_id,
-            # A summary may quote what a request sent (a refused id, a path); PostgreSQL's
-            # text cannot hold NUL, and the entry must be written all the same.
-            summary[:300].replace("\x00", "\ufffd"),
-            [":".join(describe(item)) for item in records],
+            summary,
+            listed,
             prev_hash,
-            "",  # hash, below
+            entry_hash,
             "",  # seal, below
         )
+        seal = sealing.copy()  # seal_of(entry_hash, key), keyed once for the batch
+        seal.update(entry_hash.encode())
+        entry.seal = seal.hexdigest()
         if actor is not None:
             entry.actor = actor  # the instance, as record() callers read it back
-        entry.hash = entry.compute_hash()
-        entry.seal = seal_of(entry.hash, key)
         entries.append(entry)
-        seq, prev_hash = seq + 1, entry.hash
+        # The row as insert_plain would prepare it from the entry, without its per-field
+        # pre_save (no field of an entry changes its value on saving).
+        values = entry.__dict__
+        row = [step(values[name]) for name, step in steps]
+        rows.append(row)
+        seq, prev_hash = seq + 1, entry_hash
     # Every read of a record writes one entry: as one prepared INSERT, without a model
     # save's machinery (no signal listens to audit entries; nothing reads their ids).
-    insert_plain(AuditEntry, entries)
+    insert_rows(AuditEntry, fields, rows)
+    for entry in entries:
+        entry._state.adding = False
+        entry._state.db = writer.alias
     return entries
 
 

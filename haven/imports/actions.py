@@ -26,7 +26,7 @@ from haven.audit.actions import record
 from haven.imports.engine import Builder
 from haven.imports.mapping import Mapping
 from haven.imports.models import ImportedRecord, ImportJob, SavedMapping
-from haven.lib.inserts import collector_paused
+from haven.lib.inserts import collector_paused, larger_page_cache
 from haven.lib.stream_crypto import SealingWriter, open_stream
 from haven.records.access import require_write
 from haven.records.actions import assign, delete_record, save_record
@@ -258,17 +258,18 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
     batch, done = [], job.done_rows
     counts = Counter(job.created or {})
     try:
-        for position, (number, values) in enumerate(numbered(table), start=1):
-            if position <= job.done_rows:
-                continue
-            batch.append((number, values))
-            if len(batch) >= size:
+        with larger_page_cache():
+            for position, (number, values) in enumerate(numbered(table), start=1):
+                if position <= job.done_rows:
+                    continue
+                batch.append((number, values))
+                if len(batch) >= size:
+                    done = _import_chunk(job, builder, table, batch, counts, by=by)
+                    batch = []
+                    if progress:
+                        progress(done, job.total_rows)
+            if batch:
                 done = _import_chunk(job, builder, table, batch, counts, by=by)
-                batch = []
-                if progress:
-                    progress(done, job.total_rows)
-        if batch:
-            done = _import_chunk(job, builder, table, batch, counts, by=by)
     except TakenOver:
         return job
     with transaction.atomic():

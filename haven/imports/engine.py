@@ -72,6 +72,9 @@ class Builder:
         self.new_terms: dict[tuple[str, str], Term] = {}
         self.people: dict[str, object] = {}  # folded name → Person (saved or not)
         self.sources: dict[str, object] = {}  # folded address or title → Source
+        # Dates read so far: a file repeats its dates (FuzzyDate is immutable). Only
+        # dates that read are kept; a wrong one is reported on each row it is on.
+        self.dates: dict[str, FuzzyDate] = {}
         self.existing = self._decided_people()
 
     # -- reading cells -------------------------------------------------------------
@@ -112,9 +115,12 @@ class Builder:
         spec = self.fields[key]
         try:
             if spec.kind == "date":
-                return cells.parse_date(
-                    text, order=self.mapping.date_order, century=self.mapping.century
-                )
+                found = self.dates.get(text)
+                if found is None:
+                    found = self.dates[text] = cells.parse_date(
+                        text, order=self.mapping.date_order, century=self.mapping.century
+                    )
+                return found
             if spec.kind == "choice":
                 return self._choice(spec, column, text)
             if spec.kind.startswith("term:"):

@@ -271,12 +271,18 @@ class EncryptedTextField(EncryptedField):
         return forms.CharField(**defaults)
 
 
+# json.dumps(value, ensure_ascii=False, sort_keys=True), with the encoder made once: a
+# bulk import seals several JSON values per record, and json.dumps builds a new encoder
+# on every call that passes options.
+_encode_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 class EncryptedJSONField(EncryptedField):
     def from_db_value(self, value, expression, connection):
         return self.get_default() if value is None else Sealed(bytes(value))
 
     def to_bytes(self, value: Any) -> bytes:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
+        return _encode_json(value).encode()
 
     def from_bytes(self, data: bytes) -> Any:
         return json.loads(data)

@@ -223,10 +223,13 @@ def _neighbourhood(text: str) -> set[str]:
     return {variant for variant in found if len(variant) >= 2}
 
 
-def _token_terms(skeleton_: str) -> set[str]:
+@functools.lru_cache(maxsize=20_000)
+def _token_terms(skeleton_: str) -> frozenset[str]:
+    """Kept for the most recent skeletons, like ``_readings``: an import indexes the same
+    first names and surnames on row after row."""
     found = {f"sk:{skeleton_}"}
     found.update(f"sd:{variant}" for variant in _neighbourhood(skeleton_))
-    return found
+    return frozenset(found)
 
 
 def name_terms(value: str) -> list[str]:

@@ -18,6 +18,7 @@ after decryption.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterator
@@ -94,12 +95,19 @@ def narrative_terms(value: str) -> list[str]:
     first 3 to 6 letters."""
     terms: set[str] = set()
     for word, _start, _end in words_with_spans(value or ""):
-        if not is_searchable(word):
-            continue
-        terms.add(stem_term(word))
-        for length in range(PREFIX_MIN, min(PREFIX_MAX, len(word)) + 1):
-            terms.add(f"pre:{word[:length]}")
+        if is_searchable(word):
+            terms.update(_word_terms(word))
     return sorted(terms)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """A searchable folded word's stem and prefixes; kept for the most recent words, as
+    the narratives and titles of an import repeat most of their words."""
+    return (
+        stem_term(word),
+        *(f"pre:{word[:length]}" for length in range(PREFIX_MIN, min(PREFIX_MAX, len(word)) + 1)),
+    )
 
 
 # A narrative field's blind index. Nothing finds a record through the generic lookups

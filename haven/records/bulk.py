@@ -66,7 +66,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, router, transaction
 from django.db.models import signals
 from django.utils import timezone
 
@@ -83,6 +83,7 @@ from haven.lib.inserts import (
 from haven.records import blind, history
 from haven.records.access import require_write
 from haven.records.actions import audit_entry
+from haven.records.masking import unmasked
 from haven.records.models import RecordVersion, SensitiveRecord
 from haven.records.signals import written
 
@@ -119,7 +120,8 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
         for instance in {instance.team_id: instance for instance in instances}.values():
             require_write(by, instance)
     # One transaction: the data keys found active at its start stay so to its end.
-    with get_keyring().steady(), collector_paused():
+    # Stored values are the real ones, whoever saves, as in save_record (masking).
+    with get_keyring().steady(), collector_paused(), unmasked():
         _insert(instances, by=by, redraw_codes=redraw_codes)
     return instances
 
@@ -173,7 +175,10 @@ class _FirstVersions:
         self.varying = ("uuid", "object_type", "object_uuid", "changed_fields", "snapshot")
         if sorted(names) != sorted((*self.varying, "number", "change", "changed_at", "changed_by")):
             raise TypeError(f"RecordVersion's columns changed ({names}): update _FirstVersions")
-        prepare = {field.name: value_preparer(field, connection) for field in self.fields}
+        # The connection itself, not django.db's proxy to it, which each value's
+        # preparation would otherwise look up again.
+        real = connections[router.db_for_write(RecordVersion)]
+        prepare = {field.name: value_preparer(field, real) for field in self.fields}
         self.constant = {
             "number": prepare["number"](1),
             "change": prepare["change"](RecordVersion.Change.CREATED.value),

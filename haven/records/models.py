@@ -6,6 +6,7 @@ Need-to-know lives in ``RecordQuerySet.visible_to``/``writable_by`` and in
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date, datetime
 
@@ -113,16 +114,28 @@ class SensitiveRecord(models.Model):
             super().clean_fields(exclude)
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
-        for field in self._meta.concrete_fields:
-            if not isinstance(field, models.DateField):  # DateTimeField is one too
-                continue
-            value = getattr(self, field.attname)
+        for field in _date_fields(type(self)):
+            # Read as stored, not through a descriptor of the model's (which may mask).
+            value = (
+                self.__dict__[field.attname]
+                if field.attname in self.__dict__
+                else getattr(self, field.attname)
+            )
             if isinstance(value, datetime):
                 value = value.date()
             if isinstance(value, date) and not in_bounds(value) and field.name not in errors:
                 errors[field.name] = [out_of_bounds_message()]
         if errors:
             raise ValidationError(errors)
+
+
+@functools.cache
+def _date_fields(model) -> tuple[models.Field, ...]:
+    """The date and time fields of ``model`` (a model's fields are fixed once loaded)."""
+    # DateTimeField is a DateField too.
+    return tuple(
+        field for field in model._meta.concrete_fields if isinstance(field, models.DateField)
+    )
 
 
 class RecordVersion(models.Model):

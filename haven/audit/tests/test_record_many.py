@@ -50,3 +50,42 @@ def test_entries_are_those_record_writes_chained_after_the_last(personas):
 def test_nothing_to_append_writes_nothing(db):
     assert record_many([]) == []
     assert not AuditEntry.objects.exists()
+
+
+def test_canonical_is_the_json_encoders_text():
+    """The hand-spelled canonical form of an entry is byte for byte json.dumps's, on
+    values that need escaping (quotes, controls, non-Latin, NUL's stand-in), with and
+    without the later fields, in and out of UTC."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from haven.audit.models import canonical_by_json
+
+    awkward = ["plain", 'quote " and \\ back', "line\nbreak\ttab\x01", "Магомед 🙂", "\ufffd", ""]
+    moments = [
+        datetime(2026, 12, 2, 19, 5, 1, 7, tzinfo=UTC),
+        datetime(1999, 1, 1, tzinfo=timezone(timedelta(hours=3))),
+    ]
+    checked = 0
+    for n, text in enumerate(awkward):
+        for at in moments:
+            for channel, records, actor, ip in (
+                ("", [], None, None),
+                ("cli", ["people.person:1", text], 7, "::1"),
+            ):
+                entry = AuditEntry(
+                    seq=n + 1,
+                    at=at,
+                    actor_id=actor,
+                    actor_label=text,
+                    ip=ip,
+                    channel=channel,
+                    action=f"test.{text}",
+                    object_type="people.person",
+                    object_id=text,
+                    summary=text,
+                    records=records,
+                    prev_hash="0" * 64,
+                )
+                assert entry.canonical() == canonical_by_json(entry), (text, channel)
+                checked += 1
+    assert checked == len(awkward) * len(moments) * 2
