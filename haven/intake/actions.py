@@ -160,10 +160,26 @@ def add_message(submission: Submission, *, text: str, uploads=()) -> None:
 @transaction.atomic
 def mark_spam(submission: Submission, *, by) -> None:
     """Take a submission out of the queue: its request is deleted (kept in history) and
-    its receipt opens nothing any more."""
-    submission.state = Submission.State.SPAM
-    save_record(submission, by=by)
-    delete_record(submission.request, by=by)
+    its receipt opens nothing any more. ``ValidationError`` when, read again under a lock,
+    it no longer waits (marked meanwhile, or its request joined to a case): nothing is
+    changed then."""
+    current = (
+        Submission.objects.select_for_update()
+        .select_related("request")
+        .filter(pk=submission.pk)
+        .first()
+    )
+    if (
+        current is None
+        or current.state != Submission.State.NEW
+        or current.request.deleted_at is not None
+        or current.request.case_id is not None
+    ):
+        raise ValidationError(_("This request no longer waits in the queue."))
+    current.state = Submission.State.SPAM
+    save_record(current, by=by)
+    delete_record(current.request, by=by)
+    submission.state = current.state
 
 
 @transaction.atomic

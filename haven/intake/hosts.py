@@ -48,10 +48,22 @@ def behind_onion(request) -> bool:
 
 
 def bare(status: int, text: bytes = NOT_FOUND) -> HttpResponse:
+    """A page that names nothing. It is answered before the security middleware runs,
+    so it carries the headers that middleware would add itself."""
     response = HttpResponse(text, status=status)
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "DENY"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    if settings.SECURE_HSTS_SECONDS:  # as Django's SecurityMiddleware writes it
+        value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            value += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            value += "; preload"
+        response["Strict-Transport-Security"] = value
     return response
 
 
@@ -71,6 +83,19 @@ def _is_public(path: str) -> bool:
     return True
 
 
+def _resolves(path: str) -> bool:
+    """Whether Haven answers ``path``, or the same path with a slash added (which Django
+    answers with a redirect to it)."""
+    candidates = [path] + ([path + "/"] if settings.APPEND_SLASH and not path.endswith("/") else [])
+    for candidate in candidates:
+        try:
+            resolve(candidate)
+        except Resolver404:
+            continue
+        return True
+    return False
+
+
 class IntakeHostMiddleware:
     """First in the chain: on the intake host, only the public page and its style sheet."""
 
@@ -86,9 +111,7 @@ class IntakeHostMiddleware:
         elif request.path_info.startswith("/" + settings.HAVEN_INTAKE_PATH):
             if settings.HAVEN_INTAKE_HOST and not settings.HAVEN_INTAKE_ON_MAIN_HOST:
                 raise Http404  # Haven's own "not found" page: the page lives elsewhere
-            try:
-                resolve(request.path_info)
-            except Resolver404:
+            if not _resolves(request.path_info):
                 # A mistyped address under the public page: as bare as the page itself
                 # (no cookie, no sign-in link, nothing that names Haven).
                 return bare(404)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -41,11 +43,23 @@ def queue(request):
 def spam(request, uuid):
     submission = get_submission_for_user(request.user, uuid, write=True)
     if submission.state != Submission.State.SPAM:
-        actions.mark_spam(submission, by=request.user)
-        messages.success(
-            request, _("Marked as spam: it left the queue and its receipt opens nothing.")
-        )
+        try:
+            actions.mark_spam(submission, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("Marked as spam: it left the queue and its receipt opens nothing.")
+            )
     return redirect("intake:queue")
+
+
+def _uuid_text(value: str) -> str:
+    """A ticked id in one spelling (the same UUID typed otherwise is the same choice)."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value  # not a UUID: found by nothing, so the choice is refused
 
 
 # At most a few pages of the queue at once: a flood is cleared a page at a time.
@@ -57,7 +71,8 @@ def spam_chosen(request):
     """Mark the requests ticked in the queue as spam, all of them or none: one that no
     longer waits (or was never visible) refuses the whole choice with a message, one the
     user may only read with 403."""
-    chosen = list(dict.fromkeys(request.POST.getlist("chosen")))[: MAX_CHOSEN + 1]
+    chosen = list(dict.fromkeys(_uuid_text(value) for value in request.POST.getlist("chosen")))
+    chosen = chosen[: MAX_CHOSEN + 1]
     if not chosen:
         messages.error(request, _("Tick the requests to mark as spam first."))
         return redirect("intake:queue")
@@ -67,15 +82,13 @@ def spam_chosen(request):
             _("Mark at most %(count)d requests as spam at a time.") % {"count": MAX_CHOSEN},
         )
         return redirect("intake:queue")
+    gone = _(
+        "Nothing was marked: some of the ticked requests no longer wait in the "
+        "queue. Look at the queue again and tick them anew."
+    )
     found = selectors.waiting_among(request.user, chosen)
     if len(found) != len(chosen):
-        messages.error(
-            request,
-            _(
-                "Nothing was marked: some of the ticked requests no longer wait in the "
-                "queue. Look at the queue again and tick them anew."
-            ),
-        )
+        messages.error(request, gone)
         return redirect("intake:queue")
     for submission in found:
         if not can_write(request.user, submission):
@@ -83,7 +96,11 @@ def spam_chosen(request):
                 "access.denied", actor=request.user, target=submission, summary="read-only member"
             )
             raise PermissionDenied
-    actions.mark_spam_many(found, by=request.user)
+    try:
+        actions.mark_spam_many(found, by=request.user)
+    except ValidationError:  # one was taken or marked meanwhile: none is marked
+        messages.error(request, gone)
+        return redirect("intake:queue")
     messages.success(
         request,
         ngettext(

@@ -90,7 +90,8 @@ def test_the_search_finds_a_sealed_person_for_the_member_named_only(personas, se
         response = member.post(reverse("search:search"), {"q": query})
         assert sealed.code in response.content.decode(), f"the member named misses {query!r}"
         response = reader.post(reverse("search:search"), {"q": query})
-        # Nor is the person counted: a count would say someone of that name is there.
+        # Not found, nor counted: a count would say someone of that name is there.
+        assert sealed.code not in response.content.decode(), query
         assert response.context["total"] == len(response.context["hits"]), query
 
 

@@ -157,3 +157,8 @@ def test_a_mistyped_address_under_the_page_on_the_main_host_is_as_bare(client, p
     sign_in(client, personas.member)
     assert _bare_not_found(client.get("/help/nothing-here/"))
     assert Client().get("/nothing-here/").status_code == 404  # Haven's own page elsewhere
+    bare = Client().get("/help/nothing-here/")
+    assert bare["X-Content-Type-Options"] == "nosniff"
+    assert bare["Content-Security-Policy"].startswith("default-src 'none'")
+    # A known address without its final slash is still sent to it, as everywhere.
+    assert Client().get("/help/r").status_code == 301

@@ -146,3 +146,29 @@ def test_a_read_only_member_and_an_outsider_mark_nothing(client, personas):
     answer = client.post(reverse("intake:spam_chosen"), chosen, follow=True)
     assert "Nothing was marked" in answer.content.decode()
     assert Submission.objects.get().state == Submission.State.NEW
+
+
+def test_a_request_taken_meanwhile_is_not_marked_nor_are_the_others(personas):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from haven.intake.actions import mark_spam_many
+
+    first, taken = _waiting(personas, "Cheap watches"), _waiting(personas, "They took my brother")
+    # Read as the queue read them; then a caseworker opens a case from one of them.
+    chosen = list(Submission.objects.filter(pk__in=[first.pk, taken.pk]).order_by("pk"))
+    case = cases.open_case(team=personas.team, by=personas.member, title="Brother")
+    cases.join_request_to_case(Request.objects.get(pk=taken.request_id), case, by=personas.member)
+    with pytest.raises(ValidationError):
+        mark_spam_many(chosen, by=personas.member)
+    assert set(Submission.objects.values_list("state", flat=True)) == {Submission.State.NEW}
+    assert Request.objects.get(pk=taken.request_id).case_id == case.pk
+    assert Request.objects.live().count() == 2
+
+
+def test_the_same_id_spelt_twice_is_one_choice(client, personas):
+    submission = _waiting(personas, "Cheap watches")
+    sign_in(client, personas.member)
+    spellings = [str(submission.uuid), str(submission.uuid).upper().replace("-", "")]
+    answer = client.post(reverse("intake:spam_chosen"), {"chosen": spellings}, follow=True)
+    assert "Marked 1 request as spam" in answer.content.decode()
