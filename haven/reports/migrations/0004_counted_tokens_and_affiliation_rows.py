@@ -2,7 +2,11 @@
 of birth, grounds), and the affiliation rows carry their act's columns (one row per act
 and affiliation token, or one for an act without a live involvement), so that a report
 by any dimension is one grouped scan of one table. Filled from the records that exist,
-with today's models, as reports/0003 did; on an empty database it reads nothing."""
+with today's models, as reports/0003 did; on an empty database it reads nothing.
+
+The fill runs the code of today, which writes the columns of today: a later migration
+that changes these tables must turn this fill into a no-op (as this one did to
+reports/0003's) and fill them itself, after its own schema change."""
 
 from django.db import migrations, models
 
