@@ -343,7 +343,7 @@ def generate(acts: int, rng) -> None:
 
 
 def _floor_sql(name: str, unit: str = "year"):
-    from haven.reports.counting import period_key_sql
+    from haven.reports.definition import period_key_sql
 
     first = "COALESCE(a.start_earliest, i.start_earliest)"
     last = "COALESCE(a.start_latest, i.start_latest)"

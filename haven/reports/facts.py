@@ -65,7 +65,7 @@ def _in(values: Iterable[int]) -> str:
 
 def month_sql(column: str) -> str:
     """A date as year * 12 + month - 1, in SQL."""
-    from haven.reports.counting import _month, _year
+    from haven.reports.definition import _month, _year
 
     return f"({_year(column)} * 12 + {_month(column)} - 1)"
 
