@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import connection, connections, router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.audit.context import AuditContext, Channel, audit_context, current_context
 from haven.audit.models import GENESIS_HASH, AuditEntry, canonical, seal_key, seal_of
-from haven.lib.inserts import insert_rows, plain_fields, value_preparer
+from haven.lib.inserts import insert_rows, insert_sql, plain_fields, value_preparer
 
 __all__ = [
     "AuditContext",
@@ -27,6 +28,7 @@ __all__ = [
 
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends.
 _APPEND_LOCK = 0x6861766E
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
 
 
 class AuditContextMiddleware:
@@ -64,7 +66,6 @@ def describe(target: Model) -> tuple[str, str]:
     return f"{meta.app_label}.{meta.model_name}", str(identifier)
 
 
-@transaction.atomic
 def record(
     action: str,
     *,
@@ -80,12 +81,13 @@ def record(
     given (``request`` stands for a web context of its own). ``records`` lists what
     a bulk read (an export, a report) read: one entry for all of them, not one each.
     Entries are numbered without gaps: on PostgreSQL an advisory lock serialises
-    appenders, on SQLite the IMMEDIATE transaction mode already does.
+    appenders, on SQLite the IMMEDIATE transaction mode already does. Outside a
+    transaction (a read) the entry is a transaction of its own, committed before this
+    returns.
     """
     return _append([(action, target, summary, records)], request=request, actor=actor)[0]
 
 
-@transaction.atomic
 def record_many(
     entries: Iterable[tuple[str, Model | None, str]],
     *,
@@ -112,102 +114,205 @@ def _append(items, *, request, actor) -> list[AuditEntry]:
         context = AuditContext(Channel.WEB, address=client_address(request), request=request)
     if actor is None and context is not None:
         actor = context.current_actor()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK])
-    seq, prev_hash = _head()
-    actor_label = actor.email if actor is not None else ""
-    if actor is None and context is not None and context.submitter:
-        actor_label = context.submitter
-    ip = context.address if context is not None else None
-    channel = context.channel if context is not None else ""
-    key = seal_key()
-    entries, rows = [], []
-    actor_id = actor.pk if actor is not None else None
-    fields = plain_fields(AuditEntry)
     writer = connections[router.db_for_write(AuditEntry)]
-    prepare = {field.attname: value_preparer(field, writer) for field in fields}
-    # One time for the batch: its entries are written, and committed, together.
-    at = timezone.now()
-    prepared_at, no_records = prepare["at"](at), prepare["records"]([])
-    prepare["at"] = lambda value, general=prepare["at"]: (
-        prepared_at if value is at else general(value)
-    )
-    prepare["records"] = lambda value, general=prepare["records"]: (
-        general(value) if value else no_records
-    )
-    steps = [(field.attname, prepare[field.attname]) for field in fields]
-    sealing = hmac.new(key, digestmod=hashlib.sha256)
-    for action, target, summary, records in items:
-        object_type, object_id = describe(target) if target is not None else ("", "")
-        # A summary may quote what a request sent (a refused id, a path); PostgreSQL's
-        # text cannot hold NUL, and the entry must be written all the same.
-        summary = summary[:300].replace("\x00", "\ufffd")
-        listed = [":".join(describe(item)) for item in records]
-        entry_hash = hashlib.sha256(
-            canonical(
-                seq=seq,
-                at=at,
-                actor_id=actor_id,
-                actor_label=actor_label,
-                ip=ip,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                summary=summary,
-                prev_hash=prev_hash,
-                channel=channel,
-                records=listed,
+    chain = _Chain(items, actor, context, writer)
+    if len(items) == 1 and _alone_on_postgresql(writer):
+        return _append_alone(chain, writer)
+    with transaction.atomic(using=writer.alias):
+        if writer.vendor == "postgresql":
+            with writer.cursor() as cursor:
+                head = _locked_head(cursor)
+        else:
+            head = _head(writer)
+        entries, rows = chain.link(*head)
+        # Every read of a record writes one entry: as one prepared INSERT, without a
+        # model save's machinery (no signal listens to entries; nothing reads their ids).
+        insert_rows(AuditEntry, chain.fields, rows)
+    return chain.saved(entries)
+
+
+def _alone_on_postgresql(writer) -> bool:
+    """Whether an entry would be a transaction of its own on PostgreSQL, with the
+    statements bound on the client (Django's default), so that several can go in one
+    message: a read's entry, written outside any change."""
+    if writer.vendor != "postgresql" or writer.in_atomic_block or not writer.get_autocommit():
+        return False
+    import psycopg
+
+    return issubclass(writer.connection.cursor_factory, psycopg.ClientCursor)
+
+
+def _append_alone(chain: _Chain, writer) -> list[AuditEntry]:
+    """The entry as a transaction of its own, in two round trips to the server instead
+    of five: ``BEGIN``, the append lock and the chain's head in one message, then the
+    ``INSERT`` and ``COMMIT`` in another. The same statements as the general path, in
+    the same transaction, and ``COMMIT`` waits for its write-ahead log to reach the disk
+    as every commit does: the entry is durable before the read is answered.
+
+    Each statement of a message still takes its own snapshot (READ COMMITTED, named so
+    that the server's default cannot change it), so the head is read after the lock is
+    held and sees the entry its last holder committed: two appenders never take one
+    number. Any failure rolls the transaction back before it is raised."""
+    with writer.cursor() as cursor:
+        try:
+            cursor.execute(
+                f"BEGIN ISOLATION LEVEL READ COMMITTED; {_LOCK_SQL}; {_head_sql(writer)}",
+                [_APPEND_LOCK],
             )
-        ).hexdigest()
-        # Positional, in the order of AuditEntry's fields: Django's quick way to make an
-        # instance, which counts when a batch of new records appends thousands.
-        entry = AuditEntry(
-            None,  # id
-            seq,
-            at,
-            actor_id,
-            actor_label,
-            ip,
-            channel,
-            action,
-            object_type,
-            object_id,
-            summary,
-            listed,
-            prev_hash,
-            entry_hash,
-            "",  # seal, below
-        )
-        seal = sealing.copy()  # seal_of(entry_hash, key), keyed once for the batch
-        seal.update(entry_hash.encode())
-        entry.seal = seal.hexdigest()
-        if actor is not None:
-            entry.actor = actor  # the instance, as record() callers read it back
-        entries.append(entry)
-        # The row as insert_plain would prepare it from the entry, without its per-field
-        # pre_save (no field of an entry changes its value on saving).
-        values = entry.__dict__
-        row = [step(values[name]) for name, step in steps]
-        rows.append(row)
-        seq, prev_hash = seq + 1, entry_hash
-    # Every read of a record writes one entry: as one prepared INSERT, without a model
-    # save's machinery (no signal listens to audit entries; nothing reads their ids).
-    insert_rows(AuditEntry, fields, rows)
-    for entry in entries:
-        entry._state.adding = False
-        entry._state.db = writer.alias
-    return entries
+            cursor.nextset()  # the lock's result
+            cursor.nextset()  # the head's
+            entries, rows = chain.link(*_next_after(cursor.fetchone()))
+            cursor.execute(f"{insert_sql(AuditEntry, chain.fields, writer)}; COMMIT", rows[0])
+        except BaseException:
+            _roll_back(writer, cursor)
+            raise
+    return chain.saved(entries)
 
 
-def _head() -> tuple[int, str]:
+def _roll_back(writer, cursor) -> None:
+    """End the transaction an interrupted ``_append_alone`` left open (if any)."""
+    import psycopg
+
+    raw, idle = writer.connection, psycopg.pq.TransactionStatus.IDLE
+    if raw is None or raw.closed or raw.info.transaction_status == idle:
+        return
+    # A connection that broke meanwhile cannot roll back: Django closes it at the
+    # request's end, and the server rolls back what it had left open.
+    with contextlib.suppress(Exception):
+        cursor.execute("ROLLBACK")
+
+
+def _locked_head(cursor) -> tuple[int, str]:
+    """Take the append lock (held to the end of the transaction), then read the chain's
+    head: in one message where statements are bound on the client (each statement of
+    it takes its own snapshot, so the head is read after the lock is held)."""
+    import psycopg
+
+    if isinstance(cursor.cursor, psycopg.ClientCursor):
+        cursor.execute(f"{_LOCK_SQL}; {_head_sql(cursor.db)}", [_APPEND_LOCK])
+        cursor.nextset()
+    else:
+        cursor.execute(_LOCK_SQL, [_APPEND_LOCK])
+        cursor.execute(_head_sql(cursor.db))
+    return _next_after(cursor.fetchone())
+
+
+def _head(writer) -> tuple[int, str]:
     """The number and hash the next entry follows (read under the append lock): in plain
     SQL, as it is asked once per entry written, that is once per record read."""
-    table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1")  # noqa: S608 (a name, not a value)
-        last = cursor.fetchone()
+    with writer.cursor() as cursor:
+        cursor.execute(_head_sql(writer))
+        return _next_after(cursor.fetchone())
+
+
+def _head_sql(writer) -> str:
+    table = writer.ops.quote_name(AuditEntry._meta.db_table)
+    return f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1"  # noqa: S608 (a name, not a value)
+
+
+def _next_after(last) -> tuple[int, str]:
     return (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+
+
+class _Chain:
+    """The entries of one append, made once the chain's head is known."""
+
+    def __init__(self, items, actor, context, writer):
+        self.items, self.actor, self.writer = items, actor, writer
+        self.actor_label = actor.email if actor is not None else ""
+        if actor is None and context is not None and context.submitter:
+            self.actor_label = context.submitter
+        self.ip = context.address if context is not None else None
+        self.channel = context.channel if context is not None else ""
+        self.key = seal_key()  # before any lock: it may have to be read the first time
+        self.fields, self.steps = _insert_steps(writer)
+
+    def link(self, seq: int, prev_hash: str) -> tuple[list[AuditEntry], list[list]]:
+        """The entries chained after ``(seq, prev_hash)``, and their rows to insert."""
+        actor, actor_label, ip, channel = self.actor, self.actor_label, self.ip, self.channel
+        actor_id = actor.pk if actor is not None else None
+        # One time for the batch: its entries are written, and committed, together.
+        at = timezone.now()
+        prepare = dict(self.steps)
+        prepared_at, no_records = prepare["at"](at), prepare["records"]([])
+        prepare["at"] = lambda value, general=prepare["at"]: (
+            prepared_at if value is at else general(value)
+        )
+        prepare["records"] = lambda value, general=prepare["records"]: (
+            general(value) if value else no_records
+        )
+        steps = list(prepare.items())
+        entries, rows = [], []
+        sealing = hmac.new(self.key, digestmod=hashlib.sha256)
+        for action, target, summary, records in self.items:
+            object_type, object_id = describe(target) if target is not None else ("", "")
+            # A summary may quote what a request sent (a refused id, a path); PostgreSQL's
+            # text cannot hold NUL, and the entry must be written all the same.
+            summary = summary[:300].replace("\x00", "\ufffd")
+            listed = [":".join(describe(item)) for item in records]
+            entry_hash = hashlib.sha256(
+                canonical(
+                    seq=seq,
+                    at=at,
+                    actor_id=actor_id,
+                    actor_label=actor_label,
+                    ip=ip,
+                    action=action,
+                    object_type=object_type,
+                    object_id=object_id,
+                    summary=summary,
+                    prev_hash=prev_hash,
+                    channel=channel,
+                    records=listed,
+                )
+            ).hexdigest()
+            seal = sealing.copy()  # seal_of(entry_hash, key), keyed once for the batch
+            seal.update(entry_hash.encode())
+            # Positional, in the order of AuditEntry's fields: Django's quick way to make
+            # an instance, which counts when a batch of new records appends thousands.
+            entry = AuditEntry(
+                None,  # id
+                seq,
+                at,
+                actor_id,
+                actor_label,
+                ip,
+                channel,
+                action,
+                object_type,
+                object_id,
+                summary,
+                listed,
+                prev_hash,
+                entry_hash,
+                seal.hexdigest(),
+            )
+            if actor is not None:
+                entry.actor = actor  # the instance, as record() callers read it back
+            entries.append(entry)
+            # The row as insert_plain would prepare it from the entry, without its
+            # per-field pre_save (no field of an entry changes its value on saving).
+            values = entry.__dict__
+            rows.append([step(values[name]) for name, step in steps])
+            seq, prev_hash = seq + 1, entry_hash
+        return entries, rows
+
+    def saved(self, entries: list[AuditEntry]) -> list[AuditEntry]:
+        for entry in entries:
+            entry._state.adding = False
+            entry._state.db = self.writer.alias
+        return entries
+
+
+def _insert_steps(writer) -> tuple[list, dict]:
+    """AuditEntry's columns and each one's preparation for ``writer``, made once per
+    connection (a connection serves one thread: the preparers keep a little state)."""
+    steps = getattr(writer, "_haven_audit_steps", None)
+    if steps is None:
+        fields = plain_fields(AuditEntry)
+        steps = fields, {field.attname: value_preparer(field, writer) for field in fields}
+        writer._haven_audit_steps = steps
+    return steps
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ NONCE_BYTES = 12
 _HEADER = struct.Struct(">BI")
 HEADER_BYTES = _HEADER.size
 MIN_SEALED_BYTES = HEADER_BYTES + NONCE_BYTES + 16
+_BODY = HEADER_BYTES + NONCE_BYTES  # where the ciphertext starts
 
 # argon2id cost for a passphrase-derived key: about a quarter second on the
 # 2-core machines Haven is sized for, paid once per process start.
@@ -67,16 +68,18 @@ def open_sealed(
     key_for: Callable[[int], bytes | AESGCM], sealed: bytes, associated: bytes
 ) -> bytes:
     """Decrypt ``sealed``; ``key_for(key_id)`` returns the data key it names (or its AESGCM)."""
-    key_id = sealed_key_id(sealed)
-    header, nonce, body = (
-        sealed[:HEADER_BYTES],
-        sealed[HEADER_BYTES : HEADER_BYTES + NONCE_BYTES],
-        sealed[HEADER_BYTES + NONCE_BYTES :],
-    )
+    # sealed_key_id's checks, spelled out here: a page of records opens hundreds of values.
+    if len(sealed) < MIN_SEALED_BYTES:
+        raise DecryptionError("the encrypted value is truncated")
+    version, key_id = _HEADER.unpack_from(sealed)
+    if version != VERSION:
+        raise DecryptionError(f"unknown encryption format version {version}")
     key = key_for(key_id)
     cipher = key if isinstance(key, AESGCM) else AESGCM(key)
     try:
-        return cipher.decrypt(nonce, body, header + associated)
+        return cipher.decrypt(
+            sealed[HEADER_BYTES:_BODY], sealed[_BODY:], sealed[:HEADER_BYTES] + associated
+        )
     except InvalidTag:
         raise DecryptionError(
             "the encrypted value was altered, truncated or belongs to another record"

@@ -93,7 +93,7 @@ def prepared_values(model, fields: list, connection) -> Callable[[Any], tuple]:
     return row
 
 
-def _insert_sql(model, fields: list, connection) -> str:
+def insert_sql(model, fields: list, connection) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
@@ -105,7 +105,7 @@ def insert_rows(model, fields: list, rows: list[tuple], *, batch_size: int = BAT
     if not rows:
         return
     connection = connections[router.db_for_write(model)]
-    sql = _insert_sql(model, fields, connection)
+    sql = insert_sql(model, fields, connection)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             cursor.executemany(sql, rows[start : start + batch_size])

@@ -21,8 +21,16 @@ from haven.accounts.models import writable_teams
 from haven.api.authentication import enter_api_context
 from haven.api.problems import PreconditionFailed, PreconditionRequired
 from haven.audit.actions import record
+from haven.keys.fields import open_all
 from haven.records.access import get_for_user, get_part_for_user
 from haven.records.models import RecordVersion
+
+
+def shown_names(serializer) -> set[str]:
+    """The attributes a serializer reads of its instance (its fields' names and sources)."""
+    return {name for name in serializer.fields} | {
+        field.source.split(".")[0] for field in serializer.fields.values()
+    }
 
 
 def version_of(instance) -> int:
@@ -174,7 +182,9 @@ class RecordViewSet(ApiMixin, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         record(f"{self.label()}.read", summary=f"API list: {len(page)}", records=page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        shown = self.get_serializer(page, many=True)
+        open_all(page, shown_names(shown.child))
+        return self.get_paginated_response(shown.data)
 
     def get_object(self):
         return get_for_user(self.model, self.request.user, self.kwargs["id"])

@@ -102,3 +102,30 @@ def test_the_record_check_lists_every_damaged_value(personas, damaged, capsys):
     update_person(Person.objects.get(pk=person.pk), by=personas.member, name="Ибрагим")
     call_command("records", "verify")
     assert "no damaged value" in capsys.readouterr().out
+
+
+def test_opening_a_page_together_opens_what_reading_would_and_contains_damage(personas, damaged):
+    """``open_all`` (an API list page's values opened before they are shown) gives each
+    instance the values reading them would give, leaves fields it was not asked for
+    sealed, and keeps a damaged value as damaged, audited once."""
+    person, other = damaged
+    page = list(Person.objects.filter(pk__in=[person.pk, other.pk]).order_by("pk"))
+    expected = [
+        (p.name, p.notes)
+        for p in Person.objects.filter(pk__in=[person.pk, other.pk]).order_by("pk")
+    ]
+
+    def sealed(instance):
+        return {name for name, value in instance.__dict__.items() if type(value) is fields.Sealed}
+
+    before = [sealed(instance) for instance in page]
+    assert all("name" in names and len(names) > 1 for names in before)
+
+    fields.open_all(page, {"name"})
+
+    assert [sealed(instance) for instance in page] == [names - {"name"} for names in before]
+    assert [(p.name, p.notes) for p in page] == expected
+    damaged_one = next(p for p in page if p.pk == person.pk)
+    assert isinstance(damaged_one.__dict__["name"], fields.Damaged)
+    assert str(damaged_one.name) == "[damaged value]"
+    assert AuditEntry.objects.filter(action="record.damaged").count() == 1
