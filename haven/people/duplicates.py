@@ -199,8 +199,10 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         relatives[person_id].add(other_id)
         relatives[other_id].add(person_id)
     found = []
-    # Each name is parsed once, and each pair of names scored once: namesakes are common.
+    # Each name is parsed once, each pair of words compared once and each pair of names
+    # scored once: words and whole names recur (namesakes, families, common given names).
     parse = Parser()
+    words = _WordPairs()
     forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
     parsed = {names: [parse(form) for form in names] for names in set(forms.values())}
     scored: dict[tuple, float] = {}
@@ -217,8 +219,19 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     def differ(one: tuple, other: tuple) -> bool:
         key = (one, other) if one <= other else (other, one)
         if key not in differing:
-            differing[key] = _words_differ(parsed[key[0]], parsed[key[1]])
+            differing[key] = _words_differ(parsed[key[0]], parsed[key[1]], words.alike)
         return differing[key]
+
+    def names_score(one: tuple, other: tuple) -> float:
+        key = (one, other) if one <= other else (other, one)
+        if key not in scored:
+            first, second = parsed[key[0]], parsed[key[1]]
+            # Both ways round: "Davis" matches "John Davis" fully, but not the other way.
+            scored[key] = (
+                max((score_parsed(form, second, parse.similarity) for form in first), default=0.0)
+                + max((score_parsed(form, first, parse.similarity) for form in second), default=0.0)
+            ) / 2
+        return scored[key]
 
     places = {p.pk: _places(p) for p in people}
     # Pairs proposed on their names alone, by person: a name that fits two people who
@@ -231,61 +244,41 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         a, b = by_pk[pa], by_pk[pb]
         if a.kind != b.kind:
             continue
-        key = (forms[pa], forms[pb]) if forms[pa] <= forms[pb] else (forms[pb], forms[pa])
-        if key not in scored:
-            one, other = parsed[key[0]], parsed[key[1]]
-            # Both ways round: "Davis" matches "John Davis" fully, but not the other way.
-            scored[key] = (
-                max((score_parsed(form, other) for form in one), default=0.0)
-                + max((score_parsed(form, one) for form in other), default=0.0)
-            ) / 2
-        names = scored[key]
-        value, reasons = names, []
-        if names >= 0.8:
-            reasons.append(_name_reason(forms[pa], forms[pb], parsed, names))
-        evidence = agreed = False
-        if shared["contact"]:
-            value += 0.25
-            evidence = True
-            reasons.append(_("share a contact"))
+        contact = bool(shared["contact"])
         births = _births(a.birth_date, b.birth_date)
-        if births == "day":
-            # Agreement, not evidence that two surnames are one: namesakes share a day too.
-            value += 0.2
-            agreed = True
-            reasons.append(_("same birth date %(date)s") % {"date": a.birth_date.label()})
-        elif births == "year":
-            value += 0.1
-            agreed = True
-            reasons.append(_("same birth year %(year)s") % {"year": a.birth_date.year})
-        elif births == "typo":
-            reasons.append(_("birth dates one digit apart (a typo?)"))
-        elif births == "near":
-            value -= 0.1
-            reasons.append(_("birth dates two digits apart"))
-        elif births == "different":
-            value -= 0.3
-            reasons.append(_("different birth years"))
-        common = (relatives[a.pk] & relatives[b.pk]) - {a.pk, b.pk}
+        common = (relatives[pa] & relatives[pb]) - {pa, pb} if pa in relatives else None
+        # The names score 1 at most, and a place adds nothing to the score: a pair that
+        # cannot reach min_score even so is left before its names are compared.
+        if 1.0 + _bonus(contact, births, common) < min_score - 1e-9:
+            continue
+        names = names_score(forms[pa], forms[pb])
+        value = names
+        if contact:
+            value += 0.25
+        value += _BIRTHS[births]
         if common:
             value += 0.1
-            evidence = True
-            codes = ", ".join(sorted(by_pk[c].code for c in common if c in by_pk))
-            reasons.append(_("related to the same people: %(codes)s") % {"codes": codes})
-        if _same_place(places[pa], places[pb]):
-            evidence = True
+        if value < min_score:
+            continue
+        same_place = _same_place(places[pa], places[pb])
+        evidence = contact or bool(common) or same_place
+        differs = differ(forms[pa], forms[pb])
+        if differs and (not evidence or family(forms[pa], forms[pb])):
+            continue
+        reasons = []
+        if names >= 0.8:
+            reasons.append(_name_reason(forms[pa], forms[pb], parsed, names))
+        reasons += _reasons(a, b, contact, births, common, by_pk)
+        if same_place:
             reasons.append(_("lived in the same place"))
-        if differ(forms[pa], forms[pb]):
-            if not evidence or family(forms[pa], forms[pb]):
-                continue
+        if differs:
             reasons.append(_("each name has a word the other lacks (another surname?)"))
-        if value >= min_score:
-            found.append(Candidate(a, b, round(min(value, 1.0), 2), reasons))
-            partners[pa].append(pb)
-            partners[pb].append(pa)
-            if not (evidence or agreed):
-                on_name_alone[pa].append(pb)
-                on_name_alone[pb].append(pa)
+        found.append(Candidate(a, b, round(min(value, 1.0), 2), reasons))
+        partners[pa].append(pb)
+        partners[pb].append(pa)
+        if not (evidence or births in ("day", "year")):
+            on_name_alone[pa].append(pb)
+            on_name_alone[pb].append(pa)
     # Only partners the name fits count: Павлова Юлия, paired with her brother Мовсар
     # Павлов on the family's phone despite the names, is not ambiguous for it.
     fitting = {
@@ -312,7 +305,38 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     return found
 
 
-def _words_differ(forms_a: list, forms_b: list) -> bool:
+# What the agreement of two birth dates (``_births``) adds to a pair's score.
+_BIRTHS = {"day": 0.2, "year": 0.1, "typo": 0.0, "near": -0.1, "different": -0.3, None: 0.0}
+
+
+def _bonus(contact: bool, births: str | None, common) -> float:
+    """What a pair's evidence other than names adds to its score."""
+    return (0.25 if contact else 0.0) + _BIRTHS[births] + (0.1 if common else 0.0)
+
+
+def _reasons(a, b, contact: bool, births: str | None, common, by_pk: dict) -> list[str]:
+    """Why a proposed pair's evidence other than names and places counts."""
+    reasons = []
+    if contact:
+        reasons.append(_("share a contact"))
+    if births == "day":
+        # Agreement, not evidence that two surnames are one: namesakes share a day too.
+        reasons.append(_("same birth date %(date)s") % {"date": a.birth_date.label()})
+    elif births == "year":
+        reasons.append(_("same birth year %(year)s") % {"year": a.birth_date.year})
+    elif births == "typo":
+        reasons.append(_("birth dates one digit apart (a typo?)"))
+    elif births == "near":
+        reasons.append(_("birth dates two digits apart"))
+    elif births == "different":
+        reasons.append(_("different birth years"))
+    if common:
+        codes = ", ".join(sorted(by_pk[c].code for c in common if c in by_pk))
+        reasons.append(_("related to the same people: %(codes)s") % {"codes": codes})
+    return reasons
+
+
+def _words_differ(forms_a: list, forms_b: list, alike=None) -> bool:
     """True when, however the name forms are paired, each has a word left over once the
     words are matched one to one (alike across scripts, or one edit apart).
 
@@ -321,7 +345,7 @@ def _words_differ(forms_a: list, forms_b: list) -> bool:
     Petrov) are no conflict.
     """
     pairs = [(a, b) for a, b in product(forms_a, forms_b) if a and b]
-    return bool(pairs) and all(_matched(a, b) < min(len(a), len(b)) for a, b in pairs)
+    return bool(pairs) and all(_matched(a, b, alike) < min(len(a), len(b)) for a, b in pairs)
 
 
 def _family(forms_a: tuple, forms_b: tuple, parse) -> bool:
@@ -368,30 +392,16 @@ def _shortened(one: str, other: str) -> bool:
     return 3 <= len(short) <= 4 < len(long) and long.startswith(short)
 
 
-def _matched(form: tuple, other: tuple) -> int:
+def _matched(form: tuple, other: tuple, alike=None) -> int:
     """How many words of ``form`` can be matched each with a different word of ``other``
-    (a maximum matching, by augmenting paths: names have a handful of words). A
-    patronymic matches only a patronymic: Alekseevna is not the surname Alekseeva."""
-    alike = [
-        [
-            j
-            for j, (other_readings, other_typed) in enumerate(other)
-            if _is_patronymic(readings) == _is_patronymic(other_readings)
-            and (
-                any(
-                    OSA.distance(reading, other_reading, score_cutoff=1) <= 1
-                    for reading in readings
-                    for other_reading in other_readings
-                )
-                or _shortened(typed, other_typed)
-            )
-        ]
-        for readings, typed in form
-    ]
+    (a maximum matching, by augmenting paths: names have a handful of words); ``alike``
+    says whether two words may match (``_words_alike``, or a ``_WordPairs``' cached one)."""
+    alike = alike or _words_alike
+    edges = [[j for j, other_word in enumerate(other) if alike(word, other_word)] for word in form]
     partner: dict[int, int] = {}
 
     def assign(i: int, seen: set[int]) -> bool:
-        for j in alike[i]:
+        for j in edges[i]:
             if j not in seen:
                 seen.add(j)
                 if j not in partner or assign(partner[j], seen):
@@ -400,6 +410,36 @@ def _matched(form: tuple, other: tuple) -> int:
         return False
 
     return sum(assign(i, set()) for i in range(len(form)))
+
+
+def _words_alike(word: tuple, other: tuple) -> bool:
+    """Whether two parsed words may be one word of a name: alike across scripts, one edit
+    apart, or one the short form of the other. A patronymic matches only a patronymic:
+    Alekseevna is not the surname Alekseeva."""
+    (readings, typed), (other_readings, other_typed) = word, other
+    return _is_patronymic(readings) == _is_patronymic(other_readings) and (
+        any(
+            OSA.distance(reading, other_reading, score_cutoff=1) <= 1
+            for reading in readings
+            for other_reading in other_readings
+        )
+        or _shortened(typed, other_typed)
+    )
+
+
+class _WordPairs:
+    """``_words_alike`` worked out once per pair of words for one run: a word's letters as
+    typed say what its readings are (``Parser.similarity`` keys its cache the same way)."""
+
+    def __init__(self) -> None:
+        self._alike: dict[tuple[str, str], bool] = {}
+
+    def alike(self, word: tuple, other: tuple) -> bool:
+        key = (word[1], other[1])
+        found = self._alike.get(key)
+        if found is None:
+            found = self._alike[key] = _words_alike(word, other)
+        return found
 
 
 def _births(one, other) -> str | None:
