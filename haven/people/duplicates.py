@@ -27,9 +27,9 @@ year is known. A short form of a given name (Rob, Alex) is no other name.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from itertools import combinations, product
+from itertools import chain, combinations, product
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -64,10 +64,14 @@ def name_forms(person) -> list[str]:
 
 
 class _Keys:
-    """Blocking keys of people's names, each distinct word worked out once per run."""
+    """Blocking keys of people's names, as small integers: each distinct word and each
+    distinct set of name forms worked out once per run (namesakes and families repeat
+    them), each key string numbered once."""
 
     def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
         self._words: dict[str, tuple[frozenset, frozenset]] = {}
+        self._people: dict[tuple, tuple[frozenset, frozenset, frozenset]] = {}
 
     def word(self, word: str) -> tuple[frozenset, frozenset]:
         """(exact keys, one-edit keys) of one word: its skeleton readings (``sk:``) and
@@ -75,26 +79,38 @@ class _Keys:
         if word not in self._words:
             terms = name_terms(word)
             self._words[word] = (
-                frozenset(t for t in terms if t.startswith("sk:")),
-                frozenset(t for t in terms if t.startswith("sd:")),
+                frozenset(self._number(t) for t in terms if t.startswith("sk:")),
+                frozenset(self._number(t) for t in terms if t.startswith("sd:")),
             )
         return self._words[word]
 
-    def person(self, person) -> tuple[set, set]:
-        """The person's pair keys and word keys.
+    def _number(self, term: str) -> int:
+        return self._numbers.setdefault(term, len(self._numbers))
+
+    def person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
+        """The pair keys, word keys and every key of a person's name forms.
 
         A pair key stands for two different words of the names: both spelt alike up to
         transliteration, or one of them within one edit. Pairs of words keep the groups
         small where single words would not (a team may have hundreds of Tagirovs, but
         few Salman Tagirovs). Word keys (a word spelt alike or within one edit) are for
-        pairing with a person whose name has one word only.
+        pairing with a person whose name has one word only. Every key: the keys of each
+        word of the names, as written, for pairing on one word and the day of birth.
         """
+        found = self._people.get(forms)
+        if found is None:
+            found = self._people[forms] = self._person(forms)
+        return found
+
+    def _person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
         # One entry per word, whatever the script or spelling: Юсуп and Yusuf (one edit
         # apart) are one word of the name, not two.
         words: list[tuple[set, set]] = []
-        for form in name_forms(person):
+        every: set[int] = set()
+        for form in forms:
             for word in tokens(form or ""):
                 exact, fuzzy = self.word(word)
+                every |= exact | fuzzy
                 if not exact:
                     continue
                 for known_exact, known_fuzzy in words:
@@ -104,25 +120,19 @@ class _Keys:
                         break
                 else:
                     words.append((set(exact), set(fuzzy)))
+        # A pair of keys as one number: the smaller in the high bits.
         pair_keys = set()
         for (exact_a, fuzzy_a), (exact_b, fuzzy_b) in combinations(words, 2):
             for a in exact_a:
-                pair_keys.update((min(a, b), max(a, b)) for b in exact_b | fuzzy_b)
+                pair_keys.update(
+                    (a << 32 | b) if a < b else (b << 32 | a) for b in exact_b | fuzzy_b
+                )
             for b in exact_b:
-                pair_keys.update((min(a, b), max(a, b)) for a in fuzzy_a)
+                pair_keys.update((a << 32 | b) if a < b else (b << 32 | a) for a in fuzzy_a)
         word_keys = set()
         for exact, fuzzy in words:
             word_keys |= exact | fuzzy
-        return pair_keys, word_keys
-
-    def every(self, person) -> set:
-        """The keys of every word of the person's names, spelt alike or one edit apart."""
-        found: set = set()
-        for form in name_forms(person):
-            for word in tokens(form or ""):
-                exact, fuzzy = self.word(word)
-                found |= exact | fuzzy
-        return found
+        return frozenset(pair_keys), frozenset(word_keys), frozenset(every)
 
 
 def _full_date(person) -> str | None:
@@ -145,46 +155,66 @@ def candidate_pairs(people) -> dict[tuple, dict]:
     The keys are the blind index's (``haven.lib.names``), computed here in memory from
     the names that are decrypted for scoring anyway, never stored in clear.
     """
-    people = list(people)
-    groups: dict[tuple, list] = defaultdict(list)
+    teams: dict[int, list] = defaultdict(list)
+    for person in people:
+        teams[person.team_id].append(person)
     keys = _Keys()
-    word_keys: dict[int, set] = {}
+    on_names: set[tuple[int, int]] = set()
+    on_contacts: Counter[tuple[int, int]] = Counter()
+    for members in teams.values():
+        _block(members, keys, on_names, on_contacts)
+    return {
+        pair: {"name": pair in on_names, "contact": on_contacts[pair]}
+        for pair in sorted(on_names | on_contacts.keys())
+    }
+
+
+def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter) -> None:
+    """Add the candidate pairs of one team's people to ``on_names`` and ``on_contacts``
+    (the number of contact keys each pair shares)."""
+    names: dict[int, list] = defaultdict(list)
+    born_on: dict[tuple, list] = defaultdict(list)
+    contacts: dict[str, list] = defaultdict(list)
+    word_keys: dict[int, frozenset] = {}
     single: set[int] = set()
     for person in people:
-        pair_keys, word_keys[person.pk] = keys.person(person)
-        if not pair_keys and word_keys[person.pk]:
-            single.add(person.pk)
+        pk = person.pk
+        pair_keys, word_keys[pk], every = keys.person(tuple(name_forms(person)))
+        if not pair_keys and word_keys[pk]:
+            single.add(pk)
         for key in pair_keys:
-            groups[(person.team_id, "name", key)].append(person.pk)
+            names[key].append(pk)
         born = _full_date(person)
         if born:
             # One word of the name and the day of birth: a given name written as a
             # nickname (Rob, Robert) or a surname changed leaves one word to meet on.
-            for key in keys.every(person):
-                groups[(person.team_id, "born", (key, born))].append(person.pk)
+            for key in every:
+                born_on[(key, born)].append(pk)
         for contact in person.contacts or []:
             for key in contact_terms(contact.get("value", "")):
-                groups[(person.team_id, "contact", key)].append(person.pk)
+                contacts[key].append(pk)
     # Word keys only where a one-word name carries them: others pair on two words.
-    team_of = {person.pk: person.team_id for person in people}
-    wanted = {(team_of[pk], key) for pk in single for key in word_keys[pk]}
+    wanted = set().union(*(word_keys[pk] for pk in single))
+    words: dict[int, list] = defaultdict(list)
     for pk, found in word_keys.items():
-        for key in found:
-            if (team_of[pk], key) in wanted:
-                groups[(team_of[pk], "word", key)].append(pk)
-    pairs: dict[tuple, dict] = {}
-    for (_team, kind, _key), members in groups.items():
-        if len(members) < 2 or len(members) > COMMON:
-            continue
-        for pa, pb in combinations(sorted(set(members)), 2):
-            if kind == "word" and pa not in single and pb not in single:
-                continue
-            pair = pairs.setdefault((pa, pb), {"name": False, "contact": 0})
-            if kind == "contact":
-                pair["contact"] += 1
-            else:
-                pair["name"] = True
-    return pairs
+        for key in found & wanted:
+            words[key].append(pk)
+    # Many keys stand for one group of people (a word's one-edit keys, the readings of
+    # one skeleton): each group is paired once.
+    groups = {
+        tuple(sorted(members))
+        for members in chain(names.values(), born_on.values())
+        if 1 < len(members) <= COMMON
+    }
+    for members in groups:
+        on_names.update(combinations(members, 2))
+    for members in {tuple(sorted(m)) for m in words.values() if 1 < len(m) <= COMMON}:
+        on_names.update(
+            (pa, pb) for pa, pb in combinations(members, 2) if pa in single or pb in single
+        )
+    for members in contacts.values():
+        if 1 < len(members) <= COMMON:
+            on_contacts.update(combinations(sorted(set(members)), 2))
 
 
 def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
