@@ -27,6 +27,7 @@ year is known. A short form of a given name (Rob, Alex) is no other name.
 from __future__ import annotations
 
 import functools
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import chain, combinations, product
@@ -147,13 +148,17 @@ def _to_the_day(born) -> bool:
     return bool(born and born.day and not born.estimated and (born.month, born.day) != (1, 1))
 
 
-def candidate_pairs(people) -> dict[tuple, dict]:
+def candidate_pairs(people, sorts: dict | None = None) -> dict[tuple[int, int], int]:
     """Pairs of people of one team that share a contact, or whose names agree on two
     different words (a shared first name or surname alone is not enough), or, for a
-    name of one word, on that word.
+    name of one word, on that word: (lower pk, higher pk) -> how many contact keys the
+    two share (0: they meet on their names only).
 
     The keys are the blind index's (``haven.lib.names``), computed here in memory from
     the names that are decrypted for scoring anyway, never stored in clear.
+
+    ``sorts`` (pk -> ``_Sort``): pairs that meet on their names only are left out when
+    their sorts say they cannot be proposed (see ``_close_pairs``).
     """
     teams: dict[int, list] = defaultdict(list)
     for person in people:
@@ -162,14 +167,13 @@ def candidate_pairs(people) -> dict[tuple, dict]:
     on_names: set[tuple[int, int]] = set()
     on_contacts: Counter[tuple[int, int]] = Counter()
     for members in teams.values():
-        _block(members, keys, on_names, on_contacts)
-    return {
-        pair: {"name": pair in on_names, "contact": on_contacts[pair]}
-        for pair in sorted(on_names | on_contacts.keys())
-    }
+        _block(members, keys, on_names, on_contacts, sorts)
+    pairs = dict.fromkeys(on_names, 0)
+    pairs.update(on_contacts)
+    return pairs
 
 
-def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter) -> None:
+def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts) -> None:
     """Add the candidate pairs of one team's people to ``on_names`` and ``on_contacts``
     (the number of contact keys each pair shares)."""
     names: dict[int, list] = defaultdict(list)
@@ -177,7 +181,8 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter) -> No
     contacts: dict[str, list] = defaultdict(list)
     word_keys: dict[int, frozenset] = {}
     single: set[int] = set()
-    for person in people:
+    # In the order of their pks, so that each group's members come sorted.
+    for person in sorted(people, key=lambda person: person.pk):
         pk = person.pk
         pair_keys, word_keys[pk], every = keys.person(tuple(name_forms(person)))
         if not pair_keys and word_keys[pk]:
@@ -202,30 +207,78 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter) -> No
     # Many keys stand for one group of people (a word's one-edit keys, the readings of
     # one skeleton): each group is paired once.
     groups = {
-        tuple(sorted(members))
+        tuple(members)
         for members in chain(names.values(), born_on.values())
         if 1 < len(members) <= COMMON
     }
     for members in groups:
-        on_names.update(combinations(members, 2))
-    for members in {tuple(sorted(m)) for m in words.values() if 1 < len(m) <= COMMON}:
+        on_names.update(_close_pairs(members, sorts) if sorts else combinations(members, 2))
+    for members in {tuple(m) for m in words.values() if 1 < len(m) <= COMMON}:
         on_names.update(
-            (pa, pb) for pa, pb in combinations(members, 2) if pa in single or pb in single
+            (pa, pb)
+            for pa, pb in (_close_pairs(members, sorts) if sorts else combinations(members, 2))
+            if pa in single or pb in single
         )
     for members in contacts.values():
         if 1 < len(members) <= COMMON:
             on_contacts.update(combinations(sorted(set(members)), 2))
 
 
-def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
+@dataclass(frozen=True)
+class _Sort:
+    """What tells, before their names are compared, that two people meeting on their
+    names only cannot be proposed: ``kind`` (an individual or a group) and ``year`` of
+    birth (None: unknown), unless both are ``dated`` to the day (a typo of the year?)
+    or both are ``related`` to someone (the same relatives?)."""
+
+    kind: str
+    year: int | None
+    dated: bool
+    related: bool
+
+
+def _close_pairs(members: tuple, sorts: dict):
+    """The pairs of ``members`` (sorted pks) that ``find`` may propose on their names:
+    one kind, and the same birth year, or a year unknown, or both dated to the day, or
+    both related to someone; pairs born in other years lose more than the other
+    evidence they might have could win back (see ``find``)."""
+    buckets: dict[tuple, list] = defaultdict(list)
+    for pk in members:
+        sort = sorts[pk]
+        buckets[(sort.kind, sort.year)].append(pk)
+    for bucket in buckets.values():
+        yield from combinations(bucket, 2)
+    if len(buckets) == 1:
+        return
+    for ((kind, year), one), ((other_kind, other_year), other) in combinations(buckets.items(), 2):
+        if kind != other_kind:
+            continue
+        anyway = year is None or other_year is None
+        for a in one:
+            sort = sorts[a]
+            if not (anyway or sort.dated or sort.related):
+                continue
+            for b in other:
+                if anyway or (sort.dated and sorts[b].dated) or (sort.related and sorts[b].related):
+                    yield (a, b) if a < b else (b, a)
+
+
+def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> list[Candidate]:
+    """The pairs of ``people`` that may be one person, best first (see the module's
+    docstring). ``timings``, if given, is filled with the seconds (and CPU seconds) spent
+    pairing people (``blocking``) and comparing the pairs (``scoring``)."""
     people = list(people)
     by_pk = {p.pk: p for p in people}
     relatives: dict[int, set] = defaultdict(set)
+    # By team rather than by a list of every person's pk (too many query parameters).
+    teams = {p.team_id for p in people}
     for person_id, other_id in (
         Relationship.objects.live()
-        .filter(person_id__in=list(by_pk))
+        .filter(person__team_id__in=teams)
         .values_list("person_id", "other_id")
     ):
+        if person_id not in by_pk:
+            continue
         relatives[person_id].add(other_id)
         relatives[other_id].add(person_id)
     found = []
@@ -234,7 +287,7 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     parse = Parser()
     words = _WordPairs()
     forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
-    parsed = {names: [parse(form) for form in names] for names in set(forms.values())}
+    parsed = _Parsed(parse)
     scored: dict[tuple, float] = {}
     differing: dict[tuple, bool] = {}
 
@@ -263,23 +316,57 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
             ) / 2
         return scored[key]
 
-    places = {p.pk: _places(p) for p in people}
+    places: dict[int, set[str]] = {}
+
+    def place(pk: int) -> set[str]:
+        if pk not in places:
+            places[pk] = _places(by_pk[pk])
+        return places[pk]
+
     # Pairs proposed on their names alone, by person: a name that fits two people who
     # are not one (Olga Umarova, beside Olga Umarovna Keloeva and Olga Khasanovna
     # Umarova; or beside two Olga Umarovas born in different years) is proposed for
     # neither without other evidence.
     on_name_alone: dict[int, list[int]] = defaultdict(list)
     partners: dict[int, list[int]] = defaultdict(list)
-    for (pa, pb), shared in candidate_pairs(people).items():
-        a, b = by_pk[pa], by_pk[pb]
-        if a.kind != b.kind:
+    # Read (and decrypted) once per person, not once per pair.
+    kind = {p.pk: p.kind for p in people}
+    born = {p.pk: p.birth_date for p in people}
+    # Birth dates compared once per pair of distinct dates, each numbered once.
+    dates: dict = {}
+    date_of = {pk: dates.setdefault(day, len(dates)) for pk, day in born.items()}
+    agreeing: dict[tuple[int, int], str | None] = {}
+    # Two individuals (or two groups) born in different years and sharing no relative
+    # score 1.0 - 0.3 at most, besides a shared contact (whose pairs come from the
+    # contact keys anyway): under a min_score above that they are never paired.
+    years_apart = 1.0 + _BIRTHS["different"] < min_score
+    related_to_someone = set(relatives)
+    sorts = {
+        p.pk: _Sort(
+            p.kind,
+            born[p.pk].year if born[p.pk] and years_apart else None,
+            _to_the_day(born[p.pk]),
+            p.pk in related_to_someone,
+        )
+        for p in people
+    }
+    started = time.perf_counter(), time.process_time()
+    pairs = candidate_pairs(people, sorts)
+    blocked = time.perf_counter(), time.process_time()
+    for (pa, pb), shared in pairs.items():
+        if kind[pa] != kind[pb]:
             continue
-        contact = bool(shared["contact"])
-        births = _births(a.birth_date, b.birth_date)
+        contact = shared > 0
+        dated = (date_of[pa], date_of[pb])
+        if dated in agreeing:
+            births = agreeing[dated]
+        else:
+            births = agreeing[dated] = _births(born[pa], born[pb])
         common = (relatives[pa] & relatives[pb]) - {pa, pb} if pa in relatives else None
         # The names score 1 at most, and a place adds nothing to the score: a pair that
         # cannot reach min_score even so is left before its names are compared.
-        if 1.0 + _bonus(contact, births, common) < min_score - 1e-9:
+        bonus = _BIRTHS[births] + (0.25 if contact else 0.0) + (0.1 if common else 0.0)
+        if 1.0 + bonus < min_score - 1e-9:
             continue
         names = names_score(forms[pa], forms[pb])
         value = names
@@ -290,7 +377,8 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
             value += 0.1
         if value < min_score:
             continue
-        same_place = _same_place(places[pa], places[pb])
+        a, b = by_pk[pa], by_pk[pb]
+        same_place = _same_place(place(pa), place(pb))
         evidence = contact or bool(common) or same_place
         differs = differ(forms[pa], forms[pb])
         if differs and (not evidence or family(forms[pa], forms[pb])):
@@ -321,7 +409,7 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
         """Two people told apart by their names or their birth years."""
         if differ(forms[one], forms[other]):
             return True
-        return _births(by_pk[one].birth_date, by_pk[other].birth_date) == "different"
+        return _births(born[one], born[other]) == "different"
 
     ambiguous = {
         pk
@@ -331,7 +419,11 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
     found = [
         c for c in found if not ({c.a.pk, c.b.pk} & ambiguous and c.b.pk in on_name_alone[c.a.pk])
     ]
-    found.sort(key=lambda c: -c.score)
+    found.sort(key=lambda c: (-c.score, c.a.pk, c.b.pk))
+    if timings is not None:
+        done = time.perf_counter(), time.process_time()
+        timings["blocking"] = blocked[0] - started[0], blocked[1] - started[1]
+        timings["scoring"] = done[0] - blocked[0], done[1] - blocked[1]
     return found
 
 
@@ -339,9 +431,17 @@ def find(people, min_score: float = MIN_SCORE) -> list[Candidate]:
 _BIRTHS = {"day": 0.2, "year": 0.1, "typo": 0.0, "near": -0.1, "different": -0.3, None: 0.0}
 
 
-def _bonus(contact: bool, births: str | None, common) -> float:
-    """What a pair's evidence other than names adds to its score."""
-    return (0.25 if contact else 0.0) + _BIRTHS[births] + (0.1 if common else 0.0)
+class _Parsed(dict):
+    """Each person's name forms parsed for ``score_parsed``, on first use: most people
+    are in no pair that gets as far as comparing names."""
+
+    def __init__(self, parse: Parser) -> None:
+        super().__init__()
+        self._parse = parse
+
+    def __missing__(self, names: tuple) -> list:
+        found = self[names] = [self._parse(form) for form in names]
+        return found
 
 
 def _reasons(a, b, contact: bool, births: str | None, common, by_pk: dict) -> list[str]:
