@@ -40,7 +40,16 @@ from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA
 
 from haven.audit.actions import record
-from haven.lib.names import GIVEN, SURNAME, Parser, name_roles, name_terms, score_parsed, tokens
+from haven.lib.names import (
+    GIVEN,
+    MIN_PART,
+    SURNAME,
+    Parser,
+    name_roles,
+    name_terms,
+    score_parsed,
+    tokens,
+)
 from haven.lib.normalize import contact_terms, fold
 from haven.people.models import Merge, Person, Relationship, require_shown
 from haven.records.access import require_write
@@ -73,6 +82,7 @@ class _Keys:
         self._numbers: dict[str, int] = {}
         self._words: dict[str, tuple[frozenset, frozenset]] = {}
         self._people: dict[tuple, tuple[frozenset, frozenset, frozenset]] = {}
+        self._pairs: dict[tuple, frozenset] = {}
 
     def word(self, word: str) -> tuple[frozenset, frozenset]:
         """(exact keys, one-edit keys) of one word: its skeleton readings (``sk:``) and
@@ -106,7 +116,8 @@ class _Keys:
     def _person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
         # One entry per word, whatever the script or spelling: Юсуп and Yusuf (one edit
         # apart) are one word of the name, not two.
-        words: list[tuple[set, set]] = []
+        # Each entry: its exact keys, its one-edit keys and the words written for it.
+        words: list[tuple[set, set, list]] = []
         every: set[int] = set()
         for form in forms:
             for word in tokens(form or ""):
@@ -114,26 +125,37 @@ class _Keys:
                 every |= exact | fuzzy
                 if not exact:
                     continue
-                for known_exact, known_fuzzy in words:
+                for known_exact, known_fuzzy, spelt in words:
                     if known_exact & exact or known_fuzzy & fuzzy:
                         known_exact |= exact
                         known_fuzzy |= fuzzy
+                        spelt.append(word)
                         break
                 else:
-                    words.append((set(exact), set(fuzzy)))
-        # A pair of keys as one number: the smaller in the high bits.
-        pair_keys = set()
-        for (exact_a, fuzzy_a), (exact_b, fuzzy_b) in combinations(words, 2):
-            for a in exact_a:
-                pair_keys.update(
-                    (a << 32 | b) if a < b else (b << 32 | a) for b in exact_b | fuzzy_b
-                )
-            for b in exact_b:
-                pair_keys.update((a << 32 | b) if a < b else (b << 32 | a) for a in fuzzy_a)
-        word_keys = set()
-        for exact, fuzzy in words:
+                    words.append((set(exact), set(fuzzy), [word]))
+        pair_keys: set[int] = set()
+        for one, other in combinations(words, 2):
+            pair_keys |= self._pair_keys(one, other)
+        word_keys: set[int] = set()
+        for exact, fuzzy, _spelt in words:
             word_keys |= exact | fuzzy
         return frozenset(pair_keys), frozenset(word_keys), frozenset(every)
+
+    def _pair_keys(self, one: tuple, other: tuple) -> frozenset:
+        """The pair keys of two entries of a name, once per two sets of words written
+        (a given name and a surname recur in many names)."""
+        key = (tuple(one[2]), tuple(other[2]))
+        found = self._pairs.get(key)
+        if found is None:
+            (exact_a, fuzzy_a, _), (exact_b, fuzzy_b, _) = one, other
+            # A pair of keys as one number: the smaller in the high bits.
+            keys = set()
+            for a in exact_a:
+                keys.update((a << 32 | b) if a < b else (b << 32 | a) for b in exact_b | fuzzy_b)
+            for b in exact_b:
+                keys.update((a << 32 | b) if a < b else (b << 32 | a) for a in fuzzy_a)
+            found = self._pairs[key] = frozenset(keys)
+        return found
 
 
 def _full_date(person) -> str | None:
@@ -285,7 +307,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     # Each name is parsed once, each pair of words compared once and each pair of names
     # scored once: words and whole names recur (namesakes, families, common given names).
     parse = Parser()
-    words = _WordPairs()
+    words = _WordPairs(parse)
     forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
     parsed = _Parsed(parse)
     scored: dict[tuple, float] = {}
@@ -308,12 +330,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     def names_score(one: tuple, other: tuple) -> float:
         key = (one, other) if one <= other else (other, one)
         if key not in scored:
-            first, second = parsed[key[0]], parsed[key[1]]
-            # Both ways round: "Davis" matches "John Davis" fully, but not the other way.
-            scored[key] = (
-                max((score_parsed(form, second, parse.similarity) for form in first), default=0.0)
-                + max((score_parsed(form, first, parse.similarity) for form in second), default=0.0)
-            ) / 2
+            scored[key] = words.names(parsed[key[0]], parsed[key[1]])
         return scored[key]
 
     places: dict[int, set[str]] = {}
@@ -368,6 +385,15 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         bonus = _BIRTHS[births] + (0.25 if contact else 0.0) + (0.1 if common else 0.0)
         if 1.0 + bonus < min_score - 1e-9:
             continue
+        same_place = _same_place(place(pa), place(pb))
+        evidence = contact or bool(common) or same_place
+        differs = None
+        if not evidence:
+            # Namesakes (each name has a word the other lacks) with nothing else shared
+            # are never proposed: told apart before their names are scored.
+            differs = differ(forms[pa], forms[pb])
+            if differs:
+                continue
         names = names_score(forms[pa], forms[pb])
         value = names
         if contact:
@@ -378,10 +404,9 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if value < min_score:
             continue
         a, b = by_pk[pa], by_pk[pb]
-        same_place = _same_place(place(pa), place(pb))
-        evidence = contact or bool(common) or same_place
-        differs = differ(forms[pa], forms[pb])
-        if differs and (not evidence or family(forms[pa], forms[pb])):
+        if differs is None:
+            differs = differ(forms[pa], forms[pb])
+        if differs and family(forms[pa], forms[pb]):
             continue
         reasons = []
         if names >= 0.8:
@@ -558,17 +583,69 @@ def _words_alike(word: tuple, other: tuple) -> bool:
 
 
 class _WordPairs:
-    """``_words_alike`` worked out once per pair of words for one run: a word's letters as
-    typed say what its readings are (``Parser.similarity`` keys its cache the same way)."""
+    """Two people's names compared word by word for ``find``, each pair of words once:
+    how similar they are (``Parser.similarity``) and whether they may be one word
+    (``_words_alike``). A word's letters as typed say what its readings are, and both
+    measures are symmetric, so a pair of words is one entry whichever comes first."""
 
-    def __init__(self) -> None:
-        self._alike: dict[tuple[str, str], bool] = {}
+    def __init__(self, parse: Parser) -> None:
+        self._parse = parse
+        self._pairs: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._weights: dict[tuple[str, ...], tuple[list[int], int, bool]] = {}
+
+    def _pair(self, word: tuple, other: tuple) -> tuple[float, bool]:
+        key = (word[1], other[1]) if word[1] <= other[1] else (other[1], word[1])
+        found = self._pairs.get(key)
+        if found is None:
+            similarity = self._parse.similarity(word, other)
+            found = self._pairs[key] = (similarity, _words_alike(word, other))
+        return found
 
     def alike(self, word: tuple, other: tuple) -> bool:
-        key = (word[1], other[1])
-        found = self._alike.get(key)
+        return self._pair(word, other)[1]
+
+    def names(self, forms: list, other_forms: list) -> float:
+        """How alike two people's parsed name forms are: ``score_parsed`` of each form
+        of each against all forms of the other, the best of each side, averaged --
+        both ways round, as "Davis" matches "John Davis" fully but not the other way."""
+        best = [0.0] * len(forms)
+        other_best = [0.0] * len(other_forms)
+        for i, form in enumerate(forms):
+            if not form:
+                continue
+            for j, other in enumerate(other_forms):
+                if not other:
+                    continue
+                rows = [[self._pair(word, word_b)[0] for word_b in other] for word in form]
+                best[i] = max(best[i], self._directed(form, other, rows))
+                columns = [list(column) for column in zip(*rows, strict=True)]
+                other_best[j] = max(other_best[j], self._directed(other, form, columns))
+        return (
+            max((min(1.0, value) for value in best), default=0.0)
+            + max((min(1.0, value) for value in other_best), default=0.0)
+        ) / 2
+
+    def _directed(self, form: tuple, other: tuple, rows: list[list[float]]) -> float:
+        """``score_parsed(form, [other])`` from the similarities of their words (``rows``:
+        one row per word of ``form``), before its cap at 1."""
+        weights, total_weight, long = self._weigh(form)
+        if long and len(other) > len(form):
+            # A long word may be two of the other's run together: worked out in full.
+            return score_parsed(form, [other], self._parse.similarity)
+        total = 0.0
+        for weight, row in zip(weights, rows, strict=True):
+            total += weight * max(row)
+        return total / total_weight
+
+    def _weigh(self, form: tuple) -> tuple[list[int], int, bool]:
+        """The weights ``score_parsed`` gives the words of a parsed form, their sum, and
+        whether a word is long enough to be looked for as two words run together."""
+        key = tuple(typed for _readings, typed in form)
+        found = self._weights.get(key)
         if found is None:
-            found = self._alike[key] = _words_alike(word, other)
+            weights = [len(readings[0]) for readings, _typed in form]
+            long = any(weight >= 2 * MIN_PART for weight in weights)
+            found = self._weights[key] = (weights, sum(weights), long)
         return found
 
 
