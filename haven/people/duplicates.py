@@ -500,7 +500,18 @@ def _words_differ(forms_a: list, forms_b: list, alike=None) -> bool:
     Petrov) are no conflict.
     """
     pairs = [(a, b) for a, b in product(forms_a, forms_b) if a and b]
-    return bool(pairs) and all(_matched(a, b, alike) < min(len(a), len(b)) for a, b in pairs)
+    return bool(pairs) and all(_word_left_over(a, b, alike or _words_alike) for a, b in pairs)
+
+
+def _word_left_over(form: tuple, other: tuple, alike) -> bool:
+    """Whether a word of the shorter of two parsed forms is left over once the words are
+    matched one to one: at once when one of its words is like none of the other's."""
+    if len(form) > len(other):
+        form, other = other, form
+    for word in form:
+        if not any(alike(word, other_word) for other_word in other):
+            return True
+    return _matched(form, other, alike) < len(form)
 
 
 def _family(forms_a: tuple, forms_b: tuple, parse) -> bool:
