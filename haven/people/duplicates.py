@@ -264,6 +264,17 @@ def _close_pairs(members: tuple, sorts: dict):
     one kind, and the same birth year, or a year unknown, or both dated to the day, or
     both related to someone; pairs born in other years lose more than the other
     evidence they might have could win back (see ``find``)."""
+    if len(members) == 2:  # most groups: decided without sorting them into buckets
+        one, other = sorts[members[0]], sorts[members[1]]
+        if one.kind == other.kind and (
+            one.year == other.year
+            or one.year is None
+            or other.year is None
+            or (one.dated and other.dated)
+            or (one.related and other.related)
+        ):
+            yield members
+        return
     buckets: dict[tuple, list] = defaultdict(list)
     for pk in members:
         sort = sorts[pk]
@@ -324,7 +335,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     def differ(one: tuple, other: tuple) -> bool:
         key = (one, other) if one <= other else (other, one)
         if key not in differing:
-            differing[key] = _words_differ(parsed[key[0]], parsed[key[1]], words.alike)
+            differing[key] = words.differ(key[0], key[1])
         return differing[key]
 
     def names_score(one: tuple, other: tuple) -> float:
@@ -491,18 +502,6 @@ def _reasons(a, b, contact: bool, births: str | None, common, by_pk: dict) -> li
     return reasons
 
 
-def _words_differ(forms_a: list, forms_b: list, alike=None) -> bool:
-    """True when, however the name forms are paired, each has a word left over once the
-    words are matched one to one (alike across scripts, or one edit apart).
-
-    One to one, so that the surname Umarova is not taken for the patronymic Umarovna
-    that it also resembles. Words missing on one side only (Ivan Petrov, Ivan Ivanovich
-    Petrov) are no conflict.
-    """
-    pairs = [(a, b) for a, b in product(forms_a, forms_b) if a and b]
-    return bool(pairs) and all(_word_left_over(a, b, alike or _words_alike) for a, b in pairs)
-
-
 def _word_left_over(form: tuple, other: tuple, alike) -> bool:
     """Whether a word of the shorter of two parsed forms is left over once the words are
     matched one to one: at once when one of its words is like none of the other's."""
@@ -603,6 +602,8 @@ class _WordPairs:
         self._parse = parse
         self._pairs: dict[tuple[str, str], tuple[float, bool]] = {}
         self._weights: dict[tuple[str, ...], tuple[list[int], int, bool]] = {}
+        self._forms: dict[str, tuple] = {}
+        self._left: dict[tuple[str, str], bool] = {}
 
     def _pair(self, word: tuple, other: tuple) -> tuple[float, bool]:
         key = (word[1], other[1]) if word[1] <= other[1] else (other[1], word[1])
@@ -614,6 +615,38 @@ class _WordPairs:
 
     def alike(self, word: tuple, other: tuple) -> bool:
         return self._pair(word, other)[1]
+
+    def differ(self, names: tuple[str, ...], other_names: tuple[str, ...]) -> bool:
+        """True when, however two people's name forms are paired, each has a word left
+        over once the words are matched one to one (alike across scripts, or one edit
+        apart). Each pair of forms is worked out once: forms recur (namesakes, families).
+
+        One to one, so that the surname Umarova is not taken for the patronymic Umarovna
+        that it also resembles. Words missing on one side only (Ivan Petrov, Ivan
+        Ivanovich Petrov) are no conflict.
+        """
+        pairs = [
+            (form, other)
+            for form in names
+            for other in other_names
+            if self._form(form) and self._form(other)
+        ]
+        return bool(pairs) and all(self._left_over(form, other) for form, other in pairs)
+
+    def _form(self, form: str) -> tuple:
+        found = self._forms.get(form)
+        if found is None:
+            found = self._forms[form] = self._parse(form)
+        return found
+
+    def _left_over(self, form: str, other: str) -> bool:
+        key = (form, other) if form <= other else (other, form)
+        found = self._left.get(key)
+        if found is None:
+            found = self._left[key] = _word_left_over(
+                self._form(key[0]), self._form(key[1]), self.alike
+            )
+        return found
 
     def names(self, forms: list, other_forms: list) -> float:
         """How alike two people's parsed name forms are: ``score_parsed`` of each form
