@@ -12,15 +12,22 @@ one, scaled linearly, and says so: run at full size for the real figure (pairs g
 than the people until blocking groups reach ``COMMON`` people, beyond which they are
 skipped).
 
-Figures (SQLite, 2 CPUs shared with other work, CPU seconds):
+Figures (SQLite, 2 CPUs shared with other work; compare the CPU seconds):
 
-- 20,000 people, commit 23e1856 (before): 33.5 s CPU at load 1.9 -- reading 0.9, decrypting
-  1.0, blocking 4.3 into 359,113 pairs, scoring about 27 (76 us a pair); 3,470 proposed.
-- 20,000 people, commit dbcd8a2: 6.6 s CPU at load 2.3 -- reading 1.0, decrypting 1.0,
-  blocking 2.2, scoring 1.9; the same 3,470 pairs with the same scores and reasons.
+- 20,000 people, commit 23e1856 (before): 33.2 s on an idle machine (33.5 s CPU at load
+  1.9) -- reading 0.9, decrypting 1.0, blocking 4.3 into 359,113 pairs, scoring about 27
+  (76 us a pair); 3,470 proposed.
+- 20,000 people, commit 77db6b3: 6.5 s, 6.5 s CPU at load 0.3 -- reading 0.9, decrypting
+  1.0, blocking 2.2, scoring 1.9; the same 3,470 pairs with the same scores and reasons.
 - 100,000 people, commit dbcd8a2: 43.7 s CPU at load 2.1 -- reading 3.9, decrypting 5.0,
-  blocking 9.1 (868,771 pairs kept of 7,459,753 that meet on keys), scoring 23.7; 19,675
-  proposed. The planted names come from short lists, so pairs grow faster than people.
+  blocking 9.1 (868,771 pairs kept of the 7,459,753 that meet on keys), scoring 23.7;
+  19,675 proposed.
+- 300,000 people, commit dbcd8a2: 147 s, 145 s CPU at load 3.5 -> 1.9 -- reading 12.7,
+  decrypting 15.6, blocking 26.7, scoring 84.2; 63,895 proposed; 2.7 GB resident.
+
+The target is not met: reading and decrypting alone take about 28 s CPU at 300,000, and
+the rest is pure Python on one core. The planted names come from short lists, so pairs
+grow faster than the people.
 
     .venv/bin/python bench/duplicates_scale.py [--people 300000]
 """
