@@ -373,6 +373,7 @@ def score_parsed(query_tokens: tuple, parsed_forms: list[tuple], similarity=_sim
     if not query_tokens:
         return 0.0
     weights = [len(readings[0]) for readings, _ in query_tokens]
+    weight_sum = sum(weights)
     best = 0.0
     for form_tokens in parsed_forms:
         if not form_tokens:
@@ -380,14 +381,14 @@ def score_parsed(query_tokens: tuple, parsed_forms: list[tuple], similarity=_sim
         total = 0.0
         joined = None
         for query_token, weight in zip(query_tokens, weights, strict=True):
-            value = max(similarity(query_token, name_token) for name_token in form_tokens)
+            value = max([similarity(query_token, name_token) for name_token in form_tokens])
             if len(query_token[0][0]) >= 2 * MIN_PART and len(form_tokens) > len(query_tokens):
                 # A long query word may be two words typed without a space (SalmanTagirov).
                 if joined is None:
                     joined = _joined(form_tokens)
                 value = max(value, *(_similarity(query_token, pair) for pair in joined))
             total += weight * value
-        best = max(best, total / sum(weights))
+        best = max(best, total / weight_sum)
     return min(1.0, best)
 
 

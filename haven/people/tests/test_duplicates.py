@@ -481,3 +481,41 @@ def test_a_name_that_fits_two_people_of_different_years_is_proposed_for_neither(
     assert _pair_of(find(Person.objects.all()), short, first)
     add_person(team=team, by=by, name="Ольга Умарова", birth_date="1990")
     assert find(Person.objects.all()) == []
+
+
+def test_other_birth_years_are_left_out_only_where_they_cannot_reach_the_score(personas):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Ислам Келоев", birth_date="1980")
+    add_person(team=team, by=by, name="Islam Keloev", birth_date="2002")
+    assert find(Person.objects.all()) == []
+    (found,) = find(Person.objects.all(), min_score=0.5)
+    assert "different birth years" in found.reasons
+
+
+def test_other_birth_years_with_a_shared_contact_are_still_proposed(personas):
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 444-55-66"}]
+    add_person(team=team, by=by, name="Ислам Келоев", birth_date="1980", contacts=phone)
+    add_person(team=team, by=by, name="Islam Keloev", birth_date="2002", contacts=phone)
+    (found,) = find(Person.objects.all())
+    assert "share a contact" in found.reasons and "different birth years" in found.reasons
+
+
+def test_relatives_are_read_in_one_query_whatever_the_number_of_people(personas):
+    """A list of every person's pk as query parameters overflows SQLite's limit over a
+    large team (300,000 people)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    by, team = personas.member, personas.team
+
+    def relationship_queries():
+        with CaptureQueriesContext(connection) as queries:
+            find(Person.objects.all())
+        return [q["sql"] for q in queries if "relationship" in q["sql"]]
+
+    add_person(team=team, by=by, name="Салех Магамадов")
+    few = relationship_queries()
+    for number in range(20):
+        add_person(team=team, by=by, name=f"Адам Тагиров {number}")
+    assert relationship_queries() == few and len(few) == 1
