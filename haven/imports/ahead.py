@@ -1,26 +1,32 @@
 """Preparing an import's next chunk on the other core while this one is written.
 
 SQLite has one writer, and an import spends most of its time in Python anyway: while
-the importing process writes chunk *n*, a second process (forked from it, so it shares
-the keys in memory only: nothing is written anywhere or sent but values and their
-tokens) reads the rows of chunk *n*+1 with a copy of the same ``Builder`` and makes
-what depends on the values alone:
+the importing process writes chunk *n*, a second process (forked from it, so it has the
+keys in its memory only: nothing is written anywhere, and only records, values, tokens
+and sealed values are passed back) reads the rows of chunk *n*+1 with a copy of the
+same ``Builder`` and makes what does not need the database:
 
-- the blind-index tokens of each indexed value (``blind.tokens_made_ahead``), which
-  the importing process takes into the cache ``_value_tokens`` keeps, so that
-  ``create_records`` finds them made;
+- the chunk's records (``Builder.row``), passed back whole; their references to people
+  and sources that earlier chunks made are pointed at the ones saved (``Ahead._link``),
+  and the builder here learns the chunk's new people and sources, as if it had built
+  the rows itself;
+- their text values sealed (``seal_ahead``: the same key and associated data as when
+  sealed while writing; a sealed value is written only if the value, the record's UUID
+  and the active key are still the same, else the value is sealed again);
+- the blind-index tokens of each indexed value (``blind.tokens_made_ahead``), taken
+  into the cache of tokens ``create_records`` looks in;
 - the values that pass their field's own checks (``Vetting.vet``), which
   ``create_records`` then does not check again, as it already skips a value that
   passed earlier in the same import.
 
-Nothing else changes: the importing process builds its own records from the rows,
-checks references, unique values, ``clean()`` and the constraints of every record,
-seals, versions, indexes and audits them, a chunk per transaction, exactly as
-without the second process; a value the second process did not reach (or a token
-made with a key that is no longer the active one) is made and checked as before. The
-second process reads no database (a query there is refused) and ends with the import;
-if it stops early, the import goes on without it. Set ``HAVEN_IMPORT_AHEAD=0`` to
-import in one process.
+Everything else is done while writing, as in one process: ``create_records`` checks
+references, unique values, ``clean()`` and the constraints of every record, and
+versions, indexes and audits each one, a chunk per transaction with the job's count of
+rows done (a crash loses only what was prepared and not written: it is prepared again
+on resuming). A chunk with a row that has a problem, or whose references cannot be
+matched, is built again while writing, which names the row. The second process reads
+no database (a query there is refused) and ends with the import; if it stops early,
+the import goes on without it. ``HAVEN_IMPORT_AHEAD=0`` imports in one process.
 """
 
 from __future__ import annotations
@@ -28,17 +34,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queues
+import time
 
 from django.conf import settings
 from django.db import connections
 
+from haven.keys.fields import seal_ahead
+from haven.keys.keyring import get_keyring
 from haven.lib.inserts import collector_paused
 from haven.records import blind
 from haven.records.bulk import Vetting
 
 # Chunks the second process may have ready ahead of the one being written.
 READY = 2
-POLL_SECONDS = 1.0
+# How long the importing process waits for a chunk not ready yet before building it
+# itself (on a busy machine the second process falls behind).
+WAIT_SECONDS = 0.3
 
 
 def available(rows_left: int, size: int) -> bool:
@@ -57,15 +68,19 @@ class Ahead:
     chunk ``n`` (counted from 0), ``stop()`` at the end."""
 
     def __init__(self, rows, builder, *, size: int):
-        from haven.keys.keyring import BLIND_INDEX_LABEL, get_keyring
+        from haven.imports.actions import CREATION_ORDER
+        from haven.keys.keyring import BLIND_INDEX_LABEL
 
-        # The index key is looked up here, so the copy in the second process has it.
-        self.key_id = get_keyring().active_key(BLIND_INDEX_LABEL)[0]
+        keyring = get_keyring()
+        # The keys are looked up here, so that the copy in the second process has them:
+        # the index key, and those that seal the kinds of records an import makes.
+        self.key_id = keyring.active_key(BLIND_INDEX_LABEL)[0]
+        keys = keyring.active_keys(CREATION_ORDER)
         self.builder = builder
         context = multiprocessing.get_context("fork")
         self.queue = context.Queue(maxsize=READY)
         self.process = context.Process(
-            target=_prepare, args=(rows, builder, size, self.queue), daemon=True
+            target=_prepare, args=(rows, builder, size, self.queue, keys), daemon=True
         )
         self.process.start()
         self.finished = False
@@ -74,14 +89,17 @@ class Ahead:
     def take(self, index: int, vetting: Vetting) -> list | None:
         """The rows of chunk ``index`` built by the second process, as [(row number,
         records)], with their tokens and checked values taken in; None where the chunk
-        is to be built here (not made, a row with problems, a reference not found)."""
+        is to be built here (not ready in time, a row with problems, a reference not
+        matched). A chunk built here is one the second process made in vain: its
+        later chunks refer to this one's people through the builder here all the same."""
+        deadline = time.monotonic() + WAIT_SECONDS
         while not self.finished:
             try:
-                item = self.queue.get(timeout=POLL_SECONDS)
+                item = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queues.Empty:
                 if not self.process.is_alive():
                     self.finished = True
-                continue
+                return None
             if item is None:
                 self.finished = True
                 break
@@ -135,7 +153,7 @@ class Ahead:
         self.queue.cancel_join_thread()
 
 
-def _prepare(rows, builder, size: int, queue) -> None:
+def _prepare(rows, builder, size: int, queue, keys: dict) -> None:
     """In the second process: for chunks 1, 2, ... of ``rows`` ((number, values) pairs
     after the rows already done), their records built, the tokens and the values that
     passed. Chunk 0 is the importing process's own, written while this one prepares
@@ -143,7 +161,7 @@ def _prepare(rows, builder, size: int, queue) -> None:
     _refuse_queries()
     vetting = Vetting()
     try:
-        with collector_paused():
+        with collector_paused(), get_keyring().steady(known=keys):
             for index, start in enumerate(range(0, len(rows), size)):
                 people, sources = set(builder.people), set(builder.sources)
                 made, records, problems = [], [], False
@@ -157,6 +175,8 @@ def _prepare(rows, builder, size: int, queue) -> None:
                 if problems:  # the importing process builds the chunk and says which row
                     queue.put((index, None, [], {}))
                     break
+                for record in records:
+                    seal_ahead(record)
                 new_people = {k: p.uuid for k, p in builder.people.items() if k not in people}
                 new_sources = {k: s.uuid for k, s in builder.sources.items() if k not in sources}
                 queue.put(
