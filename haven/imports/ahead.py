@@ -34,6 +34,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queues
+import signal
 import time
 
 from django.conf import settings
@@ -149,6 +150,9 @@ class Ahead:
         if self.process.is_alive():
             self.process.terminate()
         self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=10)
         self.queue.close()
         self.queue.cancel_join_thread()
 
@@ -158,6 +162,10 @@ def _prepare(rows, builder, size: int, queue, keys: dict) -> None:
     after the rows already done), their records built, the tokens and the values that
     passed. Chunk 0 is the importing process's own, written while this one prepares
     chunk 1."""
+    # The importing process's handlers (a worker's graceful stop) are not this one's:
+    # ended by it, this process just ends; Ctrl-C is for the importing process.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _refuse_queries()
     vetting = Vetting()
     try:
