@@ -313,7 +313,9 @@ def multipart(fields: Fields, files=(), boundary: str = BOUNDARY) -> bytes:
     def part(name: Value, filename: Value | None, content: bytes) -> bytes:
         disposition = b'Content-Disposition: form-data; name="' + value_bytes(name) + b'"'
         if filename is not None:
-            quoted = value_bytes(filename).replace(b'"', b"%22").replace(b"\r", b"").replace(b"\n", b"")
+            quoted = (
+                value_bytes(filename).replace(b'"', b"%22").replace(b"\r", b"").replace(b"\n", b"")
+            )
             disposition += b'; filename="' + quoted + b'"\r\nContent-Type: application/pdf'
         return dash + b"\r\n" + disposition + b"\r\n\r\n" + content + b"\r\n"
 

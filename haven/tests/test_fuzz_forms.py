@@ -65,11 +65,11 @@ from haven.tests.form_reading import (
     Judge,
     Target,
     Value,
-    value_bytes,
     filled,
     forms_on,
     multipart,
     urlencoded,
+    value_bytes,
 )
 from haven.tests.routes import all_routes
 from haven.tests.test_routes import ROUTES
