@@ -14,7 +14,6 @@ import argparse
 import csv
 import io
 import random
-import resource
 import sys
 import time
 from pathlib import Path
@@ -89,23 +88,14 @@ def import_file(data: bytes, name: str, mapping: dict, team, user, *, dry_run_on
     rows, count, problems = actions.dry_run(table, builder)
     checked = time.perf_counter() - started
     if count or dry_run_only:
-        return rows, count, problems, checked, 0.0, (0.0, 0.0)
-    started, cpu, helper = time.perf_counter(), time.process_time(), _children_cpu()
+        return rows, count, problems, checked, 0.0, 0.0
+    started, cpu = time.perf_counter(), time.process_time()
     job = actions.start_import(team=team, by=user, name=name, data=data, mapping=mapping)
     job.status = job.Status.CHECKED
     job.save(update_fields=["status"])
     actions.queue_import(job, by=user)
     actions.run_job(job, by=user)
-    # The second process that prepares the next chunk (haven/imports/ahead.py) is
-    # counted apart: (this process, the second one).
-    cpu = (time.process_time() - cpu, _children_cpu() - helper)
-    return rows, 0, [], checked, time.perf_counter() - started, cpu
-
-
-def _children_cpu() -> float:
-    """CPU seconds of this process's ended children (the import's second process)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return rows, 0, [], checked, time.perf_counter() - started, time.process_time() - cpu
 
 
 def real_files(team, user) -> None:
@@ -222,7 +212,7 @@ def _floor_batch(cursor, batch, first):
 def scale(rows: int, team, user) -> None:
     print(f"== {rows:,} generated incident rows (an incident, an act and a victim each)")
     data = generated(rows)
-    count, problems, _shown, checked, imported, (cpu, helper) = import_file(
+    count, problems, _shown, checked, imported, cpu = import_file(
         data, "generated.csv", SCALE, team, user
     )
     if problems:
@@ -233,8 +223,7 @@ def scale(rows: int, team, user) -> None:
         f"  check (dry run) {checked:.1f} s ({count / checked:,.0f} rows/s); "
         f"import {imported:.1f} s ({count / imported:,.0f} rows/s, "
         f"{3 * count / imported:,.0f} records/s; {cpu:.1f} s of CPU, "
-        f"{count / cpu:,.0f} rows per CPU second, and {helper:.1f} s of CPU in the second "
-        f"process preparing the next chunk{'' if helper else ' (off)'})"
+        f"{count / cpu:,.0f} rows per CPU second)"
     )
     print(
         f"  floor (plain SQL, nothing encrypted or indexed): {base:.1f} s "

@@ -312,9 +312,6 @@ HAVEN_IMPORT_MAX_SHEET_CELLS = env_int("HAVEN_IMPORT_MAX_SHEET_CELLS", 10_000_00
 # Imports of more rows than this are committed this many rows at a time (resumable);
 # smaller ones in one transaction.
 HAVEN_IMPORT_CHUNK_ROWS = env_int("HAVEN_IMPORT_CHUNK_ROWS", 2000, minimum=1)
-# A second process prepares the next chunk (index tokens, checked values) while one is
-# written, on machines with more than one core (haven/imports/ahead.py).
-HAVEN_IMPORT_AHEAD = env_bool("HAVEN_IMPORT_AHEAD", True)
 # --- search ---------------------------------------------------------------------------
 # Narrative fields (comma-separated scopes, e.g. "people.person.notes,cases.casenote.text")
 # whose words are NOT put in the word index: a text search will not find them, and the

@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit.actions import record
-from haven.imports import ahead
 from haven.imports.engine import Builder
 from haven.imports.mapping import Mapping
 from haven.imports.models import ImportedRecord, ImportJob, SavedMapping
@@ -31,7 +30,6 @@ from haven.lib.inserts import collector_paused, larger_page_cache
 from haven.lib.stream_crypto import SealingWriter, open_stream
 from haven.records.access import require_write
 from haven.records.actions import assign, delete_record, save_record
-from haven.records.bulk import Vetting
 from haven.sources.vault import private_dir, vault_dir
 
 # Problems kept on the job to show; all of them are counted.
@@ -257,28 +255,23 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
     if resuming:
         _remember_people(job, builder)
     size = chunk_rows()
-    done = job.done_rows
+    batch, done = [], job.done_rows
     counts = Counter(job.created or {})
-    rows = [row for position, row in enumerate(numbered(table), start=1) if position > done]
-    vetting = Vetting()  # the values checked once, for every chunk of this run
-    prepared = ahead.Ahead(rows, builder, size=size) if ahead.available(len(rows), size) else None
     try:
         with larger_page_cache():
-            for index, start in enumerate(range(0, len(rows), size)):
-                built = None
-                if prepared is not None and index > 0:
-                    built = prepared.take(index, vetting)
-                batch = rows[start : start + size]
-                done = _import_chunk(
-                    job, builder, table, batch, counts, by=by, vetting=vetting, built=built
-                )
-                if progress and start + size < len(rows):
-                    progress(done, job.total_rows)
+            for position, (number, values) in enumerate(numbered(table), start=1):
+                if position <= job.done_rows:
+                    continue
+                batch.append((number, values))
+                if len(batch) >= size:
+                    done = _import_chunk(job, builder, table, batch, counts, by=by)
+                    batch = []
+                    if progress:
+                        progress(done, job.total_rows)
+            if batch:
+                done = _import_chunk(job, builder, table, batch, counts, by=by)
     except TakenOver:
         return job
-    finally:
-        if prepared is not None:
-            prepared.stop()
     with transaction.atomic():
         _status(job, ImportJob.Status.DONE, by=by, finished_at=timezone.now())
         record(
@@ -292,20 +285,25 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
     return job
 
 
-def _import_chunk(job, builder, table, batch, counts, *, by, vetting=None, built=None) -> int:
-    """Create the records of ``batch``'s rows in one transaction, with the job's count of
-    rows done. ``built``: the rows' records as [(row number, records)], built already
-    (by ``haven.imports.ahead``), else they are built here."""
+def _import_chunk(job, builder, table, batch, counts, *, by) -> int:
     from haven.records.bulk import create_records
 
     # A chunk makes some ten thousand objects; see collector_paused for why.
     with collector_paused(), transaction.atomic():
         made, origins = [], []
-        for number, records in built if built is not None else _built_rows(builder, table, batch):
-            made.extend(records)
-            origins.extend((number, instance) for instance in records)
+        for number, values in batch:
+            built = builder.row(number, dict(zip(table.columns, values, strict=False)))
+            if built.problems:
+                builder.check(built)
+                first = built.problems[0]
+                raise ValidationError(
+                    _("Row %(row)s, column %(column)s: %(message)s")
+                    % {"row": first.row, "column": first.column or "—", "message": first.message}
+                )
+            made.extend(built.records)
+            origins.extend((number, instance) for instance in built.records)
         try:
-            create_records(by_kind(made), by=by, vetting=vetting)
+            create_records(by_kind(made), by=by)
         except ValidationError:
             # Find the row that failed, to say which.
             for number, values in batch:
@@ -341,21 +339,6 @@ def _import_chunk(job, builder, table, batch, counts, *, by, vetting=None, built
             raise TakenOver
         job.done_rows = last
     return last
-
-
-def _built_rows(builder, table, batch):
-    """(row number, records) of each row of ``batch``; the first row with a problem
-    stops the import with it."""
-    for number, values in batch:
-        built = builder.row(number, dict(zip(table.columns, values, strict=False)))
-        if built.problems:
-            builder.check(built)
-            first = built.problems[0]
-            raise ValidationError(
-                _("Row %(row)s, column %(column)s: %(message)s")
-                % {"row": first.row, "column": first.column or "—", "message": first.message}
-            )
-        yield number, built.records
 
 
 def _add_origins(rows: list[tuple]) -> None:

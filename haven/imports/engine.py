@@ -214,19 +214,6 @@ class Builder:
         built.records.append(person)
         return person
 
-    def made_before(self, record):
-        """The person or source this builder gave out for the same name or address as
-        ``record`` (a copy of one made by another ``Builder`` of the same import, see
-        ``haven.imports.ahead``); None for other records or one it does not know."""
-        from haven.people.models import Person
-        from haven.sources.models import Source
-
-        if type(record) is Person:
-            return self.people.get(fold(record.name))
-        if type(record) is Source:
-            return self.sources.get(fold(record.url or record.title))
-        return None
-
     # -- rows ------------------------------------------------------------------------
 
     def row(self, number: int, cells_: dict) -> Built:

@@ -81,8 +81,6 @@ class DamagedDict(dict):
 _reported: set[tuple[str, str, str]] = set()
 # Where an instance keeps its UUID as text, for the associated data of its values.
 _ROW_SPELLED = "_haven_row_spelled"
-# Text values sealed ahead, by attribute: (value, row UUID, key id, sealed) (seal_ahead).
-_SEALED_AHEAD = "_haven_sealed_ahead"
 
 
 def _report_damage(instance, field: EncryptedField) -> None:
@@ -253,21 +251,7 @@ class EncryptedField(models.BinaryField):
             return None
         if isinstance(value, Sealed):
             return value.blob
-        return self.sealed_ahead(instance, value) or self.seal(instance, value)
-
-    def sealed_ahead(self, instance, value) -> bytes | None:
-        """The value sealed by ``seal_ahead`` (in an import's second process), if it is
-        still this value of this row and its key still the active one; else None."""
-        ahead = instance.__dict__.get(_SEALED_AHEAD)
-        found = ahead.get(self.attname) if ahead else None
-        if found is None:
-            return None
-        before, row, key_id, blob = found
-        if type(value) is not str or before != value or row != instance.uuid:
-            return None
-        if get_keyring().active_key(self.model._meta.label_lower)[0] != key_id:
-            return None
-        return blob
+        return self.seal(instance, value)
 
     def clean(self, value, model_instance):
         if model_instance is not None and isinstance(
@@ -375,24 +359,3 @@ class EncryptedPartialDateField(EncryptedField):
 
     def from_bytes(self, data: bytes) -> PartialDate:
         return PartialDate.parse(data.decode())
-
-
-def seal_ahead(instance) -> None:
-    """Seal ``instance``'s text values now and keep them beside the values: its
-    ``pre_save`` then writes them as they are, if the value, the row's UUID and the
-    active key are still the same (else it seals again). For an import's second
-    process, which prepares the next chunk's records while the current one is written
-    (haven/imports/ahead.py); a value sealed is the value ``pre_save`` would seal, with
-    the same key and associated data. Text only: a list or dict may change in place."""
-    sealed = {}
-    for field in instance._meta.concrete_fields:
-        if not isinstance(field, EncryptedTextField):
-            continue
-        value = instance.__dict__.get(field.attname)
-        if type(value) is not str or value == "":
-            continue
-        label = instance._meta.label_lower
-        key_id = get_keyring().active_key(label)[0]
-        sealed[field.attname] = (value, instance.uuid, key_id, field.seal(instance, value))
-    if sealed:
-        instance.__dict__[_SEALED_AHEAD] = sealed

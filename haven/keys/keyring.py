@@ -154,31 +154,21 @@ class Keyring:
         return self._active_key(label)
 
     @contextmanager
-    def steady(self, known: dict[str, tuple[int, bytes]] | None = None) -> Iterator[None]:
+    def steady(self) -> Iterator[None]:
         """Within the block, each label's active key is looked up once: for sealing many
         values in one transaction (a bulk insert), where the per-value check that the
         transaction already checked the key costs more than sealing.
 
         Use it inside one transaction only: the key found is the one that
         ``active_key`` would give for the rest of that transaction anyway (see
-        ``_still_active``). ``known`` (from ``active_keys``) are keys found active by
-        the process this one was forked from, for a process that reads no database (an
-        import's second process, whose sealed values are used only while those keys
-        are still the active ones).
+        ``_still_active``).
         """
         outer = getattr(self._steady, "keys", None)
         self._steady.keys = {} if outer is None else outer
-        if known:
-            self._steady.keys.update(known)
         try:
             yield
         finally:
             self._steady.keys = outer
-
-    def active_keys(self, labels) -> dict[str, tuple[int, bytes]]:
-        """{label: (id, key)} of the active keys of ``labels``, for ``steady(known=...)``
-        in a process forked from this one (kept in memory only)."""
-        return {label: self.active_key(label) for label in labels}
 
     def _active_key(self, label: str) -> tuple[int, bytes]:
         key_id = self._active.get(label)

@@ -42,25 +42,13 @@ def field_tokens(instance, field: str) -> set[int]:
     """The tokens of one index field of a record. A narrative's words are hashed with a
     key of the record's team as well as of the field, so that equal words of two teams
     give unequal tokens (docs/blind-indexes.md); a field left out gives none."""
-    call = _tokens_call(instance, field)
-    if call is None:
-        return set()
-    function, value, team = call
-    return _value_tokens(type(instance), field, function, value, team=team)
-
-
-def _tokens_call(instance, field: str) -> tuple | None:
-    """(term function, value, team or None) whose ``_value_tokens`` are the tokens of
-    ``instance``'s ``field``; None where it has none."""
     model = type(instance)
     value = getattr(instance, field)
-    if not value:
-        return None
     if model.blind_indexes[field] is not WORD_INDEX:
-        return term_functions(model, field)[0], value, None
-    if field not in word_fields(model):
-        return None
-    return WORD_INDEX[0], value, instance.team_id
+        return tokens(model, field, value)
+    if not value or field not in word_fields(model):
+        return set()
+    return _value_tokens(model, field, WORD_INDEX[0], value, team=instance.team_id)
 
 
 def term_functions(model, field: str):
@@ -83,19 +71,13 @@ _recent_values: dict[tuple, frozenset[int]] = {}
 VALUES_KEPT = 20_000
 
 
-def _remembered(value):
-    """How ``_value_tokens`` remembers ``value`` (None: it does not)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return ("list", *value)
-    return None  # dicts (contacts), dates: made each time
-
-
 def _value_tokens(model, field: str, function, value, team: int | None = None) -> set[int]:
     """``hashed(model, field, function(value), team)``, remembered per value."""
-    remembered = _remembered(value)
-    if remembered is None:
+    if isinstance(value, str):
+        remembered = value
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        remembered = ("list", *value)
+    else:  # dicts (contacts), dates: made each time
         return hashed(model, field, function(value), team)
     scope = scope_of(model, field) if team is None else f"{scope_of(model, field)}|team:{team}"
     cache_key = (get_keyring().index_key(scope), function, remembered)
@@ -105,59 +87,6 @@ def _value_tokens(model, field: str, function, value, team: int | None = None) -
             _recent_values.clear()
         found = _recent_values[cache_key] = frozenset(hashed(model, field, function(value), team))
     return set(found)
-
-
-def tokens_made_ahead(instances: list) -> list[tuple]:
-    """The tokens of the indexed values of ``instances`` (records of any kinds), made
-    here and remembered as ``_value_tokens`` remembers them, as plain tuples
-    (model label, field, word index or not, team, value as remembered, tokens) that
-    another process of the same instance takes over with ``take_tokens_made_ahead``:
-    an import makes the next chunk's tokens on the other core while this one is
-    written. Only values are sent, never a key."""
-    made, seen = [], set()
-    with unmasked():
-        for instance in instances:
-            model = type(instance)
-            if getattr(instance, "deleted_at", None):
-                continue
-            for field in model.blind_indexes:
-                call = _tokens_call(instance, field)
-                if call is None:
-                    continue
-                function, value, team = call
-                remembered = _remembered(value)
-                word = model.blind_indexes[field] is WORD_INDEX
-                key = (model._meta.label, field, word, team, remembered)
-                if remembered is None or key in seen:
-                    continue
-                seen.add(key)
-                found = _value_tokens(model, field, function, value, team=team)
-                made.append((*key, frozenset(found)))
-    return made
-
-
-def take_tokens_made_ahead(made: list[tuple], key_id: int) -> int:
-    """Remember the tokens ``tokens_made_ahead`` made in another process with the index
-    key ``key_id``, as if made here; none if that key is no longer the active one (they
-    are then made again here). Returns how many were taken."""
-    from django.apps import apps
-
-    from haven.keys.keyring import BLIND_INDEX_LABEL
-
-    keyring = get_keyring()
-    with keyring.steady():
-        if keyring.active_key(BLIND_INDEX_LABEL)[0] != key_id:
-            return 0
-        if len(_recent_values) + len(made) > VALUES_KEPT:
-            _recent_values.clear()
-        for label, field, word, team, remembered, found in made[:VALUES_KEPT]:
-            model = apps.get_model(label)
-            function = WORD_INDEX[0] if word else term_functions(model, field)[0]
-            scope = scope_of(model, field)
-            if team is not None:
-                scope = f"{scope}|team:{team}"
-            _recent_values[keyring.index_key(scope), function, remembered] = found
-    return min(len(made), VALUES_KEPT)
 
 
 # The tokens of the terms hashed most recently, per field key. Names and titles share

@@ -96,9 +96,7 @@ MAX_DRAWS = 5  # a taken code is one in thousands: a fifth draw clashing means a
 
 
 @transaction.atomic
-def create_records(
-    instances, *, by, check: bool = True, redraw_codes: bool = True, vetting: Vetting | None = None
-) -> list:
+def create_records(instances, *, by, check: bool = True, redraw_codes: bool = True) -> list:
     """Create new records, each as ``save_record(instance, by=by, check=check)`` would.
 
     ``instances`` are unsaved records, possibly of several kinds, in dependency order:
@@ -107,8 +105,7 @@ def create_records(
     only for system jobs). A random code that is taken is drawn again unless
     ``redraw_codes`` is False. Returns the records, saved. A record that fails
     validation raises its ``ValidationError`` (with ``index`` and ``record`` set) and
-    nothing is kept; a record that is not new raises ``ValueError``. ``vetting`` keeps
-    the values that passed their checks across calls (the chunks of one import).
+    nothing is kept; a record that is not new raises ``ValueError``.
     """
     instances = list(instances)
     for model in {type(instance) for instance in instances}:
@@ -125,11 +122,11 @@ def create_records(
     # One transaction: the data keys found active at its start stay so to its end.
     # Stored values are the real ones, whoever saves, as in save_record (masking).
     with get_keyring().steady(), collector_paused(), unmasked():
-        _insert(instances, by=by, redraw_codes=redraw_codes, vetting=vetting or Vetting())
+        _insert(instances, by=by, redraw_codes=redraw_codes)
     return instances
 
 
-def _insert(instances: list, *, by, redraw_codes: bool, vetting: Vetting) -> None:
+def _insert(instances: list, *, by, redraw_codes: bool) -> None:
     now = timezone.now()
     created = RecordVersion.Change.CREATED
     seen: dict[tuple, set] = defaultdict(set)
@@ -143,7 +140,7 @@ def _insert(instances: list, *, by, redraw_codes: bool, vetting: Vetting) -> Non
             _redraw_taken_codes(run, seen)
         found = _existing_references(model, run)
         snapshots = []
-        vetted = vetting.of(model)
+        vetted = _Vetted(model)
         for offset, instance in enumerate(run):
             snapshots.append(history.snapshot(instance))
             instance.updated_at = now
@@ -300,15 +297,13 @@ class _Vetted:
 
     PLAIN = (str, int, bool, date, datetime, Decimal)
 
-    def __init__(self, model, passed: dict[str, set] | None = None):
+    def __init__(self, model):
         self.fields = [
             field
             for field in model._meta.concrete_fields
             if not field.is_relation and not field.unique and not field.generated
         ]
-        self.passed: dict[str, set] = passed if passed is not None else {}
-        for field in self.fields:
-            self.passed.setdefault(field.name, set())
+        self.passed: dict[str, set] = {field.name: set() for field in self.fields}
 
     def names(self, instance) -> tuple[set[str], dict]:
         """(names of the fields whose values passed before, {name: value} of the others)."""
@@ -328,56 +323,6 @@ class _Vetted:
             before, after = unvetted[field.name], instance.__dict__.get(field.attname)
             if type(before) in self.PLAIN and type(after) is type(before) and after == before:
                 self.passed[field.name].add((type(before), before))
-
-
-class Vetting:
-    """The values ``clean_fields`` passed, per kind of record and field (see ``_Vetted``),
-    kept across ``create_records`` calls: an import's chunks repeat their values too.
-
-    ``vet`` checks values of records that are not saved here (an import's next chunk,
-    in the process that prepares it on the other core) and ``passed_elsewhere`` gives
-    those that passed, as plain data, for ``take`` in the process that saves: each
-    field's own check of the same value, made in another process, passes the same."""
-
-    def __init__(self):
-        self.passed: dict[str, dict[str, set]] = {}
-
-    def of(self, model) -> _Vetted:
-        return _Vetted(model, self.passed.setdefault(model._meta.label, {}))
-
-    def vet(self, instances: list) -> dict[str, dict[str, set]]:
-        """Check the plain values of ``instances`` that have not passed yet, by each
-        field's own ``clean`` (through ``clean_fields``, the references and unique fields
-        left to ``create_records``); returns the values that passed now."""
-        vetted_of: dict[type, _Vetted] = {}
-        new: dict[str, dict[str, set]] = {}
-        for instance in instances:
-            model = type(instance)
-            vetted = vetted_of.get(model)
-            if vetted is None:
-                vetted = vetted_of[model] = self.of(model)
-            passed, unvetted = vetted.names(instance)
-            if not unvetted:
-                continue
-            checked = {field.name for field in vetted.fields} - passed
-            others = {field.name for field in model._meta.concrete_fields} - checked
-            try:
-                instance.clean_fields(exclude=others)
-            except ValidationError:
-                continue  # create_records finds it again, and says which
-            vetted.passed_now(instance, unvetted)
-            for name, value in unvetted.items():
-                # Unvetted until now, so passed only just now if it is there.
-                seen = (type(value), value)
-                if type(value) in _Vetted.PLAIN and seen in vetted.passed[name]:
-                    new.setdefault(model._meta.label, {}).setdefault(name, set()).add(seen)
-        return new
-
-    def take(self, passed: dict[str, dict[str, set]]) -> None:
-        for label, fields in passed.items():
-            mine = self.passed.setdefault(label, {})
-            for name, values in fields.items():
-                mine.setdefault(name, set()).update(values)
 
 
 def _full_clean(instance, found: dict, *, index: int, vetted: _Vetted | None = None) -> None:
