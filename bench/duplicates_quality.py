@@ -141,9 +141,10 @@ def evaluate_rows(title, rows, truth):
 
 def _share_a_name_word(one, other) -> bool:
     from haven.lib.names import parse
-    from haven.people.duplicates import _matched, name_forms
+    from haven.people.duplicates import name_forms
+    from haven.people.likeness import matched
 
-    return any(_matched(parse(a), parse(b)) > 0 for a in name_forms(one) for b in name_forms(other))
+    return any(matched(parse(a), parse(b)) > 0 for a in name_forms(one) for b in name_forms(other))
 
 
 def main() -> None:

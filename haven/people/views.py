@@ -396,7 +396,7 @@ def duplicates(request):
 
 @require_POST
 def merge(request):
-    from haven.people.duplicates import merge as merge_people
+    from haven.people.merging import merge as merge_people
 
     kept = get_person_for_user(request.user, request.POST.get("kept", ""), write=True)
     merged = get_person_for_user(request.user, request.POST.get("merged", ""), write=True)
@@ -415,7 +415,7 @@ def merge(request):
 
 @require_POST
 def unmerge(request, uuid):
-    from haven.people.duplicates import undo
+    from haven.people.merging import undo
 
     result = get_merge_for_user(request.user, uuid, write=True)
     try:

@@ -17,7 +17,7 @@ def world(personas):
     from haven.locations.models import Location
     from haven.notifications.actions import case_handed
     from haven.people.actions import add_person, relate
-    from haven.people.duplicates import merge
+    from haven.people.merging import merge
     from haven.records.models import RecordVersion
     from haven.reports.models import ReportDefinition
     from haven.sources import actions as sources

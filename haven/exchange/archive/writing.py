@@ -248,7 +248,7 @@ class _Writer:
 
     def moved_item(self, item: dict) -> dict:
         """A merge's note of one moved reference, with its row named by uuids instead of
-        ids (``people.duplicates.merge`` writes ids, which mean nothing elsewhere)."""
+        ids (``people.merging.merge`` writes ids, which mean nothing elsewhere)."""
         if "case_link" in item:  # the form merges wrote before links were handled generally
             item = {"model": "cases.caseperson", "link": {"case_id": item["case_link"]}}
             item["field"] = "person"

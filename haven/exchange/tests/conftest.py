@@ -22,7 +22,7 @@ from haven.incidents import actions as incidents
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.locations.models import Location
 from haven.people.actions import add_person
-from haven.people.duplicates import merge
+from haven.people.merging import merge
 from haven.people.models import Person
 from haven.records import history
 from haven.records.actions import delete_record

@@ -10,7 +10,8 @@ from haven.incidents import actions as incidents
 from haven.incidents.models import Act
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.people.actions import add_person, relate
-from haven.people.duplicates import candidate_pairs, find, merge, undo
+from haven.people.duplicates import candidate_pairs, find
+from haven.people.merging import merge, undo
 from haven.people.models import Person
 from haven.records.models import RecordVersion
 from haven.tests.access import check_access

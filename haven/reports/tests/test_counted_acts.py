@@ -19,7 +19,7 @@ from haven.incidents.models import Act, Incident, Involvement
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.partial_dates import PartialDate
 from haven.locations.models import Location
-from haven.people import duplicates
+from haven.people import merging
 from haven.people.actions import add_person, remove_person, update_person
 from haven.people.models import Person
 from haven.records.actions import delete_record
@@ -194,9 +194,9 @@ def test_reports_over_the_counted_acts_match_the_records_after_every_kind_of_wri
             mine = [p for p in live(Person) if p.team_id == team.pk]
             if len(mine) >= 2:
                 kept, merged = rng.sample(mine, 2)
-                result = duplicates.merge(kept, merged, by=by)
+                result = merging.merge(kept, merged, by=by)
                 if rng.random() < 0.5:
-                    duplicates.undo(result, by=by)
+                    merging.undo(result, by=by)
                 return
 
     def reindex():

@@ -1,0 +1,275 @@
+"""How alike two people's names, birth dates and places are, for the duplicate finder
+(``haven.people.duplicates``): words matched one to one across scripts and typos, a
+patronymic only with a patronymic, short forms of given names, families (one surname,
+two given names), birth dates that agree to the day, the year, or one digit off, and
+places one letter apart."""
+
+from __future__ import annotations
+
+import functools
+from itertools import product
+
+from django.utils.translation import gettext as _
+from rapidfuzz.distance import OSA
+
+from haven.lib.names import GIVEN, MIN_PART, SURNAME, Parser, name_roles, score_parsed, tokens
+from haven.lib.normalize import fold
+
+
+def known_to_the_day(born) -> bool:
+    """Whether a birth date is known to the day. 1 January is not: it is what forms and
+    spreadsheets write when only the year is known (01.01.1985)."""
+    return bool(born and born.day and not born.estimated and (born.month, born.day) != (1, 1))
+
+
+def _word_left_over(form: tuple, other: tuple, alike) -> bool:
+    """Whether a word of the shorter of two parsed forms is left over once the words are
+    matched one to one: at once when one of its words is like none of the other's."""
+    if len(form) > len(other):
+        form, other = other, form
+    for word in form:
+        if not any(alike(word, other_word) for other_word in other):
+            return True
+    return matched(form, other, alike) < len(form)
+
+
+def one_family(forms_a: tuple, forms_b: tuple, parse) -> bool:
+    """True when some form of each name says which word is the surname and which the
+    given name (``name_roles``), and the two have one surname but other given names:
+    brothers, a mother and a daughter. A shared phone or place is the family's, not
+    evidence that they are one person; a surname may change, a given name does not."""
+    for form_a, form_b in product(forms_a, forms_b):
+        parts_a, parts_b = _parts(form_a), _parts(form_b)
+        if GIVEN in parts_a and GIVEN in parts_b and SURNAME in parts_a and SURNAME in parts_b:
+            one_surname = _alike(parts_a[SURNAME], parts_b[SURNAME], parse)
+            if one_surname and not _alike(parts_a[GIVEN], parts_b[GIVEN], parse):
+                return True
+    return False
+
+
+def _parts(form: str) -> dict[str, str]:
+    """The words of a name form by the part they play, where their shape tells."""
+    return {role: word for role, word in zip(name_roles(form), tokens(form), strict=True) if role}
+
+
+def _alike(word: str, other: str, parse) -> bool:
+    one, two = parse(word), parse(other)
+    return bool(one and two) and matched(one, two) == 1
+
+
+# Skeleton endings of Russian patronymics (-ович, -евна, -ич, -инична); "c" is ч.
+_PATRONYMIC_ENDINGS = ("vic", "vna", "icna", "ic")
+
+
+def _is_patronymic(readings: list[str]) -> bool:
+    return _is_patronymic_skeleton(readings[0])
+
+
+@functools.cache
+def _is_patronymic_skeleton(skeleton: str) -> bool:
+    return len(skeleton) > 4 and skeleton.endswith(_PATRONYMIC_ENDINGS)
+
+
+def _shortened(one: str, other: str) -> bool:
+    """One word the start of the other, three or four letters of it: the short form of a
+    given name (Rob, Robert; Alex, Alexander; Fred, Frederick)."""
+    short, long = sorted((one.lower(), other.lower()), key=len)
+    return 3 <= len(short) <= 4 < len(long) and long.startswith(short)
+
+
+def matched(form: tuple, other: tuple, alike=None) -> int:
+    """How many words of ``form`` can be matched each with a different word of ``other``
+    (a maximum matching, by augmenting paths: names have a handful of words); ``alike``
+    says whether two words may match (``_words_alike``, or a ``WordPairs``' cached one)."""
+    alike = alike or _words_alike
+    edges = [[j for j, other_word in enumerate(other) if alike(word, other_word)] for word in form]
+    partner: dict[int, int] = {}
+
+    def assign(i: int, seen: set[int]) -> bool:
+        for j in edges[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in partner or assign(partner[j], seen):
+                    partner[j] = i
+                    return True
+        return False
+
+    return sum(assign(i, set()) for i in range(len(form)))
+
+
+def _words_alike(word: tuple, other: tuple) -> bool:
+    """Whether two parsed words may be one word of a name: alike across scripts, one edit
+    apart, or one the short form of the other. A patronymic matches only a patronymic:
+    Alekseevna is not the surname Alekseeva."""
+    (readings, typed), (other_readings, other_typed) = word, other
+    return _is_patronymic(readings) == _is_patronymic(other_readings) and (
+        any(
+            OSA.distance(reading, other_reading, score_cutoff=1) <= 1
+            for reading in readings
+            for other_reading in other_readings
+        )
+        or _shortened(typed, other_typed)
+    )
+
+
+class WordPairs:
+    """Two people's names compared word by word for ``find``, each pair of words once:
+    how similar they are (``Parser.similarity``) and whether they may be one word
+    (``_words_alike``). A word's letters as typed say what its readings are, and both
+    measures are symmetric, so a pair of words is one entry whichever comes first."""
+
+    def __init__(self, parse: Parser) -> None:
+        self._parse = parse
+        self._pairs: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._weights: dict[tuple[str, ...], tuple[list[int], int, bool]] = {}
+        self._forms: dict[str, tuple] = {}
+        self._left: dict[tuple[str, str], bool] = {}
+
+    def _pair(self, word: tuple, other: tuple) -> tuple[float, bool]:
+        key = (word[1], other[1]) if word[1] <= other[1] else (other[1], word[1])
+        found = self._pairs.get(key)
+        if found is None:
+            similarity = self._parse.similarity(word, other)
+            found = self._pairs[key] = (similarity, _words_alike(word, other))
+        return found
+
+    def alike(self, word: tuple, other: tuple) -> bool:
+        return self._pair(word, other)[1]
+
+    def differ(self, names: tuple[str, ...], other_names: tuple[str, ...]) -> bool:
+        """True when, however two people's name forms are paired, each has a word left
+        over once the words are matched one to one (alike across scripts, or one edit
+        apart). Each pair of forms is worked out once: forms recur (namesakes, families).
+
+        One to one, so that the surname Umarova is not taken for the patronymic Umarovna
+        that it also resembles. Words missing on one side only (Ivan Petrov, Ivan
+        Ivanovich Petrov) are no conflict.
+        """
+        pairs = [
+            (form, other)
+            for form in names
+            for other in other_names
+            if self._form(form) and self._form(other)
+        ]
+        return bool(pairs) and all(self._left_over(form, other) for form, other in pairs)
+
+    def _form(self, form: str) -> tuple:
+        found = self._forms.get(form)
+        if found is None:
+            found = self._forms[form] = self._parse(form)
+        return found
+
+    def _left_over(self, form: str, other: str) -> bool:
+        key = (form, other) if form <= other else (other, form)
+        found = self._left.get(key)
+        if found is None:
+            found = self._left[key] = _word_left_over(
+                self._form(key[0]), self._form(key[1]), self.alike
+            )
+        return found
+
+    def names(self, forms: list, other_forms: list) -> float:
+        """How alike two people's parsed name forms are: ``score_parsed`` of each form
+        of each against all forms of the other, the best of each side, averaged --
+        both ways round, as "Davis" matches "John Davis" fully but not the other way."""
+        best = [0.0] * len(forms)
+        other_best = [0.0] * len(other_forms)
+        for i, form in enumerate(forms):
+            if not form:
+                continue
+            for j, other in enumerate(other_forms):
+                if not other:
+                    continue
+                rows = [[self._pair(word, word_b)[0] for word_b in other] for word in form]
+                best[i] = max(best[i], self._directed(form, other, rows))
+                columns = [list(column) for column in zip(*rows, strict=True)]
+                other_best[j] = max(other_best[j], self._directed(other, form, columns))
+        return (
+            max((min(1.0, value) for value in best), default=0.0)
+            + max((min(1.0, value) for value in other_best), default=0.0)
+        ) / 2
+
+    def _directed(self, form: tuple, other: tuple, rows: list[list[float]]) -> float:
+        """``score_parsed(form, [other])`` from the similarities of their words (``rows``:
+        one row per word of ``form``), before its cap at 1."""
+        weights, total_weight, long = self._weigh(form)
+        if long and len(other) > len(form):
+            # A long word may be two of the other's run together: worked out in full.
+            return score_parsed(form, [other], self._parse.similarity)
+        total = 0.0
+        for weight, row in zip(weights, rows, strict=True):
+            total += weight * max(row)
+        return total / total_weight
+
+    def _weigh(self, form: tuple) -> tuple[list[int], int, bool]:
+        """The weights ``score_parsed`` gives the words of a parsed form, their sum, and
+        whether a word is long enough to be looked for as two words run together."""
+        key = tuple(typed for _readings, typed in form)
+        found = self._weights.get(key)
+        if found is None:
+            weights = [len(readings[0]) for readings, _typed in form]
+            long = any(weight >= 2 * MIN_PART for weight in weights)
+            found = self._weights[key] = (weights, sum(weights), long)
+        return found
+
+
+def birth_agreement(one, other) -> str | None:
+    """How two birth dates agree: "day" (the same day, both known to the day), "year"
+    (the same year), "typo" (known to the day, one digit apart: 1979-06-24 and
+    1978-06-24), "near" (two digits apart: 1988-11-27 and 1998-12-27), "different", or
+    None when either is unknown.
+
+    An estimated date ("~1985") or 1 January agrees on its year at most. A typo is no
+    evidence either way: one mistyped digit of a day otherwise shared is as likely a
+    clerk's slip as another person. Two digits cost less than another year outright.
+    """
+    if not one or not other:
+        return None
+    if one.year == other.year:
+        return "day" if known_to_the_day(one) and one == other else "year"
+    if known_to_the_day(one) and known_to_the_day(other):
+        digits = zip(_digits(one), _digits(other), strict=True)
+        wrong = sum(x != y for x, y in digits)
+        if wrong <= 2:
+            return "typo" if wrong == 1 else "near"
+    return "different"
+
+
+def _digits(day) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def same_place(one: set[str], other: set[str]) -> bool:
+    """A place both lived in: the same name up to case, or, for names of five letters
+    or more, one edit apart (Lonon, London)."""
+    if one & other:
+        return True
+    return any(
+        min(len(a), len(b)) >= 5 and OSA.distance(a, b, score_cutoff=1) <= 1
+        for a in one
+        for b in other
+    )
+
+
+def places_lived(person) -> set[str]:
+    """The places a person has lived in, folded for comparison."""
+    return {fold(move.get("place") or "").strip() for move in person.whereabouts or []} - {""}
+
+
+def name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> str:
+    """What a reviewer should know about two names that scored ``score``: the same name
+    (some form of each has the same words, in any order, up to case and ё), the same
+    name written in two scripts or transliterations (the same skeletons), or similar."""
+
+    def words(form):
+        return sorted(tokens(fold(form)))
+
+    if any(words(a) == words(b) for a in forms_a for b in forms_b):
+        return _("same name")
+
+    def skeletons(parsed_form):
+        return sorted(readings[0] for readings, _typed in parsed_form)
+
+    if any(skeletons(a) == skeletons(b) for a in parsed[forms_a] for b in parsed[forms_b]):
+        return _("names match across scripts (%(score).2f)") % {"score": score}
+    return _("similar names (%(score).2f)") % {"score": score}
