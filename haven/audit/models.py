@@ -41,18 +41,29 @@ class AuditEntry(models.Model):
     actor_label = models.CharField(max_length=254, blank=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=8, blank=True, default="")
-    action = models.CharField(_("action"), max_length=64, db_index=True)
+    action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object"), max_length=64, blank=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     # What one bulk read (an export, a report) read, as "app.model:id" strings.
     records = models.JSONField(default=list, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Not a unique index: the hash covers ``seq``, which is unique, so two entries
+    # cannot share one, and ``haven audit verify`` recomputes every hash and link.
+    # An index over random hex strings cost every read's entry a B-tree insert at a
+    # random page (and on PostgreSQL most of the entry's write-ahead log).
+    hash = models.CharField(max_length=64)
     seal = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-seq"]
+        # One index on the action answers both the log's filter (a prefix) and an exact
+        # action: PostgreSQL's pattern operators do both, where ``db_index`` made two.
+        indexes = [
+            models.Index(
+                fields=["action"], name="audit_entry_action", opclasses=["varchar_pattern_ops"]
+            )
+        ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
