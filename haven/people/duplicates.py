@@ -23,6 +23,10 @@ one word of the name with the same day of birth makes a candidate pair, so that 
 Backhouse meets Robert Backhouse. A day one digit off is taken for a typo, neither for
 nor against. 1 January counts as the year only: it is what is written when only the
 year is known. A short form of a given name (Rob, Alex) is no other name.
+
+A place both lived in (up to a typo) and an e-mail or handle a typo apart add a little
+to the score of people not born in other years: a clerk's slip in a town or an address
+is common, and two people of one name, year and town are rarer than one written twice.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from haven.people.likeness import (
     birth_agreement,
     known_to_the_day,
     name_reason,
+    near_contact,
     one_family,
     places_lived,
     same_place,
@@ -367,6 +372,18 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         )
         for p in people
     }
+    written: dict[int, list[str]] = {}
+
+    def written_contacts(pk: int) -> list[str]:
+        if pk not in written:
+            written[pk] = [
+                term
+                for contact in by_pk[pk].contacts or []
+                for term in contact_terms(contact.get("value", ""))
+                if not term.startswith("phone:")
+            ]
+        return written[pk]
+
     started = time.perf_counter(), time.process_time()
     pairs = candidate_pairs(people, sorts)
     blocked = time.perf_counter(), time.process_time()
@@ -380,13 +397,23 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         else:
             births = agreeing[dated] = birth_agreement(born[pa], born[pb])
         common = (relatives[pa] & relatives[pb]) - {pa, pb} if pa in relatives else None
-        # The names score 1 at most, and a place adds nothing to the score: a pair that
-        # cannot reach min_score even so is left before its names are compared.
+        # The names score 1 at most: a pair that cannot reach min_score even with a
+        # contact and a place is left before either is compared, and one that cannot
+        # with those it has is left before its names are.
+        # A typo'd e-mail or a place counts only for people not born in other years (so
+        # that pairs born years apart still need a contact or relative, as the blocking
+        # above assumes).
         bonus = _BIRTHS[births] + (0.25 if contact else 0.0) + (0.1 if common else 0.0)
+        weighs = births != "different"
+        if 1.0 + bonus + (_NEAR + _PLACE if weighs else 0.0) < min_score - 1e-9:
+            continue
+        near = not contact and near_contact(written_contacts(pa), written_contacts(pb))
+        shared_place = same_place(place(pa), place(pb))
+        if weighs:
+            bonus += (_NEAR if near else 0.0) + (_PLACE if shared_place else 0.0)
         if 1.0 + bonus < min_score - 1e-9:
             continue
-        shared_place = same_place(place(pa), place(pb))
-        evidence = contact or bool(common) or shared_place
+        evidence = contact or near or bool(common) or shared_place
         differs = None
         if not evidence:
             # Namesakes (each name has a word the other lacks) with nothing else shared
@@ -395,12 +422,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
             if differs:
                 continue
         names = names_score(forms[pa], forms[pb])
-        value = names
-        if contact:
-            value += 0.25
-        value += _BIRTHS[births]
-        if common:
-            value += 0.1
+        value = names + bonus
         if value < min_score:
             continue
         a, b = by_pk[pa], by_pk[pb]
@@ -412,6 +434,8 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if names >= 0.8:
             reasons.append(name_reason(forms[pa], forms[pb], parsed, names))
         reasons += _reasons(a, b, contact, births, common, by_pk)
+        if near:
+            reasons.append(_("nearly the same e-mail or handle (a typo?)"))
         if shared_place:
             reasons.append(_("lived in the same place"))
         if differs:
@@ -451,6 +475,10 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         timings["scoring"] = done[0] - blocked[0], done[1] - blocked[1]
     return found
 
+
+# What an e-mail or handle a typo apart, and a place both lived in, add to a pair's score
+# (a contact both have adds 0.25, a relative both have 0.1).
+_NEAR, _PLACE = 0.15, 0.1
 
 # What the agreement of two birth dates (``birth_agreement``) adds to a pair's score.
 _BIRTHS = {"day": 0.2, "year": 0.1, "typo": 0.0, "near": -0.1, "different": -0.3, None: 0.0}

@@ -251,6 +251,23 @@ def same_place(one: set[str], other: set[str]) -> bool:
     )
 
 
+def near_contact(one: list[str], other: list[str]) -> bool:
+    """An e-mail or handle of each (``contact_terms``' terms), of one kind, a typo apart:
+    one edit from eight characters, two from twelve (robert255@smith.net and
+    roberta25@smith.net). Phones are left out: a family's numbers often differ in a
+    digit or two."""
+    for a in one:
+        kind, _sep, a_value = a.partition(":")
+        for b in other:
+            if not b.startswith(kind + ":"):
+                continue
+            shortest = min(len(a_value), len(b) - len(kind) - 1)
+            allowed = 2 if shortest >= 12 else 1 if shortest >= 8 else 0
+            if allowed and OSA.distance(a, b, score_cutoff=allowed) <= allowed:
+                return True
+    return False
+
+
 def places_lived(person) -> set[str]:
     """The places a person has lived in, folded for comparison."""
     return {fold(move.get("place") or "").strip() for move in person.whereabouts or []} - {""}

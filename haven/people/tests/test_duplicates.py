@@ -520,3 +520,61 @@ def test_relatives_are_read_in_one_query_whatever_the_number_of_people(personas)
     for number in range(20):
         add_person(team=team, by=by, name=f"Адам Тагиров {number}")
     assert relationship_queries() == few and len(few) == 1
+
+
+def test_a_place_both_lived_in_adds_to_the_score(personas):
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Ислам Келоев")
+    b = add_person(team=team, by=by, name="Islam Kelaev")
+    (apart,) = find(Person.objects.all(), min_score=0.0)
+    assert apart.score <= 0.9
+    record_move(a, by=by, place="Гудермес", since="2019")
+    record_move(Person.objects.get(pk=b.pk), by=by, place="гудермес")
+    (together,) = find(Person.objects.all(), min_score=0.0)
+    assert together.score == pytest.approx(apart.score + 0.1)
+
+
+def test_an_e_mail_a_typo_apart_is_evidence(personas):
+    by, team = personas.member, personas.team
+
+    def email(value):
+        return [{"kind": "email", "value": value}]
+
+    a = add_person(team=team, by=by, name="Robert Allen", contacts=email("robert255@smith.net"))
+    b = add_person(team=team, by=by, name="Robert Alan", contacts=email("roberta25@smith.net"))
+    c = add_person(team=team, by=by, name="Robert Alen", contacts=email("rob@other.org"))
+    found = _pair_of(find(Person.objects.all(), min_score=0.0), a, b)
+    (near,) = found
+    assert "nearly the same e-mail or handle (a typo?)" in near.reasons
+    (plain,) = _pair_of(find(Person.objects.all(), min_score=0.0), a, c)
+    assert near.score > plain.score
+    assert "nearly the same e-mail or handle (a typo?)" not in plain.reasons
+
+
+def test_a_place_or_an_e_mail_a_typo_apart_does_not_join_other_birth_years(personas):
+    """Born in other years, two people still need a contact or a relative they share: a
+    town or an e-mail a letter apart is not enough (brothers, namesakes)."""
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    a = add_person(
+        team=team,
+        by=by,
+        name="Ислам Келоев",
+        birth_date="1980",
+        contacts=[{"kind": "email", "value": "keloev.islam@mail.ru"}],
+    )
+    b = add_person(
+        team=team,
+        by=by,
+        name="Islam Keloev",
+        birth_date="2002",
+        contacts=[{"kind": "email", "value": "keloev.islam@mail.ry"}],
+    )
+    record_move(a, by=by, place="Гудермес", since="2019")
+    record_move(Person.objects.get(pk=b.pk), by=by, place="Гудермес")
+    assert find(Person.objects.all()) == []
+    (found,) = find(Person.objects.all(), min_score=0.5)
+    assert found.score < 0.75 and "different birth years" in found.reasons
