@@ -21,7 +21,7 @@ from haven.lib.crypto import blind_token_list
 from haven.lib.stemming import WORD_INDEX
 from haven.records.masking import unmasked
 from haven.records.models import BlindTerm
-from haven.records.signals import written
+from haven.records.signals import written_together
 
 
 def scope_of(model, field: str) -> str:
@@ -179,11 +179,7 @@ def index_new(records: Iterable, batch_size: int = 5000) -> None:
     """Index records that have no tokens yet, in bulk (imports, re-indexing)."""
     records = list(records)
     insert_rows([row for record in records for row in token_rows(record)], batch_size)
-    by_model: dict[type, list[int]] = {}
-    for record in records:
-        by_model.setdefault(type(record), []).append(record.pk)
-    for model, ids in by_model.items():
-        written(model, ids)
+    written_together((type(record), [record.pk]) for record in records)
 
 
 def insert_rows(rows: list[tuple[int, int, int, int]], batch_size: int = 5000) -> None:

@@ -68,6 +68,7 @@ from decimal import Decimal
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connection, connections, models, router, transaction
 from django.db.models import signals
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
 from haven.audit.actions import record_many
@@ -85,7 +86,7 @@ from haven.records.access import require_write
 from haven.records.actions import audit_entry
 from haven.records.masking import unmasked
 from haven.records.models import RecordVersion, SensitiveRecord
-from haven.records.signals import written
+from haven.records.signals import written_together
 
 # Values per IN (...) lookup: well under SQLite's limit on query parameters.
 LOOKUP_CHUNK = 900
@@ -159,8 +160,7 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
         made.append((model, [instance.pk for instance in run]))
     versions.insert()
     blind.insert_rows(tokens)
-    for model, ids in made:
-        written(model, ids)
+    written_together(made)
     record_many(entries, actor=by)
 
 
@@ -285,44 +285,66 @@ def _existing_references(model, run: list) -> dict:
 
 
 class _Vetted:
-    """The field values that ``clean_fields`` already passed in this run, to skip
-    checking them again on the next record: an import repeats most values (the team's
-    choices, a type of act, a description, an empty field) on every row.
+    """``clean_fields`` for a run of records of one model, which skips the field values
+    it already passed in this run: an import repeats most values (the team's choices, a
+    type of act, a description, an empty field) on every row.
 
     A field's check of a plain value (its conversion, its choices, its length, its
-    validators) depends on the value alone, so the same value passes again. Left out:
-    references (``ForeignKey.validate`` reads the database; ``_existing_references``
-    answers them), unique fields (their values do not repeat), values of other types
-    than the plain ones below, and values that cleaning changed."""
+    validators) depends on the value alone, so the same value passes again. Left out of
+    the skipping: references (``ForeignKey.validate`` reads the database;
+    ``_existing_references`` answers them), unique fields (their values do not repeat),
+    values of other types than the plain ones below, and values that cleaning changed.
+
+    The loop is Django's ``Model.clean_fields`` (every field but those excluded; an
+    empty value of a field that may be blank is not checked; the cleaned value is set
+    back), then ``SensitiveRecord.check_date_bounds``, worked out once per model. A
+    model with a ``clean_fields`` of its own is checked by it, without skipping."""
 
     PLAIN = (str, int, bool, date, datetime, Decimal)
 
     def __init__(self, model):
+        self.own = model.clean_fields is SensitiveRecord.clean_fields
+        # (field, name, attname, whether its values may be skipped once passed)
         self.fields = [
-            field
-            for field in model._meta.concrete_fields
-            if not field.is_relation and not field.unique and not field.generated
+            (
+                field,
+                field.name,
+                field.attname,
+                not field.is_relation and not field.unique,
+            )
+            for field in model._meta.fields
+            if not field.generated
         ]
-        self.passed: dict[str, set] = {field.name: set() for field in self.fields}
+        self.passed: dict[str, set] = {field.name: set() for field, *_rest in self.fields}
 
-    def names(self, instance) -> tuple[set[str], dict]:
-        """(names of the fields whose values passed before, {name: value} of the others)."""
-        vetted, unvetted = set(), {}
-        for field in self.fields:
-            value = instance.__dict__.get(field.attname)
-            if type(value) in self.PLAIN and (type(value), value) in self.passed[field.name]:
-                vetted.add(field.name)
-            else:
-                unvetted[field.name] = value
-        return vetted, unvetted
-
-    def passed_now(self, instance, unvetted: dict) -> None:
-        for field in self.fields:
-            if field.name not in unvetted:
+    def clean_fields(self, instance, exclude: set) -> None:
+        if not self.own:
+            instance.clean_fields(exclude=exclude)
+            return
+        errors = {}
+        plain, passed = self.PLAIN, self.passed
+        for field, name, attname, skippable in self.fields:
+            if name in exclude:
                 continue
-            before, after = unvetted[field.name], instance.__dict__.get(field.attname)
-            if type(before) in self.PLAIN and type(after) is type(before) and after == before:
-                self.passed[field.name].add((type(before), before))
+            raw = getattr(instance, attname)
+            kind = type(raw)
+            if skippable and kind in plain and (kind, raw) in passed[name]:
+                continue
+            if field.blank and raw in field.empty_values:
+                continue
+            if isinstance(raw, DatabaseDefault):
+                continue
+            try:
+                cleaned = field.clean(raw, instance)
+            except ValidationError as error:
+                errors[name] = error.error_list
+                continue
+            setattr(instance, attname, cleaned)
+            if skippable and kind in plain and type(cleaned) is kind and cleaned == raw:
+                passed[name].add((kind, raw))
+        instance.check_date_bounds(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 def _full_clean(instance, found: dict, *, index: int, vetted: _Vetted | None = None) -> None:
@@ -333,12 +355,12 @@ def _full_clean(instance, found: dict, *, index: int, vetted: _Vetted | None = N
     answered = {
         field.name for field, rows in found.items() if getattr(instance, field.attname) in rows
     }
-    passed, unvetted = vetted.names(instance) if vetted is not None else (set(), {})
     try:
         try:
-            instance.clean_fields(exclude=answered | passed)
             if vetted is not None:
-                vetted.passed_now(instance, unvetted)
+                vetted.clean_fields(instance, answered)
+            else:
+                instance.clean_fields(exclude=answered)
             instance.clean()
             if instance._meta.constraints:
                 instance.validate_constraints()
