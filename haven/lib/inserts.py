@@ -95,6 +95,15 @@ def _reads_as_stored(field: models.Field) -> bool:
     return dated and not (field.auto_now or field.auto_now_add)
 
 
+def written_as_is(field: models.Field) -> frozenset[type]:
+    """The value types ``value_preparer(field, ...)`` returns unchanged, None included
+    where it is NULL: a row builder may skip calling it for them."""
+    as_is = _writes_as_is(field)
+    if not isinstance(field, models.JSONField):
+        as_is = as_is | {type(None)}
+    return frozenset(as_is)
+
+
 def prepared_values(model, fields: list, connection) -> Callable[[Any], tuple]:
     """``instance → row``: each field's ``pre_save`` (which seals encrypted values) and
     database preparation, as ``bulk_create`` does.
@@ -107,10 +116,9 @@ def prepared_values(model, fields: list, connection) -> Callable[[Any], tuple]:
     steps = []
     for field in fields:
         attname = field.attname if _reads_as_stored(field) else None
-        as_is = _writes_as_is(field)
-        if not isinstance(field, models.JSONField):
-            as_is = as_is | {type(None)}
-        steps.append((attname, field.pre_save, frozenset(as_is), value_preparer(field, connection)))
+        steps.append(
+            (attname, field.pre_save, written_as_is(field), value_preparer(field, connection))
+        )
 
     def row(instance) -> tuple:
         stored = instance.__dict__

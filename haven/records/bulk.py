@@ -161,7 +161,7 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
     versions.insert()
     blind.insert_rows(tokens)
     written_together(made)
-    record_many(entries, actor=by)
+    record_many(entries, actor=by, keep=False)
 
 
 class _FirstVersions:
@@ -188,15 +188,21 @@ class _FirstVersions:
         self.prepare = prepare
         self.snapshot_field = RecordVersion._meta.get_field("snapshot")
         self.rows: list[tuple] = []
+        # The lists of changed fields prepared so far: the records of a batch are
+        # filled alike, so a few lists (JSON text) serve thousands of versions.
+        self.changed_fields: dict[tuple[str, ...], object] = {}
 
     def add(self, instance, *, fields: list[str], snapshot: dict) -> None:
         prepare = self.prepare
         row_uuid = uuid.uuid4()
+        changed = self.changed_fields.get(tuple(fields))
+        if changed is None:
+            changed = self.changed_fields[tuple(fields)] = prepare["changed_fields"](fields)
         values = {
             "uuid": prepare["uuid"](row_uuid),
             "object_type": instance._meta.label_lower,
             "object_uuid": prepare["object_uuid"](instance.uuid),
-            "changed_fields": prepare["changed_fields"](fields),
+            "changed_fields": changed,
             "snapshot": prepare["snapshot"](self.snapshot_field.seal_for_row(row_uuid, snapshot)),
             **self.constant,
         }

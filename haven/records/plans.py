@@ -21,7 +21,7 @@ plans only speed up what they know to be equal. ``ENABLED = False`` turns plans 
 from __future__ import annotations
 
 from django.db import router
-from django.db.models import signals
+from django.db.models import Field, signals
 from django.db.models.base import ModelState
 
 # Off: every record made by Model(**values), the general path (for the comparison tests).
@@ -58,7 +58,10 @@ class RecordPlan:
             if field.generated or field.column is None:
                 continue
             if field.has_default() and callable(field.default):
-                self.made.append((field.attname, field.get_default))
+                # Field.get_default calls a callable default and returns what it gives;
+                # a field class with a get_default of its own keeps it.
+                plain = type(field).get_default is Field.get_default
+                self.made.append((field.attname, field.default if plain else field.get_default))
             else:
                 # A constant (or no default: None or ""), as Model.__init__ gets it: the
                 # same object for every record, as Django gives it too.
