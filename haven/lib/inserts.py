@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.db import connections, models, router
 from django.db.models.fields import AutoFieldMixin
@@ -67,6 +68,18 @@ def value_preparer(field: models.Field, connection) -> Callable[[Any], Any]:
     none_as_is = not isinstance(field, models.JSONField)
 
     last = [None, None]  # the last time prepared, and its result
+
+    if type(field) is models.UUIDField:
+        # UUIDField.get_db_prep_value of a UUID: itself where the database has a UUID
+        # type (PostgreSQL), else its 32 hex digits.
+        native = connection.features.has_native_uuid_field
+
+        def prepared_uuid(value):
+            if type(value) is UUID:
+                return value if native else value.hex
+            return prepare(value, connection)
+
+        return prepared_uuid
 
     def prepared(value):
         if (value is None and none_as_is) or type(value) in as_is:

@@ -72,6 +72,7 @@ from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
 from haven.audit.actions import record_many
+from haven.keys.fields import Damaged, Sealed
 from haven.keys.keyring import get_keyring
 from haven.lib.inserts import (
     can_reserve_ids,
@@ -135,8 +136,9 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
     made = []
     for start, run in _runs(instances):
         model = type(run[0])
+        fill_references = _References(model)
         for instance in run:
-            instance._prepare_related_fields_for_save(operation_name="create_records")
+            fill_references(instance)
         if redraw_codes:
             _redraw_taken_codes(run, seen)
         found = _existing_references(model, run)
@@ -210,6 +212,44 @@ class _FirstVersions:
 
     def insert(self) -> None:
         insert_rows(RecordVersion, self.fields, self.rows)
+
+
+class _References:
+    """``Model._prepare_related_fields_for_save`` for the records of one model, its
+    loop over the fields worked out once: each foreign key set to an object takes that
+    object's id, now that it is saved (an act's incident, inserted just before); an
+    object still unsaved is refused with Django's own error. Models with generic
+    relations (private fields) are left to Django's method."""
+
+    def __init__(self, model):
+        meta = model._meta
+        self.general = bool(meta.private_fields)
+        self.references = [
+            (field, field.name, field.attname, field.target_field.attname)
+            for field in meta.concrete_fields
+            if field.is_relation and field.remote_field.multiple
+        ]
+        if any(f.is_relation and not f.remote_field.multiple for f in meta.concrete_fields):
+            self.general = True  # one-to-one fields: their reverse caches need Django's
+
+    def __call__(self, instance) -> None:
+        if self.general:
+            instance._prepare_related_fields_for_save(operation_name="create_records")
+            return
+        cache, stored = instance._state.fields_cache, instance.__dict__
+        for field, name, attname, target_attname in self.references:
+            target = cache.get(name)
+            if not target:  # not set to an object (or to None)
+                continue
+            if not target._is_pk_set():
+                raise ValueError(
+                    "create_records() prohibited to prevent data loss due to unsaved "
+                    f"related object '{name}'."
+                )
+            if stored.get(attname) in field.empty_values:
+                setattr(instance, name, target)  # the object, saved since: its id
+            if getattr(target, target_attname) != stored.get(attname):
+                field.delete_cached_value(instance)
 
 
 def _refuse_unsuited(model) -> None:
@@ -290,6 +330,10 @@ def _existing_references(model, run: list) -> dict:
     return found
 
 
+_ABSENT = object()
+_SEALED = (Sealed, Damaged)  # read through the field, which opens them or stands in
+
+
 class _Vetted:
     """``clean_fields`` for a run of records of one model, which skips the field values
     it already passed in this run: an import repeats most values (the team's choices, a
@@ -310,31 +354,33 @@ class _Vetted:
 
     def __init__(self, model):
         self.own = model.clean_fields is SensitiveRecord.clean_fields
-        # (field, name, attname, whether its values may be skipped once passed)
+        # (field, name, attname, the values passed so far, or None where none is skipped)
         self.fields = [
             (
                 field,
                 field.name,
                 field.attname,
-                not field.is_relation and not field.unique,
+                set() if not field.is_relation and not field.unique else None,
             )
             for field in model._meta.fields
             if not field.generated
         ]
-        self.passed: dict[str, set] = {field.name: set() for field, *_rest in self.fields}
 
     def clean_fields(self, instance, exclude: set) -> None:
         if not self.own:
             instance.clean_fields(exclude=exclude)
             return
         errors = {}
-        plain, passed = self.PLAIN, self.passed
-        for field, name, attname, skippable in self.fields:
+        plain, stored = self.PLAIN, instance.__dict__
+        for field, name, attname, passed in self.fields:
             if name in exclude:
                 continue
-            raw = getattr(instance, attname)
+            # What reading the field gives, for a value the record holds as itself.
+            raw = stored.get(attname, _ABSENT)
+            if raw is _ABSENT or type(raw) in _SEALED:
+                raw = getattr(instance, attname)
             kind = type(raw)
-            if skippable and kind in plain and (kind, raw) in passed[name]:
+            if passed is not None and kind in plain and (kind, raw) in passed:
                 continue
             if field.blank and raw in field.empty_values:
                 continue
@@ -345,9 +391,10 @@ class _Vetted:
             except ValidationError as error:
                 errors[name] = error.error_list
                 continue
-            setattr(instance, attname, cleaned)
-            if skippable and kind in plain and type(cleaned) is kind and cleaned == raw:
-                passed[name].add((kind, raw))
+            if cleaned is not raw:
+                setattr(instance, attname, cleaned)
+            if passed is not None and kind in plain and type(cleaned) is kind and cleaned == raw:
+                passed.add((kind, raw))
         instance.check_date_bounds(errors)
         if errors:
             raise ValidationError(errors)
