@@ -9,7 +9,7 @@ constants (copied into the new record as they are), which are made anew for each
 record (a UUID, a code, a time: the field's own ``get_default``), and which names are
 references (set as Django's descriptor sets them: the id, the cached object, the
 database). The record it makes is the same unsaved instance ``Model(**values)`` makes;
-``haven/imports/tests/test_plans.py`` compares the two field by field and the records
+``haven/imports/tests/test_plans.py`` compares the two field by field, and the records
 an import makes with and without plans.
 
 A model with ``pre_init``/``post_init`` listeners, and any name that is not a
@@ -115,23 +115,4 @@ class RecordPlan:
         return record
 
 
-def same_as_model_init(plan: RecordPlan, values: dict) -> list[str]:
-    """The fields whose values differ between ``plan.new(values)`` and
-    ``Model(**values)`` (made-anew defaults compared by type only): for the tests."""
-    made, general = plan.new(dict(values)), plan.model(**values)
-    differing = []
-    for field in plan.model._meta.concrete_fields:
-        ours, theirs = made.__dict__.get(field.attname), general.__dict__.get(field.attname)
-        if field.has_default() and callable(field.default) and field.name not in values:
-            if type(ours) is not type(theirs):
-                differing.append(field.name)
-        elif ours != theirs or type(ours) is not type(theirs):
-            differing.append(field.name)
-        if field.is_relation and field.is_cached(general) != field.is_cached(made):
-            differing.append(f"{field.name} (cached)")
-    if made._state.db != general._state.db or made._state.adding != general._state.adding:
-        differing.append("_state")
-    return differing
-
-
-__all__ = ["ENABLED", "RecordPlan", "new_record", "plan_for", "same_as_model_init"]
+__all__ = ["ENABLED", "RecordPlan", "new_record", "plan_for"]
