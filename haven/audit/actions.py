@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from haven.audit.context import AuditContext, Channel, audit_context, current_context
 from haven.audit.models import GENESIS_HASH, AuditEntry, canonical, seal_key, seal_of
-from haven.lib.inserts import insert_rows, insert_sql, plain_fields, value_preparer
+from haven.lib.inserts import insert_rows, insert_sql, plain_fields, value_preparer, written_as_is
 
 __all__ = [
     "AuditContext",
@@ -93,19 +93,23 @@ def record_many(
     *,
     request: HttpRequest | None = None,
     actor=None,
+    keep: bool = True,
 ) -> list[AuditEntry]:
     """Append one entry per ``(action, target, summary)``, in order, by one actor: the
     entries ``record()`` would write called once for each, chained and sealed alike,
     written in bulk (a batch of new records, say). Same context, locking and
-    transaction rules as ``record()``."""
+    transaction rules as ``record()``. With ``keep=False`` the entries are written
+    alike but not returned (no instance is made for each: a batch of new records
+    appends thousands that nobody reads back)."""
     return _append(
         [(action, target, summary, ()) for action, target, summary in entries],
         request=request,
         actor=actor,
+        keep=keep,
     )
 
 
-def _append(items, *, request, actor) -> list[AuditEntry]:
+def _append(items, *, request, actor, keep: bool = True) -> list[AuditEntry]:
     """Chain ``(action, target, summary, records)`` items after the last entry and save them."""
     if not items:
         return []
@@ -115,7 +119,7 @@ def _append(items, *, request, actor) -> list[AuditEntry]:
     if actor is None and context is not None:
         actor = context.current_actor()
     writer = connections[router.db_for_write(AuditEntry)]
-    chain = _Chain(items, actor, context, writer)
+    chain = _Chain(items, actor, context, writer, keep=keep)
     if len(items) == 1 and _alone_on_postgresql(writer):
         return _append_alone(chain, writer)
     with transaction.atomic(using=writer.alias):
@@ -214,11 +218,30 @@ def _next_after(last) -> tuple[int, str]:
     return (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
 
 
+# AuditEntry's fields after its id, in order: its instances are made positionally.
+FIELD_ORDER = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "ip",
+    "channel",
+    "action",
+    "object_type",
+    "object_id",
+    "summary",
+    "records",
+    "prev_hash",
+    "hash",
+    "seal",
+)
+
+
 class _Chain:
     """The entries of one append, made once the chain's head is known."""
 
-    def __init__(self, items, actor, context, writer):
-        self.items, self.actor, self.writer = items, actor, writer
+    def __init__(self, items, actor, context, writer, *, keep: bool = True):
+        self.items, self.actor, self.writer, self.keep = items, actor, writer, keep
         self.actor_label = actor.email if actor is not None else ""
         if actor is None and context is not None and context.submitter:
             self.actor_label = context.submitter
@@ -241,8 +264,10 @@ class _Chain:
         prepare["records"] = lambda value, general=prepare["records"]: (
             general(value) if value else no_records
         )
-        steps = list(prepare.items())
+        as_is = {field.attname: written_as_is(field) for field in self.fields}
+        steps = [(name, as_is[name], prepare[name]) for name in prepare]
         entries, rows = [], []
+        keep = self.keep
         sealing = hmac.new(self.key, digestmod=hashlib.sha256)
         for action, target, summary, records in self.items:
             object_type, object_id = describe(target) if target is not None else ("", "")
@@ -268,33 +293,40 @@ class _Chain:
             ).hexdigest()
             seal = sealing.copy()  # seal_of(entry_hash, key), keyed once for the batch
             seal.update(entry_hash.encode())
+            values = {
+                "seq": seq,
+                "at": at,
+                "actor_id": actor_id,
+                "actor_label": actor_label,
+                "ip": ip,
+                "channel": channel,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "summary": summary,
+                "records": listed,
+                "prev_hash": prev_hash,
+                "hash": entry_hash,
+                "seal": seal.hexdigest(),
+            }
+            # The row as insert_plain would prepare it, without its per-field pre_save
+            # (no field of an entry changes its value on saving); a value the database
+            # takes as it is (text, a number) is not handed to its field at all.
+            rows.append(
+                [
+                    values[name] if type(values[name]) in kinds else step(values[name])
+                    for name, kinds, step in steps
+                ]
+            )
+            seq, prev_hash = seq + 1, entry_hash
+            if not keep:
+                continue
             # Positional, in the order of AuditEntry's fields: Django's quick way to make
             # an instance, which counts when a batch of new records appends thousands.
-            entry = AuditEntry(
-                None,  # id
-                seq,
-                at,
-                actor_id,
-                actor_label,
-                ip,
-                channel,
-                action,
-                object_type,
-                object_id,
-                summary,
-                listed,
-                prev_hash,
-                entry_hash,
-                seal.hexdigest(),
-            )
+            entry = AuditEntry(None, *(values[name] for name in FIELD_ORDER))
             if actor is not None:
                 entry.actor = actor  # the instance, as record() callers read it back
             entries.append(entry)
-            # The row as insert_plain would prepare it from the entry, without its
-            # per-field pre_save (no field of an entry changes its value on saving).
-            values = entry.__dict__
-            rows.append([step(values[name]) for name, step in steps])
-            seq, prev_hash = seq + 1, entry_hash
         return entries, rows
 
     def saved(self, entries: list[AuditEntry]) -> list[AuditEntry]:
@@ -310,6 +342,8 @@ def _insert_steps(writer) -> tuple[list, dict]:
     steps = getattr(writer, "_haven_audit_steps", None)
     if steps is None:
         fields = plain_fields(AuditEntry)
+        if tuple(field.attname for field in fields) != FIELD_ORDER:
+            raise TypeError("AuditEntry's fields changed: update FIELD_ORDER")
         steps = fields, {field.attname: value_preparer(field, writer) for field in fields}
         writer._haven_audit_steps = steps
     return steps

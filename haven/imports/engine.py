@@ -24,6 +24,7 @@ from haven.imports.mapping import IGNORE, KEEP, NEW, SKIP, Mapping, fields_of
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.normalize import contact_terms, fold
 from haven.lib.partial_dates import PartialDate
+from haven.records.plans import new_record
 
 
 @dataclass
@@ -209,7 +210,9 @@ class Builder:
             if person.pk is not None or person not in built.records:
                 built.reused.append(person)
             return person
-        person = Person(team=self.team, name=name, **{k: v for k, v in details.items() if v})
+        person = new_record(
+            Person, team=self.team, name=name, **{k: v for k, v in details.items() if v}
+        )
         self.people[folded] = person
         built.records.append(person)
         return person
@@ -266,7 +269,8 @@ class Builder:
         from haven.sources.models import Source
 
         v = lambda key: self.value(key, cells_, built)  # noqa: E731
-        incident = Incident(
+        incident = new_record(
+            Incident,
             team=self.team,
             title=self._text("incident.title", cells_, built),
             description=self._text("incident.description", cells_, built),
@@ -316,7 +320,8 @@ class Builder:
         if act_type is not None:
             act_start = v("act.start")
             for victim in victims:
-                act = Act(
+                act = new_record(
+                    Act,
                     incident=incident,
                     team=self.team,
                     act_type=act_type,
@@ -328,7 +333,8 @@ class Builder:
                 built.records.append(act)
                 for perpetrator in perpetrators:
                     built.records.append(
-                        Involvement(
+                        new_record(
+                            Involvement,
                             act=act,
                             team=self.team,
                             perpetrator=perpetrator,
@@ -342,7 +348,8 @@ class Builder:
             key = fold(url or title)
             source = self.sources.get(key)
             if source is None:
-                source = Source(
+                source = new_record(
+                    Source,
                     team=self.team,
                     kind=v("source.kind") or Source.Kind.MEDIA,
                     title=(title or url)[:300],
@@ -351,7 +358,8 @@ class Builder:
                 self.sources[key] = source
                 built.records.append(source)
             built.records.append(
-                InformationLink(
+                new_record(
+                    InformationLink,
                     incident=incident,
                     source=source,
                     team=self.team,
@@ -400,7 +408,8 @@ class Builder:
         ]
         requester = self.person(names[0], built, contacts=contacts) if names else None
         received = v("request.received_at")
-        request = Request(
+        request = new_record(
+            Request,
             team=self.team,
             summary=self._text("request.summary", cells_, built),
             channel=v("request.channel"),
@@ -418,7 +427,8 @@ class Builder:
         from haven.sources.models import Source
 
         v = lambda key: self.value(key, cells_, built)  # noqa: E731
-        source = Source(
+        source = new_record(
+            Source,
             team=self.team,
             kind=v("source.kind") or Source.Kind.MEDIA,
             title=self._text("source.title", cells_, built),

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.db import connections, models, router
 from django.db.models.fields import AutoFieldMixin
@@ -68,6 +69,18 @@ def value_preparer(field: models.Field, connection) -> Callable[[Any], Any]:
 
     last = [None, None]  # the last time prepared, and its result
 
+    if type(field) is models.UUIDField:
+        # UUIDField.get_db_prep_value of a UUID: itself where the database has a UUID
+        # type (PostgreSQL), else its 32 hex digits.
+        native = connection.features.has_native_uuid_field
+
+        def prepared_uuid(value):
+            if type(value) is UUID:
+                return value if native else value.hex
+            return prepare(value, connection)
+
+        return prepared_uuid
+
     def prepared(value):
         if (value is None and none_as_is) or type(value) in as_is:
             return value
@@ -82,13 +95,54 @@ def value_preparer(field: models.Field, connection) -> Callable[[Any], Any]:
     return prepared
 
 
+def _reads_as_stored(field: models.Field) -> bool:
+    """Whether ``field.pre_save(instance, True)`` is the value the instance holds: Django's
+    own ``Field.pre_save`` (``getattr``, which for a value set is the instance's
+    ``__dict__`` entry), or a date or time field that is not ``auto_now``/``auto_now_add``.
+    Checked by the method itself, so a field class with a ``pre_save`` of its own (the
+    encrypted fields, which seal) always has it called."""
+    pre_save = type(field).pre_save
+    if pre_save is models.Field.pre_save:
+        return True
+    dated = pre_save in (models.DateField.pre_save, models.DateTimeField.pre_save)
+    return dated and not (field.auto_now or field.auto_now_add)
+
+
+def written_as_is(field: models.Field) -> frozenset[type]:
+    """The value types ``value_preparer(field, ...)`` returns unchanged, None included
+    where it is NULL: a row builder may skip calling it for them."""
+    as_is = _writes_as_is(field)
+    if not isinstance(field, models.JSONField):
+        as_is = as_is | {type(None)}
+    return frozenset(as_is)
+
+
 def prepared_values(model, fields: list, connection) -> Callable[[Any], tuple]:
     """``instance → row``: each field's ``pre_save`` (which seals encrypted values) and
-    database preparation, as ``bulk_create`` does."""
-    steps = [(field.pre_save, value_preparer(field, connection)) for field in fields]
+    database preparation, as ``bulk_create`` does.
+
+    Prepared once per call: a value that ``pre_save`` would return as it is read from
+    the instance's ``__dict__`` directly (see ``_reads_as_stored``; a value not there,
+    deferred, goes through ``pre_save``), and a value the database takes as it is
+    (``_writes_as_is``: text for a text column, a number for a number column, None) is
+    not handed to the field's preparation at all."""
+    steps = []
+    for field in fields:
+        attname = field.attname if _reads_as_stored(field) else None
+        steps.append(
+            (attname, field.pre_save, written_as_is(field), value_preparer(field, connection))
+        )
 
     def row(instance) -> tuple:
-        return tuple(prepare(pre_save(instance, True)) for pre_save, prepare in steps)
+        stored = instance.__dict__
+        values = []
+        for attname, pre_save, as_is, prepare in steps:
+            if attname is not None and attname in stored:
+                value = stored[attname]
+            else:
+                value = pre_save(instance, True)
+            values.append(value if type(value) in as_is else prepare(value))
+        return tuple(values)
 
     return row
 

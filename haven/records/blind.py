@@ -21,7 +21,7 @@ from haven.lib.crypto import blind_token_list
 from haven.lib.stemming import WORD_INDEX
 from haven.records.masking import unmasked
 from haven.records.models import BlindTerm
-from haven.records.signals import written
+from haven.records.signals import written_together
 
 
 def scope_of(model, field: str) -> str:
@@ -144,16 +144,27 @@ def token_rows_of(instances: list) -> list[tuple[int, int, int, int]]:
         return []
     model = type(instances[0])
     kind = ContentType.objects.get_for_model(model).pk
+    # ``field_tokens`` for each field, its term function and kind of index found once:
+    # (field, function or None for a word field left out, whether a word index).
+    words = set(word_fields(model))
+    fields = [
+        (field, WORD_INDEX[0] if field in words else None, True)
+        if entry is WORD_INDEX
+        else (field, term_functions(model, field)[0], False)
+        for field, entry in model.blind_indexes.items()
+    ]
     rows = []
     with unmasked():  # the index holds the real values (haven.records.masking)
         for instance in instances:
             if getattr(instance, "deleted_at", None):
                 continue
             team, record = instance.team_id, instance.pk
-            for field in model.blind_indexes:
-                rows += [
-                    (token, team, kind, record) for token in sorted(field_tokens(instance, field))
-                ]
+            for field, function, word in fields:
+                value = getattr(instance, field)
+                if not value or function is None:
+                    continue
+                found = _value_tokens(model, field, function, value, team=team if word else None)
+                rows += [(token, team, kind, record) for token in sorted(found)]
     return rows
 
 
@@ -179,11 +190,7 @@ def index_new(records: Iterable, batch_size: int = 5000) -> None:
     """Index records that have no tokens yet, in bulk (imports, re-indexing)."""
     records = list(records)
     insert_rows([row for record in records for row in token_rows(record)], batch_size)
-    by_model: dict[type, list[int]] = {}
-    for record in records:
-        by_model.setdefault(type(record), []).append(record.pk)
-    for model, ids in by_model.items():
-        written(model, ids)
+    written_together((type(record), [record.pk]) for record in records)
 
 
 def insert_rows(rows: list[tuple[int, int, int, int]], batch_size: int = 5000) -> None:

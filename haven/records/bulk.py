@@ -68,9 +68,11 @@ from decimal import Decimal
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connection, connections, models, router, transaction
 from django.db.models import signals
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
 from haven.audit.actions import record_many
+from haven.keys.fields import Damaged, Sealed
 from haven.keys.keyring import get_keyring
 from haven.lib.inserts import (
     can_reserve_ids,
@@ -85,7 +87,7 @@ from haven.records.access import require_write
 from haven.records.actions import audit_entry
 from haven.records.masking import unmasked
 from haven.records.models import RecordVersion, SensitiveRecord
-from haven.records.signals import written
+from haven.records.signals import written_together
 
 # Values per IN (...) lookup: well under SQLite's limit on query parameters.
 LOOKUP_CHUNK = 900
@@ -134,8 +136,9 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
     made = []
     for start, run in _runs(instances):
         model = type(run[0])
+        fill_references = _References(model)
         for instance in run:
-            instance._prepare_related_fields_for_save(operation_name="create_records")
+            fill_references(instance)
         if redraw_codes:
             _redraw_taken_codes(run, seen)
         found = _existing_references(model, run)
@@ -159,9 +162,8 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
         made.append((model, [instance.pk for instance in run]))
     versions.insert()
     blind.insert_rows(tokens)
-    for model, ids in made:
-        written(model, ids)
-    record_many(entries, actor=by)
+    written_together(made)
+    record_many(entries, actor=by, keep=False)
 
 
 class _FirstVersions:
@@ -188,15 +190,21 @@ class _FirstVersions:
         self.prepare = prepare
         self.snapshot_field = RecordVersion._meta.get_field("snapshot")
         self.rows: list[tuple] = []
+        # The lists of changed fields prepared so far: the records of a batch are
+        # filled alike, so a few lists (JSON text) serve thousands of versions.
+        self.changed_fields: dict[tuple[str, ...], object] = {}
 
     def add(self, instance, *, fields: list[str], snapshot: dict) -> None:
         prepare = self.prepare
         row_uuid = uuid.uuid4()
+        changed = self.changed_fields.get(tuple(fields))
+        if changed is None:
+            changed = self.changed_fields[tuple(fields)] = prepare["changed_fields"](fields)
         values = {
             "uuid": prepare["uuid"](row_uuid),
             "object_type": instance._meta.label_lower,
             "object_uuid": prepare["object_uuid"](instance.uuid),
-            "changed_fields": prepare["changed_fields"](fields),
+            "changed_fields": changed,
             "snapshot": prepare["snapshot"](self.snapshot_field.seal_for_row(row_uuid, snapshot)),
             **self.constant,
         }
@@ -204,6 +212,44 @@ class _FirstVersions:
 
     def insert(self) -> None:
         insert_rows(RecordVersion, self.fields, self.rows)
+
+
+class _References:
+    """``Model._prepare_related_fields_for_save`` for the records of one model, its
+    loop over the fields worked out once: each foreign key set to an object takes that
+    object's id, now that it is saved (an act's incident, inserted just before); an
+    object still unsaved is refused with Django's own error. Models with generic
+    relations (private fields) are left to Django's method."""
+
+    def __init__(self, model):
+        meta = model._meta
+        self.general = bool(meta.private_fields)
+        self.references = [
+            (field, field.name, field.attname, field.target_field.attname)
+            for field in meta.concrete_fields
+            if field.is_relation and field.remote_field.multiple
+        ]
+        if any(f.is_relation and not f.remote_field.multiple for f in meta.concrete_fields):
+            self.general = True  # one-to-one fields: their reverse caches need Django's
+
+    def __call__(self, instance) -> None:
+        if self.general:
+            instance._prepare_related_fields_for_save(operation_name="create_records")
+            return
+        cache, stored = instance._state.fields_cache, instance.__dict__
+        for field, name, attname, target_attname in self.references:
+            target = cache.get(name)
+            if not target:  # not set to an object (or to None)
+                continue
+            if not target._is_pk_set():
+                raise ValueError(
+                    "create_records() prohibited to prevent data loss due to unsaved "
+                    f"related object '{name}'."
+                )
+            if stored.get(attname) in field.empty_values:
+                setattr(instance, name, target)  # the object, saved since: its id
+            if getattr(target, target_attname) != stored.get(attname):
+                field.delete_cached_value(instance)
 
 
 def _refuse_unsuited(model) -> None:
@@ -284,45 +330,74 @@ def _existing_references(model, run: list) -> dict:
     return found
 
 
+_ABSENT = object()
+_SEALED = (Sealed, Damaged)  # read through the field, which opens them or stands in
+
+
 class _Vetted:
-    """The field values that ``clean_fields`` already passed in this run, to skip
-    checking them again on the next record: an import repeats most values (the team's
-    choices, a type of act, a description, an empty field) on every row.
+    """``clean_fields`` for a run of records of one model, which skips the field values
+    it already passed in this run: an import repeats most values (the team's choices, a
+    type of act, a description, an empty field) on every row.
 
     A field's check of a plain value (its conversion, its choices, its length, its
-    validators) depends on the value alone, so the same value passes again. Left out:
-    references (``ForeignKey.validate`` reads the database; ``_existing_references``
-    answers them), unique fields (their values do not repeat), values of other types
-    than the plain ones below, and values that cleaning changed."""
+    validators) depends on the value alone, so the same value passes again. Left out of
+    the skipping: references (``ForeignKey.validate`` reads the database;
+    ``_existing_references`` answers them), unique fields (their values do not repeat),
+    values of other types than the plain ones below, and values that cleaning changed.
+
+    The loop is Django's ``Model.clean_fields`` (every field but those excluded; an
+    empty value of a field that may be blank is not checked; the cleaned value is set
+    back), then ``SensitiveRecord.check_date_bounds``, worked out once per model. A
+    model with a ``clean_fields`` of its own is checked by it, without skipping."""
 
     PLAIN = (str, int, bool, date, datetime, Decimal)
 
     def __init__(self, model):
+        self.own = model.clean_fields is SensitiveRecord.clean_fields
+        # (field, name, attname, the values passed so far, or None where none is skipped)
         self.fields = [
-            field
-            for field in model._meta.concrete_fields
-            if not field.is_relation and not field.unique and not field.generated
+            (
+                field,
+                field.name,
+                field.attname,
+                set() if not field.is_relation and not field.unique else None,
+            )
+            for field in model._meta.fields
+            if not field.generated
         ]
-        self.passed: dict[str, set] = {field.name: set() for field in self.fields}
 
-    def names(self, instance) -> tuple[set[str], dict]:
-        """(names of the fields whose values passed before, {name: value} of the others)."""
-        vetted, unvetted = set(), {}
-        for field in self.fields:
-            value = instance.__dict__.get(field.attname)
-            if type(value) in self.PLAIN and (type(value), value) in self.passed[field.name]:
-                vetted.add(field.name)
-            else:
-                unvetted[field.name] = value
-        return vetted, unvetted
-
-    def passed_now(self, instance, unvetted: dict) -> None:
-        for field in self.fields:
-            if field.name not in unvetted:
+    def clean_fields(self, instance, exclude: set) -> None:
+        if not self.own:
+            instance.clean_fields(exclude=exclude)
+            return
+        errors = {}
+        plain, stored = self.PLAIN, instance.__dict__
+        for field, name, attname, passed in self.fields:
+            if name in exclude:
                 continue
-            before, after = unvetted[field.name], instance.__dict__.get(field.attname)
-            if type(before) in self.PLAIN and type(after) is type(before) and after == before:
-                self.passed[field.name].add((type(before), before))
+            # What reading the field gives, for a value the record holds as itself.
+            raw = stored.get(attname, _ABSENT)
+            if raw is _ABSENT or type(raw) in _SEALED:
+                raw = getattr(instance, attname)
+            kind = type(raw)
+            if passed is not None and kind in plain and (kind, raw) in passed:
+                continue
+            if field.blank and raw in field.empty_values:
+                continue
+            if isinstance(raw, DatabaseDefault):
+                continue
+            try:
+                cleaned = field.clean(raw, instance)
+            except ValidationError as error:
+                errors[name] = error.error_list
+                continue
+            if cleaned is not raw:
+                setattr(instance, attname, cleaned)
+            if passed is not None and kind in plain and type(cleaned) is kind and cleaned == raw:
+                passed.add((kind, raw))
+        instance.check_date_bounds(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 def _full_clean(instance, found: dict, *, index: int, vetted: _Vetted | None = None) -> None:
@@ -333,12 +408,12 @@ def _full_clean(instance, found: dict, *, index: int, vetted: _Vetted | None = N
     answered = {
         field.name for field, rows in found.items() if getattr(instance, field.attname) in rows
     }
-    passed, unvetted = vetted.names(instance) if vetted is not None else (set(), {})
     try:
         try:
-            instance.clean_fields(exclude=answered | passed)
             if vetted is not None:
-                vetted.passed_now(instance, unvetted)
+                vetted.clean_fields(instance, answered)
+            else:
+                instance.clean_fields(exclude=answered)
             instance.clean()
             if instance._meta.constraints:
                 instance.validate_constraints()

@@ -39,14 +39,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Values a snapshot keeps as they are (``_plain`` returns them unchanged): by exact
+# type, so a subclass (a damaged value's stand-in) still goes through ``_plain``.
+_KEPT_AS_IS = frozenset({str, int, bool, float, list, dict, type(None)})
+
+
+@functools.cache
+def _read_plan(model) -> tuple[tuple[str, str], ...]:
+    return tuple((field.name, field.attname) for field in content_fields(model))
+
+
 def snapshot(instance) -> dict[str, Any]:
     """The record's content as JSON-able values (foreign keys by id): the real values,
-    whoever asks (see ``haven.records.masking``)."""
+    whoever asks (see ``haven.records.masking``).
+
+    A value the record holds as itself (set, or opened: not a ``Sealed`` ciphertext,
+    not deferred) is read from the instance's ``__dict__``, which is what reading the
+    field unmasked returns for it; any other goes through the field's descriptor."""
+    stored = instance.__dict__
+    found = {}
     with unmasked():
-        return {
-            field.name: _plain(getattr(instance, field.attname))
-            for field in content_fields(type(instance))
-        }
+        for name, attname in _read_plan(type(instance)):
+            value = stored.get(attname, _ABSENT)
+            if type(value) not in _KEPT_AS_IS:
+                value = _plain(getattr(instance, attname))
+            found[name] = value
+    return found
+
+
+_ABSENT = object()
 
 
 def changed(before: dict | None, after: dict) -> list[str]:

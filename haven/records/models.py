@@ -107,13 +107,21 @@ class SensitiveRecord(models.Model):
 
         Times too (a request's time of arrival): the first hours of year 1 in a zone
         ahead of UTC are year 0 in UTC, which no database column holds."""
-        from haven.lib.fuzzy_dates import in_bounds, out_of_bounds_message
 
         errors = {}
         try:
             super().clean_fields(exclude)
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
+        self.check_date_bounds(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def check_date_bounds(self, errors: dict) -> None:
+        """Add to ``errors`` each date or time outside the years Haven keeps (a field
+        with an error already keeps only that one)."""
+        from haven.lib.fuzzy_dates import in_bounds, out_of_bounds_message
+
         for field in _date_fields(type(self)):
             # Read as stored, not through a descriptor of the model's (which may mask).
             value = (
@@ -125,8 +133,6 @@ class SensitiveRecord(models.Model):
                 value = value.date()
             if isinstance(value, date) and not in_bounds(value) and field.name not in errors:
                 errors[field.name] = [out_of_bounds_message()]
-        if errors:
-            raise ValidationError(errors)
 
 
 @functools.cache

@@ -173,22 +173,49 @@ def _write(acts_where: str) -> None:
 def refresh(model, ids: Iterable[int]) -> None:
     """Recompute the counted rows that a write to ``model``'s records ``ids`` (or to
     their blind-index tokens) touches."""
+    refresh_together({model: ids})
+
+
+def refresh_together(records: dict) -> None:
+    """``refresh`` for writes to several kinds at once ({model: ids}): each act they
+    touch is recomputed once, however many of its records were written."""
+    acts: set[int] = set()
+    for model, ids in records.items():
+        acts |= _acts_touched(model, ids)
+    ordered = sorted(acts)
+    for start in range(0, len(ordered), CHUNK):
+        _write(f"a.id IN {_in(ordered[start : start + CHUNK])}")
+
+
+def _acts_touched(model, ids: Iterable[int]) -> set[int]:
+    """Ids of the acts (deleted ones too: they lose their rows) that a write to
+    ``model``'s records ``ids`` touches."""
     ids = sorted({int(pk) for pk in ids if pk is not None})
-    if not ids:
-        return
-    column = {Act: "a.id", Incident: "a.incident_id", Person: "a.victim_id"}.get(model)
-    involvements = _q(Involvement._meta.db_table)
-    for start in range(0, len(ids), CHUNK):
-        chunk = _in(ids[start : start + CHUNK])
-        if column:
-            _write(f"{column} IN {chunk}")
-        elif model is Involvement:
-            _write(f"a.id IN (SELECT act_id FROM {involvements} WHERE id IN {chunk})")
+    column = {Act: "id", Incident: "incident_id", Person: "victim_id"}.get(model)
+    if column is None and model is not Involvement:
+        return set()
+    touched: set[int] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            chunk = _in(ids[start : start + CHUNK])
+            if column:
+                cursor.execute(f"SELECT id FROM {_q(Act._meta.db_table)} WHERE {column} IN {chunk}")
+            else:
+                cursor.execute(
+                    f"SELECT act_id FROM {_q(Involvement._meta.db_table)} WHERE id IN {chunk}"
+                )
+            touched.update(row[0] for row in cursor.fetchall())
+    return touched
 
 
-def on_records_written(sender, ids, **kwargs) -> None:
-    if sender in (Act, Incident, Person, Involvement):
-        refresh(sender, ids)
+def on_records_written(sender, records, **kwargs) -> None:
+    counted = {
+        model: ids
+        for model, ids in records.items()
+        if model in (Act, Incident, Person, Involvement)
+    }
+    if counted:
+        refresh_together(counted)
 
 
 @transaction.atomic
