@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.utils.functional import cached_property
 
+from haven.lib import counting
+
 
 class WaitingPublicRequests:
     def __init__(self, user):
@@ -18,7 +20,12 @@ class WaitingPublicRequests:
         if not (user and user.is_authenticated and getattr(user, "is_verified", bool)()):
             return 0
         # Those nobody has taken yet; ``visible_to`` leaves out other teams' requests.
-        return waiting(user).filter(request__assignee__isnull=True).count()
+        # Every page shows it: compiled once per user, run each time (haven.lib.counting).
+        (count,) = counting.counts(
+            ("public requests waiting", user.pk, user.is_active),
+            lambda: [waiting(user).filter(request__assignee__isnull=True)],
+        )
+        return count
 
     @cached_property
     def digest_shown(self) -> bool:

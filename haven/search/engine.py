@@ -399,9 +399,9 @@ def search(
         if not estimates:
             estimates = dict.fromkeys(ids, 1.0)
         if query.years and query.words and kind.code in ("incident", "case"):
-            column = 1 if kind.code == "incident" else 2  # start_earliest, opened_on
+            column = 1 if kind.code == "incident" else 2  # the years started, opened
             for row in rows:
-                if row[column] and row[column].year in query.years:
+                if row[column] in query.years:
                     estimates[row[0]] += BONUS
         order = KINDS.index(kind)
         entries += [(estimates[pk], kind.code, pk, order) for pk in ids]

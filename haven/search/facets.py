@@ -7,7 +7,9 @@ from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, Func, IntegerField, Q
 
 from haven.locations.models import Location, regions_of
 from haven.search.lookup import id_list
@@ -75,18 +77,45 @@ def filtered(kind: Kind, records, chosen: dict):
     return records
 
 
-# The clear columns each kind's facets count, read with the ids in one query.
+class Year(Func):
+    """The year of a date column, as a whole number worked out by the database."""
+
+    output_field = IntegerField()
+    template = "CAST(EXTRACT(YEAR FROM %(expressions)s) AS INTEGER)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps a date as ISO text ("2021-02-04", the year always four digits);
+        # Django's own ExtractYear calls back into Python for every row.
+        template = "CAST(SUBSTR(%(expressions)s, 1, 4) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+# The clear columns each kind's facets count, read with the ids in one query: dates as
+# their years, the only part of them a facet or the ranking reads.
 FACET_COLUMNS = {
-    "person": ["sealed"],  # not a facet: who may be found by name (``engine._named``)
-    "case": ["status", "opened_on"],
-    "incident": ["start_earliest", "location_id"],
-    "petition": ["filed_on"],
+    "person": {"sealed": "sealed"},  # not a facet: who may be found by name (``engine._named``)
+    "case": {"status": "status", "opened_year": Year("opened_on")},
+    "incident": {"start_year": Year("start_earliest"), "location_id": "location_id"},
+    "petition": {"filed_year": Year("filed_on")},
 }
 
 
 def facet_rows(kind: Kind, records) -> list[tuple]:
-    """(id, *facet columns) of every record: the ids to rank and what the facets count."""
-    return list(records.order_by().values_list("pk", *FACET_COLUMNS.get(kind.code, [])))
+    """(id, *facet columns) of every record: the ids to rank and what the facets count.
+
+    A common name has thousands of visible hits: their rows are read as the database
+    sends them, without the ORM's conversion of every value of every row (a third of the
+    time at 2,400 incidents). The columns are ids, text, booleans and years."""
+    columns = FACET_COLUMNS.get(kind.code, {})
+    expressions = {name: column for name, column in columns.items() if not isinstance(column, str)}
+    query = records.order_by().annotate(**expressions).values_list("pk", *columns).query
+    try:
+        sql, params = query.get_compiler(using=records.db).as_sql()
+    except EmptyResultSet:  # ``none()``: a facet that does not apply to this kind
+        return []
+    with connections[records.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def count_facets(kind: Kind, rows: list[tuple], counts: dict[str, Counter]) -> None:
@@ -95,11 +124,11 @@ def count_facets(kind: Kind, rows: list[tuple], counts: dict[str, Counter]) -> N
         return
     if kind.code == "case":
         counts["status"].update(status for _pk, status, _opened in rows)
-        counts["year"].update(opened.year for _pk, _s, opened in rows if opened)
+        counts["year"].update(opened for _pk, _s, opened in rows if opened is not None)
     elif kind.code == "petition":
-        counts["year"].update(filed.year for _pk, filed in rows if filed)
+        counts["year"].update(filed for _pk, filed in rows if filed is not None)
     elif kind.code == "incident":
-        counts["year"].update(start.year for _pk, start, _place in rows if start)
+        counts["year"].update(start for _pk, start, _place in rows if start is not None)
         places = Counter(place for _pk, _start, place in rows if place)
         regions = regions_of(list(Location.objects.filter(pk__in=list(places)))) if places else {}
         for pk, n in places.items():

@@ -95,9 +95,12 @@ def _facet_lists(counts, language: str) -> list:
     label_column = "label_ru" if language == "ru" else "label_en"
     labels = {
         "kind": {kind.code: kind.label for kind in KINDS},
-        "act_type": dict(Term.objects.of(Vocabulary.ACT_TYPE).values_list("code", label_column)),
         "status": dict(Case.Status.choices),
     }
+    if counts["act_type"]:  # most searches find no act: no query for their labels
+        labels["act_type"] = dict(
+            Term.objects.of(Vocabulary.ACT_TYPE).values_list("code", label_column)
+        )
     return [
         (
             name,

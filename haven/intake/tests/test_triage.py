@@ -172,3 +172,20 @@ def test_the_same_id_spelt_twice_is_one_choice(client, personas):
     spellings = [str(submission.uuid), str(submission.uuid).upper().replace("-", "")]
     answer = client.post(reverse("intake:spam_chosen"), {"chosen": spellings}, follow=True)
     assert "Marked 1 request as spam" in answer.content.decode()
+
+
+def test_the_headers_notice_counts_what_waits_now(client, personas):
+    """The notice's statement is kept between pages (haven.lib.counting): what came in,
+    was taken or left the team after it was first compiled is counted on the next page."""
+    submit_request(team=personas.team, what="First", language="en", urgency="routine")
+    sign_in(client, personas.member)
+    assert "1 new public request" in client.get(reverse("search:search")).content.decode()
+    submission, _receipt = submit_request(
+        team=personas.team, what="Second", language="en", urgency="routine"
+    )
+    assert "2 new public requests" in client.get(reverse("search:search")).content.decode()
+    assign = reverse("cases:request_assign", kwargs={"uuid": submission.request.uuid})
+    assert client.post(assign, {"assignee": personas.member.pk}).status_code == 302
+    assert "1 new public request" in client.get(reverse("search:search")).content.decode()
+    personas.member.memberships.all().delete()
+    assert "new public request" not in client.get(reverse("search:search")).content.decode()

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import sign_in
 from haven.accounts.models import Membership
@@ -255,6 +256,33 @@ def test_facets_count_incidents_beyond_the_page(client, personas, monkeypatch):
     assert {value: count for value, _l, count in facets["year"]} == {2019: 1, 2020: 2}
     hits, response = found(client, "Magamadov", year="2020")
     assert response.context["total"] == 2
+
+
+def test_a_name_and_a_year_rank_that_years_records_first_and_cases_count_by_year(
+    client, personas, monkeypatch
+):
+    """The facet rows carry the years (started, opened): the year given beside a name
+    puts the incident of that year first, and cases count by status and year opened."""
+    from haven.search import engine
+
+    monkeypatch.setattr(engine, "PAGE", 1)
+    for year in ("2019", "2021", "2020"):
+        incidents.record_incident(
+            team=personas.team,
+            by=personas.member,
+            title="Detention of Magamadov",
+            start=FuzzyDate.parse(year),
+        )
+    sign_in(client, personas.member)
+    for year in (2019, 2020, 2021):
+        hits, _response = found(client, f"Magamadov {year}")
+        assert hits[0].record.start_earliest.year == year
+    cases.open_case(team=personas.team, by=personas.member, title="Protection for Magamadov")
+    _hits, response = found(client, "Magamadov", kind="case")
+    facets = dict(response.context["facets"])
+    opened = timezone.localdate().year
+    assert {value: count for value, _l, count in facets["year"]} == {opened: 1}
+    assert [value for value, _l, _c in facets["status"]] == ["intake"]
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,16 @@ def test_one_search_finds_every_kind(client, personas, world):
     }
 
 
+def test_the_act_type_facet_is_labelled_and_left_out_when_no_act_is_found(client, personas, world):
+    sign_in(client, personas.member)
+    _hits, facets, _html = results(client, "Magamadov")
+    [(code, label, count)] = dict(facets)["act_type"]
+    assert (code, count) == ("enforced_disappearance", 1)
+    assert label == term("act_type", "enforced_disappearance").label_en
+    _hits, facets, _html = results(client, "Isayev")
+    assert "act_type" not in dict(facets)
+
+
 def test_facets_narrow_the_results(client, personas, world):
     sign_in(client, personas.member)
     hits, facets, _html = results(client, "Magamadov", act_type="enforced_disappearance")
