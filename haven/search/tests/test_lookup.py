@@ -3,6 +3,7 @@ terms, then the one-edit terms of the rarer words), is what one pass over every 
 would give."""
 
 import pytest
+from django.db import connection
 
 from haven.lib.partial_dates import PartialDate
 from haven.people.actions import add_person
@@ -52,3 +53,40 @@ def test_two_passes_give_the_levels_of_one(personas, monkeypatch, common):
     # Every person with "Ислам", "Ахмадов" within reach or born in 1990 has a row.
     assert len(two_passes) == 6
     assert {levels[-1] for levels in two_passes.values()} == {0, 1}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the covering indexes are PostgreSQL's"
+)
+@pytest.mark.parametrize(
+    ("kind", "table", "index"),
+    [
+        ("person", "people_person", "person_facet_columns"),
+        ("incident", "incidents_incident", "incident_facet_columns"),
+    ],
+)
+def test_facet_columns_are_in_their_index(kind, table, index):
+    """Every column the search reads of its hits is held by the kind's index on the id,
+    so that PostgreSQL reads thousands of hits from the index alone."""
+    from haven.search.engine import KINDS
+    from haven.search.facets import FACET_COLUMNS
+
+    model = next(k.model for k in KINDS if k.code == kind)
+    wanted = {"team_id", "deleted_at"}
+    for column in FACET_COLUMNS[kind].values():
+        names = (
+            [column]
+            if isinstance(column, str)
+            else [f.name for f in column.get_source_expressions()]
+        )
+        wanted.update(model._meta.get_field(name).column for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexname = %s",
+            [table, index],
+        )
+        (definition,) = cursor.fetchone()
+    held = definition.split("INCLUDE (", 1)[1].rstrip(")").split(", ")
+    assert definition.split(" USING btree ")[1].startswith("(id)")
+    assert wanted <= set(held), f"{index} lacks {sorted(wanted - set(held))}"
