@@ -11,6 +11,8 @@ same index (its rows are read by id from the table directly), so it is left out 
 
 from django.db import migrations
 
+from haven.lib.postgresql_only import postgresql_only
+
 CREATE = (
     "CREATE INDEX IF NOT EXISTS incident_facet_columns ON incidents_incident (id) "
     "INCLUDE (team_id, deleted_at, start_earliest, location_id)"
@@ -18,16 +20,6 @@ CREATE = (
 DROP = "DROP INDEX IF EXISTS incident_facet_columns"
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("incidents", "0003_newest_first_index")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [postgresql_only(CREATE, DROP)]

@@ -10,6 +10,8 @@ index, so it is left out there.
 
 from django.db import migrations
 
+from haven.lib.postgresql_only import postgresql_only
+
 CREATE = (
     "CREATE INDEX IF NOT EXISTS person_facet_columns ON people_person (id) "
     "INCLUDE (team_id, deleted_at, sealed)"
@@ -17,16 +19,6 @@ CREATE = (
 DROP = "DROP INDEX IF EXISTS person_facet_columns"
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("people", "0006_sealed_people_index")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [postgresql_only(CREATE, DROP)]
