@@ -313,7 +313,7 @@ def floor(engine, query_text, teams):
     start = time.perf_counter()
     for parts in parts_by_kind:
         if parts and any(parts):
-            lookup.levels_of(parts, set(), teams)
+            lookup.levels_of(parts, set(), teams, lookup.word_weights(query.words))
     return time.perf_counter() - start
 
 

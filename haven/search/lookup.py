@@ -49,7 +49,13 @@ def _in(tokens) -> tuple[str, list]:
     return ", ".join(["%s"] * len(tokens)), list(tokens)
 
 
-def word_levels(parts: list[dict[int, int]], extra: set[int], teams: list[int]) -> dict:
+def word_levels(
+    parts: list[dict[int, int]],
+    extra: set[int],
+    teams: list[int],
+    weights: list[int] | None = None,
+    within: list[int] | None = None,
+) -> dict:
     """Per record of the user's teams that has any of the tokens: the best level each
     query word reached (``parts``: token -> level, one dict per word) and whether it has
     one of the ``extra`` tokens (a birth year). One statement; the levels are worked out
@@ -58,6 +64,9 @@ def word_levels(parts: list[dict[int, int]], extra: set[int], teams: list[int]) 
     The tokens travel as one list of (token, levels), the levels of every word packed
     two bits each into one integer, and the index is joined to it: testing each index
     row against one list of tokens per word and level cost three times as much.
+    Given the words' ``weights``, only the records whose levels reach ``MIN_SCORE`` are
+    sent back (the test is the database's: thousands of rows never reach Python); given
+    ``within``, only those of these records.
     """
     packed: dict[int, int] = {}
     for n, part in enumerate(parts):
@@ -83,21 +92,48 @@ def word_levels(parts: list[dict[int, int]], extra: set[int], teams: list[int]) 
         params = [json.dumps({str(token): levels for token, levels in packed.items()})]
     sql = (
         f"SELECT b.record_id, {columns} FROM {wanted} CROSS JOIN {table} AS b "  # noqa: S608
-        f"WHERE b.token = wanted.token AND b.team_id IN ({team_marks}) GROUP BY b.record_id"
+        f"WHERE b.token = wanted.token AND b.team_id IN ({team_marks})"
     )
+    tail = []
+    if within is not None:  # only these records; the index is still read by token
+        if connection.vendor == "postgresql":
+            sql += " AND b.record_id = ANY(%s::bigint[])"
+            tail.append(sorted(within))
+        else:
+            # "+": a test on each row read, not one index probe per token and record.
+            sql += " AND +b.record_id IN (SELECT value FROM json_each(%s))"
+            tail.append(json.dumps(sorted(within)))
+    sql += " GROUP BY b.record_id"
+    if weights:
+        sql += f" HAVING {_score_sql(weights)}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *team_values])
+        cursor.execute(sql, [*params, *team_values, *tail])
         return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
-def levels_of(parts: list[dict[int, int]], extra: set[int], teams: list[int]) -> dict:
+def _score_sql(weights: list[int]) -> str:
+    """A test that a record's levels (the columns of ``word_levels``) reach ``MIN_SCORE``
+    with these word weights, as ``index_scores`` works it out; a hair lower, so that the
+    database's rounding never drops a record the test in Python would keep."""
+    cases = " ".join(f"WHEN {level:d} THEN {score!r}" for level, score in LEVEL_SCORE.items())
+    terms = " + ".join(
+        f"{weight:d} * (CASE MAX((wanted.levels >> {2 * n:d}) & 3) {cases} END)"
+        for n, weight in enumerate(weights)
+    )
+    return f"{terms} >= {MIN_SCORE * sum(weights) - 1e-6!r}"
+
+
+def levels_of(
+    parts: list[dict[int, int]], extra: set[int], teams: list[int], weights: list[int]
+) -> dict:
     """``word_levels``, looking a word up one edit away only when it is not common.
 
     A word whose exact terms alone match ``COMMON`` records or more (a given name shared
     by hundreds) is not looked up by its one-edit and repaired terms: their records would
     rank after every exact match, and reading their index rows is most of the lookup's
     cost (a dozen rows per record and field against one). A rarer word, or a misspelt
-    one (few or no exact matches), is looked up by every term.
+    one (few or no exact matches), is looked up by every term, and then only the records
+    that can reach ``MIN_SCORE`` are returned (when every word is common, all of them).
     """
     exact = [{token: level for token, level in part.items() if level == 3} for part in parts]
     found = word_levels(exact, extra, teams)
@@ -105,20 +141,30 @@ def levels_of(parts: list[dict[int, int]], extra: set[int], teams: list[int]) ->
     common = [by_word[n].count(3) >= COMMON for n in range(len(parts))]
     if all(common):
         return found
-    # The exact rows are read already: only the other terms of the rarer words now.
-    closer = [
-        {} if skip else {token: level for token, level in part.items() if level != 3}
-        for part, skip in zip(parts, common, strict=True)
-    ]
-    more = word_levels(closer, set(), teams)
-    if not more:
-        return found
-    no_year = (0,) if extra else ()  # ``more`` has no column for the birth year
-    for record_id, levels in more.items():
-        before = found.get(record_id)
-        levels += no_year
-        found[record_id] = levels if before is None else tuple(map(max, before, levels))
-    return found
+    # Every term of the rarer words now, the exact ones of the common words again (their
+    # rows are few): one row per record with all its levels. A one-edit or repaired term
+    # can match tens of thousands of records ("Popv" repaired to "…ov"); only those whose
+    # levels can reach ``MIN_SCORE`` come back.
+    wanted = [e if skip else part for part, e, skip in zip(parts, exact, common, strict=True)]
+    # A common word that no record can reach ``MIN_SCORE`` without (either word of a
+    # two-word name) is matched only by its exact terms: the records to keep are among
+    # those the first pass found with it, and the other words' terms need reading only
+    # for them ("Adam Popv": 1,135 records instead of the 40,000 titles ending in "…ov").
+    within = None
+    for n, skip in enumerate(common):
+        if skip and _required(weights, n):
+            ids = {record_id for record_id, levels in found.items() if levels[n] == 3}
+            within = ids if within is None else within & ids
+    if within is not None and not within:
+        return {}
+    return word_levels(wanted, extra, teams, weights, within)
+
+
+def _required(weights: list[int], n: int) -> bool:
+    """Whether no record reaches ``MIN_SCORE`` without word ``n``, every other word at its
+    best (with a margin: a record at the score exactly is never left out)."""
+    best = sum(weights) - weights[n] + weights[n] * LEVEL_SCORE[0]
+    return best / sum(weights) < MIN_SCORE - 1e-6
 
 
 def _word_tokens(kind: Kind, words: list[str], terms: dict) -> list[dict[int, int]]:
@@ -137,13 +183,18 @@ def _word_tokens(kind: Kind, words: list[str], terms: dict) -> list[dict[int, in
     return parts
 
 
+def word_weights(words: list[str]) -> list[int]:
+    """How much each query word weighs in a record's estimate: its skeleton's length."""
+    return [max(2, len(skeleton(word))) for word in words]
+
+
 def index_scores(kind: Kind, query: Query, teams: list[int], terms: dict) -> dict[int, float]:
     """Records of ``kind`` whose index tokens promise a score at or over ``MIN_SCORE``,
     with that estimate (and a small bonus for a birth year the query gives)."""
     if not kind.fields or not query.words:
         return {}
     parts = _word_tokens(kind, query.words, terms)
-    weights = [max(2, len(skeleton(word))) for word in query.words]
+    weights = word_weights(query.words)
     extra: set[int] = set()
     if kind.code == "person" and query.years:
         # The birth year's counted-only tokens: never a way to find someone (a year alone
@@ -154,7 +205,7 @@ def index_scores(kind: Kind, query: Query, teams: list[int], terms: dict) -> dic
     # Thousands of records reach one of a few combinations of levels: each is scored once.
     estimates: dict[tuple, float | None] = {}
     found = {}
-    for record_id, levels in levels_of(parts, extra, teams).items():
+    for record_id, levels in levels_of(parts, extra, teams, weights).items():
         if levels not in estimates:
             value = sum(w * LEVEL_SCORE[level] for w, level in zip(weights, levels, strict=False))
             value /= total
