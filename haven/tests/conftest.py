@@ -109,3 +109,11 @@ def world(personas):
             team=team, name="Acts by type", definition={"rows": "act_type"}
         ),
     )
+
+
+@pytest.fixture
+def fuzzer(personas, world, monkeypatch, settings):
+    """Clients for every session the hostile-input walks send from (``fuzzing``)."""
+    from haven.tests.fuzzing import make_fuzzer
+
+    return make_fuzzer(personas, world, monkeypatch, settings)
