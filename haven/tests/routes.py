@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -40,3 +42,23 @@ def all_routes() -> list[Route]:
 
     walk(get_resolver().url_patterns, "", {})
     return routes
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How to reach a route and what each persona gets there."""
+
+    kwargs: Callable[[SimpleNamespace], dict] = lambda w: {}
+    get: dict = field(default_factory=dict)
+    post: dict | None = None
+    anonymous: int = 302
+
+
+def by_uuid(name):
+    """A route's ``uuid`` argument: the world's record of that name."""
+    return lambda w: {"uuid": getattr(w, name).uuid}
+
+
+def by_id(name):
+    """The API names a record's UUID ``id``."""
+    return lambda w: {"id": getattr(w, name).uuid}

@@ -5,13 +5,10 @@ entry says how to reach the route for one team's records (``world``) and the sta
 each persona gets on GET and, for routes that change something, on POST. POSTs are
 sent empty, so a persona that may write gets the form's 400 (or the action's
 redirect where the route needs no input) and nothing is changed by a refused one.
+The API's routes are in ``api_routes`` (``API_ROUTES``), joined to the table here.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -19,45 +16,15 @@ from django.urls import reverse
 from haven.cases.tests import parts as case_parts
 from haven.drafts.tests import parts as draft_parts
 from haven.tests.access import check_access
+from haven.tests.api_routes import API_ROUTES
 from haven.tests.helpers import ADMIN_ONLY, CREATORS, EVERYONE, NOT_THEIRS, READERS, WRITERS
-from haven.tests.routes import all_routes
+from haven.tests.routes import Entry, all_routes, by_uuid
 
 NOT_THEIRS_POST = {"read_only": 403, **NOT_THEIRS}
 POST_ONLY = {"member": 405, "read_only": 405}
 EVERYONE_POST = {"administrator": 302, "member": 302, "read_only": 302, "outsider": 302}
-# The API, as the browser's session reaches it: anonymous callers get 401 (no redirect);
-# an empty form posted where JSON is read is refused as 415, before anything is saved.
-API = 401
-API_CREATE = {
-    "member": 415,
-    "read_only": 403,
-    "outsider": 403,
-    "administrator": 403,
-    "anonymous": API,
-}
-API_PART_CREATE = {"member": 415, "read_only": 403, **NOT_THEIRS, "anonymous": API}
-API_POST_ONLY = {persona: 405 for persona in EVERYONE}
 ERASERS = {"member": 403, "read_only": 403, **NOT_THEIRS}
 PUBLIC = {persona: 503 for persona in EVERYONE}
-
-
-@dataclass(frozen=True)
-class Entry:
-    """How to reach a route and what each persona gets there."""
-
-    kwargs: Callable[[SimpleNamespace], dict] = lambda w: {}
-    get: dict = field(default_factory=dict)
-    post: dict | None = None
-    anonymous: int = 302
-
-
-def _uuid(name):
-    return lambda w: {"uuid": getattr(w, name).uuid}
-
-
-def _id(name):
-    """The API names a record's UUID ``id``."""
-    return lambda w: {"id": getattr(w, name).uuid}
 
 
 ROUTES: dict[str, Entry] = {
@@ -74,7 +41,7 @@ ROUTES: dict[str, Entry] = {
     # Access tokens: one's own; another's token (here: no token at all) is unknown.
     "accounts:tokens": Entry(get=EVERYONE, post={persona: 400 for persona in EVERYONE}),
     "accounts:token_revoke": Entry(
-        _uuid("person"),
+        by_uuid("person"),
         get={persona: 405 for persona in EVERYONE},
         post={persona: 404 for persona in EVERYONE},
     ),
@@ -99,12 +66,12 @@ ROUTES: dict[str, Entry] = {
     # Security keys: one's own; another's key (here: no key at all) is unknown.
     "accounts:keys": Entry(get=EVERYONE),
     "accounts:key_rename": Entry(
-        _uuid("person"),
+        by_uuid("person"),
         get={persona: 405 for persona in EVERYONE},
         post={persona: 404 for persona in EVERYONE},
     ),
     "accounts:key_remove": Entry(
-        _uuid("person"),
+        by_uuid("person"),
         get={persona: 405 for persona in EVERYONE},
         post={persona: 404 for persona in EVERYONE},
     ),
@@ -127,12 +94,12 @@ ROUTES: dict[str, Entry] = {
     "audit:log": Entry(get=ADMIN_ONLY),
     "admin:users": Entry(get=ADMIN_ONLY),
     "admin:user_disable": Entry(
-        _uuid("stranger"),
+        by_uuid("stranger"),
         get={**ADMIN_ONLY, "administrator": 405},
         post={"member": 403, "read_only": 403, "outsider": 403},
     ),
     "admin:user_reset_2fa": Entry(
-        _uuid("stranger"),
+        by_uuid("stranger"),
         get={**ADMIN_ONLY, "administrator": 405},
         post={"member": 403, "read_only": 403, "outsider": 403},
     ),
@@ -147,7 +114,7 @@ ROUTES: dict[str, Entry] = {
         get={**ADMIN_ONLY, "administrator": 405},
         post={"member": 403, "read_only": 403, "outsider": 403, "administrator": 302},
     ),
-    "admin:team": Entry(_uuid("team"), get=ADMIN_ONLY),
+    "admin:team": Entry(by_uuid("team"), get=ADMIN_ONLY),
     "admin:member_remove": Entry(
         lambda w: {"uuid": w.team.uuid, "user": w.stranger.uuid},
         get={**ADMIN_ONLY, "administrator": 405},
@@ -179,7 +146,7 @@ ROUTES: dict[str, Entry] = {
     # Reminders: one's own notifications; another user's notification is unknown.
     "notifications:list": Entry(get=EVERYONE),
     "notifications:read": Entry(
-        _uuid("notification"),
+        by_uuid("notification"),
         get={**POST_ONLY, "outsider": 405, "administrator": 405},
         post={"member": 302, "read_only": 404, **NOT_THEIRS},
     ),
@@ -190,11 +157,13 @@ ROUTES: dict[str, Entry] = {
     "people:new": Entry(get=CREATORS),
     "people:duplicates": Entry(get=EVERYONE),
     "people:merge": Entry(get=POST_ONLY, post={"outsider": 404, "administrator": 404}),
-    "people:unmerge": Entry(_uuid("merge"), get=POST_ONLY, post=NOT_THEIRS),
-    "people:detail": Entry(_uuid("person"), get=READERS),
-    "people:edit": Entry(_uuid("person"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
-    "people:move": Entry(_uuid("person"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
-    "people:relate": Entry(_uuid("person"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "people:unmerge": Entry(by_uuid("merge"), get=POST_ONLY, post=NOT_THEIRS),
+    "people:detail": Entry(by_uuid("person"), get=READERS),
+    "people:edit": Entry(by_uuid("person"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
+    "people:move": Entry(by_uuid("person"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "people:relate": Entry(
+        by_uuid("person"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+    ),
     "people:move_edit": Entry(
         lambda w: {"uuid": w.person.uuid, "index": 0},
         get=WRITERS,
@@ -216,32 +185,32 @@ ROUTES: dict[str, Entry] = {
         get=WRITERS,
         post=NOT_THEIRS_POST,
     ),
-    "people:history": Entry(_uuid("person"), get=READERS),
+    "people:history": Entry(by_uuid("person"), get=READERS),
     # Sealing: a writing member (a named one, once sealed); an empty post unseals.
-    "people:seal": Entry(_uuid("person"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 302}),
+    "people:seal": Entry(by_uuid("person"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 302}),
     "people:restore": Entry(
         lambda w: {"uuid": w.person.uuid, "version": w.version.uuid},
         get=POST_ONLY,
         post=NOT_THEIRS_POST,
     ),
-    "people:delete": Entry(_uuid("victim"), get=WRITERS, post=NOT_THEIRS_POST),
+    "people:delete": Entry(by_uuid("victim"), get=WRITERS, post=NOT_THEIRS_POST),
     # Cases and requests.
     "cases:list": Entry(get=EVERYONE, post=EVERYONE),
     "cases:new": Entry(get=CREATORS),
     "cases:requests": Entry(get=EVERYONE, post=EVERYONE),
     "cases:request_new": Entry(get=CREATORS),
-    "cases:request_detail": Entry(_uuid("intake"), get=READERS),
+    "cases:request_detail": Entry(by_uuid("intake"), get=READERS),
     "cases:request_convert": Entry(
-        _uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "cases:request_join": Entry(
-        _uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "cases:request_reply": Entry(
-        _uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "cases:request_assign": Entry(
-        _uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 302}
+        by_uuid("intake"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 302}
     ),
     # The intake team's queue, and the public request page (open to anyone; closed here,
     # as the world names no intake team).
@@ -251,7 +220,7 @@ ROUTES: dict[str, Entry] = {
     # Nothing ticked: a message on the queue, for everyone signed in.
     "intake:spam_chosen": Entry(get=POST_ONLY, post={**EVERYONE_POST}),
     "intake:spam": Entry(
-        _uuid("submission"), get=POST_ONLY, post=NOT_THEIRS_POST | {"member": 302}
+        by_uuid("submission"), get=POST_ONLY, post=NOT_THEIRS_POST | {"member": 302}
     ),
     "intake_public:form": Entry(
         get=PUBLIC | {"anonymous": 503}, post=PUBLIC | {"anonymous": 503}, anonymous=503
@@ -266,16 +235,18 @@ ROUTES: dict[str, Entry] = {
         post={"anonymous": 400, **{p: 400 for p in EVERYONE}},
         anonymous=405,
     ),
-    "cases:detail": Entry(_uuid("case"), get=READERS),
-    "cases:edit": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
-    "cases:status": Entry(_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:detail": Entry(by_uuid("case"), get=READERS),
+    "cases:edit": Entry(by_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:status": Entry(by_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
     "cases:add_person": Entry(
-        _uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
     ),
-    "cases:risk_new": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
-    "cases:action_new": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:risk_new": Entry(by_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:action_new": Entry(
+        by_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
     "cases:petition_new": Entry(
-        _uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "cases:action_edit": Entry(
         lambda w: {"uuid": w.case.uuid, "action": w.petition.uuid},
@@ -287,8 +258,12 @@ ROUTES: dict[str, Entry] = {
         get=WRITERS,
         post={**NOT_THEIRS_POST, "member": 400},
     ),
-    "cases:consent_new": Entry(_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),
-    "cases:note_new": Entry(_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}),
+    "cases:consent_new": Entry(
+        by_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+    ),
+    "cases:note_new": Entry(
+        by_uuid("case"), get=POST_ONLY, post={**NOT_THEIRS_POST, "member": 400}
+    ),
     "cases:action_delete": Entry(
         lambda w: {"uuid": w.case.uuid, "action": w.petition.uuid},
         get=WRITERS,
@@ -333,12 +308,12 @@ ROUTES: dict[str, Entry] = {
     "incidents:list": Entry(get=EVERYONE, post=EVERYONE),
     "incidents:new": Entry(get=CREATORS),
     "incidents:statistics": Entry(get=EVERYONE),
-    "incidents:detail": Entry(_uuid("incident"), get=READERS),
+    "incidents:detail": Entry(by_uuid("incident"), get=READERS),
     "incidents:edit": Entry(
-        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "incidents:act_new": Entry(
-        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "incidents:involvement_new": Entry(
         lambda w: {"uuid": w.incident.uuid, "act": w.act.uuid},
@@ -346,13 +321,13 @@ ROUTES: dict[str, Entry] = {
         post={**NOT_THEIRS_POST, "member": 400},
     ),
     "incidents:chain_new": Entry(
-        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "incidents:cite_new": Entry(
-        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "incidents:link_case": Entry(
-        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "incidents:act_edit": Entry(
         lambda w: {"uuid": w.incident.uuid, "act": w.act.uuid},
@@ -414,9 +389,11 @@ ROUTES: dict[str, Entry] = {
     "sources:bundle": Entry(
         get=POST_ONLY, post={"member": 403, "outsider": 403, "administrator": 403}
     ),
-    "sources:detail": Entry(_uuid("source"), get=READERS),
+    "sources:detail": Entry(by_uuid("source"), get=READERS),
     "sources:upload": Entry(
-        _uuid("source"), get={**POST_ONLY, "outsider": 405}, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("source"),
+        get={**POST_ONLY, "outsider": 405},
+        post={**NOT_THEIRS_POST, "member": 400},
     ),
     "sources:download": Entry(
         lambda w: {"uuid": w.source.uuid, "file_uuid": w.evidence.uuid}, get=READERS
@@ -428,43 +405,43 @@ ROUTES: dict[str, Entry] = {
         get={**POST_ONLY, "outsider": 405, "administrator": 405},
         post={"member": 400, "read_only": 403, "outsider": 403, "administrator": 403},
     ),
-    "imports:detail": Entry(_uuid("import_job"), get=READERS),
-    "imports:mapping_json": Entry(_uuid("import_job"), get=READERS),
+    "imports:detail": Entry(by_uuid("import_job"), get=READERS),
+    "imports:mapping_json": Entry(by_uuid("import_job"), get=READERS),
     "imports:read_as": Entry(
-        _uuid("import_job"),
+        by_uuid("import_job"),
         get={**POST_ONLY, "outsider": 405},
         post={**NOT_THEIRS_POST, "member": 302},
     ),
     "imports:mapping": Entry(
-        _uuid("import_job"),
+        by_uuid("import_job"),
         get={**POST_ONLY, "outsider": 405},
         post={**NOT_THEIRS_POST, "member": 302},
     ),
     # No saved mapping named: not found.
     "imports:use_saved": Entry(
-        _uuid("import_job"),
+        by_uuid("import_job"),
         get={**POST_ONLY, "outsider": 405},
         post={**NOT_THEIRS_POST, "member": 404},
     ),
     # Without a mapping or a clean check the page says what to do first.
     "imports:check": Entry(
-        _uuid("import_job"),
+        by_uuid("import_job"),
         get={**POST_ONLY, "outsider": 405},
         post={**NOT_THEIRS_POST, "member": 302},
     ),
     "imports:start": Entry(
-        _uuid("import_job"),
+        by_uuid("import_job"),
         get={**POST_ONLY, "outsider": 405},
         post={**NOT_THEIRS_POST, "member": 302},
     ),
     # A case's dossier: anyone who may read the case (an empty post lacks its reason).
     "documents:dossier": Entry(
-        _uuid("case"), get=READERS, post={"member": 400, "read_only": 400, **NOT_THEIRS}
+        by_uuid("case"), get=READERS, post={"member": 400, "read_only": 400, **NOT_THEIRS}
     ),
     # A person's own copy: the roles of HAVEN_SUBJECT_ACCESS_ROLES (coordinators and
     # administrators; the member persona is a caseworker), as writing members.
     "documents:own_copy": Entry(
-        _uuid("person"),
+        by_uuid("person"),
         get={"member": 403, "read_only": 403, **NOT_THEIRS},
         post={"member": 403, "read_only": 403, **NOT_THEIRS},
     ),
@@ -479,10 +456,10 @@ ROUTES: dict[str, Entry] = {
         post={persona: 400 for persona in EVERYONE},
     ),
     "reports:saved": Entry(
-        _uuid("saved_report"), get={"member": 302, "read_only": 302, **NOT_THEIRS}
+        by_uuid("saved_report"), get={"member": 302, "read_only": 302, **NOT_THEIRS}
     ),
     "reports:delete": Entry(
-        _uuid("saved_report"),
+        by_uuid("saved_report"),
         get={"member": 405, "read_only": 405, "outsider": 405, "administrator": 405},
         post={"read_only": 302, **NOT_THEIRS},
     ),
@@ -493,9 +470,9 @@ ROUTES: dict[str, Entry] = {
         post={persona: 400 for persona in EVERYONE},
     ),
     # Petition drafts: a petition's drafts are its team's; templates are administrators'.
-    "drafts:petition": Entry(_uuid("petition"), get=READERS),
+    "drafts:petition": Entry(by_uuid("petition"), get=READERS),
     "drafts:make": Entry(
-        _uuid("petition"),
+        by_uuid("petition"),
         get={**POST_ONLY, "outsider": 405},
         post={**NOT_THEIRS_POST, "member": 302},
     ),
@@ -536,136 +513,28 @@ ROUTES: dict[str, Entry] = {
         post={"member": 403, "read_only": 403, "outsider": 403, "administrator": 404},
     ),
     "retention:erase_person": Entry(
-        _uuid("person"), get=ERASERS, post={**NOT_THEIRS_POST, "member": 403}
+        by_uuid("person"), get=ERASERS, post={**NOT_THEIRS_POST, "member": 403}
     ),
     "retention:erase_case": Entry(
-        _uuid("case"), get=ERASERS, post={**NOT_THEIRS_POST, "member": 403}
+        by_uuid("case"), get=ERASERS, post={**NOT_THEIRS_POST, "member": 403}
     ),
     "retention:erase_request": Entry(
-        _uuid("intake"), get=ERASERS, post={**NOT_THEIRS_POST, "member": 403}
+        by_uuid("intake"), get=ERASERS, post={**NOT_THEIRS_POST, "member": 403}
     ),
     "retention:hold_case": Entry(
-        _uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("case"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
     "retention:hold_incident": Entry(
-        _uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
+        by_uuid("incident"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}
     ),
     # A hold that does not exist (here: a person's UUID) is unknown to everyone.
     "retention:hold_lift": Entry(
-        _uuid("person"),
+        by_uuid("person"),
         get={persona: 405 for persona in EVERYONE},
         post={persona: 404 for persona in EVERYONE},
     ),
     # The API (haven/api): the same records, the same answers, in JSON.
-    "api:person-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
-    "api:person-duplicates": Entry(get=EVERYONE, anonymous=API),
-    "api:person-detail": Entry(_id("person"), get=READERS, anonymous=API),
-    "api:person-whereabouts": Entry(
-        _id("person"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
-    ),
-    # A move is changed (PATCH) or removed (DELETE) only: tested in haven/api.
-    "api:person-move": Entry(
-        lambda w: {"id": w.person.uuid, "index": 0}, get=API_POST_ONLY, anonymous=API
-    ),
-    "api:request-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
-    "api:request-open-case": Entry(
-        _id("intake"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
-    ),
-    "api:request-join": Entry(
-        _id("intake"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
-    ),
-    "api:request-detail": Entry(_id("intake"), get=READERS, anonymous=API),
-    "api:case-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
-    "api:case-detail": Entry(_id("case"), get=READERS, anonymous=API),
-    "api:case-notes": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
-    "api:case-assessments": Entry(
-        _id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
-    ),
-    "api:case-actions": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
-    "api:case-consents": Entry(_id("case"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API),
-    # A part of a case or an incident: read here; changed and deleted (PATCH, DELETE
-    # with If-Match) in haven/api/tests/test_parts.py, persona by persona.
-    "api:case-assessment": Entry(
-        lambda w: {"id": w.case.uuid, "part_id": case_parts.assessment(w.case).uuid},
-        get=READERS,
-        anonymous=API,
-    ),
-    "api:case-action": Entry(
-        lambda w: {"id": w.case.uuid, "part_id": w.petition.uuid}, get=READERS, anonymous=API
-    ),
-    "api:case-decision": Entry(
-        lambda w: {"id": w.case.uuid, "part_id": w.petition.uuid},
-        get=API_POST_ONLY,
-        post=API_PART_CREATE,
-        anonymous=API,
-    ),
-    "api:case-consent": Entry(
-        lambda w: {"id": w.case.uuid, "part_id": case_parts.consent(w.case).uuid},
-        get=READERS,
-        anonymous=API,
-    ),
-    "api:case-note": Entry(
-        lambda w: {"id": w.case.uuid, "part_id": case_parts.note(w.case).uuid},
-        get=READERS,
-        anonymous=API,
-    ),
-    "api:incident-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
-    "api:incident-act": Entry(
-        lambda w: {"id": w.incident.uuid, "act_id": w.act.uuid}, get=READERS, anonymous=API
-    ),
-    "api:incident-involvement": Entry(
-        lambda w: {"id": w.incident.uuid, "act_id": w.act.uuid, "part_id": w.involvement.uuid},
-        get=READERS,
-        anonymous=API,
-    ),
-    "api:incident-chains": Entry(
-        _id("incident"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
-    ),
-    "api:incident-chain": Entry(
-        lambda w: {"id": w.incident.uuid, "part_id": w.chain.uuid}, get=READERS, anonymous=API
-    ),
-    "api:incident-information": Entry(
-        _id("incident"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
-    ),
-    "api:incident-citation": Entry(
-        lambda w: {"id": w.incident.uuid, "part_id": w.citation.uuid}, get=READERS, anonymous=API
-    ),
-    "api:incident-detail": Entry(_id("incident"), get=READERS, anonymous=API),
-    "api:incident-acts": Entry(
-        _id("incident"), get=API_POST_ONLY, post=API_PART_CREATE, anonymous=API
-    ),
-    "api:incident-involvements": Entry(
-        lambda w: {"id": w.incident.uuid, "act_id": w.act.uuid},
-        get=API_POST_ONLY,
-        post=API_PART_CREATE,
-        anonymous=API,
-    ),
-    "api:source-list": Entry(get=EVERYONE, post=API_CREATE, anonymous=API),
-    "api:source-detail": Entry(_id("source"), get=READERS, anonymous=API),
-    # An empty form holds no file: refused (400), nothing stored.
-    "api:source-upload": Entry(
-        _id("source"),
-        get=API_POST_ONLY,
-        post={**API_PART_CREATE, "member": 400},
-        anonymous=API,
-    ),
-    "api:source-download": Entry(
-        lambda w: {"id": w.source.uuid, "file_id": w.evidence.uuid}, get=READERS, anonymous=API
-    ),
-    "api:source-custody": Entry(
-        lambda w: {"id": w.source.uuid, "file_id": w.evidence.uuid}, get=READERS, anonymous=API
-    ),
-    "api:vocabulary-list": Entry(get=EVERYONE, anonymous=API),
-    "api:vocabulary-detail": Entry(lambda w: {"code": "channel"}, get=EVERYONE, anonymous=API),
-    "api:place-list": Entry(get=EVERYONE, anonymous=API),
-    "api:place-detail": Entry(lambda w: {"pk": w.place.pk}, get=EVERYONE, anonymous=API),
-    "api:search": Entry(
-        get=API_POST_ONLY, post={**{p: 415 for p in EVERYONE}, "anonymous": API}, anonymous=API
-    ),
-    "api:audit_status": Entry(get=ADMIN_ONLY, anonymous=API),
-    "api:schema": Entry(get=EVERYONE, anonymous=API),
-    "api:docs": Entry(get=EVERYONE),
-    "api:not_found": Entry(get={persona: 404 for persona in EVERYONE}, anonymous=404),
+    **API_ROUTES,
 }
 
 
