@@ -35,9 +35,15 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import chain, combinations
+from uuid import UUID
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from haven.keys.keyring import get_keyring
+from haven.lib.crypto import DecryptionError
 from haven.lib.names import (
     Parser,
     name_terms,
@@ -56,6 +62,8 @@ from haven.people.likeness import (
 )
 from haven.people.models import Person, Relationship
 
+# What the finder compares of each person (besides the kind).
+_READ = ("name", "other_names", "nicknames", "birth_date", "contacts", "whereabouts")
 COMMON = 100  # a key shared by more people of a team than this says little; skip it
 MIN_SCORE = 0.75
 
@@ -291,14 +299,17 @@ def _close_pairs(members: tuple, sorts: dict):
 
 
 def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> list[Candidate]:
-    """The pairs of ``people`` that may be one person, best first (see the module's
-    docstring). ``timings``, if given, is filled with the seconds (and CPU seconds) spent
-    pairing people (``blocking``) and comparing the pairs (``scoring``)."""
-    people = list(people)
-    by_pk = {p.pk: p for p in people}
+    """The pairs of ``people`` (a queryset, or a list of people) that may be one person,
+    best first (see the module's docstring). ``timings``, if given, is filled with the
+    seconds and CPU seconds spent reading the people (``reading``: and, from a queryset,
+    the proposed people's records at the end), decrypting what is compared of them
+    (``decrypting``), pairing them (``blocking``) and comparing the pairs (``scoring``)."""
+    clock = _Clock(timings)
+    seen, persons = _read(people, clock)
+    by_pk = {p.pk: p for p in seen}
     relatives: dict[int, set] = defaultdict(set)
     # By team rather than by a list of every person's pk (too many query parameters).
-    teams = {p.team_id for p in people}
+    teams = {p.team_id for p in seen}
     for person_id, other_id in (
         Relationship.objects.live()
         .filter(person__team_id__in=teams)
@@ -308,6 +319,8 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
             continue
         relatives[person_id].add(other_id)
         relatives[other_id].add(person_id)
+    clock.lap("reading")
+    people_query, people = people, seen
     found = []
     # Each name is parsed once, each pair of words compared once and each pair of names
     # scored once: words and whole names recur (namesakes, families, common given names).
@@ -384,9 +397,9 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
             ]
         return written[pk]
 
-    started = time.perf_counter(), time.process_time()
+    clock.lap("scoring")  # preparing to: as the scoring's caches do
     pairs = candidate_pairs(people, sorts)
-    blocked = time.perf_counter(), time.process_time()
+    clock.lap("blocking")
     for (pa, pb), shared in pairs.items():
         if kind[pa] != kind[pb]:
             continue
@@ -425,7 +438,6 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         value = names + bonus
         if value < min_score:
             continue
-        a, b = by_pk[pa], by_pk[pb]
         if differs is None:
             differs = differ(forms[pa], forms[pb])
         if differs and family(forms[pa], forms[pb]):
@@ -433,14 +445,14 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         reasons = []
         if names >= 0.8:
             reasons.append(name_reason(forms[pa], forms[pb], parsed, names))
-        reasons += _reasons(a, b, contact, births, common, by_pk)
+        reasons += _reasons(by_pk[pa], contact, births, common, by_pk)
         if near:
             reasons.append(_("nearly the same e-mail or handle (a typo?)"))
         if shared_place:
             reasons.append(_("lived in the same place"))
         if differs:
             reasons.append(_("each name has a word the other lacks (another surname?)"))
-        found.append(Candidate(a, b, round(min(value, 1.0), 2), reasons))
+        found.append((pa, pb, round(min(value, 1.0), 2), reasons))
         partners[pa].append(pb)
         partners[pb].append(pa)
         if not (evidence or births in ("day", "year")):
@@ -466,14 +478,117 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if any(not_one(one, other) for one, other in combinations(others, 2))
     }
     found = [
-        c for c in found if not ({c.a.pk, c.b.pk} & ambiguous and c.b.pk in on_name_alone[c.a.pk])
+        (pa, pb, score, reasons)
+        for pa, pb, score, reasons in found
+        if not ({pa, pb} & ambiguous and pb in on_name_alone[pa])
     ]
-    found.sort(key=lambda c: (-c.score, c.a.pk, c.b.pk))
-    if timings is not None:
-        done = time.perf_counter(), time.process_time()
-        timings["blocking"] = blocked[0] - started[0], blocked[1] - started[1]
-        timings["scoring"] = done[0] - blocked[0], done[1] - blocked[1]
+    found.sort(key=lambda c: (-c[2], c[0], c[1]))
+    clock.lap("scoring")
+    if persons is None:  # read from a queryset: the records of the proposed people only
+        persons = people_query.in_bulk({pk for pa, pb, _s, _r in found for pk in (pa, pb)})
+    found = [Candidate(persons[pa], persons[pb], score, why) for pa, pb, score, why in found]
+    clock.lap("reading")
     return found
+
+
+class _Seen:
+    """What the finder reads of a person, decrypted once (reading a masked field on a
+    person asks each time whether the reader may see it)."""
+
+    __slots__ = ("pk", "team_id", "kind", "code", *_READ)
+
+    @classmethod
+    def of(cls, person) -> _Seen:
+        """As ``person``'s fields read (masked, a damaged value as its stand-in)."""
+        seen = cls()
+        seen.pk, seen.team_id, seen.kind, seen.code = (
+            person.pk,
+            person.team_id,
+            person.kind,
+            person.code,
+        )
+        for name in _READ:
+            setattr(seen, name, getattr(person, name))
+        return seen
+
+
+def _read(people, clock: _Clock) -> tuple[list[_Seen], dict | None]:
+    """What the finder reads of ``people``, and the people by pk when they were given
+    as a list (None: ``find`` reads the proposed ones from the queryset at the end).
+
+    From a queryset only the columns compared are read, as tuples, and opened here: a
+    person is not built for each of them (that, and asking the masking on each read,
+    cost more than the comparing). A sealed person, or one with a value that does not
+    open, is read as a person, so that the masking and the damage report apply as
+    everywhere else.
+    """
+    if not isinstance(people, QuerySet):
+        people = list(people)
+        clock.lap("reading")
+        seen = [_Seen.of(person) for person in people]
+        clock.lap("decrypting")
+        return seen, {person.pk: person for person in people}
+    query = people.values_list("pk", "uuid", "team_id", "kind", "code", "sealed", *_READ)
+    # As the database gives them, without the fields' converters (a wrapper per value).
+    try:
+        sql, params = query.query.get_compiler(using=query.db).as_sql()
+    except EmptyResultSet:
+        sql = None
+    rows = []
+    if sql:
+        with connections[query.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    clock.lap("reading")
+    fields = [Person._meta.get_field(name) for name in _READ]
+    label = Person._meta.label_lower
+    # Each field's associated data is its prefix and the row's UUID (EncryptedField's).
+    prefixes = [f"{label}|{field.name}|".encode() for field in fields]
+    # What an empty field reads as ([] for a list): shared, as nothing here changes it.
+    empty = [field.from_db_value(None, None, connections[query.db]) for field in fields]
+    open_sealed = get_keyring().open
+    seen = []
+    aside = []
+    for pk, uuid, team_id, kind, code, sealed, *values in rows:
+        if sealed:
+            aside.append(pk)
+            continue
+        person = _Seen()
+        person.pk, person.team_id, person.kind, person.code = pk, team_id, kind, code
+        row = str(uuid if isinstance(uuid, UUID) else UUID(uuid)).encode()
+        try:
+            for field, prefix, value, nothing in zip(fields, prefixes, values, empty, strict=True):
+                setattr(
+                    person,
+                    field.attname,
+                    nothing
+                    if value is None
+                    else field.from_bytes(open_sealed(bytes(value), prefix + row)),
+                )
+        except DecryptionError:
+            aside.append(pk)
+            continue
+        seen.append(person)
+    for start in range(0, len(aside), 500):
+        seen += [_Seen.of(p) for p in people.filter(pk__in=aside[start : start + 500])]
+    clock.lap("decrypting")
+    return seen, None
+
+
+class _Clock:
+    """Adds the seconds and CPU seconds since its last lap to ``timings[phase]``."""
+
+    def __init__(self, timings: dict | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter(), time.process_time()
+
+    def lap(self, phase: str) -> None:
+        if self.timings is None:
+            return
+        now = time.perf_counter(), time.process_time()
+        wall, cpu = self.timings.get(phase, (0.0, 0.0))
+        self.timings[phase] = wall + now[0] - self.last[0], cpu + now[1] - self.last[1]
+        self.last = now
 
 
 # What an e-mail or handle a typo apart, and a place both lived in, add to a pair's score
@@ -497,7 +612,7 @@ class _Parsed(dict):
         return found
 
 
-def _reasons(a, b, contact: bool, births: str | None, common, by_pk: dict) -> list[str]:
+def _reasons(a, contact: bool, births: str | None, common, by_pk: dict) -> list[str]:
     """Why a proposed pair's evidence other than names and places counts."""
     reasons = []
     if contact:

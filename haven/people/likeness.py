@@ -124,6 +124,13 @@ class WordPairs:
         self._weights: dict[tuple[str, ...], tuple[list[int], int, bool]] = {}
         self._forms: dict[str, tuple] = {}
         self._left: dict[tuple[str, str], bool] = {}
+        # For telling namesakes apart (most pairs that meet are namesakes): each distinct
+        # word numbered once, a form as the numbers of its words, and whether two words
+        # are alike kept under one integer per pair of numbers.
+        self._numbers: dict[str, int] = {}
+        self._numbered: list[tuple] = []
+        self._form_numbers: dict[str, tuple[int, ...]] = {}
+        self._alike_numbers: dict[int, bool] = {}
 
     def _pair(self, word: tuple, other: tuple) -> tuple[float, bool]:
         key = (word[1], other[1]) if word[1] <= other[1] else (other[1], word[1])
@@ -164,7 +171,30 @@ class WordPairs:
         found = self._left.get(key)
         if found is None:
             found = self._left[key] = _word_left_over(
-                self._form(key[0]), self._form(key[1]), self.alike
+                self._numbered_form(key[0]), self._numbered_form(key[1]), self._numbers_alike
+            )
+        return found
+
+    def _numbered_form(self, form: str) -> tuple[int, ...]:
+        found = self._form_numbers.get(form)
+        if found is None:
+            numbers = []
+            for word in self._form(form):
+                number = self._numbers.get(word[1])
+                if number is None:
+                    number = self._numbers[word[1]] = len(self._numbered)
+                    self._numbered.append(word)
+                numbers.append(number)
+            found = self._form_numbers[form] = tuple(numbers)
+        return found
+
+    def _numbers_alike(self, one: int, other: int) -> bool:
+        """``_words_alike`` of two numbered words."""
+        key = (one << 32 | other) if one < other else (other << 32 | one)
+        found = self._alike_numbers.get(key)
+        if found is None:
+            found = self._alike_numbers[key] = _words_alike(
+                self._numbered[one], self._numbered[other]
             )
         return found
 
