@@ -90,7 +90,9 @@ class _Keys:
         self._numbers: dict[str, int] = {}
         self._words: dict[str, tuple[frozenset, frozenset]] = {}
         self._people: dict[tuple, tuple[frozenset, frozenset, frozenset]] = {}
-        self._pairs: dict[tuple, frozenset] = {}
+        self._pairs: dict[tuple, int] = {}
+        # The pair keys of each two sets of words written, by number ("entries" below).
+        self.pair_keys: list[frozenset] = []
 
     def word(self, word: str) -> tuple[frozenset, frozenset]:
         """(exact keys, one-edit keys) of one word: its skeleton readings (``sk:``) and
@@ -107,7 +109,8 @@ class _Keys:
         return self._numbers.setdefault(term, len(self._numbers))
 
     def person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
-        """The pair keys, word keys and every key of a person's name forms.
+        """The pair keys (as the numbers of ``pair_keys``' entries: sets of them that
+        people share), word keys and every key of a person's name forms.
 
         A pair key stands for two different words of the names: both spelt alike up to
         transliteration, or one of them within one edit. Pairs of words keep the groups
@@ -141,17 +144,16 @@ class _Keys:
                         break
                 else:
                     words.append((set(exact), set(fuzzy), [word]))
-        pair_keys: set[int] = set()
-        for one, other in combinations(words, 2):
-            pair_keys |= self._pair_keys(one, other)
+        pair_keys = {self._pair_keys(one, other) for one, other in combinations(words, 2)}
         word_keys: set[int] = set()
         for exact, fuzzy, _spelt in words:
             word_keys |= exact | fuzzy
         return frozenset(pair_keys), frozenset(word_keys), frozenset(every)
 
-    def _pair_keys(self, one: tuple, other: tuple) -> frozenset:
-        """The pair keys of two entries of a name, once per two sets of words written
-        (a given name and a surname recur in many names)."""
+    def _pair_keys(self, one: tuple, other: tuple) -> int:
+        """The number of the pair keys of two entries of a name in ``pair_keys``, worked
+        out once per two sets of words written (a given name and a surname recur in many
+        names)."""
         key = (tuple(one[2]), tuple(other[2]))
         found = self._pairs.get(key)
         if found is None:
@@ -162,7 +164,8 @@ class _Keys:
                 keys.update((a << 32 | b) if a < b else (b << 32 | a) for b in exact_b | fuzzy_b)
             for b in exact_b:
                 keys.update((a << 32 | b) if a < b else (b << 32 | a) for a in fuzzy_a)
-            found = self._pairs[key] = frozenset(keys)
+            found = self._pairs[key] = len(self.pair_keys)
+            self.pair_keys.append(frozenset(keys))
         return found
 
 
@@ -200,7 +203,7 @@ def candidate_pairs(people, sorts: dict | None = None) -> dict[tuple[int, int], 
 def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts) -> None:
     """Add the candidate pairs of one team's people to ``on_names`` and ``on_contacts``
     (the number of contact keys each pair shares)."""
-    names: dict[int, list] = defaultdict(list)
+    names: dict[int, list] = defaultdict(list)  # entry of pair keys -> people
     born_on: dict[tuple, list] = defaultdict(list)
     contacts: dict[str, list] = defaultdict(list)
     word_keys: dict[int, frozenset] = {}
@@ -211,8 +214,8 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts
         pair_keys, word_keys[pk], every = keys.person(tuple(name_forms(person)))
         if not pair_keys and word_keys[pk]:
             single.add(pk)
-        for key in pair_keys:
-            names[key].append(pk)
+        for entry in pair_keys:
+            names[entry].append(pk)
         born = _full_date(person)
         if born:
             # One word of the name and the day of birth: a given name written as a
@@ -229,12 +232,21 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts
         for key in found & wanted:
             words[key].append(pk)
     # Many keys stand for one group of people (a word's one-edit keys, the readings of
-    # one skeleton): each group is paired once.
-    groups = {
-        tuple(members)
-        for members in chain(names.values(), born_on.values())
-        if 1 < len(members) <= COMMON
-    }
+    # one skeleton): each group is paired once. A pair key's people are those of the
+    # entries that carry it; keys carried by the same entries are one group, found once
+    # (a key is not listed with its people one by one: a name has dozens of keys).
+    carriers: dict[int, list] = defaultdict(list)
+    for entry in sorted(names):
+        for key in keys.pair_keys[entry]:
+            carriers[key].append(entry)
+    groups = {tuple(members) for members in born_on.values() if 1 < len(members) <= COMMON}
+    for entries in {tuple(entries) for entries in carriers.values()}:
+        if len(entries) == 1:
+            members = names[entries[0]]
+        else:
+            members = sorted(set(chain.from_iterable(names[entry] for entry in entries)))
+        if 1 < len(members) <= COMMON:
+            groups.add(tuple(members))
     for members in groups:
         on_names.update(_close_pairs(members, sorts) if sorts else combinations(members, 2))
     for members in {tuple(m) for m in words.values() if 1 < len(m) <= COMMON}:
@@ -370,7 +382,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     # Birth dates compared once per pair of distinct dates, each numbered once.
     dates: dict = {}
     date_of = {pk: dates.setdefault(day, len(dates)) for pk, day in born.items()}
-    agreeing: dict[tuple[int, int], str | None] = {}
+    agreeing: dict[int, str | None] = {}
     # Two individuals (or two groups) born in different years and sharing no relative
     # score 1.0 - 0.3 at most, besides a shared contact (whose pairs come from the
     # contact keys anyway): under a min_score above that they are never paired.
@@ -404,10 +416,9 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if kind[pa] != kind[pb]:
             continue
         contact = shared > 0
-        dated = (date_of[pa], date_of[pb])
-        if dated in agreeing:
-            births = agreeing[dated]
-        else:
+        dated = date_of[pa] << 32 | date_of[pb]
+        births = agreeing.get(dated, agreeing)
+        if births is agreeing:
             births = agreeing[dated] = birth_agreement(born[pa], born[pb])
         common = (relatives[pa] & relatives[pb]) - {pa, pb} if pa in relatives else None
         # The names score 1 at most: a pair that cannot reach min_score even with a
@@ -420,8 +431,26 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         weighs = births != "different"
         if 1.0 + bonus + (_NEAR + _PLACE if weighs else 0.0) < min_score - 1e-9:
             continue
-        near = not contact and near_contact(written_contacts(pa), written_contacts(pb))
-        shared_place = same_place(place(pa), place(pb))
+        # Most people have no e-mail or handle, many no place: asked once per person.
+        near = False
+        if not contact:
+            one = written.get(pa)
+            if one is None:
+                one = written_contacts(pa)
+            if one:
+                other = written.get(pb)
+                if other is None:
+                    other = written_contacts(pb)
+                near = bool(other) and near_contact(one, other)
+        one = places.get(pa)
+        if one is None:
+            one = place(pa)
+        shared_place = False
+        if one:
+            other = places.get(pb)
+            if other is None:
+                other = place(pb)
+            shared_place = bool(other) and same_place(one, other)
         if weighs:
             bonus += (_NEAR if near else 0.0) + (_PLACE if shared_place else 0.0)
         if 1.0 + bonus < min_score - 1e-9:
@@ -431,7 +460,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if not evidence:
             # Namesakes (each name has a word the other lacks) with nothing else shared
             # are never proposed: told apart before their names are scored.
-            differs = differ(forms[pa], forms[pb])
+            differs = words.differ(forms[pa], forms[pb])
             if differs:
                 continue
         names = names_score(forms[pa], forms[pb])
