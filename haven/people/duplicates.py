@@ -515,7 +515,11 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     clock.lap("scoring")
     if persons is None:  # read from a queryset: the records of the proposed people only
         persons = people_query.in_bulk({pk for pa, pb, _s, _r in found for pk in (pa, pb)})
-    found = [Candidate(persons[pa], persons[pb], score, why) for pa, pb, score, why in found]
+    found = [
+        Candidate(persons[pa], persons[pb], score, why)
+        for pa, pb, score, why in found
+        if pa in persons and pb in persons  # (not removed meanwhile)
+    ]
     clock.lap("reading")
     return found
 
