@@ -579,6 +579,11 @@ def _read(people, clock: _Clock) -> tuple[list[_Seen], dict | None]:
     prefixes = [f"{label}|{field.name}|".encode() for field in fields]
     # What an empty field reads as ([] for a list): shared, as nothing here changes it.
     empty = [field.from_db_value(None, None, connections[query.db]) for field in fields]
+    # Birth dates recur (and are immutable): each read once.
+    readers = [
+        _once(field.from_bytes) if field.name == "birth_date" else field.from_bytes
+        for field in fields
+    ]
     open_sealed = get_keyring().open
     seen = []
     aside = []
@@ -588,15 +593,18 @@ def _read(people, clock: _Clock) -> tuple[list[_Seen], dict | None]:
             continue
         person = _Seen()
         person.pk, person.team_id, person.kind, person.code = pk, team_id, kind, code
-        row = str(uuid if isinstance(uuid, UUID) else UUID(uuid)).encode()
+        if isinstance(uuid, str) and len(uuid) == 32:  # SQLite's: hex digits, as UUID.hex
+            row = f"{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}".encode()
+        else:
+            row = str(uuid if isinstance(uuid, UUID) else UUID(uuid)).encode()
         try:
-            for field, prefix, value, nothing in zip(fields, prefixes, values, empty, strict=True):
+            for name, prefix, value, nothing, read in zip(
+                _READ, prefixes, values, empty, readers, strict=True
+            ):
                 setattr(
                     person,
-                    field.attname,
-                    nothing
-                    if value is None
-                    else field.from_bytes(open_sealed(bytes(value), prefix + row)),
+                    name,
+                    nothing if value is None else read(open_sealed(bytes(value), prefix + row)),
                 )
         except DecryptionError:
             aside.append(pk)
@@ -606,6 +614,19 @@ def _read(people, clock: _Clock) -> tuple[list[_Seen], dict | None]:
         seen += [_Seen.of(p) for p in people.filter(pk__in=aside[start : start + 500])]
     clock.lap("decrypting")
     return seen, None
+
+
+def _once(read):
+    """``read`` that works each distinct value out once."""
+    known: dict = {}
+
+    def read_once(data: bytes):
+        found = known.get(data)
+        if found is None:
+            found = known[data] = read(data)
+        return found
+
+    return read_once
 
 
 class _Clock:
