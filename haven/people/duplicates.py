@@ -398,6 +398,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         for p in people
     }
     written: dict[int, list[str]] = {}
+    numbered: dict[int, tuple] = {}  # each person's name forms as numbered words
 
     def written_contacts(pk: int) -> list[str]:
         if pk not in written:
@@ -408,6 +409,19 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
                 if not term.startswith("phone:")
             ]
         return written[pk]
+
+    def reasons(pa, pb, names, contact, births, common, near, shared_place, differs) -> list:
+        found = []
+        if names >= 0.8:
+            found.append(name_reason(forms[pa], forms[pb], parsed, names))
+        found += _reasons(by_pk[pa], contact, births, common, by_pk)
+        if near:
+            found.append(_("nearly the same e-mail or handle (a typo?)"))
+        if shared_place:
+            found.append(_("lived in the same place"))
+        if differs:
+            found.append(_("each name has a word the other lacks (another surname?)"))
+        return found
 
     clock.lap("scoring")  # preparing to: as the scoring's caches do
     pairs = candidate_pairs(people, sorts)
@@ -460,7 +474,13 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if not evidence:
             # Namesakes (each name has a word the other lacks) with nothing else shared
             # are never proposed: told apart before their names are scored.
-            differs = words.differ(forms[pa], forms[pb])
+            one = numbered.get(pa)
+            if one is None:
+                one = numbered[pa] = words.numbered_names(forms[pa])
+            other = numbered.get(pb)
+            if other is None:
+                other = numbered[pb] = words.numbered_names(forms[pb])
+            differs = words.differ_numbered(one, other)
             if differs:
                 continue
         names = names_score(forms[pa], forms[pb])
@@ -471,17 +491,8 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
             differs = differ(forms[pa], forms[pb])
         if differs and family(forms[pa], forms[pb]):
             continue
-        reasons = []
-        if names >= 0.8:
-            reasons.append(name_reason(forms[pa], forms[pb], parsed, names))
-        reasons += _reasons(by_pk[pa], contact, births, common, by_pk)
-        if near:
-            reasons.append(_("nearly the same e-mail or handle (a typo?)"))
-        if shared_place:
-            reasons.append(_("lived in the same place"))
-        if differs:
-            reasons.append(_("each name has a word the other lacks (another surname?)"))
-        found.append((pa, pb, round(min(value, 1.0), 2), reasons))
+        # The reasons are written for the pairs still proposed at the end.
+        found.append((pa, pb, value, (names, contact, births, common, near, shared_place, differs)))
         partners[pa].append(pb)
         partners[pb].append(pa)
         if not (evidence or births in ("day", "year")):
@@ -507,11 +518,12 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if any(not_one(one, other) for one, other in combinations(others, 2))
     }
     found = [
-        (pa, pb, score, reasons)
-        for pa, pb, score, reasons in found
+        (pa, pb, round(min(value, 1.0), 2), why)
+        for pa, pb, value, why in found
         if not ({pa, pb} & ambiguous and pb in on_name_alone[pa])
     ]
     found.sort(key=lambda c: (-c[2], c[0], c[1]))
+    found = [(pa, pb, score, reasons(pa, pb, *why)) for pa, pb, score, why in found]
     clock.lap("scoring")
     if persons is None:  # read from a queryset: the records of the proposed people only
         persons = people_query.in_bulk({pk for pa, pb, _s, _r in found for pk in (pa, pb)})

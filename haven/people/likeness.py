@@ -153,7 +153,10 @@ class WordPairs:
         that it also resembles. Words missing on one side only (Ivan Petrov, Ivan
         Ivanovich Petrov) are no conflict.
         """
-        ones, others = self._numbered_names(names), self._numbered_names(other_names)
+        return self.differ_numbered(self.numbered_names(names), self.numbered_names(other_names))
+
+    def differ_numbered(self, ones: tuple, others: tuple) -> bool:
+        """``differ`` of two people's ``numbered_names``."""
         if not ones or not others:
             return False
         alike = self._alike_numbers
@@ -181,8 +184,9 @@ class WordPairs:
                         return False
         return True
 
-    def _numbered_names(self, names: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
-        """The numbered forms of a person's names, those with a word to compare."""
+    def numbered_names(self, names: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+        """A person's name forms with a word to compare, each as the numbers of its
+        words: for ``differ_numbered``."""
         found = self._names_numbers.get(names)
         if found is None:
             numbered = (self._numbered_form(form) for form in names)
