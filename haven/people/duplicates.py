@@ -341,7 +341,6 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
     parsed = _Parsed(parse)
     scored: dict[tuple, float] = {}
-    differing: dict[tuple, bool] = {}
 
     related: dict[tuple, bool] = {}
 
@@ -351,11 +350,17 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
             related[key] = one_family(key[0], key[1], parse)
         return related[key]
 
-    def differ(one: tuple, other: tuple) -> bool:
-        key = (one, other) if one <= other else (other, one)
-        if key not in differing:
-            differing[key] = words.differ(key[0], key[1])
-        return differing[key]
+    numbered: dict[int, tuple] = {}  # each person's name forms as numbered words
+
+    def differ(one: int, other: int) -> bool:
+        """Whether two people's names are namesakes' (``WordPairs.differ``)."""
+        names = numbered.get(one)
+        if names is None:
+            names = numbered[one] = words.numbered_names(forms[one])
+        other_names = numbered.get(other)
+        if other_names is None:
+            other_names = numbered[other] = words.numbered_names(forms[other])
+        return words.differ_numbered(names, other_names)
 
     def names_score(one: tuple, other: tuple) -> float:
         key = (one, other) if one <= other else (other, one)
@@ -398,7 +403,6 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         for p in people
     }
     written: dict[int, list[str]] = {}
-    numbered: dict[int, tuple] = {}  # each person's name forms as numbered words
 
     def written_contacts(pk: int) -> list[str]:
         if pk not in written:
@@ -474,13 +478,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if not evidence:
             # Namesakes (each name has a word the other lacks) with nothing else shared
             # are never proposed: told apart before their names are scored.
-            one = numbered.get(pa)
-            if one is None:
-                one = numbered[pa] = words.numbered_names(forms[pa])
-            other = numbered.get(pb)
-            if other is None:
-                other = numbered[pb] = words.numbered_names(forms[pb])
-            differs = words.differ_numbered(one, other)
+            differs = differ(pa, pb)
             if differs:
                 continue
         names = names_score(forms[pa], forms[pb])
@@ -488,7 +486,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if value < min_score:
             continue
         if differs is None:
-            differs = differ(forms[pa], forms[pb])
+            differs = differ(pa, pb)
         if differs and family(forms[pa], forms[pb]):
             continue
         # The reasons are written for the pairs still proposed at the end.
@@ -501,14 +499,14 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     # Only partners the name fits count: Павлова Юлия, paired with her brother Мовсар
     # Павлов on the family's phone despite the names, is not ambiguous for it.
     fitting = {
-        pk: [other for other in others if not differ(forms[pk], forms[other])]
+        pk: [other for other in others if not differ(pk, other)]
         for pk, others in partners.items()
         if pk in on_name_alone
     }
 
     def not_one(one: int, other: int) -> bool:
         """Two people told apart by their names or their birth years."""
-        if differ(forms[one], forms[other]):
+        if differ(one, other):
             return True
         return birth_agreement(born[one], born[other]) == "different"
 
