@@ -4,11 +4,15 @@ people in 30 s or less (issue 18).
 
 Creates ``--people`` people with planted duplicates (``_planted_people.py``: Cyrillic
 names recorded again in Latin letters, namesakes, brothers, groups), encrypted and
-blind-indexed as Haven stores them (not timed), then times the finder in its phases, each
-in seconds and CPU seconds (compare the CPU seconds on a shared machine): reading the
-people, decrypting what the finder reads of them, blocking (candidate pairs) and scoring.
-At a size below 300,000 it also prints the time at 300,000 estimated from the measured
-one, scaled linearly, and says so: run at full size for the real figure (pairs grow faster
+blind-indexed as Haven stores them (not timed), then hands the finder a queryset of them,
+as the command and the review page do, and prints its phases, each in seconds and CPU
+seconds (compare the CPU seconds on a shared machine): reading (the compared columns of
+everyone, then the proposed people in full), decrypting what is compared, blocking
+(candidate pairs) and scoring; and the peak resident memory. ``--instance DIR`` keeps the
+instance, and measures the people an earlier run with the same ``--people`` left there
+again instead of creating them (a 300,000-people instance takes minutes to create). At a
+size below 300,000 it also prints the time at 300,000 estimated from the measured one,
+scaled linearly, and says so: run at full size for the real figure (pairs grow faster
 than the people until blocking groups reach ``COMMON`` people, beyond which they are
 skipped).
 
@@ -24,12 +28,28 @@ Figures (SQLite, 2 CPUs shared with other work; compare the CPU seconds):
   19,675 proposed.
 - 300,000 people, commit dbcd8a2: 147 s, 145 s CPU at load 3.5 -> 1.9 -- reading 12.7,
   decrypting 15.6, blocking 26.7, scoring 84.2; 63,895 proposed; 2.7 GB resident.
+- 50,000 people, commit 036ee93 (before the next line; the earlier bench's steps on the
+  same instance): 20.6 s CPU at load 3 -- reading 2.1, decrypting 2.5, blocking 5.2 into
+  265,239 pairs (259,903 of them compared as possible namesakes, 235,878 told apart),
+  scoring 9.7; 8,996 proposed.
+- Commit f9261e1 (the finder reads only the compared columns and opens them itself, groups
+  people by the pairs of words they share, tells namesakes apart by numbered words, and
+  writes the reasons only for the pairs proposed in the end), the same pairs, scores and
+  reasons: 20,000 people 4.6 s CPU at load 3.2 (reading 0.5, decrypting 0.6, blocking 1.7,
+  scoring 1.7); 50,000 people 13.1 s CPU at load 3.3 (1.3, 1.6, 3.7, 6.4); 300,000 people
+  175 s, 93.8 s CPU at load 3.7 -> 5.6 (reading 8.7, of which about 6 the proposed people
+  read in full, from a profile; decrypting 9.3; blocking 16.6; scoring 58.0); 63,895
+  proposed; 1.6 GB resident. An earlier run of nearly the same code (commit 50d1b52) at
+  load 4.6 took 83.6 s CPU at 300,000 (7.7, 9.2, 13.8, 52.0).
 
-The target is not met: reading and decrypting alone take about 28 s CPU at 300,000, and
-the rest is pure Python on one core. The planted names come from short lists, so pairs
-grow faster than the people.
+The target is not met: at 300,000 the finder needs 85-95 s of CPU, on one core. What is
+left is Python run per person (reading, opening and parsing 300,000 records: about 18 s;
+their blocking keys) and per pair (265,239 pairs meet on keys at 50,000, and they grow
+faster than the people, as the planted names come from short lists; most are namesakes
+sharing a given name and patronymic, told apart word by word; the rest have their names
+compared in full, the slowest part being a long word looked for as two run together).
 
-    .venv/bin/python bench/duplicates_scale.py [--people 300000]
+    .venv/bin/python bench/duplicates_scale.py [--people 300000] [--instance DIR]
 """
 
 from __future__ import annotations
