@@ -4,11 +4,15 @@ people in 30 s or less (issue 18).
 
 Creates ``--people`` people with planted duplicates (``_planted_people.py``: Cyrillic
 names recorded again in Latin letters, namesakes, brothers, groups), encrypted and
-blind-indexed as Haven stores them (not timed), then times the finder in its phases, each
-in seconds and CPU seconds (compare the CPU seconds on a shared machine): reading the
-people, decrypting what the finder reads of them, blocking (candidate pairs) and scoring.
-At a size below 300,000 it also prints the time at 300,000 estimated from the measured
-one, scaled linearly, and says so: run at full size for the real figure (pairs grow faster
+blind-indexed as Haven stores them (not timed), then hands the finder a queryset of them,
+as the command and the review page do, and prints its phases, each in seconds and CPU
+seconds (compare the CPU seconds on a shared machine): reading (the compared columns of
+everyone, then the proposed people in full), decrypting what is compared, blocking
+(candidate pairs) and scoring; and the peak resident memory. ``--instance DIR`` keeps the
+instance, and measures the people an earlier run with the same ``--people`` left there
+again instead of creating them (a 300,000-people instance takes minutes to create). At a
+size below 300,000 it also prints the time at 300,000 estimated from the measured one,
+scaled linearly, and says so: run at full size for the real figure (pairs grow faster
 than the people until blocking groups reach ``COMMON`` people, beyond which they are
 skipped).
 
@@ -24,18 +28,36 @@ Figures (SQLite, 2 CPUs shared with other work; compare the CPU seconds):
   19,675 proposed.
 - 300,000 people, commit dbcd8a2: 147 s, 145 s CPU at load 3.5 -> 1.9 -- reading 12.7,
   decrypting 15.6, blocking 26.7, scoring 84.2; 63,895 proposed; 2.7 GB resident.
+- 50,000 people, commit 036ee93 (before the next line; the earlier bench's steps on the
+  same instance): 20.6 s CPU at load 3 -- reading 2.1, decrypting 2.5, blocking 5.2 into
+  265,239 pairs (259,903 of them compared as possible namesakes, 235,878 told apart),
+  scoring 9.7; 8,996 proposed.
+- Commit f9261e1 (the finder reads only the compared columns and opens them itself, groups
+  people by the pairs of words they share, tells namesakes apart by numbered words, and
+  writes the reasons only for the pairs proposed in the end), the same pairs, scores and
+  reasons: 20,000 people 4.6 s CPU at load 3.2 (reading 0.5, decrypting 0.6, blocking 1.7,
+  scoring 1.7); 50,000 people 13.1 s CPU at load 3.3 (1.3, 1.6, 3.7, 6.4); 300,000 people
+  175 s, 93.8 s CPU at load 3.7 -> 5.6 (reading 8.7, of which about 6 the proposed people
+  read in full, from a profile; decrypting 9.3; blocking 16.6; scoring 58.0); 63,895
+  proposed; 1.6 GB resident. An earlier run of nearly the same code (commit 50d1b52) at
+  load 4.6 took 83.6 s CPU at 300,000 (7.7, 9.2, 13.8, 52.0).
 
-The target is not met: reading and decrypting alone take about 28 s CPU at 300,000, and
-the rest is pure Python on one core. The planted names come from short lists, so pairs
-grow faster than the people.
+The target is not met: at 300,000 the finder needs 85-95 s of CPU, on one core. What is
+left is Python run per person (reading, opening and parsing 300,000 records: about 18 s;
+their blocking keys) and per pair (265,239 pairs meet on keys at 50,000, and they grow
+faster than the people, as the planted names come from short lists; most are namesakes
+sharing a given name and patronymic, told apart word by word; the rest have their names
+compared in full, the slowest part being a long word looked for as two run together).
 
-    .venv/bin/python bench/duplicates_scale.py [--people 300000]
+    .venv/bin/python bench/duplicates_scale.py [--people 300000] [--instance DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import time
+from pathlib import Path
 
 import _conditions
 import _instance
@@ -46,40 +68,57 @@ TARGET_PEOPLE, TARGET_SECONDS = 300_000, 30.0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=TARGET_PEOPLE)
+    parser.add_argument(
+        "--instance",
+        type=Path,
+        help="keep the instance in this folder, and measure the people an earlier run with "
+        "the same --people left there instead of creating them again",
+    )
     args = parser.parse_args()
-    _instance.start()
+    if args.instance:
+        args.instance.mkdir(parents=True, exist_ok=True)
+    workdir = _instance.start(args.instance)
     conditions = _conditions.start()
-    from _planted_people import planted
-
     from haven.accounts.actions import create_team
-    from haven.people.duplicates import find, name_forms
+    from haven.accounts.models import Team
+    from haven.people.duplicates import find
     from haven.people.models import Person
 
-    rows, _truth = planted(args.people, prefix="S")
-    team = create_team(f"scale {args.people}")
-    started = time.perf_counter()
-    _instance.bulk_people(team, rows)
-    print(f"{len(rows):,} people created in {time.perf_counter() - started:.1f} s (not counted)")
+    name = f"scale {args.people}"
+    team = Team.objects.filter(name=name).first() if args.instance else None
+    generated = team is None
+    if generated:
+        from _planted_people import planted
 
-    clock = _Clock()
-    people = list(Person.objects.filter(team=team))
-    reading = clock.lap()
-    for person in people:  # what the finder reads of each person, decrypted
-        name_forms(person), person.birth_date, person.contacts, person.whereabouts
-    decrypting = clock.lap()
+        rows, _truth = planted(args.people, prefix="S")
+        team = create_team(name)
+        started = time.perf_counter()
+        _instance.bulk_people(team, rows)
+        took = time.perf_counter() - started
+        print(f"{len(rows):,} people created in {took:.1f} s (not counted)")
+    else:
+        print(f"measuring the {name!r} team left in {workdir}")
+
+    # As `haven people duplicates` and the review page call it: on a queryset, which the
+    # finder reads, decrypts, pairs and scores, reading the proposed people last.
     timings: dict = {}
-    found = find(people, timings=timings)
+    clock = _Clock()
+    found = find(Person.objects.filter(team=team), timings=timings)
     clock.lap()
-    (block, block_cpu), (score, score_cpu) = timings["blocking"], timings["scoring"]
     total, cpu = clock.total()
-    print(
-        f"duplicate detection over {len(people):,} people: {total:.1f} s, CPU {cpu:.1f} s "
-        f"(reading {reading[0]:.1f} s / CPU {reading[1]:.1f} s, decrypting {decrypting[0]:.1f} "
-        f"/ {decrypting[1]:.1f} s, blocking {block:.1f} / {block_cpu:.1f} s, scoring "
-        f"{score:.1f} / {score_cpu:.1f} s); {len(found):,} pairs proposed"
+    phases = ", ".join(
+        f"{phase} {timings[phase][0]:.1f} / {timings[phase][1]:.1f} s"
+        for phase in ("reading", "decrypting", "blocking", "scoring")
     )
-    if len(people) < TARGET_PEOPLE:
-        estimate = total * TARGET_PEOPLE / len(people)
+    resident = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    count = Person.objects.filter(team=team).count()
+    print(
+        f"duplicate detection over {count:,} people: {total:.1f} s, CPU {cpu:.1f} s "
+        f"(seconds / CPU seconds: {phases}); {len(found):,} pairs proposed; "
+        f"{resident:.1f} GB resident at most"
+    )
+    if count < TARGET_PEOPLE:
+        estimate = total * TARGET_PEOPLE / count
         print(
             f"estimate at {TARGET_PEOPLE:,} people: {estimate:.0f} s, scaled linearly from "
             f"this run (not measured; run with --people {TARGET_PEOPLE} for the real figure). "
@@ -93,7 +132,10 @@ def main() -> None:
     print(f"target: {TARGET_PEOPLE:,} people in <= {TARGET_SECONDS:.0f} s: {verdict}")
     from django.db import connection
 
-    conditions.report(database=connection.vendor, cache=_conditions.GENERATED)
+    conditions.report(
+        database=connection.vendor,
+        cache=_conditions.GENERATED if generated else _conditions.REOPENED,
+    )
 
 
 class _Clock:

@@ -31,7 +31,6 @@ is common, and two people of one name, year and town are rarer than one written 
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import chain, combinations
@@ -44,6 +43,7 @@ from haven.lib.names import (
     tokens,
 )
 from haven.lib.normalize import contact_terms
+from haven.people.compared import Clock, read_compared
 from haven.people.likeness import (
     WordPairs,
     birth_agreement,
@@ -82,7 +82,9 @@ class _Keys:
         self._numbers: dict[str, int] = {}
         self._words: dict[str, tuple[frozenset, frozenset]] = {}
         self._people: dict[tuple, tuple[frozenset, frozenset, frozenset]] = {}
-        self._pairs: dict[tuple, frozenset] = {}
+        self._pairs: dict[tuple, int] = {}
+        # The pair keys of each two sets of words written, by number ("entries" below).
+        self.pair_keys: list[frozenset] = []
 
     def word(self, word: str) -> tuple[frozenset, frozenset]:
         """(exact keys, one-edit keys) of one word: its skeleton readings (``sk:``) and
@@ -99,7 +101,8 @@ class _Keys:
         return self._numbers.setdefault(term, len(self._numbers))
 
     def person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
-        """The pair keys, word keys and every key of a person's name forms.
+        """The pair keys (as the numbers of ``pair_keys``' entries: sets of them that
+        people share), word keys and every key of a person's name forms.
 
         A pair key stands for two different words of the names: both spelt alike up to
         transliteration, or one of them within one edit. Pairs of words keep the groups
@@ -133,17 +136,16 @@ class _Keys:
                         break
                 else:
                     words.append((set(exact), set(fuzzy), [word]))
-        pair_keys: set[int] = set()
-        for one, other in combinations(words, 2):
-            pair_keys |= self._pair_keys(one, other)
+        pair_keys = {self._pair_keys(one, other) for one, other in combinations(words, 2)}
         word_keys: set[int] = set()
         for exact, fuzzy, _spelt in words:
             word_keys |= exact | fuzzy
         return frozenset(pair_keys), frozenset(word_keys), frozenset(every)
 
-    def _pair_keys(self, one: tuple, other: tuple) -> frozenset:
-        """The pair keys of two entries of a name, once per two sets of words written
-        (a given name and a surname recur in many names)."""
+    def _pair_keys(self, one: tuple, other: tuple) -> int:
+        """The number of the pair keys of two entries of a name in ``pair_keys``, worked
+        out once per two sets of words written (a given name and a surname recur in many
+        names)."""
         key = (tuple(one[2]), tuple(other[2]))
         found = self._pairs.get(key)
         if found is None:
@@ -154,7 +156,8 @@ class _Keys:
                 keys.update((a << 32 | b) if a < b else (b << 32 | a) for b in exact_b | fuzzy_b)
             for b in exact_b:
                 keys.update((a << 32 | b) if a < b else (b << 32 | a) for a in fuzzy_a)
-            found = self._pairs[key] = frozenset(keys)
+            found = self._pairs[key] = len(self.pair_keys)
+            self.pair_keys.append(frozenset(keys))
         return found
 
 
@@ -192,7 +195,7 @@ def candidate_pairs(people, sorts: dict | None = None) -> dict[tuple[int, int], 
 def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts) -> None:
     """Add the candidate pairs of one team's people to ``on_names`` and ``on_contacts``
     (the number of contact keys each pair shares)."""
-    names: dict[int, list] = defaultdict(list)
+    names: dict[int, list] = defaultdict(list)  # entry of pair keys -> people
     born_on: dict[tuple, list] = defaultdict(list)
     contacts: dict[str, list] = defaultdict(list)
     word_keys: dict[int, frozenset] = {}
@@ -203,8 +206,8 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts
         pair_keys, word_keys[pk], every = keys.person(tuple(name_forms(person)))
         if not pair_keys and word_keys[pk]:
             single.add(pk)
-        for key in pair_keys:
-            names[key].append(pk)
+        for entry in pair_keys:
+            names[entry].append(pk)
         born = _full_date(person)
         if born:
             # One word of the name and the day of birth: a given name written as a
@@ -221,12 +224,21 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts
         for key in found & wanted:
             words[key].append(pk)
     # Many keys stand for one group of people (a word's one-edit keys, the readings of
-    # one skeleton): each group is paired once.
-    groups = {
-        tuple(members)
-        for members in chain(names.values(), born_on.values())
-        if 1 < len(members) <= COMMON
-    }
+    # one skeleton): each group is paired once. A pair key's people are those of the
+    # entries that carry it; keys carried by the same entries are one group, found once
+    # (a key is not listed with its people one by one: a name has dozens of keys).
+    carriers: dict[int, list] = defaultdict(list)
+    for entry in sorted(names):
+        for key in keys.pair_keys[entry]:
+            carriers[key].append(entry)
+    groups = {tuple(members) for members in born_on.values() if 1 < len(members) <= COMMON}
+    for entries in {tuple(entries) for entries in carriers.values()}:
+        if len(entries) == 1:
+            members = names[entries[0]]
+        else:
+            members = sorted(set(chain.from_iterable(names[entry] for entry in entries)))
+        if 1 < len(members) <= COMMON:
+            groups.add(tuple(members))
     for members in groups:
         on_names.update(_close_pairs(members, sorts) if sorts else combinations(members, 2))
     for members in {tuple(m) for m in words.values() if 1 < len(m) <= COMMON}:
@@ -291,14 +303,17 @@ def _close_pairs(members: tuple, sorts: dict):
 
 
 def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> list[Candidate]:
-    """The pairs of ``people`` that may be one person, best first (see the module's
-    docstring). ``timings``, if given, is filled with the seconds (and CPU seconds) spent
-    pairing people (``blocking``) and comparing the pairs (``scoring``)."""
-    people = list(people)
-    by_pk = {p.pk: p for p in people}
+    """The pairs of ``people`` (a queryset, or a list of people) that may be one person,
+    best first (see the module's docstring). ``timings``, if given, is filled with the
+    seconds and CPU seconds spent reading the people (``reading``: and, from a queryset,
+    the proposed people's records at the end), decrypting what is compared of them
+    (``decrypting``), pairing them (``blocking``) and comparing the pairs (``scoring``)."""
+    clock = Clock(timings)
+    seen, persons = read_compared(people, clock)
+    by_pk = {p.pk: p for p in seen}
     relatives: dict[int, set] = defaultdict(set)
     # By team rather than by a list of every person's pk (too many query parameters).
-    teams = {p.team_id for p in people}
+    teams = {p.team_id for p in seen}
     for person_id, other_id in (
         Relationship.objects.live()
         .filter(person__team_id__in=teams)
@@ -308,6 +323,8 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
             continue
         relatives[person_id].add(other_id)
         relatives[other_id].add(person_id)
+    clock.lap("reading")
+    people_query, people = people, seen
     found = []
     # Each name is parsed once, each pair of words compared once and each pair of names
     # scored once: words and whole names recur (namesakes, families, common given names).
@@ -316,7 +333,6 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
     parsed = _Parsed(parse)
     scored: dict[tuple, float] = {}
-    differing: dict[tuple, bool] = {}
 
     related: dict[tuple, bool] = {}
 
@@ -326,11 +342,17 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
             related[key] = one_family(key[0], key[1], parse)
         return related[key]
 
-    def differ(one: tuple, other: tuple) -> bool:
-        key = (one, other) if one <= other else (other, one)
-        if key not in differing:
-            differing[key] = words.differ(key[0], key[1])
-        return differing[key]
+    numbered: dict[int, tuple] = {}  # each person's name forms as numbered words
+
+    def differ(one: int, other: int) -> bool:
+        """Whether two people's names are namesakes' (``WordPairs.differ``)."""
+        names = numbered.get(one)
+        if names is None:
+            names = numbered[one] = words.numbered_names(forms[one])
+        other_names = numbered.get(other)
+        if other_names is None:
+            other_names = numbered[other] = words.numbered_names(forms[other])
+        return words.differ_numbered(names, other_names)
 
     def names_score(one: tuple, other: tuple) -> float:
         key = (one, other) if one <= other else (other, one)
@@ -357,7 +379,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     # Birth dates compared once per pair of distinct dates, each numbered once.
     dates: dict = {}
     date_of = {pk: dates.setdefault(day, len(dates)) for pk, day in born.items()}
-    agreeing: dict[tuple[int, int], str | None] = {}
+    agreeing: dict[int, str | None] = {}
     # Two individuals (or two groups) born in different years and sharing no relative
     # score 1.0 - 0.3 at most, besides a shared contact (whose pairs come from the
     # contact keys anyway): under a min_score above that they are never paired.
@@ -384,17 +406,29 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
             ]
         return written[pk]
 
-    started = time.perf_counter(), time.process_time()
+    def reasons(pa, pb, names, contact, births, common, near, shared_place, differs) -> list:
+        found = []
+        if names >= 0.8:
+            found.append(name_reason(forms[pa], forms[pb], parsed, names))
+        found += _reasons(by_pk[pa], contact, births, common, by_pk)
+        if near:
+            found.append(_("nearly the same e-mail or handle (a typo?)"))
+        if shared_place:
+            found.append(_("lived in the same place"))
+        if differs:
+            found.append(_("each name has a word the other lacks (another surname?)"))
+        return found
+
+    clock.lap("scoring")  # preparing to: as the scoring's caches do
     pairs = candidate_pairs(people, sorts)
-    blocked = time.perf_counter(), time.process_time()
+    clock.lap("blocking")
     for (pa, pb), shared in pairs.items():
         if kind[pa] != kind[pb]:
             continue
         contact = shared > 0
-        dated = (date_of[pa], date_of[pb])
-        if dated in agreeing:
-            births = agreeing[dated]
-        else:
+        dated = date_of[pa] << 32 | date_of[pb]
+        births = agreeing.get(dated, agreeing)
+        if births is agreeing:
             births = agreeing[dated] = birth_agreement(born[pa], born[pb])
         common = (relatives[pa] & relatives[pb]) - {pa, pb} if pa in relatives else None
         # The names score 1 at most: a pair that cannot reach min_score even with a
@@ -407,8 +441,26 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         weighs = births != "different"
         if 1.0 + bonus + (_NEAR + _PLACE if weighs else 0.0) < min_score - 1e-9:
             continue
-        near = not contact and near_contact(written_contacts(pa), written_contacts(pb))
-        shared_place = same_place(place(pa), place(pb))
+        # Most people have no e-mail or handle, many no place: asked once per person.
+        near = False
+        if not contact:
+            one = written.get(pa)
+            if one is None:
+                one = written_contacts(pa)
+            if one:
+                other = written.get(pb)
+                if other is None:
+                    other = written_contacts(pb)
+                near = bool(other) and near_contact(one, other)
+        one = places.get(pa)
+        if one is None:
+            one = place(pa)
+        shared_place = False
+        if one:
+            other = places.get(pb)
+            if other is None:
+                other = place(pb)
+            shared_place = bool(other) and same_place(one, other)
         if weighs:
             bonus += (_NEAR if near else 0.0) + (_PLACE if shared_place else 0.0)
         if 1.0 + bonus < min_score - 1e-9:
@@ -418,29 +470,19 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if not evidence:
             # Namesakes (each name has a word the other lacks) with nothing else shared
             # are never proposed: told apart before their names are scored.
-            differs = differ(forms[pa], forms[pb])
+            differs = differ(pa, pb)
             if differs:
                 continue
         names = names_score(forms[pa], forms[pb])
         value = names + bonus
         if value < min_score:
             continue
-        a, b = by_pk[pa], by_pk[pb]
         if differs is None:
-            differs = differ(forms[pa], forms[pb])
+            differs = differ(pa, pb)
         if differs and family(forms[pa], forms[pb]):
             continue
-        reasons = []
-        if names >= 0.8:
-            reasons.append(name_reason(forms[pa], forms[pb], parsed, names))
-        reasons += _reasons(a, b, contact, births, common, by_pk)
-        if near:
-            reasons.append(_("nearly the same e-mail or handle (a typo?)"))
-        if shared_place:
-            reasons.append(_("lived in the same place"))
-        if differs:
-            reasons.append(_("each name has a word the other lacks (another surname?)"))
-        found.append(Candidate(a, b, round(min(value, 1.0), 2), reasons))
+        # The reasons are written for the pairs still proposed at the end.
+        found.append((pa, pb, value, (names, contact, births, common, near, shared_place, differs)))
         partners[pa].append(pb)
         partners[pb].append(pa)
         if not (evidence or births in ("day", "year")):
@@ -449,14 +491,14 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     # Only partners the name fits count: Павлова Юлия, paired with her brother Мовсар
     # Павлов on the family's phone despite the names, is not ambiguous for it.
     fitting = {
-        pk: [other for other in others if not differ(forms[pk], forms[other])]
+        pk: [other for other in others if not differ(pk, other)]
         for pk, others in partners.items()
         if pk in on_name_alone
     }
 
     def not_one(one: int, other: int) -> bool:
         """Two people told apart by their names or their birth years."""
-        if differ(forms[one], forms[other]):
+        if differ(one, other):
             return True
         return birth_agreement(born[one], born[other]) == "different"
 
@@ -466,13 +508,21 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if any(not_one(one, other) for one, other in combinations(others, 2))
     }
     found = [
-        c for c in found if not ({c.a.pk, c.b.pk} & ambiguous and c.b.pk in on_name_alone[c.a.pk])
+        (pa, pb, round(min(value, 1.0), 2), why)
+        for pa, pb, value, why in found
+        if not ({pa, pb} & ambiguous and pb in on_name_alone[pa])
     ]
-    found.sort(key=lambda c: (-c.score, c.a.pk, c.b.pk))
-    if timings is not None:
-        done = time.perf_counter(), time.process_time()
-        timings["blocking"] = blocked[0] - started[0], blocked[1] - started[1]
-        timings["scoring"] = done[0] - blocked[0], done[1] - blocked[1]
+    found.sort(key=lambda c: (-c[2], c[0], c[1]))
+    found = [(pa, pb, score, reasons(pa, pb, *why)) for pa, pb, score, why in found]
+    clock.lap("scoring")
+    if persons is None:  # read from a queryset: the records of the proposed people only
+        persons = people_query.in_bulk({pk for pa, pb, _s, _r in found for pk in (pa, pb)})
+    found = [
+        Candidate(persons[pa], persons[pb], score, why)
+        for pa, pb, score, why in found
+        if pa in persons and pb in persons  # (not removed meanwhile)
+    ]
+    clock.lap("reading")
     return found
 
 
@@ -497,7 +547,7 @@ class _Parsed(dict):
         return found
 
 
-def _reasons(a, b, contact: bool, births: str | None, common, by_pk: dict) -> list[str]:
+def _reasons(a, contact: bool, births: str | None, common, by_pk: dict) -> list[str]:
     """Why a proposed pair's evidence other than names and places counts."""
     reasons = []
     if contact:

@@ -123,7 +123,15 @@ class WordPairs:
         self._pairs: dict[tuple[str, str], tuple[float, bool]] = {}
         self._weights: dict[tuple[str, ...], tuple[list[int], int, bool]] = {}
         self._forms: dict[str, tuple] = {}
-        self._left: dict[tuple[str, str], bool] = {}
+        self._left: dict[tuple, bool] = {}
+        # For telling namesakes apart (most pairs that meet are namesakes): each distinct
+        # word numbered once, a form as the numbers of its words, and whether two words
+        # are alike kept under one integer per pair of numbers.
+        self._numbers: dict[str, int] = {}
+        self._numbered: list[tuple] = []
+        self._form_numbers: dict[str, tuple[int, ...]] = {}
+        self._alike_numbers: dict[int, bool] = {}
+        self._names_numbers: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
 
     def _pair(self, word: tuple, other: tuple) -> tuple[float, bool]:
         key = (word[1], other[1]) if word[1] <= other[1] else (other[1], word[1])
@@ -145,13 +153,45 @@ class WordPairs:
         that it also resembles. Words missing on one side only (Ivan Petrov, Ivan
         Ivanovich Petrov) are no conflict.
         """
-        pairs = [
-            (form, other)
-            for form in names
-            for other in other_names
-            if self._form(form) and self._form(other)
-        ]
-        return bool(pairs) and all(self._left_over(form, other) for form, other in pairs)
+        return self.differ_numbered(self.numbered_names(names), self.numbered_names(other_names))
+
+    def differ_numbered(self, ones: tuple, others: tuple) -> bool:
+        """``differ`` of two people's ``numbered_names``."""
+        if not ones or not others:
+            return False
+        alike = self._alike_numbers
+        for form in ones:
+            for other in others:
+                short, long = (other, form) if len(form) > len(other) else (form, other)
+                # Most pairs that meet are namesakes, told apart here at once by a word
+                # alike to none of the other's (as _word_left_over starts); the rest in
+                # full. Inline: this runs for most pairs of people that meet.
+                for word in short:
+                    for other_word in long:
+                        if word < other_word:
+                            key = word << 32 | other_word
+                        else:
+                            key = other_word << 32 | word
+                        found = alike.get(key)
+                        if found is None:
+                            found = self._numbers_alike(word, other_word)
+                        if found:
+                            break
+                    else:
+                        break  # this word is left over
+                else:
+                    if not self._left_over(form, other):
+                        return False
+        return True
+
+    def numbered_names(self, names: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+        """A person's name forms with a word to compare, each as the numbers of its
+        words: for ``differ_numbered``."""
+        found = self._names_numbers.get(names)
+        if found is None:
+            numbered = (self._numbered_form(form) for form in names)
+            found = self._names_numbers[names] = tuple(form for form in numbered if form)
+        return found
 
     def _form(self, form: str) -> tuple:
         found = self._forms.get(form)
@@ -159,12 +199,33 @@ class WordPairs:
             found = self._forms[form] = self._parse(form)
         return found
 
-    def _left_over(self, form: str, other: str) -> bool:
+    def _left_over(self, form: tuple[int, ...], other: tuple[int, ...]) -> bool:
         key = (form, other) if form <= other else (other, form)
         found = self._left.get(key)
         if found is None:
-            found = self._left[key] = _word_left_over(
-                self._form(key[0]), self._form(key[1]), self.alike
+            found = self._left[key] = _word_left_over(key[0], key[1], self._numbers_alike)
+        return found
+
+    def _numbered_form(self, form: str) -> tuple[int, ...]:
+        found = self._form_numbers.get(form)
+        if found is None:
+            numbers = []
+            for word in self._form(form):
+                number = self._numbers.get(word[1])
+                if number is None:
+                    number = self._numbers[word[1]] = len(self._numbered)
+                    self._numbered.append(word)
+                numbers.append(number)
+            found = self._form_numbers[form] = tuple(numbers)
+        return found
+
+    def _numbers_alike(self, one: int, other: int) -> bool:
+        """``_words_alike`` of two numbered words."""
+        key = (one << 32 | other) if one < other else (other << 32 | one)
+        found = self._alike_numbers.get(key)
+        if found is None:
+            found = self._alike_numbers[key] = _words_alike(
+                self._numbered[one], self._numbered[other]
             )
         return found
 

@@ -578,3 +578,50 @@ def test_a_place_or_an_e_mail_a_typo_apart_does_not_join_other_birth_years(perso
     assert find(Person.objects.all()) == []
     (found,) = find(Person.objects.all(), min_score=0.5)
     assert found.score < 0.75 and "different birth years" in found.reasons
+
+
+def _compared(candidates) -> list[tuple]:
+    return [(c.a.pk, c.b.pk, c.score, c.reasons) for c in candidates]
+
+
+def test_people_read_from_a_queryset_or_given_as_a_list_give_the_same_pairs(personas, pair):
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Петров Иван Иванович", birth_date="1980-03-04")
+    b = add_person(team=team, by=by, name="Ivan Ivanovich Petrov", birth_date="1980")
+    add_person(team=team, by=by, name="Сидоров Иван Иванович", birth_date="1980-03-04")
+    record_move(a, by=by, place="Грозный", since="2019")
+    record_move(Person.objects.get(pk=b.pk), by=by, place="грозный")
+    from_queryset = find(Person.objects.all())
+    assert len(from_queryset) == 2
+    assert _compared(from_queryset) == _compared(find(list(Person.objects.all())))
+
+
+def test_a_sealed_person_is_compared_as_the_reader_may_see_them(personas, pair):
+    from haven.people.actions import seal_person
+    from haven.records.masking import reading_as
+
+    cyrillic, latin = pair
+    seal_person(latin, by=personas.member, members=[personas.member])
+    # Nobody reading: the sealed name reads as the code, its contacts as nothing.
+    assert find(Person.objects.all()) == []
+    with reading_as(personas.member):
+        (found,) = find(Person.objects.all())
+    assert {found.a, found.b} == {cyrillic, latin}
+
+
+def test_a_name_that_does_not_open_is_compared_as_damaged_and_reported(personas, pair):
+    from django.db import connection
+
+    from haven.audit.models import AuditEntry
+
+    cyrillic, latin = pair
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM people_person WHERE id = %s", [latin.pk])
+        blob = bytearray(bytes(cursor.fetchone()[0]))
+        blob[-5] ^= 0x01
+        cursor.execute("UPDATE people_person SET name = %s WHERE id = %s", [bytes(blob), latin.pk])
+    # A shared phone and birth year alone do not make a pair.
+    assert find(Person.objects.all()) == []
+    assert AuditEntry.objects.filter(action="record.damaged", object_id=str(latin.uuid)).exists()
