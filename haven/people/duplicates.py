@@ -31,7 +31,10 @@ is common, and two people of one name, year and town are rarer than one written 
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, combinations
 
@@ -71,6 +74,63 @@ class Candidate:
 def name_forms(person) -> list[str]:
     """Every form of a person's name: the name, the other name forms, the nicknames."""
     return [person.name, *(person.other_names or []), *(person.nicknames or [])]
+
+
+class Proposals(Sequence):
+    """The pairs ``find`` proposes, best first: how many at once, the people of each
+    pair read in full when it is shown (a page of the review list, the lines the command
+    prints), not all of them at the end of a search over a whole team. A pair whose
+    person was removed (or can no longer be read) by then is left out of what is shown.
+    Equal to a list of the same candidates."""
+
+    def __init__(self, pairs: list[tuple], read: Callable[[set], dict]) -> None:
+        self._pairs = pairs  # (pk, pk, score, reasons)
+        self._read = read  # pks -> {pk: person}
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._shown(self._pairs[index])
+        shown = self._shown([self._pairs[index]])
+        if not shown:
+            raise LookupError("a person of this pair was removed since it was found")
+        return shown[0]
+
+    def __iter__(self) -> Iterator[Candidate]:
+        for start in range(0, len(self._pairs), 500):
+            yield from self._shown(self._pairs[start : start + 500])
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Proposals | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _shown(self, pairs: list[tuple]) -> list[Candidate]:
+        persons = self._read({pk for pa, pb, _score, _reasons in pairs for pk in (pa, pb)})
+        return [
+            Candidate(persons[pa], persons[pb], score, reasons)
+            for pa, pb, score, reasons in pairs
+            if pa in persons and pb in persons
+        ]
+
+
+@contextmanager
+def _without_cycle_collection():
+    """The cyclic garbage collector paused, and run as before afterwards: the finder
+    builds millions of small tuples, sets and dicts, none of them in a cycle, which the
+    collector would otherwise walk again and again as they pile up (a fifth of the
+    finder's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Keys:
@@ -302,13 +362,17 @@ def _close_pairs(members: tuple, sorts: dict):
                     yield (a, b) if a < b else (b, a)
 
 
-def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> list[Candidate]:
+def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> Proposals:
     """The pairs of ``people`` (a queryset, or a list of people) that may be one person,
-    best first (see the module's docstring). ``timings``, if given, is filled with the
-    seconds and CPU seconds spent reading the people (``reading``: and, from a queryset,
-    the proposed people's records at the end), decrypting what is compared of them
+    best first (see the module's docstring), their people read from the queryset as they
+    are shown (``Proposals``). ``timings``, if given, is filled with the seconds and CPU
+    seconds spent reading the people (``reading``), decrypting what is compared of them
     (``decrypting``), pairing them (``blocking``) and comparing the pairs (``scoring``)."""
-    clock = Clock(timings)
+    with _without_cycle_collection():
+        return _find(people, min_score, Clock(timings))
+
+
+def _find(people, min_score: float, clock: Clock) -> Proposals:
     seen, persons = read_compared(people, clock)
     by_pk = {p.pk: p for p in seen}
     relatives: dict[int, set] = defaultdict(set)
@@ -515,15 +579,9 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     found.sort(key=lambda c: (-c[2], c[0], c[1]))
     found = [(pa, pb, score, reasons(pa, pb, *why)) for pa, pb, score, why in found]
     clock.lap("scoring")
-    if persons is None:  # read from a queryset: the records of the proposed people only
-        persons = people_query.in_bulk({pk for pa, pb, _s, _r in found for pk in (pa, pb)})
-    found = [
-        Candidate(persons[pa], persons[pb], score, why)
-        for pa, pb, score, why in found
-        if pa in persons and pb in persons  # (not removed meanwhile)
-    ]
-    clock.lap("reading")
-    return found
+    if persons is None:  # read from the queryset: the records of the pairs shown only
+        return Proposals(found, people_query.in_bulk)
+    return Proposals(found, lambda pks: {pk: persons[pk] for pk in pks})
 
 
 # What an e-mail or handle a typo apart, and a place both lived in, add to a pair's score

@@ -9,7 +9,7 @@ from haven.cases import actions as cases
 from haven.incidents import actions as incidents
 from haven.incidents.models import Act
 from haven.lib.fuzzy_dates import FuzzyDate
-from haven.people.actions import add_person, relate
+from haven.people.actions import add_person, relate, remove_person
 from haven.people.duplicates import candidate_pairs, find
 from haven.people.merging import merge, undo
 from haven.people.models import Person
@@ -596,6 +596,19 @@ def test_people_read_from_a_queryset_or_given_as_a_list_give_the_same_pairs(pers
     from_queryset = find(Person.objects.all())
     assert len(from_queryset) == 2
     assert _compared(from_queryset) == _compared(find(list(Person.objects.all())))
+
+
+def test_the_people_of_a_pair_are_read_when_it_is_shown(personas, pair, django_assert_num_queries):
+    """The pairs are counted at once and their people read as they are shown, in one
+    query for a page; a person removed meanwhile leaves the pair out of what is shown."""
+    found = find(Person.objects.live())
+    assert len(found) == 1
+    with django_assert_num_queries(1):
+        (shown,) = found[:50]
+    assert {shown.a, shown.b} == set(pair)
+    remove_person(pair[1], by=personas.member)
+    assert len(found) == 1
+    assert found[:50] == [] and list(found) == []
 
 
 def test_a_sealed_person_is_compared_as_the_reader_may_see_them(personas, pair):
