@@ -212,7 +212,7 @@ def skeleton(token: str) -> str:
 
 def tokens(value: str) -> list[str]:
     """The words of a name that have a letter, split at spaces, hyphens and punctuation."""
-    return [part for part in _SPLIT.split(value) if any(c.isalpha() for c in part)]
+    return [part for part in _SPLIT.split(value) if any(map(str.isalpha, part))]
 
 
 def _neighbourhood(text: str) -> set[str]:
@@ -347,6 +347,7 @@ class Parser:
     def __init__(self) -> None:
         self._forms: dict[str, tuple[list[str], str] | None] = {}
         self._similar: dict[tuple[str, str], float] = {}
+        self._similar_joined: dict[tuple[str, str, str], float] = {}
 
     def similarity(self, query_token: tuple, name_token: tuple) -> float:
         """``_similarity`` of two words parsed by ``parse`` or by this parser, once per
@@ -355,6 +356,16 @@ class Parser:
         found = self._similar.get(key)
         if found is None:
             found = self._similar[key] = _similarity(query_token, name_token)
+        return found
+
+    def joined_similarity(self, query_token: tuple, joined: tuple) -> float:
+        """``_similarity`` of a parsed word and two words run together (``_joined``),
+        once per such pair: the run-together word's letters as typed do not say what its
+        reading is (it is made of the two words' first readings), so both are the key."""
+        key = (query_token[1], joined[0][0], joined[1])
+        found = self._similar_joined.get(key)
+        if found is None:
+            found = self._similar_joined[key] = _similarity(query_token, joined)
         return found
 
     def __call__(self, value: str) -> tuple:
@@ -367,9 +378,15 @@ class Parser:
         return tuple(found)
 
 
-def score_parsed(query_tokens: tuple, parsed_forms: list[tuple], similarity=_similarity) -> float:
-    """``score`` on names already passed through ``parse``; ``similarity``: a
-    ``Parser``'s, to work each pair of words out once over many names."""
+def score_parsed(
+    query_tokens: tuple,
+    parsed_forms: list[tuple],
+    similarity=_similarity,
+    joined_similarity=_similarity,
+) -> float:
+    """``score`` on names already passed through ``parse``; ``similarity`` and
+    ``joined_similarity`` (of a word and two words run together): a ``Parser``'s, to work
+    each pair out once over many names."""
     if not query_tokens:
         return 0.0
     weights = [len(readings[0]) for readings, _ in query_tokens]
@@ -386,7 +403,7 @@ def score_parsed(query_tokens: tuple, parsed_forms: list[tuple], similarity=_sim
                 # A long query word may be two words typed without a space (SalmanTagirov).
                 if joined is None:
                     joined = _joined(form_tokens)
-                value = max(value, *(_similarity(query_token, pair) for pair in joined))
+                value = max(value, *(joined_similarity(query_token, pair) for pair in joined))
             total += weight * value
         best = max(best, total / weight_sum)
     return min(1.0, best)

@@ -418,11 +418,19 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
             other_names = numbered[other] = words.numbered_names(forms[other])
         return words.differ_numbered(names, other_names)
 
-    def names_score(one: tuple, other: tuple) -> float:
-        key = (one, other) if one <= other else (other, one)
-        if key not in scored:
-            scored[key] = words.names(parsed[key[0]], parsed[key[1]])
-        return scored[key]
+    def names_score(one: int, other: int) -> float:
+        """How alike two people's names are (``WordPairs.names``), once per two names."""
+        names = numbered.get(one)
+        if names is None:
+            names = numbered[one] = words.numbered_names(forms[one])
+        other_names = numbered.get(other)
+        if other_names is None:
+            other_names = numbered[other] = words.numbered_names(forms[other])
+        key = (names, other_names) if names <= other_names else (other_names, names)
+        found = scored.get(key)
+        if found is None:
+            found = scored[key] = words.names(*key)
+        return found
 
     places: dict[int, set[str]] = {}
 
@@ -537,7 +545,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
             differs = differ(pa, pb)
             if differs:
                 continue
-        names = names_score(forms[pa], forms[pb])
+        names = names_score(pa, pb)
         value = names + bonus
         if value < min_score:
             continue

@@ -121,7 +121,7 @@ class WordPairs:
     def __init__(self, parse: Parser) -> None:
         self._parse = parse
         self._pairs: dict[tuple[str, str], tuple[float, bool]] = {}
-        self._weights: dict[tuple[str, ...], tuple[list[int], int, bool]] = {}
+        self._weights: dict[tuple[int, ...], tuple[list[int], int, bool]] = {}
         self._forms: dict[str, tuple] = {}
         self._left: dict[tuple, bool] = {}
         # For telling namesakes apart (most pairs that meet are namesakes): each distinct
@@ -131,6 +131,7 @@ class WordPairs:
         self._numbered: list[tuple] = []
         self._form_numbers: dict[str, tuple[int, ...]] = {}
         self._alike_numbers: dict[int, bool] = {}
+        self._similar_numbers: dict[int, float] = {}  # the same, for the similarity
         self._names_numbers: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
 
     def _pair(self, word: tuple, other: tuple) -> tuple[float, bool]:
@@ -229,48 +230,66 @@ class WordPairs:
             )
         return found
 
-    def names(self, forms: list, other_forms: list) -> float:
-        """How alike two people's parsed name forms are: ``score_parsed`` of each form
-        of each against all forms of the other, the best of each side, averaged --
-        both ways round, as "Davis" matches "John Davis" fully but not the other way."""
-        best = [0.0] * len(forms)
-        other_best = [0.0] * len(other_forms)
-        for i, form in enumerate(forms):
-            if not form:
-                continue
-            for j, other in enumerate(other_forms):
-                if not other:
-                    continue
-                rows = [[self._pair(word, word_b)[0] for word_b in other] for word in form]
-                best[i] = max(best[i], self._directed(form, other, rows))
+    def names(self, ones: tuple, others: tuple) -> float:
+        """How alike two people's name forms are, as ``numbered_names``: ``score_parsed``
+        of each form of each against all forms of the other, the best of each side,
+        averaged -- both ways round, as "Davis" matches "John Davis" fully but not the
+        other way."""
+        best = []
+        other_best = [0.0] * len(others)
+        similar = self._similar_numbers
+        for form in ones:
+            form_best = 0.0
+            for j, other in enumerate(others):
+                rows = []
+                for word in form:
+                    row = []
+                    for other_word in other:
+                        if word < other_word:
+                            key = word << 32 | other_word
+                        else:
+                            key = other_word << 32 | word
+                        value = similar.get(key)
+                        if value is None:
+                            value = similar[key] = self._pair(
+                                self._numbered[word], self._numbered[other_word]
+                            )[0]
+                        row.append(value)
+                    rows.append(row)
+                form_best = max(form_best, self._directed(form, other, rows))
                 columns = [list(column) for column in zip(*rows, strict=True)]
                 other_best[j] = max(other_best[j], self._directed(other, form, columns))
+            best.append(form_best)
         return (
             max((min(1.0, value) for value in best), default=0.0)
             + max((min(1.0, value) for value in other_best), default=0.0)
         ) / 2
 
     def _directed(self, form: tuple, other: tuple, rows: list[list[float]]) -> float:
-        """``score_parsed(form, [other])`` from the similarities of their words (``rows``:
-        one row per word of ``form``), before its cap at 1."""
+        """``score_parsed(form, [other])`` of two numbered forms from the similarities of
+        their words (``rows``: one row per word of ``form``), before its cap at 1."""
         weights, total_weight, long = self._weigh(form)
         if long and len(other) > len(form):
             # A long word may be two of the other's run together: worked out in full.
-            return score_parsed(form, [other], self._parse.similarity)
+            return score_parsed(
+                tuple(self._numbered[word] for word in form),
+                [tuple(self._numbered[word] for word in other)],
+                self._parse.similarity,
+                self._parse.joined_similarity,
+            )
         total = 0.0
         for weight, row in zip(weights, rows, strict=True):
             total += weight * max(row)
         return total / total_weight
 
     def _weigh(self, form: tuple) -> tuple[list[int], int, bool]:
-        """The weights ``score_parsed`` gives the words of a parsed form, their sum, and
+        """The weights ``score_parsed`` gives the words of a numbered form, their sum, and
         whether a word is long enough to be looked for as two words run together."""
-        key = tuple(typed for _readings, typed in form)
-        found = self._weights.get(key)
+        found = self._weights.get(form)
         if found is None:
-            weights = [len(readings[0]) for readings, _typed in form]
+            weights = [len(self._numbered[word][0][0]) for word in form]
             long = any(weight >= 2 * MIN_PART for weight in weights)
-            found = self._weights[key] = (weights, sum(weights), long)
+            found = self._weights[form] = (weights, sum(weights), long)
         return found
 
 
