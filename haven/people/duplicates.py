@@ -146,16 +146,17 @@ class _Keys:
         # The pair keys of each two sets of words written, by number ("entries" below).
         self.pair_keys: list[frozenset] = []
 
-    def word(self, word: str) -> tuple[frozenset, frozenset]:
-        """(exact keys, one-edit keys) of one word: its skeleton readings (``sk:``) and
-        the one-edit keys of its skeleton (``sd:``)."""
-        if word not in self._words:
+    def word(self, word: str) -> tuple[frozenset, frozenset, frozenset]:
+        """(exact keys, one-edit keys, both) of one word: its skeleton readings (``sk:``)
+        and the one-edit keys of its skeleton (``sd:``). A word without exact keys (a
+        skeleton under two letters) has none at all."""
+        found = self._words.get(word)
+        if found is None:
             terms = name_terms(word)
-            self._words[word] = (
-                frozenset(self._number(t) for t in terms if t.startswith("sk:")),
-                frozenset(self._number(t) for t in terms if t.startswith("sd:")),
-            )
-        return self._words[word]
+            exact = frozenset(self._number(t) for t in terms if t.startswith("sk:"))
+            fuzzy = frozenset(self._number(t) for t in terms if t.startswith("sd:"))
+            found = self._words[word] = (exact, fuzzy, exact | fuzzy)
+        return found
 
     def _number(self, term: str) -> int:
         return self._numbers.setdefault(term, len(self._numbers))
@@ -179,37 +180,41 @@ class _Keys:
     def _person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
         # One entry per word, whatever the script or spelling: Юсуп and Yusuf (one edit
         # apart) are one word of the name, not two.
-        # Each entry: its exact keys, its one-edit keys and the words written for it.
-        words: list[tuple[set, set, list]] = []
+        # Each entry: its exact keys and its one-edit keys.
+        words: list[list] = []
         every: set[int] = set()
+        known = self._words
         for form in forms:
-            for word in tokens(form or ""):
-                exact, fuzzy = self.word(word)
-                every |= exact | fuzzy
+            for word in tokens(form) if form else ():
+                exact, fuzzy, both = known.get(word) or self.word(word)
                 if not exact:
                     continue
-                for known_exact, known_fuzzy, spelt in words:
-                    if known_exact & exact or known_fuzzy & fuzzy:
-                        known_exact |= exact
-                        known_fuzzy |= fuzzy
-                        spelt.append(word)
+                every |= both
+                for entry in words:
+                    if not entry[0].isdisjoint(exact) or not entry[1].isdisjoint(fuzzy):
+                        entry[0] = entry[0] | exact
+                        entry[1] = entry[1] | fuzzy
                         break
                 else:
-                    words.append((set(exact), set(fuzzy), [word]))
-        pair_keys = {self._pair_keys(one, other) for one, other in combinations(words, 2)}
-        word_keys: set[int] = set()
-        for exact, fuzzy, _spelt in words:
-            word_keys |= exact | fuzzy
-        return frozenset(pair_keys), frozenset(word_keys), frozenset(every)
+                    words.append([exact, fuzzy])
+        if len(words) < 2:
+            pair_keys: frozenset = frozenset()
+        else:
+            pair_keys = frozenset(
+                self._pair_keys(*one, *other) for one, other in combinations(words, 2)
+            )
+        # The word keys are every word's keys: a word without exact keys has none.
+        word_keys = frozenset(every)
+        return pair_keys, word_keys, word_keys
 
-    def _pair_keys(self, one: tuple, other: tuple) -> int:
+    def _pair_keys(self, exact_a, fuzzy_a, exact_b, fuzzy_b) -> int:
         """The number of the pair keys of two entries of a name in ``pair_keys``, worked
-        out once per two sets of words written (a given name and a surname recur in many
-        names)."""
-        key = (tuple(one[2]), tuple(other[2]))
+        out once per two entries' keys (a given name and a surname recur in many names,
+        in either script): people whose names have the same two entries are listed under
+        one number."""
+        key = (exact_a, fuzzy_a, exact_b, fuzzy_b)
         found = self._pairs.get(key)
         if found is None:
-            (exact_a, fuzzy_a, _), (exact_b, fuzzy_b, _) = one, other
             # A pair of keys as one number: the smaller in the high bits.
             keys = set()
             for a in exact_a:
@@ -342,24 +347,35 @@ def _close_pairs(members: tuple, sorts: dict):
             yield members
         return
     buckets: dict[tuple, list] = defaultdict(list)
+    # Who may be paired across years: one born in a year unknown with anyone of their
+    # kind born in a known one; those dated to the day, and those related to someone,
+    # with each other.
+    unknown, known, dated, related = [], [], [], []
     for pk in members:
         sort = sorts[pk]
         buckets[(sort.kind, sort.year)].append(pk)
+        if sort.year is None:
+            unknown.append(pk)
+        else:
+            known.append(pk)
+            if sort.dated:
+                dated.append(pk)
+            if sort.related:
+                related.append(pk)
     for bucket in buckets.values():
         yield from combinations(bucket, 2)
     if len(buckets) == 1:
         return
-    for ((kind, year), one), ((other_kind, other_year), other) in combinations(buckets.items(), 2):
-        if kind != other_kind:
-            continue
-        anyway = year is None or other_year is None
-        for a in one:
-            sort = sorts[a]
-            if not (anyway or sort.dated or sort.related):
-                continue
-            for b in other:
-                if anyway or (sort.dated and sorts[b].dated) or (sort.related and sorts[b].related):
-                    yield (a, b) if a < b else (b, a)
+    for a in unknown if known else ():
+        kind = sorts[a].kind
+        for b in known:
+            if sorts[b].kind == kind:
+                yield (a, b) if a < b else (b, a)
+    for across in (dated, related):
+        for a, b in combinations(across, 2):  # (members come sorted)
+            one, other = sorts[a], sorts[b]
+            if one.kind == other.kind and one.year != other.year:
+                yield a, b
 
 
 def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> Proposals:
