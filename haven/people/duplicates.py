@@ -422,38 +422,22 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
             related[key] = one_family(key[0], key[1], parse)
         return related[key]
 
-    numbered: dict[int, tuple] = {}  # each person's name forms as numbered words
+    # Each person's name forms as numbered words (``WordPairs.numbered_names``), on first
+    # use: most pairs that meet are namesakes, told apart by these.
+    numbered = _Numbered(words, forms)
 
     def differ(one: int, other: int) -> bool:
         """Whether two people's names are namesakes' (``WordPairs.differ``)."""
-        names = numbered.get(one)
-        if names is None:
-            names = numbered[one] = words.numbered_names(forms[one])
-        other_names = numbered.get(other)
-        if other_names is None:
-            other_names = numbered[other] = words.numbered_names(forms[other])
-        return words.differ_numbered(names, other_names)
+        return words.differ_numbered(numbered[one], numbered[other])
 
     def names_score(one: int, other: int) -> float:
         """How alike two people's names are (``WordPairs.names``), once per two names."""
-        names = numbered.get(one)
-        if names is None:
-            names = numbered[one] = words.numbered_names(forms[one])
-        other_names = numbered.get(other)
-        if other_names is None:
-            other_names = numbered[other] = words.numbered_names(forms[other])
+        names, other_names = numbered[one], numbered[other]
         key = (names, other_names) if names <= other_names else (other_names, names)
         found = scored.get(key)
         if found is None:
             found = scored[key] = words.names(*key)
         return found
-
-    places: dict[int, set[str]] = {}
-
-    def place(pk: int) -> set[str]:
-        if pk not in places:
-            places[pk] = places_lived(by_pk[pk])
-        return places[pk]
 
     # Pairs proposed on their names alone, by person: a name that fits two people who
     # are not one (Olga Umarova, beside Olga Umarovna Keloeva and Olga Khasanovna
@@ -462,7 +446,6 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     on_name_alone: dict[int, list[int]] = defaultdict(list)
     partners: dict[int, list[int]] = defaultdict(list)
     # Read (and decrypted) once per person, not once per pair.
-    kind = {p.pk: p.kind for p in people}
     born = {p.pk: p.birth_date for p in people}
     # Birth dates compared once per pair of distinct dates, each numbered once.
     dates: dict = {}
@@ -482,17 +465,14 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         )
         for p in people
     }
-    written: dict[int, list[str]] = {}
-
-    def written_contacts(pk: int) -> list[str]:
-        if pk not in written:
-            written[pk] = [
-                term
-                for contact in by_pk[pk].contacts or []
-                for term in contact_terms(contact.get("value", ""))
-                if not term.startswith("phone:")
-            ]
-        return written[pk]
+    # What the pairs ask of each person, read once per person, in one place (a pair
+    # looks each of its people up once): their kind, the number of their birth date,
+    # their e-mails and handles (shared phones pair people in the blocking) and the
+    # places they lived in.
+    about = {
+        p.pk: (p.kind, date_of[p.pk], _written_contacts(p) or (), places_lived(p) or ())
+        for p in people
+    }
 
     def reasons(pa, pb, names, contact, births, common, near, shared_place, differs) -> list:
         found = []
@@ -511,10 +491,12 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     pairs = candidate_pairs(people, sorts)
     clock.lap("blocking")
     for (pa, pb), shared in pairs.items():
-        if kind[pa] != kind[pb]:
+        kind_a, date_a, written_a, places_a = about[pa]
+        kind_b, date_b, written_b, places_b = about[pb]
+        if kind_a != kind_b:
             continue
         contact = shared > 0
-        dated = date_of[pa] << 32 | date_of[pb]
+        dated = date_a << 32 | date_b
         births = agreeing.get(dated, agreeing)
         if births is agreeing:
             births = agreeing[dated] = birth_agreement(born[pa], born[pb])
@@ -529,26 +511,9 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         weighs = births != "different"
         if 1.0 + bonus + (_NEAR + _PLACE if weighs else 0.0) < min_score - 1e-9:
             continue
-        # Most people have no e-mail or handle, many no place: asked once per person.
-        near = False
-        if not contact:
-            one = written.get(pa)
-            if one is None:
-                one = written_contacts(pa)
-            if one:
-                other = written.get(pb)
-                if other is None:
-                    other = written_contacts(pb)
-                near = bool(other) and near_contact(one, other)
-        one = places.get(pa)
-        if one is None:
-            one = place(pa)
-        shared_place = False
-        if one:
-            other = places.get(pb)
-            if other is None:
-                other = place(pb)
-            shared_place = bool(other) and same_place(one, other)
+        # Most people have no e-mail or handle, many no place.
+        near = bool(not contact and written_a and written_b and near_contact(written_a, written_b))
+        shared_place = bool(places_a and places_b and same_place(places_a, places_b))
         if weighs:
             bonus += (_NEAR if near else 0.0) + (_PLACE if shared_place else 0.0)
         if 1.0 + bonus < min_score - 1e-9:
@@ -558,7 +523,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         if not evidence:
             # Namesakes (each name has a word the other lacks) with nothing else shared
             # are never proposed: told apart before their names are scored.
-            differs = differ(pa, pb)
+            differs = words.differ_numbered(numbered[pa], numbered[pb])
             if differs:
                 continue
         names = names_score(pa, pb)
@@ -614,6 +579,29 @@ _NEAR, _PLACE = 0.15, 0.1
 
 # What the agreement of two birth dates (``birth_agreement``) adds to a pair's score.
 _BIRTHS = {"day": 0.2, "year": 0.1, "typo": 0.0, "near": -0.1, "different": -0.3, None: 0.0}
+
+
+def _written_contacts(person) -> list[str]:
+    """A person's e-mails and handles as ``contact_terms``' terms (not their phones)."""
+    return [
+        term
+        for contact in person.contacts or []
+        for term in contact_terms(contact.get("value", ""))
+        if not term.startswith("phone:")
+    ]
+
+
+class _Numbered(dict):
+    """Each person's name forms as ``WordPairs.numbered_names``, by pk, on first use."""
+
+    def __init__(self, words: WordPairs, forms: dict) -> None:
+        super().__init__()
+        self._words = words
+        self._forms = forms
+
+    def __missing__(self, pk: int) -> tuple:
+        found = self[pk] = self._words.numbered_names(self._forms[pk])
+        return found
 
 
 class _Parsed(dict):

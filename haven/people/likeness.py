@@ -126,11 +126,14 @@ class WordPairs:
         self._left: dict[tuple, bool] = {}
         # For telling namesakes apart (most pairs that meet are namesakes): each distinct
         # word numbered once, a form as the numbers of its words, and whether two words
-        # are alike kept under one integer per pair of numbers.
+        # are alike kept under one integer per pair of numbers, and by word: the words
+        # it was compared with, and those alike to it.
         self._numbers: dict[str, int] = {}
         self._numbered: list[tuple] = []
         self._form_numbers: dict[str, tuple[int, ...]] = {}
         self._alike_numbers: dict[int, bool] = {}
+        self._compared_with: list[set[int]] = []
+        self._alike_to: list[set[int]] = []
         self._similar_numbers: dict[int, float] = {}  # the same, for the similarity
         self._names_numbers: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
 
@@ -160,30 +163,32 @@ class WordPairs:
         """``differ`` of two people's ``numbered_names``."""
         if not ones or not others:
             return False
-        alike = self._alike_numbers
+        compared, alike = self._compared_with, self._alike_to
         for form in ones:
             for other in others:
                 short, long = (other, form) if len(form) > len(other) else (form, other)
                 # Most pairs that meet are namesakes, told apart here at once by a word
                 # alike to none of the other's (as _word_left_over starts); the rest in
-                # full. Inline: this runs for most pairs of people that meet.
+                # full. Set operations: this runs for most pairs of people that meet.
                 for word in short:
-                    for other_word in long:
-                        if word < other_word:
-                            key = word << 32 | other_word
-                        else:
-                            key = other_word << 32 | word
-                        found = alike.get(key)
-                        if found is None:
-                            found = self._numbers_alike(word, other_word)
-                        if found:
-                            break
-                    else:
+                    if not compared[word].issuperset(long):
+                        self._compare(word, long)
+                    if alike[word].isdisjoint(long):
                         break  # this word is left over
                 else:
                     if not self._left_over(form, other):
                         return False
         return True
+
+    def _compare(self, word: int, others: tuple[int, ...]) -> None:
+        """Whether a numbered word is alike to each of ``others``, kept by word."""
+        for other in others:
+            if other not in self._compared_with[word]:
+                self._compared_with[word].add(other)
+                self._compared_with[other].add(word)
+                if self._numbers_alike(word, other):
+                    self._alike_to[word].add(other)
+                    self._alike_to[other].add(word)
 
     def numbered_names(self, names: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
         """A person's name forms with a word to compare, each as the numbers of its
@@ -216,6 +221,8 @@ class WordPairs:
                 if number is None:
                     number = self._numbers[word[1]] = len(self._numbered)
                     self._numbered.append(word)
+                    self._compared_with.append(set())
+                    self._alike_to.append(set())
                 numbers.append(number)
             found = self._form_numbers[form] = tuple(numbers)
         return found
