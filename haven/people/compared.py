@@ -12,6 +12,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+from haven.keys.fields import EncryptedJSONField
 from haven.keys.keyring import get_keyring
 from haven.lib.crypto import DecryptionError
 from haven.people.models import Person
@@ -75,10 +76,15 @@ def read_compared(people, clock: Clock) -> tuple[list[Compared], dict | None]:
     prefixes = [f"{label}|{field.name}|".encode() for field in fields]
     # What an empty field reads as ([] for a list): shared, as nothing here changes it.
     empty = [field.from_db_value(None, None, connections[query.db]) for field in fields]
-    # Birth dates recur (and are immutable): each read once.
+    # Birth dates recur (and are immutable): each read once. Most lists are empty: an
+    # empty one is read as the shared empty list, as nothing here changes it.
     readers = [
-        _once(field.from_bytes) if field.name == "birth_date" else field.from_bytes
-        for field in fields
+        _once(field.from_bytes)
+        if field.name == "birth_date"
+        else _empty_list_or(field.from_bytes, nothing)
+        if nothing == [] and isinstance(field, EncryptedJSONField)
+        else field.from_bytes
+        for field, nothing in zip(fields, empty, strict=True)
     ]
     open_sealed = get_keyring().open
     seen = []
@@ -110,6 +116,15 @@ def read_compared(people, clock: Clock) -> tuple[list[Compared], dict | None]:
         seen += [Compared.of(p) for p in people.filter(pk__in=aside[start : start + 500])]
     clock.lap("decrypting")
     return seen, None
+
+
+def _empty_list_or(read, empty: list):
+    """``read`` that reads an empty JSON list as ``empty``."""
+
+    def read_list(data: bytes):
+        return empty if data == b"[]" else read(data)
+
+    return read_list
 
 
 def _once(read):
