@@ -101,20 +101,23 @@ def main() -> None:
 
     # As `haven people duplicates` and the review page call it: on a queryset, which the
     # finder reads, decrypts, pairs and scores, reading the proposed people last.
+    # The review page then reads the people of the pairs it shows, a page at a time.
     timings: dict = {}
     clock = _Clock()
     found = find(Person.objects.filter(team=team), timings=timings)
-    clock.lap()
+    page = found[:50]
+    timings["showing a page"] = clock.lap_since(timings)
     total, cpu = clock.total()
     phases = ", ".join(
         f"{phase} {timings[phase][0]:.1f} / {timings[phase][1]:.1f} s"
-        for phase in ("reading", "decrypting", "blocking", "scoring")
+        for phase in ("reading", "decrypting", "blocking", "scoring", "showing a page")
     )
     resident = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     count = Person.objects.filter(team=team).count()
     print(
         f"duplicate detection over {count:,} people: {total:.1f} s, CPU {cpu:.1f} s "
-        f"(seconds / CPU seconds: {phases}); {len(found):,} pairs proposed; "
+        f"(seconds / CPU seconds: {phases}); {len(found):,} pairs proposed "
+        f"({len(page)} shown); "
         f"{resident:.1f} GB resident at most"
     )
     if count < TARGET_PEOPLE:
@@ -149,6 +152,14 @@ class _Clock:
         now = (time.perf_counter(), time.process_time())
         lap, self.last = (now[0] - self.last[0], now[1] - self.last[1]), now
         return lap
+
+    def lap_since(self, timings: dict) -> tuple[float, float]:
+        """This lap, less the phases ``timings`` already counts in it."""
+        wall, cpu = self.lap()
+        return (
+            wall - sum(phase[0] for phase in timings.values()),
+            cpu - sum(phase[1] for phase in timings.values()),
+        )
 
     def total(self) -> tuple[float, float]:
         return self.last[0] - self.started[0], self.last[1] - self.started[1]
