@@ -553,7 +553,11 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         """Two people told apart by their names or their birth years."""
         if differ(one, other):
             return True
-        return birth_agreement(born[one], born[other]) == "different"
+        dated = date_of[one] << 32 | date_of[other]
+        births = agreeing.get(dated, agreeing)
+        if births is agreeing:
+            births = agreeing[dated] = birth_agreement(born[one], born[other])
+        return births == "different"
 
     ambiguous = {
         pk
