@@ -7,10 +7,11 @@ names recorded again in Latin letters, namesakes, brothers, groups), encrypted a
 blind-indexed as Haven stores them (not timed), then hands the finder a queryset of them,
 as the command and the review page do, and prints its phases, each in seconds and CPU
 seconds (compare the CPU seconds on a shared machine): reading (the compared columns of
-everyone, then the proposed people in full), decrypting what is compared, blocking
-(candidate pairs) and scoring; and the peak resident memory. ``--instance DIR`` keeps the
-instance, and measures the people an earlier run with the same ``--people`` left there
-again instead of creating them (a 300,000-people instance takes minutes to create). At a
+everyone), decrypting what is compared, blocking (candidate pairs), scoring, and showing
+the first page (its people read in full); and the peak resident memory. ``--instance
+DIR`` keeps the instance, and measures the people an earlier run with the same
+``--people`` left there again instead of creating them (a 300,000-people instance takes
+minutes to create). At a
 size below 300,000 it also prints the time at 300,000 estimated from the measured one,
 scaled linearly, and says so: run at full size for the real figure (pairs grow faster
 than the people until blocking groups reach ``COMMON`` people, beyond which they are
@@ -42,12 +43,30 @@ Figures (SQLite, 2 CPUs shared with other work; compare the CPU seconds):
   proposed; 1.6 GB resident. An earlier run of nearly the same code (commit 50d1b52) at
   load 4.6 took 83.6 s CPU at 300,000 (7.7, 9.2, 13.8, 52.0).
 
-The target is not met: at 300,000 the finder needs 85-95 s of CPU, on one core. What is
-left is Python run per person (reading, opening and parsing 300,000 records: about 18 s;
-their blocking keys) and per pair (265,239 pairs meet on keys at 50,000, and they grow
-faster than the people, as the planted names come from short lists; most are namesakes
-sharing a given name and patronymic, told apart word by word; the rest have their names
-compared in full, the slowest part being a long word looked for as two run together).
+- Commit 7cea0b2 (the people of a pair read when it is shown, not every proposed person
+  at the end; the cyclic garbage collector paused while the finder runs; names compared
+  as numbered words, each word with two others run together once; people paired across
+  birth years only when they may be; people listed by the keys of two words of their
+  names, not by their spelling; each person looked up once per pair; empty lists not
+  parsed), the same pairs, scores and reasons as before (compared line by line at 20,000
+  and 50,000, and at 20,000 with a minimum score of 0.5; at 300,000 too): 20,000 people
+  2.6 s CPU at load 2.8 (reading 0.1, decrypting 0.4, blocking 0.8, scoring 1.2, showing
+  the first page 0.1) against 4.4 at commit ce5fc8c (load 2.4); 50,000 people 7.8 s CPU
+  at load 3.5 (0.2, 0.9, 1.8, 4.4) against 13.4-15.5 at commit ce5fc8c (load 2.7-5.3);
+  300,000 people 78.8 s, 64.2 s CPU at load 2.8 -> 3.7 (reading 1.5, decrypting 5.7,
+  blocking 9.7, scoring 44.2, showing the first page 3.1, most of it freeing the finder's
+  working data as it returns, which the figures above did not count); 63,895 proposed;
+  1.5 GB resident.
+
+The target is not met: at 300,000 the finder needs about 60 s of CPU, on one core. A
+profile at 300,000 (commit 57b3cf3) puts the rest in scoring: telling namesakes apart
+word by word (about 9 s: most pairs that meet are namesakes), comparing the other
+names in full (about 7 s, a long word looked for as two run together included), then
+checking whether a name fits people who are not one (about 5 s) and writing the reasons
+(about 2.5 s); blocking (9.5 s, a third of it each distinct name's keys) and decrypting
+(5.7 s) follow. Pairs grow faster than the people (the planted names come from short
+lists). Splitting the scoring of blocks across two processes would cut the wall clock,
+not the CPU.
 
     .venv/bin/python bench/duplicates_scale.py [--people 300000] [--instance DIR]
 """
