@@ -80,8 +80,10 @@ def kind_levels(
     within: dict | None = None,
 ) -> dict:
     """``word_levels`` of several kinds in one statement: ``wanted`` maps a key (a kind)
-    to its (parts, extra), ``within`` a key to its records or None; the answer maps each
-    key to its records' levels.
+    to its (parts, extra) or (parts, extra, carried), ``within`` a key to its records or
+    None; the answer maps each key to its records' levels. ``carried`` (packed levels)
+    goes with every token of its kind: the level of a word each record of ``within``
+    is known to have.
 
     The tokens travel as one list of (token, levels, kind), the levels of every word
     packed two bits each into one integer, and the index is joined to it: testing each
@@ -94,7 +96,7 @@ def kind_levels(
     within = within or {}
     packed: dict[int, int] = {}
     for number, key in enumerate(keys):
-        parts, extra = wanted[key]
+        parts, extra, *carried = wanted[key]
         mine: dict[int, int] = {}
         for n, part in enumerate(parts):
             for token, level in part.items():
@@ -107,10 +109,10 @@ def kind_levels(
                     key: kind_levels({key: wanted[key]}, teams, weights, within)[key]
                     for key in keys
                 }
-            packed[token] = levels | number << KIND_SHIFT
+            packed[token] = levels | sum(carried) | number << KIND_SHIFT
     if not packed or not teams:
         return {key: {} for key in keys}
-    counts = [len(parts) + (1 if extra else 0) for parts, extra in wanted.values()]
+    counts = [len(parts) + (1 if extra else 0) for parts, extra, *_carried in wanted.values()]
     mask = (1 << KIND_SHIFT) - 1
     columns = ", ".join(
         f"MAX((wanted.levels >> {2 * n:d}) & 3)" for n in range(max(counts, default=0))
@@ -209,6 +211,7 @@ def kind_levels_of(wanted: dict, teams: list[int], weights: list[int]) -> dict:
     answer: dict = {}
     second: dict = {}
     narrowed: dict = {}
+    filled: dict = {}
     for key, (parts, extra) in wanted.items():
         found = first[key]
         by_word = list(zip(*found.values(), strict=True)) or [()] * len(parts)
@@ -216,34 +219,51 @@ def kind_levels_of(wanted: dict, teams: list[int], weights: list[int]) -> dict:
         if all(common):
             answer[key] = found
             continue
-        # Every term of the rarer words now, the exact ones of the common words again
-        # (their rows are few): one row per record with all its levels. A one-edit or
-        # repaired term can match tens of thousands of records ("Popv" repaired to
-        # "…ov"); only those whose levels can reach ``MIN_SCORE`` come back.
-        second[key] = (
-            [
-                e if skip else part
-                for part, e, skip in zip(parts, exact[key][0], common, strict=True)
-            ],
-            extra,
-        )
         # A common word that no record can reach ``MIN_SCORE`` without (either word of a
         # two-word name) is matched only by its exact terms: the records to keep are among
         # those the first pass found with it, and the other words' terms need reading only
         # for them ("Adam Popv": 1,135 records instead of the 40,000 titles ending in "…ov").
+        required = [n for n, skip in enumerate(common) if skip and _required(weights, n)]
         within = None
-        for n, skip in enumerate(common):
-            if skip and _required(weights, n):
-                ids = {record_id for record_id, levels in found.items() if levels[n] == 3}
-                within = ids if within is None else within & ids
+        for n in required:
+            ids = {record_id for record_id, levels in found.items() if levels[n] == 3}
+            within = ids if within is None else within & ids
         if within is not None and not within:
             answer[key] = {}
-            del second[key]
             continue
+        # Every term of the rarer words now, the exact ones of the other common words
+        # again (their rows are few): one row per record with all its levels. A one-edit
+        # or repaired term can match tens of thousands of records ("Popv" repaired to
+        # "…ov"); only those whose levels can reach ``MIN_SCORE`` come back.
+        # A required word's rows are not read again: every record of ``within`` has it
+        # exactly, so its level travels with each token of the other words, and the
+        # records that have none of them are added here if that is enough.
+        second[key] = (
+            [
+                {} if n in required else e if skip else part
+                for n, (part, e, skip) in enumerate(zip(parts, exact[key][0], common, strict=True))
+            ],
+            extra,
+            sum(3 << 2 * n for n in required),
+        )
         narrowed[key] = within
+        if required:
+            alone = tuple(3 if n in required else 0 for n in range(len(parts)))
+            if _reaches(weights, alone):
+                filled[key] = (within, alone + ((0,) if extra else ()))
     if second:
         answer.update(kind_levels(second, teams, weights, narrowed))
+    for key, (within, levels) in filled.items():
+        found = answer[key]
+        for record_id in within:
+            found.setdefault(record_id, levels)
     return answer
+
+
+def _reaches(weights: list[int], levels: tuple) -> bool:
+    """The test of ``_score_sql``, in Python: whether ``levels`` reach ``MIN_SCORE``."""
+    score = sum(weight * LEVEL_SCORE[level] for weight, level in zip(weights, levels, strict=False))
+    return score >= MIN_SCORE * sum(weights) - 1e-6
 
 
 def _required(weights: list[int], n: int) -> bool:
