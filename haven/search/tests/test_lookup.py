@@ -139,3 +139,12 @@ def test_a_required_common_word_is_not_read_again(personas, monkeypatch):
     # The second statement carries none of "Зелимхан"'s tokens.
     second = str(statements[-1])
     assert not any(str(token) in second for token in exact[0])
+
+
+def test_number_lists_travel_to_postgresql_as_one_literal():
+    """Thousands of ids or tokens go as one array literal (psycopg adapts a list element
+    by element); anything but a whole number is refused, never spliced in."""
+    assert lookup.array([3, 1, -9223372036854775808]) == "{3,1,-9223372036854775808}"
+    assert lookup.array([]) == "{}"
+    with pytest.raises(ValueError):
+        lookup.array(["1}"])
