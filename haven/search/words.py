@@ -46,6 +46,9 @@ MAX_QUERY = 200  # characters, as the search box takes
 MAX_TERMS = 8  # words looked up in the index
 CHECKED = 200  # candidates of one kind decrypted and checked, newest first
 SHOWN = 50
+# Parameters of one statement at most (SQLite takes 32,766): the models' lookups go in
+# one statement unless the user's teams make their tokens more than this.
+MOST_PARAMETERS = 10_000
 SNIPPET_BEFORE, SNIPPET_CHARS = 60, 240
 
 
@@ -220,7 +223,7 @@ def _candidates(models: list[tuple], terms: list[str], teams: list[int]) -> list
     One statement for every model (a dozen have narratives): on PostgreSQL one each
     was a round trip and a plan, on every search."""
     table = connection.ops.quote_name(BlindTerm._meta.db_table)
-    selects, params = [], []
+    statements: list[tuple[list, list]] = [([], [])]
     for number, (model, fields) in enumerate(models):
         groups = [
             {
@@ -236,6 +239,10 @@ def _candidates(models: list[tuple], terms: list[str], teams: list[int]) -> list
             f"WHEN token IN ({', '.join(['%s'] * len(group))}) THEN {n}"
             for n, group in enumerate(groups)
         )
+        selects, params = statements[-1]
+        if selects and len(params) + 2 * len(every) + len(teams) > MOST_PARAMETERS:
+            selects, params = [], []  # a member of many teams: more than one statement
+            statements.append((selects, params))
         selects.append(
             f"SELECT {number:d} AS model, record_id FROM ("  # noqa: S608 - placeholders only
             f"SELECT record_id FROM {table} "
@@ -246,11 +253,12 @@ def _candidates(models: list[tuple], terms: list[str], teams: list[int]) -> list
         )
         params += [*every, *teams, *every, len(groups), CHECKED + 1]
     found: list[list[int]] = [[] for _model in models]
-    if selects:
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(selects), params)
-            for number, record_id in cursor.fetchall():
-                found[number].append(record_id)
+    with connection.cursor() as cursor:
+        for selects, params in statements:
+            if selects:
+                cursor.execute(" UNION ALL ".join(selects), params)
+                for number, record_id in cursor.fetchall():
+                    found[number].append(record_id)
     answer = []
     for ids in found:
         ids.sort(reverse=True)
