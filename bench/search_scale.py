@@ -16,8 +16,8 @@ run time, read from Linux's schedstat before and after the request): what it wou
 on an idle machine, where the wall clock also counts the waits for cores that other
 processes hold and for pages read from the disk. On PostgreSQL the database server's CPU
 time during each request (its processes' run time, read the same way) is added in a
-line of its own: the server's threads wait for it, and it is not in theirs. Then it times duplicate detection over
-all the people. The name pool is small
+line of its own: the server's threads wait for it, and it is not in theirs. Then it
+times duplicate detection over all the people. The name pool is small
 (40 first names, 38 surnames, 12 + 12 English), so every name is shared by many people:
 the hard case for both.
 
