@@ -374,12 +374,11 @@ def search(
                 pgettext_lazy("search match", "document number")
             )
 
-    terms: dict = {}
+    kinds = [kind for kind in KINDS if not only or kind.code == only]
+    scores = index_scores(kinds, query, teams, {})
     entries = []
-    for kind in KINDS:
-        if only and kind.code != only:
-            continue
-        estimates = index_scores(kind, query, teams, terms)
+    for kind in kinds:
+        estimates = scores.get(kind.code, {})
         for (code, pk), _reasons in exact.items():
             if code == kind.code:
                 estimates[pk] = EXACT
