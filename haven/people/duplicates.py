@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from haven.lib.names import (
     Parser,
     name_terms,
+    skeleton,
     tokens,
 )
 from haven.lib.normalize import contact_terms
@@ -53,8 +54,10 @@ from haven.people.likeness import (
     one_family,
     places_lived,
     same_place,
+    without_titles,
 )
 from haven.people.models import Person, Relationship
+from haven.people.short_forms import name_groups
 
 COMMON = 100  # a key shared by more people of a team than this says little; skip it
 MIN_SCORE = 0.75
@@ -88,7 +91,8 @@ class _Keys:
         """(exact keys, one-edit keys) of one word: its skeleton readings (``sk:``) and
         the one-edit keys of its skeleton (``sd:``)."""
         if word not in self._words:
-            terms = name_terms(word)
+            # A short form of a given name (Bill) also meets the name (William).
+            terms = name_terms(word) + [f"sk:{name}" for name in name_groups(skeleton(word))]
             self._words[word] = (
                 frozenset(self._number(t) for t in terms if t.startswith("sk:")),
                 frozenset(self._number(t) for t in terms if t.startswith("sd:")),
@@ -200,7 +204,7 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts
     # In the order of their pks, so that each group's members come sorted.
     for person in sorted(people, key=lambda person: person.pk):
         pk = person.pk
-        pair_keys, word_keys[pk], every = keys.person(tuple(name_forms(person)))
+        pair_keys, word_keys[pk], every = keys.person(tuple(without_titles(name_forms(person))))
         if not pair_keys and word_keys[pk]:
             single.add(pk)
         for key in pair_keys:
@@ -313,7 +317,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     # scored once: words and whole names recur (namesakes, families, common given names).
     parse = Parser()
     words = WordPairs(parse)
-    forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
+    forms = {p.pk: tuple(form for form in without_titles(name_forms(p)) if form) for p in people}
     parsed = _Parsed(parse)
     scored: dict[tuple, float] = {}
     differing: dict[tuple, bool] = {}
@@ -454,8 +458,15 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if pk in on_name_alone
     }
 
+    # Two people proposed as one are not told apart, whatever their years: a name that
+    # fits both (John Hale, beside John Hale 1820 and John Hale 1826) fits one person.
+    proposed = {(c.a.pk, c.b.pk) for c in found}
+
     def not_one(one: int, other: int) -> bool:
-        """Two people told apart by their names or their birth years."""
+        """Two people told apart by their names or their birth years, and not proposed
+        as one."""
+        if (one, other) in proposed or (other, one) in proposed:
+            return False
         if differ(forms[one], forms[other]):
             return True
         return birth_agreement(born[one], born[other]) == "different"

@@ -2,11 +2,14 @@
 (``haven.people.duplicates``): words matched one to one across scripts and typos, a
 patronymic only with a patronymic, short forms of given names, families (one surname,
 two given names), birth dates that agree to the day, the year, or one digit off, and
-places one letter apart."""
+places one letter apart. Titles (Mrs., Sir, Dr.) and ordinals (1st) are no words of a
+name; a short or familiar form of a given name (Bill, Peggy, Саша: ``short_forms``) is
+the name."""
 
 from __future__ import annotations
 
 import functools
+import re
 from itertools import product
 
 from django.utils.translation import gettext as _
@@ -14,6 +17,50 @@ from rapidfuzz.distance import OSA
 
 from haven.lib.names import GIVEN, MIN_PART, SURNAME, Parser, name_roles, score_parsed, tokens
 from haven.lib.normalize import fold
+from haven.people.short_forms import one_given_name
+
+# Words written before or after a name that are no part of it: forms of address,
+# honours, generations. Lower case, without their dots. Ranks and peerages (Baron,
+# Earl, Major) are left in: they are surnames too.
+TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "sir",
+        "dame",
+        "lady",
+        "lord",
+        "rev",
+        "revd",
+        "reverend",
+        "prof",
+        "hon",
+        "jr",
+        "jnr",
+        "sr",
+        "snr",
+        "bt",
+        "bart",
+        "esq",
+    ]
+)
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)", re.IGNORECASE)
+
+
+def without_titles(forms) -> list[str]:
+    """Name forms without the titles and ordinals written beside the name (Mrs.
+    Parsons, Sir Edmund, Thomas 1st Chudleigh); a form that is nothing but titles is
+    kept as written."""
+    kept = []
+    for form in forms:
+        words = tokens(form or "")
+        name = [w for w in words if w.lower() not in TITLES and not _ORDINAL.fullmatch(w)]
+        kept.append(" ".join(name) if name and len(name) < len(words) else form)
+    return kept
 
 
 def known_to_the_day(born) -> bool:
@@ -99,7 +146,8 @@ def matched(form: tuple, other: tuple, alike=None) -> int:
 
 def _words_alike(word: tuple, other: tuple) -> bool:
     """Whether two parsed words may be one word of a name: alike across scripts, one edit
-    apart, or one the short form of the other. A patronymic matches only a patronymic:
+    apart, one the start of the other, or one a known short form of the other (Bill,
+    William; Саша, Aleksandr). A patronymic matches only a patronymic:
     Alekseevna is not the surname Alekseeva."""
     (readings, typed), (other_readings, other_typed) = word, other
     return _is_patronymic(readings) == _is_patronymic(other_readings) and (
@@ -109,7 +157,13 @@ def _words_alike(word: tuple, other: tuple) -> bool:
             for other_reading in other_readings
         )
         or _shortened(typed, other_typed)
+        or one_given_name(readings[0], other_readings[0])
     )
+
+
+# How alike a given name and its short form are (Bill, William) when their letters say
+# less: as alike as one name in two transliterations.
+SHORT_FORM_SIMILARITY = 0.9
 
 
 class WordPairs:
@@ -130,6 +184,8 @@ class WordPairs:
         found = self._pairs.get(key)
         if found is None:
             similarity = self._parse.similarity(word, other)
+            if one_given_name(word[0][0], other[0][0]):
+                similarity = max(similarity, SHORT_FORM_SIMILARITY)
             found = self._pairs[key] = (similarity, _words_alike(word, other))
         return found
 
