@@ -458,14 +458,16 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if pk in on_name_alone
     }
 
-    # Two people proposed as one are not told apart, whatever their years: a name that
-    # fits both (John Hale, beside John Hale 1820 and John Hale 1826) fits one person.
-    proposed = {(c.a.pk, c.b.pk) for c in found}
+    # Two people proposed as one, or joined by proposals (A-B and B-C join A and C),
+    # are not told apart, whatever their years: a name that fits both (John Hale, beside
+    # John Hale 1820 and John Hale 1826) fits one person. Only proposals on more than
+    # the name count: those on the name alone are what is in question.
+    joined = _Joined((c.a.pk, c.b.pk) for c in found if c.b.pk not in on_name_alone[c.a.pk])
 
     def not_one(one: int, other: int) -> bool:
-        """Two people told apart by their names or their birth years, and not proposed
-        as one."""
-        if (one, other) in proposed or (other, one) in proposed:
+        """Two people told apart by their names or their birth years, and not joined
+        by proposals."""
+        if joined.root(one) == joined.root(other):
             return False
         if differ(forms[one], forms[other]):
             return True
@@ -485,6 +487,22 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         timings["blocking"] = blocked[0] - started[0], blocked[1] - started[1]
         timings["scoring"] = done[0] - blocked[0], done[1] - blocked[1]
     return found
+
+
+class _Joined:
+    """The people that pairs join (A-B and B-C join A and C): a union-find forest."""
+
+    def __init__(self, pairs) -> None:
+        self._parent: dict[int, int] = {}
+        for one, other in pairs:
+            self._parent[self.root(one)] = self.root(other)
+
+    def root(self, pk: int) -> int:
+        parent = self._parent
+        while parent.get(pk, pk) != pk:
+            parent[pk] = parent.get(parent[pk], parent[pk])  # halve the path
+            pk = parent[pk]
+        return pk
 
 
 # What an e-mail or handle a typo apart, and a place both lived in, add to a pair's score

@@ -332,7 +332,8 @@ def places_lived(person) -> set[str]:
 def name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> str:
     """What a reviewer should know about two names that scored ``score``: the same name
     (some form of each has the same words, in any order, up to case and ё), the same
-    name written in two scripts or transliterations (the same skeletons), or similar."""
+    name written in two scripts or transliterations (the same skeletons), a given name
+    written in one and its short form in the other (William, Bill), or similar."""
 
     def words(form):
         return sorted(tokens(fold(form)))
@@ -345,4 +346,12 @@ def name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> s
 
     if any(skeletons(a) == skeletons(b) for a in parsed[forms_a] for b in parsed[forms_b]):
         return _("names match across scripts (%(score).2f)") % {"score": score}
+    if any(
+        one_given_name(word[0][0], other[0][0])
+        for a in parsed[forms_a]
+        for b in parsed[forms_b]
+        for word in a
+        for other in b
+    ):
+        return _("names match with a short form of a given name (%(score).2f)") % {"score": score}
     return _("similar names (%(score).2f)") % {"score": score}

@@ -241,6 +241,7 @@ def test_two_groups_of_one_name_are_still_paired(personas):
         ("Ислам Бетиев", "Islam Betiev", "names match across scripts"),
         ("Salekh Magamadov", "Salekh Magamadow", "names match across scripts"),
         ("Ислам Бетиев", "Ислам Бетиеа", "similar names"),
+        ("William Hale", "Bill Hale", "names match with a short form of a given name"),
     ],
 )
 def test_the_reason_says_what_matched_in_the_names(personas, one, other, reason):
