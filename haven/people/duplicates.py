@@ -265,9 +265,9 @@ def _close_pairs(members: tuple, sorts: dict):
     if len(members) == 2:  # most groups: decided without sorting them into buckets
         one, other = sorts[members[0]], sorts[members[1]]
         if one.kind == other.kind and (
-            one.year == other.year
-            or one.year is None
+            one.year is None
             or other.year is None
+            or abs(one.year - other.year) <= 1  # the same year, or the next (see _BIRTHS)
             or (one.dated and other.dated)
             or (one.related and other.related)
         ):
@@ -284,7 +284,7 @@ def _close_pairs(members: tuple, sorts: dict):
     for ((kind, year), one), ((other_kind, other_year), other) in combinations(buckets.items(), 2):
         if kind != other_kind:
             continue
-        anyway = year is None or other_year is None
+        anyway = year is None or other_year is None or abs(year - other_year) <= 1
         for a in one:
             sort = sorts[a]
             if not (anyway or sort.dated or sort.related):
@@ -510,7 +510,15 @@ class _Joined:
 _NEAR, _PLACE = 0.15, 0.1
 
 # What the agreement of two birth dates (``birth_agreement``) adds to a pair's score.
-_BIRTHS = {"day": 0.2, "year": 0.1, "typo": 0.0, "near": -0.1, "different": -0.3, None: 0.0}
+_BIRTHS = {
+    "day": 0.2,
+    "year": 0.1,
+    "typo": 0.0,
+    "near": -0.1,
+    "adjacent": -0.3,
+    "different": -0.3,
+    None: 0.0,
+}
 
 
 class _Parsed(dict):
@@ -540,6 +548,8 @@ def _reasons(a, b, contact: bool, births: str | None, common, by_pk: dict) -> li
         reasons.append(_("birth dates one digit apart (a typo?)"))
     elif births == "near":
         reasons.append(_("birth dates two digits apart"))
+    elif births == "adjacent":
+        reasons.append(_("birth years one apart"))
     elif births == "different":
         reasons.append(_("different birth years"))
     if common:

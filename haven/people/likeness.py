@@ -272,12 +272,15 @@ class WordPairs:
 def birth_agreement(one, other) -> str | None:
     """How two birth dates agree: "day" (the same day, both known to the day), "year"
     (the same year), "typo" (known to the day, one digit apart: 1979-06-24 and
-    1978-06-24), "near" (two digits apart: 1988-11-27 and 1998-12-27), "different", or
-    None when either is unknown.
+    1978-06-24), "near" (two digits apart: 1988-11-27 and 1998-12-27), "adjacent"
+    (years one apart, not both known to the day: 1850 and 1851), "different", or None
+    when either is unknown.
 
     An estimated date ("~1985") or 1 January agrees on its year at most. A typo is no
     evidence either way: one mistyped digit of a day otherwise shared is as likely a
-    clerk's slip as another person. Two digits cost less than another year outright.
+    clerk's slip as another person. Two digits cost less than another year outright,
+    and so does the year next to it: a year worked out from an age ("aged 35") is one
+    off half the time.
     """
     if not one or not other:
         return None
@@ -288,6 +291,8 @@ def birth_agreement(one, other) -> str | None:
         wrong = sum(x != y for x, y in digits)
         if wrong <= 2:
             return "typo" if wrong == 1 else "near"
+    elif abs(one.year - other.year) == 1:
+        return "adjacent"
     return "different"
 
 

@@ -642,3 +642,19 @@ def test_a_name_that_fits_two_people_proposed_as_one_fits_one_person(personas):
     found = find(Person.objects.all())
     assert _pair_of(found, a, b)
     assert _pair_of(found, short, a) and _pair_of(found, short, b)
+
+
+def test_birth_years_one_apart_count_against_less_where_a_place_agrees(personas):
+    """A year worked out from an age is often one off: Frank Moore born 1850 and born
+    1851, both of Leeds, are proposed; without the place they are not."""
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Frank Moore", birth_date="1850")
+    b = add_person(team=team, by=by, name="Frank Moore", birth_date="1851")
+    assert find(Person.objects.all()) == []
+    for person in (a, b):
+        record_move(Person.objects.get(pk=person.pk), by=by, place="Leeds")
+    (found,) = find(Person.objects.all())
+    assert "birth years one apart" in found.reasons
+    assert "different birth years" not in found.reasons
