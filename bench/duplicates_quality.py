@@ -156,6 +156,14 @@ def evaluate_rows(title, rows, truth, samples=0):
             "their names (not even a typo or a short form apart): no name-based method "
             "proposes those without other evidence"
         )
+    if missed:
+        fits = _fits_another(missed - nameless, truth, people)
+        print(
+            f"of those sharing a name word, {fits:,} are a record whose every name word is "
+            "also in the name of another person, not its match, with no birth year against "
+            "it (the same words up to transliteration; typos not counted): proposed for "
+            "neither, as a reviewer could not tell which one it is"
+        )
     findable = truth - nameless
     if findable:
         print(
@@ -166,6 +174,43 @@ def evaluate_rows(title, rows, truth, samples=0):
     if samples:
         _print_samples(found, truth, nameless, by_code, samples)
     sys.stdout.flush()
+
+
+def _fits_another(missed, truth, people) -> int:
+    """How many ``missed`` pairs have a side whose name words (by skeleton, titles left
+    out) are all in the name of a third person who is not its true match, born in the
+    same year or with either year unknown."""
+    from haven.lib.names import parse
+
+    partners = defaultdict(set)
+    for one, other in truth:
+        partners[one].add(other)
+        partners[other].add(one)
+    words = {
+        person.code: frozenset(
+            readings[0] for form in _forms(person) for readings, _typed in parse(form)
+        )
+        for person in people
+    }
+    year = {person.code: person.birth_date.year if person.birth_date else None for person in people}
+    having = defaultdict(set)
+    for code, found in words.items():
+        for word in found:
+            having[word].add(code)
+
+    def fits_another(code: str) -> bool:
+        if not words[code]:
+            return False
+        others = None
+        for word in sorted(words[code], key=lambda word: len(having[word])):
+            others = set(having[word]) if others is None else others & having[word]
+        others -= partners[code] | {code}
+        return any(
+            year[code] is None or year[other] is None or year[code] == year[other]
+            for other in others
+        )
+
+    return sum(1 for one, other in missed if fits_another(one) or fits_another(other))
 
 
 def _print_samples(found, truth, nameless, by_code, samples) -> None:
