@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from haven.lib.names import (
     Parser,
     name_terms,
+    skeleton,
     tokens,
 )
 from haven.lib.normalize import contact_terms
@@ -53,8 +54,10 @@ from haven.people.likeness import (
     one_family,
     places_lived,
     same_place,
+    without_titles,
 )
 from haven.people.models import Person, Relationship
+from haven.people.short_forms import name_groups
 
 COMMON = 100  # a key shared by more people of a team than this says little; skip it
 MIN_SCORE = 0.75
@@ -90,7 +93,8 @@ class _Keys:
         """(exact keys, one-edit keys) of one word: its skeleton readings (``sk:``) and
         the one-edit keys of its skeleton (``sd:``)."""
         if word not in self._words:
-            terms = name_terms(word)
+            # A short form of a given name (Bill) also meets the name (William).
+            terms = name_terms(word) + [f"sk:{name}" for name in name_groups(skeleton(word))]
             self._words[word] = (
                 frozenset(self._number(t) for t in terms if t.startswith("sk:")),
                 frozenset(self._number(t) for t in terms if t.startswith("sd:")),
@@ -203,7 +207,7 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts
     # In the order of their pks, so that each group's members come sorted.
     for person in sorted(people, key=lambda person: person.pk):
         pk = person.pk
-        pair_keys, word_keys[pk], every = keys.person(tuple(name_forms(person)))
+        pair_keys, word_keys[pk], every = keys.person(tuple(without_titles(name_forms(person))))
         if not pair_keys and word_keys[pk]:
             single.add(pk)
         for entry in pair_keys:
@@ -273,9 +277,9 @@ def _close_pairs(members: tuple, sorts: dict):
     if len(members) == 2:  # most groups: decided without sorting them into buckets
         one, other = sorts[members[0]], sorts[members[1]]
         if one.kind == other.kind and (
-            one.year == other.year
-            or one.year is None
+            one.year is None
             or other.year is None
+            or abs(one.year - other.year) <= 1  # the same year, or the next (see _BIRTHS)
             or (one.dated and other.dated)
             or (one.related and other.related)
         ):
@@ -292,7 +296,7 @@ def _close_pairs(members: tuple, sorts: dict):
     for ((kind, year), one), ((other_kind, other_year), other) in combinations(buckets.items(), 2):
         if kind != other_kind:
             continue
-        anyway = year is None or other_year is None
+        anyway = year is None or other_year is None or abs(year - other_year) <= 1
         for a in one:
             sort = sorts[a]
             if not (anyway or sort.dated or sort.related):
@@ -330,7 +334,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     # scored once: words and whole names recur (namesakes, families, common given names).
     parse = Parser()
     words = WordPairs(parse)
-    forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
+    forms = {p.pk: tuple(form for form in without_titles(name_forms(p)) if form) for p in people}
     parsed = _Parsed(parse)
     scored: dict[tuple, float] = {}
 
@@ -496,8 +500,17 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
         if pk in on_name_alone
     }
 
+    # Two people proposed as one, or joined by proposals (A-B and B-C join A and C),
+    # are not told apart, whatever their years: a name that fits both (John Hale, beside
+    # John Hale 1820 and John Hale 1826) fits one person. Only proposals on more than
+    # the name count: those on the name alone are what is in question.
+    joined = _Joined((pa, pb) for pa, pb, _value, _why in found if pb not in on_name_alone[pa])
+
     def not_one(one: int, other: int) -> bool:
-        """Two people told apart by their names or their birth years."""
+        """Two people told apart by their names or their birth years, and not joined
+        by proposals."""
+        if joined.root(one) == joined.root(other):
+            return False
         if differ(one, other):
             return True
         return birth_agreement(born[one], born[other]) == "different"
@@ -526,12 +539,36 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> l
     return found
 
 
+class _Joined:
+    """The people that pairs join (A-B and B-C join A and C): a union-find forest."""
+
+    def __init__(self, pairs) -> None:
+        self._parent: dict[int, int] = {}
+        for one, other in pairs:
+            self._parent[self.root(one)] = self.root(other)
+
+    def root(self, pk: int) -> int:
+        parent = self._parent
+        while parent.get(pk, pk) != pk:
+            parent[pk] = parent.get(parent[pk], parent[pk])  # halve the path
+            pk = parent[pk]
+        return pk
+
+
 # What an e-mail or handle a typo apart, and a place both lived in, add to a pair's score
 # (a contact both have adds 0.25, a relative both have 0.1).
 _NEAR, _PLACE = 0.15, 0.1
 
 # What the agreement of two birth dates (``birth_agreement``) adds to a pair's score.
-_BIRTHS = {"day": 0.2, "year": 0.1, "typo": 0.0, "near": -0.1, "different": -0.3, None: 0.0}
+_BIRTHS = {
+    "day": 0.2,
+    "year": 0.1,
+    "typo": 0.0,
+    "near": -0.1,
+    "adjacent": -0.3,
+    "different": -0.3,
+    None: 0.0,
+}
 
 
 class _Parsed(dict):
@@ -561,6 +598,8 @@ def _reasons(a, contact: bool, births: str | None, common, by_pk: dict) -> list[
         reasons.append(_("birth dates one digit apart (a typo?)"))
     elif births == "near":
         reasons.append(_("birth dates two digits apart"))
+    elif births == "adjacent":
+        reasons.append(_("birth years one apart"))
     elif births == "different":
         reasons.append(_("different birth years"))
     if common:
