@@ -21,6 +21,7 @@ return the value unchanged, and every other field goes through Django's own.
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -239,6 +240,69 @@ def reserve_ids(model, count: int) -> list[int]:
             counter = cursor.fetchone()
             highest = max(highest, counter[0] if counter else 0)
     return list(range(highest + 1, highest + 1 + count))
+
+
+def can_reserve_ahead(model) -> bool:
+    """Whether ``reserve_ahead`` can hold ids of ``model`` for later transactions: on
+    PostgreSQL always (a sequence); on SQLite where the table counts its ids in
+    ``sqlite_sequence`` (``AUTOINCREMENT``, as Django makes an id column), which new rows
+    never go below."""
+    if not can_reserve_ids(model):
+        return False
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s",
+            [model._meta.db_table],
+        )
+        found = cursor.fetchone()
+    return bool(found) and "AUTOINCREMENT" in found[0].upper()
+
+
+def reserve_ahead(model, count: int, *, wait: float = 600.0) -> list[int]:
+    """``count`` ids of ``model`` that no other writer will take, held for transactions
+    to come (``reserve_ids`` holds them for the current one only): a process preparing
+    rows while another writes them (haven.imports.pipeline). Call it outside a
+    transaction. Ids held and never written are a gap, nothing more.
+
+    PostgreSQL: drawn from the id column's sequence. SQLite: the table's counter in
+    ``sqlite_sequence`` moved on by ``count`` in a transaction of its own, which waits
+    (up to ``wait`` seconds) while another holds the write lock."""
+    if count <= 0:
+        return []
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    from django.db import OperationalError, transaction
+
+    table = model._meta.db_table
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with transaction.atomic(using=connection.alias):
+                first = reserve_ids(model, count)[0]
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "UPDATE sqlite_sequence SET seq = %s WHERE name = %s",
+                        [first + count - 1, table],
+                    )
+                    if cursor.rowcount == 0:
+                        cursor.execute(
+                            "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
+                            [table, first + count - 1],
+                        )
+            return list(range(first, first + count))
+        except OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def insert_new(model, instances: list, *, batch_size: int = BATCH) -> None:

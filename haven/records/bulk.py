@@ -112,6 +112,18 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
     nothing is kept; a record that is not new raises ``ValueError``.
     """
     instances = list(instances)
+    check_new(instances, by=by, check=check)
+    # One transaction: the data keys found active at its start stay so to its end.
+    # Stored values are the real ones, whoever saves, as in save_record (masking).
+    with get_keyring().steady(), collector_paused(), unmasked():
+        _insert(instances, by=by, redraw_codes=redraw_codes)
+    return instances
+
+
+def check_new(instances: list, *, by, check: bool = True) -> None:
+    """What ``create_records`` checks before anything else: records it can create (new
+    ones, of models without a ``save()`` or save signals of their own), and ``by``'s
+    write access to each team (unless ``check`` is False)."""
     for model in {type(instance) for instance in instances}:
         _refuse_unsuited(model)
     for instance in instances:
@@ -123,11 +135,6 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
     if check:
         for instance in {instance.team_id: instance for instance in instances}.values():
             require_write(by, instance)
-    # One transaction: the data keys found active at its start stay so to its end.
-    # Stored values are the real ones, whoever saves, as in save_record (masking).
-    with get_keyring().steady(), collector_paused(), unmasked():
-        _insert(instances, by=by, redraw_codes=redraw_codes)
-    return instances
 
 
 def _insert(instances: list, *, by, redraw_codes: bool) -> None:

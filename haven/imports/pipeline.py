@@ -1,0 +1,258 @@
+"""A large import in two processes: a second one prepares the next chunk while this one
+writes the chunk before.
+
+SQLite has one writer, and most of an import's work needs no write: reading the rows'
+cells, dates and places, making the records, checking them, sealing their values,
+their history snapshots, their index tokens. The preparing process does all of it for
+a chunk (``haven.records.bulk.prepare_records``, the same code ``create_records`` runs)
+and hands the writing process plain rows (numbers, text, sealed bytes); the writing
+process inserts them, recomputes the counted acts, chains the audit entries and commits
+the chunk with its origins and the job's count of rows done, as a one-process import
+does. Nothing else changes: each chunk is one transaction, whole rows only, resumable.
+
+What lets the preparing process work ahead of the writes:
+
+- **ids held ahead.** A record's id is in its history snapshot (an act's incident) and
+  its index rows, so the preparing process needs the ids before the rows before them are
+  written. It holds them with ``haven.lib.inserts.reserve_ahead`` (a sequence on
+  PostgreSQL, the table's counter on SQLite), a few times per import, enough for the
+  rows left: other writers meanwhile take ids after them.
+- **what it made, remembered.** A reference to a record of a chunk not yet committed (a
+  victim named again) is known to be written first; a unique value (a code, a UUID) is
+  checked against the table and against every one the import made before.
+- **its own connection, reads only** (but for holding ids), so it never waits for the
+  writer's transaction, and the writer never for it.
+
+A failure on either side fails the import as a one-process import fails: a row that
+does not check raises the same message; the writer's chunk rolls back whole; a
+preparing process that stops (killed, crashed) stops the import, which resumes after
+its last committed chunk. A writer that stops leaves the preparing process nobody to
+hand its rows to: it ends at its next hand-over (a closed pipe), or when the writer's
+``finally`` ends it.
+
+The data keys are the preparing process's own, loaded from the same key file or
+passphrase; a key that was retired between the sealing and the write refuses the chunk
+(``write_prepared``). A code drawn by the preparing process and taken by another writer
+before the chunk is written reaches the unique index: the chunk rolls back, as on
+PostgreSQL one-process imports already do.
+
+The second process is started (``spawn``: a new interpreter, not a fork of a server
+with threads) for an import of more than one chunk, on SQLite in a file or PostgreSQL,
+when ``HAVEN_IMPORT_PROCESSES`` is 2 (the default).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import pickle
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connections, router, transaction
+from django.utils.translation import gettext as _
+
+# Tests set "inline": the same preparing and writing, taken in turns in this process
+# (an in-memory test database is not shared with another process). "off": one process.
+MODE = "auto"
+
+
+class PreparationStopped(RuntimeError):
+    """The process preparing the rows stopped without saying why, or failed."""
+
+
+def wanted(job) -> bool:
+    """Whether ``job`` is imported in two processes (see the module's docstring)."""
+    from haven.imports.actions import CREATION_ORDER, chunk_rows
+
+    if MODE != "auto":
+        return MODE == "inline"
+    if settings.HAVEN_IMPORT_PROCESSES < 2 or job.total_rows - job.done_rows <= chunk_rows():
+        return False
+    if multiprocessing.current_process().daemon:  # may not start processes of its own
+        return False
+    from django.apps import apps
+
+    from haven.lib.inserts import can_reserve_ahead
+
+    models = [apps.get_model(label) for label in CREATION_ORDER]
+    connection = connections[router.db_for_write(models[0])]
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return False
+    return connection.vendor in ("sqlite", "postgresql") and all(
+        can_reserve_ahead(model) for model in models
+    )
+
+
+@contextmanager
+def prepared_chunks(job, builder, *, by) -> Iterator[Iterator[tuple]]:
+    """The chunks of ``job`` from its first row not done, each as (rows, origins,
+    prepared records), prepared by a second process (or in turns here, ``MODE`` "inline").
+    ``builder`` is the import's, after its new terms and places were made."""
+    if MODE == "inline":
+        yield (pickle.loads(message)[1:] for message in _prepared(job, builder, by))  # noqa: S301 (made here)
+        return
+    context = multiprocessing.get_context("spawn")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_prepare_in_process,
+        args=(
+            os.environ.get("DJANGO_SETTINGS_MODULE", "haven.settings"),
+            job.pk,
+            by.pk if by is not None else None,
+            pickle.dumps(builder, pickle.HIGHEST_PROTOCOL),
+            writer,
+        ),
+        name=f"haven-import-{job.pk}",
+        daemon=True,
+    )
+    process.start()
+    writer.close()  # this end is the other process's: its closing is the end of file
+    try:
+        yield _received(reader)
+    finally:
+        reader.close()
+        if process.is_alive():
+            process.terminate()
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def write_chunk(job, chunk: tuple, counts, *, by) -> int:
+    """Write one prepared chunk in a transaction of its own: its records, versions, index
+    rows, counted acts, audit entries, origins and the job's count; the rows done."""
+    from haven.imports.actions import finish_chunk
+    from haven.keys.keyring import get_keyring
+    from haven.lib.inserts import collector_paused
+    from haven.records.bulk import write_prepared
+    from haven.records.masking import unmasked
+
+    rows_done, origins, ready = chunk
+    with collector_paused(), transaction.atomic(), get_keyring().steady(), unmasked():
+        write_prepared(ready, by=by)
+        return finish_chunk(job, rows_done, origins, counts)
+
+
+def _received(reader) -> Iterator[tuple]:
+    while True:
+        try:
+            message = pickle.loads(reader.recv_bytes())  # noqa: S301 (our own process)
+        except EOFError:
+            raise PreparationStopped(
+                _("The process preparing the import's rows stopped: run the import again.")
+            ) from None
+        if message[0] == "chunk":
+            yield message[1:]
+        elif message[0] == "done":
+            return
+        elif message[0] == "invalid":
+            raise ValidationError(message[1])
+        else:
+            raise PreparationStopped(message[1])
+
+
+def _prepare_in_process(settings_module: str, job_id: int, by_id, builder: bytes, writer):
+    """The second process: set Django up, then prepare and hand over every chunk."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from haven.imports.models import ImportJob
+
+    try:
+        job = ImportJob.objects.get(pk=job_id)
+        by = get_user_model().objects.get(pk=by_id) if by_id is not None else None
+        for message in _prepared(job, pickle.loads(builder), by):  # noqa: S301 (our own)
+            writer.send_bytes(message)
+        writer.send_bytes(pickle.dumps(("done",)))
+    except ValidationError as error:
+        writer.send_bytes(pickle.dumps(("invalid", error.messages)))
+    except BrokenPipeError:
+        pass  # the writer is gone: nobody to tell
+    except BaseException as error:
+        import traceback
+
+        traceback.print_exc()
+        writer.send_bytes(pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
+    finally:
+        writer.close()
+
+
+def _prepared(job, builder, by) -> Iterator[bytes]:
+    """Each chunk of ``job`` not done, prepared and pickled as ("chunk", rows, origins,
+    prepared records)."""
+    from haven.imports.actions import chunk_rows, numbered, open_job_table
+
+    table = open_job_table(job)
+    if table.sha256 != job.sha256:
+        raise ValidationError(_("The stored file does not match the one uploaded."))
+    size, first, total = chunk_rows(), job.done_rows, job.total_rows
+    state = _HeldIds(), defaultdict(set), defaultdict(set)  # ids, unique values, made
+    batch, position = [], 0
+    for position, (number, values) in enumerate(numbered(table), start=1):
+        if position <= first:
+            continue
+        batch.append((number, values))
+        if len(batch) >= size:
+            yield _prepared_chunk(job, builder, table, batch, by, state, total - position)
+            batch = []
+    if batch:
+        yield _prepared_chunk(job, builder, table, batch, by, state, total - position)
+
+
+def _prepared_chunk(job, builder, table, batch, by, state, rows_left) -> bytes:
+    from haven.imports.actions import built_chunk, by_kind, origins_of, raise_row_problem
+    from haven.keys.keyring import get_keyring
+    from haven.lib.inserts import collector_paused
+    from haven.records.bulk import check_new, prepare_records
+    from haven.records.masking import unmasked
+
+    ids, seen, known = state
+    ids.expect(len(batch), rows_left)
+    with collector_paused(), get_keyring().steady(), unmasked():
+        made, origins = built_chunk(builder, table, batch)
+        records = by_kind(made)
+        check_new(records, by=by)
+        try:
+            ready = prepare_records(records, by=by, reserve=ids, seen=seen, known=known)
+        except ValidationError:
+            raise_row_problem(builder, table, batch)
+            raise
+        message = ("chunk", len(batch), origins_of(job, origins), ready)
+        return pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+
+
+class _HeldIds:
+    """Ids held ahead per model (``reserve_ahead``), given out as chunks need them.
+    When a model's run out, enough for the rest of the import are held at once (at the
+    rate of the chunk at hand, and a tenth more), so that holding them, which on SQLite
+    waits for the writer's transaction, happens a few times per import."""
+
+    MARGIN = 1.1
+
+    def __init__(self):
+        self.held: dict[type, deque[int]] = {}
+        self.chunk_rows, self.rows_left = 1, 0
+
+    def expect(self, chunk_rows: int, rows_left: int) -> None:
+        self.chunk_rows, self.rows_left = max(chunk_rows, 1), max(rows_left, 0)
+
+    def __call__(self, model, count: int) -> list[int]:
+        from haven.lib.inserts import reserve_ahead
+
+        held = self.held.setdefault(model, deque())
+        if len(held) < count:
+            ahead = math.ceil(count / self.chunk_rows * self.rows_left * self.MARGIN)
+            held.extend(reserve_ahead(model, count - len(held) + ahead))
+        return [held.popleft() for _ in range(count)]
+
+
+__all__ = ["MODE", "PreparationStopped", "prepared_chunks", "wanted", "write_chunk"]
