@@ -158,12 +158,15 @@ class PreparedRecords:
     and another write it (``haven.imports.pipeline``).
 
     ``records`` holds (model, rows) per run of one kind, in order, ids included;
-    ``versions``, ``tokens`` the history and index rows; ``entries`` each record's
+    ``versions`` each record's first version as (model label, UUID, changed fields,
+    snapshot), sealed when written, at ``at``; ``tokens`` the index rows; ``entries``
+    each record's
     audit entry as (action, (object type, object id), summary); ``made`` the ids per
     model (for ``written_together``); ``keys`` the data key that sealed each label."""
 
     records: list[tuple[type, list[tuple]]] = dataclasses.field(default_factory=list)
     versions: list[tuple] = dataclasses.field(default_factory=list)
+    at: datetime | None = None
     # The index rows (token, team, kind, record), in order, one after the other in one
     # array of 64-bit numbers: some 45 per imported row, which as tuples cost more to
     # hand to another process than to insert.
@@ -206,7 +209,6 @@ def prepare_records(
     known = defaultdict(set) if known is None else known
     reserve = reserve_ids if reserve is None else reserve
     ready = PreparedRecords()
-    versions = _FirstVersions(by=by, at=now)
     real = connections[router.db_for_write(RecordVersion)]
     tokens = []
     for start, run in _runs(instances):
@@ -240,7 +242,7 @@ def prepare_records(
             ready.records.append((model, new_rows(model, run, reserve(model, len(run)), real)))
         for instance, snapshot in zip(run, snapshots, strict=True):
             fields = history.changed(None, snapshot)
-            versions.add(instance, fields=fields, snapshot=snapshot)
+            ready.versions.append((instance._meta.label_lower, instance.uuid, fields, snapshot))
             action, _target, summary = audit_entry(instance, created, fields)
             ready.entries.append((action, describe(instance), summary))
         if model.blind_indexes:
@@ -248,7 +250,7 @@ def prepare_records(
         ids = [instance.pk for instance in run]
         ready.made.append((model, ids))
         known[model].update(ids)
-    ready.versions = versions.rows
+    ready.at = now
     tokens.sort()  # as blind.insert_rows writes them
     ready.tokens = array("q", chain.from_iterable(tokens))
     ready.keys = get_keyring().steady_keys()
@@ -270,7 +272,10 @@ def write_prepared(ready: PreparedRecords, *, by, records_written: bool = False)
     if not records_written:
         for model, rows in ready.records:
             insert_rows(model, record_fields(model), rows)
-    insert_rows(RecordVersion, plain_fields(RecordVersion), ready.versions)
+    versions = _FirstVersions(by=by, at=ready.at)
+    for label, record_uuid, fields, snapshot in ready.versions:
+        versions.add(label, record_uuid, fields=fields, snapshot=snapshot)
+    versions.insert()
     flat = iter(ready.tokens)
     blind.insert_rows(list(zip(flat, flat, flat, flat, strict=True)), in_order=True)
     written_together(ready.made)
@@ -320,7 +325,7 @@ class _FirstVersions:
         # filled alike, so a few lists (JSON text) serve thousands of versions.
         self.changed_fields: dict[tuple[str, ...], object] = {}
 
-    def add(self, instance, *, fields: list[str], snapshot: dict) -> None:
+    def add(self, label: str, record_uuid, *, fields: list[str], snapshot: dict) -> None:
         prepare = self.prepare
         row_uuid = uuid.uuid4()
         changed = self.changed_fields.get(tuple(fields))
@@ -328,8 +333,8 @@ class _FirstVersions:
             changed = self.changed_fields[tuple(fields)] = prepare["changed_fields"](fields)
         values = {
             "uuid": prepare["uuid"](row_uuid),
-            "object_type": instance._meta.label_lower,
-            "object_uuid": prepare["object_uuid"](instance.uuid),
+            "object_type": label,
+            "object_uuid": prepare["object_uuid"](record_uuid),
             "changed_fields": changed,
             "snapshot": prepare["snapshot"](self.snapshot_field.seal_for_row(row_uuid, snapshot)),
             **self.constant,
