@@ -24,7 +24,7 @@ import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -82,18 +82,44 @@ def value_preparer(field: models.Field, connection) -> Callable[[Any], Any]:
 
         return prepared_uuid
 
+    spelled = _spelled_as_text(field, connection)
+
     def prepared(value):
         if (value is None and none_as_is) or type(value) in as_is:
             return value
-        if type(value) is datetime:
+        kind = type(value)
+        if kind is datetime:
             # A batch's records share one time of change (``updated_at``): the same
             # (immutable) object, converted once.
-            if value is not last[0]:
-                last[:] = value, prepare(value, connection)
-            return last[1]
+            if value is last[0]:
+                return last[1]
+            if spelled and value.tzinfo is UTC:
+                result = str(value.replace(tzinfo=None))
+            else:
+                result = prepare(value, connection)
+            last[:] = value, result
+            return result
+        if kind is date and spelled:
+            return str(value)
         return prepare(value, connection)
 
     return prepared
+
+
+def _spelled_as_text(field: models.Field, connection) -> bool:
+    """Whether the database takes ``field``'s dates (a date field) or UTC times (a
+    date-time field) as their text, ``str(value)`` of the date or of the time without
+    its zone, which is what Django gives on SQLite with time zones on (it makes a time
+    naive in UTC, then spells it): tried once on a probe, so that a database or setting
+    that prepares them otherwise keeps Django's preparation."""
+    if type(field) is models.DateField:
+        probe = date(2001, 2, 3)
+        return field.get_db_prep_save(probe, connection) == str(probe)
+    if type(field) is models.DateTimeField:
+        probe = datetime(2001, 2, 3, 4, 5, 6, 789, tzinfo=UTC)
+        naive = str(probe.replace(tzinfo=None))
+        return field.get_db_prep_save(probe, connection) == naive
+    return False
 
 
 def _reads_as_stored(field: models.Field) -> bool:
