@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -87,6 +88,12 @@ def value_preparer(field: models.Field, connection) -> Callable[[Any], Any]:
     def prepared(value):
         if (value is None and none_as_is) or type(value) in as_is:
             return value
+        if isinstance(value, Enum):
+            # A choice given as its member (a model's default, Person.Kind.INDIVIDUAL):
+            # the database stores its value, as it binds the member (a str or int).
+            value = value.value
+            if type(value) in as_is:
+                return value
         kind = type(value)
         if kind is datetime:
             # A batch's records share one time of change (``updated_at``): the same

@@ -158,11 +158,11 @@ class PreparedRecords:
     and another write it (``haven.imports.pipeline``).
 
     ``records`` holds (model, rows) per run of one kind, in order, ids included;
-    ``versions`` each record's first version as (model label, UUID, changed fields,
-    snapshot), sealed when written, at ``at``; ``tokens`` the index rows; ``entries``
-    each record's
-    audit entry as (action, (object type, object id), summary); ``made`` the ids per
-    model (for ``written_together``); ``keys`` the data key that sealed each label."""
+    ``versions`` each record's first version as (model label, UUID as the database
+    takes it, changed fields, snapshot), sealed when written, at ``at``; ``tokens``
+    the index rows; ``entries`` each record's audit entry as (action, (object type,
+    object id), summary); ``made`` the ids per model (for ``written_together``);
+    ``keys`` the data key that sealed each label."""
 
     records: list[tuple[type, list[tuple]]] = dataclasses.field(default_factory=list)
     versions: list[tuple] = dataclasses.field(default_factory=list)
@@ -210,6 +210,9 @@ def prepare_records(
     reserve = reserve_ids if reserve is None else reserve
     ready = PreparedRecords()
     real = connections[router.db_for_write(RecordVersion)]
+    # The record's UUID as its version's row holds it (text on SQLite): handed to the
+    # writing process as what it writes, not as an object to rebuild.
+    record_uuid = value_preparer(RecordVersion._meta.get_field("object_uuid"), real)
     tokens = []
     for start, run in _runs(instances):
         model = type(run[0])
@@ -242,7 +245,9 @@ def prepare_records(
             ready.records.append((model, new_rows(model, run, reserve(model, len(run)), real)))
         for instance, snapshot in zip(run, snapshots, strict=True):
             fields = history.changed(None, snapshot)
-            ready.versions.append((instance._meta.label_lower, instance.uuid, fields, snapshot))
+            ready.versions.append(
+                (instance._meta.label_lower, record_uuid(instance.uuid), fields, snapshot)
+            )
             action, _target, summary = audit_entry(instance, created, fields)
             ready.entries.append((action, describe(instance), summary))
         if model.blind_indexes:
@@ -334,7 +339,7 @@ class _FirstVersions:
         values = {
             "uuid": prepare["uuid"](row_uuid),
             "object_type": label,
-            "object_uuid": prepare["object_uuid"](record_uuid),
+            "object_uuid": record_uuid,  # prepared by prepare_records
             "changed_fields": changed,
             "snapshot": prepare["snapshot"](self.snapshot_field.seal_for_row(row_uuid, snapshot)),
             **self.constant,

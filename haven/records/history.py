@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from django.db import models
@@ -30,6 +31,8 @@ def content_fields(model) -> tuple[models.Field, ...]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):  # a choice given as its member: what JSON keeps of it
+        return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, PartialDate):
