@@ -193,21 +193,17 @@ def index_new(records: Iterable, batch_size: int = 5000) -> None:
     written_together((type(record), [record.pk]) for record in records)
 
 
-def insert_rows(
-    rows: list[tuple[int, int, int, int]], batch_size: int = 5000, *, in_order: bool = False
-) -> None:
+def insert_rows(rows: list[tuple[int, int, int, int]], batch_size: int = 5000) -> None:
     """Insert index rows given as ``token_rows`` tuples.
 
     A record has tens of index rows (a name's skeletons and one-edit keys), so an import
     writes millions: as plain tuples, not model instances, which would cost more to build
     and insert than everything else the import does; and in token order, so that each
-    page of the lookup index is written once per batch, not once per row (``in_order``:
-    the caller sorted them).
+    page of the lookup index is written once per batch, not once per row.
     """
     if not rows:
         return
-    if not in_order:
-        rows = sorted(rows)
+    rows = sorted(rows)
     table = connection.ops.quote_name(BlindTerm._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(BlindTerm._meta.get_field(name).column)

@@ -167,7 +167,7 @@ class PreparedRecords:
     records: list[tuple[type, list[tuple]]] = dataclasses.field(default_factory=list)
     versions: list[tuple] = dataclasses.field(default_factory=list)
     at: datetime | None = None
-    # The index rows (token, team, kind, record), in order, one after the other in one
+    # The index rows (token, team, kind, record), one after the other in one
     # array of 64-bit numbers: some 45 per imported row, which as tuples cost more to
     # hand to another process than to insert.
     tokens: array = dataclasses.field(default_factory=lambda: array("q"))
@@ -256,7 +256,6 @@ def prepare_records(
         ready.made.append((model, ids))
         known[model].update(ids)
     ready.at = now
-    tokens.sort()  # as blind.insert_rows writes them
     ready.tokens = array("q", chain.from_iterable(tokens))
     ready.keys = get_keyring().steady_keys()
     return ready
@@ -282,7 +281,8 @@ def write_prepared(ready: PreparedRecords, *, by, records_written: bool = False)
         versions.add(label, record_uuid, fields=fields, snapshot=snapshot)
     versions.insert()
     flat = iter(ready.tokens)
-    blind.insert_rows(list(zip(flat, flat, flat, flat, strict=True)), in_order=True)
+    # Sorted there, by the writing process (the preparing one has more to do).
+    blind.insert_rows(list(zip(flat, flat, flat, flat, strict=True)))
     written_together(ready.made)
     record_many(ready.entries, actor=by, keep=False)
 
