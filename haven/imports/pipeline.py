@@ -81,6 +81,8 @@ def wanted(job) -> bool:
 
     models = [apps.get_model(label) for label in CREATION_ORDER]
     connection = connections[router.db_for_write(models[0])]
+    if connection.in_atomic_block:  # what it holds uncommitted, another process cannot see
+        return False
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         return False
     return connection.vendor in ("sqlite", "postgresql") and all(
@@ -102,6 +104,7 @@ def prepared_chunks(job, builder, *, by) -> Iterator[Iterator[tuple]]:
         target=_prepare_in_process,
         args=(
             os.environ.get("DJANGO_SETTINGS_MODULE", "haven.settings"),
+            connections["default"].settings_dict["NAME"],
             job.pk,
             by.pk if by is not None else None,
             pickle.dumps(builder, pickle.HIGHEST_PROTOCOL),
@@ -162,12 +165,17 @@ def _received(reader) -> Iterator[tuple]:
             raise PreparationStopped(message[1])
 
 
-def _prepare_in_process(settings_module: str, job_id: int, by_id, builder: bytes, writer):
-    """The second process: set Django up, then prepare and hand over every chunk."""
+def _prepare_in_process(
+    settings_module: str, database: str, job_id: int, by_id, builder: bytes, writer
+):
+    """The second process: set Django up on the writer's database, then prepare and
+    hand over every chunk."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     import django
 
     django.setup()
+    # The database the writer uses, whatever its settings were changed to since.
+    connections["default"].settings_dict["NAME"] = database
     from django.contrib.auth import get_user_model
 
     from haven.imports.models import ImportJob

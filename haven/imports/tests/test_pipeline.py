@@ -130,6 +130,7 @@ def test_one_chunk_or_one_process_is_imported_without_a_second(personas, setting
     settings.HAVEN_IMPORT_CHUNK_ROWS = 2
     settings.HAVEN_IMPORT_PROCESSES = 1
     assert not pipeline.wanted(job)
-    # The in-memory test database is not shared with another process either.
+    # Inside a transaction (the test's), what it holds is not for another process to
+    # see: one process.
     settings.HAVEN_IMPORT_PROCESSES = 2
     assert not pipeline.wanted(job)
