@@ -36,17 +36,18 @@ passphrase; a key that was retired between the sealing and the write refuses the
 before the chunk is written reaches the unique index: the chunk rolls back, as on
 PostgreSQL one-process imports already do.
 
-The second process is started (``spawn``: a new interpreter, not a fork of a server
-with threads) for an import of more than one chunk, on SQLite in a file or PostgreSQL,
+The second process is started (a new interpreter running this module, not a fork of
+a server with threads) for an import of more than one chunk, on SQLite in a file or PostgreSQL,
 when ``HAVEN_IMPORT_PROCESSES`` is 2 (the default).
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import pickle
+import subprocess
+import sys
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,8 +74,6 @@ def wanted(job) -> bool:
         return MODE == "inline"
     if settings.HAVEN_IMPORT_PROCESSES < 2 or job.total_rows - job.done_rows <= chunk_rows():
         return False
-    if multiprocessing.current_process().daemon:  # may not start processes of its own
-        return False
     from django.apps import apps
 
     from haven.lib.inserts import can_reserve_ahead
@@ -98,33 +97,52 @@ def prepared_chunks(job, builder, *, by) -> Iterator[Iterator[tuple]]:
     if MODE == "inline":
         yield (pickle.loads(message)[1:] for message in _prepared(job, builder, by))  # noqa: S301 (made here)
         return
-    context = multiprocessing.get_context("spawn")
-    reader, writer = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_prepare_in_process,
-        args=(
-            os.environ.get("DJANGO_SETTINGS_MODULE", "haven.settings"),
-            connections["default"].settings_dict["NAME"],
-            job.pk,
-            by.pk if by is not None else None,
-            pickle.dumps(builder, pickle.HIGHEST_PROTOCOL),
-            writer,
-        ),
-        name=f"haven-import-{job.pk}",
-        daemon=True,
-    )
-    process.start()
-    writer.close()  # this end is the other process's: its closing is the end of file
+    process, stream = _start(job, builder, by)
     try:
-        yield _received(reader)
+        yield _received(stream)
     finally:
-        reader.close()
-        if process.is_alive():
+        stream.close()
+        if process.poll() is None:
             process.terminate()
-        process.join(10)
-        if process.is_alive():
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
             process.kill()
-            process.join()
+            process.wait()
+
+
+def _start(job, builder, by) -> tuple[subprocess.Popen, object]:
+    """Start the preparing process (a new interpreter running this module) and give it
+    what it needs; (the process, the stream its chunks come on)."""
+    chunks_in, chunks_out = os.pipe()
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "haven.settings"),
+        # The same code as this process: its import path.
+        "PYTHONPATH": os.pathsep.join(path for path in sys.path if path),
+    }
+    try:
+        process = subprocess.Popen(  # noqa: S603 - this module, by this interpreter
+            [sys.executable, "-m", "haven.imports.pipeline", str(chunks_out)],
+            stdin=subprocess.PIPE,
+            pass_fds=(chunks_out,),
+            env=environment,
+        )
+    finally:
+        os.close(chunks_out)  # the other process's end: its closing is the end of file
+    stream = os.fdopen(chunks_in, "rb")
+    start = (
+        connections["default"].settings_dict["NAME"],
+        job.pk,
+        by.pk if by is not None else None,
+        pickle.dumps(builder, pickle.HIGHEST_PROTOCOL),
+    )
+    try:
+        with process.stdin:
+            pickle.dump(start, process.stdin, pickle.HIGHEST_PROTOCOL)
+    except BrokenPipeError:
+        pass  # it stopped already: reading its stream says so
+    return process, stream
 
 
 def write_chunk(job, chunk: tuple, counts, *, by) -> int:
@@ -142,19 +160,32 @@ def write_chunk(job, chunk: tuple, counts, *, by) -> int:
         return finish_chunk(job, rows_done, origins, counts)
 
 
-def _received(reader) -> Iterator[tuple]:
+# A message: its length (8 bytes, big-endian), then the pickled message.
+_LENGTH = 8
+
+
+def _send(stream, message: bytes) -> None:
+    stream.write(len(message).to_bytes(_LENGTH, "big"))
+    stream.write(message)
+    stream.flush()
+
+
+def _received(stream) -> Iterator[tuple]:
+    """The chunks the preparing process sends on ``stream``, until it says it is done;
+    what it says went wrong, raised here."""
     from haven.lib.inserts import collector_paused
 
     while True:
-        try:
-            data = reader.recv_bytes()
-            # Some 60,000 objects a chunk: the collector would walk them three times over.
-            with collector_paused():
-                message = pickle.loads(data)  # noqa: S301 (our own process)
-        except EOFError:
+        header = stream.read(_LENGTH)
+        length = int.from_bytes(header, "big") if len(header) == _LENGTH else 0
+        data = stream.read(length) if length else b""
+        if not data or len(data) != length:  # ended, or stopped in the middle of one
             raise PreparationStopped(
                 _("The process preparing the import's rows stopped: run the import again.")
-            ) from None
+            )
+        # Some 60,000 objects a chunk: the collector would walk them three times over.
+        with collector_paused():
+            message = pickle.loads(data)  # noqa: S301 (our own process)
         if message[0] == "chunk":
             yield message[1:]
         elif message[0] == "done":
@@ -165,12 +196,10 @@ def _received(reader) -> Iterator[tuple]:
             raise PreparationStopped(message[1])
 
 
-def _prepare_in_process(
-    settings_module: str, database: str, job_id: int, by_id, builder: bytes, writer
-):
-    """The second process: set Django up on the writer's database, then prepare and
-    hand over every chunk."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+def _prepare_in_process(out_fd: int) -> None:
+    """The second process: read what to prepare, set Django up on the writer's
+    database, then prepare and hand over every chunk."""
+    database, job_id, by_id, builder = pickle.load(sys.stdin.buffer)  # noqa: S301 (our own)
     import django
 
     django.setup()
@@ -180,23 +209,22 @@ def _prepare_in_process(
 
     from haven.imports.models import ImportJob
 
-    try:
-        job = ImportJob.objects.get(pk=job_id)
-        by = get_user_model().objects.get(pk=by_id) if by_id is not None else None
-        for message in _prepared(job, pickle.loads(builder), by):  # noqa: S301 (our own)
-            writer.send_bytes(message)
-        writer.send_bytes(pickle.dumps(("done",)))
-    except ValidationError as error:
-        writer.send_bytes(pickle.dumps(("invalid", error.messages)))
-    except BrokenPipeError:
-        pass  # the writer is gone: nobody to tell
-    except BaseException as error:
-        import traceback
+    with os.fdopen(out_fd, "wb") as out:
+        try:
+            job = ImportJob.objects.get(pk=job_id)
+            by = get_user_model().objects.get(pk=by_id) if by_id is not None else None
+            for message in _prepared(job, pickle.loads(builder), by):  # noqa: S301 (our own)
+                _send(out, message)
+            _send(out, pickle.dumps(("done",)))
+        except ValidationError as error:
+            _send(out, pickle.dumps(("invalid", error.messages)))
+        except BrokenPipeError:
+            pass  # the writer is gone: nobody to tell
+        except BaseException as error:
+            import traceback
 
-        traceback.print_exc()
-        writer.send_bytes(pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
-    finally:
-        writer.close()
+            traceback.print_exc()
+            _send(out, pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
 
 
 def _prepared(job, builder, by) -> Iterator[bytes]:
@@ -269,3 +297,6 @@ class _HeldIds:
 
 
 __all__ = ["MODE", "PreparationStopped", "prepared_chunks", "wanted", "write_chunk"]
+
+if __name__ == "__main__":
+    _prepare_in_process(int(sys.argv[1]))

@@ -8,8 +8,9 @@ process itself runs in bench/import_files.py."""
 
 from __future__ import annotations
 
+import io
+import os
 import pickle
-from multiprocessing import Pipe
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -102,25 +103,33 @@ def test_ids_held_ahead_are_not_taken_by_others(personas):
     assert made.pk == held[-1] + 1
 
 
+def _stream(*messages, close: bool = True):
+    """A pipe as the preparing process writes to it: ``messages``, then its end."""
+    reading, writing = os.pipe()
+    with os.fdopen(writing, "wb") as out:
+        for message in messages:
+            pipeline._send(out, pickle.dumps(message))
+    return os.fdopen(reading, "rb")
+
+
 def test_what_the_preparing_process_says_reaches_the_writer():
-    reader, writer = Pipe(duplex=False)
-    writer.send_bytes(pickle.dumps(("chunk", 2, ([], {}), None)))
-    writer.send_bytes(pickle.dumps(("invalid", ["Row 7, column date: not a date"])))
-    received = pipeline._received(reader)
+    received = pipeline._received(
+        _stream(("chunk", 2, ([], {}), None), ("invalid", ["Row 7, column date: not a date"]))
+    )
     assert next(received) == (2, ([], {}), None)
     with pytest.raises(ValidationError, match="Row 7"):
         next(received)
-
-    reader, writer = Pipe(duplex=False)
-    writer.send_bytes(pickle.dumps(("failed", "OperationalError: disk I/O error")))
     with pytest.raises(pipeline.PreparationStopped, match="disk I/O"):
-        next(pipeline._received(reader))
-
-    # Killed without a word: its end of the pipe closes.
-    reader, writer = Pipe(duplex=False)
-    writer.close()
+        next(pipeline._received(_stream(("failed", "OperationalError: disk I/O error"))))
+    # Killed without a word, or in the middle of a message: its end of the pipe closes.
     with pytest.raises(pipeline.PreparationStopped, match="stopped"):
-        next(pipeline._received(reader))
+        next(pipeline._received(_stream()))
+    cut = _stream(("chunk", 2, ([], {}), None))
+    cut = io.BytesIO(cut.read()[:-3])
+    with pytest.raises(pipeline.PreparationStopped, match="stopped"):
+        next(pipeline._received(cut))
+    done = pipeline._received(_stream(("chunk", 1, ([], {}), None), ("done",)))
+    assert list(done) == [(1, ([], {}), None)]
 
 
 def test_one_chunk_or_one_process_is_imported_without_a_second(personas, settings):
