@@ -37,7 +37,7 @@ before the chunk is written reaches the unique index: the chunk rolls back, as o
 PostgreSQL one-process imports already do.
 
 The second process is started (a new interpreter running this module, not a fork of
-a server with threads) for an import of more than one chunk, on SQLite in a file or PostgreSQL,
+a server with threads) for an import of three chunks or more, on SQLite in a file or PostgreSQL,
 when ``HAVEN_IMPORT_PROCESSES`` is 2 (the default).
 """
 
@@ -72,7 +72,9 @@ def wanted(job) -> bool:
 
     if MODE != "auto":
         return MODE == "inline"
-    if settings.HAVEN_IMPORT_PROCESSES < 2 or job.total_rows - job.done_rows <= chunk_rows():
+    # Starting the second process (Django set up anew, some 1 s of CPU) and waiting for
+    # its first chunk cost about what two chunks gain: three chunks or more.
+    if settings.HAVEN_IMPORT_PROCESSES < 2 or job.total_rows - job.done_rows <= 2 * chunk_rows():
         return False
     from django.apps import apps
 
@@ -231,6 +233,7 @@ def _prepared(job, builder, by) -> Iterator[bytes]:
     """Each chunk of ``job`` not done, prepared and pickled as ("chunk", rows, origins,
     prepared records)."""
     from haven.imports.actions import chunk_rows, numbered, open_job_table
+    from haven.lib.inserts import larger_page_cache
 
     table = open_job_table(job)
     if table.sha256 != job.sha256:
@@ -238,15 +241,17 @@ def _prepared(job, builder, by) -> Iterator[bytes]:
     size, first, total = chunk_rows(), job.done_rows, job.total_rows
     state = _HeldIds(), defaultdict(set), defaultdict(set)  # ids, unique values, made
     batch, position = [], 0
-    for position, (number, values) in enumerate(numbered(table), start=1):
-        if position <= first:
-            continue
-        batch.append((number, values))
-        if len(batch) >= size:
+    # Its unique checks read the tables' UUID and code indexes all over, chunk by chunk.
+    with larger_page_cache():
+        for position, (number, values) in enumerate(numbered(table), start=1):
+            if position <= first:
+                continue
+            batch.append((number, values))
+            if len(batch) >= size:
+                yield _prepared_chunk(job, builder, table, batch, by, state, total - position)
+                batch = []
+        if batch:
             yield _prepared_chunk(job, builder, table, batch, by, state, total - position)
-            batch = []
-    if batch:
-        yield _prepared_chunk(job, builder, table, batch, by, state, total - position)
 
 
 def _prepared_chunk(job, builder, table, batch, by, state, rows_left) -> bytes:

@@ -14,6 +14,7 @@ import pickle
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connections, transaction
 
 from haven.audit.actions import verify_chain
 from haven.imports import actions, pipeline
@@ -132,14 +133,24 @@ def test_what_the_preparing_process_says_reaches_the_writer():
     assert list(done) == [(1, ([], {}), None)]
 
 
-def test_one_chunk_or_one_process_is_imported_without_a_second(personas, settings):
-    job = _queued(personas)
-    settings.HAVEN_IMPORT_CHUNK_ROWS = 10
+@pytest.mark.django_db(transaction=True)
+def test_a_second_process_for_three_chunks_or_more_outside_a_transaction(
+    personas, settings, monkeypatch
+):
+    job = _queued(personas)  # five rows
+    database = connections["default"]
+    if database.vendor == "sqlite":  # as if in a file, which another process can open
+        monkeypatch.setattr(database, "is_in_memory_db", lambda: False)
+    settings.HAVEN_IMPORT_CHUNK_ROWS = 1
+    assert pipeline.wanted(job)
+    settings.HAVEN_IMPORT_CHUNK_ROWS = 3  # two chunks: not worth starting a process
     assert not pipeline.wanted(job)
-    settings.HAVEN_IMPORT_CHUNK_ROWS = 2
+    settings.HAVEN_IMPORT_CHUNK_ROWS = 1
     settings.HAVEN_IMPORT_PROCESSES = 1
     assert not pipeline.wanted(job)
-    # Inside a transaction (the test's), what it holds is not for another process to
-    # see: one process.
     settings.HAVEN_IMPORT_PROCESSES = 2
+    # Inside a transaction, what it holds is not for another process to see.
+    with transaction.atomic():
+        assert not pipeline.wanted(job)
+    monkeypatch.setattr(pipeline, "MODE", "off")
     assert not pipeline.wanted(job)
