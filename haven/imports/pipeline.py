@@ -46,8 +46,10 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import queue
 import subprocess
 import sys
+import threading
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -212,21 +214,64 @@ def _prepare_in_process(out_fd: int) -> None:
     from haven.imports.models import ImportJob
 
     with os.fdopen(out_fd, "wb") as out:
+        sender = _Sender(out)
         try:
             job = ImportJob.objects.get(pk=job_id)
             by = get_user_model().objects.get(pk=by_id) if by_id is not None else None
             for message in _prepared(job, pickle.loads(builder), by):  # noqa: S301 (our own)
-                _send(out, message)
-            _send(out, pickle.dumps(("done",)))
+                sender.send(message)
+            sender.send(pickle.dumps(("done",)))
         except ValidationError as error:
-            _send(out, pickle.dumps(("invalid", error.messages)))
+            sender.send(pickle.dumps(("invalid", error.messages)))
         except BrokenPipeError:
-            pass  # the writer is gone: nobody to tell
+            return  # the writer is gone: nobody to tell
         except BaseException as error:
             import traceback
 
             traceback.print_exc()
-            _send(out, pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
+            sender.send(pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
+        sender.close()
+
+
+class _Sender:
+    """Sends the messages given, in order, from a thread of its own, up to ``AHEAD``
+    waiting: the next chunk is prepared while the writer reads the one before, and a
+    chunk the writer is slow to take does not stop the preparing (a pipe holds 64 KB,
+    a chunk some 8 MB). A send that failed (the writer gone) is raised at the next."""
+
+    AHEAD = 2
+
+    def __init__(self, out):
+        self.out, self.error = out, None
+        self.waiting: queue.Queue = queue.Queue(maxsize=self.AHEAD)
+        self.thread = threading.Thread(target=self._run, name="import-chunks", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (message := self.waiting.get()) is not None:
+            try:
+                _send(self.out, message)
+            except BaseException as error:  # noqa: BLE001 - handed to the preparing thread
+                self.error = error
+                return
+
+    def send(self, message: bytes | None) -> None:
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self.waiting.put(message, timeout=1)
+                return
+            except queue.Full:
+                continue
+
+    def close(self) -> None:
+        """Wait until every message is sent (or sending failed)."""
+        try:
+            self.send(None)
+        except BrokenPipeError:
+            return
+        self.thread.join()
 
 
 def _prepared(job, builder, by) -> Iterator[bytes]:
