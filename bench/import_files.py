@@ -6,6 +6,17 @@ history or audit.
 
     .venv/bin/python bench/import_files.py [--rows N] [--skip-real] [--skip-scale]
     HAVEN_DATABASE_URL=postgresql://... .venv/bin/python bench/import_files.py
+
+An import of three chunks or more runs in two processes (haven/imports/pipeline.py):
+the CPU seconds printed are both processes', "writing" and "preparing" apart. Figures
+of 2026-12-03 (docs/import.md, "Speed"), SQLite, on the shared two-core machine (load
+2.4-5.4, CPU shared between sessions, so the two processes got one session's share):
+100,000 rows in 277.6 s, 139.3 s of CPU (71.4 s writing, 68.0 s preparing), commit
+2a56298, load 3.9-5.3, against 294.6 s and 130.5 s of CPU in one process (036ee93,
+load 3.3-3.6); 5,000 rows 5.2-15.3 s, 7.0-7.7 s of CPU (2.7-3.0 s writing, 4.2-4.6 s
+preparing) against 6.1-8.4 s and 5.2-5.5 s in one process. On two free cores the
+100,000 rows would take about the writer's CPU seconds plus 3 s, some 74 s: the
+target of 60 s is not reached.
 """
 
 from __future__ import annotations
