@@ -105,14 +105,16 @@ def prepared_chunks(job, builder, *, by) -> Iterator[Iterator[tuple]]:
     try:
         yield _received(stream)
     finally:
+        # Done, it ends by itself; stopped early, it ends at its next hand-over (the
+        # pipe closed) or, in the middle of a chunk, here.
         stream.close()
-        if process.poll() is None:
-            process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for ending in (process.terminate, process.kill):
+            try:
+                process.wait(2)
+                break
+            except subprocess.TimeoutExpired:
+                ending()
+        process.wait()
 
 
 def _start(job, builder, by) -> tuple[subprocess.Popen, object]:
