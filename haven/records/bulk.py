@@ -16,7 +16,7 @@ and batch:
 - unique fields (``uuid``, ``code``) are checked against the table in one query per
   field, and against the records earlier in the same batch;
 - the records are written with one prepared INSERT run over all of them, their ids
-  reserved first inside the transaction (``haven.lib.inserts.insert_new``), which costs
+  reserved first inside the transaction (``haven.lib.inserts.reserve_ids``), which costs
   a fraction of ``bulk_create``'s compiling of every value; versions, index rows and
   audit entries, which nothing here refers to by id, likewise, the versions built as
   tuples rather than model instances;
@@ -32,6 +32,12 @@ Nothing is weaker than one by one: a record that fails any check is checked agai
 ``full_clean`` itself, so the error is the one ``save_record`` would raise. The error
 also names the failing record's position in the list (``error.index``) and the record
 (``error.record``); as the call is one transaction, nothing of the batch is kept.
+
+The work is done in two halves, ``prepare_records`` (checks, ids, sealed rows,
+versions' snapshots, index tokens, audit entries, as plain values) and
+``write_prepared`` (the inserts, the versions sealed, the counted acts, the audit
+chain): ``create_records`` calls both, an import of many chunks may prepare in one
+process what another writes (``haven.imports.pipeline``).
 
 The records are inserted in runs of one kind, in the order given, so a record may
 refer to one earlier in the list (``Act(incident=incident)``): its key is filled in
