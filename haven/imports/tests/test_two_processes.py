@@ -119,9 +119,11 @@ def _files(folder: Path) -> tuple[Path, Path]:
     return sheet, mapping
 
 
-@pytest.fixture
-def instance(tmp_path):
-    instance = Instance(tmp_path)
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    """One instance for the module (``haven init`` takes most of its time): each test
+    reads its own import's job, the last."""
+    instance = Instance(tmp_path_factory.mktemp("instance"))
     instance.env["HAVEN_IMPORT_CHUNK_ROWS"] = str(CHUNK)
     done = instance.haven("init", "--no-demo")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -185,7 +187,9 @@ def _import_watched(instance, sheet, mapping, *, processes: int, kill_after_rows
 def _done_rows(database: Path) -> int:
     try:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as db:
-            row = db.execute("SELECT max(done_rows) FROM imports_importjob").fetchone()
+            row = db.execute(
+                "SELECT done_rows FROM imports_importjob ORDER BY id DESC LIMIT 1"
+            ).fetchone()
     except sqlite3.Error:
         return 0
     return row[0] or 0
@@ -206,6 +210,13 @@ def _assert_every_row_once(job: dict) -> None:
         assert acts == [[*_expected(n), _victim(n)]], (row, acts)
 
 
+def _assert_nothing_else(found: dict) -> None:
+    """No record but those the imports' origins name (each import makes its people)."""
+    done = sum(job["done_rows"] for job in found["jobs"])
+    assert found["incidents"] == found["acts"] == done, found
+    assert found["people"] == sum(job["origins"].get("person", 0) for job in found["jobs"])
+
+
 def _verified(instance) -> None:
     for command in (("audit", "verify"), ("records", "verify")):
         done = instance.haven(*command)
@@ -224,10 +235,50 @@ def test_an_import_in_two_processes_makes_what_one_process_makes(instance, tmp_p
     assert alone == set()
 
     found = _check(instance)
-    two, one = found["jobs"]
+    two, one = found["jobs"][-2:]
     _assert_every_row_once(two)
     _assert_every_row_once(one)
     # Row for row, the same records, decrypted, in two processes and in one.
     assert two["rows"] == one["rows"]
-    assert found["incidents"] == found["acts"] == 2 * ROWS
+    _assert_nothing_else(found)
+    _verified(instance)
+
+
+RESUME = f"""
+import django
+django.setup()
+from haven.accounts.models import User
+from haven.imports.actions import run_job
+from haven.imports.models import ImportJob
+job = run_job(ImportJob.objects.order_by("pk").last(), by=User.objects.get(email={EMAIL!r}))
+print(job.status, job.done_rows)
+"""
+
+
+def test_a_preparing_process_killed_stops_the_import_which_resumes(instance, tmp_path, monkeypatch):
+    sheet, mapping = _files(tmp_path)
+    # Twelve chunks: time to kill it in the middle.
+    monkeypatch.setitem(instance.env, "HAVEN_IMPORT_CHUNK_ROWS", str(CHUNK // 2))
+    done, preparing, killed = _import_watched(
+        instance, sheet, mapping, processes=2, kill_after_rows=CHUNK
+    )
+    assert killed and len(preparing) == 1, done.stdout + done.stderr
+    assert done.returncode != 0, done.stdout
+    assert "The process preparing the import's rows stopped" in done.stderr, done.stderr
+    found = _check(instance)
+    job = found["jobs"][-1]
+    # Stopped in the middle, whole chunks only: each row done has its records, once.
+    assert CHUNK <= job["done_rows"] < ROWS and job["done_rows"] % (CHUNK // 2) == 0, job
+    assert job["origin_rows"] == list(range(2, job["done_rows"] + 2))
+    _assert_nothing_else(found)
+    for row, acts in job["rows"].items():
+        n = int(row) - 2
+        assert acts == [[*_expected(n), _victim(n)]], (row, acts)
+
+    done = instance.python("-c", RESUME)
+    assert done.returncode == 0, done.stderr
+    found = _check(instance)
+    # Every row once; a name made before the kill is the same person after it (200).
+    _assert_every_row_once(found["jobs"][-1])
+    _assert_nothing_else(found)
     _verified(instance)
