@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -244,17 +245,6 @@ def test_an_import_in_two_processes_makes_what_one_process_makes(instance, tmp_p
     _verified(instance)
 
 
-RESUME = f"""
-import django
-django.setup()
-from haven.accounts.models import User
-from haven.imports.actions import run_job
-from haven.imports.models import ImportJob
-job = run_job(ImportJob.objects.order_by("pk").last(), by=User.objects.get(email={EMAIL!r}))
-print(job.status, job.done_rows)
-"""
-
-
 def test_a_preparing_process_killed_stops_the_import_which_resumes(instance, tmp_path, monkeypatch):
     sheet, mapping = _files(tmp_path)
     # Twelve chunks: time to kill it in the middle.
@@ -265,6 +255,10 @@ def test_a_preparing_process_killed_stops_the_import_which_resumes(instance, tmp
     assert killed and len(preparing) == 1, done.stdout + done.stderr
     assert done.returncode != 0, done.stdout
     assert "The process preparing the import's rows stopped" in done.stderr, done.stderr
+    # No traceback: what stopped, and the command that runs it on.
+    assert "Traceback" not in done.stderr, done.stderr
+    resume = re.search(r"haven import --resume (\S+) --by (\S+)", done.stderr)
+    assert resume and resume[2] == EMAIL, done.stderr
     found = _check(instance)
     job = found["jobs"][-1]
     # Stopped in the middle, whole chunks only: each row done has its records, once.
@@ -275,8 +269,9 @@ def test_a_preparing_process_killed_stops_the_import_which_resumes(instance, tmp
         n = int(row) - 2
         assert acts == [[*_expected(n), _victim(n)]], (row, acts)
 
-    done = instance.python("-c", RESUME)
-    assert done.returncode == 0, done.stderr
+    done = instance.haven("import", "--resume", resume[1], "--by", EMAIL)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"resuming after row {job['done_rows']:,} of {ROWS:,}" in done.stdout, done.stdout
     found = _check(instance)
     # Every row once; a name made before the kill is the same person after it (200).
     _assert_every_row_once(found["jobs"][-1])
