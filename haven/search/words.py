@@ -40,7 +40,7 @@ from haven.lib.stemming import (
     words_with_spans,
 )
 from haven.records.blind import hashed, word_fields
-from haven.records.models import BlindTerm, member_teams
+from haven.records.models import BlindTerm, Visibility
 
 MAX_QUERY = 200  # characters, as the search box takes
 MAX_TERMS = 8  # words looked up in the index
@@ -192,14 +192,16 @@ def indexed_models() -> list:
     return [model for model in apps.get_models() if word_fields(model)]
 
 
-def search_texts(text: str, user) -> TextResults:
-    """Records ``user`` may see whose narratives hold every word of ``text``, best first."""
+def search_texts(text: str, user, visible: Visibility | None = None) -> TextResults:
+    """Records ``user`` may see whose narratives hold every word of ``text``, best first
+    (``visible``: the request's ``Visibility`` of ``user``, shared with the names' search)."""
+    visible = Visibility.of(user, visible)
     try:
         query = parse(text.strip())
     except QueryError as error:
         return TextResults(message=str(error))
     results = TextResults(ignored=query.ignored)
-    teams = list(member_teams(user).values_list("team_id", flat=True))
+    teams = visible.teams
     if not teams:
         return results
     models = [(model, word_fields(model)) for model in indexed_models()]
@@ -208,7 +210,7 @@ def search_texts(text: str, user) -> TextResults:
     ):
         results.more = results.more or more
         if ids:
-            results.hits += _checked(model, fields, ids, query, user)
+            results.hits += _checked(model, fields, ids, query, visible)
     # Best first (most matches), then newest; snippets and links only for those shown.
     results.hits.sort(key=lambda found: -found.score)
     results.more = results.more or len(results.hits) > SHOWN
@@ -266,15 +268,17 @@ def _candidates(models: list[tuple], terms: list[str], teams: list[int]) -> list
     return answer
 
 
-def _checked(model, fields: list[str], ids: list[int], query: Query, user) -> list[_Found]:
+def _checked(
+    model, fields: list[str], ids: list[int], query: Query, visible: Visibility
+) -> list[_Found]:
     """The candidates ``user`` may see (and whose page they may open) that really hold
     the query once decrypted."""
     page = PAGES[model._meta.label_lower]
-    records = model.objects.visible_to(user).filter(pk__in=ids)
+    records = visible.records(model).filter(pk__in=ids)
     if page.parent:
         parent_model = model._meta.get_field(page.parent).related_model
         records = records.filter(
-            **{f"{page.parent}__in": parent_model.objects.visible_to(user)}
+            **{f"{page.parent}__in": visible.records(parent_model)}
         ).select_related(page.parent)
     found = []
     for record in records:
