@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 RUNTIME_DEPS := Django>=5.2,<5.3 django-otp>=1.7 django-otp-webauthn>=0.10 django-csp>=4.0 argon2-cffi>=25.1 \
 	cryptography>=46 gunicorn>=23 whitenoise>=6.9 segno>=1.6 psycopg[binary]>=3.2 \
-	trafilatura>=2.0 lxml_html_clean>=0.4 filetype>=1.2 iuliia>=0.13 rapidfuzz>=3.9 \
+	trafilatura>=2.0 lxml_html_clean>=0.4 filetype>=1.2 iuliia>=0.13 rapidfuzz>=3.9 nicknames>=1.0 \
 	pyrage>=1.2 python-calamine>=0.9 XlsxWriter>=3.2 django-tasks>=0.12 django-tasks-db>=0.13 \
 	weasyprint>=66 docxtpl>=0.19 djangorestframework>=3.16 drf-spectacular>=0.28 \
 	drf-spectacular-sidecar>=2025.1 PyStemmer>=3.1

@@ -6,6 +6,17 @@ history or audit.
 
     .venv/bin/python bench/import_files.py [--rows N] [--skip-real] [--skip-scale]
     HAVEN_DATABASE_URL=postgresql://... .venv/bin/python bench/import_files.py
+
+An import of three chunks or more runs in two processes (haven/imports/pipeline.py):
+the CPU seconds printed are both processes', "writing" and "preparing" apart. Figures
+of 2026-12-03 (docs/import.md, "Speed"), SQLite, on the shared two-core machine (load
+2.4-5.4, CPU shared between sessions, so the two processes got one session's share):
+100,000 rows in 277.6 s, 139.3 s of CPU (71.4 s writing, 68.0 s preparing), commit
+2a56298, load 3.9-5.3, against 294.6 s and 130.5 s of CPU in one process (036ee93,
+load 3.3-3.6); 5,000 rows 5.2-15.3 s, 7.0-7.7 s of CPU (2.7-3.0 s writing, 4.2-4.6 s
+preparing) against 6.1-8.4 s and 5.2-5.5 s in one process. On two free cores the
+100,000 rows would take about the writer's CPU seconds plus 3 s, some 74 s: the
+target of 60 s is not reached.
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ import argparse
 import csv
 import io
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -75,9 +87,10 @@ def _setup():
 
 
 def import_file(data: bytes, name: str, mapping: dict, team, user, *, dry_run_only=False):
-    """(rows, problems, shown problems, seconds to check, seconds to import, CPU seconds
-    of this process to import) through the engine: on a shared machine the CPU seconds
-    compare better between runs than the wall-clock ones."""
+    """(rows, problems, shown problems, seconds to check, seconds to import, (CPU
+    seconds of this process, of its children) to import) through the engine: on a
+    shared machine the CPU seconds compare better between runs than the wall-clock
+    ones."""
     from haven.imports import actions
     from haven.imports.readers import open_table
 
@@ -88,14 +101,23 @@ def import_file(data: bytes, name: str, mapping: dict, team, user, *, dry_run_on
     rows, count, problems = actions.dry_run(table, builder)
     checked = time.perf_counter() - started
     if count or dry_run_only:
-        return rows, count, problems, checked, 0.0, 0.0
-    started, cpu = time.perf_counter(), time.process_time()
+        return rows, count, problems, checked, 0.0, (0.0, 0.0)
+    started, own, children = time.perf_counter(), *_cpu_seconds()
     job = actions.start_import(team=team, by=user, name=name, data=data, mapping=mapping)
     job.status = job.Status.CHECKED
     job.save(update_fields=["status"])
     actions.queue_import(job, by=user)
     actions.run_job(job, by=user)
-    return rows, 0, [], checked, time.perf_counter() - started, time.process_time() - cpu
+    imported = time.perf_counter() - started
+    own_after, children_after = _cpu_seconds()
+    return rows, 0, [], checked, imported, (own_after - own, children_after - children)
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of this process, and of its children that ended (the import's second
+    process, which prepares chunks while this one writes them)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time(), children.ru_utime + children.ru_stime
 
 
 def real_files(team, user) -> None:
@@ -219,10 +241,13 @@ def scale(rows: int, team, user) -> None:
         print(f"  {problems} problems: not imported")
         return
     base = floor(rows)
+    own, children = cpu
+    cpu = own + children
+    shared = f" ({own:.1f} s writing, {children:.1f} s preparing)" if children else ""
     print(
         f"  check (dry run) {checked:.1f} s ({count / checked:,.0f} rows/s); "
         f"import {imported:.1f} s ({count / imported:,.0f} rows/s, "
-        f"{3 * count / imported:,.0f} records/s; {cpu:.1f} s of CPU, "
+        f"{3 * count / imported:,.0f} records/s; {cpu:.1f} s of CPU{shared}, "
         f"{count / cpu:,.0f} rows per CPU second)"
     )
     print(

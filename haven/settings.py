@@ -312,6 +312,9 @@ HAVEN_IMPORT_MAX_SHEET_CELLS = env_int("HAVEN_IMPORT_MAX_SHEET_CELLS", 10_000_00
 # Imports of more rows than this are committed this many rows at a time (resumable);
 # smaller ones in one transaction.
 HAVEN_IMPORT_CHUNK_ROWS = env_int("HAVEN_IMPORT_CHUNK_ROWS", 2000, minimum=1)
+# An import of more than one chunk runs in two processes, one preparing the next chunk
+# while the other writes (docs/import.md, "Speed"); 1 keeps it in one process.
+HAVEN_IMPORT_PROCESSES = env_int("HAVEN_IMPORT_PROCESSES", 2, minimum=1)
 # --- search ---------------------------------------------------------------------------
 # Narrative fields (comma-separated scopes, e.g. "people.person.notes,cases.casenote.text")
 # whose words are NOT put in the word index: a text search will not find them, and the

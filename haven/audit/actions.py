@@ -100,7 +100,8 @@ def record_many(
     written in bulk (a batch of new records, say). Same context, locking and
     transaction rules as ``record()``. With ``keep=False`` the entries are written
     alike but not returned (no instance is made for each: a batch of new records
-    appends thousands that nobody reads back)."""
+    appends thousands that nobody reads back). A target may be given as what
+    ``describe`` gives for it, (type, id): a batch prepared in another process."""
     return _append(
         [(action, target, summary, ()) for action, target, summary in entries],
         request=request,
@@ -270,7 +271,10 @@ class _Chain:
         keep = self.keep
         sealing = hmac.new(self.key, digestmod=hashlib.sha256)
         for action, target, summary, records in self.items:
-            object_type, object_id = describe(target) if target is not None else ("", "")
+            if type(target) is tuple:  # described already: (type, id)
+                object_type, object_id = target
+            else:
+                object_type, object_id = describe(target) if target is not None else ("", "")
             # A summary may quote what a request sent (a refused id, a path); PostgreSQL's
             # text cannot hold NUL, and the entry must be written all the same.
             summary = summary[:300].replace("\x00", "\ufffd")

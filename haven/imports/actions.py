@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit.actions import record
+from haven.imports import pipeline
 from haven.imports.engine import Builder
 from haven.imports.mapping import Mapping
 from haven.imports.models import ImportedRecord, ImportJob, SavedMapping
@@ -254,22 +255,13 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
             )
     if resuming:
         _remember_people(job, builder)
-    size = chunk_rows()
-    batch, done = [], job.done_rows
     counts = Counter(job.created or {})
     try:
         with larger_page_cache():
-            for position, (number, values) in enumerate(numbered(table), start=1):
-                if position <= job.done_rows:
-                    continue
-                batch.append((number, values))
-                if len(batch) >= size:
-                    done = _import_chunk(job, builder, table, batch, counts, by=by)
-                    batch = []
-                    if progress:
-                        progress(done, job.total_rows)
-            if batch:
-                done = _import_chunk(job, builder, table, batch, counts, by=by)
+            if pipeline.wanted(job):
+                done = _import_in_two_processes(job, builder, counts, by=by, progress=progress)
+            else:
+                done = _import_here(job, builder, table, counts, by=by, progress=progress)
     except TakenOver:
         return job
     with transaction.atomic():
@@ -285,59 +277,108 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
     return job
 
 
+def _import_here(job, builder, table, counts, *, by, progress) -> int:
+    """The rows not done, a chunk per transaction, built and written in this process."""
+    size = chunk_rows()
+    batch, done = [], job.done_rows
+    for position, (number, values) in enumerate(numbered(table), start=1):
+        if position <= job.done_rows:
+            continue
+        batch.append((number, values))
+        if len(batch) >= size:
+            done = _import_chunk(job, builder, table, batch, counts, by=by)
+            batch = []
+            if progress:
+                progress(done, job.total_rows)
+    if batch:
+        done = _import_chunk(job, builder, table, batch, counts, by=by)
+    return done
+
+
+def _import_in_two_processes(job, builder, counts, *, by, progress) -> int:
+    """The rows not done, each chunk prepared by a second process while this one writes
+    the chunk before (``haven.imports.pipeline``)."""
+    done = job.done_rows
+    with pipeline.prepared_chunks(job, builder, by=by) as chunks:
+        for chunk in chunks:
+            done = pipeline.write_chunk(job, chunk, counts, by=by)
+            if progress:
+                progress(done, job.total_rows)
+    return done
+
+
 def _import_chunk(job, builder, table, batch, counts, *, by) -> int:
     from haven.records.bulk import create_records
 
     # A chunk makes some ten thousand objects; see collector_paused for why.
     with collector_paused(), transaction.atomic():
-        made, origins = [], []
-        for number, values in batch:
-            built = builder.row(number, dict(zip(table.columns, values, strict=False)))
-            if built.problems:
-                builder.check(built)
-                first = built.problems[0]
-                raise ValidationError(
-                    _("Row %(row)s, column %(column)s: %(message)s")
-                    % {"row": first.row, "column": first.column or "—", "message": first.message}
-                )
-            made.extend(built.records)
-            origins.extend((number, instance) for instance in built.records)
+        made, origins = built_chunk(builder, table, batch)
         try:
             create_records(by_kind(made), by=by)
         except ValidationError:
-            # Find the row that failed, to say which.
-            for number, values in batch:
-                built = builder.row(number, dict(zip(table.columns, values, strict=False)))
-                builder.check(built)
-                if built.problems:
-                    first = built.problems[0]
-                    raise ValidationError(
-                        _("Row %(row)s, column %(column)s: %(message)s")
-                        % {
-                            "row": first.row,
-                            "column": first.column or "—",
-                            "message": first.message,
-                        }
-                    ) from None
+            raise_row_problem(builder, table, batch)
             raise
-        kinds = {}
-        rows = []
-        for number, instance in origins:
-            model = type(instance)
-            if model not in kinds:
-                kinds[model] = ContentType.objects.get_for_model(model).pk
-            rows.append((job.pk, number, kinds[model], instance.pk))
-            counts[model._meta.model_name] += 1
-        _add_origins(rows)
-        last = job.done_rows + len(batch)
-        # Compare and set: a worker that stalled while its task was handed on to another
-        # finds the count moved, and its chunk is rolled back instead of applied twice.
-        moved = ImportJob.objects.filter(pk=job.pk, done_rows=job.done_rows).update(
-            done_rows=last, created=dict(counts)
-        )
-        if not moved:
-            raise TakenOver
-        job.done_rows = last
+        return finish_chunk(job, len(batch), origins_of(job, origins), counts)
+
+
+def built_chunk(builder, table, batch) -> tuple[list, list]:
+    """The records of a chunk's rows, unsaved, and (row number, record) of each; a row
+    with a problem raises it as a ``ValidationError`` naming its row and column."""
+    made, origins = [], []
+    for number, values in batch:
+        built = builder.row(number, dict(zip(table.columns, values, strict=False)))
+        if built.problems:
+            builder.check(built)
+            raise _row_error(built.problems[0])
+        made.extend(built.records)
+        origins.extend((number, instance) for instance in built.records)
+    return made, origins
+
+
+def raise_row_problem(builder, table, batch) -> None:
+    """After the records of a chunk failed their checks: raise the first row's problem,
+    to say which row (the rows are built again, their checks made one by one)."""
+    for number, values in batch:
+        built = builder.row(number, dict(zip(table.columns, values, strict=False)))
+        builder.check(built)
+        if built.problems:
+            raise _row_error(built.problems[0]) from None
+
+
+def _row_error(first) -> ValidationError:
+    return ValidationError(
+        _("Row %(row)s, column %(column)s: %(message)s")
+        % {"row": first.row, "column": first.column or "—", "message": first.message}
+    )
+
+
+def origins_of(job, origins: list) -> tuple[list[tuple], Counter]:
+    """The origin rows (job, row, kind, record) of saved records given as (row number,
+    record), and how many records of each kind."""
+    kinds, rows, counts = {}, [], Counter()
+    for number, instance in origins:
+        model = type(instance)
+        if model not in kinds:
+            kinds[model] = ContentType.objects.get_for_model(model).pk
+        rows.append((job.pk, number, kinds[model], instance.pk))
+        counts[model._meta.model_name] += 1
+    return rows, counts
+
+
+def finish_chunk(job, rows_done: int, origins: tuple[list[tuple], Counter], counts: Counter) -> int:
+    """In the chunk's transaction: its origin rows and the job's count of rows done."""
+    rows, made = origins
+    counts.update(made)
+    _add_origins(rows)
+    last = job.done_rows + rows_done
+    # Compare and set: a worker that stalled while its task was handed on to another
+    # finds the count moved, and its chunk is rolled back instead of applied twice.
+    moved = ImportJob.objects.filter(pk=job.pk, done_rows=job.done_rows).update(
+        done_rows=last, created=dict(counts)
+    )
+    if not moved:
+        raise TakenOver
+    job.done_rows = last
     return last
 
 

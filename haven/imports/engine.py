@@ -60,6 +60,12 @@ class Builder:
         self.fields = fields_of(mapping.target)
         self.source_of = mapping.mapped()  # field key → column
         self.kept = [c for c in columns if mapping.field_of(c) == KEEP]
+        # Fields neither a column nor a constant fills: empty on every row.
+        self.unfilled = {
+            key
+            for key in self.fields
+            if key not in self.source_of and not mapping.constants.get(key, "").strip()
+        }
         self.terms: dict[str, list] = {}
         for vocabulary in {f.kind[5:] for f in self.fields.values() if f.kind.startswith("term:")}:
             self.terms[vocabulary] = list(Term.objects.of(vocabulary))
@@ -110,6 +116,8 @@ class Builder:
     def value(self, key: str, cells_: dict, built: Built):
         """Field ``key`` of the row, read as its kind says; None when empty or wrong (a
         problem is added for a wrong value)."""
+        if key in self.unfilled:
+            return None
         column, text = self.raw(key, cells_)
         if not text:
             return None

@@ -22,12 +22,16 @@ def _job_and_user(job_id: int):
 
 def _run(step, job_id: int) -> None:
     from haven.imports.actions import mark_failed
+    from haven.imports.pipeline import PreparationStopped
 
     job, user = _job_and_user(job_id)
     try:
         step(job, by=user)
     except ValidationError as exc:
         mark_failed(job, by=user, message="; ".join(exc.messages))
+    except PreparationStopped as exc:
+        mark_failed(job, by=user, message=str(exc))  # what to do: run it again
+        raise
     except Exception as exc:
         # The page must not wait for ever: say it stopped, then let the worker log it.
         mark_failed(job, by=user, message=type(exc).__name__)

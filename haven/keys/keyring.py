@@ -238,6 +238,13 @@ class Keyring:
             cipher = self._ciphers[key_id] = AESGCM(self.key(key_id))
         return cipher
 
+    def steady_keys(self) -> dict[str, int]:
+        """Within ``steady()``: the id of the key each label was sealed (or indexed) with
+        so far in the block, for a batch written elsewhere to check that they are still
+        the active ones (``haven.records.bulk.write_prepared``)."""
+        keys = getattr(self._steady, "keys", None) or {}
+        return {label: key_id for label, (key_id, _key) in keys.items()}
+
     def seal(self, label: str, plaintext: bytes, associated: bytes) -> bytes:
         key_id, _key = self.active_key(label)
         return crypto.seal(self.cipher(key_id), key_id, plaintext, associated)

@@ -21,9 +21,11 @@ return the value unchanged, and every other field goes through Django's own.
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -81,18 +83,50 @@ def value_preparer(field: models.Field, connection) -> Callable[[Any], Any]:
 
         return prepared_uuid
 
+    spelled = _spelled_as_text(field, connection)
+
     def prepared(value):
         if (value is None and none_as_is) or type(value) in as_is:
             return value
-        if type(value) is datetime:
+        if isinstance(value, Enum):
+            # A choice given as its member (a model's default, Person.Kind.INDIVIDUAL):
+            # the database stores its value, as it binds the member (a str or int).
+            value = value.value
+            if type(value) in as_is:
+                return value
+        kind = type(value)
+        if kind is datetime:
             # A batch's records share one time of change (``updated_at``): the same
             # (immutable) object, converted once.
-            if value is not last[0]:
-                last[:] = value, prepare(value, connection)
-            return last[1]
+            if value is last[0]:
+                return last[1]
+            if spelled and value.tzinfo is UTC:
+                result = str(value.replace(tzinfo=None))
+            else:
+                result = prepare(value, connection)
+            last[:] = value, result
+            return result
+        if kind is date and spelled:
+            return str(value)
         return prepare(value, connection)
 
     return prepared
+
+
+def _spelled_as_text(field: models.Field, connection) -> bool:
+    """Whether the database takes ``field``'s dates (a date field) or UTC times (a
+    date-time field) as their text, ``str(value)`` of the date or of the time without
+    its zone, which is what Django gives on SQLite with time zones on (it makes a time
+    naive in UTC, then spells it): tried once on a probe, so that a database or setting
+    that prepares them otherwise keeps Django's preparation."""
+    if type(field) is models.DateField:
+        probe = date(2001, 2, 3)
+        return field.get_db_prep_save(probe, connection) == str(probe)
+    if type(field) is models.DateTimeField:
+        probe = datetime(2001, 2, 3, 4, 5, 6, 789, tzinfo=UTC)
+        naive = str(probe.replace(tzinfo=None))
+        return field.get_db_prep_save(probe, connection) == naive
+    return False
 
 
 def _reads_as_stored(field: models.Field) -> bool:
@@ -239,6 +273,69 @@ def reserve_ids(model, count: int) -> list[int]:
             counter = cursor.fetchone()
             highest = max(highest, counter[0] if counter else 0)
     return list(range(highest + 1, highest + 1 + count))
+
+
+def can_reserve_ahead(model) -> bool:
+    """Whether ``reserve_ahead`` can hold ids of ``model`` for later transactions: on
+    PostgreSQL always (a sequence); on SQLite where the table counts its ids in
+    ``sqlite_sequence`` (``AUTOINCREMENT``, as Django makes an id column), which new rows
+    never go below."""
+    if not can_reserve_ids(model):
+        return False
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s",
+            [model._meta.db_table],
+        )
+        found = cursor.fetchone()
+    return bool(found) and "AUTOINCREMENT" in found[0].upper()
+
+
+def reserve_ahead(model, count: int, *, wait: float = 600.0) -> list[int]:
+    """``count`` ids of ``model`` that no other writer will take, held for transactions
+    to come (``reserve_ids`` holds them for the current one only): a process preparing
+    rows while another writes them (haven.imports.pipeline). Call it outside a
+    transaction. Ids held and never written are a gap, nothing more.
+
+    PostgreSQL: drawn from the id column's sequence. SQLite: the table's counter in
+    ``sqlite_sequence`` moved on by ``count`` in a transaction of its own, which waits
+    (up to ``wait`` seconds) while another holds the write lock."""
+    if count <= 0:
+        return []
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    from django.db import OperationalError, transaction
+
+    table = model._meta.db_table
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with transaction.atomic(using=connection.alias):
+                first = reserve_ids(model, count)[0]
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "UPDATE sqlite_sequence SET seq = %s WHERE name = %s",
+                        [first + count - 1, table],
+                    )
+                    if cursor.rowcount == 0:
+                        cursor.execute(
+                            "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
+                            [table, first + count - 1],
+                        )
+            return list(range(first, first + count))
+        except OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def insert_new(model, instances: list, *, batch_size: int = BATCH) -> None:

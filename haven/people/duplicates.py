@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from haven.lib.names import (
     Parser,
     name_terms,
+    skeleton,
     tokens,
 )
 from haven.lib.normalize import contact_terms
@@ -56,8 +57,10 @@ from haven.people.likeness import (
     one_family,
     places_lived,
     same_place,
+    without_titles,
 )
 from haven.people.models import Person, Relationship
+from haven.people.short_forms import name_groups
 
 COMMON = 100  # a key shared by more people of a team than this says little; skip it
 MIN_SCORE = 0.75
@@ -152,7 +155,8 @@ class _Keys:
         skeleton under two letters) has none at all."""
         found = self._words.get(word)
         if found is None:
-            terms = name_terms(word)
+            # A short form of a given name (Bill) also meets the name (William).
+            terms = name_terms(word) + [f"sk:{name}" for name in name_groups(skeleton(word))]
             exact = frozenset(self._number(t) for t in terms if t.startswith("sk:"))
             fuzzy = frozenset(self._number(t) for t in terms if t.startswith("sd:"))
             found = self._words[word] = (exact, fuzzy, exact | fuzzy)
@@ -268,7 +272,7 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts
     # In the order of their pks, so that each group's members come sorted.
     for person in sorted(people, key=lambda person: person.pk):
         pk = person.pk
-        pair_keys, word_keys[pk], every = keys.person(tuple(name_forms(person)))
+        pair_keys, word_keys[pk], every = keys.person(tuple(without_titles(name_forms(person))))
         if not pair_keys and word_keys[pk]:
             single.add(pk)
         for entry in pair_keys:
@@ -338,9 +342,9 @@ def _close_pairs(members: tuple, sorts: dict):
     if len(members) == 2:  # most groups: decided without sorting them into buckets
         one, other = sorts[members[0]], sorts[members[1]]
         if one.kind == other.kind and (
-            one.year == other.year
-            or one.year is None
+            one.year is None
             or other.year is None
+            or abs(one.year - other.year) <= 1  # the same year, or the next (see _BIRTHS)
             or (one.dated and other.dated)
             or (one.related and other.related)
         ):
@@ -371,10 +375,16 @@ def _close_pairs(members: tuple, sorts: dict):
         for b in known:
             if sorts[b].kind == kind:
                 yield (a, b) if a < b else (b, a)
+    # The same kind born in the next year (see _BIRTHS).
+    for (kind, year), one in buckets.items():
+        other = buckets.get((kind, year + 1)) if year is not None else None
+        for a in one if other else ():
+            for b in other:
+                yield (a, b) if a < b else (b, a)
     for across in (dated, related):
         for a, b in combinations(across, 2):  # (members come sorted)
-            one, other = sorts[a], sorts[b]
-            if one.kind == other.kind and one.year != other.year:
+            one_sort, other_sort = sorts[a], sorts[b]
+            if one_sort.kind == other_sort.kind and one_sort.year != other_sort.year:
                 yield a, b
 
 
@@ -410,7 +420,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     # scored once: words and whole names recur (namesakes, families, common given names).
     parse = Parser()
     words = WordPairs(parse)
-    forms = {p.pk: tuple(form for form in name_forms(p) if form) for p in people}
+    forms = {p.pk: tuple(form for form in without_titles(name_forms(p)) if form) for p in people}
     parsed = _Parsed(parse)
     scored: dict[tuple, float] = {}
 
@@ -549,8 +559,17 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         if pk in on_name_alone
     }
 
+    # Two people proposed as one, or joined by proposals (A-B and B-C join A and C),
+    # are not told apart, whatever their years: a name that fits both (John Hale, beside
+    # John Hale 1820 and John Hale 1826) fits one person. Only proposals on more than
+    # the name count: those on the name alone are what is in question.
+    joined = _Joined((pa, pb) for pa, pb, _value, _why in found if pb not in on_name_alone[pa])
+
     def not_one(one: int, other: int) -> bool:
-        """Two people told apart by their names or their birth years."""
+        """Two people told apart by their names or their birth years, and not joined
+        by proposals."""
+        if joined.root(one) == joined.root(other):
+            return False
         if differ(one, other):
             return True
         dated = date_of[one] << 32 | date_of[other]
@@ -577,12 +596,36 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     return Proposals(found, lambda pks: {pk: persons[pk] for pk in pks})
 
 
+class _Joined:
+    """The people that pairs join (A-B and B-C join A and C): a union-find forest."""
+
+    def __init__(self, pairs) -> None:
+        self._parent: dict[int, int] = {}
+        for one, other in pairs:
+            self._parent[self.root(one)] = self.root(other)
+
+    def root(self, pk: int) -> int:
+        parent = self._parent
+        while parent.get(pk, pk) != pk:
+            parent[pk] = parent.get(parent[pk], parent[pk])  # halve the path
+            pk = parent[pk]
+        return pk
+
+
 # What an e-mail or handle a typo apart, and a place both lived in, add to a pair's score
 # (a contact both have adds 0.25, a relative both have 0.1).
 _NEAR, _PLACE = 0.15, 0.1
 
 # What the agreement of two birth dates (``birth_agreement``) adds to a pair's score.
-_BIRTHS = {"day": 0.2, "year": 0.1, "typo": 0.0, "near": -0.1, "different": -0.3, None: 0.0}
+_BIRTHS = {
+    "day": 0.2,
+    "year": 0.1,
+    "typo": 0.0,
+    "near": -0.1,
+    "adjacent": -0.3,
+    "different": -0.3,
+    None: 0.0,
+}
 
 
 def _written_contacts(person) -> list[str]:
@@ -635,6 +678,8 @@ def _reasons(a, contact: bool, births: str | None, common, by_pk: dict) -> list[
         reasons.append(_("birth dates one digit apart (a typo?)"))
     elif births == "near":
         reasons.append(_("birth dates two digits apart"))
+    elif births == "adjacent":
+        reasons.append(_("birth years one apart"))
     elif births == "different":
         reasons.append(_("different birth years"))
     if common:

@@ -2,11 +2,14 @@
 (``haven.people.duplicates``): words matched one to one across scripts and typos, a
 patronymic only with a patronymic, short forms of given names, families (one surname,
 two given names), birth dates that agree to the day, the year, or one digit off, and
-places one letter apart."""
+places one letter apart. Titles (Mrs., Sir, Dr.) and ordinals (1st) are no words of a
+name; a short or familiar form of a given name (Bill, Peggy, Саша: ``short_forms``) is
+the name."""
 
 from __future__ import annotations
 
 import functools
+import re
 from itertools import product
 
 from django.utils.translation import gettext as _
@@ -14,6 +17,50 @@ from rapidfuzz.distance import OSA
 
 from haven.lib.names import GIVEN, MIN_PART, SURNAME, Parser, name_roles, score_parsed, tokens
 from haven.lib.normalize import fold
+from haven.people.short_forms import one_given_name
+
+# Words written before or after a name that are no part of it: forms of address,
+# honours, generations. Lower case, without their dots. Ranks and peerages (Baron,
+# Earl, Major) are left in: they are surnames too.
+TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "sir",
+        "dame",
+        "lady",
+        "lord",
+        "rev",
+        "revd",
+        "reverend",
+        "prof",
+        "hon",
+        "jr",
+        "jnr",
+        "sr",
+        "snr",
+        "bt",
+        "bart",
+        "esq",
+    ]
+)
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)", re.IGNORECASE)
+
+
+def without_titles(forms) -> list[str]:
+    """Name forms without the titles and ordinals written beside the name (Mrs.
+    Parsons, Sir Edmund, Thomas 1st Chudleigh); a form that is nothing but titles is
+    kept as written."""
+    kept = []
+    for form in forms:
+        words = tokens(form or "")
+        name = [w for w in words if w.lower() not in TITLES and not _ORDINAL.fullmatch(w)]
+        kept.append(" ".join(name) if name and len(name) < len(words) else form)
+    return kept
 
 
 def known_to_the_day(born) -> bool:
@@ -99,7 +146,8 @@ def matched(form: tuple, other: tuple, alike=None) -> int:
 
 def _words_alike(word: tuple, other: tuple) -> bool:
     """Whether two parsed words may be one word of a name: alike across scripts, one edit
-    apart, or one the short form of the other. A patronymic matches only a patronymic:
+    apart, one the start of the other, or one a known short form of the other (Bill,
+    William; Саша, Aleksandr). A patronymic matches only a patronymic:
     Alekseevna is not the surname Alekseeva."""
     (readings, typed), (other_readings, other_typed) = word, other
     return _is_patronymic(readings) == _is_patronymic(other_readings) and (
@@ -109,7 +157,13 @@ def _words_alike(word: tuple, other: tuple) -> bool:
             for other_reading in other_readings
         )
         or _shortened(typed, other_typed)
+        or one_given_name(readings[0], other_readings[0])
     )
+
+
+# How alike a given name and its short form are (Bill, William) when their letters say
+# less: as alike as one name in two transliterations.
+SHORT_FORM_SIMILARITY = 0.9
 
 
 class WordPairs:
@@ -142,6 +196,8 @@ class WordPairs:
         found = self._pairs.get(key)
         if found is None:
             similarity = self._parse.similarity(word, other)
+            if one_given_name(word[0][0], other[0][0]):
+                similarity = max(similarity, SHORT_FORM_SIMILARITY)
             found = self._pairs[key] = (similarity, _words_alike(word, other))
         return found
 
@@ -303,12 +359,15 @@ class WordPairs:
 def birth_agreement(one, other) -> str | None:
     """How two birth dates agree: "day" (the same day, both known to the day), "year"
     (the same year), "typo" (known to the day, one digit apart: 1979-06-24 and
-    1978-06-24), "near" (two digits apart: 1988-11-27 and 1998-12-27), "different", or
-    None when either is unknown.
+    1978-06-24), "near" (two digits apart: 1988-11-27 and 1998-12-27), "adjacent"
+    (years one apart, not both known to the day: 1850 and 1851), "different", or None
+    when either is unknown.
 
     An estimated date ("~1985") or 1 January agrees on its year at most. A typo is no
     evidence either way: one mistyped digit of a day otherwise shared is as likely a
-    clerk's slip as another person. Two digits cost less than another year outright.
+    clerk's slip as another person. Two digits cost less than another year outright,
+    and so does the year next to it: a year worked out from an age ("aged 35") is one
+    off half the time.
     """
     if not one or not other:
         return None
@@ -319,6 +378,8 @@ def birth_agreement(one, other) -> str | None:
         wrong = sum(x != y for x, y in digits)
         if wrong <= 2:
             return "typo" if wrong == 1 else "near"
+    elif abs(one.year - other.year) == 1:
+        return "adjacent"
     return "different"
 
 
@@ -363,7 +424,8 @@ def places_lived(person) -> set[str]:
 def name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> str:
     """What a reviewer should know about two names that scored ``score``: the same name
     (some form of each has the same words, in any order, up to case and ё), the same
-    name written in two scripts or transliterations (the same skeletons), or similar."""
+    name written in two scripts or transliterations (the same skeletons), a given name
+    written in one and its short form in the other (William, Bill), or similar."""
 
     def words(form):
         return sorted(tokens(fold(form)))
@@ -376,4 +438,12 @@ def name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> s
 
     if any(skeletons(a) == skeletons(b) for a in parsed[forms_a] for b in parsed[forms_b]):
         return _("names match across scripts (%(score).2f)") % {"score": score}
+    if any(
+        one_given_name(word[0][0], other[0][0])
+        for a in parsed[forms_a]
+        for b in parsed[forms_b]
+        for word in a
+        for other in b
+    ):
+        return _("names match with a short form of a given name (%(score).2f)") % {"score": score}
     return _("similar names (%(score).2f)") % {"score": score}

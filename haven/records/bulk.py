@@ -16,7 +16,7 @@ and batch:
 - unique fields (``uuid``, ``code``) are checked against the table in one query per
   field, and against the records earlier in the same batch;
 - the records are written with one prepared INSERT run over all of them, their ids
-  reserved first inside the transaction (``haven.lib.inserts.insert_new``), which costs
+  reserved first inside the transaction (``haven.lib.inserts.reserve_ids``), which costs
   a fraction of ``bulk_create``'s compiling of every value; versions, index rows and
   audit entries, which nothing here refers to by id, likewise, the versions built as
   tuples rather than model instances;
@@ -32,6 +32,12 @@ Nothing is weaker than one by one: a record that fails any check is checked agai
 ``full_clean`` itself, so the error is the one ``save_record`` would raise. The error
 also names the failing record's position in the list (``error.index``) and the record
 (``error.record``); as the call is one transaction, nothing of the batch is kept.
+
+The work is done in two halves, ``prepare_records`` (checks, ids, sealed rows,
+versions' snapshots, index tokens, audit entries, as plain values) and
+``write_prepared`` (the inserts, the versions sealed, the counted acts, the audit
+chain): ``create_records`` calls both, an import of many chunks may prepare in one
+process what another writes (``haven.imports.pipeline``).
 
 The records are inserted in runs of one kind, in the order given, so a record may
 refer to one earlier in the list (``Act(incident=incident)``): its key is filled in
@@ -59,11 +65,14 @@ moment).
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connection, connections, models, router, transaction
@@ -71,15 +80,16 @@ from django.db.models import signals
 from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
-from haven.audit.actions import record_many
+from haven.audit.actions import describe, record_many
 from haven.keys.fields import Damaged, Sealed
 from haven.keys.keyring import get_keyring
 from haven.lib.inserts import (
     can_reserve_ids,
     collector_paused,
-    insert_new,
     insert_rows,
     plain_fields,
+    prepared_values,
+    reserve_ids,
     value_preparer,
 )
 from haven.records import blind, history
@@ -110,6 +120,18 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
     nothing is kept; a record that is not new raises ``ValueError``.
     """
     instances = list(instances)
+    check_new(instances, by=by, check=check)
+    # One transaction: the data keys found active at its start stay so to its end.
+    # Stored values are the real ones, whoever saves, as in save_record (masking).
+    with get_keyring().steady(), collector_paused(), unmasked():
+        _insert(instances, by=by, redraw_codes=redraw_codes)
+    return instances
+
+
+def check_new(instances: list, *, by, check: bool = True) -> None:
+    """What ``create_records`` checks before anything else: records it can create (new
+    ones, of models without a ``save()`` or save signals of their own), and ``by``'s
+    write access to each team (unless ``check`` is False)."""
     for model in {type(instance) for instance in instances}:
         _refuse_unsuited(model)
     for instance in instances:
@@ -121,27 +143,99 @@ def create_records(instances, *, by, check: bool = True, redraw_codes: bool = Tr
     if check:
         for instance in {instance.team_id: instance for instance in instances}.values():
             require_write(by, instance)
-    # One transaction: the data keys found active at its start stay so to its end.
-    # Stored values are the real ones, whoever saves, as in save_record (masking).
-    with get_keyring().steady(), collector_paused(), unmasked():
-        _insert(instances, by=by, redraw_codes=redraw_codes)
-    return instances
 
 
 def _insert(instances: list, *, by, redraw_codes: bool) -> None:
+    # Each run's records are written as soon as they are made ready, so that a later run
+    # finds them (an act's incident; the chains a chain's loop check reads).
+    ready = prepare_records(
+        instances,
+        by=by,
+        redraw_codes=redraw_codes,
+        write_run=lambda model, rows: insert_rows(model, record_fields(model), rows),
+    )
+    write_prepared(ready, by=by, records_written=True)
+
+
+@dataclasses.dataclass
+class PreparedRecords:
+    """A batch of new records turned into rows, before anything is written: plain
+    values only (numbers, text, bytes, times), so that one process can prepare a batch
+    and another write it (``haven.imports.pipeline``).
+
+    ``records`` holds (model, rows) per run of one kind, in order, ids included;
+    ``versions`` each record's first version as (model label, UUID as the database
+    takes it, changed fields, snapshot), sealed when written, at ``at``; ``tokens``
+    the index rows; ``entries`` each record's audit entry as (action, (object type,
+    object id), summary); ``made`` the ids per model (for ``written_together``);
+    ``keys`` the data key that sealed each label."""
+
+    records: list[tuple[type, list[tuple]]] = dataclasses.field(default_factory=list)
+    versions: list[tuple] = dataclasses.field(default_factory=list)
+    at: datetime | None = None
+    # The index rows (token, team, kind, record), one after the other in one
+    # array of 64-bit numbers: some 45 per imported row, which as tuples cost more to
+    # hand to another process than to insert.
+    tokens: array = dataclasses.field(default_factory=lambda: array("q"))
+    entries: list[tuple[str, tuple[str, str], str]] = dataclasses.field(default_factory=list)
+    made: list[tuple[type, list[int]]] = dataclasses.field(default_factory=list)
+    keys: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def record_fields(model) -> list:
+    """The columns of a record's row, its id included (``insert_new``'s)."""
+    return [field for field in model._meta.local_concrete_fields if not field.generated]
+
+
+def prepare_records(
+    instances: list,
+    *,
+    by,
+    redraw_codes: bool = True,
+    write_run=None,
+    reserve=None,
+    seen: dict | None = None,
+    known: dict | None = None,
+) -> PreparedRecords:
+    """Everything ``create_records`` does to new records but writing them: checks, ids,
+    sealed rows, versions, index tokens, audit entries. Call it inside a keyring's
+    ``steady()`` block, with the masking lifted (``unmasked()``).
+
+    ``write_run(model, rows)`` writes each run's records as soon as they are ready (in
+    ``create_records``); without it nothing is written, and a model whose ``clean()``
+    reads its own kind is refused (its check would not see the records before it).
+    ``reserve(model, count)`` gives the ids (default: ``reserve_ids``, in the caller's
+    transaction). ``seen`` (unique values met so far) and ``known`` (ids per model made
+    ready but perhaps not written yet, which references may name) carry over from one
+    batch to the next of the same import.
+    """
     now = timezone.now()
     created = RecordVersion.Change.CREATED
-    seen: dict[tuple, set] = defaultdict(set)
-    versions, entries, tokens = _FirstVersions(by=by, at=now), [], []
-    made = []
+    seen = defaultdict(set) if seen is None else seen
+    known = defaultdict(set) if known is None else known
+    reserve = reserve_ids if reserve is None else reserve
+    ready = PreparedRecords()
+    real = connections[router.db_for_write(RecordVersion)]
+    # The record's UUID as its version's row holds it (text on SQLite): handed to the
+    # writing process as what it writes, not as an object to rebuild.
+    record_uuid = value_preparer(RecordVersion._meta.get_field("object_uuid"), real)
+    tokens = []
     for start, run in _runs(instances):
         model = type(run[0])
+        if write_run is None and model.clean_reads_own_kind:
+            raise TypeError(
+                f"{model._meta.label}'s check reads the records saved before it: "
+                "create them with create_records()"
+            )
+        reserved = can_reserve_ids(model)
+        if write_run is None and not reserved:
+            raise TypeError(f"{model._meta.label}: its ids cannot be reserved on this database")
         fill_references = _References(model)
         for instance in run:
             fill_references(instance)
         if redraw_codes:
             _redraw_taken_codes(run, seen)
-        found = _existing_references(model, run)
+        found = _existing_references(model, run, known)
         snapshots = []
         vetted = _Vetted(model)
         for offset, instance in enumerate(run):
@@ -149,21 +243,69 @@ def _insert(instances: list, *, by, redraw_codes: bool) -> None:
             instance.updated_at = now
             _full_clean(instance, found, index=start + offset, vetted=vetted)
         _check_unique(run, seen, start=start)
-        if can_reserve_ids(model):
-            insert_new(model, run, batch_size=INSERT_BATCH)
-        else:
+        if not reserved:  # write_run is given: written as bulk_create writes
             model.objects.bulk_create(run, batch_size=INSERT_BATCH)
+        elif write_run is not None:
+            write_run(model, new_rows(model, run, reserve(model, len(run)), real))
+        else:
+            ready.records.append((model, new_rows(model, run, reserve(model, len(run)), real)))
         for instance, snapshot in zip(run, snapshots, strict=True):
             fields = history.changed(None, snapshot)
-            versions.add(instance, fields=fields, snapshot=snapshot)
-            entries.append(audit_entry(instance, created, fields))
+            ready.versions.append(
+                (instance._meta.label_lower, record_uuid(instance.uuid), fields, snapshot)
+            )
+            action, _target, summary = audit_entry(instance, created, fields)
+            ready.entries.append((action, describe(instance), summary))
         if model.blind_indexes:
             tokens += blind.token_rows_of(run)
-        made.append((model, [instance.pk for instance in run]))
+        ids = [instance.pk for instance in run]
+        ready.made.append((model, ids))
+        known[model].update(ids)
+    ready.at = now
+    ready.tokens = array("q", chain.from_iterable(tokens))
+    ready.keys = get_keyring().steady_keys()
+    return ready
+
+
+def write_prepared(ready: PreparedRecords, *, by, records_written: bool = False) -> None:
+    """Write a batch ``prepare_records`` made ready: the records (unless
+    ``records_written``: ``create_records`` wrote them run by run), their versions and
+    index rows, the counted acts, and the audit entries on the chain, in the caller's
+    transaction. A data key retired since the batch was sealed refuses it."""
+    keyring = get_keyring()
+    for label, key_id in ready.keys.items():
+        if keyring.active_key(label)[0] != key_id:
+            raise ValueError(
+                f"The data key of {label} changed while the import ran (keys rotated): "
+                "run the import again to seal with the new one."
+            )
+    if not records_written:
+        for model, rows in ready.records:
+            insert_rows(model, record_fields(model), rows)
+    versions = _FirstVersions(by=by, at=ready.at)
+    for label, record_uuid, fields, snapshot in ready.versions:
+        versions.add(label, record_uuid, fields=fields, snapshot=snapshot)
     versions.insert()
-    blind.insert_rows(tokens)
-    written_together(made)
-    record_many(entries, actor=by, keep=False)
+    flat = iter(ready.tokens)
+    # Sorted there, by the writing process (the preparing one has more to do).
+    blind.insert_rows(list(zip(flat, flat, flat, flat, strict=True)))
+    written_together(ready.made)
+    record_many(ready.entries, actor=by, keep=False)
+
+
+def new_rows(model, run: list, ids: list[int], connection_) -> list[tuple]:
+    """The rows of new records ``run`` with ``ids`` (``insert_new`` without the insert):
+    each value sealed and prepared as ``bulk_create`` prepares it; the records are
+    marked saved."""
+    pk = model._meta.pk.attname
+    for instance, key in zip(run, ids, strict=True):
+        setattr(instance, pk, key)
+    row = prepared_values(model, record_fields(model), connection_)
+    rows = [row(instance) for instance in run]
+    for instance in run:
+        instance._state.adding = False
+        instance._state.db = connection_.alias
+    return rows
 
 
 class _FirstVersions:
@@ -194,7 +336,7 @@ class _FirstVersions:
         # filled alike, so a few lists (JSON text) serve thousands of versions.
         self.changed_fields: dict[tuple[str, ...], object] = {}
 
-    def add(self, instance, *, fields: list[str], snapshot: dict) -> None:
+    def add(self, label: str, record_uuid, *, fields: list[str], snapshot: dict) -> None:
         prepare = self.prepare
         row_uuid = uuid.uuid4()
         changed = self.changed_fields.get(tuple(fields))
@@ -202,8 +344,8 @@ class _FirstVersions:
             changed = self.changed_fields[tuple(fields)] = prepare["changed_fields"](fields)
         values = {
             "uuid": prepare["uuid"](row_uuid),
-            "object_type": instance._meta.label_lower,
-            "object_uuid": prepare["object_uuid"](instance.uuid),
+            "object_type": label,
+            "object_uuid": record_uuid,  # prepared by prepare_records
             "changed_fields": changed,
             "snapshot": prepare["snapshot"](self.snapshot_field.seal_for_row(row_uuid, snapshot)),
             **self.constant,
@@ -312,16 +454,24 @@ def _chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
         yield values[start : start + size]
 
 
-def _existing_references(model, run: list) -> dict:
+def _existing_references(model, run: list, known: dict) -> dict:
     """Per foreign key, the values among ``run``'s that ``ForeignKey.validate`` would find:
-    the same query (the target's base manager and ``limit_choices_to``), for all at once."""
+    the same query (the target's base manager and ``limit_choices_to``), for all at once.
+    Ids in ``known`` (records of this batch or import made ready, written before this
+    transaction ends) are found without asking, where no ``limit_choices_to`` applies."""
     found = {}
     for field in model._meta.concrete_fields:
         if not field.many_to_one or field.remote_field.parent_link or field.validators:
             continue
-        values = list({getattr(instance, field.attname) for instance in run} - {None})
+        values = {getattr(instance, field.attname) for instance in run} - {None}
         target = field.remote_field.field_name
         rows = set()
+        ready = known.get(field.remote_field.model)
+        by_id = target == field.remote_field.model._meta.pk.attname
+        if ready and by_id and not field.get_limit_choices_to():
+            rows = values & ready
+            values -= rows
+        values = list(values)
         for chunk in _chunks(values):
             queryset = field.remote_field.model._base_manager.filter(**{f"{target}__in": chunk})
             queryset = queryset.complex_filter(field.get_limit_choices_to())

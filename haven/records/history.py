@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from django.db import models
@@ -18,7 +19,7 @@ from haven.keys.fields import (
 )
 from haven.lib.fuzzy_dates import since_text
 from haven.lib.partial_dates import PartialDate
-from haven.records.masking import unmasked
+from haven.records.masking import lifted, unmasked
 
 
 @functools.cache
@@ -30,6 +31,8 @@ def content_fields(model) -> tuple[models.Field, ...]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):  # a choice given as its member: what JSON keeps of it
+        return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, PartialDate):
@@ -56,14 +59,20 @@ def snapshot(instance) -> dict[str, Any]:
     A value the record holds as itself (set, or opened: not a ``Sealed`` ciphertext,
     not deferred) is read from the instance's ``__dict__``, which is what reading the
     field unmasked returns for it; any other goes through the field's descriptor."""
+    if lifted():  # a batch of records, under one unmasked() for all
+        return _read(instance)
+    with unmasked():
+        return _read(instance)
+
+
+def _read(instance) -> dict[str, Any]:
     stored = instance.__dict__
     found = {}
-    with unmasked():
-        for name, attname in _read_plan(type(instance)):
-            value = stored.get(attname, _ABSENT)
-            if type(value) not in _KEPT_AS_IS:
-                value = _plain(getattr(instance, attname))
-            found[name] = value
+    for name, attname in _read_plan(type(instance)):
+        value = stored.get(attname, _ABSENT)
+        if type(value) not in _KEPT_AS_IS:
+            value = _plain(getattr(instance, attname))
+        found[name] = value
     return found
 
 

@@ -31,6 +31,11 @@ def unmasked() -> Iterator[None]:
         _unmasked.reset(token)
 
 
+def lifted() -> bool:
+    """Whether masked fields read their real values here (inside ``unmasked()``)."""
+    return _unmasked.get()
+
+
 _reader: ContextVar[object | None] = ContextVar("haven_reader", default=None)
 
 

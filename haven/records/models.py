@@ -68,6 +68,42 @@ def member_teams(user, **membership) -> models.QuerySet:
     return found.filter(**membership).values("team_id")
 
 
+class Visibility:
+    """What one user may see, worked out once for one request: the ids of their teams
+    (``member_teams``, read on first use) and each model's ``visible_to`` queryset, built
+    once and narrowed by every caller (``filter`` copies it; the rule is not applied again
+    in Python). A search asked the same questions four to eight times per request.
+
+    Make one per request (or per call) and let it go with it: it answers for one user,
+    and a membership changed after it read the teams is seen only by the next one."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self._teams: list[int] | None = None
+        self._visible: dict[type[models.Model], models.QuerySet] = {}
+
+    @classmethod
+    def of(cls, user, visible: Visibility | None = None) -> Visibility:
+        """``visible`` if given (it must be ``user``'s), else a new one for ``user``."""
+        if visible is None:
+            return cls(user)
+        if visible.user is not user:
+            raise ValueError("a Visibility answers for its own user only")
+        return visible
+
+    @property
+    def teams(self) -> list[int]:
+        if self._teams is None:
+            self._teams = list(member_teams(self.user).values_list("team_id", flat=True))
+        return self._teams
+
+    def records(self, model: type[models.Model]) -> models.QuerySet:
+        """``model.objects.visible_to(user)``, the same queryset every time it is asked."""
+        if model not in self._visible:
+            self._visible[model] = model.objects.visible_to(self.user)  # type: ignore[attr-defined]
+        return self._visible[model]
+
+
 def report_teams(user) -> models.QuerySet:
     """Ids of the teams whose records ``user`` may count in a report: every membership,
     "report figures only" included (see ``countable_by``)."""

@@ -39,7 +39,7 @@ from haven.lib.names import (
 from haven.lib.names import tokens as name_tokens
 from haven.lib.normalize import fold
 from haven.people.duplicates import name_forms
-from haven.records.models import member_teams
+from haven.records.models import Visibility, member_teams
 from haven.search.facets import by_time, count_facets, facet_rows, filtered
 from haven.search.lookup import (
     BONUS,
@@ -159,8 +159,8 @@ class Results(list):
 # --- visibility ----------------------------------------------------------------------
 
 
-def _visible(kind: Kind, user, ids):
-    return kind.model.objects.visible_to(user).filter(pk__in=id_list(ids))
+def _visible(kind: Kind, visible: Visibility, ids):
+    return visible.records(kind.model).filter(pk__in=id_list(ids))
 
 
 def _named(rows: list[tuple], user) -> list[tuple]:
@@ -253,15 +253,16 @@ def _place_words(person) -> set[str]:
     return places
 
 
-def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
+def _rank_page(entries, query: Query, exact: dict, visible: Visibility) -> list[Hit]:
     """Decrypt and rank the records of one page (``entries``: (estimate, kind, id))."""
+    user = visible.user
     by_kind: dict[str, list[int]] = {}
     for _estimate, code, pk in entries:
         by_kind.setdefault(code, []).append(pk)
     loaded = {}
     for code, ids in by_kind.items():
         kind = BY_CODE[code]
-        for record in _prepare(kind, _visible(kind, user, ids)):
+        for record in _prepare(kind, _visible(kind, visible, ids)):
             if code != "person" or record.shown_to(user):  # sealed since it was counted
                 loaded[(code, record.pk)] = record
     parser = Parser()
@@ -314,27 +315,34 @@ def _rank_page(entries, query: Query, exact: dict, user) -> list[Hit]:
 # --- the search --------------------------------------------------------------------------
 
 
-def _by_code(code: str, user):
+def _by_code(code: str, visible: Visibility):
     kind = BY_CODE.get(CODE_LETTERS.get(code[0], ""))
     if kind is None:
         return None, None
-    return kind, kind.model.objects.visible_to(user).filter(code=code).first()
+    return kind, visible.records(kind.model).filter(code=code).first()
 
 
 def search(
-    text: str, user, only: str | None = None, chosen: dict | None = None, page: int = 1
+    text: str,
+    user,
+    only: str | None = None,
+    chosen: dict | None = None,
+    page: int = 1,
+    visible: Visibility | None = None,
 ) -> Results:
     """One page of what ``text`` finds among the records ``user`` may see, of kind
-    ``only`` if given, narrowed by the ``chosen`` facets (name -> value)."""
+    ``only`` if given, narrowed by the ``chosen`` facets (name -> value). ``visible``:
+    the request's ``Visibility`` of ``user``, when the page asks more than this search."""
+    visible = Visibility.of(user, visible)
     query = read(text)
     results = Results(query=query)
     results.page = max(1, page)
     chosen = {name: value for name, value in (chosen or {}).items() if value and name != "kind"}
-    teams = list(member_teams(user).values_list("team_id", flat=True))
+    teams = visible.teams
     if query.empty or not teams:
         return results
     if query.code:
-        kind, record = _by_code(query.code, user)
+        kind, record = _by_code(query.code, visible)
         if record is not None and (not only or only == kind.code):
             results.opened = record
             results.append(
@@ -374,20 +382,19 @@ def search(
                 pgettext_lazy("search match", "document number")
             )
 
-    terms: dict = {}
+    kinds = [kind for kind in KINDS if not only or kind.code == only]
+    scores = index_scores(kinds, query, teams, {})
     entries = []
-    for kind in KINDS:
-        if only and kind.code != only:
-            continue
-        estimates = index_scores(kind, query, teams, terms)
+    for kind in kinds:
+        estimates = scores.get(kind.code, {})
         for (code, pk), _reasons in exact.items():
             if code == kind.code:
                 estimates[pk] = EXACT
         records = None
         if estimates:
-            records = _visible(kind, user, estimates)
+            records = _visible(kind, visible, estimates)
         elif not query.words and not exact and (query.years or query.dates):
-            records = by_time(kind, kind.model.objects.visible_to(user), query.years, query.dates)
+            records = by_time(kind, visible.records(kind.model), query.years, query.dates)
         if records is None:
             continue
         records = filtered(kind, records, chosen)
@@ -409,7 +416,7 @@ def search(
     results.total = len(entries)
     start = (results.page - 1) * PAGE
     window = [(e, code, pk) for e, code, pk, _o in entries[start : start + PAGE]]
-    results.extend(_rank_page(window, query, exact, user))
+    results.extend(_rank_page(window, query, exact, visible))
     if not results.total and not results.notes and query.years and not query.words:
         results.notes.append(_("Nothing you may see is dated in that year."))
     return results

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.audit.actions import record
+from haven.records.models import Visibility
 from haven.search.engine import FACETS, KINDS, PAGE, search
 from haven.search.query import LONGEST
 from haven.search.words import search_texts
@@ -51,12 +52,15 @@ def search_page(request):
         if request.POST.get("clear"):
             data.update(dict.fromkeys(FACETS, ""))
         chosen = {name: data[name] for name in FACETS if data[name]}
+        # The member's teams are read once for the names and the narratives alike.
+        visible = Visibility(request.user)
         results = search(
             data["q"],
             request.user,
             only=data["kind"] or None,
             chosen=chosen,
             page=data["page"] or 1,
+            visible=visible,
         )
         if results.opened is not None:
             record("search.performed", summary="a record code")
@@ -67,7 +71,7 @@ def search_page(request):
         # would look up fragments ("a" of C-3A5XHB), and the page would then differ
         # between an unknown code and another team's.
         skip_texts = chosen or results.page > 1 or results.query.code
-        texts = None if skip_texts else search_texts(data["q"], request.user)
+        texts = None if skip_texts else search_texts(data["q"], request.user, visible)
         summary = f"{results.total} results"
         if texts is not None:
             summary += f", {len(texts.hits)} in texts"

@@ -40,12 +40,15 @@ from haven.lib.stemming import (
     words_with_spans,
 )
 from haven.records.blind import hashed, word_fields
-from haven.records.models import BlindTerm, member_teams
+from haven.records.models import BlindTerm, Visibility
 
 MAX_QUERY = 200  # characters, as the search box takes
 MAX_TERMS = 8  # words looked up in the index
 CHECKED = 200  # candidates of one kind decrypted and checked, newest first
 SHOWN = 50
+# Parameters of one statement at most (SQLite takes 32,766): the models' lookups go in
+# one statement unless the user's teams make their tokens more than this.
+MOST_PARAMETERS = 10_000
 SNIPPET_BEFORE, SNIPPET_CHARS = 60, 240
 
 
@@ -189,22 +192,25 @@ def indexed_models() -> list:
     return [model for model in apps.get_models() if word_fields(model)]
 
 
-def search_texts(text: str, user) -> TextResults:
-    """Records ``user`` may see whose narratives hold every word of ``text``, best first."""
+def search_texts(text: str, user, visible: Visibility | None = None) -> TextResults:
+    """Records ``user`` may see whose narratives hold every word of ``text``, best first
+    (``visible``: the request's ``Visibility`` of ``user``, shared with the names' search)."""
+    visible = Visibility.of(user, visible)
     try:
         query = parse(text.strip())
     except QueryError as error:
         return TextResults(message=str(error))
     results = TextResults(ignored=query.ignored)
-    teams = list(member_teams(user).values_list("team_id", flat=True))
+    teams = visible.teams
     if not teams:
         return results
-    for model in indexed_models():
-        fields = word_fields(model)
-        ids, more = _candidates(model, fields, query.terms(), teams)
+    models = [(model, word_fields(model)) for model in indexed_models()]
+    for (model, fields), (ids, more) in zip(
+        models, _candidates(models, query.terms(), teams), strict=True
+    ):
         results.more = results.more or more
         if ids:
-            results.hits += _checked(model, fields, ids, query, user)
+            results.hits += _checked(model, fields, ids, query, visible)
     # Best first (most matches), then newest; snippets and links only for those shown.
     results.hits.sort(key=lambda found: -found.score)
     results.more = results.more or len(results.hits) > SHOWN
@@ -212,47 +218,67 @@ def search_texts(text: str, user) -> TextResults:
     return results
 
 
-def _candidates(model, fields: list[str], terms: list[str], teams: list[int]):
-    """Ids of the records (newest first) whose index holds every term, in the user's
-    teams, and whether there were more than ``CHECKED``."""
-    groups = [
-        {
-            token
-            for name in fields
-            for team in teams
-            for token in hashed(model, name, [term], team=team)
-        }
-        for term in terms
-    ]
+def _candidates(models: list[tuple], terms: list[str], teams: list[int]) -> list[tuple]:
+    """Per (model, its fields): the ids of the records (newest first) whose index holds
+    every term, in the user's teams, and whether there were more than ``CHECKED``.
+
+    One statement for every model (a dozen have narratives): on PostgreSQL one each
+    was a round trip and a plan, on every search."""
     table = connection.ops.quote_name(BlindTerm._meta.db_table)
-    every = [token for group in groups for token in group]
-    cases = " ".join(
-        f"WHEN token IN ({', '.join(['%s'] * len(group))}) THEN {n}"
-        for n, group in enumerate(groups)
-    )
-    sql = (
-        f"SELECT record_id FROM {table} "  # noqa: S608 - placeholders only
-        f"WHERE token IN ({', '.join(['%s'] * len(every))}) "
-        f"AND team_id IN ({', '.join(['%s'] * len(teams))}) "
-        f"GROUP BY record_id HAVING COUNT(DISTINCT CASE {cases} END) = %s "
-        "ORDER BY record_id DESC LIMIT %s"
-    )
-    params = [*every, *teams, *(token for group in groups for token in group)]
+    statements: list[tuple[list, list]] = [([], [])]
+    for number, (model, fields) in enumerate(models):
+        groups = [
+            {
+                token
+                for name in fields
+                for team in teams
+                for token in hashed(model, name, [term], team=team)
+            }
+            for term in terms
+        ]
+        every = [token for group in groups for token in group]
+        cases = " ".join(
+            f"WHEN token IN ({', '.join(['%s'] * len(group))}) THEN {n}"
+            for n, group in enumerate(groups)
+        )
+        selects, params = statements[-1]
+        if selects and len(params) + 2 * len(every) + len(teams) > MOST_PARAMETERS:
+            selects, params = [], []  # a member of many teams: more than one statement
+            statements.append((selects, params))
+        selects.append(
+            f"SELECT {number:d} AS model, record_id FROM ("  # noqa: S608 - placeholders only
+            f"SELECT record_id FROM {table} "
+            f"WHERE token IN ({', '.join(['%s'] * len(every))}) "
+            f"AND team_id IN ({', '.join(['%s'] * len(teams))}) "
+            f"GROUP BY record_id HAVING COUNT(DISTINCT CASE {cases} END) = %s "
+            f"ORDER BY record_id DESC LIMIT %s) AS model_{number:d}"
+        )
+        params += [*every, *teams, *every, len(groups), CHECKED + 1]
+    found: list[list[int]] = [[] for _model in models]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, len(groups), CHECKED + 1])
-        ids = [row[0] for row in cursor.fetchall()]
-    return ids[:CHECKED], len(ids) > CHECKED
+        for selects, params in statements:
+            if selects:
+                cursor.execute(" UNION ALL ".join(selects), params)
+                for number, record_id in cursor.fetchall():
+                    found[number].append(record_id)
+    answer = []
+    for ids in found:
+        ids.sort(reverse=True)
+        answer.append((ids[:CHECKED], len(ids) > CHECKED))
+    return answer
 
 
-def _checked(model, fields: list[str], ids: list[int], query: Query, user) -> list[_Found]:
+def _checked(
+    model, fields: list[str], ids: list[int], query: Query, visible: Visibility
+) -> list[_Found]:
     """The candidates ``user`` may see (and whose page they may open) that really hold
     the query once decrypted."""
     page = PAGES[model._meta.label_lower]
-    records = model.objects.visible_to(user).filter(pk__in=ids)
+    records = visible.records(model).filter(pk__in=ids)
     if page.parent:
         parent_model = model._meta.get_field(page.parent).related_model
         records = records.filter(
-            **{f"{page.parent}__in": parent_model.objects.visible_to(user)}
+            **{f"{page.parent}__in": visible.records(parent_model)}
         ).select_related(page.parent)
     found = []
     for record in records:

@@ -147,6 +147,44 @@ def test_an_interrupted_import_resumes_after_its_last_whole_chunk(personas, sett
     assert Person.objects.count() == 3
 
 
+def test_a_command_that_stops_says_how_to_run_it_on_and_resumes(
+    files, personas, settings, monkeypatch
+):
+    """An import that stops in the middle is marked failed with its reason (not left
+    "running"), and ``--resume`` runs it on after its last whole chunk."""
+    from haven.records import bulk
+
+    settings.HAVEN_IMPORT_CHUNK_ROWS = 2
+    real, calls = bulk.create_records, []
+
+    def dies_on_second_chunk(instances, **kwargs):
+        calls.append(len(instances))
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return real(instances, **kwargs)
+
+    monkeypatch.setattr(bulk, "create_records", dies_on_second_chunk)
+    with pytest.raises(CommandError) as stopped:
+        run(files, personas)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED and job.done_rows == 2
+    assert "the disk is full" in job.error
+    message = str(stopped.value)
+    assert "the disk is full" in message and "stopped after 2 of 5 rows" in message
+    assert f"haven import --resume {job.uuid} --by {personas.member.email}" in message
+    monkeypatch.setattr(bulk, "create_records", real)
+    # Another member may not run it on; an unknown id is refused.
+    for name, user in ((str(job.uuid), personas.outsider), ("not-an-id", personas.member)):
+        with pytest.raises(CommandError, match="no import"):
+            call_command("import", "--resume", name, "--by", user.email)
+    call_command("import", "--resume", str(job.uuid), "--by", personas.member.email)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.done_rows == 5
+    assert Incident.objects.count() == 5 and Person.objects.count() == 3
+    with pytest.raises(CommandError, match="nothing to run"):
+        call_command("import", "--resume", str(job.uuid), "--by", personas.member.email)
+
+
 def test_a_failed_import_keeps_its_reason_out_of_the_audit_log(personas):
     from haven.audit.models import AuditEntry
 
@@ -188,3 +226,25 @@ def test_an_import_its_workers_gave_up_on_says_it_stopped_and_can_be_resumed(per
     assert "interrupted" in job.error
     actions.retry_import(job, by=personas.member)  # the page's button works again
     assert job.status == ImportJob.Status.RUNNING
+
+
+def test_an_import_whose_preparing_process_stopped_says_so_on_its_page(personas):
+    """The worker's run keeps what the stopped second process means for the user, not
+    only the exception's name."""
+    from haven.audit.context import Channel, audit_context
+    from haven.imports import tasks
+    from haven.imports.pipeline import PreparationStopped
+
+    job = actions.start_import(
+        team=personas.team, by=personas.member, name="d.csv", data=_csv().encode()
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    message = "The process preparing the import's rows stopped: run the import again."
+
+    def stops(job, *, by):
+        raise PreparationStopped(message)
+
+    with audit_context(Channel.JOB, actor=personas.member), pytest.raises(PreparationStopped):
+        tasks._run(stops, job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.error == message

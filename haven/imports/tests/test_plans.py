@@ -17,7 +17,7 @@ import pytest
 from haven.audit.actions import verify_chain
 from haven.audit.context import Channel, audit_context
 from haven.audit.models import AuditEntry
-from haven.imports import actions
+from haven.imports import actions, pipeline
 from haven.imports.engine import Builder
 from haven.imports.mapping import Mapping
 from haven.imports.readers import open_table
@@ -258,10 +258,27 @@ def places(db):
     return Location.objects.create(kind=Location.Kind.TOWN, name_en="Grozny", name_ru="Грозный")
 
 
-def test_the_quick_path_makes_what_the_general_path_makes(personas, places, monkeypatch):
+@pytest.mark.parametrize("processes", ["one", "two"])
+def test_the_quick_path_makes_what_the_general_path_makes(
+    personas, places, monkeypatch, settings, processes
+):
     term("act_type", "arbitrary_detention")
+    written = []
+    if processes == "two":
+        # A chunk per row, each prepared apart from its writing (haven.imports.pipeline;
+        # in turns in this process, which holds the in-memory test database): the rows
+        # name people and a source that chunks before them made.
+        settings.HAVEN_IMPORT_CHUNK_ROWS = 1
+        monkeypatch.setattr(pipeline, "MODE", "inline")
+        real = pipeline.write_chunk
+        monkeypatch.setattr(
+            pipeline,
+            "write_chunk",
+            lambda *args, **kwargs: written.append(1) or real(*args, **kwargs),
+        )
     with audit_context(Channel.CLI, actor=personas.member):
         _quick_path(personas)
+        assert len(written) == (4 if processes == "two" else 0)
         quick = {model: list(model.objects.order_by("pk")) for model in KINDS}
         _general_path(personas, monkeypatch)
     general = {

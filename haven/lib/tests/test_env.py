@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
-from haven.lib.env import ConfigError, env_secret
+from haven.lib.env import ConfigError, database_from_url, env_secret
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -45,3 +46,19 @@ def test_settings_read_the_database_url_from_a_file(tmp_path):
     engine, host, port, name, password = json.loads(out.stdout)
     assert engine.endswith("postgresql")
     assert (host, str(port), name, password) == ("db.internal", "6543", "cases", "s3cret")
+
+
+def test_postgresql_connections_do_not_compile_statements():
+    """A search's index lookup is planned as if each token matched hundreds of rows: with
+    PostgreSQL's JIT on, compiling it took 5 ms of a 17 ms statement."""
+    settings = database_from_url("postgresql://haven@/haven?host=/run/postgresql&port=5433")
+    assert "-c jit=off" in settings["OPTIONS"]["options"]
+    assert settings["HOST"] == "/run/postgresql"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's")
+def test_the_database_in_use_does_not_compile_statements():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -104,3 +104,47 @@ def test_facet_columns_are_in_their_index(kind, table, index):
     held = definition.split("INCLUDE (", 1)[1].rstrip(")").split(", ")
     assert definition.split(" USING btree ")[1].startswith("(id)")
     assert wanted <= set(held), f"{index} lacks {sorted(wanted - set(held))}"
+
+
+def test_a_required_common_word_is_not_read_again(personas, monkeypatch):
+    """With "Зелимхан" common (``COMMON`` at 2) and required, the second pass reads only
+    the other word's terms, for the records that have "Зелимхан"; those with nothing of
+    the short second word still come back, as "Зелимхан" alone reaches the score
+    ("Адам Оя" does not: "Зелимхан" is required)."""
+    monkeypatch.setattr(lookup, "COMMON", 2)
+    by, team = personas.member, personas.team
+    for name in ["Зелимхан Ахмадов", "Зелимхан Ой", "Зелимхан Оя", "Адам Оя", "Ислам Дакаев"]:
+        add_person(team=team, by=by, name=name)
+    kind = BY_CODE["person"]
+    query = read("Зелимхан Ой")
+    parts = lookup._word_tokens(kind, query.words, {})
+    weights = lookup.word_weights(query.words)
+    teams = [team.pk]
+    exact = [{t: level for t, level in part.items() if level == 3} for part in parts]
+    one_pass = lookup.word_levels([exact[0], parts[1]], set(), teams)
+    assert lookup._required(weights, 0)
+    statements = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append(params)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        two_passes = lookup.levels_of(parts, set(), teams, weights)
+    assert {k: tuple(v) for k, v in two_passes.items()} == {
+        k: tuple(v) for k, v in one_pass.items() if lookup._reaches(weights, v)
+    }
+    # "Зелимхан Ахмадов" has no row of "Ой" (level 0) and is kept all the same.
+    assert sorted(tuple(v) for v in two_passes.values()) == [(3, 0), (3, 2), (3, 3)]
+    # The second statement carries none of "Зелимхан"'s tokens.
+    second = str(statements[-1])
+    assert not any(str(token) in second for token in exact[0])
+
+
+def test_number_lists_travel_to_postgresql_as_one_literal():
+    """Thousands of ids or tokens go as one array literal (psycopg adapts a list element
+    by element); anything but a whole number is refused, never spliced in."""
+    assert lookup.array([3, 1, -9223372036854775808]) == "{3,1,-9223372036854775808}"
+    assert lookup.array([]) == "{}"
+    with pytest.raises(ValueError):
+        lookup.array(["1}"])

@@ -251,3 +251,34 @@ def test_candidates_come_in_ranking_order(personas, world):
     wanted = engine.query_tokens(kind, "Тимур Хасанов Исаевич", {})
     found, more = engine.candidates(kind, wanted, personas.member, [personas.team.pk])
     assert found[0] == people[1] and not more
+
+
+def test_the_search_page_reads_the_members_teams_once(client, personas, world):
+    """The names' search and the narratives' section share one ``Visibility``: the
+    member's teams are read once per request, and the page finds what it found."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, personas.member)
+    with CaptureQueriesContext(connection) as queries:
+        hits, _facets, html = results(client, "Magamadov")
+    assert {hit.record for hit, _url, _text in hits} >= {world["salekh"], world["incident"]}
+    assert 'id="texts-heading"' in html  # the narratives' section was searched too
+    teams_read = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith('SELECT "accounts_membership"."team_id"')
+    ]
+    assert len(teams_read) == 1, teams_read
+
+
+def test_a_visibility_answers_for_one_user_only(personas):
+    from haven.records.models import Visibility
+    from haven.search.engine import search
+
+    visible = Visibility(personas.member)
+    assert Visibility.of(personas.member, visible) is visible
+    with pytest.raises(ValueError):
+        Visibility.of(personas.outsider, visible)
+    with pytest.raises(ValueError):
+        search("Magamadov", personas.outsider, visible=visible)

@@ -409,3 +409,27 @@ def test_the_upgrade_migration_indexes_existing_narratives(personas, texts):
     assert incident not in urls(search_texts("задержана", personas.member))
     migration.index(None, None)
     assert incident in urls(search_texts("задержана", personas.member))
+
+
+def test_the_lookups_split_into_statements_find_the_same(personas, texts, monkeypatch):
+    """The models' lookups go in one statement, or in several when the user's teams make
+    their tokens too many for one: the hits are the same either way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.search import words
+
+    query = "задерж*"
+    with CaptureQueriesContext(connection) as one:
+        together = urls(search_texts(query, personas.member))
+    monkeypatch.setattr(words, "MOST_PARAMETERS", 1)
+    with CaptureQueriesContext(connection) as many:
+        apart = urls(search_texts(query, personas.member))
+    assert together == apart
+    assert len(together) >= 2
+
+    def lookups(context):
+        return sum("UNION ALL" in q["sql"] or "AS model," in q["sql"] for q in context)
+
+    assert lookups(one) == 1
+    assert lookups(many) == len(indexed_models())

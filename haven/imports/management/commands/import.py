@@ -1,8 +1,10 @@
-"""haven import FILE --mapping M.json --team NAME --by EMAIL [--dry-run]"""
+"""haven import FILE --mapping M.json --team NAME --by EMAIL [--dry-run]
+haven import --resume IMPORT --by EMAIL"""
 
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -33,10 +35,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--mapping", required=True, help="the mapping, a JSON file")
-        parser.add_argument("--team", required=True, help="the team the records belong to")
+        parser.add_argument("file", nargs="?")
+        parser.add_argument("--mapping", help="the mapping, a JSON file")
+        parser.add_argument("--team", help="the team the records belong to")
         parser.add_argument("--by", required=True, help="e-mail of the member importing")
+        parser.add_argument(
+            "--resume",
+            metavar="IMPORT",
+            help="run a stopped import on after its last whole chunk (its id, as printed)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check only; save nothing")
         parser.add_argument("--encoding", default="", help="e.g. cp1251 (default: detected)")
         parser.add_argument("--delimiter", default="", help="e.g. ';' (default: detected)")
@@ -51,6 +58,11 @@ class Command(BaseCommand):
             by = User.objects.get(email=options["by"].lower(), is_active=True)
         except User.DoesNotExist:
             raise CommandError(f"no active account {options['by']}") from None
+        if options["resume"]:
+            return self.resume(options["resume"], by)
+        for needed in ("file", "mapping", "team"):
+            if not options[needed]:
+                raise CommandError(f"give the {needed} to import (or --resume IMPORT)")
         team = Team.objects.filter(name=options["team"]).first()
         if team is None:
             raise CommandError(f"no team named {options['team']!r}")
@@ -106,8 +118,43 @@ class Command(BaseCommand):
                 )
             job = actions.check_job(job, by=by)
             actions.queue_import(job, by=by)
-            job = actions.run_job(job, by=by, progress=Progress("imported"))
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
+        self.run(job, by)
+
+    def resume(self, name: str, by) -> None:
+        from haven.imports import actions
+        from haven.imports.models import ImportJob
+
+        try:
+            job = ImportJob.objects.filter(uuid=uuid.UUID(name)).first()
+        except ValueError:
+            job = None
+        if job is None or not writable_teams(by).filter(pk=job.team_id).exists():
+            raise CommandError(f"no import {name} that {by.email} may run")
+        if job.status == ImportJob.Status.FAILED:
+            job = actions.retry_import(job, by=by)
+        elif job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+            raise CommandError(f"the import {name} is {job.get_status_display()}: nothing to run")
+        # A run still going (its process killed without a word leaves it "running") is
+        # safe to join: each chunk's count is compared and set, and the later run stops.
+        self.stdout.write(f"resuming after row {job.done_rows:,} of {job.total_rows:,}")
+        self.run(job, by)
+
+    def run(self, job, by) -> None:
+        """Import the job's rows not done; a run that stops is marked failed, with how to
+        run it on."""
+        from haven.imports import actions
+
+        try:
+            job = actions.run_job(job, by=by, progress=Progress("imported"))
+        except (Exception, KeyboardInterrupt) as exc:
+            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            message = message or type(exc).__name__
+            actions.mark_failed(job, by=by, message=message)
+            raise CommandError(
+                f"{message}\nstopped after {job.done_rows:,} of {job.total_rows:,} rows (each "
+                f"chunk whole); run it on with: haven import --resume {job.uuid} --by {by.email}"
+            ) from exc
         made = ", ".join(f"{n:,} {kind}" for kind, n in sorted(job.created.items()))
         self.stdout.write(f"imported {job.done_rows:,} rows: {made or 'nothing'}")
