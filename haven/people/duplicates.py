@@ -31,15 +31,14 @@ is common, and two people of one name, year and town are rarer than one written 
 
 from __future__ import annotations
 
-import gc
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, combinations
 
 from django.utils.translation import gettext as _
 
+from haven.lib.inserts import collector_paused
 from haven.lib.names import (
     Parser,
     name_terms,
@@ -119,21 +118,6 @@ class Proposals(Sequence):
             for pa, pb, score, reasons in pairs
             if pa in persons and pb in persons
         ]
-
-
-@contextmanager
-def _without_cycle_collection():
-    """The cyclic garbage collector paused, and run as before afterwards: the finder
-    builds millions of small tuples, sets and dicts, none of them in a cycle, which the
-    collector would otherwise walk again and again as they pile up (a fifth of the
-    finder's time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Keys:
@@ -394,7 +378,7 @@ def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> P
     are shown (``Proposals``). ``timings``, if given, is filled with the seconds and CPU
     seconds spent reading the people (``reading``), decrypting what is compared of them
     (``decrypting``), pairing them (``blocking``) and comparing the pairs (``scoring``)."""
-    with _without_cycle_collection():
+    with collector_paused():
         return _find(people, min_score, Clock(timings))
 
 
