@@ -107,6 +107,23 @@ def test_refused_mappings_and_people(files, personas):
     assert Incident.objects.count() == 0
 
 
+def _dying_on_the_second_chunk(monkeypatch, message: str):
+    """``create_records`` raising ``message`` on its second call, as a crash in the middle
+    of an import; the real one, to put back."""
+    from haven.records import bulk
+
+    real, calls = bulk.create_records, []
+
+    def dies_on_second_chunk(instances, **kwargs):
+        calls.append(len(instances))
+        if len(calls) == 2:
+            raise RuntimeError(message)
+        return real(instances, **kwargs)
+
+    monkeypatch.setattr(bulk, "create_records", dies_on_second_chunk)
+    return real
+
+
 def test_an_interrupted_import_resumes_after_its_last_whole_chunk(personas, settings, monkeypatch):
     from haven.imports import readers  # noqa: F401  (the real reader reads the stored file)
     from haven.records import bulk
@@ -122,15 +139,7 @@ def test_an_interrupted_import_resumes_after_its_last_whole_chunk(personas, sett
     job = actions.check_job(job, by=personas.member)
     assert job.problem_count == 0
     actions.queue_import(job, by=personas.member)
-    real, calls = bulk.create_records, []
-
-    def dies_on_second_chunk(instances, **kwargs):
-        calls.append(len(instances))
-        if len(calls) == 2:
-            raise RuntimeError("killed")
-        return real(instances, **kwargs)
-
-    monkeypatch.setattr(bulk, "create_records", dies_on_second_chunk)
+    real = _dying_on_the_second_chunk(monkeypatch, "killed")
     with pytest.raises(RuntimeError):
         actions.run_job(job, by=personas.member)
     job.refresh_from_db()
@@ -155,15 +164,7 @@ def test_a_command_that_stops_says_how_to_run_it_on_and_resumes(
     from haven.records import bulk
 
     settings.HAVEN_IMPORT_CHUNK_ROWS = 2
-    real, calls = bulk.create_records, []
-
-    def dies_on_second_chunk(instances, **kwargs):
-        calls.append(len(instances))
-        if len(calls) == 2:
-            raise RuntimeError("the disk is full")
-        return real(instances, **kwargs)
-
-    monkeypatch.setattr(bulk, "create_records", dies_on_second_chunk)
+    real = _dying_on_the_second_chunk(monkeypatch, "the disk is full")
     with pytest.raises(CommandError) as stopped:
         run(files, personas)
     job = ImportJob.objects.get()

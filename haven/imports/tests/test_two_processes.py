@@ -27,6 +27,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _drill_server import HAVEN, Instance  # noqa: E402 - a bench helper, once bench/ is on the path
 
+from haven.imports.tests.test_command import MAPPING  # noqa: E402 - the command's own tests'
+
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="the instance is a SQLite file of its own"
 )
@@ -85,17 +87,6 @@ print(json.dumps({
     "people": Person.objects.count(),
 }))
 """
-
-MAPPING = {
-    "target": "incidents",
-    "dates": {"order": "YMD"},
-    "columns": {
-        "date": {"field": "incident.start"},
-        "title": {"field": "incident.title"},
-        "act": {"field": "act.act_type", "values": {"Detention": "arbitrary_detention"}},
-        "victim": {"field": "victim.name"},
-    },
-}
 
 
 def _victim(n: int) -> str:
