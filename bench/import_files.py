@@ -16,7 +16,9 @@ of 2026-12-03 (docs/import.md, "Speed"), SQLite, on the shared two-core machine 
 load 3.3-3.6); 5,000 rows 5.2-15.3 s, 7.0-7.7 s of CPU (2.7-3.0 s writing, 4.2-4.6 s
 preparing) against 6.1-8.4 s and 5.2-5.5 s in one process. On two free cores the
 100,000 rows would take about the writer's CPU seconds plus 3 s, some 74 s: the
-target of 60 s is not reached.
+target of 60 s is not reached. Measured on a nearly idle machine (commit 34db379, load
+0.3-1.5): 105.5 s in two processes (165.7 s of CPU: 87.1 s writing, 78.6 s preparing),
+149.4 s in one (135.0 s of CPU); the check 28-30 s; the floor 1.0-1.3 s.
 """
 
 from __future__ import annotations
