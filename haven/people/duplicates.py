@@ -1,9 +1,9 @@
 """Finding records that may be the same person (merging them: ``haven.people.merging``;
 how alike two names, dates and places are: ``haven.people.likeness``).
 
-Candidates are people of one team who share a contact, or whose names share the
-search keys of ``haven.lib.names`` (the same skeleton across scripts, or one edit
-apart) on two different words. The keys are computed in memory from the names,
+Candidates (``haven.people.blocking``) are people of one team who share a contact, or
+whose names share the search keys of ``haven.lib.names`` (the same skeleton across
+scripts, or one edit apart) on two different words. The keys are computed in memory from the names,
 which are decrypted to score the pairs anyway. Each pair is scored on its names,
 birth years, shared contacts, relatives and places, and the reasons are kept to
 show a reviewer why. An individual is never paired with a group: "Relatives of
@@ -31,21 +31,19 @@ is common, and two people of one name, year and town are rarer than one written 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, combinations
+from itertools import combinations
 
 from django.utils.translation import gettext as _
 
 from haven.lib.inserts import collector_paused
 from haven.lib.names import (
     Parser,
-    name_terms,
-    skeleton,
-    tokens,
 )
 from haven.lib.normalize import contact_terms
+from haven.people.blocking import Sort, candidate_pairs, name_forms
 from haven.people.compared import Clock, read_compared
 from haven.people.likeness import (
     WordPairs,
@@ -59,9 +57,7 @@ from haven.people.likeness import (
     without_titles,
 )
 from haven.people.models import Person, Relationship
-from haven.people.short_forms import name_groups
 
-COMMON = 100  # a key shared by more people of a team than this says little; skip it
 MIN_SCORE = 0.75
 
 
@@ -71,11 +67,6 @@ class Candidate:
     b: Person
     score: float
     reasons: list[str] = field(default_factory=list)
-
-
-def name_forms(person) -> list[str]:
-    """Every form of a person's name: the name, the other name forms, the nicknames."""
-    return [person.name, *(person.other_names or []), *(person.nicknames or [])]
 
 
 class Proposals(Sequence):
@@ -118,258 +109,6 @@ class Proposals(Sequence):
             for pa, pb, score, reasons in pairs
             if pa in persons and pb in persons
         ]
-
-
-class _Keys:
-    """Blocking keys of people's names, as small integers: each distinct word and each
-    distinct set of name forms worked out once per run (namesakes and families repeat
-    them), each key string numbered once."""
-
-    def __init__(self) -> None:
-        self._numbers: dict[str, int] = {}
-        self._words: dict[str, tuple[frozenset, frozenset]] = {}
-        self._people: dict[tuple, tuple[frozenset, frozenset, frozenset]] = {}
-        self._pairs: dict[tuple, int] = {}
-        # The pair keys of each two sets of words written, by number ("entries" below).
-        self.pair_keys: list[frozenset] = []
-
-    def word(self, word: str) -> tuple[frozenset, frozenset, frozenset]:
-        """(exact keys, one-edit keys, both) of one word: its skeleton readings (``sk:``)
-        and the one-edit keys of its skeleton (``sd:``). A word without exact keys (a
-        skeleton under two letters) has none at all."""
-        found = self._words.get(word)
-        if found is None:
-            # A short form of a given name (Bill) also meets the name (William).
-            terms = name_terms(word) + [f"sk:{name}" for name in name_groups(skeleton(word))]
-            exact = frozenset(self._number(t) for t in terms if t.startswith("sk:"))
-            fuzzy = frozenset(self._number(t) for t in terms if t.startswith("sd:"))
-            found = self._words[word] = (exact, fuzzy, exact | fuzzy)
-        return found
-
-    def _number(self, term: str) -> int:
-        return self._numbers.setdefault(term, len(self._numbers))
-
-    def person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
-        """The pair keys (as the numbers of ``pair_keys``' entries: sets of them that
-        people share), word keys and every key of a person's name forms.
-
-        A pair key stands for two different words of the names: both spelt alike up to
-        transliteration, or one of them within one edit. Pairs of words keep the groups
-        small where single words would not (a team may have hundreds of Tagirovs, but
-        few Salman Tagirovs). Word keys (a word spelt alike or within one edit) are for
-        pairing with a person whose name has one word only. Every key: the keys of each
-        word of the names, as written, for pairing on one word and the day of birth.
-        """
-        found = self._people.get(forms)
-        if found is None:
-            found = self._people[forms] = self._person(forms)
-        return found
-
-    def _person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
-        # One entry per word, whatever the script or spelling: Юсуп and Yusuf (one edit
-        # apart) are one word of the name, not two.
-        # Each entry: its exact keys and its one-edit keys.
-        words: list[list] = []
-        every: set[int] = set()
-        known = self._words
-        for form in forms:
-            for word in tokens(form) if form else ():
-                exact, fuzzy, both = known.get(word) or self.word(word)
-                if not exact:
-                    continue
-                every |= both
-                for entry in words:
-                    if not entry[0].isdisjoint(exact) or not entry[1].isdisjoint(fuzzy):
-                        entry[0] = entry[0] | exact
-                        entry[1] = entry[1] | fuzzy
-                        break
-                else:
-                    words.append([exact, fuzzy])
-        if len(words) < 2:
-            pair_keys: frozenset = frozenset()
-        else:
-            pair_keys = frozenset(
-                self._pair_keys(*one, *other) for one, other in combinations(words, 2)
-            )
-        # The word keys are every word's keys: a word without exact keys has none.
-        word_keys = frozenset(every)
-        return pair_keys, word_keys, word_keys
-
-    def _pair_keys(self, exact_a, fuzzy_a, exact_b, fuzzy_b) -> int:
-        """The number of the pair keys of two entries of a name in ``pair_keys``, worked
-        out once per two entries' keys (a given name and a surname recur in many names,
-        in either script): people whose names have the same two entries are listed under
-        one number."""
-        key = (exact_a, fuzzy_a, exact_b, fuzzy_b)
-        found = self._pairs.get(key)
-        if found is None:
-            # A pair of keys as one number: the smaller in the high bits.
-            keys = set()
-            for a in exact_a:
-                keys.update((a << 32 | b) if a < b else (b << 32 | a) for b in exact_b | fuzzy_b)
-            for b in exact_b:
-                keys.update((a << 32 | b) if a < b else (b << 32 | a) for a in fuzzy_a)
-            found = self._pairs[key] = len(self.pair_keys)
-            self.pair_keys.append(frozenset(keys))
-        return found
-
-
-def _full_date(person) -> str | None:
-    """The birth date when it is known to the day, else None."""
-    born = person.birth_date
-    return str(born) if known_to_the_day(born) else None
-
-
-def candidate_pairs(people, sorts: dict | None = None) -> dict[tuple[int, int], int]:
-    """Pairs of people of one team that share a contact, or whose names agree on two
-    different words (a shared first name or surname alone is not enough), or, for a
-    name of one word, on that word: (lower pk, higher pk) -> how many contact keys the
-    two share (0: they meet on their names only).
-
-    The keys are the blind index's (``haven.lib.names``), computed here in memory from
-    the names that are decrypted for scoring anyway, never stored in clear.
-
-    ``sorts`` (pk -> ``_Sort``): pairs that meet on their names only are left out when
-    their sorts say they cannot be proposed (see ``_close_pairs``).
-    """
-    teams: dict[int, list] = defaultdict(list)
-    for person in people:
-        teams[person.team_id].append(person)
-    keys = _Keys()
-    on_names: set[tuple[int, int]] = set()
-    on_contacts: Counter[tuple[int, int]] = Counter()
-    for members in teams.values():
-        _block(members, keys, on_names, on_contacts, sorts)
-    pairs = dict.fromkeys(on_names, 0)
-    pairs.update(on_contacts)
-    return pairs
-
-
-def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts) -> None:
-    """Add the candidate pairs of one team's people to ``on_names`` and ``on_contacts``
-    (the number of contact keys each pair shares)."""
-    names: dict[int, list] = defaultdict(list)  # entry of pair keys -> people
-    born_on: dict[tuple, list] = defaultdict(list)
-    contacts: dict[str, list] = defaultdict(list)
-    word_keys: dict[int, frozenset] = {}
-    single: set[int] = set()
-    # In the order of their pks, so that each group's members come sorted.
-    for person in sorted(people, key=lambda person: person.pk):
-        pk = person.pk
-        pair_keys, word_keys[pk], every = keys.person(tuple(without_titles(name_forms(person))))
-        if not pair_keys and word_keys[pk]:
-            single.add(pk)
-        for entry in pair_keys:
-            names[entry].append(pk)
-        born = _full_date(person)
-        if born:
-            # One word of the name and the day of birth: a given name written as a
-            # nickname (Rob, Robert) or a surname changed leaves one word to meet on.
-            for key in every:
-                born_on[(key, born)].append(pk)
-        for contact in person.contacts or []:
-            for key in contact_terms(contact.get("value", "")):
-                contacts[key].append(pk)
-    # Word keys only where a one-word name carries them: others pair on two words.
-    wanted = set().union(*(word_keys[pk] for pk in single))
-    words: dict[int, list] = defaultdict(list)
-    for pk, found in word_keys.items():
-        for key in found & wanted:
-            words[key].append(pk)
-    # Many keys stand for one group of people (a word's one-edit keys, the readings of
-    # one skeleton): each group is paired once. A pair key's people are those of the
-    # entries that carry it; keys carried by the same entries are one group, found once
-    # (a key is not listed with its people one by one: a name has dozens of keys).
-    carriers: dict[int, list] = defaultdict(list)
-    for entry in sorted(names):
-        for key in keys.pair_keys[entry]:
-            carriers[key].append(entry)
-    groups = {tuple(members) for members in born_on.values() if 1 < len(members) <= COMMON}
-    for entries in {tuple(entries) for entries in carriers.values()}:
-        if len(entries) == 1:
-            members = names[entries[0]]
-        else:
-            members = sorted(set(chain.from_iterable(names[entry] for entry in entries)))
-        if 1 < len(members) <= COMMON:
-            groups.add(tuple(members))
-    for members in groups:
-        on_names.update(_close_pairs(members, sorts) if sorts else combinations(members, 2))
-    for members in {tuple(m) for m in words.values() if 1 < len(m) <= COMMON}:
-        on_names.update(
-            (pa, pb)
-            for pa, pb in (_close_pairs(members, sorts) if sorts else combinations(members, 2))
-            if pa in single or pb in single
-        )
-    for members in contacts.values():
-        if 1 < len(members) <= COMMON:
-            on_contacts.update(combinations(sorted(set(members)), 2))
-
-
-@dataclass(frozen=True)
-class _Sort:
-    """What tells, before their names are compared, that two people meeting on their
-    names only cannot be proposed: ``kind`` (an individual or a group) and ``year`` of
-    birth (None: unknown), unless both are ``dated`` to the day (a typo of the year?)
-    or both are ``related`` to someone (the same relatives?)."""
-
-    kind: str
-    year: int | None
-    dated: bool
-    related: bool
-
-
-def _close_pairs(members: tuple, sorts: dict):
-    """The pairs of ``members`` (sorted pks) that ``find`` may propose on their names:
-    one kind, and the same birth year, or a year unknown, or both dated to the day, or
-    both related to someone; pairs born in other years lose more than the other
-    evidence they might have could win back (see ``find``)."""
-    if len(members) == 2:  # most groups: decided without sorting them into buckets
-        one, other = sorts[members[0]], sorts[members[1]]
-        if one.kind == other.kind and (
-            one.year is None
-            or other.year is None
-            or abs(one.year - other.year) <= 1  # the same year, or the next (see _BIRTHS)
-            or (one.dated and other.dated)
-            or (one.related and other.related)
-        ):
-            yield members
-        return
-    buckets: dict[tuple, list] = defaultdict(list)
-    # Who may be paired across years: one born in a year unknown with anyone of their
-    # kind born in a known one; those dated to the day, and those related to someone,
-    # with each other.
-    unknown, known, dated, related = [], [], [], []
-    for pk in members:
-        sort = sorts[pk]
-        buckets[(sort.kind, sort.year)].append(pk)
-        if sort.year is None:
-            unknown.append(pk)
-        else:
-            known.append(pk)
-            if sort.dated:
-                dated.append(pk)
-            if sort.related:
-                related.append(pk)
-    for bucket in buckets.values():
-        yield from combinations(bucket, 2)
-    if len(buckets) == 1:
-        return
-    for a in unknown if known else ():
-        kind = sorts[a].kind
-        for b in known:
-            if sorts[b].kind == kind:
-                yield (a, b) if a < b else (b, a)
-    # The same kind born in the next year (see _BIRTHS).
-    for (kind, year), one in buckets.items():
-        other = buckets.get((kind, year + 1)) if year is not None else None
-        for a in one if other else ():
-            for b in other:
-                yield (a, b) if a < b else (b, a)
-    for across in (dated, related):
-        for a, b in combinations(across, 2):  # (members come sorted)
-            one_sort, other_sort = sorts[a], sorts[b]
-            if one_sort.kind == other_sort.kind and one_sort.year != other_sort.year:
-                yield a, b
 
 
 def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> Proposals:
@@ -451,7 +190,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     years_apart = 1.0 + _BIRTHS["different"] < min_score
     related_to_someone = set(relatives)
     sorts = {
-        p.pk: _Sort(
+        p.pk: Sort(
             p.kind,
             born[p.pk].year if born[p.pk] and years_apart else None,
             known_to_the_day(born[p.pk]),

@@ -1,0 +1,406 @@
+"""Duplicate people: the rules that tell one person from namesakes and relatives --
+names across scripts, short forms and titles, birth dates, places, e-mails, groups."""
+
+import pytest
+
+from haven.people.actions import add_person, relate
+from haven.people.blocking import candidate_pairs
+from haven.people.duplicates import find
+from haven.people.models import Person
+from haven.vocab.models import term
+
+NAMESAKES = [
+    ("Петров Иван Иванович", "Сидоров Иван Иванович"),
+    ("Ivan Ivanovich Petrov", "Иван Иванович Сидоров"),
+    ("Магомедова Хеда Ахмедовна", "Хеда Ахмедовна Исаева"),
+]
+
+
+@pytest.mark.parametrize(("one", "other"), NAMESAKES)
+def test_one_given_name_and_patronymic_with_two_surnames_are_not_proposed(personas, one, other):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name=one, birth_date="1985")
+    b = add_person(team=team, by=by, name=other, birth_date="1985-03")
+    # They are candidates (two words agree, one birth year) ...
+    assert (min(a.pk, b.pk), max(a.pk, b.pk)) in candidate_pairs(list(Person.objects.all()))
+    # ... but namesakes without other evidence, whatever the threshold.
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def _namesakes(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Петров Иван Иванович", birth_date="1985")
+    b = add_person(team=team, by=by, name="Ivan Ivanovich Sidorov", birth_date="1985")
+    return a, b
+
+
+def test_namesakes_with_a_shared_contact_are_proposed_with_the_conflict_said(personas):
+    a, b = _namesakes(personas)
+    for person in (a, b):
+        person.contacts = [{"kind": "phone", "value": "+7 928 555-01-23"}]
+        person.save()
+    (found,) = find(Person.objects.all())
+    assert {found.a, found.b} == {a, b}
+    assert "share a contact" in found.reasons
+    assert any("another surname" in reason for reason in found.reasons)
+
+
+def test_namesakes_with_a_shared_relative_are_proposed(personas):
+
+    a, b = _namesakes(personas)
+    mother = add_person(team=personas.team, by=personas.member, name="Петрова Мария")
+    for person in (a, b):
+        relate(mother, person, kind=term("relationship", "relative"), by=personas.member)
+    (found,) = find(Person.objects.filter(pk__in=[a.pk, b.pk, mother.pk]))
+    assert {found.a, found.b} == {a, b}
+
+
+def test_namesakes_with_a_shared_place_are_proposed(personas):
+    from haven.people.actions import record_move
+
+    a, b = _namesakes(personas)
+    record_move(a, by=personas.member, place="Грозный", since="2019")
+    assert find(Person.objects.all(), min_score=0.0) == []
+    record_move(Person.objects.get(pk=b.pk), by=personas.member, place="грозный")
+    (found,) = find(Person.objects.all())
+    assert "lived in the same place" in found.reasons
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Петров Иван Иванович", "Ivan Petrov"),  # a word missing on one side only
+        ("Петров Иван Иванович", "Petrova Ivan Ivanovich"),  # one edit: the same surname
+        ("Петров Иван Иванович", "Иван Иванович Петров"),  # another order
+    ],
+)
+def test_names_that_do_not_conflict_are_still_proposed(personas, one, other):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name=one, birth_date="1985")
+    add_person(team=team, by=by, name=other, birth_date="1985")
+    (found,) = find(Person.objects.all())
+    assert not any("another surname" in reason for reason in found.reasons)
+
+
+def test_a_person_is_never_paired_with_a_group_whatever_the_evidence(personas):
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 000-11-22"}]
+    person = add_person(team=team, by=by, name="Бетиев Ислам", birth_date="1995", contacts=phone)
+    group = add_person(team=team, by=by, name="Бетиев Ислам", kind="group", contacts=phone)
+    uncle = add_person(team=team, by=by, name="Uncle")
+    for member in (person, group):
+        relate(uncle, member, kind=term("relationship", "relative"), by=by)
+        record_move(Person.objects.get(pk=member.pk), by=by, place="Гудермес")
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_a_surname_is_not_matched_with_a_patronymic(personas):
+    """Умарова resembles Умаровна (one edit), but one is a surname, the other a patronymic."""
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Келоева Ольга Умаровна", birth_date="1971")
+    add_person(team=team, by=by, name="Умарова Ольга Умаровна", birth_date="1971")
+    add_person(team=team, by=by, name="Zarema Alekseeva")
+    add_person(team=team, by=by, name="Zarema Alekseyevna Abdulayeva")
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_a_short_name_that_fits_two_different_people_is_proposed_for_neither(personas):
+    by, team = personas.member, personas.team
+    short = add_person(team=team, by=by, name="Olga Umarova")
+    first = add_person(team=team, by=by, name="Умарова Ольга Хасановна", birth_date="1964")
+    assert [{c.a, c.b} for c in find(Person.objects.all())] == [{short, first}]
+    add_person(team=team, by=by, name="Ольга Шамилевна Умарова", birth_date="1961")
+    assert find(Person.objects.all()) == []
+    # Evidence still counts: the same phone makes the pair again.
+    for person in (short, first):
+        person.contacts = [{"kind": "phone", "value": "+7 928 444-55-66"}]
+        person.save()
+    assert [{c.a, c.b} for c in find(Person.objects.all())] == [{short, first}]
+
+
+def _pair_of(found, a, b):
+    return [c for c in found if {c.a.pk, c.b.pk} == {a.pk, b.pk}]
+
+
+def test_one_word_and_the_day_of_birth_make_a_candidate_pair(personas):
+    """A given name written short (Rob) leaves one word to meet on: the surname, with
+    the same day of birth, is enough to compare them; 1 January is not a day."""
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Robert Backhouse", birth_date="1854-03-12")
+    b = add_person(team=team, by=by, name="Rob Backhouse", birth_date="1854-03-12")
+    c = add_person(team=team, by=by, name="Robert Fairfield", birth_date="1861-01-01")
+    d = add_person(team=team, by=by, name="Rowan Fairfield", birth_date="1861-01-01")
+    pairs = candidate_pairs(list(Person.objects.all()))
+    assert (min(a.pk, b.pk), max(a.pk, b.pk)) in pairs
+    assert (min(c.pk, d.pk), max(c.pk, d.pk)) not in pairs
+
+
+def test_a_short_form_of_a_given_name_is_no_other_name(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Robert Backhouse", birth_date="1854-03-12")
+    b = add_person(team=team, by=by, name="Rob Backhouse", birth_date="1854-03-12")
+    (found,) = _pair_of(find(Person.objects.all()), a, b)
+    assert "same birth date" in " ".join(found.reasons)
+    assert not any("another surname" in reason for reason in found.reasons)
+
+
+def test_the_same_day_of_birth_is_not_evidence_against_another_surname(personas):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Петров Иван Иванович", birth_date="1985-03-12")
+    add_person(team=team, by=by, name="Сидоров Иван Иванович", birth_date="1985-03-12")
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_birth_dates_one_digit_apart_are_not_different_years(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Ислам Келоев", birth_date="1980-05-17")
+    b = add_person(team=team, by=by, name="Islam Keloev", birth_date="1981-05-17")
+    (found,) = _pair_of(find(Person.objects.all()), a, b)
+    assert "birth dates one digit apart (a typo?)" in found.reasons
+    assert "different birth years" not in found.reasons
+
+
+def test_birth_dates_two_digits_apart_cost_less_than_another_year(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Ислам Келоев", birth_date="1988-11-27")
+    b = add_person(team=team, by=by, name="Islam Keloev", birth_date="1998-12-27")
+    c = add_person(team=team, by=by, name="Ислам Келоев", birth_date="1988")
+    d = add_person(team=team, by=by, name="Islam Keloev", birth_date="1998")
+    (near,) = find(Person.objects.filter(pk__in=[a.pk, b.pk]), min_score=0.0)
+    (years,) = find(Person.objects.filter(pk__in=[c.pk, d.pk]), min_score=0.0)
+    assert near.score > years.score
+    assert "birth dates two digits apart" in near.reasons
+
+
+def test_one_january_agrees_on_the_year_only(personas):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Ислам Келоев", birth_date="1980-01-01")
+    add_person(team=team, by=by, name="Islam Keloev", birth_date="1980-01-01")
+    (found,) = find(Person.objects.all())
+    assert "same birth year 1980" in found.reasons
+
+
+def test_a_place_spelt_one_letter_off_is_the_same_place(personas):
+    from haven.people.actions import record_move
+
+    a, b = _namesakes(personas)
+    record_move(a, by=personas.member, place="Гудермес", since="2019")
+    record_move(Person.objects.get(pk=b.pk), by=personas.member, place="Гудермесс")
+    (found,) = find(Person.objects.all())
+    assert "lived in the same place" in found.reasons
+
+
+def test_one_surname_with_another_given_name_is_family_whatever_they_share(personas):
+    """Brothers share a surname, often a phone and a place: that is no evidence that
+    they are one person, as it is for namesakes with two surnames."""
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 455-25-42"}]
+    a = add_person(team=team, by=by, name="Мурад Юсупович Михайлов", birth_date="1990")
+    b = add_person(team=team, by=by, name="Михайлов Юсуп Юсупович", birth_date="1990")
+    for person in (a, b):
+        person.contacts = phone
+        person.save()
+        record_move(Person.objects.get(pk=person.pk), by=by, place="Гудермес")
+    assert (min(a.pk, b.pk), max(a.pk, b.pk)) in candidate_pairs(list(Person.objects.all()))
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+def test_a_partner_the_name_does_not_fit_makes_no_ambiguity(personas):
+    """Юлия Магомедовна Павлова shares a phone with a namesake of another surname; her
+    own name written in Latin letters still fits her alone."""
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 226-69-96"}]
+    full = add_person(
+        team=team, by=by, name="Павлова Юлия Магомедовна", birth_date="1983", contacts=phone
+    )
+    add_person(team=team, by=by, name="Исаева Юлия Магомедовна", birth_date="1983", contacts=phone)
+    latin = add_person(team=team, by=by, name="Pavlova Iuliia")
+    assert _pair_of(find(Person.objects.all()), full, latin)
+
+
+def test_a_name_that_fits_two_people_of_different_years_is_proposed_for_neither(personas):
+    by, team = personas.member, personas.team
+    short = add_person(team=team, by=by, name="Olga Umarova")
+    first = add_person(team=team, by=by, name="Ольга Умарова", birth_date="1964")
+    assert _pair_of(find(Person.objects.all()), short, first)
+    add_person(team=team, by=by, name="Ольга Умарова", birth_date="1990")
+    assert find(Person.objects.all()) == []
+
+
+def test_other_birth_years_are_left_out_only_where_they_cannot_reach_the_score(personas):
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Ислам Келоев", birth_date="1980")
+    add_person(team=team, by=by, name="Islam Keloev", birth_date="2002")
+    assert find(Person.objects.all()) == []
+    (found,) = find(Person.objects.all(), min_score=0.5)
+    assert "different birth years" in found.reasons
+
+
+def test_other_birth_years_with_a_shared_contact_are_still_proposed(personas):
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 444-55-66"}]
+    add_person(team=team, by=by, name="Ислам Келоев", birth_date="1980", contacts=phone)
+    add_person(team=team, by=by, name="Islam Keloev", birth_date="2002", contacts=phone)
+    (found,) = find(Person.objects.all())
+    assert "share a contact" in found.reasons and "different birth years" in found.reasons
+
+
+def test_relatives_are_read_in_one_query_whatever_the_number_of_people(personas):
+    """A list of every person's pk as query parameters overflows SQLite's limit over a
+    large team (300,000 people)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    by, team = personas.member, personas.team
+
+    def relationship_queries():
+        with CaptureQueriesContext(connection) as queries:
+            find(Person.objects.all())
+        return [q["sql"] for q in queries if "relationship" in q["sql"]]
+
+    add_person(team=team, by=by, name="Салех Магамадов")
+    few = relationship_queries()
+    for number in range(20):
+        add_person(team=team, by=by, name=f"Адам Тагиров {number}")
+    assert relationship_queries() == few and len(few) == 1
+
+
+def test_a_place_both_lived_in_adds_to_the_score(personas):
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Ислам Келоев")
+    b = add_person(team=team, by=by, name="Islam Kelaev")
+    (apart,) = find(Person.objects.all(), min_score=0.0)
+    assert apart.score <= 0.9
+    record_move(a, by=by, place="Гудермес", since="2019")
+    record_move(Person.objects.get(pk=b.pk), by=by, place="гудермес")
+    (together,) = find(Person.objects.all(), min_score=0.0)
+    assert together.score == pytest.approx(apart.score + 0.1)
+
+
+def test_an_e_mail_a_typo_apart_is_evidence(personas):
+    by, team = personas.member, personas.team
+
+    def email(value):
+        return [{"kind": "email", "value": value}]
+
+    a = add_person(team=team, by=by, name="Robert Allen", contacts=email("robert255@smith.net"))
+    b = add_person(team=team, by=by, name="Robert Alan", contacts=email("roberta25@smith.net"))
+    c = add_person(team=team, by=by, name="Robert Alen", contacts=email("rob@other.org"))
+    found = _pair_of(find(Person.objects.all(), min_score=0.0), a, b)
+    (near,) = found
+    assert "nearly the same e-mail or handle (a typo?)" in near.reasons
+    (plain,) = _pair_of(find(Person.objects.all(), min_score=0.0), a, c)
+    assert near.score > plain.score
+    assert "nearly the same e-mail or handle (a typo?)" not in plain.reasons
+
+
+def test_a_place_or_an_e_mail_a_typo_apart_does_not_join_other_birth_years(personas):
+    """Born in other years, two people still need a contact or a relative they share: a
+    town or an e-mail a letter apart is not enough (brothers, namesakes)."""
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    a = add_person(
+        team=team,
+        by=by,
+        name="Ислам Келоев",
+        birth_date="1980",
+        contacts=[{"kind": "email", "value": "keloev.islam@mail.ru"}],
+    )
+    b = add_person(
+        team=team,
+        by=by,
+        name="Islam Keloev",
+        birth_date="2002",
+        contacts=[{"kind": "email", "value": "keloev.islam@mail.ry"}],
+    )
+    record_move(a, by=by, place="Гудермес", since="2019")
+    record_move(Person.objects.get(pk=b.pk), by=by, place="Гудермес")
+    assert find(Person.objects.all()) == []
+    (found,) = find(Person.objects.all(), min_score=0.5)
+    assert found.score < 0.75 and "different birth years" in found.reasons
+
+
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        ("Bill Hale", "William Hale"),
+        ("Peggy Hale", "Margaret Hale"),
+        ("Саша Петров", "Aleksandr Petrov"),
+        ("Sasha Petrov", "Александр Петров"),
+    ],
+)
+def test_a_familiar_form_of_a_given_name_is_the_name(personas, short, full):
+    """Bill is William, Peggy Margaret, Саша Александр (in either script): not another
+    given name of one family, and they meet without a birth date to meet on."""
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name=short, birth_date="1850")
+    b = add_person(team=team, by=by, name=full, birth_date="1850")
+    assert (min(a.pk, b.pk), max(a.pk, b.pk)) in candidate_pairs(list(Person.objects.all()))
+    (found,) = _pair_of(find(Person.objects.all()), a, b)
+    assert "same birth year 1850" in found.reasons
+    assert not any("another surname" in reason for reason in found.reasons)
+
+
+def test_two_short_forms_of_one_name_are_not_one_name(personas):
+    """Fred and Will may both be Wilfred's, but Fred is also Frederick's and Alfred's,
+    Will William's: Fred Hale and Will Hale may be brothers."""
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Fred Hale", birth_date="1850")
+    add_person(team=team, by=by, name="Will Hale", birth_date="1850")
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
+@pytest.mark.parametrize(
+    ("titled", "plain"),
+    [("Mrs. Elizabeth Corbett", "Elizabeth Corbett"), ("Thomas 1st Chudleigh", "Thomas Chudleigh")],
+)
+def test_titles_and_ordinals_are_no_words_of_the_name(personas, titled, plain):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name=titled, birth_date="1846")
+    b = add_person(team=team, by=by, name=plain, birth_date="1846")
+    (found,) = _pair_of(find(Person.objects.all()), a, b)
+    assert "same name" in found.reasons
+
+
+def test_a_title_alone_is_not_taken_for_another_given_name(personas):
+    """Mrs. Corbett and Elizabeth Corbett: not one surname with two given names."""
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Mrs. Corbett", birth_date="1846")
+    b = add_person(team=team, by=by, name="Elizabeth Corbett", birth_date="1846")
+    assert _pair_of(find(Person.objects.all()), a, b)
+
+
+def test_a_name_that_fits_two_people_proposed_as_one_fits_one_person(personas):
+    """John Hale born 1820 and John Hale born 1826 share a phone: proposed as one
+    person, they do not make a third John Hale, without a year, ambiguous."""
+    by, team = personas.member, personas.team
+    phone = [{"kind": "phone", "value": "+7 928 444-55-66"}]
+    a = add_person(team=team, by=by, name="John Hale", birth_date="1820", contacts=phone)
+    b = add_person(team=team, by=by, name="John Hale", birth_date="1826", contacts=phone)
+    short = add_person(team=team, by=by, name="John Hale")
+    found = find(Person.objects.all())
+    assert _pair_of(found, a, b)
+    assert _pair_of(found, short, a) and _pair_of(found, short, b)
+
+
+def test_birth_years_one_apart_count_against_less_where_a_place_agrees(personas):
+    """A year worked out from an age is often one off: Frank Moore born 1850 and born
+    1851, both of Leeds, are proposed; without the place they are not."""
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Frank Moore", birth_date="1850")
+    b = add_person(team=team, by=by, name="Frank Moore", birth_date="1851")
+    assert find(Person.objects.all()) == []
+    for person in (a, b):
+        record_move(Person.objects.get(pk=person.pk), by=by, place="Leeds")
+    (found,) = find(Person.objects.all())
+    assert "birth years one apart" in found.reasons
+    assert "different birth years" not in found.reasons
