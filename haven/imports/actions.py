@@ -27,7 +27,7 @@ from haven.imports import pipeline
 from haven.imports.engine import Builder
 from haven.imports.mapping import Mapping
 from haven.imports.models import ImportedRecord, ImportJob, SavedMapping
-from haven.lib.inserts import collector_paused, larger_page_cache
+from haven.lib.inserts import checkpoints_deferred, collector_paused, larger_page_cache
 from haven.lib.stream_crypto import SealingWriter, open_stream
 from haven.records.access import require_write
 from haven.records.actions import assign, delete_record, save_record
@@ -257,7 +257,7 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
         _remember_people(job, builder)
     counts = Counter(job.created or {})
     try:
-        with larger_page_cache():
+        with larger_page_cache(), checkpoints_deferred():
             if pipeline.wanted(job):
                 done = _import_in_two_processes(job, builder, counts, by=by, progress=progress)
             else:

@@ -407,3 +407,38 @@ def larger_page_cache(kib: int = BULK_CACHE_KIB) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+# How much a long bulk write lets SQLite's write-ahead log grow before copying it into
+# the database (SQLite's default: 1,000 pages, some 4 MB). An import's chunks rewrite
+# the same index pages (records' UUIDs and codes, history, audit) chunk after chunk:
+# checkpointed after every chunk, each page went to the database file, with its fsync,
+# once per chunk; let grow, once per WAL_PAGES of log. Measured: docs/import.md.
+WAL_PAGES = 65_536
+
+
+@contextmanager
+def checkpoints_deferred(pages: int = WAL_PAGES) -> Iterator[None]:
+    """Within the block, this connection checkpoints SQLite's write-ahead log only when
+    it holds ``pages`` pages; at the end it checkpoints what is left and truncates the
+    log (PostgreSQL: nothing to do). A killed process loses nothing committed: the log
+    is part of the database until it is copied. With ``synchronous=NORMAL`` the log is
+    flushed to disk at a checkpoint, so a power cut may take back more of the last
+    commits than before; an import then resumes after its last chunk on disk."""
+    connection = connections["default"]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
+            if not connection.in_atomic_block:
+                # Busy (a reader still on an old snapshot) is an answer, not an error:
+                # the next commit's automatic checkpoint copies the rest.
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

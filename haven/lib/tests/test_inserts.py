@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from haven.incidents.models import Incident
-from haven.lib.inserts import value_preparer
+from haven.lib.inserts import checkpoints_deferred, value_preparer
 from haven.people.models import Person
 
 MOSCOW = timezone(timedelta(hours=3))
@@ -30,3 +30,27 @@ def test_dates_and_times_are_prepared_as_django_prepares_them(db, model, name, v
     prepared = value_preparer(field, connection)
     assert prepared(value) == field.get_db_prep_save(value, connection)
     assert prepared(value) == prepared(value)  # the time remembered gives the same
+
+
+def _pragma(name: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA {name}")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_lets_the_write_ahead_log_grow_and_checkpoints_it_at_the_end(monkeypatch):
+    if connection.vendor != "sqlite":  # PostgreSQL's server checkpoints on its own
+        with checkpoints_deferred(pages=123):
+            return
+    before = _pragma("wal_autocheckpoint")
+    statements = []
+    with connection.execute_wrapper(
+        lambda run, sql, *args: statements.append(sql) or run(sql, *args)
+    ):
+        with checkpoints_deferred(pages=123):
+            assert _pragma("wal_autocheckpoint") == 123
+        assert _pragma("wal_autocheckpoint") == before
+    # Put back, then what the log holds copied into the database and the log emptied.
+    restored = statements.index(f"PRAGMA wal_autocheckpoint = {before}")
+    assert statements[restored + 1] == "PRAGMA wal_checkpoint(TRUNCATE)"
