@@ -391,22 +391,30 @@ BULK_CACHE_KIB = 128 * 1024
 
 
 @contextmanager
+def _sqlite_pragma(name: str, value: int) -> Iterator[object | None]:
+    """Within the block, SQLite's ``PRAGMA name`` is ``value`` for this connection, and
+    what it was after; yields the connection (None on PostgreSQL: nothing is set)."""
+    connection = connections["default"]
+    if connection.vendor != "sqlite":
+        yield None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA {name}")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield connection
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA {name} = {int(before)}")
+
+
+@contextmanager
 def larger_page_cache(kib: int = BULK_CACHE_KIB) -> Iterator[None]:
     """Within the block, SQLite keeps up to ``kib`` KiB of the database in memory for
     this connection (PostgreSQL: nothing to do; its server sizes its own cache)."""
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
+    with _sqlite_pragma("cache_size", -kib):
         yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 # How much a long bulk write lets SQLite's write-ahead log grow before copying it into
@@ -425,20 +433,10 @@ def checkpoints_deferred(pages: int = WAL_PAGES) -> Iterator[None]:
     is part of the database until it is copied. With ``synchronous=NORMAL`` the log is
     flushed to disk at a checkpoint, so a power cut may take back more of the last
     commits than before; an import then resumes after its last chunk on disk."""
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
+    with _sqlite_pragma("wal_autocheckpoint", pages) as connection:
         yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
-    try:
-        yield
-    finally:
+    if connection is not None and not connection.in_atomic_block:
+        # Busy (a reader still on an old snapshot) is an answer, not an error: the next
+        # commit's automatic checkpoint copies the rest.
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
-            if not connection.in_atomic_block:
-                # Busy (a reader still on an old snapshot) is an answer, not an error:
-                # the next commit's automatic checkpoint copies the rest.
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
