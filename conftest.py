@@ -115,6 +115,10 @@ class Personas:
 
 @pytest.fixture
 def personas(db) -> Personas:
+    return make_personas()
+
+
+def make_personas() -> Personas:
     from haven.accounts.models import Membership, Role
 
     team = TeamFactory(name="Test desk")

@@ -545,6 +545,17 @@ def test_the_table_names_every_route():
     assert sorted(set(ROUTES) - names) == [], "ROUTES names routes that no longer exist"
 
 
+@pytest.fixture
+def personas(shared_world, db):
+    return shared_world.personas
+
+
+@pytest.fixture
+def world(shared_world, db, settings):
+    settings.HAVEN_EVIDENCE_DIR = shared_world.evidence
+    return shared_world.world
+
+
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_route_by_persona(name, personas, world):
     entry = ROUTES[name]

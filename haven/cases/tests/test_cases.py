@@ -425,7 +425,7 @@ def test_list_pages_do_not_grow_queries(client, personas, person):
 def test_demo_story_loads(db, personas):
     from haven.cases.demo import load_demo
 
-    team = load_demo(personas.administrator, extra_cases=3)
+    team = load_demo(personas.administrator, extra_cases=3, extra_incidents=3)
     story = next(
         c for c in Case.objects.filter(team=team) if c.title == "Two young men from Grozny"
     )
