@@ -432,7 +432,9 @@ def checkpoints_deferred(pages: int = WAL_PAGES) -> Iterator[None]:
     log (PostgreSQL: nothing to do). A killed process loses nothing committed: the log
     is part of the database until it is copied. With ``synchronous=NORMAL`` the log is
     flushed to disk at a checkpoint, so a power cut may take back more of the last
-    commits than before; an import then resumes after its last chunk on disk."""
+    commits than before; an import then resumes after its last chunk on disk. Other
+    connections keep their own setting: one that commits meanwhile (a form saved during
+    an import) checkpoints the log at once, paying for copying up to ``pages`` pages."""
     with _sqlite_pragma("wal_autocheckpoint", pages) as connection:
         yield
     if connection is not None and not connection.in_atomic_block:
