@@ -7,9 +7,8 @@ precision it was given in. Filters compare ranges: a date "April 2020" *overlaps
 15 April–1 May 2020 (the page says "possible"), and is *within* 1–30 April 2020.
 
 A range keeps the precision of its ends: "April–June 2020" is ``MONTH`` from 1 April
-to 30 June, "2020–2021" is ``YEAR`` over two years, "early 2021" is January–April.
-The stored columns are the same as for a single month or year, so no column or
-choice had to be added for ranges; ``is_range`` tells them apart.
+to 30 June, "2020–2021" is ``YEAR`` over two years, "early 2021" is January–April. A
+range is stored in the columns of a single month or year; ``is_range`` tells them apart.
 """
 
 from __future__ import annotations
