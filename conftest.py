@@ -32,16 +32,21 @@ def _loopback_only_connect(self, address):
 socket.socket.connect = _loopback_only_connect
 
 
+# What every test runs with (the autouse fixtures below; ``shared_world`` too).
+FAST_HASHERS = ("django.contrib.auth.hashers.MD5PasswordHasher",)
+INLINE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
 def _jobs_run_inline(settings):
     """Jobs run at once, inside the test, through the same runner as in production
     (haven/jobs/queue.py); the tests of the queue itself switch the database backend on."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = INLINE_TASKS
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import make_personas
+from conftest import FAST_HASHERS, INLINE_TASKS, make_personas
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
     with (
         django_db_blocker.unblock(),
         override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+            PASSWORD_HASHERS=FAST_HASHERS,
+            TASKS=INLINE_TASKS,
             HAVEN_EVIDENCE_DIR=folder / "evidence",
             HAVEN_AUDIT_CHECKPOINT_DIR=folder / "audit-checkpoints",
         ),
