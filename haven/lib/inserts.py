@@ -23,13 +23,13 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from django.db import connections, models, router
+from django.db import DatabaseError, connections, models, router
 from django.db.models.fields import AutoFieldMixin
 
 BATCH = 2000
@@ -428,17 +428,28 @@ WAL_PAGES = 65_536
 @contextmanager
 def checkpoints_deferred(pages: int = WAL_PAGES) -> Iterator[None]:
     """Within the block, this connection checkpoints SQLite's write-ahead log only when
-    it holds ``pages`` pages; at the end it checkpoints what is left and truncates the
-    log (PostgreSQL: nothing to do). A killed process loses nothing committed: the log
-    is part of the database until it is copied. With ``synchronous=NORMAL`` the log is
-    flushed to disk at a checkpoint, so a power cut may take back more of the last
-    commits than before; an import then resumes after its last chunk on disk. Other
-    connections keep their own setting: one that commits meanwhile (a form saved during
-    an import) checkpoints the log at once, paying for copying up to ``pages`` pages."""
-    with _sqlite_pragma("wal_autocheckpoint", pages) as connection:
-        yield
-    if connection is not None and not connection.in_atomic_block:
-        # Busy (a reader still on an old snapshot) is an answer, not an error: the next
-        # commit's automatic checkpoint copies the rest.
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    it holds ``pages`` pages; at the end, however the block ends, it checkpoints what it
+    can without waiting for readers and empties the log (PostgreSQL: nothing to do).
+
+    A killed process loses nothing committed: the log is part of the database until it
+    is copied. With ``synchronous=NORMAL`` the log is flushed to disk at a checkpoint,
+    so a power cut may take back more of the last commits than before; an import then
+    resumes after its last chunk on disk. Other connections keep their own setting: one
+    that commits meanwhile (a form saved during an import) checkpoints the log at once,
+    paying for copying up to ``pages`` pages."""
+    connection = None
+    try:
+        with _sqlite_pragma("wal_autocheckpoint", pages) as connection:
+            yield
+    finally:
+        # Also after a failed or taken-over import: a grown log would otherwise keep its
+        # size on disk. Without waiting for readers (a blocking checkpoint would hold
+        # other writers up to the busy timeout): busy is an answer, not an error, and
+        # the next automatic checkpoint copies the rest.
+        if connection is not None and not connection.in_atomic_block:
+            with (
+                _sqlite_pragma("busy_timeout", 0),
+                connection.cursor() as cursor,
+                suppress(DatabaseError),
+            ):
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -28,27 +29,33 @@ def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
     from haven.keys.keyring import reset_keyring
 
     folder = tmp_path_factory.mktemp("shared-world")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=FAST_HASHERS,
-            TASKS=INLINE_TASKS,
-            HAVEN_EVIDENCE_DIR=folder / "evidence",
-            HAVEN_AUDIT_CHECKPOINT_DIR=folder / "audit-checkpoints",
-        ),
+    with override_settings(
+        PASSWORD_HASHERS=FAST_HASHERS,
+        TASKS=INLINE_TASKS,
+        HAVEN_EVIDENCE_DIR=folder / "evidence",
+        HAVEN_AUDIT_CHECKPOINT_DIR=folder / "audit-checkpoints",
     ):
-        reset_keyring()
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            personas = make_personas()
-            yield SimpleNamespace(
-                personas=personas, world=make_world(personas), evidence=folder / "evidence"
-            )
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+        # The database is open to this fixture only while it makes and rolls back: a
+        # test that does not ask for ``db`` still may not reach it.
+        with django_db_blocker.unblock():
             reset_keyring()
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                personas = make_personas()
+                made = SimpleNamespace(
+                    personas=personas, world=make_world(personas), evidence=folder / "evidence"
+                )
+            except BaseException:
+                outer.__exit__(*sys.exc_info())
+                raise
+        try:
+            yield made
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+                reset_keyring()
 
 
 def make_world(personas):

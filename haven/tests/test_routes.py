@@ -10,6 +10,8 @@ The API's routes are in ``api_routes`` (``API_ROUTES``), joined to the table her
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.urls import reverse
 
@@ -545,15 +547,18 @@ def test_the_table_names_every_route():
     assert sorted(set(ROUTES) - names) == [], "ROUTES names routes that no longer exist"
 
 
+# The records are the module's (``shared_world``); each test gets copies of the objects,
+# as Django's ``setUpTestData`` gives, so that what one test sets on them (a last login)
+# stays its own.
 @pytest.fixture
 def personas(shared_world, db):
-    return shared_world.personas
+    return copy.deepcopy(shared_world.personas)
 
 
 @pytest.fixture
 def world(shared_world, db, settings):
     settings.HAVEN_EVIDENCE_DIR = shared_world.evidence
-    return shared_world.world
+    return copy.deepcopy(shared_world.world)
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))

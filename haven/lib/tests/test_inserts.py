@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -39,18 +40,24 @@ def _pragma(name: str) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_import_lets_the_write_ahead_log_grow_and_checkpoints_it_at_the_end(monkeypatch):
+@pytest.mark.parametrize("fails", [False, True])
+def test_an_import_lets_the_write_ahead_log_grow_and_checkpoints_it_at_the_end(fails):
     if connection.vendor != "sqlite":  # PostgreSQL's server checkpoints on its own
         with checkpoints_deferred(pages=123):
             return
-    before = _pragma("wal_autocheckpoint")
+    before, waits = _pragma("wal_autocheckpoint"), _pragma("busy_timeout")
     statements = []
-    with connection.execute_wrapper(
-        lambda run, sql, *args: statements.append(sql) or run(sql, *args)
+    with (
+        connection.execute_wrapper(lambda run, sql, *a: statements.append(sql) or run(sql, *a)),
+        pytest.raises(ZeroDivisionError) if fails else nullcontext(),
+        checkpoints_deferred(pages=123),
     ):
-        with checkpoints_deferred(pages=123):
-            assert _pragma("wal_autocheckpoint") == 123
-        assert _pragma("wal_autocheckpoint") == before
-    # Put back, then what the log holds copied into the database and the log emptied.
-    restored = statements.index(f"PRAGMA wal_autocheckpoint = {before}")
-    assert statements[restored + 1] == "PRAGMA wal_checkpoint(TRUNCATE)"
+        assert _pragma("wal_autocheckpoint") == 123
+        if fails:  # a failed or taken-over import still leaves the log emptied
+            1 / 0  # noqa: B018
+    assert _pragma("wal_autocheckpoint") == before
+    assert _pragma("busy_timeout") == waits
+    # The log copied into the database and emptied, without waiting for readers.
+    checkpoint = statements.index("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert statements[checkpoint - 1] == "PRAGMA busy_timeout = 0"
+    assert statements[checkpoint + 1] == f"PRAGMA busy_timeout = {waits}"
