@@ -24,6 +24,7 @@ from haven.imports.mapping import IGNORE, KEEP, NEW, SKIP, Mapping, fields_of
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.normalize import contact_terms, fold
 from haven.lib.partial_dates import PartialDate
+from haven.lib.stemming import IMPORT_NOTE_HEADING
 from haven.records.plans import new_record
 
 
@@ -266,7 +267,7 @@ class Builder:
             return
         name = self.NOTE_FIELD[self.mapping.target]
         before = getattr(main, name) or ""
-        heading = _("From the imported file:")
+        heading = _(IMPORT_NOTE_HEADING)
         setattr(main, name, f"{before}\n\n{heading}\n{note}".strip())
 
     def _text(self, key, cells_, built) -> str:

@@ -14,6 +14,11 @@ long each text is. A phrase query still compares them after decryption.
 The first 3 to 6 letters of each word are indexed too (``pre:задер``), for prefix
 queries (``задерж*``); a longer prefix is looked up by its first 6 letters and checked
 after decryption.
+
+The words an import writes itself are not indexed: the heading of the note that keeps a
+row's unmapped columns (``IMPORT_NOTE_HEADING``) and, below it, each column's name. They
+are the same in every row of a file, so a search for "file", or for a column's name,
+would find every record imported with it; the values stay in the index.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ import threading
 from collections.abc import Iterator
 
 import Stemmer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from haven.lib.normalize import fold, no_terms
 
@@ -90,11 +98,46 @@ def prefix_term(prefix: str) -> str:
     return f"pre:{prefix[:PREFIX_MAX]}"
 
 
+# The line an import writes above the "column: value" lines of a row's unmapped columns
+# (haven.imports.engine), in the language of whoever ran the import.
+IMPORT_NOTE_HEADING = gettext_noop("From the imported file:")
+
+
+@functools.cache
+def _note_headings() -> frozenset[str]:
+    """``IMPORT_NOTE_HEADING`` in every language of the interface."""
+    headings = {IMPORT_NOTE_HEADING}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            headings.add(translation.gettext(IMPORT_NOTE_HEADING))
+    return frozenset(headings)
+
+
+def without_import_labels(text: str) -> str:
+    """``text`` less the words an import wrote itself: the note's heading, and the
+    column's name before ": " on each line under it, to the next empty line (a line
+    without ": " is kept whole: a cell's value over several lines)."""
+    headings = _note_headings()
+    if not any(heading in text for heading in headings):
+        return text
+    kept, in_note = [], False
+    for line in text.split("\n"):
+        if line.strip() in headings:
+            in_note = True
+            continue
+        if in_note and not line.strip():
+            in_note = False
+        _label, separator, value = line.partition(": ")
+        kept.append(value if in_note and separator else line)
+    return "\n".join(kept)
+
+
 def narrative_terms(value: str) -> list[str]:
     """The terms a narrative is indexed under: each searchable word's stem, and its
-    first 3 to 6 letters."""
+    first 3 to 6 letters (not of the words an import wrote itself:
+    ``without_import_labels``)."""
     terms: set[str] = set()
-    for word, _start, _end in words_with_spans(value or ""):
+    for word, _start, _end in words_with_spans(without_import_labels(value or "")):
         if is_searchable(word):
             terms.update(_word_terms(word))
     return sorted(terms)

@@ -249,3 +249,29 @@ def test_an_import_whose_preparing_process_stopped_says_so_on_its_page(personas)
         tasks._run(stops, job.pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and job.error == message
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_note_of_unmapped_columns_is_searched_by_its_values_only(
+    files, personas, language, settings
+):
+    """The note's heading and the column names are the same in every row: searching for
+    them would find every imported record. The cells' words are found."""
+    from django.utils import translation
+
+    from haven.search.words import search_texts
+
+    sheet, _mapping = files
+    rows = "".join(f"{','.join(row)},{witness}\n" for row, witness in zip(ROWS, WITNESSES))
+    sheet.write_text("date,title,act,victim,witness account\n" + rows, encoding="utf-8")
+    with translation.override(language):
+        run(files, personas)
+    notes = [incident.description for incident in Incident.objects.order_by("pk")]
+    assert "witness account: saw Ruslan taken" in notes[0]
+    assert len(search_texts("Ruslan", personas.member).hits) == 1
+    assert len(search_texts("taken", personas.member).hits) == 5
+    for label in ("witness", "account", "imported", "file", "импортированного", "файла"):
+        assert search_texts(label, personas.member).hits == [], label
+
+
+WITNESSES = ["saw Ruslan taken", "neighbours saw him taken", *["taken at night"] * 3]

@@ -433,3 +433,18 @@ def test_the_lookups_split_into_statements_find_the_same(personas, texts, monkey
 
     assert lookups(one) == 1
     assert lookups(many) == len(indexed_models())
+
+
+def test_an_imports_own_words_are_not_indexed_in_any_language():
+    from haven.lib.stemming import without_import_labels
+
+    for heading in ("From the imported file:", "Из импортированного файла:"):
+        text = f"Задержан у дома.\n\n{heading}\nсвидетель: сосед видел\nline: one\ntwo: three\n"
+        assert without_import_labels(text) == "Задержан у дома.\n\nсосед видел\none\nthree\n"
+        assert not {"stem:свидетел", "stem:line", "stem:file", "stem:импортирова"} & set(
+            narrative_terms(text)
+        )
+    # Below an empty line the note has ended: a narrative's own "word: word" is indexed.
+    text = "From the imported file:\ncolumn: value\n\nWitness: a neighbour"
+    assert without_import_labels(text) == "value\n\nWitness: a neighbour"
+    assert without_import_labels("Status: detained") == "Status: detained"
