@@ -280,7 +280,7 @@ def _prepared(job, builder, by) -> Iterator[bytes]:
     """Each chunk of ``job`` not done, prepared and pickled as ("chunk", rows, origins,
     prepared records)."""
     from haven.imports.actions import chunk_rows, numbered, open_job_table
-    from haven.lib.inserts import larger_page_cache
+    from haven.lib.inserts import collector_paused, larger_page_cache
 
     table = open_job_table(job)
     if table.sha256 != job.sha256:
@@ -289,7 +289,8 @@ def _prepared(job, builder, by) -> Iterator[bytes]:
     state = _HeldIds(), defaultdict(set), defaultdict(set)  # ids, unique values, made
     batch, position = [], 0
     # Its unique checks read the tables' UUID and code indexes all over, chunk by chunk.
-    with larger_page_cache():
+    # The collector is paused for every chunk, as the writing process pauses it.
+    with larger_page_cache(), collector_paused():
         for position, (number, values) in enumerate(numbered(table), start=1):
             if position <= first:
                 continue
