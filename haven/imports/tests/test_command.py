@@ -262,7 +262,9 @@ def test_the_note_of_unmapped_columns_is_searched_by_its_values_only(
     from haven.search.words import search_texts
 
     sheet, _mapping = files
-    rows = "".join(f"{','.join(row)},{witness}\n" for row, witness in zip(ROWS, WITNESSES))
+    rows = "".join(
+        f"{','.join(row)},{witness}\n" for row, witness in zip(ROWS, WITNESSES, strict=True)
+    )
     sheet.write_text("date,title,act,victim,witness account\n" + rows, encoding="utf-8")
     with translation.override(language):
         run(files, personas)

@@ -68,3 +68,55 @@ def test_old_index_rows_are_converted_without_the_keys(personas, back_to_the_lat
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(AFTER)
+
+
+def _blind_table_sql() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'records_blindterm'")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a SQLite table's form")
+@pytest.mark.django_db(transaction=True)
+def test_the_blind_index_has_no_autoincrement_and_keeps_its_rows_and_indexes():
+    """An import writes some thirty index rows per row; AUTOINCREMENT would update
+    sqlite_sequence for each. A later change to BlindTerm makes Django rebuild the table
+    with it again: then this fails, and the migration's step is needed once more."""
+    from importlib import import_module
+
+    migration = import_module("haven.records.migrations.0003_blind_index_without_autoincrement")
+    assert "AUTOINCREMENT" not in _blind_table_sql().upper()
+    # The table as Django made it before: rows and indexes come through the copy.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE records_blindterm")
+        cursor.execute(
+            'CREATE TABLE "records_blindterm" ("id" integer NOT NULL PRIMARY KEY '
+            'AUTOINCREMENT, "team_id" bigint NOT NULL, "kind_id" integer NOT NULL, '
+            '"token" bigint NOT NULL, "record_id" bigint NOT NULL)'
+        )
+        cursor.execute(
+            'CREATE INDEX "blind_lookup" ON "records_blindterm" (token, team_id, record_id)'
+        )
+        cursor.execute('CREATE INDEX "blind_record" ON "records_blindterm" (kind_id, record_id)')
+        cursor.execute(
+            "INSERT INTO records_blindterm (id, team_id, kind_id, token, record_id) "
+            "VALUES (7, 1, 2, -5, 9), (8, 1, 2, 6, 9)"
+        )
+    with connection.schema_editor() as editor:
+        migration.without_autoincrement(None, editor)
+    assert "AUTOINCREMENT" not in _blind_table_sql().upper()
+    assert sorted(BlindTerm.objects.values_list("id", "token", "record_id")) == [
+        (7, -5, 9),
+        (8, 6, 9),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records_blindterm'"
+        )
+        assert {row[0] for row in cursor.fetchall()} == {"blind_lookup", "blind_record"}
+        cursor.execute(
+            "EXPLAIN QUERY PLAN SELECT record_id FROM records_blindterm WHERE token = 6 AND team_id = 1"
+        )
+        assert "COVERING INDEX blind_lookup" in str(cursor.fetchall())
+    BlindTerm.objects.create(token=1, team_id=1, kind_id=2, record_id=10)
+    assert BlindTerm.objects.count() == 3
