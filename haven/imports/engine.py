@@ -24,7 +24,7 @@ from haven.imports.mapping import IGNORE, KEEP, NEW, SKIP, Mapping, fields_of
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.normalize import contact_terms, fold
 from haven.lib.partial_dates import PartialDate
-from haven.lib.stemming import IMPORT_NOTE_HEADING
+from haven.lib.stemming import IMPORT_NOTE_HEADING, note_line
 from haven.records.plans import new_record
 
 
@@ -246,12 +246,12 @@ class Builder:
         return built
 
     def _note(self, cells_: dict) -> str:
-        lines = [f"{column}: {cells_[column]}" for column in self.kept if cells_.get(column)]
+        lines = [note_line(column, cells_[column]) for column in self.kept if cells_.get(column)]
         for key, column in self.source_of.items():
             # A place the gazetteer does not know stays in the note as written.
             place = cells_.get(column, "").strip()
             if self.fields[key].kind == "place" and place and self._place(place) is None:
-                lines.append(f"{column}: {cells_[column]}")
+                lines.append(note_line(column, cells_[column]))
         return "\n".join(lines)
 
     NOTE_FIELD = {

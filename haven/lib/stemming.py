@@ -99,7 +99,9 @@ def prefix_term(prefix: str) -> str:
 
 
 # The line an import writes above the "column: value" lines of a row's unmapped columns
-# (haven.imports.engine), in the language of whoever ran the import.
+# (haven.imports.engine), in the language of whoever ran the import. Should its wording
+# (or a translation's) ever change, keep the old one in ``_note_headings`` too: records
+# imported before still hold it.
 IMPORT_NOTE_HEADING = gettext_noop("From the imported file:")
 
 
@@ -115,8 +117,12 @@ def _note_headings() -> frozenset[str]:
 
 def without_import_labels(text: str) -> str:
     """``text`` less the words an import wrote itself: the note's heading, and the
-    column's name before ": " on each line under it, to the next empty line (a line
-    without ": " is kept whole: a cell's value over several lines)."""
+    column's name before ": " on each of the note's lines (``note_line`` writes them):
+    from the heading to the first empty line, a line that does not begin with a space.
+    A cell's further lines begin with two spaces and are kept whole, as is everything
+    before the heading and after the empty line that ends the note. The rule reads the
+    text, not where it came from: a line typed straight under the note as "word: text"
+    loses its "word" too (an empty line before it keeps it)."""
     headings = _note_headings()
     if not any(heading in text for heading in headings):
         return text
@@ -125,11 +131,19 @@ def without_import_labels(text: str) -> str:
         if line.strip() in headings:
             in_note = True
             continue
-        if in_note and not line.strip():
+        if in_note and not line.rstrip("\r"):
             in_note = False
         _label, separator, value = line.partition(": ")
-        kept.append(value if in_note and separator else line)
+        own_line = in_note and separator and line[:1] not in (" ", "\t")
+        kept.append(value if own_line else line)
     return "\n".join(kept)
+
+
+def note_line(column: str, value: str) -> str:
+    """A line of an import's note, "column: value", a value's further lines indented by
+    two spaces (an empty one too): ``without_import_labels`` then tells them apart."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n  ".join([f"{column}: {lines[0]}", *lines[1:]])
 
 
 def narrative_terms(value: str) -> list[str]:

@@ -118,6 +118,19 @@ def test_the_collector_stays_paused_from_the_first_chunk_to_the_last(
     assert gc.isenabled()
 
 
+def test_the_preparing_process_keeps_the_collector_paused_between_chunks(personas, in_turns):
+    """What the second process runs (``_prepared``), with the collector on as it starts."""
+    import gc
+
+    job = _queued(personas)
+    builder = actions.builder_for(job, actions.open_job_table(job), by=personas.member)
+    assert gc.isenabled()
+    chunks = pipeline._prepared(job, builder, personas.member)
+    paused = [not gc.isenabled() for _chunk in chunks]
+    assert len(paused) == 3 and all(paused)
+    assert gc.isenabled()
+
+
 def test_ids_held_ahead_are_not_taken_by_others(personas):
     before = save_record(Person(team=personas.team, name="typed before"), by=personas.member)
     held = reserve_ahead(Person, 5)

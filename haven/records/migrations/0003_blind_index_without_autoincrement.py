@@ -5,12 +5,16 @@ without ``AUTOINCREMENT`` (what Django gives every automatic id there).
 that an id is never used twice even after the largest is deleted. Nothing refers to an
 index row by its id, and an import writes some thirty of them per row: in a plain SQLite
 test of this table and its indexes, 4.5-4.6 µs per row with it, 3.5-3.8 without
-(bench/import_files.py, docs/import.md). The table is copied once into the new form.
+(bench/import_files.py, docs/import.md). The table is copied once into the new form: on
+a large instance that takes a while (SQLite's write lock held throughout) and room on
+disk for a second copy of the table, left as free pages in the file afterwards.
 
 PostgreSQL is left as it is (its ids come from a sequence either way). A later change to
 this model on SQLite would make Django rebuild the table with ``AUTOINCREMENT`` again:
-``haven/records/tests/test_blind.py`` says so.
+``haven/records/tests/test_migrations.py`` says so.
 """
+
+import re
 
 from django.db import migrations
 
@@ -34,7 +38,7 @@ def without_autoincrement(apps, schema_editor):
         indexes = [row[0] for row in cursor.fetchall()]
         cursor.execute(f'PRAGMA table_info("{TABLE}")')
         columns = ", ".join(f'"{row[1]}"' for row in cursor.fetchall())
-        new_sql = table_sql.replace("AUTOINCREMENT", "").replace(
+        new_sql = re.sub("AUTOINCREMENT", "", table_sql, flags=re.IGNORECASE).replace(
             f'"{TABLE}"', f'"{TABLE}__new"', 1
         )
         cursor.execute(new_sql)

@@ -445,6 +445,20 @@ def test_an_imports_own_words_are_not_indexed_in_any_language():
             narrative_terms(text)
         )
     # Below an empty line the note has ended: a narrative's own "word: word" is indexed.
-    text = "From the imported file:\ncolumn: value\n\nWitness: a neighbour"
-    assert without_import_labels(text) == "value\n\nWitness: a neighbour"
+    text = "From the imported file:\r\ncolumn: value\r\n\r\nWitness: a neighbour"
+    assert without_import_labels(text) == "value\r\n\r\nWitness: a neighbour"
     assert without_import_labels("Status: detained") == "Status: detained"
+
+
+def test_a_cells_further_lines_are_indexed_whole():
+    """A statement over several lines, one of them "word: text" and one empty, keeps
+    every word; the next column's name is still left out."""
+    from haven.lib.stemming import note_line, without_import_labels
+
+    statement = note_line("statement", "He said\r\nOfficer: Ivanov took him\n\nat night")
+    assert statement == "statement: He said\n  Officer: Ivanov took him\n  \n  at night"
+    text = "\n".join(["From the imported file:", statement, note_line("unit", "ППС")])
+    terms = set(narrative_terms(text))
+    assert {"stem:offic", "stem:ivanov", "stem:night", "stem:ппс"} <= terms
+    assert not {"stem:statement", "stem:unit"} & terms
+    assert without_import_labels(text).endswith("at night\nППС")
