@@ -58,6 +58,8 @@ class Builder:
         from haven.vocab.models import Term
 
         self.mapping, self.team, self.by, self.columns = mapping, team, by, columns
+        # In the language of whoever starts the import, in either process; once, not per row.
+        self.note_heading = _(IMPORT_NOTE_HEADING)
         self.fields = fields_of(mapping.target)
         self.source_of = mapping.mapped()  # field key → column
         self.kept = [c for c in columns if mapping.field_of(c) == KEEP]
@@ -267,8 +269,7 @@ class Builder:
             return
         name = self.NOTE_FIELD[self.mapping.target]
         before = getattr(main, name) or ""
-        heading = _(IMPORT_NOTE_HEADING)
-        setattr(main, name, f"{before}\n\n{heading}\n{note}".strip())
+        setattr(main, name, f"{before}\n\n{self.note_heading}\n{note}".strip())
 
     def _text(self, key, cells_, built) -> str:
         return self.value(key, cells_, built) or ""
