@@ -28,7 +28,9 @@ def flip_one_byte(person, column="name", at=-5):
 
 @pytest.fixture
 def damaged(personas, person):
-    other = add_person(team=personas.team, by=personas.member, name="Ислам Бетиев")
+    other = add_person(
+        team=personas.team, by=personas.member, name="Ислам Бетиев", nicknames=["Исик"]
+    )
     flip_one_byte(person)
     return person, other
 
@@ -129,3 +131,20 @@ def test_opening_a_page_together_opens_what_reading_would_and_contains_damage(pe
     assert isinstance(damaged_one.__dict__["name"], fields.Damaged)
     assert str(damaged_one.name) == "[damaged value]"
     assert AuditEntry.objects.filter(action="record.damaged").count() == 1
+
+
+def test_an_empty_list_that_is_the_default_is_stored_as_null_and_reads_back_empty(personas):
+    """Its ciphertext's length said it was empty; sealing it cost an import five seals a
+    person. A list with something in it is sealed as before."""
+    from django.db import connection
+
+    saved = add_person(team=personas.team, by=personas.member, name="Адам Исаев", nicknames=["А"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT contacts, other_names, nicknames FROM people_person WHERE id = %s", [saved.pk]
+        )
+        contacts, other_names, nicknames = cursor.fetchone()
+    assert contacts is None and other_names is None
+    assert bytes(nicknames)[:1] != b"[" and b"\xd0\x90" not in bytes(nicknames)
+    again = Person.objects.get(pk=saved.pk)
+    assert (again.contacts, again.other_names, again.nicknames) == ([], [], ["А"])
