@@ -312,8 +312,7 @@ def _import_in_two_processes(job, builder, counts, *, by, progress) -> int:
 def _import_chunk(job, builder, table, batch, counts, *, by) -> int:
     from haven.records.bulk import create_records
 
-    # A chunk makes some ten thousand objects; see collector_paused for why.
-    with collector_paused(), transaction.atomic():
+    with transaction.atomic():  # the collector is paused by run_job, for the whole import
         made, origins = built_chunk(builder, table, batch)
         try:
             create_records(by_kind(made), by=by)

@@ -156,12 +156,12 @@ def write_chunk(job, chunk: tuple, counts, *, by) -> int:
     rows, counted acts, audit entries, origins and the job's count; the rows done."""
     from haven.imports.actions import finish_chunk
     from haven.keys.keyring import get_keyring
-    from haven.lib.inserts import collector_paused
     from haven.records.bulk import write_prepared
     from haven.records.masking import unmasked
 
     rows_done, origins, ready = chunk
-    with collector_paused(), transaction.atomic(), get_keyring().steady(), unmasked():
+    # The collector is paused by run_job, for the whole import.
+    with transaction.atomic(), get_keyring().steady(), unmasked():
         write_prepared(ready, by=by)
         return finish_chunk(job, rows_done, origins, counts)
 
@@ -179,8 +179,6 @@ def _send(stream, message: bytes) -> None:
 def _received(stream) -> Iterator[tuple]:
     """The chunks the preparing process sends on ``stream``, until it says it is done;
     what it says went wrong, raised here."""
-    from haven.lib.inserts import collector_paused
-
     while True:
         header = stream.read(_LENGTH)
         length = int.from_bytes(header, "big") if len(header) == _LENGTH else 0
@@ -189,9 +187,8 @@ def _received(stream) -> Iterator[tuple]:
             raise PreparationStopped(
                 _("The process preparing the import's rows stopped: run the import again.")
             )
-        # Some 60,000 objects a chunk: the collector would walk them three times over.
-        with collector_paused():
-            message = pickle.loads(data)  # noqa: S301 (our own process)
+        # Some 60,000 objects a chunk, read with the collector paused (by run_job).
+        message = pickle.loads(data)  # noqa: S301 (our own process)
         if message[0] == "chunk":
             yield message[1:]
         elif message[0] == "done":
@@ -289,7 +286,7 @@ def _prepared(job, builder, by) -> Iterator[bytes]:
     state = _HeldIds(), defaultdict(set), defaultdict(set)  # ids, unique values, made
     batch, position = [], 0
     # Its unique checks read the tables' UUID and code indexes all over, chunk by chunk.
-    # The collector is paused for every chunk, as the writing process pauses it.
+    # The collector is paused from the first chunk to the last, as in the writing process.
     with larger_page_cache(), collector_paused():
         for position, (number, values) in enumerate(numbered(table), start=1):
             if position <= first:
@@ -305,13 +302,12 @@ def _prepared(job, builder, by) -> Iterator[bytes]:
 def _prepared_chunk(job, builder, table, batch, by, state, rows_left) -> bytes:
     from haven.imports.actions import built_chunk, by_kind, origins_of, raise_row_problem
     from haven.keys.keyring import get_keyring
-    from haven.lib.inserts import collector_paused
     from haven.records.bulk import check_new, prepare_records
     from haven.records.masking import unmasked
 
     ids, seen, known = state
     ids.expect(len(batch), rows_left)
-    with collector_paused(), get_keyring().steady(), unmasked():
+    with get_keyring().steady(), unmasked():
         made, origins = built_chunk(builder, table, batch)
         records = by_kind(made)
         check_new(records, by=by)

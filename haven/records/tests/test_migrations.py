@@ -86,22 +86,24 @@ def test_the_blind_index_has_no_autoincrement_and_keeps_its_rows_and_indexes():
 
     migration = import_module("haven.records.migrations.0003_blind_index_without_autoincrement")
     assert "AUTOINCREMENT" not in _blind_table_sql().upper()
-    # The table as Django made it before: rows and indexes come through the copy.
+    # The table as Django made it before (today's, with AUTOINCREMENT back): rows and
+    # indexes come through the copy.
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'records_blindterm' "
+            "AND type = 'index' AND sql IS NOT NULL"
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+        before = _blind_table_sql().replace("PRIMARY KEY", "PRIMARY KEY AUTOINCREMENT", 1)
         cursor.execute("DROP TABLE records_blindterm")
-        cursor.execute(
-            'CREATE TABLE "records_blindterm" ("id" integer NOT NULL PRIMARY KEY '
-            'AUTOINCREMENT, "team_id" bigint NOT NULL, "kind_id" integer NOT NULL, '
-            '"token" bigint NOT NULL, "record_id" bigint NOT NULL)'
-        )
-        cursor.execute(
-            'CREATE INDEX "blind_lookup" ON "records_blindterm" (token, team_id, record_id)'
-        )
-        cursor.execute('CREATE INDEX "blind_record" ON "records_blindterm" (kind_id, record_id)')
+        cursor.execute(before)
+        for index_sql in indexes:
+            cursor.execute(index_sql)
         cursor.execute(
             "INSERT INTO records_blindterm (id, team_id, kind_id, token, record_id) "
             "VALUES (7, 1, 2, -5, 9), (8, 1, 2, 6, 9)"
         )
+    assert "AUTOINCREMENT" in _blind_table_sql()
     with connection.schema_editor() as editor:
         migration.without_autoincrement(None, editor)
     assert "AUTOINCREMENT" not in _blind_table_sql().upper()
