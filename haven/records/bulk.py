@@ -34,9 +34,8 @@ also names the failing record's position in the list (``error.index``) and the r
 (``error.record``); as the call is one transaction, nothing of the batch is kept.
 
 The work is done in two halves, ``prepare_records`` (checks, ids, sealed rows,
-versions' snapshots, index tokens, audit entries, as plain values) and
-``write_prepared`` (the inserts, the versions sealed, the counted acts, the audit
-chain): ``create_records`` calls both, an import of many chunks may prepare in one
+versions with their snapshots sealed, index tokens, audit entries, as plain values)
+and ``write_prepared`` (the inserts, the counted acts, the audit chain): ``create_records`` calls both, an import of many chunks may prepare in one
 process what another writes (``haven.imports.pipeline``).
 
 The records are inserted in runs of one kind, in the order given, so a record may
@@ -167,8 +166,8 @@ class PreparedRecords:
     and another write it (``haven.imports.pipeline``).
 
     ``records`` holds (model, rows) per run of one kind, in order, ids included;
-    ``versions`` each record's first version as (model label, UUID as the database
-    takes it, changed fields, snapshot), sealed when written, at ``at``; ``tokens``
+    ``versions`` each record's first version as the row to insert (its snapshot
+    sealed), made at ``at``; ``tokens``
     the index rows; ``entries`` each record's audit entry as (action, (object type,
     object id), summary); ``made`` the ids per model (for ``written_together``);
     ``keys`` the data key that sealed each label."""
@@ -222,6 +221,9 @@ def prepare_records(
     # The record's UUID as its version's row holds it (text on SQLite): handed to the
     # writing process as what it writes, not as an object to rebuild.
     record_uuid = value_preparer(RecordVersion._meta.get_field("object_uuid"), real)
+    # Sealed here, not by the writer: in a two-process import this process has the
+    # lighter share of the work.
+    versions = _FirstVersions(by=by, at=now)
     tokens = []
     for start, run in _runs(instances):
         model = type(run[0])
@@ -254,8 +256,11 @@ def prepare_records(
             ready.records.append((model, new_rows(model, run, reserve(model, len(run)), real)))
         for instance, snapshot in zip(run, snapshots, strict=True):
             fields = history.changed(None, snapshot)
-            ready.versions.append(
-                (instance._meta.label_lower, record_uuid(instance.uuid), fields, snapshot)
+            versions.add(
+                instance._meta.label_lower,
+                record_uuid(instance.uuid),
+                fields=fields,
+                snapshot=snapshot,
             )
             action, _target, summary = audit_entry(instance, created, fields)
             ready.entries.append((action, describe(instance), summary))
@@ -265,6 +270,7 @@ def prepare_records(
         ready.made.append((model, ids))
         known[model].update(ids)
     ready.at = now
+    ready.versions = versions.rows
     ready.tokens = array("q", chain.from_iterable(tokens))
     ready.keys = get_keyring().steady_keys()
     return ready
@@ -285,10 +291,7 @@ def write_prepared(ready: PreparedRecords, *, by, records_written: bool = False)
     if not records_written:
         for model, rows in ready.records:
             insert_rows(model, record_fields(model), rows)
-    versions = _FirstVersions(by=by, at=ready.at)
-    for label, record_uuid, fields, snapshot in ready.versions:
-        versions.add(label, record_uuid, fields=fields, snapshot=snapshot)
-    versions.insert()
+    insert_rows(RecordVersion, plain_fields(RecordVersion), ready.versions)
     flat = iter(ready.tokens)
     # Sorted there, by the writing process (the preparing one has more to do).
     blind.insert_rows(list(zip(flat, flat, flat, flat, strict=True)))
@@ -354,9 +357,6 @@ class _FirstVersions:
             **self.constant,
         }
         self.rows.append(tuple(values[field.name] for field in self.fields))
-
-    def insert(self) -> None:
-        insert_rows(RecordVersion, self.fields, self.rows)
 
 
 class _References:
