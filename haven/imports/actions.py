@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
@@ -261,7 +262,9 @@ def run_job(job: ImportJob, *, by, progress=None) -> ImportJob:
         # between chunks, it walked a chunk's objects still alive (some 0.2 s a time).
         with larger_page_cache(), checkpoints_deferred(), collector_paused():
             if pipeline.wanted(job):
-                done = _import_in_two_processes(job, builder, counts, by=by, progress=progress)
+                done = _import_in_two_processes(
+                    job, builder, table, counts, by=by, progress=progress
+                )
             else:
                 done = _import_here(job, builder, table, counts, by=by, progress=progress)
     except TakenOver:
@@ -297,16 +300,30 @@ def _import_here(job, builder, table, counts, *, by, progress) -> int:
     return done
 
 
-def _import_in_two_processes(job, builder, counts, *, by, progress) -> int:
+def _import_in_two_processes(job, builder, table, counts, *, by, progress) -> int:
     """The rows not done, each chunk prepared by a second process while this one writes
-    the chunk before (``haven.imports.pipeline``)."""
+    the chunk before (``haven.imports.pipeline``). The first chunk is imported here
+    while the second process starts; it goes on after it."""
     done = job.done_rows
-    with pipeline.prepared_chunks(job, builder, by=by) as chunks:
+
+    def first_chunk() -> None:
+        nonlocal done
+        batch = list(islice(_rows_not_done(job, table), chunk_rows()))
+        done = _import_chunk(job, builder, table, batch, counts, by=by)
+        if progress:
+            progress(done, job.total_rows)
+
+    with pipeline.prepared_chunks(job, builder, by=by, meanwhile=first_chunk) as chunks:
         for chunk in chunks:
             done = pipeline.write_chunk(job, chunk, counts, by=by)
             if progress:
                 progress(done, job.total_rows)
     return done
+
+
+def _rows_not_done(job, table):
+    """(row number, values) of each row of ``table`` after the ``job``'s rows done."""
+    return islice(numbered(table), job.done_rows, None)
 
 
 def _import_chunk(job, builder, table, batch, counts, *, by) -> int:

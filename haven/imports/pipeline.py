@@ -94,19 +94,32 @@ def wanted(job) -> bool:
 
 
 @contextmanager
-def prepared_chunks(job, builder, *, by) -> Iterator[Iterator[tuple]]:
+def prepared_chunks(job, builder, *, by, meanwhile=None) -> Iterator[Iterator[tuple]]:
     """The chunks of ``job`` from its first row not done, each as (rows, origins,
     prepared records), prepared by a second process (or in turns here, ``MODE`` "inline").
-    ``builder`` is the import's, after its new terms and places were made."""
+    ``builder`` is the import's, after its new terms and places were made.
+
+    ``meanwhile()`` runs here while the second process starts (Python and Django set
+    up, a second or two): the importing process writes the first chunk itself rather
+    than wait. The second process is told what to prepare once it has returned, so it
+    starts after the rows ``meanwhile`` committed, with the builder as they left it."""
     if MODE == "inline":
+        if meanwhile is not None:
+            meanwhile()
         yield (pickle.loads(message)[1:] for message in _prepared(job, builder, by))  # noqa: S301 (made here)
         return
-    process, stream = _start(job, builder, by)
+    process, stream = _start()
     try:
+        if meanwhile is not None:
+            meanwhile()
+        _begin(process, job, builder, by)
         yield _received(stream)
     finally:
         # Done, it ends by itself; stopped early, it ends at its next hand-over (the
-        # pipe closed) or, in the middle of a chunk, here.
+        # pipe closed) or, in the middle of a chunk, here. Stopped before it was told
+        # what to prepare, it ends as its instructions end.
+        if not process.stdin.closed:
+            process.stdin.close()
         stream.close()
         for ending in (process.terminate, process.kill):
             try:
@@ -117,9 +130,10 @@ def prepared_chunks(job, builder, *, by) -> Iterator[Iterator[tuple]]:
         process.wait()
 
 
-def _start(job, builder, by) -> tuple[subprocess.Popen, object]:
-    """Start the preparing process (a new interpreter running this module) and give it
-    what it needs; (the process, the stream its chunks come on)."""
+def _start() -> tuple[subprocess.Popen, object]:
+    """Start the preparing process (a new interpreter running this module); (the
+    process, the stream its chunks come on). It sets Django up, then waits to be told
+    what to prepare (``_begin``)."""
     chunks_in, chunks_out = os.pipe()
     environment = {
         **os.environ,
@@ -136,7 +150,12 @@ def _start(job, builder, by) -> tuple[subprocess.Popen, object]:
         )
     finally:
         os.close(chunks_out)  # the other process's end: its closing is the end of file
-    stream = os.fdopen(chunks_in, "rb")
+    return process, os.fdopen(chunks_in, "rb")
+
+
+def _begin(process: subprocess.Popen, job, builder, by) -> None:
+    """Tell the preparing process what to prepare: the job from its rows done now, with
+    ``builder`` as it is now."""
     start = (
         connections["default"].settings_dict["NAME"],
         job.pk,
@@ -148,7 +167,6 @@ def _start(job, builder, by) -> tuple[subprocess.Popen, object]:
             pickle.dump(start, process.stdin, pickle.HIGHEST_PROTOCOL)
     except BrokenPipeError:
         pass  # it stopped already: reading its stream says so
-    return process, stream
 
 
 def write_chunk(job, chunk: tuple, counts, *, by) -> int:
@@ -200,12 +218,15 @@ def _received(stream) -> Iterator[tuple]:
 
 
 def _prepare_in_process(out_fd: int) -> None:
-    """The second process: read what to prepare, set Django up on the writer's
-    database, then prepare and hand over every chunk."""
-    database, job_id, by_id, builder = pickle.load(sys.stdin.buffer)  # noqa: S301 (our own)
+    """The second process: set Django up, read what to prepare (on the writer's
+    database), then prepare and hand over every chunk."""
     import django
 
-    django.setup()
+    django.setup()  # while the writer imports the first chunk
+    try:
+        database, job_id, by_id, builder = pickle.load(sys.stdin.buffer)  # noqa: S301 (our own)
+    except EOFError:
+        return  # the writer stopped before it got this far: nothing to prepare
     # The database the writer uses, whatever its settings were changed to since.
     connections["default"].settings_dict["NAME"] = database
     from django.contrib.auth import get_user_model

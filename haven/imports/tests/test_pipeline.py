@@ -4,7 +4,7 @@ chunks, the same message for a bad row, resumable, ids that nobody else takes.
 The preparing and the writing are taken in turns in this process (``MODE = "inline"``):
 the in-memory test database is not shared with a second process. The records it makes
 are compared field by field with the general path's in test_plans.py; the second
-process itself runs in bench/import_files.py."""
+process itself runs in test_two_processes.py and bench/import_files.py."""
 
 from __future__ import annotations
 
@@ -66,6 +66,33 @@ def test_a_bad_row_in_a_later_chunk_says_the_same_and_keeps_the_chunks_before(
     monkeypatch.setattr(pipeline, "MODE", "off")
     assert with_two == _error(personas)
     assert "Row 5" in with_two[0]
+
+
+def test_a_bad_row_in_the_first_chunk_fails_before_the_second_process_begins(
+    personas, monkeypatch, in_turns
+):
+    """The importing process writes the first chunk itself while the second process
+    starts: its bad row says what one process says, and nothing is kept."""
+    begun = []
+    monkeypatch.setattr(pipeline, "_prepared", lambda *args: begun.append(1) or iter(()))
+    bad = [ROWS[0], ("2020-13-45", "Detention 1", "Detention", "Анзор Исаев"), *ROWS[2:]]
+    job = _queued(personas, bad)
+    with pytest.raises(ValidationError) as raised:
+        actions.run_job(job, by=personas.member)
+    assert "Row 3" in raised.value.messages[0]
+    job.refresh_from_db()
+    assert job.done_rows == 0 and not Incident.objects.exists() and not begun
+
+
+def test_a_preparing_process_never_told_what_to_prepare_ends_quietly(capfd):
+    """Started, then left before it was told what to prepare (the first chunk failed):
+    it ends of itself once Django is set up, without a word on its error stream."""
+    process, stream = pipeline._start()
+    process.stdin.close()
+    assert process.wait(timeout=120) == 0
+    assert stream.read() == b""
+    stream.close()
+    assert capfd.readouterr().err == ""
 
 
 def test_an_import_cut_short_resumes_after_its_last_whole_chunk(personas, monkeypatch, in_turns):
