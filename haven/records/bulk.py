@@ -35,8 +35,9 @@ also names the failing record's position in the list (``error.index``) and the r
 
 The work is done in two halves, ``prepare_records`` (checks, ids, sealed rows,
 versions with their snapshots sealed, index tokens, audit entries, as plain values)
-and ``write_prepared`` (the inserts, the counted acts, the audit chain): ``create_records`` calls both, an import of many chunks may prepare in one
-process what another writes (``haven.imports.pipeline``).
+and ``write_prepared`` (the inserts, the counted acts, the audit chain):
+``create_records`` calls both, an import of many chunks may prepare in one process
+what another writes (``haven.imports.pipeline``).
 
 The records are inserted in runs of one kind, in the order given, so a record may
 refer to one earlier in the list (``Act(incident=incident)``): its key is filled in
