@@ -38,7 +38,9 @@ PostgreSQL one-process imports already do.
 
 The second process is started (a new interpreter running this module, not a fork of
 a server with threads) for an import of three chunks or more, on SQLite in a file or PostgreSQL,
-when ``HAVEN_IMPORT_PROCESSES`` is 2 (the default).
+when ``HAVEN_IMPORT_PROCESSES`` is 2 (the default). While it sets Django up, the importing
+process writes the first chunk itself; it then tells the second process what to prepare,
+which goes on after that chunk.
 """
 
 from __future__ import annotations
@@ -74,8 +76,9 @@ def wanted(job) -> bool:
 
     if MODE != "auto":
         return MODE == "inline"
-    # Starting the second process (Django set up anew, some 1 s of CPU) and waiting for
-    # its first chunk cost about what two chunks gain: three chunks or more.
+    # Starting the second process (Django set up anew, some 1 s of CPU) while this one
+    # writes the first chunk, then waiting for its first, cost about what two chunks
+    # gain: three chunks or more.
     if settings.HAVEN_IMPORT_PROCESSES < 2 or job.total_rows - job.done_rows <= 2 * chunk_rows():
         return False
     from django.apps import apps
