@@ -122,3 +122,28 @@ def test_the_blind_index_has_no_autoincrement_and_keeps_its_rows_and_indexes():
         assert "COVERING INDEX blind_lookup" in str(cursor.fetchall())
     BlindTerm.objects.create(token=1, team_id=1, kind_id=2, record_id=10)
     assert BlindTerm.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_records_versions_are_found_through_the_unique_index():
+    """Migration 0005 took the versions' second index on the record away: the unique
+    constraint's index, which begins with the record, finds its versions (SQLite's plan
+    says so; PostgreSQL chooses by its statistics)."""
+    from haven.records.models import RecordVersion
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan checked is SQLite's")
+    query = RecordVersion.objects.filter(
+        object_type="people.person", object_uuid=uuid.uuid4()
+    ).order_by("number")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'records_recordversion' AND sql IS NOT NULL"
+        )
+        assert "records_rec_object__20ab98_idx" not in {row[0] for row in cursor.fetchall()}
+    assert "SEARCH" in plan and "sqlite_autoindex_records_recordversion" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan  # in the index's order: no sorting
