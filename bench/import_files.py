@@ -26,7 +26,7 @@ After the versions were sealed by the preparing process, the counted acts read a
 covering index and the first chunk was written while the second process starts
 (50db2f8, load 0.8-1.9): 56.9-66.5 s (103.5-114.5 s of CPU); 16 runs that day over
 the round's commits, 49.9-69.6 s, 13 of them within 60 s (docs/import.md). With the
-versions' second index gone too (af95b4a, load 1.0-1.9): 46.7-57.0 s in five runs
+versions' second index gone too (af95b4a, load 1.0-1.9): 46.7-57.0 s in eight runs
 (86.7-103.0 s of CPU), every one within 60 s. PostgreSQL
 (038e9c3, fsync=off, load 0.6-1.7): 143.8 s (102.0 s of CPU in Haven's processes).
 """
