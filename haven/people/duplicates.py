@@ -24,6 +24,10 @@ Backhouse meets Robert Backhouse. A day one digit off is taken for a typo, neith
 nor against. 1 January counts as the year only: it is what is written when only the
 year is known. A short form of a given name (Rob, Alex) is no other name.
 
+A shared e-mail or handle counts for more than a shared phone: a family, a shelter or a
+lawyer's office shares a phone more often than an address, and a family (one surname,
+two given names) is never proposed whatever it shares.
+
 A place both lived in (up to a typo) and an e-mail or handle a typo apart add a little
 to the score of people not born in other years: a clerk's slip in a town or an address
 is common, and two people of one name, year and town are rarer than one written twice.
@@ -240,7 +244,13 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         # A typo'd e-mail or a place counts only for people not born in other years (so
         # that pairs born years apart still need a contact or relative, as the blocking
         # above assumes).
-        bonus = _BIRTHS[births] + (0.25 if contact else 0.0) + (0.1 if common else 0.0)
+        if not contact:
+            held = 0.0
+        elif written_a and written_b and not set(written_a).isdisjoint(written_b):
+            held = _WRITTEN  # an e-mail or handle both have
+        else:
+            held = _PHONE
+        bonus = _BIRTHS[births] + held + (0.1 if common else 0.0)
         weighs = births != "different"
         if 1.0 + bonus + (_NEAR + _PLACE if weighs else 0.0) < min_score - 1e-9:
             continue
@@ -340,6 +350,10 @@ class _Joined:
 _NEAR, _PLACE = 0.15, 0.1
 
 # What the agreement of two birth dates (``birth_agreement``) adds to a pair's score.
+# A shared contact: a phone (a family's, a shelter's) or an e-mail or handle, which is
+# more nearly one person's own.
+_PHONE, _WRITTEN = 0.25, 0.4
+
 _BIRTHS = {
     "day": 0.2,
     "year": 0.1,

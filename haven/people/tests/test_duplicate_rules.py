@@ -300,6 +300,40 @@ def test_an_e_mail_a_typo_apart_is_evidence(personas):
     assert "nearly the same e-mail or handle (a typo?)" not in plain.reasons
 
 
+def test_a_shared_e_mail_counts_for_more_than_a_shared_phone(personas):
+    """King and Riley King, born a year apart, in one town: with the same phone they are
+    not proposed (a family's phone), with the same e-mail they are."""
+    from haven.people.actions import record_move
+
+    by, team = personas.member, personas.team
+
+    def pair(contact):
+        made = [
+            add_person(team=team, by=by, name=name, birth_date=born, contacts=[contact])
+            for name, born in (("King", "1984-04-19"), ("Riley King", "1985-03-20"))
+        ]
+        for person in made:
+            record_move(Person.objects.get(pk=person.pk), by=by, place="Aberdeen")
+        return made
+
+    phoned = pair({"kind": "phone", "value": "+44 20 7946 0958"})
+    mailed = pair({"kind": "email", "value": "riley.k@zavala.com"})
+    found = find(Person.objects.all())
+    assert _pair_of(found, *mailed) and not _pair_of(found, *phoned)
+    (by_phone,) = _pair_of(find(Person.objects.all(), min_score=0.0), *phoned)
+    (by_mail,) = _pair_of(found, *mailed)
+    assert "share a contact" in by_mail.reasons and "different birth years" in by_mail.reasons
+    assert by_mail.score > by_phone.score
+
+
+def test_a_family_sharing_an_e_mail_is_still_never_proposed(personas):
+    by, team = personas.member, personas.team
+    mail = [{"kind": "email", "value": "mikhailovy@mail.ru"}]
+    add_person(team=team, by=by, name="Мурад Юсупович Михайлов", birth_date="1990", contacts=mail)
+    add_person(team=team, by=by, name="Михайлов Юсуп Юсупович", birth_date="1990", contacts=mail)
+    assert find(Person.objects.all(), min_score=0.0) == []
+
+
 def test_a_place_or_an_e_mail_a_typo_apart_does_not_join_other_birth_years(personas):
     """Born in other years, two people still need a contact or a relative they share: a
     town or an e-mail a letter apart is not enough (brothers, namesakes)."""
