@@ -349,11 +349,11 @@ class _Joined:
 # (a contact both have adds 0.25, a relative both have 0.1).
 _NEAR, _PLACE = 0.15, 0.1
 
-# What the agreement of two birth dates (``birth_agreement``) adds to a pair's score.
-# A shared contact: a phone (a family's, a shelter's) or an e-mail or handle, which is
-# more nearly one person's own.
+# What a shared contact adds to a pair's score: a phone (a family's, a shelter's), or an
+# e-mail or handle, which is more nearly one person's own.
 _PHONE, _WRITTEN = 0.25, 0.4
 
+# What the agreement of two birth dates (``birth_agreement``) adds to a pair's score.
 _BIRTHS = {
     "day": 0.2,
     "year": 0.1,
