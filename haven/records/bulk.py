@@ -168,10 +168,9 @@ class PreparedRecords:
 
     ``records`` holds (model, rows) per run of one kind, in order, ids included;
     ``versions`` each record's first version as the row to insert (its snapshot
-    sealed), made at ``at``; ``tokens``
-    the index rows; ``entries`` each record's audit entry as (action, (object type,
-    object id), summary); ``made`` the ids per model (for ``written_together``);
-    ``keys`` the data key that sealed each label."""
+    sealed), made at ``at``; ``tokens`` the index rows; ``entries`` each record's audit
+    entry as (action, (object type, object id), summary); ``made`` the ids per model
+    (for ``written_together``); ``keys`` the data key that sealed each label."""
 
     records: list[tuple[type, list[tuple]]] = dataclasses.field(default_factory=list)
     versions: list[tuple] = dataclasses.field(default_factory=list)
@@ -222,8 +221,8 @@ def prepare_records(
     # The record's UUID as its version's row holds it (text on SQLite): handed to the
     # writing process as what it writes, not as an object to rebuild.
     record_uuid = value_preparer(RecordVersion._meta.get_field("object_uuid"), real)
-    # Sealed here, not by the writer: in a two-process import this process has the
-    # lighter share of the work.
+    # Sealed here, not by the writer: in a two-process import that evens out the two
+    # processes' work (docs/import.md, "Latest round").
     versions = _FirstVersions(by=by, at=now)
     tokens = []
     for start, run in _runs(instances):
