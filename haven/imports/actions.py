@@ -286,9 +286,7 @@ def _import_here(job, builder, table, counts, *, by, progress) -> int:
     """The rows not done, a chunk per transaction, built and written in this process."""
     size = chunk_rows()
     batch, done = [], job.done_rows
-    for position, (number, values) in enumerate(numbered(table), start=1):
-        if position <= job.done_rows:
-            continue
+    for number, values in _rows_not_done(job, table):
         batch.append((number, values))
         if len(batch) >= size:
             done = _import_chunk(job, builder, table, batch, counts, by=by)
