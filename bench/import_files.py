@@ -28,7 +28,8 @@ covering index and the first chunk was written while the second process starts
 the round's commits, 49.9-69.6 s, 13 of them within 60 s (docs/import.md). With the
 versions' second index gone too (af95b4a, load 1.0-1.9): 46.7-57.0 s in eight runs
 (86.7-103.0 s of CPU), every one within 60 s. PostgreSQL
-(038e9c3, fsync=off, load 0.6-1.7): 143.8 s (102.0 s of CPU in Haven's processes).
+(038e9c3, fsync=off, load 0.6-1.7): 143.8 s (102.0 s of CPU in Haven's processes);
+ec0ee54 (load 0.3-1.5): 128.8 s (93.2 s of CPU).
 """
 
 from __future__ import annotations
