@@ -8,6 +8,7 @@ be one are paired (a year unknown, both dated to the day, both related)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain, combinations
 
@@ -131,7 +132,9 @@ def _full_date(person) -> str | None:
     return str(born) if known_to_the_day(born) else None
 
 
-def candidate_pairs(people, sorts: dict | None = None) -> dict[tuple[int, int], int]:
+def candidate_pairs(
+    people, sorts: dict | None = None, namesakes: Namesakes | None = None
+) -> dict[tuple[int, int], int]:
     """Pairs of people of one team that share a contact, or whose names agree on two
     different words (a shared first name or surname alone is not enough), or, for a
     name of one word, on that word: (lower pk, higher pk) -> how many contact keys the
@@ -141,7 +144,8 @@ def candidate_pairs(people, sorts: dict | None = None) -> dict[tuple[int, int], 
     the names that are decrypted for scoring anyway, never stored in clear.
 
     ``sorts`` (pk -> ``Sort``): pairs that meet on their names only are left out when
-    their sorts say they cannot be proposed (see ``_close_pairs``).
+    their sorts say they cannot be proposed (see ``_close_pairs``), and ``namesakes``
+    (``Namesakes``) when they are namesakes with nothing else that could be shared.
     """
     teams: dict[int, list] = defaultdict(list)
     for person in people:
@@ -150,13 +154,15 @@ def candidate_pairs(people, sorts: dict | None = None) -> dict[tuple[int, int], 
     on_names: set[tuple[int, int]] = set()
     on_contacts: Counter[tuple[int, int]] = Counter()
     for members in teams.values():
-        _block(members, keys, on_names, on_contacts, sorts)
+        _block(members, keys, on_names, on_contacts, sorts, namesakes)
     pairs = dict.fromkeys(on_names, 0)
     pairs.update(on_contacts)
     return pairs
 
 
-def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts) -> None:
+def _block(
+    people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts, namesakes
+) -> None:
     """Add the candidate pairs of one team's people to ``on_names`` and ``on_contacts``
     (the number of contact keys each pair shares)."""
     names: dict[int, list] = defaultdict(list)  # entry of pair keys -> people
@@ -204,7 +210,8 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts
         if 1 < len(members) <= COMMON:
             groups.add(tuple(members))
     for members in groups:
-        on_names.update(_close_pairs(members, sorts) if sorts else combinations(members, 2))
+        pairs = _close_pairs(members, sorts) if sorts else combinations(members, 2)
+        on_names.update(namesakes.kept(pairs) if namesakes else pairs)
     for members in {tuple(m) for m in words.values() if 1 < len(m) <= COMMON}:
         on_names.update(
             (pa, pb)
@@ -214,6 +221,33 @@ def _block(people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts
     for members in contacts.values():
         if 1 < len(members) <= COMMON:
             on_contacts.update(combinations(sorted(set(members)), 2))
+
+
+@dataclass(frozen=True)
+class Namesakes:
+    """What tells, in the blocking, that two people meeting on their names only are
+    namesakes with nothing else they could share, whom ``find`` never proposes: the
+    number of each person's name (``names``: pk -> number), whether two names are
+    namesakes' (``apart``: keyed by the two numbers as one integer, the smaller in the
+    high bits), and who has something a namesake could share besides a contact
+    (``sharing``: an e-mail or handle, a relative, a place; a shared contact pairs
+    people on its own)."""
+
+    names: Mapping[int, int]
+    apart: Mapping[int, bool]
+    sharing: set[int]
+
+    def kept(self, pairs):
+        """``pairs`` but those of namesakes who cannot both share something."""
+        names, apart, sharing = self.names, self.apart, self.sharing
+        for pa, pb in pairs:
+            one, other = names[pa], names[pb]
+            if (
+                one == other
+                or (pa in sharing and pb in sharing)
+                or not apart[(one << 32 | other) if one < other else (other << 32 | one)]
+            ):
+                yield pa, pb
 
 
 @dataclass(frozen=True)

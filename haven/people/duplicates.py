@@ -47,7 +47,7 @@ from haven.lib.names import (
     Parser,
 )
 from haven.lib.normalize import contact_terms
-from haven.people.blocking import Sort, candidate_pairs, name_forms
+from haven.people.blocking import Namesakes, Sort, candidate_pairs, name_forms
 from haven.people.compared import Clock, read_compared
 from haven.people.likeness import (
     WordPairs,
@@ -149,7 +149,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     words = WordPairs(parse)
     forms = {p.pk: tuple(form for form in without_titles(name_forms(p)) if form) for p in people}
     parsed = _Parsed(parse)
-    scored: dict[tuple, float] = {}
+    scored: dict[int, float] = {}
 
     related: dict[tuple, bool] = {}
 
@@ -159,21 +159,28 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
             related[key] = one_family(key[0], key[1], parse)
         return related[key]
 
-    # Each person's name forms as numbered words (``WordPairs.numbered_names``), on first
-    # use: most pairs that meet are namesakes, told apart by these.
-    numbered = _Numbered(words, forms)
+    # Each person's name forms as numbered words (``WordPairs.numbered_names``), and
+    # each distinct name numbered in turn (``name_of``: pk -> its number): most pairs
+    # that meet are namesakes, told apart by these, once per two names (``apart``).
+    numbered: list[tuple] = []
+    name_of = _numbered_names(words, forms, numbered)
+    apart = _Apart(words, numbered)
 
     def differ(one: int, other: int) -> bool:
         """Whether two people's names are namesakes' (``WordPairs.differ``)."""
-        return words.differ_numbered(numbered[one], numbered[other])
+        a, b = name_of[one], name_of[other]
+        return apart[(a << 32 | b) if a < b else (b << 32 | a)]
 
     def names_score(one: int, other: int) -> float:
         """How alike two people's names are (``WordPairs.names``), once per two names."""
-        names, other_names = numbered[one], numbered[other]
-        key = (names, other_names) if names <= other_names else (other_names, names)
+        a, b = name_of[one], name_of[other]
+        key = (a << 32 | b) if a < b else (b << 32 | a)
         found = scored.get(key)
         if found is None:
-            found = scored[key] = words.names(*key)
+            names, other_names = numbered[a], numbered[b]
+            if other_names < names:
+                names, other_names = other_names, names
+            found = scored[key] = words.names(names, other_names)
         return found
 
     # Pairs proposed on their names alone, by person: a name that fits two people who
@@ -224,8 +231,11 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
             found.append(_("each name has a word the other lacks (another surname?)"))
         return found
 
+    # Who could share something with a namesake other than a contact (which pairs
+    # people anyway): the blocking leaves out namesakes who cannot.
+    sharing = {pk for pk, (_kind, _date, written, places) in about.items() if written or places}
     clock.lap("scoring")  # preparing to: as the scoring's caches do
-    pairs = candidate_pairs(people, sorts)
+    pairs = candidate_pairs(people, sorts, Namesakes(name_of, apart, sharing | related_to_someone))
     clock.lap("blocking")
     for (pa, pb), shared in pairs.items():
         kind_a, date_a, written_a, places_a = about[pa]
@@ -266,7 +276,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         if not evidence:
             # Namesakes (each name has a word the other lacks) with nothing else shared
             # are never proposed: told apart before their names are scored.
-            differs = words.differ_numbered(numbered[pa], numbered[pb])
+            differs = differ(pa, pb)
             if differs:
                 continue
         names = names_score(pa, pb)
@@ -375,16 +385,36 @@ def _written_contacts(person) -> list[str]:
     ]
 
 
-class _Numbered(dict):
-    """Each person's name forms as ``WordPairs.numbered_names``, by pk, on first use."""
+def _numbered_names(words: WordPairs, forms: dict, numbered: list) -> dict[int, int]:
+    """Each person's number (pk -> number): the index in ``numbered`` (filled here) of
+    their name forms as ``WordPairs.numbered_names``, one number per distinct name."""
+    numbers: dict[tuple, int] = {}
+    name_of = {}
+    for pk, names in forms.items():
+        name = words.numbered_names(names)
+        number = numbers.get(name)
+        if number is None:
+            number = numbers[name] = len(numbered)
+            numbered.append(name)
+        name_of[pk] = number
+    return name_of
 
-    def __init__(self, words: WordPairs, forms: dict) -> None:
+
+class _Apart(dict):
+    """Whether two names are namesakes' (``WordPairs.differ_numbered``), worked out on
+    first use, under the numbers of the two names as one integer (the smaller in the
+    high bits)."""
+
+    def __init__(self, words: WordPairs, numbered: list) -> None:
         super().__init__()
         self._words = words
-        self._forms = forms
+        self._numbered = numbered
 
-    def __missing__(self, pk: int) -> tuple:
-        found = self[pk] = self._words.numbered_names(self._forms[pk])
+    def __missing__(self, key: int) -> bool:
+        numbered = self._numbered
+        found = self[key] = self._words.differ_numbered(
+            numbered[key >> 32], numbered[key & 0xFFFFFFFF]
+        )
         return found
 
 

@@ -438,3 +438,16 @@ def test_birth_years_one_apart_count_against_less_where_a_place_agrees(personas)
     (found,) = find(Person.objects.all())
     assert "birth years one apart" in found.reasons
     assert "different birth years" not in found.reasons
+
+
+def test_the_blocking_leaves_out_namesakes_who_cannot_share_anything():
+    """Pairs of people whose names are namesakes' (``apart``) are kept only where both
+    could share something besides a contact; one name, or names not told apart, always."""
+    from haven.people.blocking import Namesakes
+
+    # People 1 and 2 have name 0, person 3 name 1 (a namesake's), person 4 name 2 (not).
+    names = {1: 0, 2: 0, 3: 1, 4: 2}
+    apart = {0 << 32 | 1: True, 0 << 32 | 2: False, 1 << 32 | 2: True}
+    pairs = [(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)]
+    assert list(Namesakes(names, apart, sharing=set()).kept(pairs)) == [(1, 2), (1, 4)]
+    assert list(Namesakes(names, apart, sharing={2, 3}).kept(pairs)) == [(1, 2), (2, 3), (1, 4)]
