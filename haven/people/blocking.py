@@ -133,7 +133,10 @@ def _full_date(person) -> str | None:
 
 
 def candidate_pairs(
-    people, sorts: dict | None = None, namesakes: Namesakes | None = None
+    people,
+    sorts: dict | None = None,
+    namesakes: Namesakes | None = None,
+    forms: Mapping[int, tuple] | None = None,
 ) -> dict[tuple[int, int], int]:
     """Pairs of people of one team that share a contact, or whose names agree on two
     different words (a shared first name or surname alone is not enough), or, for a
@@ -146,6 +149,8 @@ def candidate_pairs(
     ``sorts`` (pk -> ``Sort``): pairs that meet on their names only are left out when
     their sorts say they cannot be proposed (see ``_close_pairs``), and ``namesakes``
     (``Namesakes``) when they are namesakes with nothing else that could be shared.
+    ``forms`` (pk -> name forms without titles or empty forms), when given, saves
+    working them out again.
     """
     teams: dict[int, list] = defaultdict(list)
     for person in people:
@@ -154,14 +159,14 @@ def candidate_pairs(
     on_names: set[tuple[int, int]] = set()
     on_contacts: Counter[tuple[int, int]] = Counter()
     for members in teams.values():
-        _block(members, keys, on_names, on_contacts, sorts, namesakes)
+        _block(members, keys, on_names, on_contacts, sorts, namesakes, forms)
     pairs = dict.fromkeys(on_names, 0)
     pairs.update(on_contacts)
     return pairs
 
 
 def _block(
-    people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts, namesakes
+    people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts, namesakes, forms
 ) -> None:
     """Add the candidate pairs of one team's people to ``on_names`` and ``on_contacts``
     (the number of contact keys each pair shares)."""
@@ -173,7 +178,8 @@ def _block(
     # In the order of their pks, so that each group's members come sorted.
     for person in sorted(people, key=lambda person: person.pk):
         pk = person.pk
-        pair_keys, word_keys[pk], every = keys.person(tuple(without_titles(name_forms(person))))
+        written = forms[pk] if forms else tuple(without_titles(name_forms(person)))
+        pair_keys, word_keys[pk], every = keys.person(written)
         if not pair_keys and word_keys[pk]:
             single.add(pk)
         for entry in pair_keys:

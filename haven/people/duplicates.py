@@ -147,7 +147,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     # scored once: words and whole names recur (namesakes, families, common given names).
     parse = Parser()
     words = WordPairs(parse)
-    forms = {p.pk: tuple(form for form in without_titles(name_forms(p)) if form) for p in people}
+    forms = _forms(people)
     parsed = _Parsed(parse)
     scored: dict[int, float] = {}
 
@@ -187,8 +187,10 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     # are not one (Olga Umarova, beside Olga Umarovna Keloeva and Olga Khasanovna
     # Umarova; or beside two Olga Umarovas born in different years) is proposed for
     # neither without other evidence.
-    on_name_alone: dict[int, list[int]] = defaultdict(list)
-    partners: dict[int, list[int]] = defaultdict(list)
+    on_name_alone: dict[int, set[int]] = defaultdict(set)
+    # Only partners the name fits count: Павлова Юлия, paired with her brother Мовсар
+    # Павлов on the family's phone despite the names, is not ambiguous for it.
+    fitting: dict[int, list[int]] = defaultdict(list)
     # Read (and decrypted) once per person, not once per pair.
     born = {p.pk: p.birth_date for p in people}
     # Birth dates compared once per pair of distinct dates, each numbered once.
@@ -235,7 +237,8 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     # people anyway): the blocking leaves out namesakes who cannot.
     sharing = {pk for pk, (_kind, _date, written, places) in about.items() if written or places}
     clock.lap("scoring")  # preparing to: as the scoring's caches do
-    pairs = candidate_pairs(people, sorts, Namesakes(name_of, apart, sharing | related_to_someone))
+    namesakes = Namesakes(name_of, apart, sharing | related_to_someone)
+    pairs = candidate_pairs(people, sorts, namesakes, forms)
     clock.lap("blocking")
     for (pa, pb), shared in pairs.items():
         kind_a, date_a, written_a, places_a = about[pa]
@@ -289,18 +292,12 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
             continue
         # The reasons are written for the pairs still proposed at the end.
         found.append((pa, pb, value, (names, contact, births, common, near, shared_place, differs)))
-        partners[pa].append(pb)
-        partners[pb].append(pa)
+        if not differs:
+            fitting[pa].append(pb)
+            fitting[pb].append(pa)
         if not (evidence or births in ("day", "year")):
-            on_name_alone[pa].append(pb)
-            on_name_alone[pb].append(pa)
-    # Only partners the name fits count: Павлова Юлия, paired with her brother Мовсар
-    # Павлов on the family's phone despite the names, is not ambiguous for it.
-    fitting = {
-        pk: [other for other in others if not differ(pk, other)]
-        for pk, others in partners.items()
-        if pk in on_name_alone
-    }
+            on_name_alone[pa].add(pb)
+            on_name_alone[pb].add(pa)
 
     # Two people proposed as one, or joined by proposals (A-B and B-C join A and C),
     # are not told apart, whatever their years: a name that fits both (John Hale, beside
@@ -323,8 +320,8 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
 
     ambiguous = {
         pk
-        for pk, others in fitting.items()
-        if any(not_one(one, other) for one, other in combinations(others, 2))
+        for pk in on_name_alone
+        if any(not_one(one, other) for one, other in combinations(fitting.get(pk, ()), 2))
     }
     found = [
         (pa, pb, round(min(value, 1.0), 2), why)
@@ -383,6 +380,20 @@ def _written_contacts(person) -> list[str]:
         for term in contact_terms(contact.get("value", ""))
         if not term.startswith("phone:")
     ]
+
+
+def _forms(people) -> dict[int, tuple[str, ...]]:
+    """Each person's name forms without titles (``without_titles``), and without empty
+    ones, by pk: each distinct set of forms worked out once (namesakes, families)."""
+    cleaned: dict[tuple, tuple] = {}
+    forms = {}
+    for person in people:
+        written = tuple(name_forms(person))
+        found = cleaned.get(written)
+        if found is None:
+            found = cleaned[written] = tuple(form for form in without_titles(written) if form)
+        forms[person.pk] = found
+    return forms
 
 
 def _numbered_names(words: WordPairs, forms: dict, numbered: list) -> dict[int, int]:
