@@ -75,14 +75,15 @@ class Candidate:
 
 class Proposals(Sequence):
     """The pairs ``find`` proposes, best first: how many at once, the people of each
-    pair read in full when it is shown (a page of the review list, the lines the command
-    prints), not all of them at the end of a search over a whole team. A pair whose
-    person was removed (or can no longer be read) by then is left out of what is shown.
-    Equal to a list of the same candidates."""
+    pair read in full, and the reasons written, when it is shown (a page of the review
+    list, the lines the command prints), not all of them at the end of a search over a
+    whole team. A pair whose person was removed (or can no longer be read) by then is
+    left out of what is shown. Equal to a list of the same candidates."""
 
-    def __init__(self, pairs: list[tuple], read: Callable[[set], dict]) -> None:
-        self._pairs = pairs  # (pk, pk, score, reasons)
+    def __init__(self, pairs: list[tuple], read: Callable[[set], dict], explain: Callable) -> None:
+        self._pairs = pairs  # (pk, pk, score, what the reasons are written from)
         self._read = read  # pks -> {pk: person}
+        self._explain = explain  # (pk, pk, what) -> reasons
 
     def __len__(self) -> int:
         return len(self._pairs)
@@ -107,10 +108,10 @@ class Proposals(Sequence):
     __hash__ = None  # type: ignore[assignment]
 
     def _shown(self, pairs: list[tuple]) -> list[Candidate]:
-        persons = self._read({pk for pa, pb, _score, _reasons in pairs for pk in (pa, pb)})
+        persons = self._read({pk for pa, pb, _score, _why in pairs for pk in (pa, pb)})
         return [
-            Candidate(persons[pa], persons[pb], score, reasons)
-            for pa, pb, score, reasons in pairs
+            Candidate(persons[pa], persons[pb], score, self._explain(pa, pb, why))
+            for pa, pb, score, why in pairs
             if pa in persons and pb in persons
         ]
 
@@ -148,7 +149,6 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     parse = Parser()
     words = WordPairs(parse)
     forms = _forms(people)
-    parsed = _Parsed(parse)
     scored: dict[int, float] = {}
 
     related: dict[tuple, bool] = {}
@@ -219,19 +219,6 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         p.pk: (p.kind, date_of[p.pk], _written_contacts(p) or (), places_lived(p) or ())
         for p in people
     }
-
-    def reasons(pa, pb, names, contact, births, common, near, shared_place, differs) -> list:
-        found = []
-        if names >= 0.8:
-            found.append(name_reason(forms[pa], forms[pb], parsed, names))
-        found += _reasons(by_pk[pa], contact, births, common, by_pk)
-        if near:
-            found.append(_("nearly the same e-mail or handle (a typo?)"))
-        if shared_place:
-            found.append(_("lived in the same place"))
-        if differs:
-            found.append(_("each name has a word the other lacks (another surname?)"))
-        return found
 
     # Who could share something with a namesake other than a contact (which pairs
     # people anyway): the blocking leaves out namesakes who cannot.
@@ -329,11 +316,41 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         if not ({pa, pb} & ambiguous and pb in on_name_alone[pa])
     ]
     found.sort(key=lambda c: (-c[2], c[0], c[1]))
-    found = [(pa, pb, score, reasons(pa, pb, *why)) for pa, pb, score, why in found]
+    explain = _Reasons(found, forms, by_pk)
     clock.lap("scoring")
     if persons is None:  # read from the queryset: the records of the pairs shown only
-        return Proposals(found, people_query.in_bulk)
-    return Proposals(found, lambda pks: {pk: persons[pk] for pk in pks})
+        return Proposals(found, people_query.in_bulk, explain)
+    return Proposals(found, lambda pks: {pk: persons[pk] for pk in pks}, explain)
+
+
+class _Reasons:
+    """Why a proposed pair may be one person, written when the pair is shown: from what
+    ``find`` kept of the pair (how alike the names are, a contact, the births' agreement,
+    relatives in common, a typo'd e-mail, a place, whether each name has a word the other
+    lacks), and the name forms, birth dates and codes of the people of the proposals
+    only, not the whole team's."""
+
+    def __init__(self, found: list[tuple], forms: dict, by_pk: dict) -> None:
+        shown = {pk for pa, pb, _score, _why in found for pk in (pa, pb)}
+        related = {pk for *_pair, why in found for pk in why[3] or ()}
+        self._forms = {pk: forms[pk] for pk in shown}
+        self._people = {pk: by_pk[pk] for pk in shown | related if pk in by_pk}
+        self._parsed = _Parsed(Parser())
+
+    def __call__(self, pa: int, pb: int, why: tuple) -> list[str]:
+        names, contact, births, common, near, shared_place, differs = why
+        forms, people = self._forms, self._people
+        found = []
+        if names >= 0.8:
+            found.append(name_reason(forms[pa], forms[pb], self._parsed, names))
+        found += _reasons(people[pa], contact, births, common, people)
+        if near:
+            found.append(_("nearly the same e-mail or handle (a typo?)"))
+        if shared_place:
+            found.append(_("lived in the same place"))
+        if differs:
+            found.append(_("each name has a word the other lacks (another surname?)"))
+        return found
 
 
 class _Joined:
