@@ -166,6 +166,22 @@ def _words_alike(word: tuple, other: tuple) -> bool:
 SHORT_FORM_SIMILARITY = 0.9
 
 
+def _matched_in_turn(short: tuple, long: tuple, alike: list[set]) -> bool:
+    """Whether each word of ``short`` is matched with a different word of ``long`` when
+    each takes the first still free that is alike to it (``alike``: by word number).
+    True proves a matching one to one; False proves nothing (``matched`` tells)."""
+    free = list(long)
+    for word in short:
+        alike_to = alike[word]
+        for index, other in enumerate(free):
+            if other in alike_to:
+                del free[index]
+                break
+        else:
+            return False
+    return True
+
+
 class WordPairs:
     """Two people's names compared word by word for ``find``, each pair of words once:
     how similar they are (``Parser.similarity``) and whether they may be one word
@@ -232,7 +248,9 @@ class WordPairs:
                     if alike[word].isdisjoint(long):
                         break  # this word is left over
                 else:
-                    if not self._left_over(form, other):
+                    # Each word has one alike to it. Matched in turn, each with the first
+                    # still free, most are matched one to one at once; else in full.
+                    if _matched_in_turn(short, long, alike) or not self._left_over(form, other):
                         return False
         return True
 

@@ -451,3 +451,18 @@ def test_the_blocking_leaves_out_namesakes_who_cannot_share_anything():
     pairs = [(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)]
     assert list(Namesakes(names, apart, sharing=set()).kept(pairs)) == [(1, 2), (1, 4)]
     assert list(Namesakes(names, apart, sharing={2, 3}).kept(pairs)) == [(1, 2), (2, 3), (1, 4)]
+
+
+def test_words_matched_in_turn_prove_a_matching_and_otherwise_leave_it_to_the_full_one():
+    """Words 0 and 1 against 2 and 3: word 0 is alike to both, word 1 to 2 only. Taken
+    in turn, 0 takes 2 and leaves 1 nothing (no proof either way); 1 first matches both."""
+    from haven.lib.names import Parser
+    from haven.people.likeness import WordPairs, _matched_in_turn
+
+    alike = [{2, 3}, {2}, {0, 1}, {0}]
+    assert not _matched_in_turn((0, 1), (2, 3), alike)
+    assert _matched_in_turn((1, 0), (2, 3), alike)
+    # A name whose words fit the other's only one way round is still one person's.
+    words = WordPairs(Parser())
+    assert not words.differ(("Ivan Ivanov",), ("Ivanov Ivan",))
+    assert words.differ(("Ivan Petrov",), ("Ivan Sidorov",))
