@@ -62,15 +62,26 @@ Figures (SQLite, 2 CPUs shared with other work; compare the CPU seconds):
   3.6 s CPU against 5.9 (3,488 proposed), 50,000 people 11.6 s CPU against 19.7 (9,053
   proposed), load 3; not measured at 300,000.
 
-The target is not met: at 300,000 the finder needs about 60 s of CPU, on one core. A
-profile at 300,000 (commit 57b3cf3) puts the rest in scoring: telling namesakes apart
-word by word (about 9 s: most pairs that meet are namesakes), comparing the other
-names in full (about 7 s, a long word looked for as two run together included), then
-checking whether a name fits people who are not one (about 5 s) and writing the reasons
-(about 2.5 s); blocking (9.5 s, a third of it each distinct name's keys) and decrypting
-(5.7 s) follow. Pairs grow faster than the people (the planted names come from short
-lists). Splitting the scoring of blocks across two processes would cut the wall clock,
-not the CPU.
+- Commits 55e363c to cd162f3 (each distinct name numbered once and two names told apart
+  once; the blocking leaves out namesakes of whom one has nothing a namesake could share
+  besides a contact, keeping 1.5 million of the 5.8 million pairs it lists; name forms
+  cleaned once per distinct set; the reasons written when a pair is shown; the words of
+  two names matched in turn before in full), the same 64,014 pairs, scores and reasons
+  (compared line by line): 300,000 people, in turns with commit 45d60aa on the same
+  instance, on an idle machine (load 0.6-1.1) whose speed moved by a third within the
+  hour: before 61.8, 55.9, 75.9, 83.9 s; after 38.5, 33.3, 51.3, 52.0 s (run in that
+  order, alternating; 33.3 s: reading 1.0, decrypting 3.4, blocking 12.8, scoring 15.4,
+  showing the first page 0.7); 1.2 GB resident instead of 1.5. Halfway (commit 9a55bee,
+  without the matching in turn): 47.6 and 45.1 s beside 74.1 and 68.1 before.
+
+The target is not met: 30 s was reached in none of the runs. A profile at 300,000
+(commit cd162f3) puts the rest in Python run per pair and per name: comparing the names
+of the pairs that may be proposed (a fifth), listing each blocking group's pairs and
+telling namesakes apart (a fifth), each distinct name's blocking keys with decrypting and
+reading (a sixth), and whether a name fits people who are not one (a twentieth). Pairs
+grow faster than the people (the planted names come from short lists). Splitting the
+pairs across two processes was estimated at a fifth off the wall clock (the reading,
+decrypting and keys stay in one process), not enough to reach 30 s on a slow hour.
 
     .venv/bin/python bench/duplicates_scale.py [--people 300000] [--instance DIR]
 """
