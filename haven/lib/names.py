@@ -359,7 +359,7 @@ class Parser:
         return found
 
     def joined_similarity(self, query_token: tuple, joined: tuple) -> float:
-        """``_similarity`` of a parsed word and two words run together (``_joined``),
+        """``_similarity`` of a parsed word and two words run together (``joined_words``),
         once per such pair: the run-together word's letters as typed do not say what its
         reading is (it is made of the two words' first readings), so both are the key."""
         key = (query_token[1], joined[0][0], joined[1])
@@ -402,14 +402,14 @@ def score_parsed(
             if len(query_token[0][0]) >= 2 * MIN_PART and len(form_tokens) > len(query_tokens):
                 # A long query word may be two words typed without a space (SalmanTagirov).
                 if joined is None:
-                    joined = _joined(form_tokens)
+                    joined = joined_words(form_tokens)
                 value = max(value, *(joined_similarity(query_token, pair) for pair in joined))
             total += weight * value
         best = max(best, total / weight_sum)
     return min(1.0, best)
 
 
-def _joined(form_tokens: tuple) -> list[tuple[list[str], str]]:
+def joined_words(form_tokens: tuple) -> list[tuple[list[str], str]]:
     """Each two neighbouring words of a parsed name as one word, in either order (the
     surname first or last); first readings only."""
     joined = []

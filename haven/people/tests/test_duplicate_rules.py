@@ -466,3 +466,30 @@ def test_words_matched_in_turn_prove_a_matching_and_otherwise_leave_it_to_the_fu
     words = WordPairs(Parser())
     assert not words.differ(("Ivan Ivanov",), ("Ivanov Ivan",))
     assert words.differ(("Ivan Petrov",), ("Ivan Sidorov",))
+
+
+@pytest.mark.parametrize(
+    ("form", "other"),
+    [
+        ("Salmantagirov", "Салман Тагиров Исаевич"),  # two words run together
+        ("Tagirovsalman", "Salman Tagirov"),
+        ("Magomedov Islam", "Магомедов Ислам Русланович"),
+        ("Magamadov Islam", "Ислам Русланович Магомедов"),
+        ("Abdulkadyrov", "Abdul Kadyrov"),
+        ("Zelimkhan", "Зелимхан Пётрович Новиков"),
+    ],
+)
+def test_a_long_word_against_more_words_scores_as_score_parsed_does(form, other):
+    """The finder skips two words run together where their lengths alone say they cannot
+    beat a word of the name; the score is still ``score_parsed``'s, joined words included."""
+    from haven.lib.names import Parser, score_parsed
+    from haven.people.likeness import WordPairs
+
+    parse = Parser()
+    words = WordPairs(parse)
+    (numbered,), (other_numbered,) = words.numbered_names((form,)), words.numbered_names((other,))
+    weights, total, _long = words._weigh(numbered)
+    expected = score_parsed(parse(form), [parse(other)], parse.similarity, parse.joined_similarity)
+    assert words._with_joined(numbered, other_numbered, weights, total) == expected
+    if form == "Salmantagirov":
+        assert expected > 0.9  # found only as two words run together
