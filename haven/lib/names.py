@@ -399,7 +399,11 @@ def score_parsed(
         joined = None
         for query_token, weight in zip(query_tokens, weights, strict=True):
             value = max([similarity(query_token, name_token) for name_token in form_tokens])
-            if len(query_token[0][0]) >= 2 * MIN_PART and len(form_tokens) > len(query_tokens):
+            if (
+                len(query_token[0][0]) >= 2 * MIN_PART
+                and len(form_tokens) > len(query_tokens)
+                and _joined_may_beat(query_token, form_tokens, value)
+            ):
                 # A long query word may be two words typed without a space (SalmanTagirov).
                 if joined is None:
                     joined = joined_words(form_tokens)
@@ -407,6 +411,25 @@ def score_parsed(
             total += weight * value
         best = max(best, total / weight_sum)
     return min(1.0, best)
+
+
+def _joined_may_beat(word: tuple, words: tuple, value: float) -> bool:
+    """Whether a parsed word may be more similar than ``value`` to two neighbouring
+    ``words`` run together (``joined_words``), by their lengths alone: the edit distance
+    of two words is at least the difference of their lengths, so ``_similarity`` is at
+    most 0.85 * shorter / longer reading + 0.15 * twice the shorter / both typed lengths.
+    Most long words are one word of the name, not two: their run-together forms are not
+    worked out."""
+    readings, typed = word
+    for first, second in zip(words, words[1:], strict=False):
+        reading = len(first[0][0]) + len(second[0][0])
+        letters = len(first[1]) + len(second[1])
+        bound = 0.85 * max(
+            min(len(one), reading) / max(len(one), reading) for one in readings
+        ) + 0.15 * 2 * min(len(typed), letters) / (len(typed) + letters)
+        if bound + 1e-9 >= value:
+            return True
+    return False
 
 
 def joined_words(form_tokens: tuple) -> list[tuple[list[str], str]]:

@@ -15,7 +15,7 @@ from itertools import product
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA
 
-from haven.lib.names import GIVEN, MIN_PART, SURNAME, Parser, joined_words, name_roles, tokens
+from haven.lib.names import GIVEN, MIN_PART, SURNAME, Parser, name_roles, score_parsed, tokens
 from haven.lib.normalize import fold
 from haven.people.short_forms import one_given_name
 
@@ -180,24 +180,6 @@ def _matched_in_turn(short: tuple, long: tuple, alike: list[set]) -> bool:
         else:
             return False
     return True
-
-
-def _joined_may_beat(word: tuple, words: tuple, value: float) -> bool:
-    """Whether a parsed word may be more similar than ``value`` to two neighbouring
-    ``words`` run together (``joined_words``), by their lengths alone: the edit distance
-    of two words is at least the difference of their lengths, so the similarity of
-    ``_similarity`` is at most 0.85 * shorter / longer reading + 0.15 * twice the shorter
-    / both typed lengths. Most long words are a word of the other name, not two."""
-    readings, typed = word
-    for first, second in zip(words, words[1:], strict=False):
-        reading = len(first[0][0]) + len(second[0][0])
-        letters = len(first[1]) + len(second[1])
-        bound = 0.85 * max(
-            min(len(one), reading) / max(len(one), reading) for one in readings
-        ) + 0.15 * 2 * min(len(typed), letters) / (len(typed) + letters)
-        if bound + 1e-9 >= value:
-            return True
-    return False
 
 
 class WordPairs:
@@ -370,29 +352,16 @@ class WordPairs:
         weights, total_weight, long = self._weigh(form)
         if long and len(other) > len(form):
             # A long word may be two of the other's run together: worked out in full.
-            return self._with_joined(form, other, weights, total_weight)
+            return score_parsed(
+                tuple(self._numbered[word] for word in form),
+                [tuple(self._numbered[word] for word in other)],
+                self._parse.similarity,
+                self._parse.joined_similarity,
+            )
         total = 0.0
         for weight, row in zip(weights, rows, strict=True):
             total += weight * max(row)
         return total / total_weight
-
-    def _with_joined(self, form: tuple, other: tuple, weights: list, total_weight: int) -> float:
-        """``score_parsed(form, [other])`` of two numbered forms where ``other`` has more
-        words than ``form``: each long word of ``form`` may be two of ``other``'s run
-        together."""
-        parse, numbered = self._parse, self._numbered
-        words = tuple(numbered[other_word] for other_word in other)
-        total = 0.0
-        for word, weight in zip(form, weights, strict=True):
-            parsed = numbered[word]
-            value = max([parse.similarity(parsed, other_word) for other_word in words])
-            if weight >= 2 * MIN_PART and _joined_may_beat(parsed, words, value):
-                value = max(
-                    value,
-                    *(parse.joined_similarity(parsed, pair) for pair in joined_words(words)),
-                )
-            total += weight * value
-        return min(1.0, max(0.0, total / total_weight))
 
     def _weigh(self, form: tuple) -> tuple[list[int], int, bool]:
         """The weights ``score_parsed`` gives the words of a numbered form, their sum, and
