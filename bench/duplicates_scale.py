@@ -78,7 +78,7 @@ Figures (SQLite, 2 CPUs shared with other work; compare the CPU seconds):
   45d60aa in a slower hour (load 0.9-1.1): before 88.7, 86.8 s; after 51.2, 50.2 s
   (reading 1.5, decrypting 3.7, blocking 21.8, scoring 22.1, showing the first page 1.1);
   1.1 GB resident. The names compared of the pairs that may be proposed took 11.1 s
-  before this commit and 8.0 s after it, in one instrumented run each.
+  before this commit and 8.3 s after it, in one instrumented run each.
 
 The target is not met: 30 s was reached in none of the runs. A profile at 300,000
 (commit cd162f3) puts the rest in Python run per pair and per name: comparing the names
