@@ -277,7 +277,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
             differs = differ(pa, pb)
         if differs and family(forms[pa], forms[pb]):
             continue
-        # The reasons are written for the pairs still proposed at the end.
+        # What the reasons are written from, when a pair still proposed is shown.
         found.append((pa, pb, value, (names, contact, births, common, near, shared_place, differs)))
         if not differs:
             fitting[pa].append(pb)
