@@ -85,9 +85,11 @@ The target is not met: 30 s was reached in none of the runs. A profile at 300,00
 of the pairs that may be proposed (a fifth), listing each blocking group's pairs and
 telling namesakes apart (a fifth), each distinct name's blocking keys with decrypting and
 reading (a sixth), and whether a name fits people who are not one (a twentieth). Pairs
-grow faster than the people (the planted names come from short lists). Splitting the
-pairs across two processes was estimated at a fifth off the wall clock (the reading,
-decrypting and keys stay in one process), not enough to reach 30 s on a slow hour.
+grow faster than the people (the planted names come from short lists). Scoring half the
+pairs in a forked copy of the process was tried (on commit de9b79d) and not kept: the
+scoring took 20.9 and 18.8 s against 21.9 and 21.5 s in one process, in turns, for 6 s
+more CPU and a second 1.0 GB process (reference counts written after the fork copy each
+page either process reads).
 
     .venv/bin/python bench/duplicates_scale.py [--people 300000] [--instance DIR]
 """
