@@ -12,6 +12,7 @@ import functools
 import re
 from itertools import product
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA
 
@@ -443,7 +444,9 @@ def name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> s
     """What a reviewer should know about two names that scored ``score``: the same name
     (some form of each has the same words, in any order, up to case and ё), the same
     name written in two scripts or transliterations (the same skeletons), a given name
-    written in one and its short form in the other (William, Bill), or similar."""
+    written in one and its short form in the other (William, Bill), or similar. The score
+    is written as the language writes numbers (0,97 in Russian)."""
+    shown = number_format(score, 2)
 
     def words(form):
         return sorted(tokens(fold(form)))
@@ -455,7 +458,7 @@ def name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> s
         return sorted(readings[0] for readings, _typed in parsed_form)
 
     if any(skeletons(a) == skeletons(b) for a in parsed[forms_a] for b in parsed[forms_b]):
-        return _("names match across scripts (%(score).2f)") % {"score": score}
+        return _("names match across scripts (%(score)s)") % {"score": shown}
     if any(
         one_given_name(word[0][0], other[0][0])
         for a in parsed[forms_a]
@@ -463,5 +466,5 @@ def name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> s
         for word in a
         for other in b
     ):
-        return _("names match with a short form of a given name (%(score).2f)") % {"score": score}
-    return _("similar names (%(score).2f)") % {"score": score}
+        return _("names match with a short form of a given name (%(score)s)") % {"score": shown}
+    return _("similar names (%(score)s)") % {"score": shown}

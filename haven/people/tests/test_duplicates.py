@@ -321,3 +321,17 @@ def test_a_name_that_does_not_open_is_compared_as_damaged_and_reported(personas,
     # A shared phone and birth year alone do not make a pair.
     assert find(Person.objects.all()) == []
     assert AuditEntry.objects.filter(action="record.damaged", object_id=str(latin.uuid)).exists()
+
+
+def test_a_names_score_in_the_reasons_is_written_as_the_language_writes_numbers(personas):
+    from django.utils import translation
+
+    by, team = personas.member, personas.team
+    add_person(team=team, by=by, name="Ислам Бетиев", birth_date="1990")
+    add_person(team=team, by=by, name="Islam Betiev", birth_date="1990")
+    with translation.override("en"):
+        (english,) = find(Person.objects.all())
+        assert english.reasons[0] == "names match across scripts (0.99)"
+    with translation.override("ru"):
+        (russian,) = find(Person.objects.all())
+        assert russian.reasons[0] == "имена совпадают в разных алфавитах (0,99)"
