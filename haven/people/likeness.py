@@ -446,7 +446,7 @@ def name_reason(forms_a: tuple, forms_b: tuple, parsed: dict, score: float) -> s
     name written in two scripts or transliterations (the same skeletons), a given name
     written in one and its short form in the other (William, Bill), or similar. The score
     is written as the language writes numbers (0,97 in Russian)."""
-    shown = number_format(score, 2)
+    shown = number_format(round(score, 2), 2)  # rounded: number_format cuts the digits off
 
     def words(form):
         return sorted(tokens(fold(form)))

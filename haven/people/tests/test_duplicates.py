@@ -335,3 +335,18 @@ def test_a_names_score_in_the_reasons_is_written_as_the_language_writes_numbers(
     with translation.override("ru"):
         (russian,) = find(Person.objects.all())
         assert russian.reasons[0] == "имена совпадают в разных алфавитах (0,99)"
+
+
+def test_a_names_score_in_the_reasons_is_rounded_not_cut_short():
+    from django.utils import translation
+
+    from haven.lib.names import Parser
+    from haven.people.duplicates import _Parsed
+    from haven.people.likeness import name_reason
+
+    parsed = _Parsed(Parser())  # the reasons' cache of parsed names
+    with translation.override("en"):
+        assert name_reason(("Ислам Бетиев",), ("Islam Betiev",), parsed, 0.996).endswith("(1.00)")
+        assert name_reason(("Ислам Бетиев",), ("Islam Betiev",), parsed, 0.984).endswith("(0.98)")
+    with translation.override("ru"):
+        assert name_reason(("Ислам Бетиев",), ("Islam Betiev",), parsed, 0.987).endswith("(0,99)")
