@@ -257,7 +257,7 @@ def _share_a_name_word(one, other) -> bool:
 
 
 def _forms(person) -> list[str]:
-    from haven.people.duplicates import name_forms
+    from haven.people.blocking import name_forms
     from haven.people.likeness import without_titles
 
     return without_titles(name_forms(person))

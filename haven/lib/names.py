@@ -244,11 +244,16 @@ def name_terms(value: str) -> list[str]:
     found: set[str] = set()
     for token in tokens(value):
         first, *others = _readings(token)
-        if len(first) < 2:
-            continue
-        found |= _token_terms(first)
-        found.update(f"sk:{other}" for other in others if len(other) >= 2)
+        if len(first) >= 2:
+            found |= reading_terms((first, *others))
     return sorted(found)
+
+
+def reading_terms(readings) -> frozenset[str]:
+    """The blind-index terms of one word of a name by its readings (``_readings``, or
+    a word ``parse`` kept: its skeleton of two letters or more first), as ``name_terms``
+    gives them."""
+    return _token_terms(readings[0]) | {f"sk:{other}" for other in readings[1:] if len(other) >= 2}
 
 
 def _repairs(token: str) -> set[str]:

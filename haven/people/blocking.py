@@ -12,13 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain, combinations
 
-from haven.lib.names import (
-    name_terms,
-    skeleton,
-    tokens,
-)
+from haven.lib.names import Parser, reading_terms
 from haven.lib.normalize import contact_terms
 from haven.people.likeness import (
+    WordPairs,
     known_to_the_day,
     without_titles,
 )
@@ -32,98 +29,144 @@ def name_forms(person) -> list[str]:
     return [person.name, *(person.other_names or []), *(person.nicknames or [])]
 
 
+def cleaned_forms(people) -> dict[int, tuple[str, ...]]:
+    """Each person's name forms without titles (``without_titles``), and without empty
+    ones, by pk: each distinct set of forms worked out once (namesakes, families)."""
+    cleaned: dict[tuple, tuple] = {}
+    forms = {}
+    for person in people:
+        written = tuple(name_forms(person))
+        found = cleaned.get(written)
+        if found is None:
+            found = cleaned[written] = tuple(form for form in without_titles(written) if form)
+        forms[person.pk] = found
+    return forms
+
+
+@dataclass(frozen=True)
+class NumberedNames:
+    """People's names as numbers, for the blocking and the scoring alike: each distinct
+    name numbered once (``of``: pk -> number), and each name (``names``: by number) as
+    its forms' words, numbered by ``words`` (``WordPairs.numbered_names``)."""
+
+    of: dict[int, int]
+    names: list[tuple[tuple[int, ...], ...]]
+    words: WordPairs
+
+
+def number_names(words: WordPairs, forms: Mapping[int, tuple]) -> NumberedNames:
+    """The ``NumberedNames`` of people's name forms (pk -> ``cleaned_forms``)."""
+    numbers: dict[tuple, int] = {}
+    numbered: list[tuple] = []
+    name_of = {}
+    for pk, names in forms.items():
+        name = words.numbered_names(names)
+        number = numbers.get(name)
+        if number is None:
+            number = numbers[name] = len(numbered)
+            numbered.append(name)
+        name_of[pk] = number
+    return NumberedNames(name_of, numbered, words)
+
+
 class _Keys:
     """Blocking keys of people's names, as small integers: each distinct word and each
-    distinct set of name forms worked out once per run (namesakes and families repeat
-    them), each key string numbered once."""
+    distinct name (``NumberedNames``) worked out once per run (namesakes and families
+    repeat them), each key string numbered once."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: NumberedNames) -> None:
+        self._names = names
         self._numbers: dict[str, int] = {}
-        self._words: dict[str, tuple[frozenset, frozenset]] = {}
-        self._people: dict[tuple, tuple[frozenset, frozenset, frozenset]] = {}
-        self._pairs: dict[tuple, int] = {}
+        self._words: dict[int, tuple[frozenset, frozenset, frozenset]] = {}
+        self._people: dict[int, tuple[frozenset, set]] = {}
+        self._pairs: dict[int | tuple, int] = {}
         # The pair keys of each two sets of words written, by number ("entries" below).
         self.pair_keys: list[frozenset] = []
 
-    def word(self, word: str) -> tuple[frozenset, frozenset, frozenset]:
-        """(exact keys, one-edit keys, both) of one word: its skeleton readings (``sk:``)
-        and the one-edit keys of its skeleton (``sd:``). A word without exact keys (a
-        skeleton under two letters) has none at all."""
-        found = self._words.get(word)
+    def word(self, number: int) -> tuple[frozenset, frozenset, frozenset]:
+        """(exact keys, one-edit keys, both) of one numbered word: its skeleton readings
+        (``sk:``) and the one-edit keys of its skeleton (``sd:``)."""
+        found = self._words.get(number)
         if found is None:
+            readings = self._names.words.word(number)[0]
             # A short form of a given name (Bill) also meets the name (William).
-            terms = name_terms(word) + [f"sk:{name}" for name in name_groups(skeleton(word))]
+            terms = reading_terms(readings) | {f"sk:{name}" for name in name_groups(readings[0])}
             exact = frozenset(self._number(t) for t in terms if t.startswith("sk:"))
             fuzzy = frozenset(self._number(t) for t in terms if t.startswith("sd:"))
-            found = self._words[word] = (exact, fuzzy, exact | fuzzy)
+            found = self._words[number] = (exact, fuzzy, exact | fuzzy)
         return found
 
     def _number(self, term: str) -> int:
         return self._numbers.setdefault(term, len(self._numbers))
 
-    def person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
+    def person(self, name: int) -> tuple[frozenset, set]:
         """The pair keys (as the numbers of ``pair_keys``' entries: sets of them that
-        people share), word keys and every key of a person's name forms.
+        people share) and word keys of a name, by its number (``NumberedNames``).
 
         A pair key stands for two different words of the names: both spelt alike up to
         transliteration, or one of them within one edit. Pairs of words keep the groups
         small where single words would not (a team may have hundreds of Tagirovs, but
         few Salman Tagirovs). Word keys (a word spelt alike or within one edit) are for
-        pairing with a person whose name has one word only. Every key: the keys of each
-        word of the names, as written, for pairing on one word and the day of birth.
+        pairing with a person whose name has one word only, and with one word and the
+        day of birth (a set shared by every person of the name: not to be changed).
         """
-        found = self._people.get(forms)
+        found = self._people.get(name)
         if found is None:
-            found = self._people[forms] = self._person(forms)
+            found = self._people[name] = self._person(self._names.names[name])
         return found
 
-    def _person(self, forms: tuple) -> tuple[frozenset, frozenset, frozenset]:
+    def _person(self, forms: tuple) -> tuple[frozenset, set]:
         # One entry per word, whatever the script or spelling: Юсуп and Yusuf (one edit
         # apart) are one word of the name, not two.
-        # Each entry: its exact keys and its one-edit keys.
+        # Each entry: its exact keys, its one-edit keys, and the numbers of its words
+        # (one number, or a set of them), which say what its keys are.
         words: list[list] = []
         every: set[int] = set()
-        known = self._words
         for form in forms:
-            for word in tokens(form) if form else ():
-                exact, fuzzy, both = known.get(word) or self.word(word)
-                if not exact:
-                    continue
+            for number in form:
+                exact, fuzzy, both = self.word(number)
                 every |= both
                 for entry in words:
                     if not entry[0].isdisjoint(exact) or not entry[1].isdisjoint(fuzzy):
-                        entry[0] = entry[0] | exact
-                        entry[1] = entry[1] | fuzzy
+                        if entry[2] != number:
+                            merged = entry[2]
+                            if not isinstance(merged, frozenset):
+                                merged = frozenset((merged,))
+                            entry[:] = (entry[0] | exact, entry[1] | fuzzy, merged | {number})
                         break
                 else:
-                    words.append([exact, fuzzy])
+                    words.append([exact, fuzzy, number])
         if len(words) < 2:
-            pair_keys: frozenset = frozenset()
-        else:
-            pair_keys = frozenset(
-                self._pair_keys(*one, *other) for one, other in combinations(words, 2)
-            )
-        # The word keys are every word's keys: a word without exact keys has none.
-        word_keys = frozenset(every)
-        return pair_keys, word_keys, word_keys
+            return frozenset(), every
+        # The entries' numbers, by their words' numbers: one integer for two entries of
+        # one word each (most), else the two words' numbers or sets of them.
+        found = set()
+        pairs = self._pairs
+        for one, other in combinations(words, 2):
+            words_a, words_b = one[2], other[2]
+            if type(words_a) is int and type(words_b) is int:
+                key = words_a << 32 | words_b
+            else:
+                key = (words_a, words_b)
+            number = pairs.get(key)
+            if number is None:
+                number = pairs[key] = self._pair_keys(one[0], one[1], other[0], other[1])
+            found.add(number)
+        return frozenset(found), every
 
     def _pair_keys(self, exact_a, fuzzy_a, exact_b, fuzzy_b) -> int:
-        """The number of the pair keys of two entries of a name in ``pair_keys``, worked
-        out once per two entries' keys (a given name and a surname recur in many names,
-        in either script): people whose names have the same two entries are listed under
-        one number."""
-        key = (exact_a, fuzzy_a, exact_b, fuzzy_b)
-        found = self._pairs.get(key)
-        if found is None:
-            # A pair of keys as one number: the smaller in the high bits.
-            keys = set()
-            for a in exact_a:
-                keys.update((a << 32 | b) if a < b else (b << 32 | a) for b in exact_b | fuzzy_b)
-            for b in exact_b:
-                keys.update((a << 32 | b) if a < b else (b << 32 | a) for a in fuzzy_a)
-            found = self._pairs[key] = len(self.pair_keys)
-            self.pair_keys.append(frozenset(keys))
-        return found
+        """The number in ``pair_keys`` of a new entry: the pair keys of two entries of
+        a name (their exact and one-edit keys). People whose names have the same two
+        entries (a given name and a surname recur in many names, in either script) are
+        listed under one number."""
+        # A pair of keys as one number: the smaller in the high bits.
+        keys = set()
+        for a in exact_a:
+            keys.update((a << 32 | b) if a < b else (b << 32 | a) for b in exact_b | fuzzy_b)
+        for b in exact_b:
+            keys.update((a << 32 | b) if a < b else (b << 32 | a) for a in fuzzy_a)
+        self.pair_keys.append(frozenset(keys))
+        return len(self.pair_keys) - 1
 
 
 def _full_date(person) -> str | None:
@@ -136,7 +179,7 @@ def candidate_pairs(
     people,
     sorts: dict | None = None,
     namesakes: Namesakes | None = None,
-    forms: Mapping[int, tuple] | None = None,
+    names: NumberedNames | None = None,
 ) -> dict[tuple[int, int], int]:
     """Pairs of people of one team that share a contact, or whose names agree on two
     different words (a shared first name or surname alone is not enough), or, for a
@@ -149,38 +192,38 @@ def candidate_pairs(
     ``sorts`` (pk -> ``Sort``): pairs that meet on their names only are left out when
     their sorts say they cannot be proposed (see ``_close_pairs``), and ``namesakes``
     (``Namesakes``) when they are namesakes with nothing else that could be shared.
-    ``forms`` (pk -> name forms without titles or empty forms), when given, saves
-    working them out again.
+    ``names`` (the people's ``NumberedNames``), when given, saves working them out.
     """
     teams: dict[int, list] = defaultdict(list)
     for person in people:
         teams[person.team_id].append(person)
-    keys = _Keys()
+    if names is None:
+        names = number_names(WordPairs(Parser()), cleaned_forms(people))
+    keys = _Keys(names)
     on_names: set[tuple[int, int]] = set()
     on_contacts: Counter[tuple[int, int]] = Counter()
     for members in teams.values():
-        _block(members, keys, on_names, on_contacts, sorts, namesakes, forms)
+        _block(members, keys, names.of, on_names, on_contacts, sorts, namesakes)
     pairs = dict.fromkeys(on_names, 0)
     pairs.update(on_contacts)
     return pairs
 
 
 def _block(
-    people: list, keys: _Keys, on_names: set, on_contacts: Counter, sorts, namesakes, forms
+    people: list, keys: _Keys, name_of, on_names: set, on_contacts: Counter, sorts, namesakes
 ) -> None:
     """Add the candidate pairs of one team's people to ``on_names`` and ``on_contacts``
     (the number of contact keys each pair shares)."""
     names: dict[int, list] = defaultdict(list)  # entry of pair keys -> people
     born_on: dict[tuple, list] = defaultdict(list)
     contacts: dict[str, list] = defaultdict(list)
-    word_keys: dict[int, frozenset] = {}
+    word_keys: dict[int, tuple] = {}  # pk -> the pair keys and word keys of the name
     single: set[int] = set()
     # In the order of their pks, so that each group's members come sorted.
     for person in sorted(people, key=lambda person: person.pk):
         pk = person.pk
-        written = forms[pk] if forms else tuple(without_titles(name_forms(person)))
-        pair_keys, word_keys[pk], every = keys.person(written)
-        if not pair_keys and word_keys[pk]:
+        pair_keys, every = word_keys[pk] = keys.person(name_of[pk])
+        if not pair_keys and every:
             single.add(pk)
         for entry in pair_keys:
             names[entry].append(pk)
@@ -194,9 +237,9 @@ def _block(
             for key in contact_terms(contact.get("value", "")):
                 contacts[key].append(pk)
     # Word keys only where a one-word name carries them: others pair on two words.
-    wanted = set().union(*(word_keys[pk] for pk in single))
+    wanted = set().union(*(word_keys[pk][1] for pk in single))
     words: dict[int, list] = defaultdict(list)
-    for pk, found in word_keys.items():
+    for pk, (_pair_keys, found) in word_keys.items():
         for key in found & wanted:
             words[key].append(pk)
     # Many keys stand for one group of people (a word's one-edit keys, the readings of

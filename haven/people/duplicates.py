@@ -47,7 +47,13 @@ from haven.lib.names import (
     Parser,
 )
 from haven.lib.normalize import contact_terms
-from haven.people.blocking import Namesakes, Sort, candidate_pairs, name_forms
+from haven.people.blocking import (
+    Namesakes,
+    Sort,
+    candidate_pairs,
+    cleaned_forms,
+    number_names,
+)
 from haven.people.compared import Clock, read_compared
 from haven.people.likeness import (
     WordPairs,
@@ -58,7 +64,6 @@ from haven.people.likeness import (
     one_family,
     places_lived,
     same_place,
-    without_titles,
 )
 from haven.people.models import Person, Relationship
 
@@ -148,7 +153,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     # scored once: words and whole names recur (namesakes, families, common given names).
     parse = Parser()
     words = WordPairs(parse)
-    forms = _forms(people)
+    forms = cleaned_forms(people)
     scored: dict[int, float] = {}
 
     related: dict[tuple, bool] = {}
@@ -160,10 +165,11 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         return related[key]
 
     # Each person's name forms as numbered words (``WordPairs.numbered_names``), and
-    # each distinct name numbered in turn (``name_of``: pk -> its number): most pairs
-    # that meet are namesakes, told apart by these, once per two names (``apart``).
-    numbered: list[tuple] = []
-    name_of = _numbered_names(words, forms, numbered)
+    # each distinct name numbered in turn (``name_of``: pk -> its number), for the
+    # blocking and the scoring: most pairs that meet are namesakes, told apart by these,
+    # once per two names (``apart``).
+    numbered_names = number_names(words, forms)
+    name_of, numbered = numbered_names.of, numbered_names.names
     apart = _Apart(words, numbered)
 
     def differ(one: int, other: int) -> bool:
@@ -225,7 +231,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     sharing = {pk for pk, (_kind, _date, written, places) in about.items() if written or places}
     clock.lap("scoring")  # preparing to: as the scoring's caches do
     namesakes = Namesakes(name_of, apart, sharing | related_to_someone)
-    pairs = candidate_pairs(people, sorts, namesakes, forms)
+    pairs = candidate_pairs(people, sorts, namesakes, numbered_names)
     clock.lap("blocking")
     for (pa, pb), shared in pairs.items():
         kind_a, date_a, written_a, places_a = about[pa]
@@ -397,35 +403,6 @@ def _written_contacts(person) -> list[str]:
         for term in contact_terms(contact.get("value", ""))
         if not term.startswith("phone:")
     ]
-
-
-def _forms(people) -> dict[int, tuple[str, ...]]:
-    """Each person's name forms without titles (``without_titles``), and without empty
-    ones, by pk: each distinct set of forms worked out once (namesakes, families)."""
-    cleaned: dict[tuple, tuple] = {}
-    forms = {}
-    for person in people:
-        written = tuple(name_forms(person))
-        found = cleaned.get(written)
-        if found is None:
-            found = cleaned[written] = tuple(form for form in without_titles(written) if form)
-        forms[person.pk] = found
-    return forms
-
-
-def _numbered_names(words: WordPairs, forms: dict, numbered: list) -> dict[int, int]:
-    """Each person's number (pk -> number): the index in ``numbered`` (filled here) of
-    their name forms as ``WordPairs.numbered_names``, one number per distinct name."""
-    numbers: dict[tuple, int] = {}
-    name_of = {}
-    for pk, names in forms.items():
-        name = words.numbered_names(names)
-        number = numbers.get(name)
-        if number is None:
-            number = numbers[name] = len(numbered)
-            numbered.append(name)
-        name_of[pk] = number
-    return name_of
 
 
 class _Apart(dict):

@@ -274,6 +274,10 @@ class WordPairs:
             found = self._names_numbers[names] = tuple(form for form in numbered if form)
         return found
 
+    def word(self, number: int) -> tuple:
+        """The parsed word (``Parser``) that ``numbered_names`` numbered ``number``."""
+        return self._numbered[number]
+
     def _form(self, form: str) -> tuple:
         found = self._forms.get(form)
         if found is None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit.actions import record
-from haven.people.duplicates import name_forms
+from haven.people.blocking import name_forms
 from haven.people.models import Merge, Person, require_shown
 from haven.records.access import require_write
 from haven.records.actions import save_record

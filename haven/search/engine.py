@@ -38,7 +38,7 @@ from haven.lib.names import (
 )
 from haven.lib.names import tokens as name_tokens
 from haven.lib.normalize import fold
-from haven.people.duplicates import name_forms
+from haven.people.blocking import name_forms
 from haven.records.models import Visibility, member_teams
 from haven.search.facets import by_time, count_facets, facet_rows, filtered
 from haven.search.lookup import (
