@@ -258,7 +258,7 @@ def _block(
             members = sorted(set(chain.from_iterable(names[entry] for entry in entries)))
         if 1 < len(members) <= COMMON:
             groups.add(tuple(members))
-    for members in groups:
+    for members in _not_within_another(groups):
         pairs = _close_pairs(members, sorts) if sorts else combinations(members, 2)
         on_names.update(namesakes.kept(pairs) if namesakes else pairs)
     for members in {tuple(m) for m in words.values() if 1 < len(m) <= COMMON}:
@@ -270,6 +270,20 @@ def _block(
     for members in contacts.values():
         if 1 < len(members) <= COMMON:
             on_contacts.update(combinations(sorted(set(members)), 2))
+
+
+def _not_within_another(groups):
+    """The groups (tuples of pks) but those whose people are all in a bigger group: its
+    pairs are that group's too. A name's variants make such groups: the people of two
+    words in one spelling are among those of the two words in any spelling."""
+    bigger: dict[int, list[frozenset]] = defaultdict(list)  # pk -> groups yielded with it
+    for members in sorted(groups, key=len, reverse=True):
+        whole = frozenset(members)
+        if any(whole <= other for other in bigger[members[0]]):
+            continue
+        for pk in members:
+            bigger[pk].append(whole)
+        yield members
 
 
 @dataclass(frozen=True)

@@ -496,3 +496,25 @@ def test_a_long_word_against_more_words_scores_as_with_every_two_words_run_toget
     assert score_parsed(words, [name]) == expected
     if form == "Salmantagirov":
         assert expected > 0.9  # found only as two words run together
+
+
+def test_a_group_whose_people_are_all_in_a_bigger_one_is_paired_with_it_only():
+    import random
+    from itertools import combinations
+
+    from haven.people.blocking import _not_within_another
+
+    groups = {(1, 2, 3), (1, 2), (2, 3), (2, 3, 4), (5, 6), (1, 3, 5)}
+    assert sorted(_not_within_another(groups)) == [(1, 2, 3), (1, 3, 5), (2, 3, 4), (5, 6)]
+    # Whatever the groups, their pairs are those of all of them.
+    chance = random.Random(7)
+    for _ in range(200):
+        groups = {
+            tuple(sorted(chance.sample(range(12), chance.randint(2, 6))))
+            for _ in range(chance.randint(1, 8))
+        }
+        kept = list(_not_within_another(groups))
+        assert len(kept) < len(groups) or set(kept) == groups
+        assert {p for g in kept for p in combinations(g, 2)} == {
+            p for g in groups for p in combinations(g, 2)
+        }
