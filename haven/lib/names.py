@@ -401,21 +401,24 @@ def score_parsed(
         if not form_tokens:
             continue
         total = 0.0
-        joined = None
+        more_words = len(form_tokens) > len(query_tokens)
         for query_token, weight in zip(query_tokens, weights, strict=True):
             value = max([similarity(query_token, name_token) for name_token in form_tokens])
-            if (
-                len(query_token[0][0]) >= 2 * MIN_PART
-                and len(form_tokens) > len(query_tokens)
-                and _joined_may_beat(query_token, form_tokens, value)
-            ):
-                # A long query word may be two words typed without a space (SalmanTagirov).
-                if joined is None:
-                    joined = joined_words(form_tokens)
-                value = max(value, *(joined_similarity(query_token, pair) for pair in joined))
+            if more_words:
+                value = or_joined(query_token, form_tokens, value, joined_similarity)
             total += weight * value
         best = max(best, total / weight_sum)
     return min(1.0, best)
+
+
+def or_joined(word: tuple, words: tuple, value: float, joined_similarity=_similarity) -> float:
+    """``value`` (how alike a parsed word is to the most similar of a name's ``words``),
+    or, when higher, how alike a long word is to two of them run together: typed without
+    a space (SalmanTagirov) -- looked at only where their lengths allow it to be higher
+    (``_joined_may_beat``): never where the word is one of them (no similarity is above 1)."""
+    if value >= 1.0 or len(word[0][0]) < 2 * MIN_PART or not _joined_may_beat(word, words, value):
+        return value
+    return max(value, *(joined_similarity(word, pair) for pair in joined_words(words)))
 
 
 def _joined_may_beat(word: tuple, words: tuple, value: float) -> bool:

@@ -16,7 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA
 
-from haven.lib.names import GIVEN, MIN_PART, SURNAME, Parser, name_roles, score_parsed, tokens
+from haven.lib.names import GIVEN, MIN_PART, SURNAME, Parser, name_roles, or_joined, tokens
 from haven.lib.normalize import fold
 from haven.people.short_forms import one_given_name
 
@@ -206,6 +206,7 @@ class WordPairs:
         self._compared_with: list[set[int]] = []
         self._alike_to: list[set[int]] = []
         self._similar_numbers: dict[int, float] = {}  # the same, for the similarity
+        self._boosted: set[int] = set()  # words alike to another as its short form
         self._names_numbers: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
 
     def _pair(self, word: tuple, other: tuple) -> tuple[float, bool]:
@@ -337,9 +338,7 @@ class WordPairs:
                             key = other_word << 32 | word
                         value = similar.get(key)
                         if value is None:
-                            value = similar[key] = self._pair(
-                                self._numbered[word], self._numbered[other_word]
-                            )[0]
+                            value = similar[key] = self._similar_words(word, other_word)
                         row.append(value)
                     rows.append(row)
                 form_best = max(form_best, self._directed(form, other, rows))
@@ -355,18 +354,33 @@ class WordPairs:
         """``score_parsed(form, [other])`` of two numbered forms from the similarities of
         their words (``rows``: one row per word of ``form``), before its cap at 1."""
         weights, total_weight, long = self._weigh(form)
-        if long and len(other) > len(form):
-            # A long word may be two of the other's run together: worked out in full.
-            return score_parsed(
-                tuple(self._numbered[word] for word in form),
-                [tuple(self._numbered[word] for word in other)],
-                self._parse.similarity,
-                self._parse.joined_similarity,
-            )
         total = 0.0
+        if long and len(other) > len(form):
+            # A long word may be two of the other's run together (``or_joined``); as
+            # in ``score_parsed``, a short form counts for no more than its letters.
+            numbered, boosted = self._numbered, self._boosted
+            words = tuple(numbered[word] for word in other)
+            for word, weight, row in zip(form, weights, rows, strict=True):
+                parsed = numbered[word]
+                if word in boosted:
+                    row = [self._parse.similarity(parsed, other_word) for other_word in words]
+                value = max(row)
+                if weight >= 2 * MIN_PART:
+                    value = or_joined(parsed, words, value, self._parse.joined_similarity)
+                total += weight * value
+            return total / total_weight
         for weight, row in zip(weights, rows, strict=True):
             total += weight * max(row)
         return total / total_weight
+
+    def _similar_words(self, word: int, other: int) -> float:
+        """How similar two numbered words are (``_pair``); a word counted as the short
+        form of the other above what its letters say is kept in ``_boosted``."""
+        one, other_word = self._numbered[word], self._numbered[other]
+        value = self._pair(one, other_word)[0]
+        if value != self._parse.similarity(one, other_word):
+            self._boosted.update((word, other))
+        return value
 
     def _weigh(self, form: tuple) -> tuple[list[int], int, bool]:
         """The weights ``score_parsed`` gives the words of a numbered form, their sum, and

@@ -518,3 +518,40 @@ def test_a_group_whose_people_are_all_in_a_bigger_one_is_paired_with_it_only():
         assert {p for g in kept for p in combinations(g, 2)} == {
             p for g in groups for p in combinations(g, 2)
         }
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Bill Salmantagirov", "William Salman Tagirov"),  # a short form and words run together
+        ("Sasha Magomedov", "Александр Ибрагимович Магомедов"),
+        ("Salmantagirov", "Салман Тагиров Исаевич"),
+        ("Bill Smith", "William Smith"),
+        ("Magomedov Islam", "Магомедов Ислам Русланович"),
+    ],
+)
+def test_names_compared_by_word_numbers_score_as_the_parsed_names_both_ways(one, other):
+    """``WordPairs.names``, from the similarities of numbered words, is ``score_parsed``
+    both ways round, averaged: a short form counts as alike as ``SHORT_FORM_SIMILARITY``
+    except against a name with more words and a long word, where words run together are
+    tried and the letters alone count."""
+    from haven.lib.names import MIN_PART, Parser, _similarity, parse, score_parsed
+    from haven.people.likeness import SHORT_FORM_SIMILARITY, WordPairs
+    from haven.people.short_forms import one_given_name
+
+    def short_form(word, other_word):
+        similarity = _similarity(word, other_word)
+        if one_given_name(word[0][0], other_word[0][0]):
+            return max(similarity, SHORT_FORM_SIMILARITY)
+        return similarity
+
+    def directed(form, other_form):
+        long = any(len(word[0][0]) >= 2 * MIN_PART for word in form)
+        if long and len(other_form) > len(form):
+            return score_parsed(form, [other_form])
+        return score_parsed(form, [other_form], short_form)
+
+    a, b = parse(one), parse(other)
+    words = WordPairs(Parser())
+    found = words.names(words.numbered_names((one,)), words.numbered_names((other,)))
+    assert found == (directed(a, b) + directed(b, a)) / 2
