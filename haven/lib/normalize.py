@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_NOT_DIGIT = re.compile(r"\D")
+_PHONE_MARKS = re.compile(r"[\s()+.-]")
 
 
 def fold(text: str) -> str:
@@ -31,7 +33,7 @@ def word_terms(value: str) -> list[str]:
 
 
 def phone_digits(value: str) -> str:
-    digits = re.sub(r"\D", "", value)
+    digits = _NOT_DIGIT.sub("", value)
     # Russian numbers are written +7 or 8 before the ten digits of the subscriber.
     if len(digits) == 11 and digits[0] in "78":
         digits = "7" + digits[1:]
@@ -44,7 +46,7 @@ def contact_terms(value: str) -> list[str]:
     if "@" in value and not value.startswith("@"):
         return [f"email:{fold(value)}"]
     digits = phone_digits(value)
-    if len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()+.-]", "", value)) - 1:
+    if len(digits) >= 6 and len(digits) >= len(_PHONE_MARKS.sub("", value)) - 1:
         return [f"phone:{digits}"]
     return [f"handle:{fold(value).lstrip('@')}"] if value.strip("@") else []
 

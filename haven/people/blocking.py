@@ -29,6 +29,15 @@ def name_forms(person) -> list[str]:
     return [person.name, *(person.other_names or []), *(person.nicknames or [])]
 
 
+def contact_keys(person) -> list[str]:
+    """A person's contacts as ``contact_terms``' terms (a phone, an e-mail, a handle)."""
+    return [
+        term
+        for contact in person.contacts or []
+        for term in contact_terms(contact.get("value", ""))
+    ]
+
+
 def cleaned_forms(people) -> dict[int, tuple[str, ...]]:
     """Each person's name forms without titles (``without_titles``), and without empty
     ones, by pk: each distinct set of forms worked out once (namesakes, families)."""
@@ -180,6 +189,7 @@ def candidate_pairs(
     sorts: dict | None = None,
     namesakes: Namesakes | None = None,
     names: NumberedNames | None = None,
+    contacts: Mapping[int, list[str]] | None = None,
 ) -> dict[tuple[int, int], int]:
     """Pairs of people of one team that share a contact, or whose names agree on two
     different words (a shared first name or surname alone is not enough), or, for a
@@ -192,25 +202,35 @@ def candidate_pairs(
     ``sorts`` (pk -> ``Sort``): pairs that meet on their names only are left out when
     their sorts say they cannot be proposed (see ``_close_pairs``), and ``namesakes``
     (``Namesakes``) when they are namesakes with nothing else that could be shared.
-    ``names`` (the people's ``NumberedNames``), when given, saves working them out.
+    ``names`` (the people's ``NumberedNames``) and ``contacts`` (pk -> ``contact_keys``),
+    when given, save working them out.
     """
     teams: dict[int, list] = defaultdict(list)
     for person in people:
         teams[person.team_id].append(person)
     if names is None:
         names = number_names(WordPairs(Parser()), cleaned_forms(people))
+    if contacts is None:
+        contacts = {person.pk: contact_keys(person) for person in people}
     keys = _Keys(names)
     on_names: set[tuple[int, int]] = set()
     on_contacts: Counter[tuple[int, int]] = Counter()
     for members in teams.values():
-        _block(members, keys, names.of, on_names, on_contacts, sorts, namesakes)
+        _block(members, keys, names.of, contacts, on_names, on_contacts, sorts, namesakes)
     pairs = dict.fromkeys(on_names, 0)
     pairs.update(on_contacts)
     return pairs
 
 
 def _block(
-    people: list, keys: _Keys, name_of, on_names: set, on_contacts: Counter, sorts, namesakes
+    people: list,
+    keys: _Keys,
+    name_of: Mapping[int, int],
+    contact_keys: Mapping[int, list[str]],
+    on_names: set,
+    on_contacts: Counter,
+    sorts,
+    namesakes,
 ) -> None:
     """Add the candidate pairs of one team's people to ``on_names`` and ``on_contacts``
     (the number of contact keys each pair shares)."""
@@ -233,9 +253,8 @@ def _block(
             # nickname (Rob, Robert) or a surname changed leaves one word to meet on.
             for key in every:
                 born_on[(key, born)].append(pk)
-        for contact in person.contacts or []:
-            for key in contact_terms(contact.get("value", "")):
-                contacts[key].append(pk)
+        for key in contact_keys[pk]:
+            contacts[key].append(pk)
     # Word keys only where a one-word name carries them: others pair on two words.
     wanted = set().union(*(word_keys[pk][1] for pk in single))
     words: dict[int, list] = defaultdict(list)

@@ -46,12 +46,12 @@ from haven.lib.inserts import collector_paused
 from haven.lib.names import (
     Parser,
 )
-from haven.lib.normalize import contact_terms
 from haven.people.blocking import (
     Namesakes,
     Sort,
     candidate_pairs,
     cleaned_forms,
+    contact_keys,
     number_names,
 )
 from haven.people.compared import Clock, read_compared
@@ -221,8 +221,9 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     # looks each of its people up once): their kind, the number of their birth date,
     # their e-mails and handles (shared phones pair people in the blocking) and the
     # places they lived in.
+    contacts = {p.pk: contact_keys(p) for p in people}
     about = {
-        p.pk: (p.kind, date_of[p.pk], _written_contacts(p) or (), places_lived(p) or ())
+        p.pk: (p.kind, date_of[p.pk], _written(contacts[p.pk]) or (), places_lived(p) or ())
         for p in people
     }
 
@@ -231,7 +232,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     sharing = {pk for pk, (_kind, _date, written, places) in about.items() if written or places}
     clock.lap("scoring")  # preparing to: as the scoring's caches do
     namesakes = Namesakes(name_of, apart, sharing | related_to_someone)
-    pairs = candidate_pairs(people, sorts, namesakes, numbered_names)
+    pairs = candidate_pairs(people, sorts, namesakes, numbered_names, contacts)
     clock.lap("blocking")
     for (pa, pb), shared in pairs.items():
         kind_a, date_a, written_a, places_a = about[pa]
@@ -319,7 +320,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     found = [
         (pa, pb, round(min(value, 1.0), 2), why)
         for pa, pb, value, why in found
-        if not ({pa, pb} & ambiguous and pb in on_name_alone[pa])
+        if not ((pa in ambiguous or pb in ambiguous) and pb in on_name_alone[pa])
     ]
     found.sort(key=lambda c: (-c[2], c[0], c[1]))
     explain = _Reasons(found, forms, by_pk)
@@ -395,14 +396,9 @@ _BIRTHS = {
 }
 
 
-def _written_contacts(person) -> list[str]:
-    """A person's e-mails and handles as ``contact_terms``' terms (not their phones)."""
-    return [
-        term
-        for contact in person.contacts or []
-        for term in contact_terms(contact.get("value", ""))
-        if not term.startswith("phone:")
-    ]
+def _written(contacts: list[str]) -> list[str]:
+    """The e-mails and handles of a person's ``contact_keys`` (not their phones)."""
+    return [term for term in contacts if not term.startswith("phone:")]
 
 
 class _Apart(dict):
