@@ -237,30 +237,34 @@ def _block(
     names: dict[int, list] = defaultdict(list)  # entry of pair keys -> people
     born_on: dict[tuple, list] = defaultdict(list)
     contacts: dict[str, list] = defaultdict(list)
-    word_keys: dict[int, tuple] = {}  # pk -> the pair keys and word keys of the name
-    single: set[int] = set()
-    # In the order of their pks, so that each group's members come sorted.
-    for person in sorted(people, key=lambda person: person.pk):
+    # People by the number of their name: namesakes share its keys, worked out once.
+    named: dict[int, list] = defaultdict(list)
+    for person in people:
         pk = person.pk
-        pair_keys, every = word_keys[pk] = keys.person(name_of[pk])
-        if not pair_keys and every:
-            single.add(pk)
-        for entry in pair_keys:
-            names[entry].append(pk)
+        named[name_of[pk]].append(pk)
         born = _full_date(person)
         if born:
             # One word of the name and the day of birth: a given name written as a
             # nickname (Rob, Robert) or a surname changed leaves one word to meet on.
-            for key in every:
+            for key in keys.person(name_of[pk])[1]:
                 born_on[(key, born)].append(pk)
         for key in contact_keys[pk]:
             contacts[key].append(pk)
+    single: set[int] = set()
+    one_word: list[tuple] = []  # (word keys, people) of one-word names
+    for name, members in named.items():
+        pair_keys, every = keys.person(name)
+        if not pair_keys and every:
+            single.update(members)
+            one_word.append((every, members))
+        for entry in pair_keys:
+            names[entry] += members
     # Word keys only where a one-word name carries them: others pair on two words.
-    wanted = set().union(*(word_keys[pk][1] for pk in single))
+    wanted = set().union(*(every for every, _members in one_word))
     words: dict[int, list] = defaultdict(list)
-    for pk, (_pair_keys, found) in word_keys.items():
-        for key in found & wanted:
-            words[key].append(pk)
+    for name, members in named.items() if wanted else ():
+        for key in keys.person(name)[1] & wanted:
+            words[key] += members
     # Many keys stand for one group of people (a word's one-edit keys, the readings of
     # one skeleton): each group is paired once. A pair key's people are those of the
     # entries that carry it; keys carried by the same entries are one group, found once
@@ -269,10 +273,11 @@ def _block(
     for entry in sorted(names):
         for key in keys.pair_keys[entry]:
             carriers[key].append(entry)
-    groups = {tuple(members) for members in born_on.values() if 1 < len(members) <= COMMON}
+    # Each group's people sorted by pk.
+    groups = {tuple(sorted(m)) for m in born_on.values() if 1 < len(m) <= COMMON}
     for entries in {tuple(entries) for entries in carriers.values()}:
         if len(entries) == 1:
-            members = names[entries[0]]
+            members = sorted(names[entries[0]])
         else:
             members = sorted(set(chain.from_iterable(names[entry] for entry in entries)))
         if 1 < len(members) <= COMMON:
@@ -280,7 +285,7 @@ def _block(
     for members in _not_within_another(groups):
         pairs = _close_pairs(members, sorts) if sorts else combinations(members, 2)
         on_names.update(namesakes.kept(pairs) if namesakes else pairs)
-    for members in {tuple(m) for m in words.values() if 1 < len(m) <= COMMON}:
+    for members in {tuple(sorted(m)) for m in words.values() if 1 < len(m) <= COMMON}:
         on_names.update(
             (pa, pb)
             for pa, pb in (_close_pairs(members, sorts) if sorts else combinations(members, 2))
