@@ -555,3 +555,16 @@ def test_names_compared_by_word_numbers_score_as_the_parsed_names_both_ways(one,
     words = WordPairs(Parser())
     found = words.names(words.numbered_names((one,)), words.numbered_names((other,)))
     assert found == (directed(a, b) + directed(b, a)) / 2
+
+
+def test_an_initial_is_no_key_whatever_letter_it_is(personas):
+    """A one-letter word has no blocking keys: E. Lewis (E is listed as a short form of
+    a few names) meets Edward Lewis on the surname, as J. Lewis meets John Lewis."""
+    by, team = personas.member, personas.team
+    pairs = []
+    for initial, full in (("E. Lewis", "Edward Lewis"), ("J. Lewis", "John Lewis")):
+        a = add_person(team=team, by=by, name=initial, birth_date="1850")
+        b = add_person(team=team, by=by, name=full, birth_date="1850")
+        pairs.append((min(a.pk, b.pk), max(a.pk, b.pk)))
+    found = candidate_pairs(list(Person.objects.all()))
+    assert [pair in found for pair in pairs] == [True, True]
