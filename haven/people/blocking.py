@@ -337,7 +337,7 @@ class Namesakes:
                 yield pa, pb
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sort:
     """What tells, before their names are compared, that two people meeting on their
     names only cannot be proposed: ``kind`` (an individual or a group) and ``year`` of
