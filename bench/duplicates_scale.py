@@ -80,12 +80,21 @@ Figures (SQLite, 2 CPUs shared with other work; compare the CPU seconds):
   1.1 GB resident. The names compared of the pairs that may be proposed took 11.1 s
   before this commit and 8.3 s after it, in one instrumented run each.
 
-The target is not met: 30 s was reached in none of the runs. A profile at 300,000
-(commit cd162f3) puts the rest in Python run per pair and per name: comparing the names
-of the pairs that may be proposed (a fifth), listing each blocking group's pairs and
-telling namesakes apart (a fifth), each distinct name's blocking keys with decrypting and
-reading (a sixth), and whether a name fits people who are not one (a twentieth). Pairs
-grow faster than the people (the planted names come from short lists). Scoring half the
+- Commits 315ee47 to b68a13c (blocking keys per numbered name and word, once for all
+  the people of a name; a group whose people are all in a bigger one not paired again;
+  forms with a long word scored from the similarities already worked out; contact terms
+  once per person), the same 64,014 pairs, scores and reasons, in turns with commit
+  6105493 (load 0.7-1.5): before 50.5, 39.5, 36.6, 44.7, 44.2, 45.2 s; after 40.5, 36.7,
+  35.8, 38.9, 35.5, 36.3 s (35.5 s: reading 1.3, decrypting 3.5, blocking 13.9, scoring
+  15.9, showing the first page 0.9, nearly all of it freeing the finder's memory as it
+  returns: now a phase of its own); 1.1-1.2 GB resident.
+
+The target is not met: 30 s was reached in none of the runs. The rest is Python run per
+pair and per name: listing each blocking group's pairs (3.7 million listed, 2.4 million
+distinct, two thirds with a person of unknown birth year) and telling namesakes apart
+(1.3 million pairs of names), comparing the names of 455,000 pairs (245,000 distinct),
+the scoring's bookkeeping per pair, decrypting and reading. Pairs grow faster than the
+people (the planted names come from short lists). Scoring half the
 pairs in a forked copy of the process was tried (on commit de9b79d) and not kept: the
 scoring took 20.9 and 18.8 s against 21.9 and 21.5 s in one process, in turns, for 6 s
 more CPU and a second 1.0 GB process (reference counts written after the fork copy each
