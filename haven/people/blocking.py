@@ -251,16 +251,15 @@ def _block(
         for key in contact_keys[pk]:
             contacts[key].append(pk)
     single: set[int] = set()
-    one_word: list[tuple] = []  # (word keys, people) of one-word names
+    # Word keys only where a one-word name carries them: others pair on two words.
+    wanted: set[int] = set()
     for name, members in named.items():
         pair_keys, every = keys.person(name)
         if not pair_keys and every:
             single.update(members)
-            one_word.append((every, members))
+            wanted |= every
         for entry in pair_keys:
             names[entry] += members
-    # Word keys only where a one-word name carries them: others pair on two words.
-    wanted = set().union(*(every for every, _members in one_word))
     words: dict[int, list] = defaultdict(list)
     for name, members in named.items() if wanted else ():
         for key in keys.person(name)[1] & wanted:
