@@ -31,8 +31,9 @@ made before this did; a re-opened instance says which it holds.
     .venv/bin/python bench/search_scale.py [--people N] [--incidents N] [--queries N]
     .venv/bin/python bench/search_scale.py --instance DIR   # measure DIR's data again
 
-The full scale is --people 300000 --incidents 1000000 (about 40 minutes to generate
-on two cores, 45 million index rows, 3.7 GB in SQLite); the defaults are a tenth of that.
+The full scale is --people 300000 --incidents 1000000 (with narratives about 33 minutes
+to generate on two cores, 115 million index rows, 9.6 GB in SQLite; titles only, 16
+minutes, 46 million, 3.7 GB); the defaults are a tenth of that.
 On PostgreSQL, through scripts/with-postgres (see the README).
 """
 
