@@ -223,7 +223,17 @@ def kind_levels_of(wanted: dict, teams: list[int], weights: list[int]) -> dict:
         # two-word name) is matched only by its exact terms: the records to keep are among
         # those the first pass found with it, and the other words' terms need reading only
         # for them ("Adam Popv": 1,135 records instead of the 40,000 titles ending in "…ov").
-        required = [n for n, skip in enumerate(common) if skip and _required(weights, n)]
+        # A word no record has exactly (a misspelt surname) reaches one edit at best:
+        # with that bound, a common given name can be required that would not be with
+        # the misspelt word taken as exact ("Madina Kuznecoov": the 26 records with
+        # "Madina" and a "Kuznecov" among 1,500 with either).
+        best = [
+            3
+            if 3 in by_word[n]
+            else max((level for level in part.values() if level < 3), default=0)
+            for n, part in enumerate(parts)
+        ]
+        required = [n for n, skip in enumerate(common) if skip and _required(weights, n, best)]
         within = None
         for n in required:
             ids = {record_id for record_id, levels in found.items() if levels[n] == 3}
@@ -266,11 +276,12 @@ def _reaches(weights: list[int], levels: tuple) -> bool:
     return score >= MIN_SCORE * sum(weights) - 1e-6
 
 
-def _required(weights: list[int], n: int) -> bool:
+def _required(weights: list[int], n: int, best: list[int] | None = None) -> bool:
     """Whether no record reaches ``MIN_SCORE`` without word ``n``, every other word at its
-    best (with a margin: a record at the score exactly is never left out)."""
-    best = sum(weights) - weights[n] + weights[n] * LEVEL_SCORE[0]
-    return best / sum(weights) < MIN_SCORE - 1e-6
+    ``best`` level (exact when not given; with a margin: a record at the score exactly is
+    never left out)."""
+    levels = [0 if m == n else 3 if best is None else best[m] for m in range(len(weights))]
+    return not _reaches(weights, tuple(levels))
 
 
 def _word_tokens(kind: Kind, words: list[str], terms: dict) -> list[dict[int, int]]:

@@ -148,3 +148,39 @@ def test_number_lists_travel_to_postgresql_as_one_literal():
     assert lookup.array([]) == "{}"
     with pytest.raises(ValueError):
         lookup.array(["1}"])
+
+
+def test_a_misspelt_word_makes_a_common_one_required(personas, monkeypatch):
+    """Whether "Madina" is needed is not decided by it alone whether a record can reach the score: with the
+    surname matched exactly, a record without "Madina" would. But no record has the
+    misspelt "Kuznecoov" exactly, so it reaches one edit at best, and then no record
+    without "Madina" can: the surname's terms are read only for those with "Madina"."""
+    monkeypatch.setattr(lookup, "COMMON", 2)
+    by, team = personas.member, personas.team
+    for name in ["Madina Kuznecov", "Madina Kuznecova", "Madina Petrova", "Aminat Kuznecov"]:
+        add_person(team=team, by=by, name=name)
+    kind = BY_CODE["person"]
+    query = read("Madina Kuznecoov")
+    parts = lookup._word_tokens(kind, query.words, {})
+    weights = lookup.word_weights(query.words)
+    teams = [team.pk]
+    assert not lookup._required(weights, 0)
+    assert lookup._required(weights, 0, [3, 2])
+    exact = [{t: level for t, level in part.items() if level == 3} for part in parts]
+    one_pass = lookup.word_levels([exact[0], parts[1]], set(), teams)
+    statements = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append(params)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        two_passes = lookup.levels_of(parts, set(), teams, weights)
+    assert {k: tuple(v) for k, v in two_passes.items()} == {
+        k: tuple(v) for k, v in one_pass.items() if lookup._reaches(weights, v)
+    }
+    names = {p.pk: p.name for p in Person.objects.filter(pk__in=two_passes)}
+    assert sorted(names.values()) == ["Madina Kuznecov", "Madina Kuznecova"]
+    assert len(statements) == 2
+    second = str(statements[-1])
+    assert not any(str(token) in second for token in exact[0])
