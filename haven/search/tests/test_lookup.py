@@ -151,10 +151,10 @@ def test_number_lists_travel_to_postgresql_as_one_literal():
 
 
 def test_a_misspelt_word_makes_a_common_one_required(personas, monkeypatch):
-    """Whether "Madina" is needed is not decided by it alone whether a record can reach the score: with the
-    surname matched exactly, a record without "Madina" would. But no record has the
-    misspelt "Kuznecoov" exactly, so it reaches one edit at best, and then no record
-    without "Madina" can: the surname's terms are read only for those with "Madina"."""
+    """With the surname matched exactly, a record without "Madina" could reach the score.
+    But no record has the misspelt "Kuznecoov" exactly, so it reaches one edit at best,
+    and then no record without "Madina" can: the surname's terms are read only for the
+    records with "Madina"."""
     monkeypatch.setattr(lookup, "COMMON", 2)
     by, team = personas.member, personas.team
     for name in ["Madina Kuznecov", "Madina Kuznecova", "Madina Petrova", "Aminat Kuznecov"]:
