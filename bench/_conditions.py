@@ -6,16 +6,30 @@ memory. Each script calls ``start()`` before measuring and ``Conditions.report()
 which prints one line such as
 
     conditions: commit 9c72de9 (+uncommitted changes), sqlite, 2 CPUs, load 0.31 before ->
-    1.92 after (1-minute average; ...), data generated in this process (page cache warm)
+    1.92 after (1-minute average; ...), reference work 26 ms before -> 27 ms after (...),
+    data generated in this process (page cache warm)
 
 and a warning when the machine was busy before the measurement started (load above half
 a core per core).
+
+The load does not tell how fast the machine is. On a virtual machine the same idle
+machine ran the same search bench at p95 51.5 ms and, within the hour, 39.7 ms; one
+fixed piece of work took from 25 to 49 ms from one second to the next, its CPU time rising
+with it, with nothing else running and no time reported stolen by the host in
+``/proc/stat`` (the host's other guests share the hardware). So the line also gives the time of a fixed piece of reference work (Python and
+SQLite, as a search does them; the median of seven runs, before and after measuring:
+higher is a slower machine). Figures are comparable only when their reference times are
+close.
 """
 
 from __future__ import annotations
 
 import os
+import random
+import sqlite3
+import statistics
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,10 +83,39 @@ def page_cache(path: Path) -> str:
     return f"database file {share:.0%} in the page cache before measuring ({size / 2**20:,.0f} MB)"
 
 
+def reference_ms(runs: int = 7) -> float:
+    """Milliseconds of a fixed piece of work, the median of ``runs``: building and grouping
+    20,000 rows in an in-memory SQLite database, then as many dictionary and string
+    operations in Python (what a search spends its time on). About 35 ms at the best of
+    times on the 2-CPU virtual machines Haven is measured on; the same work every time,
+    so that a higher figure means a slower machine, not different work."""
+    rng = random.Random(1)
+    rows = [(rng.randrange(2_000), rng.randrange(50_000)) for _ in range(20_000)]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        database = sqlite3.connect(":memory:")
+        database.execute("CREATE TABLE t (token INTEGER, record INTEGER)")
+        database.executemany("INSERT INTO t VALUES (?, ?)", rows)
+        database.execute("CREATE INDEX t_token ON t (token, record)")
+        grouped = database.execute(
+            "SELECT record, COUNT(*) FROM t WHERE token < 1000 GROUP BY record"
+        ).fetchall()
+        database.close()
+        counts: dict[str, int] = {}
+        for token, record in rows:
+            key = f"{token:x}:{record % 97}"
+            counts[key] = counts.get(key, 0) + len(key)
+        assert grouped and counts  # noqa: S101 - the work was done
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
 @dataclass
 class Conditions:
     load_before: float
     commit: str
+    reference_before: float | None = None
 
     def report(self, *, database: str | None = None, cache: str = "", notes: str = "") -> str:
         """Print the conditions line (and a warning on a busy machine); return the line.
@@ -92,6 +135,12 @@ class Conditions:
             f"load {self.load_before:.2f} before -> {load_after:.2f} after (1-minute average; "
             "after counts the measurement's own processes)"
         )
+        if self.reference_before is not None:
+            parts.append(
+                f"reference work {self.reference_before:.0f} ms before -> {reference_ms():.0f} "
+                "ms after (fixed Python and SQLite work, median of 7: higher is a slower "
+                "machine)"
+            )
         if cache:
             parts.append(cache)
         if notes:
@@ -110,8 +159,10 @@ class Conditions:
 
 
 def start() -> Conditions:
-    """Note the conditions before measuring: the load now, and the code measured."""
-    return Conditions(load_before=os.getloadavg()[0], commit=commit())
+    """Note the conditions before measuring: the load now, the code measured and the time
+    of the reference work."""
+    load = os.getloadavg()[0]  # before the reference work raises it
+    return Conditions(load_before=load, commit=commit(), reference_before=reference_ms())
 
 
 GENERATED = "data generated in this process (page cache warm)"
