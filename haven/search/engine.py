@@ -49,6 +49,7 @@ from haven.search.lookup import (
     index_scores,
     query_tokens,
     ranked_ids,
+    split_run_together,
 )
 from haven.search.query import Query, read
 
@@ -383,6 +384,7 @@ def search(
             )
 
     kinds = [kind for kind in KINDS if not only or kind.code == only]
+    query.words = split_run_together(kinds, query.words, teams)
     scores = index_scores(kinds, query, teams, {})
     entries = []
     for kind in kinds:

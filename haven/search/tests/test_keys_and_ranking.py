@@ -183,6 +183,23 @@ def test_a_surname_match_ranks_above_a_patronymic_match(client, personas):
     assert "matched:" in response.content.decode()
 
 
+def test_two_names_typed_without_a_space_find_the_person_with_both(client, personas):
+    """ "PavelTagirov" is Pavel Tagirov: not every Pavel and every Tagirov (each half of a
+    word cut in two is a lookup term, so each was counted as a hit), and the count says
+    so. A name stored with a capital inside ("McAllister") is still found whole."""
+    by, team = personas.member, personas.team
+    meant = add_person(team=team, by=by, name="Павел Тагиров")
+    for name in ["Павел Смирнов", "Павел Исаев", "Ислам Тагиров", "Адам Тагиров"]:
+        add_person(team=team, by=by, name=name)
+    mcallister = add_person(team=team, by=by, name="Ewan McAllister")
+    sign_in(client, personas.member)
+    hits, response = found(client, "PavelTagirov")
+    assert records(hits) == [meant]
+    assert response.context["total"] == 1
+    hits, _response = found(client, "McAllister")
+    assert records(hits) == [mcallister]
+
+
 def test_namesakes_are_told_apart_by_birth_year_and_place(client, personas):
     by, team = personas.member, personas.team
     older = add_person(

@@ -184,3 +184,11 @@ def test_a_misspelt_word_makes_a_common_one_required(personas, monkeypatch):
     assert len(statements) == 2
     second = str(statements[-1])
     assert not any(str(token) in second for token in exact[0])
+
+
+def test_words_run_together_are_told_by_a_capital_inside():
+    assert lookup._capital_split("PavelTagirov") == ["Pavel", "Tagirov"]
+    assert lookup._capital_split("ЗелимханЭдилов") == ["Зелимхан", "Эдилов"]
+    assert lookup._capital_split("Tagirov") is None
+    assert lookup._capital_split("TAGIROV") is None
+    assert lookup._capital_split("aBc") is None  # a part of one letter
