@@ -400,7 +400,7 @@ def search(
         if records is None:
             continue
         records = filtered(kind, records, chosen)
-        rows = facet_rows(kind, records)
+        rows = facet_rows(kind, records, by_ids=bool(estimates))
         if kind.code == "person":
             rows = _named(rows, user)
         count_facets(kind, rows, results.counts)

@@ -192,3 +192,52 @@ def test_words_run_together_are_told_by_a_capital_inside():
     assert lookup._capital_split("Tagirov") is None
     assert lookup._capital_split("TAGIROV") is None
     assert lookup._capital_split("aBc") is None  # a part of one letter
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the statement names SQLite's index")
+def test_sqlite_reads_the_incidents_facet_columns_from_their_index(personas):
+    """SQLite reads a list of ids from the table by rowid whatever index holds them: the
+    facet statement of the index lookup's hits names the index, which holds every column
+    it reads, and the rows are those the table gives. Records not narrowed to a list of
+    ids (a year's) are left to the planner."""
+    from haven.incidents import actions as incidents
+    from haven.incidents.models import Incident
+    from haven.lib.fuzzy_dates import FuzzyDate
+    from haven.records.models import Visibility
+    from haven.search.facets import FACET_COLUMNS, SQLITE_FACET_INDEX, facet_rows
+
+    for year in ("2019", "2020"):
+        incidents.record_incident(
+            team=personas.team, by=personas.member, title="Detention", start=FuzzyDate.parse(year)
+        )
+    every = Visibility(personas.member).records(Incident)
+    records = every.filter(pk__in=lookup.id_list(every.values_list("pk", flat=True)))
+    statements = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        rows = facet_rows(BY_CODE["incident"], records, by_ids=True)
+        assert facet_rows(BY_CODE["incident"], every) == rows  # not named: no list of ids
+    assert sorted(rows) == sorted(records.values_list("pk", "start_earliest__year", "location_id"))
+    assert len(rows) == 2
+    index = SQLITE_FACET_INDEX["incident"]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + statements[0][0], statements[0][1])
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        cursor.execute(f"PRAGMA index_info({index})")
+        held = {row[2] for row in cursor.fetchall()}
+    assert f"COVERING INDEX {index}" in plan, plan
+    assert index not in statements[1][0]
+    wanted = {"id", "team_id", "deleted_at", "start_earliest", "location_id"}
+    for column in FACET_COLUMNS["incident"].values():
+        names = (
+            [column]
+            if isinstance(column, str)
+            else [f.name for f in column.get_source_expressions()]
+        )
+        wanted.update(Incident._meta.get_field(name).column for name in names)
+    assert wanted <= held
