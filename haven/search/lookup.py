@@ -319,9 +319,10 @@ def _capital_split(word: str) -> list[str] | None:
 
 
 def split_run_together(kinds: list[Kind], words: list[str], teams: list[int]) -> list[str]:
-    """``words`` with each word of two capitalised words run together ("PavelTagirov")
-    split in two, unless a record of the user's teams has that word as it is (a name
-    such as "McAllister" stays whole). One statement, only when such a word is typed.
+    """``words`` with each word of capitalised words run together ("PavelTagirov") split
+    into them, unless a record of the user's teams has that word as it is (a name such
+    as "McAllister" stays whole). One statement, only when such a word is typed; at most
+    ``MOST_WORDS`` words come back, as the query reader keeps.
 
     The lookup terms of a word cut anywhere in two (``part_terms``, level 1) find every
     record with either half: "PavelTagirov" counted 2,399 incidents at full scale, every
