@@ -13,6 +13,23 @@ from haven.search.engine import BY_CODE
 from haven.search.query import read
 
 
+def _keeping_statements(call):
+    """What ``call()`` returns, and the (sql, params) of each statement it sent."""
+    statements = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        return call(), statements
+
+
+def _reaching(found: dict, weights: list[int]) -> dict:
+    """Each record's levels, of the records whose levels reach the lowest score."""
+    return {k: tuple(v) for k, v in found.items() if lookup._reaches(weights, tuple(v))}
+
+
 @pytest.mark.parametrize("common", [2, 200])
 def test_two_passes_give_the_levels_of_one(personas, monkeypatch, common):
     """With ``COMMON`` at 2, "Ислам" is common (looked up exactly only) and the misspelt
@@ -123,21 +140,14 @@ def test_a_required_common_word_is_not_read_again(personas, monkeypatch):
     exact = [{t: level for t, level in part.items() if level == 3} for part in parts]
     one_pass = lookup.word_levels([exact[0], parts[1]], set(), teams)
     assert lookup._required(weights, 0)
-    statements = []
-
-    def keep(execute, sql, params, many, context):
-        statements.append(params)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep):
-        two_passes = lookup.levels_of(parts, set(), teams, weights)
-    assert {k: tuple(v) for k, v in two_passes.items()} == {
-        k: tuple(v) for k, v in one_pass.items() if lookup._reaches(weights, v)
-    }
+    two_passes, statements = _keeping_statements(
+        lambda: lookup.levels_of(parts, set(), teams, weights)
+    )
+    assert {k: tuple(v) for k, v in two_passes.items()} == _reaching(one_pass, weights)
     # "Зелимхан Ахмадов" has no row of "Ой" (level 0) and is kept all the same.
     assert sorted(tuple(v) for v in two_passes.values()) == [(3, 0), (3, 2), (3, 3)]
     # The second statement carries none of "Зелимхан"'s tokens.
-    second = str(statements[-1])
+    second = str(statements[-1][1])
     assert not any(str(token) in second for token in exact[0])
 
 
@@ -168,21 +178,14 @@ def test_a_misspelt_word_makes_a_common_one_required(personas, monkeypatch):
     assert lookup._required(weights, 0, [3, 2])
     exact = [{t: level for t, level in part.items() if level == 3} for part in parts]
     one_pass = lookup.word_levels([exact[0], parts[1]], set(), teams)
-    statements = []
-
-    def keep(execute, sql, params, many, context):
-        statements.append(params)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep):
-        two_passes = lookup.levels_of(parts, set(), teams, weights)
-    assert {k: tuple(v) for k, v in two_passes.items()} == {
-        k: tuple(v) for k, v in one_pass.items() if lookup._reaches(weights, v)
-    }
+    two_passes, statements = _keeping_statements(
+        lambda: lookup.levels_of(parts, set(), teams, weights)
+    )
+    assert {k: tuple(v) for k, v in two_passes.items()} == _reaching(one_pass, weights)
     names = {p.pk: p.name for p in Person.objects.filter(pk__in=two_passes)}
     assert sorted(names.values()) == ["Madina Kuznecov", "Madina Kuznecova"]
     assert len(statements) == 2
-    second = str(statements[-1])
+    second = str(statements[-1][1])
     assert not any(str(token) in second for token in exact[0])
 
 
@@ -213,15 +216,12 @@ def test_sqlite_reads_the_incidents_facet_columns_from_their_index(personas):
         )
     every = Visibility(personas.member).records(Incident)
     records = every.filter(pk__in=lookup.id_list(every.values_list("pk", flat=True)))
-    statements = []
-
-    def keep(execute, sql, params, many, context):
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep):
-        rows = facet_rows(BY_CODE["incident"], records, by_ids=True)
-        assert facet_rows(BY_CODE["incident"], every) == rows  # not named: no list of ids
+    rows, statements = _keeping_statements(
+        lambda: facet_rows(BY_CODE["incident"], records, by_ids=True)
+    )
+    unnamed, more = _keeping_statements(lambda: facet_rows(BY_CODE["incident"], every))
+    assert unnamed == rows
+    statements += more
     assert sorted(rows) == sorted(records.values_list("pk", "start_earliest__year", "location_id"))
     assert len(rows) == 2
     index = SQLITE_FACET_INDEX["incident"]
