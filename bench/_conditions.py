@@ -13,13 +13,13 @@ and a warning when the machine was busy before the measurement started (load abo
 a core per core).
 
 The load does not tell how fast the machine is. On a virtual machine the same idle
-machine ran the same search bench at p95 51.5 ms and, within the hour, 39.7 ms; one
-fixed piece of work took from 25 to 49 ms from one second to the next, its CPU time rising
-with it, with nothing else running and no time reported stolen by the host in
-``/proc/stat`` (the host's other guests share the hardware). So the line also gives the time of a fixed piece of reference work (Python and
-SQLite, as a search does them; the median of seven runs, before and after measuring:
-higher is a slower machine). Figures are comparable only when their reference times are
-close.
+machine ran the same search bench at p95 51.5 ms and, within the hour, 39.7 ms; one fixed
+piece of work took from 25 to 49 ms from one second to the next, its CPU time rising with
+it, with nothing else running and no time reported stolen by the host in ``/proc/stat``
+(the host's other guests share the hardware). So the line also gives the time of a fixed
+piece of reference work (Python and SQLite, as a search does them; the median of seven
+runs, before and after measuring: higher is a slower machine). Figures are comparable
+only when their reference times are close.
 """
 
 from __future__ import annotations
@@ -65,22 +65,53 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-def page_cache(path: Path) -> str:
-    """How much of a file the OS holds in memory now (util-linux ``fincore``), e.g.
-    "database file 100% in the page cache": a re-opened instance is cold only if it is not
-    still cached from its generation. Empty when it cannot be told."""
+def page_cache(paths: Path | list[Path], what: str = "database file") -> str:
+    """How much of a file (or of several, summed) the OS holds in memory now (util-linux
+    ``fincore``), e.g. "database file 100% in the page cache": a re-opened instance is cold
+    only if it is not still cached from its generation. Empty when it cannot be told."""
+    files = [paths] if isinstance(paths, Path) else list(paths)
+    if not files:
+        return ""
     try:
         out = subprocess.run(
-            ["fincore", "--bytes", "--noheadings", "--raw", "-o", "RES,SIZE", str(path)],  # noqa: S607
+            ["fincore", "--bytes", "--noheadings", "--raw", "-o", "RES,SIZE", *map(str, files)],  # noqa: S607
             capture_output=True,
             text=True,
             check=True,
         ).stdout.split()
-        resident, size = int(out[0]), int(out[1])
-    except (OSError, subprocess.CalledProcessError, IndexError, ValueError):
+        resident = sum(int(value) for value in out[0::2])
+        size = sum(int(value) for value in out[1::2])
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return ""
+    if not out:
         return ""
     share = resident / size if size else 1.0
-    return f"database file {share:.0%} in the page cache before measuring ({size / 2**20:,.0f} MB)"
+    return f"{what} {share:.0%} in the page cache before measuring ({size / 2**20:,.0f} MB)"
+
+
+def database_cache(connection) -> str:
+    """``page_cache`` of the database a Django ``connection`` uses: its file on SQLite; on
+    PostgreSQL the files of its database, when the server runs on this machine and its
+    data folder may be read (a superuser's connection, as ``scripts/with-postgres``
+    gives). Empty when it cannot be told."""
+    from django.db import DatabaseError
+
+    if connection.vendor == "sqlite":
+        return page_cache(Path(connection.settings_dict["NAME"]))
+    if connection.vendor != "postgresql":
+        return ""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('data_directory'), oid FROM pg_database "
+                "WHERE datname = current_database()"
+            )
+            directory, oid = cursor.fetchone()
+        folder = Path(directory) / "base" / str(oid)
+        files = [path for path in folder.iterdir() if path.is_file()]
+    except (DatabaseError, OSError):
+        return ""
+    return page_cache(files, "database files")
 
 
 def reference_ms(runs: int = 7) -> float:

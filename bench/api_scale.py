@@ -451,8 +451,7 @@ def main() -> None:
         print(f"(no {', '.join(empty)} in this instance: not measured)")
         kinds = [kind for kind in kinds if counts[kind]]
     vendor = connection.vendor
-    database_file = connection.settings_dict["NAME"] if vendor == "sqlite" else None
-    cached = _conditions.page_cache(Path(database_file)) if database_file else ""
+    cached = _conditions.database_cache(connection)
     connection.close()
 
     server = Server()

@@ -394,8 +394,7 @@ def main() -> None:
     install_floor()
     client = Client(HTTP_HOST="127.0.0.1")
     client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_session(user)
-    database_file = connection.settings_dict["NAME"] if connection.vendor == "sqlite" else None
-    cached = _conditions.page_cache(Path(database_file)) if database_file else ""
+    cached = _conditions.database_cache(connection)
     conditions = _conditions.start()
 
     middle = max(1, records // PER_PAGE // 2)

@@ -293,9 +293,7 @@ def main() -> int:
     run_marker = f"load-{int(time.time())}"
     given["marker"] = run_marker
     database = connection.vendor
-    cache = ""
-    if database == "sqlite":
-        cache = _conditions.page_cache(Path(connection.settings_dict["NAME"]))
+    cache = _conditions.database_cache(connection)
     connection.close()
 
     users_file.write_text(json.dumps(given))
@@ -304,8 +302,8 @@ def main() -> int:
     for stale in (samples_file, writes_file, access_log):
         stale.unlink(missing_ok=True)
     port = free_port()
+    conditions = _conditions.start()  # before the server starts: its start-up is no load
     server = serve(port, access_log, error_log)
-    conditions = _conditions.start()
     seconds = args.minutes * 60
     env = {
         **os.environ,

@@ -432,6 +432,7 @@ def main() -> None:
     # The access log names the worker that answered each request (requests are sent one at
     # a time, so its lines come in their order): the first search of each worker is cold.
     access_log = Path(tempfile.mkstemp(prefix="haven-bench-access-", suffix=".log")[1])
+    conditions = _conditions.start()  # before the server starts: its start-up is no load
     server = subprocess.Popen(
         [
             sys.executable,
@@ -454,9 +455,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    conditions = _conditions.start()
-    database_file = connection.settings_dict["NAME"] if connection.vendor == "sqlite" else None
-    cached = _conditions.page_cache(Path(database_file)) if database_file else ""
+    cached = _conditions.database_cache(connection)
     ranked = counting_ranked()
     try:
         base = f"http://127.0.0.1:{port}"
