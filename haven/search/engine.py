@@ -227,8 +227,11 @@ def _rank_names(kind: Kind, record, words: tuple, weights: list[int], parser) ->
         if len(roles) != len(form):
             roles = [None] * len(form)
         pairs = best_pairs(flat, form, parser.similarity)
+        # A title's words have no part of a name: weighed as a name word of unknown part,
+        # so that a title ranks below a person whose surname and given name match as well
+        # (the page was chosen people first: it is put in order the same way).
         total = sum(
-            weight * similarity * (ROLE_WEIGHT[roles[where]] if kind.code == "person" else 1)
+            weight * similarity * ROLE_WEIGHT[roles[where]]
             for (where, similarity), weight in zip(pairs, weights, strict=True)
         ) / sum(weights)
         if total > best_rank:

@@ -200,6 +200,20 @@ def test_two_names_typed_without_a_space_find_the_person_with_both(client, perso
     assert records(hits) == [mcallister]
 
 
+def test_a_person_ranks_above_a_title_that_names_them(client, personas):
+    """A title's words have no name parts: the person whose surname and given name both
+    match comes first, as the page was chosen (people first at an equal estimate)."""
+    by, team = personas.member, personas.team
+    incidents.record_incident(
+        team=team, by=by, title="Detention of Павел Тагиров", start=FuzzyDate.parse("2020")
+    )
+    person = add_person(team=team, by=by, name="Павел Тагиров")
+    sign_in(client, personas.member)
+    hits, _response = found(client, "Pavel Tagirov")
+    assert [hit.kind.code for hit in hits] == ["person", "incident"]
+    assert hits[0].record == person
+
+
 def test_namesakes_are_told_apart_by_birth_year_and_place(client, personas):
     by, team = personas.member, personas.team
     older = add_person(
