@@ -347,16 +347,17 @@ class _Reasons:
     def __call__(self, pa: int, pb: int, why: tuple) -> list[str]:
         names, contact, births, common, near, shared_place, differs = why
         forms, people = self._forms, self._people
-        found = []
-        if names >= 0.8:
-            found.append(name_reason(forms[pa], forms[pb], self._parsed, names))
-        found += _reasons(people[pa], contact, births, common, people)
+        found = _reasons(people[pa], contact, births, common, people)
         if near:
             found.append(_("nearly the same e-mail or handle (a typo?)"))
         if shared_place:
             found.append(_("lived in the same place"))
         if differs:
             found.append(_("each name has a word the other lacks (another surname?)"))
+        # How alike the names are, when they count for much, or when nothing else does:
+        # a pair proposed on its names alone always says so.
+        if names >= 0.8 or not (contact or common or near or shared_place):
+            found.insert(0, name_reason(forms[pa], forms[pb], self._parsed, names))
         return found
 
 

@@ -147,9 +147,14 @@ def matched(form: tuple, other: tuple, alike=None) -> int:
 
 def _words_alike(word: tuple, other: tuple) -> bool:
     """Whether two parsed words may be one word of a name: alike across scripts, one edit
-    apart, one the start of the other, or one a known short form of the other (Bill,
-    William; Саша, Aleksandr). A patronymic matches only a patronymic:
-    Alekseevna is not the surname Alekseeva."""
+    apart (in their readings or as typed), one the start of the other, or one a known
+    short form of the other (Bill, William; Саша, Aleksandr). A patronymic matches only a
+    patronymic: Alekseevna is not the surname Alekseeva.
+
+    One edit as typed, because a reading can make a slip look like more than one: the
+    readings of Zelimkahn and Зелимхан, of Tiur and Тимур, are two edits apart (the
+    letters kh and the i that a reading drops), the letters typed (zelimkahn, zelimkhan)
+    one."""
     (readings, typed), (other_readings, other_typed) = word, other
     return _is_patronymic(readings) == _is_patronymic(other_readings) and (
         any(
@@ -157,6 +162,7 @@ def _words_alike(word: tuple, other: tuple) -> bool:
             for reading in readings
             for other_reading in other_readings
         )
+        or OSA.distance(typed, other_typed, score_cutoff=1) <= 1
         or _shortened(typed, other_typed)
         or one_given_name(readings[0], other_readings[0])
     )
