@@ -312,6 +312,32 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
             births = agreeing[dated] = birth_agreement(born[one], born[other])
         return births == "different"
 
+    # A name fits no one proposed as one, on more than the name, with a person it is
+    # told apart from: Madina Bisultanova 1967, proposed with Мадина Ахмедовна
+    # Бисултанова 1967 on name and year, is not Bisultanova Madina LomAliovna.
+    clusters = joined.clusters()
+
+    def contradicted(one: int, other: int) -> bool:
+        """Whether a pair on the names alone would join people told apart: one of them
+        and someone proposed as one with the other on more than the name."""
+        root, other_root = joined.root(one), joined.root(other)
+        if root == other_root:
+            return False
+        return any(
+            member != partner and not_one(pk, member)
+            for pk, partner, members in (
+                (one, other, clusters.get(other_root, ())),
+                (other, one, clusters.get(root, ())),
+            )
+            for member in members
+        )
+
+    contradictions = set()
+    for pk, partners in on_name_alone.items():
+        left = {partner for partner in partners if contradicted(pk, partner)}
+        if left:
+            contradictions.update((pk, partner) for partner in left)
+            fitting[pk] = [partner for partner in fitting[pk] if partner not in left]
     ambiguous = {
         pk
         for pk in on_name_alone
@@ -320,7 +346,8 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     found = [
         (pa, pb, round(min(value, 1.0), 2), why)
         for pa, pb, value, why in found
-        if not ((pa in ambiguous or pb in ambiguous) and pb in on_name_alone[pa])
+        if (pa, pb) not in contradictions
+        and not ((pa in ambiguous or pb in ambiguous) and pb in on_name_alone[pa])
     ]
     found.sort(key=lambda c: (-c[2], c[0], c[1]))
     explain = _Reasons(found, forms, by_pk)
@@ -368,6 +395,13 @@ class _Joined:
         self._parent: dict[int, int] = {}
         for one, other in pairs:
             self._parent[self.root(one)] = self.root(other)
+
+    def clusters(self) -> dict[int, list[int]]:
+        """The people of each set joined (of two people or more), by its root."""
+        found = defaultdict(list)
+        for pk in list(self._parent):
+            found[self.root(pk)].append(pk)
+        return found
 
     def root(self, pk: int) -> int:
         parent = self._parent

@@ -453,6 +453,24 @@ def test_a_name_that_fits_two_people_proposed_as_one_fits_one_person(personas):
     assert _pair_of(found, short, a) and _pair_of(found, short, b)
 
 
+def test_a_name_fits_no_one_proposed_as_one_with_a_person_it_is_told_apart_from(personas):
+    """Madina Bisultanova 1967 is proposed as Мадина Ахмедовна Бисултанова (name and
+    year): she is not Bisultanova Madina LomAliovna, who fits Мадина ЛомАлиовна alone."""
+    by, team = personas.member, personas.team
+    akhmedovna = add_person(
+        team=team, by=by, name="Мадина Ахмедовна Бисултанова", birth_date="1967"
+    )
+    short = add_person(team=team, by=by, name="Madina Bisultanova", birth_date="1967")
+    lomalievna = add_person(
+        team=team, by=by, name="Бисултанова Мадина ЛомАлиовна", birth_date="1970"
+    )
+    latin = add_person(team=team, by=by, name="Bisultanova Madina LomAliovna")
+    found = find(Person.objects.all())
+    assert _pair_of(found, akhmedovna, short)
+    assert _pair_of(found, lomalievna, latin)
+    assert not _pair_of(found, short, latin)
+
+
 def test_birth_years_one_apart_count_against_less_where_a_place_agrees(personas):
     """A year worked out from an age is often one off: Frank Moore born 1850 and born
     1851, both of Leeds, are proposed; without the place they are not."""
