@@ -313,11 +313,11 @@ def _not_within_another(groups):
 class Namesakes:
     """What tells, in the blocking, that two people meeting on their names only are
     namesakes with nothing else they could share, whom ``find`` never proposes: the
-    number of each person's name (``names``: pk -> number), whether two names are
-    namesakes' (``apart``: keyed by the two numbers as one integer, the smaller in the
-    high bits), and who has something a namesake could share besides a contact
-    (``sharing``: an e-mail or handle, a relative, a place; a shared contact pairs
-    people on its own)."""
+    number of each person's name, or of its set of words (``names``: pk -> number),
+    whether two names are namesakes' (``apart``: keyed by the two numbers as one
+    integer, the smaller in the high bits), and who has something a namesake could
+    share besides a contact (``sharing``: an e-mail or handle, a relative, a place; a
+    shared contact pairs people on its own)."""
 
     names: Mapping[int, int]
     apart: Mapping[int, bool]

@@ -170,11 +170,20 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     # once per two names (``apart``).
     numbered_names = number_names(words, forms)
     name_of, numbered = numbered_names.of, numbered_names.names
-    apart = _Apart(words, numbered)
+    # Whether two names are namesakes' does not depend on the order of their words
+    # (Петров Иван Иванович, Иван Иванович Петров): told once per two sets of words,
+    # each numbered in turn (``set_of``: pk -> its number).
+    sets: dict[tuple, int] = {}
+    set_of_name = [
+        sets.setdefault(tuple(sorted(tuple(sorted(form)) for form in name)), len(sets))
+        for name in numbered
+    ]
+    set_of = {pk: set_of_name[number] for pk, number in name_of.items()}
+    apart = _Apart(words, list(sets))
 
     def differ(one: int, other: int) -> bool:
         """Whether two people's names are namesakes' (``WordPairs.differ``)."""
-        a, b = name_of[one], name_of[other]
+        a, b = set_of[one], set_of[other]
         return apart[(a << 32 | b) if a < b else (b << 32 | a)]
 
     def names_score(one: int, other: int) -> float:
@@ -231,7 +240,7 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
     # people anyway): the blocking leaves out namesakes who cannot.
     sharing = {pk for pk, (_kind, _date, written, places) in about.items() if written or places}
     clock.lap("scoring")  # preparing to: as the scoring's caches do
-    namesakes = Namesakes(name_of, apart, sharing | related_to_someone)
+    namesakes = Namesakes(set_of, apart, sharing | related_to_someone)
     pairs = candidate_pairs(people, sorts, namesakes, numbered_names, contacts)
     clock.lap("blocking")
     for (pa, pb), shared in pairs.items():
@@ -313,28 +322,41 @@ def _find(people, min_score: float, clock: Clock) -> Proposals:
         return births == "different"
 
     # A name fits no one proposed as one, on more than the name, with a person it is
-    # told apart from: Madina Bisultanova 1967, proposed with Мадина Ахмедовна
-    # Бисултанова 1967 on name and year, is not Bisultanova Madina LomAliovna.
-    clusters = joined.clusters()
+    # told apart from (by a word of the name, or by the year): Madina Bisultanova 1967,
+    # proposed with Мадина Ахмедовна Бисултанова 1967 on name and year, is not
+    # Bisultanova Madina LomAliovna. Only people proposed as one without a word of the
+    # name against it count: namesakes proposed on a shared phone are two people as
+    # likely as one.
+    clusters = _Joined(
+        (pa, pb) for pa, pb, _value, why in found if not why[-1] and pb not in on_name_alone[pa]
+    ).clusters()
+    root_of = {pk: root for root, members in clusters.items() for pk in members}
+    conflicts: dict[int, bool] = {}
 
-    def contradicted(one: int, other: int) -> bool:
-        """Whether a pair on the names alone would join people told apart: one of them
-        and someone proposed as one with the other on more than the name."""
-        root, other_root = joined.root(one), joined.root(other)
-        if root == other_root:
+    def conflict(pk: int, root: int | None) -> bool:
+        """Whether someone proposed as one with the people of ``root`` is told apart
+        from ``pk``; once per person and set."""
+        if root is None:
             return False
-        return any(
-            member != partner and not_one(pk, member)
-            for pk, partner, members in (
-                (one, other, clusters.get(other_root, ())),
-                (other, one, clusters.get(root, ())),
-            )
-            for member in members
-        )
+        key = pk << 32 | root
+        found = conflicts.get(key)
+        if found is None:
+            found = conflicts[key] = any(not_one(pk, member) for member in clusters[root])
+        return found
 
+    # A pair on the names alone that would join people told apart: one of them and
+    # someone proposed as one with the other on more than the name. (The pair itself
+    # is not told apart: it would not have been proposed on its names alone.)
     contradictions = set()
     for pk, partners in on_name_alone.items():
-        left = {partner for partner in partners if contradicted(pk, partner)}
+        root = root_of.get(pk)
+        left = {
+            partner
+            for partner in partners
+            if (root is not None or partner in root_of)
+            and (other_root := root_of.get(partner)) != root
+            and (conflict(pk, other_root) or conflict(partner, root))
+        }
         if left:
             contradictions.update((pk, partner) for partner in left)
             fitting[pk] = [partner for partner in fitting[pk] if partner not in left]
@@ -401,6 +423,9 @@ class _Joined:
         found = defaultdict(list)
         for pk in list(self._parent):
             found[self.root(pk)].append(pk)
+        for root, members in found.items():
+            if root not in self._parent:  # a root is its own parent: listed once
+                members.append(root)
         return found
 
     def root(self, pk: int) -> int:
