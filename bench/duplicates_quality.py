@@ -160,9 +160,10 @@ def evaluate_rows(title, rows, truth, samples=0):
         fits = _fits_another(missed - nameless, truth, people)
         print(
             f"of those sharing a name word, {fits:,} are a record whose every name word is "
-            "also in the name of another person, not its match, with no birth year against "
-            "it (the same words up to transliteration; typos not counted): proposed for "
-            "neither, as a reviewer could not tell which one it is"
+            "alike to a word of the name of another person, not its match, with no birth "
+            "year against it (as the finder has words alike: across scripts, a typo apart, "
+            "a short form): proposed for neither, as a reviewer could not tell which one it "
+            "is"
         )
     findable = truth - nameless
     if findable:
@@ -177,40 +178,67 @@ def evaluate_rows(title, rows, truth, samples=0):
 
 
 def _fits_another(missed, truth, people) -> int:
-    """How many ``missed`` pairs have a side whose name words (by skeleton, titles left
-    out) are all in the name of a third person who is not its true match, born in the
-    same year or with either year unknown."""
+    """How many ``missed`` pairs have a side whose every name word is alike (as the
+    finder has two words alike: across scripts, a typo apart, a short form) to a
+    different word of the name of a third person who is not its true
+    match, born in the same year or with either year unknown."""
     from haven.lib.names import parse
+    from haven.people.likeness import _words_alike, matched
 
     partners = defaultdict(set)
     for one, other in truth:
         partners[one].add(other)
         partners[other].add(one)
-    words = {
-        person.code: frozenset(
-            readings[0] for form in _forms(person) for readings, _typed in parse(form)
-        )
-        for person in people
-    }
+    forms = {person.code: [tuple(parse(form)) for form in _forms(person)] for person in people}
     year = {person.code: person.birth_date.year if person.birth_date else None for person in people}
-    having = defaultdict(set)
-    for code, found in words.items():
-        for word in found:
-            having[word].add(code)
+    # People by each word of their names (as typed), and words by keys that two alike
+    # words share: one letter left out of a reading or of the letters typed, the first
+    # three or four letters (a short form), a known given name's group (Bill, William).
+    having, words, by_key = defaultdict(set), {}, defaultdict(set)
+    for code, parsed in forms.items():
+        for form in parsed:
+            for word in form:
+                having[word[1]].add(code)
+                words[word[1]] = word
+    for typed, word in words.items():
+        for key in _keys(word):
+            by_key[key].add(typed)
+
+    @functools.cache
+    def alike_to(typed: str) -> frozenset:
+        word = words[typed]
+        near = {other for key in _keys(word) for other in by_key[key]}
+        return frozenset(other for other in near if _words_alike(word, words[other]))
 
     def fits_another(code: str) -> bool:
-        if not words[code]:
-            return False
-        others = None
-        for word in sorted(words[code], key=lambda word: len(having[word])):
-            others = set(having[word]) if others is None else others & having[word]
-        others -= partners[code] | {code}
-        return any(
-            year[code] is None or year[other] is None or year[code] == year[other]
-            for other in others
-        )
+        for form in forms[code]:
+            if not form:
+                continue
+            others = None
+            for word in form:
+                holding = set().union(*(having[other] for other in alike_to(word[1])))
+                others = holding if others is None else others & holding
+            others -= partners[code] | {code}
+            for other in others:
+                if None not in (year[code], year[other]) and year[code] != year[other]:
+                    continue
+                if any(matched(form, another) == len(form) for another in forms[other]):
+                    return True
+        return False
 
     return sum(1 for one, other in missed if fits_another(one) or fits_another(other))
+
+
+def _keys(word) -> set[str]:
+    from haven.people.short_forms import name_groups
+
+    readings, typed = word
+    keys = {f"p:{typed[:3]}", f"p:{typed[:4]}"} if len(typed) >= 3 else set()
+    keys.update(f"g:{name}" for name in name_groups(readings[0]))  # Bill, William
+    for text in (*readings, typed):
+        keys.add(f"d:{text}")
+        keys.update(f"d:{text[:at]}{text[at + 1 :]}" for at in range(len(text)))
+    return keys
 
 
 def _print_samples(found, truth, nameless, by_code, samples) -> None:
