@@ -171,16 +171,22 @@ def kind_levels(
     return found
 
 
+# The scores in hundredths, for the test that a record reaches ``MIN_SCORE``: integers,
+# which the database adds faster than decimals, and exactly (a record at the score
+# exactly is kept, in SQL as in Python).
+_LEVEL_HUNDREDTHS = {level: round(score * 100) for level, score in LEVEL_SCORE.items()}
+_MIN_HUNDREDTHS = round(MIN_SCORE * 100)
+
+
 def _score_sql(weights: list[int]) -> str:
     """A test that a record's levels (the columns of ``word_levels``) reach ``MIN_SCORE``
-    with these word weights, as ``index_scores`` works it out; a hair lower, so that the
-    database's rounding never drops a record the test in Python would keep."""
-    cases = " ".join(f"WHEN {level:d} THEN {score!r}" for level, score in LEVEL_SCORE.items())
+    with these word weights, as ``index_scores`` works it out (``_reaches``)."""
+    cases = " ".join(f"WHEN {level:d} THEN {score:d}" for level, score in _LEVEL_HUNDREDTHS.items())
     terms = " + ".join(
         f"{weight:d} * (CASE MAX((wanted.levels >> {2 * n:d}) & 3) {cases} END)"
         for n, weight in enumerate(weights)
     )
-    return f"{terms} >= {MIN_SCORE * sum(weights) - 1e-6!r}"
+    return f"{terms} >= {_MIN_HUNDREDTHS * sum(weights):d}"
 
 
 def levels_of(
@@ -272,8 +278,10 @@ def kind_levels_of(wanted: dict, teams: list[int], weights: list[int]) -> dict:
 
 def _reaches(weights: list[int], levels: tuple) -> bool:
     """The test of ``_score_sql``, in Python: whether ``levels`` reach ``MIN_SCORE``."""
-    score = sum(weight * LEVEL_SCORE[level] for weight, level in zip(weights, levels, strict=False))
-    return score >= MIN_SCORE * sum(weights) - 1e-6
+    score = sum(
+        weight * _LEVEL_HUNDREDTHS[level] for weight, level in zip(weights, levels, strict=False)
+    )
+    return score >= _MIN_HUNDREDTHS * sum(weights)
 
 
 def _required(weights: list[int], n: int, best: list[int] | None = None) -> bool:
