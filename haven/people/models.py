@@ -85,6 +85,10 @@ class Person(SensitiveRecord):
         "gender": counted_only(value_term),
         "birth_date": counted_only(year_term),
     }
+    # One key for the three name fields: a search looks each term of a name up once.
+    # A term then gives one token whether it is a person's name or another name of
+    # theirs (docs/blind-indexes.md).
+    blind_scopes = {"other_names": "name", "nicknames": "name"}
 
     class Meta:
         ordering = ["code"]

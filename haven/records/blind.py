@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from haven.keys.keyring import get_keyring
@@ -25,7 +25,10 @@ from haven.records.signals import written_together
 
 
 def scope_of(model, field: str) -> str:
-    return f"{model._meta.label_lower}.{field}"
+    """The scope of a field, which its HMAC key is made for: ``app.model.field``, or that
+    of the field whose scope it shares (``blind_scopes``: a person's three name fields
+    are one scope, so that a search looks each term of a name up once, not three times)."""
+    return f"{model._meta.label_lower}.{getattr(model, 'blind_scopes', {}).get(field, field)}"
 
 
 def word_fields(model) -> list[str]:
@@ -159,12 +162,15 @@ def token_rows_of(instances: list) -> list[tuple[int, int, int, int]]:
             if getattr(instance, "deleted_at", None):
                 continue
             team, record = instance.team_id, instance.pk
+            # One row per token: fields that share a scope (a name and another name of
+            # one person) give the same token for the same term.
+            tokens: set[int] = set()
             for field, function, word in fields:
                 value = getattr(instance, field)
                 if not value or function is None:
                     continue
-                found = _value_tokens(model, field, function, value, team=team if word else None)
-                rows += [(token, team, kind, record) for token in sorted(found)]
+                tokens |= _value_tokens(model, field, function, value, team=team if word else None)
+            rows += [(token, team, kind, record) for token in sorted(tokens)]
     return rows
 
 
@@ -231,6 +237,32 @@ def matching(queryset: QuerySet, field: str, query) -> QuerySet:
         token__in=wanted, kind=ContentType.objects.get_for_model(model)
     ).values("record_id")
     return queryset.filter(pk__in=ids)
+
+
+def reindex_all(model, progress=None, batch_size: int = 1000) -> int:
+    """Replace the tokens of every record of ``model`` with those of its current values
+    (``haven search reindex``; a migration that changes what a field's tokens are).
+    Batches by primary key, each in one transaction: an interrupted run leaves every
+    record either with its old tokens or with its new ones. ``progress(done, count)`` is
+    called after each batch. Returns how many records there were."""
+    kind = ContentType.objects.get_for_model(model)
+    count = model._base_manager.count()
+    last, done = 0, 0
+    while True:
+        batch = list(model._base_manager.filter(pk__gt=last).order_by("pk")[:batch_size])
+        if not batch:
+            break
+        with transaction.atomic():
+            BlindTerm.objects.filter(
+                kind=kind, record_id__gt=last, record_id__lte=batch[-1].pk
+            ).delete()
+            index_new(batch)
+        last, done = batch[-1].pk, done + len(batch)
+        if progress:
+            progress(done, count)
+    # Rows of records that no longer exist, above the last one.
+    BlindTerm.objects.filter(kind=kind, record_id__gt=last).delete()
+    return count
 
 
 def index_fields(model, names: Iterable[str], batch_size: int = 2000) -> int:

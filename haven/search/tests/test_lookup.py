@@ -241,3 +241,30 @@ def test_sqlite_reads_the_incidents_facet_columns_from_their_index(personas):
         )
         wanted.update(Incident._meta.get_field(name).column for name in names)
     assert wanted <= held
+
+
+@pytest.mark.django_db
+def test_a_persons_three_name_fields_are_looked_up_once(personas):
+    """Name, other names and nicknames share one scope: a name's terms are one set of
+    tokens to look up, not three; a person's rows hold each token once; and a person is
+    still found by a nickname."""
+    from haven.records.blind import matching, scope_of, tokens
+    from haven.records.models import BlindTerm
+    from haven.search.engine import KINDS
+
+    person = add_person(
+        team=personas.team,
+        by=personas.member,
+        name="Салех Магамадов",
+        other_names=["Магамадов Салех Ибрагимович"],
+        nicknames=["Хорс"],
+    )
+    assert scope_of(Person, "other_names") == scope_of(Person, "nicknames") == "people.person.name"
+    kind = next(kind for kind in KINDS if kind.code == "person")
+    one_field = tokens(Person, "name", "Магамадов", query=True)
+    assert lookup.query_tokens(kind, "Магамадов", {}) == one_field
+    rows = list(BlindTerm.objects.filter(record_id=person.pk, kind__model="person"))
+    assert len({row.token for row in rows}) == len(rows)
+    assert tokens(Person, "nicknames", "Хорс") <= {row.token for row in rows}
+    visible = Person.objects.visible_to(personas.member)
+    assert list(matching(visible, "name", "Хорс")) == [person]

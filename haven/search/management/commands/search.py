@@ -1,13 +1,8 @@
 from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from haven.lib.stemming import WORD_INDEX
-from haven.records.blind import index_new
-from haven.records.models import BlindTerm
-
-BATCH = 1000
+from haven.records.blind import reindex_all
 
 
 class Command(BaseCommand):
@@ -36,25 +31,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Reindexed {total} records.")
 
     def reindex(self, model) -> int:
-        kind = ContentType.objects.get_for_model(model)
-        count = model._base_manager.count()
-        last, done = 0, 0
-        # Batches by primary key, each in one transaction: an interrupted run leaves
-        # every record either with its old tokens or with its new ones.
-        while True:
-            batch = list(model._base_manager.filter(pk__gt=last).order_by("pk")[:BATCH])
-            if not batch:
-                break
-            with transaction.atomic():
-                BlindTerm.objects.filter(
-                    kind=kind, record_id__gt=last, record_id__lte=batch[-1].pk
-                ).delete()
-                index_new(batch)
-            last, done = batch[-1].pk, done + len(batch)
+        def progress(done: int, count: int) -> None:
             self.stdout.write(f"\r{model._meta.label_lower}: {done}/{count}   ", ending="")
             self.stdout.flush()
-        # Rows of records that no longer exist, above the last one.
-        BlindTerm.objects.filter(kind=kind, record_id__gt=last).delete()
+
+        count = reindex_all(model, progress)
         if count:
             self.stdout.write("")
         return count
