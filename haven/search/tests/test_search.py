@@ -1,8 +1,11 @@
 """One search across scripts: cross-script names with typos, every kind, facets, and
 nothing from records the user may not see."""
 
+import io
+
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -183,6 +186,22 @@ def test_reindex_rebuilds_the_index(personas, world, capsys):
     call_command("search", "reindex")
     assert BlindTerm.objects.count() == before
     assert "Reindexed" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM's effect is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_reindex_vacuums_the_index_table_on_postgresql(personas, world):
+    """Re-indexing leaves a dead row version per replaced token: the command vacuums
+    them away, so that lookups read the index alone again."""
+    call_command("search", "reindex", stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_dead_tup, last_vacuum FROM pg_stat_user_tables WHERE relname = %s",
+            [BlindTerm._meta.db_table],
+        )
+        dead, vacuumed = cursor.fetchone()
+    assert vacuumed is not None
+    assert dead == 0
 
 
 def test_a_moved_record_is_found_by_its_new_team_only(client, personas, world):

@@ -1,8 +1,10 @@
 from django.apps import apps
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from haven.lib.stemming import WORD_INDEX
 from haven.records.blind import reindex_all
+from haven.records.models import BlindTerm
 
 
 class Command(BaseCommand):
@@ -29,6 +31,18 @@ class Command(BaseCommand):
             ]
         total = sum(self.reindex(model) for model in models)
         self.stdout.write(f"Reindexed {total} records.")
+        # VACUUM cannot run inside a transaction (a caller's atomic block): then it is
+        # left to autovacuum.
+        if total and connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # Every replaced token left a dead row version, and the new rows are not yet
+            # marked visible to all: until a vacuum, each index row a lookup matches is
+            # checked in the table as well (a random read each when it is not in memory).
+            # Autovacuum would come later; a search should not wait for it.
+            self.stdout.write("Vacuuming the index table…")
+            table = connection.ops.quote_name(BlindTerm._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
+            self.stdout.write("Vacuumed.")
 
     def reindex(self, model) -> int:
         def progress(done: int, count: int) -> None:
