@@ -210,5 +210,60 @@ def start() -> Conditions:
     return Conditions(load_before=load, commit=commit(), reference_before=reference_ms())
 
 
+def memory_reclaimer() -> str:
+    """What the kernel's proactive reclaimer (DAMON) does with idle memory, when it runs:
+    "the kernel pages out memory idle for 60 s or more (DAMON)". On such a machine a
+    database file read a minute ago is on the disk again, however much memory is free,
+    so a re-opened instance is cold even when a run just before read it. Empty when no
+    such scheme runs (or it cannot be told)."""
+    root = Path("/sys/kernel/mm/damon/admin/kdamonds")
+    try:
+        for kdamond in root.iterdir():
+            if (kdamond / "state").read_text().strip() != "on":
+                continue
+            for context in (kdamond / "contexts").glob("[0-9]*"):
+                aggregate_us = int(
+                    (context / "monitoring_attrs/intervals/aggr_us").read_text().strip()
+                )
+                for scheme in (context / "schemes").glob("[0-9]*"):
+                    if (scheme / "action").read_text().strip() != "pageout":
+                        continue
+                    age = int((scheme / "access_pattern/age/min").read_text().strip())
+                    return (
+                        f"the kernel pages out memory idle for {age * aggregate_us / 1e6:.0f} s "
+                        "or more (DAMON), however much is free"
+                    )
+    except (OSError, ValueError):
+        return ""
+    return ""
+
+
+def read_into_memory(connection, relations: list[str]) -> str:
+    """Read the database's pages that a search looks up into the page cache, as a server
+    whose searches have touched them holds them (``--warm``); returns what was read, for
+    the conditions line. PostgreSQL: ``relations`` (tables and indexes) through
+    ``pg_prewarm``; SQLite: the whole database file, which holds them all."""
+    start = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            size = 0
+            for relation in relations:
+                cursor.execute(
+                    "SELECT pg_prewarm(%s::regclass, 'read'), pg_relation_size(%s::regclass)",
+                    [relation, relation],
+                )
+                size += cursor.fetchone()[1]
+        what = f"{', '.join(relations)} ({size / 2**30:.1f} GB)"
+    else:
+        path = Path(connection.settings_dict["NAME"])
+        size = 0
+        with path.open("rb", buffering=0) as handle:
+            while chunk := handle.read(8 << 20):
+                size += len(chunk)
+        what = f"the database file ({size / 2**30:.1f} GB)"
+    return f"warm: {what} read into memory in {time.perf_counter() - start:.0f} s before measuring"
+
+
 GENERATED = "data generated in this process (page cache warm)"
 REOPENED = "data re-opened from disk (first pass may read it cold)"
