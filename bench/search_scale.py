@@ -595,7 +595,7 @@ def main() -> None:
     warm_database = [t for n, t in enumerate(database_times) if n not in first]
     if len(database_times) == len(timings) and warm_database:
         row("  the same, with the database server's CPU", warm_database)
-    row(f"search in process, engine, facets, texts ({len(in_process) - 1})", in_process[1:])
+    row(f"search in process, with texts ({len(in_process) - 1})", in_process[1:])
     row("  the same, CPU time of this process", in_process_cpu[1:])
     print(f"  first search in process (cold, left out above): {in_process[0] * 1000:.0f} ms")
     row("floor: the index lookup in SQL", floors)
