@@ -213,13 +213,15 @@ def start() -> Conditions:
     return Conditions(load_before=load, commit=commit(), reference_before=reference_ms())
 
 
-def memory_reclaimer() -> str:
+DAMON = Path("/sys/kernel/mm/damon/admin/kdamonds")
+
+
+def memory_reclaimer(root: Path = DAMON) -> str:
     """What the kernel's proactive reclaimer (DAMON) does with idle memory, when it runs:
     "the kernel pages out memory idle for 60 s or more (DAMON)". On such a machine a
     database file read a minute ago is on the disk again, however much memory is free,
     so a re-opened instance is cold even when a run just before read it. Empty when no
     such scheme runs (or it cannot be told)."""
-    root = Path("/sys/kernel/mm/damon/admin/kdamonds")
     try:
         for kdamond in root.iterdir():
             if (kdamond / "state").read_text().strip() != "on":
