@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -72,3 +75,16 @@ def test_the_conditions_name_a_reclaimer_that_pages_out_idle_memory(tmp_path):
     (scheme / "action").write_text("stat\n")
     assert _conditions.memory_reclaimer(tmp_path) == ""
     assert _conditions.memory_reclaimer(tmp_path / "absent") == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_prewarm is PostgreSQL's")
+def test_a_warm_read_on_postgresql_goes_into_its_buffers_when_they_hold_it():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import _conditions
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    said = _conditions.read_into_memory(connection, ["blind_lookup", "people_person"])
+    assert said.startswith("warm: blind_lookup, people_person (0.0 GB) into PostgreSQL's shared")
+    assert "shared_buffers" in _conditions.database_cache(connection)
