@@ -38,6 +38,16 @@ def run_bench(tmp_path, *args):
     return instance, done.stdout
 
 
+def bench_conditions():
+    """The benches' ``_conditions`` module (bench/ is not a package)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import _conditions
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return _conditions
+
+
 def test_search_bench_measures_every_layer_and_says_how_warm_the_data_was(tmp_path):
     instance, out = run_bench(tmp_path, "--people", "300", "--incidents", "300")
     assert re.search(r"search over HTTP \(\d+ queries\)\s+\d+\.\d\s+\d+\.\d", out)
@@ -55,11 +65,7 @@ def test_search_bench_measures_every_layer_and_says_how_warm_the_data_was(tmp_pa
 
 
 def test_the_conditions_name_a_reclaimer_that_pages_out_idle_memory(tmp_path):
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import _conditions
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
+    _conditions = bench_conditions()
     context = tmp_path / "0" / "contexts" / "0"
     scheme = context / "schemes" / "0"
     for path, text in {
@@ -80,11 +86,7 @@ def test_the_conditions_name_a_reclaimer_that_pages_out_idle_memory(tmp_path):
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_prewarm is PostgreSQL's")
 def test_a_warm_read_on_postgresql_goes_into_its_buffers_when_they_hold_it():
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import _conditions
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
+    _conditions = bench_conditions()
     said = _conditions.read_into_memory(connection, ["blind_lookup", "people_person"])
     assert said.startswith("warm: blind_lookup, people_person (0.0 GB) into PostgreSQL's shared")
     assert "shared_buffers" in _conditions.database_cache(connection)

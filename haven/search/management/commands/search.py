@@ -31,13 +31,12 @@ class Command(BaseCommand):
             ]
         total = sum(self.reindex(model) for model in models)
         self.stdout.write(f"Reindexed {total} records.")
-        # VACUUM cannot run inside a transaction (a caller's atomic block): then it is
-        # left to autovacuum.
+        # On PostgreSQL every replaced token left a dead row version, and the new rows
+        # are not yet marked visible to all: until a vacuum, each index row a lookup
+        # matches is checked in the table as well (a random read each when it is not in
+        # memory). Autovacuum would come later; a search should not wait for it. VACUUM
+        # cannot run inside a caller's transaction: then it is left to autovacuum.
         if total and connection.vendor == "postgresql" and not connection.in_atomic_block:
-            # Every replaced token left a dead row version, and the new rows are not yet
-            # marked visible to all: until a vacuum, each index row a lookup matches is
-            # checked in the table as well (a random read each when it is not in memory).
-            # Autovacuum would come later; a search should not wait for it.
             self.stdout.write("Vacuuming the index table…")
             table = connection.ops.quote_name(BlindTerm._meta.db_table)
             with connection.cursor() as cursor:
