@@ -45,8 +45,8 @@ def seed(args, rng) -> dict:
     """Teams, people, cases (with their persons), incidents (with an act each); the
     load users on the first team. Returns what the users are given: their accounts and
     the records and searches they pick from."""
+    from _scale_data import fake_people, typo
     from django.db import connection
-    from search_scale import fake_people, typo
 
     from haven.accounts.actions import add_member, create_team, create_user
     from haven.accounts.models import Authenticator

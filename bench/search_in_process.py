@@ -28,7 +28,8 @@ import time
 
 import _conditions
 import _instance
-from search_scale import FIRST, LAST, floor, pct, progress, typo
+from _scale_data import FIRST, LAST, progress, typo
+from search_scale import floor, pct
 
 PLACES = ["Грозный", "Аргун", "Гудермес", "Шали", "Урус-Мартан", "Москва", "Нальчик", "Махачкала"]
 MALE = [name for name in FIRST if not name.endswith(("а", "я")) and name != "Седа"]
