@@ -65,6 +65,7 @@ from pathlib import Path
 
 import _conditions
 import _instance
+import _stages
 from _scale_data import generate, typo
 
 WORKERS, THREADS = 2, 2
@@ -221,6 +222,12 @@ def main() -> None:
         "and incidents), as on a server whose searches have touched it; without it a "
         "re-opened instance is measured as it is",
     )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="also print where the in-process searches spend their time, stage by stage "
+        "(the index lookup, the facets, the page, the narratives), with their SQL's share",
+    )
     args = parser.parse_args()
     if args.instance:
         os.environ["HAVEN_VAR_DIR"] = str(args.instance)
@@ -348,6 +355,7 @@ def main() -> None:
         timings, in_process, in_process_cpu, floors, server_times = [], [], [], [], []
         database_times, postmaster = [], postmaster_of(connection)
         scored, totals, found, found_namesake = [], [], 0, 0
+        stages = _stages.Stages(connection, on=args.stages)
         for query, code, same in queries:
             body = urllib.parse.urlencode({"q": query, "csrfmiddlewaretoken": token}).encode()
             request = urllib.request.Request(
@@ -369,11 +377,13 @@ def main() -> None:
 
             before = ranked.count
             start, start_cpu = time.perf_counter(), time.process_time()
-            visible = Visibility(user)
-            results = search(query, user, visible=visible)
-            facet_counts(results)
-            if not results.query.code:
-                search_texts(query, user, visible)
+            with stages.installed(), stages.query():
+                visible = Visibility(user)
+                results = search(query, user, visible=visible)
+                facet_counts(results)
+                if not results.query.code:
+                    with stages.stage("narratives (words in texts)"):
+                        search_texts(query, user, visible)
             in_process_cpu.append(time.process_time() - start_cpu)
             in_process.append(time.perf_counter() - start)
             scored.append(ranked.count - before)
@@ -419,6 +429,7 @@ def main() -> None:
     row(f"search in process, with texts ({len(in_process) - 1})", in_process[1:])
     row("  the same, CPU time of this process", in_process_cpu[1:])
     print(f"  first search in process (cold, left out above): {in_process[0] * 1000:.0f} ms")
+    stages.report()
     row("floor: the index lookup in SQL", floors)
     print(
         f"records decrypted and ranked per query: mean {statistics.mean(scored):.0f}, "

@@ -58,10 +58,29 @@ def test_search_bench_measures_every_layer_and_says_how_warm_the_data_was(tmp_pa
     assert "data generated in this process" in out
     assert "warm:" not in out
 
-    _instance, again = run_bench(tmp_path, "--instance", str(instance), "--warm")
+    assert "where the time goes" not in out  # only when asked
+
+    _instance, again = run_bench(tmp_path, "--instance", str(instance), "--warm", "--stages")
     assert "300 people, 300 incidents" in again
     assert "data re-opened from disk" in again
     assert re.search(r"warm: the database file \(\d+\.\d GB\) into the page cache read in", again)
+    # Every stage is timed on every query, and the stages add up to the whole.
+    table = {
+        match.group(1).strip(): [float(value) for value in match.group(2).split()]
+        for match in re.finditer(r"^  ([a-z][a-z ()0-9%]+?)\s+((?:\d+\.\d\s*){6})$", again, re.M)
+    }
+    for stage in (
+        "index lookup (both passes)",
+        "visible hits with facet columns",
+        "facet counts",
+        "page decrypted and ranked",
+        "narratives (words in texts)",
+        "the rest",
+    ):
+        assert stage in table, again
+    parts = sum(values[2] for stage, values in table.items() if stage != "total")
+    assert table["total"][2] == pytest.approx(parts, abs=0.1 * len(table))
+    assert table["index lookup (both passes)"][3] > 0  # its SQL is counted
 
 
 def test_the_conditions_name_a_reclaimer_that_pages_out_idle_memory(tmp_path):
