@@ -19,6 +19,7 @@ Each searchable kind registers itself in ``KINDS`` in one place (below).
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -417,10 +418,12 @@ def search(
                     estimates[row[0]] += BONUS
         order = KINDS.index(kind)
         entries += [(estimates[pk], kind.code, pk, order) for pk in ids]
-    entries.sort(key=lambda entry: (-entry[0], entry[3], -entry[2]))
     results.total = len(entries)
     start = (results.page - 1) * PAGE
-    window = [(e, code, pk) for e, code, pk, _o in entries[start : start + PAGE]]
+    # Best estimate first, people before titles, newest first: only as far as the page
+    # shown is put in order (a common surname counts thousands of hits, a page shows 20).
+    ordered = heapq.nsmallest(start + PAGE, entries, key=lambda e: (-e[0], e[3], -e[2]))
+    window = [(e, code, pk) for e, code, pk, _o in ordered[start:]]
     results.extend(_rank_page(window, query, exact, visible))
     if not results.total and not results.notes and query.years and not query.words:
         results.notes.append(_("Nothing you may see is dated in that year."))
