@@ -122,6 +122,11 @@ class Stages:
             f"  where the time goes in process ({len(queries)} queries; ms; SQL = its "
             f"statements' share):"
         )
+        if self._connection.vendor == "sqlite":
+            print(
+                "  (on SQLite a statement's rows are read after it returns its first: SQL counts "
+                "up to that row, the rest is in the stage's own time)"
+            )
         print(
             f"  {'stage':<34}{'p50':>7}{'p95':>7}{'mean':>7}{'SQL':>7}{'slowest 10%':>13}{'SQL':>7}"
         )
