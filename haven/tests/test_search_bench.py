@@ -64,7 +64,8 @@ def test_search_bench_measures_every_layer_and_says_how_warm_the_data_was(tmp_pa
     assert "300 people, 300 incidents" in again
     assert "data re-opened from disk" in again
     assert re.search(r"warm: the database file \(\d+\.\d GB\) into the page cache read in", again)
-    # Every stage is timed on every query, and the stages add up to the whole.
+    # Each stage has its row, the stages and the rest add up to the total, and the SQL
+    # the lookup sends is counted in its column.
     table = {
         match.group(1).strip(): [float(value) for value in match.group(2).split()]
         for match in re.finditer(r"^  ([a-z][a-z ()0-9%]+?)\s+((?:\d+\.\d\s*){6})$", again, re.M)
@@ -80,7 +81,7 @@ def test_search_bench_measures_every_layer_and_says_how_warm_the_data_was(tmp_pa
         assert stage in table, again
     parts = sum(values[2] for stage, values in table.items() if stage != "total")
     assert table["total"][2] == pytest.approx(parts, abs=0.1 * len(table))
-    assert table["index lookup (both passes)"][3] > 0  # its SQL is counted
+    assert table["index lookup (both passes)"][3] > 0
 
 
 def test_the_conditions_name_a_reclaimer_that_pages_out_idle_memory(tmp_path):
