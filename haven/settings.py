@@ -155,6 +155,10 @@ HAVEN_ADDRESS_FAILURES_BEFORE_BACKOFF = env_int("HAVEN_ADDRESS_FAILURES", 50, mi
 # Behind a reverse proxy, the request header that carries the client's address
 # (e.g. HTTP_X_FORWARDED_FOR); empty means REMOTE_ADDR is the client.
 HAVEN_CLIENT_IP_HEADER = env_str("HAVEN_CLIENT_IP_HEADER", "")
+# Up to this many people (about a second's work) the review of possible duplicates
+# compares them while its page waits; beyond, the background worker does, and the page
+# shows its progress, then its pairs.
+HAVEN_DUPLICATES_IN_REQUEST = env_int("HAVEN_DUPLICATES_IN_REQUEST", 5000, minimum=0)
 HAVEN_SESSION_IDLE_SECONDS = env_int("HAVEN_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 HAVEN_SESSION_MAX_SECONDS = env_int("HAVEN_SESSION_MAX_HOURS", 12, minimum=1) * 3600
 OTP_TOTP_ISSUER = env_str("HAVEN_TOTP_ISSUER", "Haven")

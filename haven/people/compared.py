@@ -6,6 +6,7 @@ comparing), with the seconds each phase took."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from uuid import UUID
 
 from django.core.exceptions import EmptyResultSet
@@ -141,13 +142,17 @@ def _once(read):
 
 
 class Clock:
-    """Adds the seconds and CPU seconds since its last lap to ``timings[phase]``."""
+    """Adds the seconds and CPU seconds since its last lap to ``timings[phase]``, and
+    tells ``progress`` (if given) each phase as it ends."""
 
-    def __init__(self, timings: dict | None) -> None:
+    def __init__(self, timings: dict | None, progress: Callable[[str], None] | None = None):
         self.timings = timings
+        self.progress = progress
         self.last = time.perf_counter(), time.process_time()
 
     def lap(self, phase: str) -> None:
+        if self.progress is not None:
+            self.progress(phase)
         if self.timings is None:
             return
         now = time.perf_counter(), time.process_time()

@@ -115,20 +115,47 @@ class Proposals(Sequence):
     def _shown(self, pairs: list[tuple]) -> list[Candidate]:
         persons = self._read({pk for pa, pb, _score, _why in pairs for pk in (pa, pb)})
         return [
-            Candidate(persons[pa], persons[pb], score, self._explain(pa, pb, why))
+            Candidate(persons[pa], persons[pb], score, self._explain(pa, pb, why, persons))
             for pa, pb, score, why in pairs
             if pa in persons and pb in persons
         ]
 
 
-def find(people, min_score: float = MIN_SCORE, timings: dict | None = None) -> Proposals:
+def find(
+    people,
+    min_score: float = MIN_SCORE,
+    timings: dict | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Proposals:
     """The pairs of ``people`` (a queryset, or a list of people) that may be one person,
     best first (see the module's docstring), their people read from the queryset as they
     are shown (``Proposals``). ``timings``, if given, is filled with the seconds and CPU
     seconds spent reading the people (``reading``), decrypting what is compared of them
-    (``decrypting``), pairing them (``blocking``) and comparing the pairs (``scoring``)."""
+    (``decrypting``), pairing them (``blocking``) and comparing the pairs (``scoring``);
+    ``progress``, if given, is called with each of these names as that work ends."""
     with collector_paused():
-        return _find(people, min_score, Clock(timings))
+        return _find(people, min_score, Clock(timings, progress))
+
+
+def stored(proposals: Proposals) -> list:
+    """What ``proposals`` keep of their pairs, as JSON (ids, scores, what the reasons
+    are written from; no name), for ``from_stored``."""
+    return [
+        [pa, pb, score, [names, contact, births, sorted(common or ()), near, place, differs]]
+        for pa, pb, score, (names, contact, births, common, near, place, differs) in (
+            proposals._pairs
+        )
+    ]
+
+
+def from_stored(found: list, people) -> Proposals:
+    """The proposals ``stored`` kept, their people read from the queryset ``people`` as
+    they are shown: a pair with someone it no longer holds is left out."""
+    pairs = [
+        (pa, pb, score, (names, contact, births, set(common) or None, near, place, differs))
+        for pa, pb, score, (names, contact, births, common, near, place, differs) in found
+    ]
+    return Proposals(pairs, people.in_bulk, _Reasons(read=people.in_bulk))
 
 
 def _find(people, min_score: float, clock: Clock) -> Proposals:
@@ -384,18 +411,36 @@ class _Reasons:
     ``find`` kept of the pair (how alike the names are, a contact, the births' agreement,
     relatives in common, a typo'd e-mail, a place, whether each name has a word the other
     lacks), and the name forms, birth dates and codes of the people of the proposals
-    only, not the whole team's."""
+    only, not the whole team's: kept from the search (``found``, ``forms``, ``by_pk``),
+    or, for proposals stored, taken from the people shown and ``read`` (pks -> people)
+    for the relatives they have in common."""
 
-    def __init__(self, found: list[tuple], forms: dict, by_pk: dict) -> None:
-        shown = {pk for pa, pb, _score, _why in found for pk in (pa, pb)}
-        related = {pk for *_pair, why in found for pk in why[3] or ()}
-        self._forms = {pk: forms[pk] for pk in shown}
-        self._people = {pk: by_pk[pk] for pk in shown | related if pk in by_pk}
+    def __init__(
+        self,
+        found: list[tuple] = (),
+        forms: dict | None = None,
+        by_pk: dict | None = None,
+        read: Callable[[set], dict] | None = None,
+    ) -> None:
+        self._forms: dict | None = None
+        self._people: dict | None = None
+        if forms is not None and by_pk is not None:
+            shown = {pk for pa, pb, _score, _why in found for pk in (pa, pb)}
+            related = {pk for *_pair, why in found for pk in why[3] or ()}
+            self._forms = {pk: forms[pk] for pk in shown}
+            self._people = {pk: by_pk[pk] for pk in shown | related if pk in by_pk}
+        self._read = read
         self._parsed = _Parsed(Parser())
 
-    def __call__(self, pa: int, pb: int, why: tuple) -> list[str]:
+    def __call__(self, pa: int, pb: int, why: tuple, shown: dict) -> list[str]:
         names, contact, births, common, near, shared_place, differs = why
         forms, people = self._forms, self._people
+        if forms is None or people is None:  # stored: from the people shown
+            forms = cleaned_forms([shown[pa], shown[pb]])
+            people = dict(shown)
+            missing = set(common or ()) - people.keys()
+            if missing and self._read is not None:
+                people.update(self._read(missing))
         found = _reasons(people[pa], contact, births, common, people)
         if near:
             found.append(_("nearly the same e-mail or handle (a typo?)"))

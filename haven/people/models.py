@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.keys.fields import (
@@ -198,3 +202,57 @@ class Merge(SensitiveRecord):
 
 
 get_merge_for_user = getter_for(Merge)
+
+
+class DuplicateSearch(models.Model):
+    """One user's search for possible duplicates, run by the background worker when
+    there are too many people to compare while a page waits (``HAVEN_DUPLICATES_IN_
+    REQUEST``): the review page shows its progress, then its pairs a page at a time,
+    without comparing everyone again for each page.
+
+    ``found`` keeps what the finder keeps of each pair (``duplicates.find``): the two
+    people's ids, the score and what the reasons are written from -- no name, encrypted
+    all the same. The people are read when a page shows them, through the user's
+    ``writable_by``: a pair whose person was merged, removed, or is no longer the user's
+    to change by then is left out. Only a user's latest search is kept."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Comparing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped by an error")
+
+    class Step(models.TextChoices):
+        READING = "reading", _("Reading the people")
+        COMPARING = "comparing", _("Comparing them")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=9, choices=Step.choices, blank=True)
+    people = models.PositiveIntegerField(default=0)  # compared
+    pairs = models.PositiveIntegerField(default=0)  # proposed
+    found = EncryptedJSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"duplicate search {self.uuid}"
+
+    @property
+    def working(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def seconds(self) -> int | None:
+        """How long it took, or has taken so far."""
+        if self.started_at is None:
+            return None
+        end = self.finished_at or timezone.now()
+        return max(0, round((end - self.started_at).total_seconds()))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.person_new, name="new"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/merge/", views.merge, name="merge"),
+    path("duplicates/search/", views.find_duplicates, name="find_duplicates"),
     path("duplicates/<uuid:uuid>/undo/", views.unmerge, name="unmerge"),
     path("<uuid:uuid>/", views.person_detail, name="detail"),
     path("<uuid:uuid>/edit/", views.person_edit, name="edit"),

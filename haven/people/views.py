@@ -1,6 +1,7 @@
 from functools import partial
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -377,21 +378,43 @@ def person_delete(request, uuid):
 
 @require_GET
 def duplicates(request):
-    from haven.people.duplicates import find
+    from haven.people import searching
+    from haven.people.duplicates import find, from_stored
 
     people = Person.objects.writable_by(request.user)
+    count = people.count()
+    search = None
+    if count <= settings.HAVEN_DUPLICATES_IN_REQUEST:
+        found = find(people)  # about a second's work at most: while the page waits
+    else:
+        # Too many to compare while the page waits: the background worker's latest
+        # search, its progress or its pairs (``haven.people.searching``).
+        search = searching.latest(request.user)
+        done = search is not None and search.status == search.Status.DONE
+        found = from_stored(search.found, people) if done else None
     # Every pair and every merge can be reached, a page at a time, each list with its total.
-    candidates = paginate(request, find(people))
+    candidates = paginate(request, found) if found is not None else None
     merges = paginate(
         request,
         Merge.objects.visible_to(request.user).select_related("kept", "merged"),
         param="merges_page",
     )
-    record(
-        "people.duplicates.listed",
-        summary=f"{candidates.paginator.count} candidate pairs, {shown(candidates)}",
-    )
-    return render(request, "people/duplicates.html", {"candidates": candidates, "merges": merges})
+    if candidates is not None:
+        record(
+            "people.duplicates.listed",
+            summary=f"{candidates.paginator.count} candidate pairs, {shown(candidates)}",
+        )
+    context = {"candidates": candidates, "merges": merges, "search": search, "people": count}
+    return render(request, "people/duplicates.html", context)
+
+
+@require_POST
+def find_duplicates(request):
+    """Look for duplicates again, in the background (``haven.people.searching``)."""
+    from haven.people import searching
+
+    searching.start(request.user)
+    return redirect("people:duplicates")
 
 
 @require_POST

@@ -159,6 +159,8 @@ ROUTES: dict[str, Entry] = {
     "people:new": Entry(get=CREATORS),
     "people:duplicates": Entry(get=EVERYONE),
     "people:merge": Entry(get=POST_ONLY, post={"outsider": 404, "administrator": 404}),
+    # Anyone may look for duplicates among the people they may change (none: no pairs).
+    "people:find_duplicates": Entry(get={persona: 405 for persona in EVERYONE}, post=EVERYONE_POST),
     "people:unmerge": Entry(by_uuid("merge"), get=POST_ONLY, post=NOT_THEIRS),
     "people:detail": Entry(by_uuid("person"), get=READERS),
     "people:edit": Entry(by_uuid("person"), get=WRITERS, post={**NOT_THEIRS_POST, "member": 400}),

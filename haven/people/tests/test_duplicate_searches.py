@@ -1,0 +1,196 @@
+"""The search for possible duplicates in the background, for teams with more people than a
+page can compare while it waits: progress on the page, then the same pairs and reasons
+as the search in the request, kept encrypted, read through the user's access."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from conftest import sign_in
+from haven.audit.models import AuditEntry
+from haven.people import searching
+from haven.people.actions import add_person
+from haven.people.duplicates import find, from_stored, stored
+from haven.people.merging import merge
+from haven.people.models import DuplicateSearch, Person
+
+
+@pytest.fixture
+def people(personas):
+    by, team = personas.member, personas.team
+    a = add_person(team=team, by=by, name="Салех Магамадов", birth_date="1999-05-04")
+    b = add_person(team=team, by=by, name="Salekh Magamadow", birth_date="1999-05-04")
+    c = add_person(team=team, by=by, name="Ислам Бетиев", birth_date="1995")
+    d = add_person(team=team, by=by, name="Islam Betiev", birth_date="1995")
+    return a, b, c, d
+
+
+def _rows(html: str) -> list[str]:
+    """The duplicates table's rows, as the page shows them (the forms' CSRF tokens, masked
+    anew on each page, left out)."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", body)
+    return [re.sub(r"\s+", " ", row).strip() for row in body.split("</tr>") if row.strip()]
+
+
+def test_stored_proposals_read_back_as_the_same_pairs_and_reasons(personas, people):
+    found = find(Person.objects.all())
+    assert len(found) == 2
+    again = from_stored(stored(found), Person.objects.all())
+    assert list(again) == list(found)
+    assert [c.reasons for c in again] == [c.reasons for c in found]
+
+
+def test_stored_proposals_show_only_people_the_reader_may_change(personas, people):
+    found = stored(find(Person.objects.all()))
+    assert len(from_stored(found, Person.objects.writable_by(personas.member))) == 2
+    assert list(from_stored(found, Person.objects.writable_by(personas.outsider))) == []
+    assert list(from_stored(found, Person.objects.writable_by(personas.read_only))) == []
+
+
+def test_a_large_team_looks_for_duplicates_in_the_background(client, personas, people, settings):
+    sign_in(client, personas.member)
+    in_request = _rows(client.get(reverse("people:duplicates")).content.decode())
+    assert len(in_request) == 2
+
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3  # four people: too many to wait for
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "Your teams have 4 people" in html and "Look for duplicates" in html
+    assert "<tbody>" not in html and not DuplicateSearch.objects.exists()
+
+    response = client.post(reverse("people:find_duplicates"))
+    assert response.status_code == 302 and response["Location"] == reverse("people:duplicates")
+    search = DuplicateSearch.objects.get()
+    assert (search.status, search.people, search.pairs) == ("done", 4, 2)
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "among 4 people" in html and "Look again" in html
+    assert _rows(html) == in_request  # the same pairs, scores and reasons
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
+    assert actions[-3:] == [
+        "people.duplicates.started",
+        "people.duplicates.found",
+        "people.duplicates.listed",
+    ]
+
+    # Looking again keeps only the latest search.
+    client.post(reverse("people:find_duplicates"))
+    assert DuplicateSearch.objects.count() == 1 and DuplicateSearch.objects.get().pk != search.pk
+
+
+def test_a_merged_pair_leaves_the_stored_list(client, personas, people, settings):
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    sign_in(client, personas.member)
+    client.post(reverse("people:find_duplicates"))
+    a, b, c, d = people
+    assert len(_rows(client.get(reverse("people:duplicates")).content.decode())) == 2
+    merge(a, b, by=personas.member)
+    rows = _rows(client.get(reverse("people:duplicates")).content.decode())
+    assert len(rows) == 1 and c.code in rows[0] and d.code in rows[0]
+
+
+def test_what_a_search_keeps_is_encrypted(personas, people):
+    searching.start(personas.member)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT found FROM {DuplicateSearch._meta.db_table}")  # noqa: S608
+        (raw,) = cursor.fetchone()
+    raw = bytes(raw)
+    assert b"[[" not in raw and b"day" not in raw and b"year" not in raw
+    assert len(DuplicateSearch.objects.get().found) == 2
+
+
+def test_a_search_on_its_way_shows_its_step_and_is_not_started_twice(
+    client, personas, people, settings
+):
+    from django.utils import timezone
+
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    running = DuplicateSearch.objects.create(
+        created_by=personas.member,
+        status=DuplicateSearch.Status.RUNNING,
+        step=DuplicateSearch.Step.COMPARING,
+        people=4,
+        started_at=timezone.now(),
+    )
+    sign_in(client, personas.member)
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "Step 2 of 2: comparing 4 people." in html
+    assert 'http-equiv="refresh"' in html and "<progress" in html
+    assert "Look again" not in html and "<tbody>" not in html
+    client.post(reverse("people:find_duplicates"))
+    assert list(DuplicateSearch.objects.all()) == [running]
+    # Another member's search is theirs alone.
+    sign_in(client, personas.administrator)
+    assert "Step 2 of 2" not in client.get(reverse("people:duplicates")).content.decode()
+
+
+def test_a_search_that_fails_says_so_and_can_be_started_again(
+    client, personas, people, settings, monkeypatch
+):
+    from haven.audit.context import Channel, audit_context
+
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    search = DuplicateSearch.objects.create(created_by=personas.member)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(searching, "find", broken)
+    with audit_context(Channel.JOB, actor=personas.member), pytest.raises(RuntimeError):
+        searching.run(search, by=personas.member)
+    search.refresh_from_db()
+    assert search.status == DuplicateSearch.Status.FAILED and search.finished_at
+    assert AuditEntry.objects.filter(action="people.duplicates.failed").exists()
+    monkeypatch.undo()
+    sign_in(client, personas.member)
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "stopped with an error" in html and "Look again" in html
+    client.post(reverse("people:find_duplicates"))
+    assert DuplicateSearch.objects.get().status == DuplicateSearch.Status.DONE
+
+
+def test_the_steps_are_shown_as_they_start(personas, people, monkeypatch):
+    from haven.audit.context import Channel, audit_context
+
+    search = DuplicateSearch.objects.create(created_by=personas.member)
+    seen = []
+    real = searching.find
+
+    def watched(people, progress=None):
+        def step(phase):
+            progress(phase)
+            seen.append(DuplicateSearch.objects.get(pk=search.pk).step)
+
+        return real(people, progress=step)
+
+    monkeypatch.setattr(searching, "find", watched)
+    with audit_context(Channel.JOB, actor=personas.member):
+        searching.run(search, by=personas.member)
+    assert seen[0] == "reading" and seen[-1] == "comparing"
+    search.refresh_from_db()
+    assert (search.status, search.step, search.pairs) == ("done", "", 2)
+
+
+def test_a_search_its_workers_gave_up_on_says_it_stopped(personas, people, settings):
+    """Killed with its server again and again, the search's task is failed by the worker
+    recovery (WorkerLost) without its own error handling: the page must say it stopped
+    and offer to look again, not show its progress for ever."""
+    from django_tasks_db.models import DBTaskResult
+
+    from haven.jobs.queue import enqueue
+    from haven.jobs.tests.test_queue import DATABASE_BACKEND
+    from haven.jobs.worker import MAX_ATTEMPTS, recover_lost_tasks
+    from haven.people import tasks
+
+    settings.TASKS = DATABASE_BACKEND
+    search = DuplicateSearch.objects.create(
+        created_by=personas.member, status=DuplicateSearch.Status.RUNNING
+    )
+    result_id = enqueue(tasks.find_duplicates, actor=personas.member, search_id=search.pk)
+    for attempt in range(MAX_ATTEMPTS):
+        DBTaskResult.objects.get(pk=result_id).claim(f"killed-{attempt}")
+        recover_lost_tasks()
+    assert DBTaskResult.objects.get(pk=result_id).status == "FAILED"
+    search.refresh_from_db()
+    assert search.status == DuplicateSearch.Status.FAILED
