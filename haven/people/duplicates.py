@@ -150,10 +150,13 @@ def stored(proposals: Proposals) -> list:
 
 def from_stored(found: list, people) -> Proposals:
     """The proposals ``stored`` kept, their people read from the queryset ``people`` as
-    they are shown: a pair with someone it no longer holds is left out."""
+    they are shown: a pair with someone it no longer holds (merged, removed, no longer
+    the reader's) is left out, and out of the count."""
+    holds = set(people.values_list("pk", flat=True))
     pairs = [
         (pa, pb, score, (names, contact, births, set(common) or None, near, place, differs))
         for pa, pb, score, (names, contact, births, common, near, place, differs) in found
+        if pa in holds and pb in holds
     ]
     return Proposals(pairs, people.in_bulk, _Reasons(read=people.in_bulk))
 

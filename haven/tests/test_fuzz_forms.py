@@ -95,6 +95,8 @@ DECLARED_FORMS = {
     "imports:check": (None, {}),
     "imports:start": (None, {}),
     "imports:use_saved": (None, {"saved": "00000000-0000-0000-0000-000000000000"}),
+    # Shown when a team has more people than a page compares while it waits: a button.
+    "people:find_duplicates": (None, {}),
     # Shown for each of one's tokens (the world has none): a button with no fields.
     "accounts:token_revoke": (None, {}),
     # Shown for each of one's security keys (the world has none).
