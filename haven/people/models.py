@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -245,9 +246,20 @@ class DuplicateSearch(models.Model):
     def __str__(self) -> str:
         return f"duplicate search {self.uuid}"
 
+    # A search still waiting or running after this long was lost (its task removed with a
+    # restored database, say; a killed worker's is failed by the worker recovery): the
+    # page offers to look again. Half a minute is the time for 300,000 people.
+    STALLED_AFTER = timedelta(hours=1)
+
     @property
     def working(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING) and not self.stalled
+
+    @property
+    def stalled(self) -> bool:
+        if self.status not in (self.Status.QUEUED, self.Status.RUNNING):
+            return False
+        return timezone.now() - (self.started_at or self.created_at) > self.STALLED_AFTER
 
     @property
     def seconds(self) -> int | None:

@@ -5,6 +5,7 @@ user's ``DuplicateSearch``, whose progress and pairs the review page shows."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,10 +27,13 @@ def start(by) -> DuplicateSearch:
     from haven.people import tasks
 
     with transaction.atomic():
+        # One at a time per user, even from two clicks at once: the second waits here
+        # for the first to commit, then finds its search on its way.
+        list(get_user_model().objects.select_for_update().filter(pk=by.pk).values_list("pk"))
         working = DuplicateSearch.objects.filter(
             created_by=by, status__in=(Status.QUEUED, Status.RUNNING)
         ).first()
-        if working is not None:
+        if working is not None and not working.stalled:
             return working
         DuplicateSearch.objects.filter(created_by=by).delete()
         search = DuplicateSearch.objects.create(created_by=by)
@@ -60,7 +64,9 @@ def run(search: DuplicateSearch, *, by) -> None:
     try:
         found = find(people, progress=progress)
         with transaction.atomic():
-            search = DuplicateSearch.objects.get(pk=search.pk)
+            search = DuplicateSearch.objects.filter(pk=search.pk).first()
+            if search is None:  # stalled, and replaced by a new one meanwhile
+                return
             search.found = stored(found)
             search.pairs = len(found)
             search.status, search.step = Status.DONE, ""

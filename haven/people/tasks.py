@@ -37,7 +37,7 @@ def _stopped_without_a_word(sender, task_result, **kwargs) -> None:
         return
     arguments = task_result.kwargs.get("arguments") or {}
     search = DuplicateSearch.objects.filter(pk=arguments.get("search_id")).first()
-    if search is None or not search.working:
+    if search is None or search.status not in (search.Status.QUEUED, search.Status.RUNNING):
         return
     with audit_context(Channel.JOB, actor=search.created_by):
         failed(search, by=search.created_by)

@@ -198,3 +198,44 @@ def test_a_search_its_workers_gave_up_on_says_it_stopped(personas, people, setti
     assert DBTaskResult.objects.get(pk=result_id).status == "FAILED"
     search.refresh_from_db()
     assert search.status == DuplicateSearch.Status.FAILED
+
+
+def test_a_search_lost_for_an_hour_can_be_started_again(client, personas, people, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    lost = DuplicateSearch.objects.create(
+        created_by=personas.member,
+        status=DuplicateSearch.Status.RUNNING,
+        started_at=timezone.now() - timedelta(hours=2),
+    )
+    sign_in(client, personas.member)
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "has not finished after an hour" in html and "Look again" in html
+    assert 'http-equiv="refresh"' not in html
+    client.post(reverse("people:find_duplicates"))
+    search = DuplicateSearch.objects.get()
+    assert search.pk != lost.pk and search.status == DuplicateSearch.Status.DONE
+
+
+def test_a_search_whose_row_went_meanwhile_ends_quietly(personas, people):
+    from haven.audit.context import Channel, audit_context
+
+    search = DuplicateSearch.objects.create(created_by=personas.member)
+    gone = DuplicateSearch.objects.get(pk=search.pk)
+    real = searching.find
+
+    def replaced(people, progress=None):
+        DuplicateSearch.objects.filter(pk=search.pk).delete()  # "Look again" meanwhile
+        return real(people, progress=progress)
+
+    searching.find = replaced
+    try:
+        with audit_context(Channel.JOB, actor=personas.member):
+            searching.run(gone, by=personas.member)
+    finally:
+        searching.find = real
+    assert not DuplicateSearch.objects.exists()
+    assert not AuditEntry.objects.filter(action="people.duplicates.found").exists()
