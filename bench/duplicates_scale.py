@@ -237,7 +237,7 @@ def stored_page(found, people) -> None:
     print(
         f"a page of the kept pairs, as the review page shows a team of more than "
         f"HAVEN_DUPLICATES_IN_REQUEST people: {total:.2f} s, CPU {cpu:.2f} s (seconds / CPU "
-        f"seconds: reading and decrypting the {len(pairs):,} kept pairs {reading[0]:.2f} / "
+        f"seconds: reading and decrypting the {len(pairs['a']):,} kept pairs {reading[0]:.2f} / "
         f"{reading[1]:.2f}, the ids of the people held {holding[0]:.2f} / {holding[1]:.2f}, "
         f"the page's {len(page)} pairs {showing[0]:.2f} / {showing[1]:.2f})"
     )

@@ -238,7 +238,7 @@ class DuplicateSearch(models.Model):
     step = models.CharField(max_length=9, choices=Step.choices, blank=True)
     people = models.PositiveIntegerField(default=0)  # compared
     pairs = models.PositiveIntegerField(default=0)  # proposed
-    found = EncryptedJSONField(default=list, blank=True)
+    found = EncryptedJSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

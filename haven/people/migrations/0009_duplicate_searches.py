@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('step', models.CharField(blank=True, choices=[('reading', 'Reading the people'), ('comparing', 'Comparing them')], max_length=9)),
                 ('people', models.PositiveIntegerField(default=0)),
                 ('pairs', models.PositiveIntegerField(default=0)),
-                ('found', haven.keys.fields.EncryptedJSONField(blank=True, default=list, null=True)),
+                ('found', haven.keys.fields.EncryptedJSONField(blank=True, default=dict, null=True)),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
