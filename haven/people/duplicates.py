@@ -88,7 +88,7 @@ class Proposals(Sequence):
     def __init__(self, pairs: list[tuple], read: Callable[[set], dict], explain: Callable) -> None:
         self._pairs = pairs  # (pk, pk, score, what the reasons are written from)
         self._read = read  # pks -> {pk: person}
-        self._explain = explain  # (pk, pk, what) -> reasons
+        self._explain = explain  # _Reasons: (pk, pk, what, the people read) -> reasons
 
     def __len__(self) -> int:
         return len(self._pairs)
@@ -113,7 +113,10 @@ class Proposals(Sequence):
     __hash__ = None  # type: ignore[assignment]
 
     def _shown(self, pairs: list[tuple]) -> list[Candidate]:
-        persons = self._read({pk for pa, pb, _score, _why in pairs for pk in (pa, pb)})
+        # The pairs' people and, for pairs kept by a background search, the relatives
+        # they have in common (their codes are a reason): one read for the whole page.
+        wanted = {pk for pa, pb, _score, _why in pairs for pk in (pa, pb)}
+        persons = self._read(wanted | self._explain.related(pairs))
         return [
             Candidate(persons[pa], persons[pb], score, self._explain(pa, pb, why, persons))
             for pa, pb, score, why in pairs
@@ -132,7 +135,8 @@ def find(
     are shown (``Proposals``). ``timings``, if given, is filled with the seconds and CPU
     seconds spent reading the people (``reading``), decrypting what is compared of them
     (``decrypting``), pairing them (``blocking``) and comparing the pairs (``scoring``);
-    ``progress``, if given, is called with each of these names as that work ends."""
+    ``progress``, if given, is called with the name of each stretch of that work as it
+    ends (a phase may come in more than one stretch: "reading" and "scoring" do)."""
     with collector_paused():
         return _find(people, min_score, Clock(timings, progress))
 
@@ -169,13 +173,13 @@ def from_stored(found: dict, people) -> Proposals:
     # them as they are made (``collector_paused``).
     with collector_paused():
         holds = set(people.values_list("pk", flat=True))
-        columns = zip(found["a"], found["b"], found["score"], strict=True)
+        columns = zip(found.get("a", ()), found.get("b", ()), found.get("score", ()), strict=True)
         pairs = [
             (pa, pb, score, n)
             for n, (pa, pb, score) in enumerate(columns)
             if pa in holds and pb in holds
         ]
-    return Proposals(pairs, people.in_bulk, _Reasons(read=people.in_bulk, kept=found))
+    return Proposals(pairs, people.in_bulk, _Reasons(kept=found))
 
 
 def _find(people, min_score: float, clock: Clock) -> Proposals:
@@ -432,15 +436,16 @@ class _Reasons:
     relatives in common, a typo'd e-mail, a place, whether each name has a word the other
     lacks), and the name forms, birth dates and codes of the people of the proposals
     only, not the whole team's: kept from the search (``found``, ``forms``, ``by_pk``),
-    or, for proposals stored, taken from the people shown and ``read`` (pks -> people)
-    for the relatives they have in common."""
+    or, for the pairs a background search ``kept`` (``stored``'s columns), taken from the
+    people shown and the relatives they have in common, read with them, as they are
+    now: the birth dates' agreement is told again (a date changed since, or cleared, is
+    not said to agree)."""
 
     def __init__(
         self,
         found: list[tuple] = (),
         forms: dict | None = None,
         by_pk: dict | None = None,
-        read: Callable[[set], dict] | None = None,
         kept: dict | None = None,
     ) -> None:
         self._forms: dict | None = None
@@ -450,7 +455,6 @@ class _Reasons:
             related = {pk for *_pair, why in found for pk in why[3] or ()}
             self._forms = {pk: forms[pk] for pk in shown}
             self._people = {pk: by_pk[pk] for pk in shown | related if pk in by_pk}
-        self._read = read
         self._kept = kept
         self._parsed = _Parsed(Parser())
 
@@ -459,21 +463,25 @@ class _Reasons:
         from, as ``find`` has it."""
         kept = self._kept
         flags = kept["flags"][n]
-        common = set(kept["common"].get(str(n), ())) or None
+        common = set(kept.get("common", {}).get(str(n), ())) or None
         births = _AGREEMENTS[kept["births"][n]]
         return kept["names"][n], flags & 1, births, common, flags & 2, flags & 4, flags & 8
 
+    def related(self, pairs: list[tuple]) -> set[int]:
+        """The relatives in common of kept ``pairs``, to be read with their people."""
+        if self._kept is None:
+            return set()
+        common = self._kept.get("common", {})
+        return {pk for *_pair, n in pairs for pk in common.get(str(n), ())}
+
     def __call__(self, pa: int, pb: int, why, shown: dict) -> list[str]:
-        if self._kept is not None:
-            why = self._why(why)
-        names, contact, births, common, near, shared_place, differs = why
         forms, people = self._forms, self._people
-        if forms is None or people is None:  # stored: from the people shown
-            forms = cleaned_forms([shown[pa], shown[pb]])
-            people = dict(shown)
-            missing = set(common or ()) - people.keys()
-            if missing and self._read is not None:
-                people.update(self._read(missing))
+        if self._kept is not None:  # kept: from the people shown, as they are now
+            names, contact, _births, common, near, shared_place, differs = self._why(why)
+            births = birth_agreement(shown[pa].birth_date, shown[pb].birth_date)
+            forms, people = cleaned_forms([shown[pa], shown[pb]]), shown
+        else:
+            names, contact, births, common, near, shared_place, differs = why
         found = _reasons(people[pa], contact, births, common, people)
         if near:
             found.append(_("nearly the same e-mail or handle (a typo?)"))

@@ -238,6 +238,8 @@ class DuplicateSearch(models.Model):
     step = models.CharField(max_length=9, choices=Step.choices, blank=True)
     people = models.PositiveIntegerField(default=0)  # compared
     pairs = models.PositiveIntegerField(default=0)  # proposed
+    # How long the user's search before this one took: what to expect, said on the page.
+    expected_seconds = models.PositiveIntegerField(null=True, blank=True)
     found = EncryptedJSONField(default=dict, blank=True)
 
     class Meta:
@@ -254,6 +256,14 @@ class DuplicateSearch(models.Model):
     @property
     def working(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING) and not self.stalled
+
+    # The page updates itself this long at most: a page left open does not keep its
+    # session alive by asking again and again (then: "reload the page").
+    REFRESHED_FOR = timedelta(minutes=10)
+
+    @property
+    def refreshing(self) -> bool:
+        return self.working and timezone.now() - self.created_at < self.REFRESHED_FOR
 
     @property
     def stalled(self) -> bool:

@@ -35,8 +35,11 @@ def start(by) -> DuplicateSearch:
         ).first()
         if working is not None and not working.stalled:
             return working
+        before = DuplicateSearch.objects.filter(created_by=by, status=Status.DONE).first()
         DuplicateSearch.objects.filter(created_by=by).delete()
-        search = DuplicateSearch.objects.create(created_by=by)
+        search = DuplicateSearch.objects.create(
+            created_by=by, expected_seconds=before.seconds if before is not None else None
+        )
         record("people.duplicates.started", actor=by, target=search)
         enqueue(tasks.find_duplicates, actor=by, search_id=search.pk)
     search.refresh_from_db()
@@ -64,7 +67,8 @@ def run(search: DuplicateSearch, *, by) -> None:
     try:
         found = find(people, progress=progress)
         with transaction.atomic():
-            search = DuplicateSearch.objects.filter(pk=search.pk).first()
+            # Locked: "Look again" deleting it meanwhile waits, or has deleted it.
+            search = DuplicateSearch.objects.select_for_update().filter(pk=search.pk).first()
             if search is None:  # stalled, and replaced by a new one meanwhile
                 return
             search.found = stored(found)

@@ -383,7 +383,7 @@ def duplicates(request):
 
     people = Person.objects.writable_by(request.user)
     count = people.count()
-    search = None
+    search, damaged = None, False
     if count <= settings.HAVEN_DUPLICATES_IN_REQUEST:
         found = find(people)  # about a second's work at most: while the page waits
     else:
@@ -391,7 +391,9 @@ def duplicates(request):
         # search, its progress or its pairs (``haven.people.searching``).
         search = searching.latest(request.user)
         done = search is not None and search.status == search.Status.DONE
-        found = from_stored(search.found, people) if done else None
+        # Pairs that no longer decrypt are shown as a search that failed: look again.
+        damaged = done and getattr(search.found, "damaged", False)
+        found = from_stored(search.found, people) if done and not damaged else None
     # Every pair and every merge can be reached, a page at a time, each list with its total.
     candidates = paginate(request, found) if found is not None else None
     merges = paginate(
@@ -404,7 +406,13 @@ def duplicates(request):
             "people.duplicates.listed",
             summary=f"{candidates.paginator.count} candidate pairs, {shown(candidates)}",
         )
-    context = {"candidates": candidates, "merges": merges, "search": search, "people": count}
+    context = {
+        "candidates": candidates,
+        "merges": merges,
+        "search": search,
+        "people": count,
+        "damaged": damaged,
+    }
     return render(request, "people/duplicates.html", context)
 
 

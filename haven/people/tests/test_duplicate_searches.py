@@ -141,14 +141,136 @@ def test_a_search_on_its_way_shows_its_step_and_is_not_started_twice(
     )
     sign_in(client, personas.member)
     html = client.get(reverse("people:duplicates")).content.decode()
-    assert "Step 2 of 2: comparing 4 people." in html
-    assert 'http-equiv="refresh"' in html and "<progress" in html
+    assert '<p role="status">Step 2 of 2: comparing 4 people.</p>' in html
+    assert 'data-refresh="3"' in html and "<progress" in html
+    # Without a script the whole page reloads; with one, only the section is asked again.
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in html
+    assert "This page updates itself." in html and "took" not in html
     assert "Look again" not in html and "<tbody>" not in html
     client.post(reverse("people:find_duplicates"))
     assert list(DuplicateSearch.objects.all()) == [running]
-    # Another member's search is theirs alone.
-    sign_in(client, personas.administrator)
-    assert "Step 2 of 2" not in client.get(reverse("people:duplicates")).content.decode()
+
+
+def test_each_member_sees_their_own_search(client, personas, people, settings):
+    from django.utils import timezone
+
+    from haven.accounts.models import Membership
+    from haven.accounts.tests.factories import UserFactory
+
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    colleague = UserFactory(email="colleague@example.org")
+    Membership.objects.create(team=personas.team, user=colleague, access="member")
+    DuplicateSearch.objects.create(
+        created_by=personas.member,
+        status=DuplicateSearch.Status.RUNNING,
+        step=DuplicateSearch.Step.COMPARING,
+        people=4,
+        started_at=timezone.now(),
+    )
+    sign_in(client, colleague)
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "Step 2 of 2" not in html and "Look for duplicates" in html
+    client.post(reverse("people:find_duplicates"))
+    mine = DuplicateSearch.objects.get(created_by=colleague)
+    assert mine.status == DuplicateSearch.Status.DONE
+    assert DuplicateSearch.objects.get(created_by=personas.member).status == "running"
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert len(_rows(html)) == 2 and "Step 2 of 2" not in html
+    sign_in(client, personas.member)
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "Step 2 of 2" in html and "<tbody>" not in html
+
+
+def test_a_page_left_open_stops_updating_itself(client, personas, people, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    DuplicateSearch.objects.create(
+        created_by=personas.member,
+        status=DuplicateSearch.Status.RUNNING,
+        step=DuplicateSearch.Step.COMPARING,
+        created_at=timezone.now() - timedelta(minutes=20),
+        started_at=timezone.now() - timedelta(minutes=20),
+    )
+    sign_in(client, personas.member)
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "Step 2 of 2" in html and "Reload the page to see how far it has got." in html
+    assert "data-refresh" not in html and 'http-equiv="refresh"' not in html
+
+
+def test_looking_again_says_how_long_the_search_before_took(client, personas, people, settings):
+    from datetime import timedelta
+
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    sign_in(client, personas.member)
+    client.post(reverse("people:find_duplicates"))
+    before = DuplicateSearch.objects.get()
+    DuplicateSearch.objects.filter(pk=before.pk).update(
+        finished_at=before.started_at + timedelta(seconds=28)
+    )
+    from haven.jobs.tests.test_queue import DATABASE_BACKEND
+
+    settings.TASKS = DATABASE_BACKEND  # queued, not run: the page shows it waiting
+    client.post(reverse("people:find_duplicates"))
+    waiting = DuplicateSearch.objects.get()
+    assert waiting.status == "queued" and waiting.expected_seconds == 28
+    html = client.get(reverse("people:duplicates")).content.decode()
+    assert "Waiting for the background worker to start." in html
+    assert "The search before this one took 28 s." in html
+
+
+def test_kept_pairs_that_no_longer_decrypt_are_a_search_to_run_again(
+    client, personas, people, settings
+):
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    sign_in(client, personas.member)
+    client.post(reverse("people:find_duplicates"))
+    table = DuplicateSearch._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET found = %s", [b"\x00" * 64])  # noqa: S608
+    response = client.get(reverse("people:duplicates"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "stopped with an error" in html and "Look again" in html and "<tbody>" not in html
+
+
+def test_kept_pairs_say_how_the_births_agree_now(client, personas, people, settings):
+    """A birth date cleared or changed after the search: the page says what is true now
+    (and does not fail on a date that is gone)."""
+    from haven.people.actions import update_person
+
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    sign_in(client, personas.member)
+    client.post(reverse("people:find_duplicates"))
+    a, b, c, d = people
+    assert "same birth date" in client.get(reverse("people:duplicates")).content.decode()
+    update_person(Person.objects.get(pk=a.pk), by=personas.member, birth_date=None)
+    response = client.get(reverse("people:duplicates"))
+    assert response.status_code == 200
+    rows = _rows(response.content.decode())
+    assert len(rows) == 2 and "same birth date" not in " ".join(rows)
+
+
+def test_a_page_of_kept_pairs_reads_their_relatives_in_one_go(personas):
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.people.actions import relate
+    from haven.vocab.models import term
+
+    by, team = personas.member, personas.team
+    for n in range(6):
+        mother = add_person(team=team, by=by, name=f"Зарема Исаева{'-' * n}")
+        for name in ("Ислам Исаев", "Islam Isaev"):
+            child = add_person(team=team, by=by, name=name, birth_date=f"{1990 + n}")
+            relate(child, mother, kind=term("relationship", "relative"), by=by)
+    kept = stored(find(Person.objects.all()))
+    assert sum(1 for n in kept["common"]) >= 6
+    with CaptureQueriesContext(connection) as queries:
+        shown = from_stored(kept, Person.objects.all())[:50]
+    assert any("related to the same people" in r for c in shown for r in c.reasons)
+    assert len(queries) == 2  # the ids held, then the page's people with the relatives
 
 
 def test_a_search_that_fails_says_so_and_can_be_started_again(
@@ -261,3 +383,17 @@ def test_a_search_whose_row_went_meanwhile_ends_quietly(personas, people):
         searching.find = real
     assert not DuplicateSearch.objects.exists()
     assert not AuditEntry.objects.filter(action="people.duplicates.found").exists()
+
+
+def test_a_search_done_with_nothing_kept_shows_no_pairs(client, personas, people, settings):
+    from django.utils import timezone
+
+    settings.HAVEN_DUPLICATES_IN_REQUEST = 3
+    now = timezone.now()
+    DuplicateSearch.objects.create(
+        created_by=personas.member, status="done", started_at=now, finished_at=now
+    )
+    sign_in(client, personas.member)
+    response = client.get(reverse("people:duplicates"))
+    assert response.status_code == 200
+    assert "No likely duplicates." in response.content.decode()

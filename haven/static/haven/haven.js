@@ -29,6 +29,25 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!details.contains(event.target)) details.open = false;
     });
   });
+  // A region that shows work under way (data-refresh: seconds) is asked for again and
+  // updated in place, not the whole page reloaded: focus stays where it is, and a screen
+  // reader hears the status only when it changes. When the region says the work is done
+  // (it no longer asks to be refreshed), the page is loaded again, with what came of it.
+  document.querySelectorAll("[data-refresh][id]").forEach(function (region) {
+    var wait = (parseInt(region.getAttribute("data-refresh"), 10) || 3) * 1000;
+    function ask() {
+      fetch(window.location.href, { credentials: "same-origin" }).then(function (response) {
+        return response.text().then(function (html) { return [response.ok, html]; });
+      }).then(function (answer) {
+        var next = answer[0] && new DOMParser().parseFromString(answer[1], "text/html").getElementById(region.id);
+        // Done, signed out, or refused: the page itself says which.
+        if (!next || !next.hasAttribute("data-refresh")) { window.location.reload(); return; }
+        if (next.innerHTML !== region.innerHTML) region.innerHTML = next.innerHTML;
+        setTimeout(ask, wait);
+      }).catch(function () { setTimeout(ask, wait * 2); });  // offline: ask again later
+    }
+    setTimeout(ask, wait);
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     folding().forEach(function (details) {
