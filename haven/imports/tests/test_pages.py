@@ -174,3 +174,22 @@ def test_hostile_files_are_refused_on_the_page_and_nothing_is_kept(
     assert ImportJob.objects.count() == 0
     assert not list(Path(settings.HAVEN_EVIDENCE_DIR).rglob("*.hev"))
     assert not list(Path(settings.HAVEN_EVIDENCE_DIR).rglob("*.part"))
+
+
+def test_an_import_under_way_updates_its_progress_in_place(client, personas):
+    """The progress is asked for again by haven.js and replaced in place (focus stays
+    where it is); without a script the whole page reloads. Done, it asks no more."""
+    sign_in(client, personas.member)
+    upload(client, personas)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, total_rows=2, done_rows=1
+    )
+    url = reverse("imports:detail", kwargs={"uuid": job.uuid})
+    html = client.get(url).content.decode()
+    assert '<div id="import-progress" data-refresh="2">' in html
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in html
+    assert "1 of 2 rows imported." in html
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, done_rows=2)
+    html = client.get(url).content.decode()
+    assert '<div id="import-progress">' in html and "refresh" not in html
