@@ -204,13 +204,11 @@ def test_an_import_its_workers_gave_up_on_says_it_stopped_and_can_be_resumed(per
     recovery (WorkerLost) without running the task's own error handling: the job must
     say it stopped, so that its page offers to resume it, not show 'Importing' for ever
     (found by bench/crash_drill.py)."""
-    from django_tasks_db.models import DBTaskResult
-
     from haven.imports import actions, tasks
     from haven.imports.models import ImportJob
     from haven.jobs.queue import enqueue
+    from haven.jobs.tests.lost import killed_every_time
     from haven.jobs.tests.test_queue import DATABASE_BACKEND
-    from haven.jobs.worker import MAX_ATTEMPTS, recover_lost_tasks
 
     settings.TASKS = DATABASE_BACKEND
     job = actions.start_import(
@@ -218,10 +216,7 @@ def test_an_import_its_workers_gave_up_on_says_it_stopped_and_can_be_resumed(per
     )
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, done_rows=1)
     result_id = enqueue(tasks.run_import, actor=personas.member, job_id=job.pk)
-    for attempt in range(MAX_ATTEMPTS):
-        DBTaskResult.objects.get(pk=result_id).claim(f"killed-{attempt}")
-        recover_lost_tasks()
-    assert DBTaskResult.objects.get(pk=result_id).status == "FAILED"
+    assert killed_every_time(result_id) == "FAILED"
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert "interrupted" in job.error

@@ -324,11 +324,9 @@ def test_a_search_its_workers_gave_up_on_says_it_stopped(personas, people, setti
     """Killed with its server again and again, the search's task is failed by the worker
     recovery (WorkerLost) without its own error handling: the page must say it stopped
     and offer to look again, not show its progress for ever."""
-    from django_tasks_db.models import DBTaskResult
-
     from haven.jobs.queue import enqueue
+    from haven.jobs.tests.lost import killed_every_time
     from haven.jobs.tests.test_queue import DATABASE_BACKEND
-    from haven.jobs.worker import MAX_ATTEMPTS, recover_lost_tasks
     from haven.people import tasks
 
     settings.TASKS = DATABASE_BACKEND
@@ -336,10 +334,7 @@ def test_a_search_its_workers_gave_up_on_says_it_stopped(personas, people, setti
         created_by=personas.member, status=DuplicateSearch.Status.RUNNING
     )
     result_id = enqueue(tasks.find_duplicates, actor=personas.member, search_id=search.pk)
-    for attempt in range(MAX_ATTEMPTS):
-        DBTaskResult.objects.get(pk=result_id).claim(f"killed-{attempt}")
-        recover_lost_tasks()
-    assert DBTaskResult.objects.get(pk=result_id).status == "FAILED"
+    assert killed_every_time(result_id) == "FAILED"
     search.refresh_from_db()
     assert search.status == DuplicateSearch.Status.FAILED
 
