@@ -30,9 +30,7 @@ def start(by) -> DuplicateSearch:
         # One at a time per user, even from two clicks at once: the second waits here
         # for the first to commit, then finds its search on its way.
         list(get_user_model().objects.select_for_update().filter(pk=by.pk).values_list("pk"))
-        working = DuplicateSearch.objects.filter(
-            created_by=by, status__in=(Status.QUEUED, Status.RUNNING)
-        ).first()
+        working = _on_its_way(by)
         if working is not None and not working.stalled:
             return working
         before = DuplicateSearch.objects.filter(created_by=by, status=Status.DONE).first()
@@ -44,6 +42,13 @@ def start(by) -> DuplicateSearch:
         enqueue(tasks.find_duplicates, actor=by, search_id=search.pk)
     search.refresh_from_db()
     return search
+
+
+def _on_its_way(user) -> DuplicateSearch | None:
+    """The user's search waiting or running, if any."""
+    return DuplicateSearch.objects.filter(
+        created_by=user, status__in=(Status.QUEUED, Status.RUNNING)
+    ).first()
 
 
 def run(search: DuplicateSearch, *, by) -> None:
