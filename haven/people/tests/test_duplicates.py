@@ -146,9 +146,14 @@ def test_undoing_a_merge_of_another_team_is_refused_like_any_record(client, pers
 
 def test_cli_lists_codes_not_names(personas, pair, capsys):
     call_command("people", "duplicates")
-    out = capsys.readouterr().out
+    printed = capsys.readouterr()
+    out = printed.out
     assert pair[0].code in out and pair[1].code in out and "1 candidate pairs" in out
     assert "Магамадов" not in out and "Magamadow" not in out
+    # What it is doing goes to stderr, step by step, so that the pairs can be piped.
+    steps = printed.err.splitlines()
+    assert steps[0] == "reading and decrypting 3 people…"
+    assert steps[1].startswith("read in ") and steps[1].endswith(" s; comparing them…")
 
 
 def test_merge_moves_references_declared_without_a_reverse_name(personas, pair):

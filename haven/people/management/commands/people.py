@@ -25,13 +25,23 @@ class Command(BaseCommand):
                 raise CommandError(f"no team named {team!r}")
             people = people.filter(team=chosen)
         start = time.monotonic()
-        candidates = find(people, min_score=min_score)
+        count = people.count()
+        # Half a minute at 300,000 people: say what it is doing (on stderr, so that the
+        # pairs on stdout can be piped).
+        self.stderr.write(f"reading and decrypting {count:,} people…")
+
+        def progress(phase: str) -> None:
+            if phase == "decrypting":
+                seconds = time.monotonic() - start
+                self.stderr.write(f"read in {seconds:.1f} s; comparing them…")
+
+        candidates = find(people, min_score=min_score, progress=progress)
         for candidate in candidates[:limit]:
             self.stdout.write(
                 f"{candidate.a.code}\t{candidate.b.code}\t{candidate.score:.2f}\t"
                 + "; ".join(candidate.reasons)
             )
         self.stdout.write(
-            f"{len(candidates)} candidate pairs among {people.count()} people "
+            f"{len(candidates)} candidate pairs among {count} people "
             f"in {time.monotonic() - start:.1f} s"
         )
