@@ -117,6 +117,7 @@ page either process reads).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from pathlib import Path
@@ -136,9 +137,18 @@ def main() -> None:
         help="keep the instance in this folder, and measure the people an earlier run with "
         "the same --people left there instead of creating them again",
     )
+    parser.add_argument(
+        "--background",
+        action="store_true",
+        help="then look for them again as the review page of a large team does: started from "
+        "the page, run by a real `haven worker` process, with the time each step was first "
+        "shown, and the list's pages timed over the web application",
+    )
     args = parser.parse_args()
     if args.instance:
         args.instance.mkdir(parents=True, exist_ok=True)
+    if args.background:  # however few people a small run has, the page hands them over
+        os.environ["HAVEN_DUPLICATES_IN_REQUEST"] = "0"
     workdir = _instance.start(args.instance)
     conditions = _conditions.start()
     from haven.accounts.actions import create_team
@@ -206,6 +216,9 @@ def main() -> None:
     verdict = "met" if estimate <= TARGET_SECONDS else "NOT met"
     print(f"target: {TARGET_PEOPLE:,} people in <= {TARGET_SECONDS:.0f} s: {verdict}")
     stored_page(found, Person.objects.filter(team=team))
+    if args.background:
+        del found
+        in_the_background(team)
     from django.db import connection
 
     conditions.report(
@@ -242,6 +255,81 @@ def stored_page(found, people) -> None:
         f"the page's {len(page)} pairs {showing[0]:.2f} / {showing[1]:.2f})"
     )
     kept.delete()
+
+
+def in_the_background(team) -> None:
+    """Look for the team's duplicates as its review page does when it has more people than
+    HAVEN_DUPLICATES_IN_REQUEST: a member starts the search, a `haven worker` process
+    runs it, the page shows each step; then the list's pages are asked for as a browser
+    would (the web application in this process, signed in with a second factor)."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import get_resolver
+    from search_scale import signed_in_session
+
+    from haven.accounts.models import Membership, User
+    from haven.audit.context import Channel, audit_context
+    from haven.people import searching
+    from haven.people.models import DuplicateSearch
+
+    member, _created = User.objects.get_or_create(email="duplicates-member@example.org")
+    Membership.objects.get_or_create(
+        team=team, user=member, defaults={"access": Membership.Access.MEMBER}
+    )
+    DuplicateSearch.objects.filter(created_by=member).delete()
+    with audit_context(Channel.CLI, actor=member):
+        search = searching.start(member)
+    connection.close()
+    started = time.perf_counter()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "haven.cli", "worker"],
+        cwd=_instance.ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    shown, steps = None, []
+    try:
+        while time.perf_counter() - started < 600:
+            search.refresh_from_db()
+            state = search.status if search.status != "running" else f"running: {search.step}"
+            if state != shown:
+                steps.append(f"{state} at {time.perf_counter() - started:.1f} s")
+                shown = state
+            if not search.working:
+                break
+            time.sleep(0.25)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    print(
+        f"in the background (a `haven worker` process, started with the search): "
+        f"{'; '.join(steps)}; the worker's own account: {search.seconds} s, "
+        f"{search.pairs:,} pairs among {search.people:,} people"
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_session(member)
+    # Loaded first, as the server loads them at start (haven/wsgi.py): not the first
+    # page's time.
+    get_resolver().url_patterns  # noqa: B018
+    views = []
+    for label, page in (("first page", 1), ("page 2", 2), ("first page again", 1)):
+        with CaptureQueriesContext(connection) as statements:
+            clock = _Clock()
+            response = client.get("/people/duplicates/", {"page": page})
+            wall, _cpu = clock.lap()
+        assert response.status_code == 200, response.status_code
+        rows = response.content.decode().count('name="kept"') // 2
+        views.append(
+            f"{label} {wall * 1000:.0f} ms ({len(statements.captured_queries)} statements, "
+            f"{rows} pairs)"
+        )
+    print(f"the list of pairs over the web application: {', '.join(views)}")
 
 
 class _Clock:

@@ -1,6 +1,7 @@
 """The duplicates-at-scale bench, small (bench/duplicates_scale.py; the full scale is
 ``--people 300000``): every phase is measured, and so is a page of the pairs a background
-search kept, as the review page shows a large team's. Nothing here is timed.
+search kept, as the review page shows a large team's; with ``--background`` the search is
+run by a real worker process and the list's pages asked for. Nothing here is timed.
 
 It runs on a throwaway SQLite instance in a subprocess, whatever database the suite runs on.
 """
@@ -21,7 +22,7 @@ def test_the_small_bench_measures_every_phase_and_a_kept_page(tmp_path):
         "HAVEN_DATABASE_URL": f"sqlite:///{tmp_path / 'bench.sqlite3'}",
     }
     done = subprocess.run(
-        [sys.executable, "bench/duplicates_scale.py", "--people", "400"],
+        [sys.executable, "bench/duplicates_scale.py", "--people", "400", "--background"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -42,4 +43,12 @@ def test_the_small_bench_measures_every_phase_and_a_kept_page(tmp_path):
     assert kept, out
     assert int(kept.group(1).replace(",", "")) == pairs
     assert int(kept.group(2)) == min(50, pairs)
+    # Looked for again as a large team's page does: a worker process, its steps, the list.
+    background = re.search(r"in the background .*?: (.*); the worker's own account", out)
+    assert background, out
+    assert background.group(1).startswith("queued at ") and "done at " in background.group(1)
+    assert f"{pairs:,} pairs among 400 people" in out
+    pages = re.search(r"the list of pairs over the web application: (.*)", out)
+    assert pages, out
+    assert "first page " in pages.group(1) and f", {min(50, pairs)} pairs)" in pages.group(1)
     assert "conditions: commit" in out
