@@ -233,7 +233,7 @@ def stored_page(found, people) -> None:
     the people the reader holds, and the first page's people read and its reasons
     written."""
     from haven.accounts.models import User
-    from haven.people.duplicates import from_stored, stored
+    from haven.people.kept import from_stored, stored
     from haven.people.models import DuplicateSearch
 
     user, _created = User.objects.get_or_create(email="duplicates-bench@example.org")

@@ -141,47 +141,6 @@ def find(
         return _find(people, min_score, Clock(timings, progress))
 
 
-# How a kept pair's birth dates agree (``birth_agreement``), as a number.
-_AGREEMENTS = ["day", "year", "typo", "near", "adjacent", "different", None]
-
-
-def stored(proposals: Proposals) -> dict:
-    """What ``proposals`` keep of their pairs, as JSON, for ``from_stored``: the ids,
-    scores and what the reasons are written from (no name), a column each, as tens of
-    thousands of pairs read back column by column in a fraction of the time."""
-    columns: dict = {key: [] for key in ("a", "b", "score", "names", "flags", "births")}
-    common_of = {}
-    for n, (pa, pb, score, why) in enumerate(proposals._pairs):
-        names, contact, births, common, near, place, differs = why
-        columns["a"].append(pa)
-        columns["b"].append(pb)
-        columns["score"].append(score)
-        columns["names"].append(names)
-        columns["flags"].append(contact | near << 1 | place << 2 | differs << 3)
-        columns["births"].append(_AGREEMENTS.index(births))
-        if common:
-            common_of[str(n)] = sorted(common)
-    columns["common"] = common_of
-    return columns
-
-
-def from_stored(found: dict, people) -> Proposals:
-    """The proposals ``stored`` kept, their people read from the queryset ``people`` as
-    they are shown: a pair with someone it no longer holds (merged, removed, no longer
-    the reader's) is left out, and out of the count."""
-    # Hundreds of thousands of ids and tens of thousands of pairs: no collection walks
-    # them as they are made (``collector_paused``).
-    with collector_paused():
-        holds = set(people.values_list("pk", flat=True))
-        columns = zip(found.get("a", ()), found.get("b", ()), found.get("score", ()), strict=True)
-        pairs = [
-            (pa, pb, score, n)
-            for n, (pa, pb, score) in enumerate(columns)
-            if pa in holds and pb in holds
-        ]
-    return Proposals(pairs, people.in_bulk, _Reasons(kept=found))
-
-
 def _find(people, min_score: float, clock: Clock) -> Proposals:
     seen, persons = read_compared(people, clock)
     by_pk = {p.pk: p for p in seen}
@@ -435,54 +394,30 @@ class _Reasons:
     ``find`` kept of the pair (how alike the names are, a contact, the births' agreement,
     relatives in common, a typo'd e-mail, a place, whether each name has a word the other
     lacks), and the name forms, birth dates and codes of the people of the proposals
-    only, not the whole team's: kept from the search (``found``, ``forms``, ``by_pk``),
-    or, for the pairs a background search ``kept`` (``stored``'s columns), taken from the
-    people shown and the relatives they have in common, read with them, as they are
-    now: the birth dates' agreement is told again (a date changed since, or cleared, is
-    not said to agree)."""
+    only, not the whole team's. (The pairs a background search kept have their own,
+    ``haven.people.kept``.)"""
 
-    def __init__(
-        self,
-        found: list[tuple] = (),
-        forms: dict | None = None,
-        by_pk: dict | None = None,
-        kept: dict | None = None,
-    ) -> None:
-        self._forms: dict | None = None
-        self._people: dict | None = None
-        if forms is not None and by_pk is not None:
-            shown = {pk for pa, pb, _score, _why in found for pk in (pa, pb)}
-            related = {pk for *_pair, why in found for pk in why[3] or ()}
-            self._forms = {pk: forms[pk] for pk in shown}
-            self._people = {pk: by_pk[pk] for pk in shown | related if pk in by_pk}
-        self._kept = kept
+    def __init__(self, found: list[tuple], forms: dict, by_pk: dict) -> None:
+        shown = {pk for pa, pb, _score, _why in found for pk in (pa, pb)}
+        related = {pk for *_pair, why in found for pk in why[3] or ()}
+        self._forms = {pk: forms[pk] for pk in shown}
+        self._people = {pk: by_pk[pk] for pk in shown | related if pk in by_pk}
         self._parsed = _Parsed(Parser())
 
-    def _why(self, n: int) -> tuple:
-        """What a kept pair's (the ``n``-th of ``stored``'s columns) reasons are written
-        from, as ``find`` has it."""
-        kept = self._kept
-        flags = kept["flags"][n]
-        common = set(kept.get("common", {}).get(str(n), ())) or None
-        births = _AGREEMENTS[kept["births"][n]]
-        return kept["names"][n], flags & 1, births, common, flags & 2, flags & 4, flags & 8
-
     def related(self, pairs: list[tuple]) -> set[int]:
-        """The relatives in common of kept ``pairs``, to be read with their people."""
-        if self._kept is None:
-            return set()
-        common = self._kept.get("common", {})
-        return {pk for *_pair, n in pairs for pk in common.get(str(n), ())}
+        """People to read with the people of ``pairs`` to write their reasons: none, as
+        they were kept from the search."""
+        return set()
 
-    def __call__(self, pa: int, pb: int, why, shown: dict) -> list[str]:
-        forms, people = self._forms, self._people
-        if self._kept is not None:  # kept: from the people shown, as they are now
-            names, contact, _births, common, near, shared_place, differs = self._why(why)
-            births = birth_agreement(shown[pa].birth_date, shown[pb].birth_date)
-            forms, people = cleaned_forms([shown[pa], shown[pb]]), shown
-        else:
-            names, contact, births, common, near, shared_place, differs = why
-        found = _reasons(people[pa], contact, births, common, people)
+    def __call__(self, pa: int, pb: int, why: tuple, shown: dict) -> list[str]:
+        forms = self._forms
+        return self.written(why, forms[pa], forms[pb], self._people[pa], self._people)
+
+    def written(self, why: tuple, forms_a, forms_b, a, people: dict) -> list[str]:
+        """The reasons of the pair of ``a`` (its name forms ``forms_a``) and the person
+        whose name forms are ``forms_b``; ``people`` by pk, for the codes of relatives."""
+        names, contact, births, common, near, shared_place, differs = why
+        found = _reasons(a, contact, births, common, people)
         if near:
             found.append(_("nearly the same e-mail or handle (a typo?)"))
         if shared_place:
@@ -492,7 +427,7 @@ class _Reasons:
         # How alike the names are, when they count for much, or when nothing else does:
         # a pair proposed on its names alone always says so.
         if names >= 0.8 or not (contact or common or near or shared_place):
-            found.insert(0, name_reason(forms[pa], forms[pb], self._parsed, names))
+            found.insert(0, name_reason(forms_a, forms_b, self._parsed, names))
         return found
 
 

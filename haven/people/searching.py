@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from haven.audit.actions import record
-from haven.people.duplicates import find, stored
+from haven.people.duplicates import find
+from haven.people.kept import stored
 from haven.people.models import DuplicateSearch, Person
 
 Status, Step = DuplicateSearch.Status, DuplicateSearch.Step

@@ -379,7 +379,8 @@ def person_delete(request, uuid):
 @require_GET
 def duplicates(request):
     from haven.people import searching
-    from haven.people.duplicates import find, from_stored
+    from haven.people.duplicates import find
+    from haven.people.kept import from_stored
 
     people = Person.objects.writable_by(request.user)
     count = people.count()

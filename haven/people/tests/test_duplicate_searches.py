@@ -12,7 +12,8 @@ from conftest import sign_in
 from haven.audit.models import AuditEntry
 from haven.people import searching
 from haven.people.actions import add_person
-from haven.people.duplicates import find, from_stored, stored
+from haven.people.duplicates import find
+from haven.people.kept import from_stored, stored
 from haven.people.merging import merge
 from haven.people.models import DuplicateSearch, Person
 
