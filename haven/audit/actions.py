@@ -125,7 +125,7 @@ def _append(items, *, request, actor, keep: bool = True) -> list[AuditEntry]:
         return _append_alone(chain, writer)
     with transaction.atomic(using=writer.alias):
         if writer.vendor == "postgresql":
-            with writer.cursor() as cursor:
+            with _client_bound(writer) as cursor:
                 head = _locked_head(cursor)
         else:
             head = _head(writer)
@@ -137,14 +137,18 @@ def _append(items, *, request, actor, keep: bool = True) -> list[AuditEntry]:
 
 
 def _alone_on_postgresql(writer) -> bool:
-    """Whether an entry would be a transaction of its own on PostgreSQL, with the
-    statements bound on the client (Django's default), so that several can go in one
-    message: a read's entry, written outside any change."""
-    if writer.vendor != "postgresql" or writer.in_atomic_block or not writer.get_autocommit():
-        return False
+    """Whether an entry would be a transaction of its own on PostgreSQL: a read's entry,
+    written outside any change."""
+    return writer.vendor == "postgresql" and not writer.in_atomic_block and writer.get_autocommit()
+
+
+def _client_bound(writer):
+    """A cursor whose statements are bound on the client, so that several can go in one
+    message (the connection's may send its parameters apart: ``haven.lib.env``), seen
+    by Django's query logging and execute wrappers as any other."""
     import psycopg
 
-    return issubclass(writer.connection.cursor_factory, psycopg.ClientCursor)
+    return writer._prepare_cursor(psycopg.ClientCursor(writer.connection))
 
 
 def _append_alone(chain: _Chain, writer) -> list[AuditEntry]:
@@ -158,7 +162,7 @@ def _append_alone(chain: _Chain, writer) -> list[AuditEntry]:
     that the server's default cannot change it), so the head is read after the lock is
     held and sees the entry its last holder committed: two appenders never take one
     number. Any failure rolls the transaction back before it is raised."""
-    with writer.cursor() as cursor:
+    with _client_bound(writer) as cursor:
         try:
             cursor.execute(
                 f"BEGIN ISOLATION LEVEL READ COMMITTED; {_LOCK_SQL}; {_head_sql(writer)}",
@@ -189,16 +193,10 @@ def _roll_back(writer, cursor) -> None:
 
 def _locked_head(cursor) -> tuple[int, str]:
     """Take the append lock (held to the end of the transaction), then read the chain's
-    head: in one message where statements are bound on the client (each statement of
-    it takes its own snapshot, so the head is read after the lock is held)."""
-    import psycopg
-
-    if isinstance(cursor.cursor, psycopg.ClientCursor):
-        cursor.execute(f"{_LOCK_SQL}; {_head_sql(cursor.db)}", [_APPEND_LOCK])
-        cursor.nextset()
-    else:
-        cursor.execute(_LOCK_SQL, [_APPEND_LOCK])
-        cursor.execute(_head_sql(cursor.db))
+    head, in one message (``cursor`` binds on the client: ``_client_bound``). Each
+    statement of it takes its own snapshot, so the head is read after the lock is held."""
+    cursor.execute(f"{_LOCK_SQL}; {_head_sql(cursor.db)}", [_APPEND_LOCK])
+    cursor.nextset()
     return _next_after(cursor.fetchone())
 
 

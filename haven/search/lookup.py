@@ -123,9 +123,10 @@ def kind_levels(
     if postgresql:
         wanted_sql = (
             f"(SELECT token, levels & {mask:d} AS levels, levels >> {KIND_SHIFT:d} AS kind "  # noqa: S608
-            "FROM unnest(%s::bigint[], %s::integer[]) AS w(token, levels)) AS wanted"
+            f"FROM unnest({array(packed)}::bigint[], {array(packed.values())}::integer[]) "
+            "AS w(token, levels)) AS wanted"
         )
-        params = [array(packed), array(packed.values())]
+        params = []
     else:
         # The list is read first and each token looked up in the index (CROSS JOIN
         # keeps that order in SQLite); JSON object keys are text.
@@ -149,8 +150,7 @@ def kind_levels(
         for n in narrowed:
             ids = sorted(within[keys[n]])
             if postgresql:
-                tests.append(f"(wanted.kind = {n:d} AND b.record_id = ANY(%s::bigint[]))")
-                tail.append(array(ids))
+                tests.append(f"(wanted.kind = {n:d} AND b.record_id = ANY({array(ids)}::bigint[]))")
             else:
                 # "+": a test on each row read, not one index probe per token and record.
                 tests.append(
@@ -417,19 +417,25 @@ def exact_ids(model, field: str, terms: list[str], teams: list[int]) -> list[int
 
 
 def array(numbers) -> str:
-    """Whole numbers as one PostgreSQL array literal (``{1,2,3}``), sent as text and cast
-    by the statement (``%s::bigint[]``). psycopg adapts a list of ints one element at a
-    time: 1.8 ms of CPU for the 2,400 ids of a common name's hits, against 0.3 for this;
-    a search sends several such lists."""
-    return "{" + ",".join(map(str, map(int, numbers))) + "}"
+    """Whole numbers as one PostgreSQL array literal written into the statement
+    (``'{1,2,3}'``, cast there: ``'{1,2,3}'::bigint[]``); only digits, signs and commas,
+    as each is an ``int``.
+
+    psycopg adapts a list of ints one element at a time: 1.8 ms of CPU for the 2,400 ids
+    of a common name's hits, against 0.3 for this; a search sends several such lists.
+    Written into the statement rather than sent as a parameter, each search's lookup is
+    planned for its own lists: PostgreSQL keeps a plan for statements sent again and
+    again (``haven.lib.env``), and a plan kept for a rare name's few tokens, reused for a
+    common name's thousands of rows, made the slowest searches' lookups twice as slow."""
+    return "'{" + ",".join(map(str, map(int, numbers))) + "}'"
 
 
 def id_list(ids) -> RawSQL:
-    """A list of record ids as one parameter: a common name's thousands of hits would
-    otherwise be thousands of placeholders, each prepared by the ORM."""
+    """A list of record ids as one literal (``array``): a common name's thousands of hits
+    would otherwise be thousands of placeholders, each prepared by the ORM."""
     values = sorted(ids)
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (array(values),))
+        return RawSQL(f"SELECT unnest({array(values)}::bigint[])", ())  # noqa: S611 - ints
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))
 
 

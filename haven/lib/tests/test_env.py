@@ -62,3 +62,17 @@ def test_the_database_in_use_does_not_compile_statements():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_postgresql_statements_are_prepared_unless_the_url_says_not():
+    """Planning a page's small statements cost more than running them: psycopg prepares
+    those sent again and again, with their parameters sent apart (server-side binding).
+    A pooler in transaction mode loses prepared statements: ``?prepare=off``."""
+    on = database_from_url("postgresql://haven@/haven?host=/run/postgresql")["OPTIONS"]
+    assert on["server_side_binding"] is True and on["prepare_threshold"] == 5
+    off = database_from_url("postgresql://haven@/haven?host=/run/postgresql&prepare=off")
+    assert "server_side_binding" not in off["OPTIONS"]
+    assert "prepare_threshold" not in off["OPTIONS"]
+    assert off["OPTIONS"]["options"] == "-c jit=off"
+    with pytest.raises(ConfigError, match="prepare must be on or off"):
+        database_from_url("postgresql://haven@/haven?prepare=sometimes")

@@ -147,17 +147,20 @@ def test_a_required_common_word_is_not_read_again(personas, monkeypatch):
     # "Зелимхан Ахмадов" has no row of "Ой" (level 0) and is kept all the same.
     assert sorted(tuple(v) for v in two_passes.values()) == [(3, 0), (3, 2), (3, 3)]
     # The second statement carries none of "Зелимхан"'s tokens.
-    second = str(statements[-1][1])
+    second = str(statements[-1])  # its SQL and parameters
     assert not any(str(token) in second for token in exact[0])
 
 
 def test_number_lists_travel_to_postgresql_as_one_literal():
-    """Thousands of ids or tokens go as one array literal (psycopg adapts a list element
-    by element); anything but a whole number is refused, never spliced in."""
-    assert lookup.array([3, 1, -9223372036854775808]) == "{3,1,-9223372036854775808}"
-    assert lookup.array([]) == "{}"
+    """Thousands of ids or tokens go as one array literal written into the statement
+    (psycopg adapts a list element by element); anything but a whole number is refused,
+    never spliced in."""
+    assert lookup.array([3, 1, -9223372036854775808]) == "'{3,1,-9223372036854775808}'"
+    assert lookup.array([]) == "'{}'"
     with pytest.raises(ValueError):
         lookup.array(["1}"])
+    with pytest.raises(ValueError):
+        lookup.array(["1'); DROP TABLE x; --"])
 
 
 def test_a_misspelt_word_makes_a_common_one_required(personas, monkeypatch):
@@ -185,7 +188,7 @@ def test_a_misspelt_word_makes_a_common_one_required(personas, monkeypatch):
     names = {p.pk: p.name for p in Person.objects.filter(pk__in=two_passes)}
     assert sorted(names.values()) == ["Madina Kuznecov", "Madina Kuznecova"]
     assert len(statements) == 2
-    second = str(statements[-1][1])
+    second = str(statements[-1])  # its SQL and parameters
     assert not any(str(token) in second for token in exact[0])
 
 

@@ -301,3 +301,28 @@ def test_a_visibility_answers_for_one_user_only(personas):
         Visibility.of(personas.outsider, visible)
     with pytest.raises(ValueError):
         search("Magamadov", personas.outsider, visible=visible)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_pages_statements_are_prepared_and_the_lookups_planned_each_time(world, personas, client):
+    """Six searches for one word each: the statements every page sends (the session, the
+    header's counts, the audit entry) are prepared on the connection and their plans kept;
+    the index lookups, whose best plan depends on how many rows a name has, carry their
+    lists in the statement and are planned for each search."""
+    sign_in(client, personas.member)
+    for query in ["Magamadov", "Isayev", "Magomadov", "Isaev", "Магамадов", "Исаев"]:
+        hits, _facets, _page = results(client, query)
+        assert hits
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, parameter_types::text[] FROM pg_prepared_statements")
+        prepared = cursor.fetchall()
+    assert any("django_session" in sql for sql, _types in prepared)
+    assert any("audit_auditentry" in sql for sql, _types in prepared)
+    # A list of tokens or ids read is never a parameter whose plan is kept for the next
+    # list. (Django's own bulk inserts send lists: their plan does not depend on them.)
+    lists = [
+        sql
+        for sql, types in prepared
+        if sql.startswith("SELECT") and any(t.endswith("[]") for t in types)
+    ]
+    assert not lists, lists
