@@ -172,6 +172,21 @@ def evaluate_rows(title, rows, truth, samples=0):
             f"(findable by names; beside, not instead of, the recall above): "
             f"{len(found & findable) / len(findable):.3f}"
         )
+    # The finder takes a birth year other than the other record's as evidence of two
+    # people (namesakes are common): a set whose true pairs often disagree on it bounds
+    # the recall of any finder that does.
+    years_apart = {
+        pair
+        for pair in truth
+        if all(by_code[code].birth_date for code in pair)
+        and len({by_code[code].birth_date.year for code in pair}) == 2
+    }
+    if truth:
+        print(
+            f"true pairs born in different years (by their records): {len(years_apart):,} of "
+            f"{len(truth):,} ({len(years_apart) / len(truth):.0%}); of those, proposed: "
+            f"{len(found & years_apart):,}"
+        )
     if samples:
         _print_samples(found, truth, nameless, by_code, samples)
     sys.stdout.flush()
