@@ -144,11 +144,16 @@ def _alone_on_postgresql(writer) -> bool:
 
 def _client_bound(writer):
     """A cursor whose statements are bound on the client, so that several can go in one
-    message (the connection's may send its parameters apart: ``haven.lib.env``), seen
-    by Django's query logging and execute wrappers as any other."""
+    message (the connection's may send its parameters apart: ``haven.lib.env``), made as
+    Django makes its own (a connection found broken is replaced, errors are Django's)
+    and seen by its query logging and execute wrappers as any other. It reads no time
+    with a zone, so Django's per-cursor time zone loader is not needed."""
     import psycopg
 
-    return writer._prepare_cursor(psycopg.ClientCursor(writer.connection))
+    writer.close_if_health_check_failed()
+    writer.ensure_connection()
+    with writer.wrap_database_errors:
+        return writer._prepare_cursor(psycopg.ClientCursor(writer.connection))
 
 
 def _append_alone(chain: _Chain, writer) -> list[AuditEntry]:

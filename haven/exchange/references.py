@@ -236,3 +236,16 @@ class Users:
                 user = self.fallback
             self._found[key] = user
         return self._found[key]
+
+
+def existing(model, name: str, values) -> set[str]:
+    """Which of ``values`` a record of ``model`` already has in field ``name`` (removed
+    records too), as text; asked 500 at a time, as a file may name more than one
+    statement takes parameters (SQLite 32,766, PostgreSQL 65,535)."""
+    values = list(values)
+    found: set[str] = set()
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        rows = model._base_manager.filter(**{f"{name}__in": chunk}).values_list(name, flat=True)
+        found |= set(map(str, rows))
+    return found

@@ -90,13 +90,16 @@ def _prepared(query: dict) -> dict:
     the header's counts, the audit entry); planning them cost more than running them
     (0.5 ms against 0.04 for the header's counts), about 4 ms of each page. With the
     parameters sent apart from the statement (server-side binding), psycopg prepares a
-    statement sent five times on one connection, and PostgreSQL then reuses its plan
-    when that plan is as good as planning each time. The search's index lookups, whose
-    best plan depends on how many rows a name has, are written out in full
-    (``haven.search.lookup.array``) and so planned each time.
+    statement sent five times on one connection, and PostgreSQL then reuses one plan for
+    it when it estimates that plan to cost no more than planning each time. The search's
+    index lookups, whose best plan depends on how many rows a name has, are written out
+    in full (``haven.search.lookup.array``) and so planned each time.
 
-    ``?prepare=off`` in the URL turns it off: a pooler that gives each transaction
-    another server connection (PgBouncer's transaction mode) loses prepared statements.
+    ``?prepare=off`` in the URL turns it off, for a pooler that gives each transaction
+    another server connection: PgBouncer before 1.21, or without
+    ``max_prepared_statements``, answers "prepared statement ... does not exist".
+    A statement sent with its parameters apart takes 65,535 of them at most: a list of
+    ids goes as a subquery or an array literal, or 500 at a time.
     """
     value = query.get("prepare", ["on"])[0].lower()
     if value not in ("on", "off"):

@@ -27,6 +27,7 @@ from haven.exchange.references import (
     Places,
     Terms,
     Users,
+    existing,
     place_problems,
 )
 from haven.keys.fields import EncryptedField, EncryptedJSONField, EncryptedTextField
@@ -344,7 +345,7 @@ class _Reader:
         for entry in self.entries:
             by_kind[entry.kind].append(entry)
         for kind, entries in by_kind.items():
-            taken = _existing(kind.model, "uuid", [entry.uuid for entry in entries])
+            taken = existing(kind.model, "uuid", [entry.uuid for entry in entries])
             if taken:
                 self.problems.append(
                     _(
@@ -357,7 +358,7 @@ class _Reader:
                 continue
             for each in kind.unique:
                 values = [entry.values[each.name] for entry in entries if each.name in entry.values]
-                taken = _existing(kind.model, each.name, values)
+                taken = existing(kind.model, each.name, values)
                 if taken:
                     self.problems.append(
                         _("The %(field)s %(values)s of %(kind)s are already used here.")
@@ -367,19 +368,6 @@ class _Reader:
                             "kind": kind.label,
                         }
                     )
-
-
-def _existing(model, name: str, values: list) -> set[str]:
-    found = set()
-    for start in range(0, len(values), 500):
-        chunk = values[start : start + 500]
-        found |= set(
-            map(
-                str,
-                model._base_manager.filter(**{f"{name}__in": chunk}).values_list(name, flat=True),
-            )
-        )
-    return found
 
 
 class _Restorer:

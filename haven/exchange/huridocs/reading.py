@@ -19,7 +19,7 @@ from haven.exchange.huridocs.format import (
     EventsError,
     read_esf_date,
 )
-from haven.exchange.references import Places, Terms, place_problems
+from haven.exchange.references import Places, Terms, existing, place_problems
 from haven.incidents.models import Act, Chain, Incident, InformationLink, Involvement
 from haven.lib.fuzzy_dates import FuzzyDate
 from haven.lib.partial_dates import PartialDate
@@ -125,7 +125,7 @@ class _Plan:
             self._place(event, "geographical_term", record)
             self._choice(event, "violation_status", Incident.ViolationStatus.values, record)
             self._choice(event, "confidentiality", Incident.Confidentiality.values, record)
-        taken = set(Incident._base_manager.filter(code__in=codes).values_list("code", flat=True))
+        taken = existing(Incident, "code", sorted(codes))
         if taken:
             self.problems.append(
                 _("These events are already in this instance: %(codes)s.")
