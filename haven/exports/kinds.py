@@ -35,6 +35,7 @@ from haven.incidents import stats
 from haven.incidents.forms import incident_listing
 from haven.incidents.models import Act, Incident, InformationLink, Involvement
 from haven.lib.fuzzy_dates import since_text
+from haven.lib.id_lists import id_list
 from haven.locations.models import Location, regions_of
 from haven.people.forms import person_listing
 from haven.sources.forms import source_listing
@@ -414,7 +415,7 @@ def _source_victims(sources: list, cells: Cells, user) -> None:
         incidents = {link.incident_id for source in sources for link in source.export_links}
         for incident_id, victim_id in (
             Act.objects.visible_to(user)
-            .filter(incident__in=incidents)
+            .filter(incident__in=id_list(incidents))  # one source may inform thousands
             .values_list("incident_id", "victim_id")
         ):
             victims.setdefault(incident_id, set()).add(victim_id)

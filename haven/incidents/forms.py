@@ -13,6 +13,7 @@ from haven.incidents.selectors import (
 )
 from haven.lib.fuzzy_dates import validate_in_bounds
 from haven.lib.fuzzy_fields import FuzzyDateField
+from haven.lib.id_lists import id_list
 from haven.locations.models import Location
 from haven.people.models import Person
 from haven.people.selectors import people_found
@@ -489,7 +490,7 @@ class IncidentFilterForm(ListFilters):
                 for act in acts.select_related("victim")
                 if act.victim.gender == data["victim_gender"]
             }
-            incidents = incidents.filter(pk__in=matching)
+            incidents = incidents.filter(pk__in=id_list(matching))  # maybe most of them
         if not (since or until):
             return incidents.annotate(possible=models.Value(False))
         return incidents.annotate(

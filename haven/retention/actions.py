@@ -45,28 +45,25 @@ def holds_on(instance) -> list[LegalHold]:
     elif label == "cases.request":
         cases = [instance.case.uuid] if instance.case_id else []
     elif label == "people.person":
-        cases = list(
+        # As subqueries: a person named on thousands of incidents (an imported
+        # "unknown perpetrator") would be thousands of parameters of one statement.
+        cases = (
             model("cases.case")
-            ._base_manager.filter(caseperson__person=instance)
-            .values_list("uuid", flat=True)
+            ._base_manager.filter(Q(caseperson__person=instance) | Q(requests__requester=instance))
+            .values("uuid")
         )
-        cases += list(
-            model("cases.case")
-            ._base_manager.filter(requests__requester=instance)
-            .values_list("uuid", flat=True)
-        )
-        incidents = list(
+        incidents = (
             model("incidents.incident")
             ._base_manager.filter(
                 Q(acts__victim=instance) | Q(acts__involvements__perpetrator=instance)
             )
-            .values_list("uuid", flat=True)
+            .values("uuid")
         )
     elif label == "sources.evidencefile":
-        incidents = list(
+        incidents = (
             model("incidents.incident")
             ._base_manager.filter(information__source_id=instance.source_id)
-            .values_list("uuid", flat=True)
+            .values("uuid")
         )
     return list(
         active_holds().filter(
@@ -141,7 +138,8 @@ def erase(instance, *, by, reason: str, check: bool = True) -> Erasure:
         kind=label, object_uuid=instance.uuid, reason=reason, erased_by=by, files=files
     )
     ErasedRecord.objects.bulk_create(
-        ErasedRecord(erasure=entry, kind=kind, object_uuid=uuid) for kind, uuid in plan.ids()
+        (ErasedRecord(erasure=entry, kind=kind, object_uuid=uuid) for kind, uuid in plan.ids()),
+        batch_size=500,  # a person on thousands of records: never one statement for all
     )
     entry.tables = plan.tables()  # for journal.compact, after the commit
     # The tombstone: kind, UUID, reason and counts; no value of what was erased.
@@ -192,7 +190,8 @@ def reapply() -> int:
             files=files,
         )
         ErasedRecord.objects.bulk_create(
-            ErasedRecord(erasure=row, kind=kind, object_uuid=uuid) for kind, uuid in plan.ids()
+            (ErasedRecord(erasure=row, kind=kind, object_uuid=uuid) for kind, uuid in plan.ids()),
+            batch_size=500,
         )
         record(
             "retention.reapplied",

@@ -104,7 +104,7 @@ def _person(plan: Plan, person) -> None:
         _request(plan, request)
     acts = list(_all("incidents.act").filter(victim=person))
     plan.add(acts)
-    plan.add(_all("incidents.involvement").filter(Q(act__in=acts) | Q(perpetrator=person)))
+    plan.add(_all("incidents.involvement").filter(Q(act__victim=person) | Q(perpetrator=person)))
     plan.links.append(_all("cases.caseperson").filter(person=person))
     plan.links.append(model("cases.caseaction").persons.through.objects.filter(person=person))
     incidents = _all("incidents.act").filter(victim=person).values("incident")

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from haven.lib.id_lists import id_list
 from haven.lib.names import (
     GIVEN,
     PATRONYMIC,
@@ -46,7 +47,6 @@ from haven.search.lookup import (
     BONUS,
     MIN_SCORE,
     exact_ids,
-    id_list,
     index_scores,
     query_tokens,
     ranked_ids,

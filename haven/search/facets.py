@@ -11,8 +11,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, Func, IntegerField, Q
 
+from haven.lib.id_lists import id_list
 from haven.locations.models import Location, regions_of
-from haven.search.lookup import id_list
 
 if TYPE_CHECKING:
     from haven.search.engine import Kind

@@ -14,8 +14,8 @@ import json
 from typing import TYPE_CHECKING
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
 
+from haven.lib.id_lists import array
 from haven.lib.names import part_terms, skeleton
 from haven.records.blind import hashed, term_functions, token_map
 from haven.records.models import BlindTerm
@@ -414,29 +414,6 @@ def exact_ids(model, field: str, terms: list[str], teams: list[int]) -> list[int
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, *team_values])
         return [row[0] for row in cursor.fetchall()]
-
-
-def array(numbers) -> str:
-    """Whole numbers as one PostgreSQL array literal written into the statement
-    (``'{1,2,3}'``, cast there: ``'{1,2,3}'::bigint[]``); only digits, signs and commas,
-    as each is an ``int``.
-
-    psycopg adapts a list of ints one element at a time: 1.8 ms of CPU for the 2,400 ids
-    of a common name's hits, against 0.3 for this; a search sends several such lists.
-    Written into the statement rather than sent as a parameter, each search's lookup is
-    planned for its own lists: PostgreSQL keeps a plan for statements sent again and
-    again (``haven.lib.env``), and a plan kept for a rare name's few tokens, reused for a
-    common name's thousands of rows, made the slowest searches' lookups twice as slow."""
-    return "'{" + ",".join(map(str, map(int, numbers))) + "}'"
-
-
-def id_list(ids) -> RawSQL:
-    """A list of record ids as one literal (``array``): a common name's thousands of hits
-    would otherwise be thousands of placeholders, each prepared by the ORM."""
-    values = sorted(ids)
-    if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT unnest({array(values)}::bigint[])", ())  # noqa: S611 - ints
-    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))
 
 
 def ranked_ids(wanted: set[int], teams: list[int], limit: int) -> list[int]:

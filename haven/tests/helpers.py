@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from django.db import connection
+
 from haven.web import once
 from haven.web.forms import SEEN_FIELD
 
@@ -85,3 +87,18 @@ def assert_queries_do_not_grow(client, url: str, add_rows, *, rows: int = 14) ->
     add_rows(rows)
     many = queries_on(client, url)
     assert many == one, f"{url}: {one} queries for one row, {many} for {rows + 1}"
+
+
+def most_parameters(call) -> int:
+    """The most parameters one statement of ``call()`` sent (0 if it sent none): a list
+    of ids sent one parameter each grows with the data, and one statement takes 65,535
+    at most on PostgreSQL (32,766 on a default SQLite)."""
+    sent = [0]
+
+    def keep(execute, sql, params, many, context):
+        sent.append(0 if many else len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        call()
+    return max(sent)

@@ -19,6 +19,7 @@ from haven.people.actions import add_person
 from haven.people.models import Person
 from haven.sources.actions import add_source
 from haven.sources.models import Source
+from haven.tests.helpers import most_parameters
 from haven.vocab.models import Term, term
 
 
@@ -312,27 +313,12 @@ def test_only_a_writing_member_imports_events(personas, documented):
             import_events(document, team=personas.team, by=who)
 
 
-def _most_parameters(call) -> int:
-    """The most parameters one statement of ``call()`` sent."""
-    from django.db import connection
-
-    sent = []
-
-    def keep(execute, sql, params, many, context):
-        sent.append(0 if many else len(params or ()))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep):
-        call()
-    return max(sent)
-
-
 def test_an_export_sends_as_many_parameters_for_many_incidents_as_for_two(personas, documented):
     """A team's tens of thousands of incidents must not become as many parameters of one
     statement (SQLite takes 32,766 at most, PostgreSQL 65,535): what belongs to them is
     asked for by subquery."""
     export = lambda: export_events(personas.member, team=personas.team)  # noqa: E731
-    two = _most_parameters(export)
+    two = most_parameters(export)
     for number in range(5):
         incident = actions.record_incident(
             team=personas.team,
@@ -342,7 +328,7 @@ def test_an_export_sends_as_many_parameters_for_many_incidents_as_for_two(person
         )
         actions.chain(documented["detention"], incident, by=personas.member, relation="causes")
     assert len(export()["events"]) == 7
-    assert _most_parameters(export) == two
+    assert most_parameters(export) == two
 
 
 def test_an_import_asks_for_its_event_codes_in_bounded_statements(personas, documented):
@@ -351,6 +337,6 @@ def test_an_import_asks_for_its_event_codes_in_bounded_statements(personas, docu
     from haven.exchange.references import existing
 
     codes = [documented["detention"].code] + [f"I-X{n:05d}" for n in range(1200)]
-    most = _most_parameters(lambda: existing(Incident, "code", codes))
+    most = most_parameters(lambda: existing(Incident, "code", codes))
     assert most <= 500
     assert existing(Incident, "code", codes) == {documented["detention"].code}

@@ -378,3 +378,41 @@ def test_list_names_each_act_type_once_with_a_count(client, personas, person):
     html = client.get(url("incidents:list")).content.decode()
     assert "Arbitrary detention ×2, Threat" in html
     assert "Arbitrary detention, Arbitrary detention" not in html
+
+
+def test_the_victims_gender_filter_sends_as_many_parameters_for_many_incidents(
+    personas, incident, person
+):
+    """The gender is encrypted, so the matching incidents are found in Python; their ids
+    go to the database as one list, not one parameter each (a team's tens of thousands
+    would pass what one statement takes)."""
+    from haven.incidents.forms import incident_listing
+    from haven.people.actions import add_person
+    from haven.records.actions import save_record
+
+    def filtered():
+        listing = incident_listing(personas.member, {"victim_gender": "male"})
+        queryset = listing.rows
+        _sql, params = queryset.query.sql_with_params()
+        return [i.title for i in queryset], len(params)
+
+    person.gender = "male"
+    save_record(person, by=personas.member)
+    titles, one = filtered()
+    assert titles == ["Detention in Grozny"]
+    for number in range(4):
+        other = actions.record_incident(
+            team=personas.team,
+            by=personas.member,
+            title=f"Arrest number {number}",
+            start=FuzzyDate.parse("2021"),
+        )
+        victim = add_person(team=personas.team, by=personas.member, name=f"Victim {number}")
+        victim.gender = "male"
+        save_record(victim, by=personas.member)
+        actions.record_act(
+            other, by=personas.member, act_type=term("act_type", "torture"), victim=victim
+        )
+    titles, five = filtered()
+    assert len(titles) == 5
+    assert five == one

@@ -225,3 +225,38 @@ def test_erasing_a_request_takes_what_the_public_page_kept_of_it(
     erased = set(ErasedRecord.objects.values_list("kind", "object_uuid"))
     assert ("intake.submission", submission.uuid) in erased
     assert ("cases.requestmessage", message.uuid) in erased
+
+
+def test_the_holds_on_a_person_of_many_incidents_take_one_statement_of_few_parameters(
+    coordinator, personas, person
+):
+    """A person named on thousands of incidents (an imported "unknown perpetrator") must
+    not make the hold check send their ids one parameter each (one statement takes
+    65,535 at most on PostgreSQL)."""
+    from haven.incidents import actions as incidents
+    from haven.lib.fuzzy_dates import FuzzyDate
+    from haven.tests.helpers import most_parameters
+    from haven.vocab.models import term
+
+    def victim_of(count):
+        for number in range(count):
+            incident = incidents.record_incident(
+                team=personas.team,
+                by=personas.member,
+                title=f"Detention {number}",
+                start=FuzzyDate.parse("2021"),
+            )
+            incidents.record_act(
+                incident, by=personas.member, act_type=term("act_type", "torture"), victim=person
+            )
+
+    victim_of(1)
+    one = most_parameters(lambda: actions.holds_on(person))
+    victim_of(4)
+    hold = actions.set_hold(
+        type(person)._base_manager.get(pk=person.pk).acts.first().incident,
+        by=personas.member,
+        name="Court case",
+    )
+    assert most_parameters(lambda: actions.holds_on(person)) == one
+    assert actions.holds_on(person) == [hold]

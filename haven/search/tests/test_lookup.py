@@ -5,6 +5,7 @@ lowest score), is what one pass over every term would give, less those records."
 import pytest
 from django.db import connection
 
+from haven.lib import id_lists
 from haven.lib.partial_dates import PartialDate
 from haven.people.actions import add_person
 from haven.people.models import Person
@@ -155,12 +156,12 @@ def test_number_lists_travel_to_postgresql_as_one_literal():
     """Thousands of ids or tokens go as one array literal written into the statement
     (psycopg adapts a list element by element); anything but a whole number is refused,
     never spliced in."""
-    assert lookup.array([3, 1, -9223372036854775808]) == "'{3,1,-9223372036854775808}'"
-    assert lookup.array([]) == "'{}'"
+    assert id_lists.array([3, 1, -9223372036854775808]) == "'{3,1,-9223372036854775808}'"
+    assert id_lists.array([]) == "'{}'"
     with pytest.raises(ValueError):
-        lookup.array(["1}"])
+        id_lists.array(["1}"])
     with pytest.raises(ValueError):
-        lookup.array(["1'); DROP TABLE x; --"])
+        id_lists.array(["1'); DROP TABLE x; --"])
 
 
 def test_a_misspelt_word_makes_a_common_one_required(personas, monkeypatch):
@@ -218,7 +219,7 @@ def test_sqlite_reads_the_incidents_facet_columns_from_their_index(personas):
             team=personas.team, by=personas.member, title="Detention", start=FuzzyDate.parse(year)
         )
     every = Visibility(personas.member).records(Incident)
-    records = every.filter(pk__in=lookup.id_list(every.values_list("pk", flat=True)))
+    records = every.filter(pk__in=id_lists.id_list(every.values_list("pk", flat=True)))
     rows, statements = _keeping_statements(
         lambda: facet_rows(BY_CODE["incident"], records, by_ids=True)
     )
