@@ -93,7 +93,7 @@ def _prepared(query: dict) -> dict:
     statement sent five times on one connection, and PostgreSQL then reuses one plan for
     it when it estimates that plan to cost no more than planning each time. The search's
     index lookups, whose best plan depends on how many rows a name has, are written out
-    in full (``haven.search.lookup.array``) and so planned each time.
+    in full (``haven.lib.id_lists.array``) and so planned each time.
 
     ``?prepare=off`` in the URL turns it off, for a pooler that gives each transaction
     another server connection: PgBouncer before 1.21, or without
